@@ -1,0 +1,321 @@
+"""The curation data model.
+
+Imported data (what a seed file said) and editorial data (what editors decided or changed)
+live side by side on `Article`, but they are written by different services and never by
+each other: the importer refreshes imported columns except those named in
+`Article.edited_fields`, and it never touches `state`, `version` or the audit log.
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.text import slugify
+
+
+class Provider(models.Model):
+    name = models.CharField(max_length=200)
+    domain = models.CharField(max_length=253, blank=True, default="")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "domain"], name="provider_unique_name_domain"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.domain})" if self.domain else self.name
+
+
+class Topic(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=220, unique=True, allow_unicode=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("public:topic", args=[self.slug])
+
+    @staticmethod
+    def slug_for(name, *, disambiguate=False):
+        """The URL slug for a topic name; `disambiguate` adds a suffix when two names collide
+        (e.g. "AI" and "ai"), so every topic stays reachable."""
+        suffix = hashlib.sha256(name.encode()).hexdigest()[:8]
+        slug = slugify(name, allow_unicode=True)[:200] or f"topic-{suffix}"
+        return f"{slug}-{suffix}" if disambiguate else slug
+
+
+class ArticleState(models.TextChoices):
+    NEW = "new", "New"
+    PUBLISHED = "published", "Published"
+    REJECTED = "rejected", "Rejected"
+    # A body-only item whose text an editor attached to another article.
+    MERGED = "merged", "Merged into another article"
+
+
+class ArticleQuerySet(models.QuerySet):
+    def in_queue(self):
+        """Items waiting for an editorial decision."""
+        return self.filter(state=ArticleState.NEW)
+
+    def published(self):
+        """What readers may see."""
+        return self.filter(state=ArticleState.PUBLISHED)
+
+    def rejected(self):
+        return self.filter(state=ArticleState.REJECTED)
+
+    def needing_metadata(self):
+        return self.filter(needs_metadata=True)
+
+    def with_listing_relations(self):
+        """Everything a list row shows, in a fixed number of queries whatever the page size."""
+        return self.select_related("provider").prefetch_related("topics", "images")
+
+
+class Article(models.Model):
+    State = ArticleState
+
+    # Identity: sha256 of "url:<webUrl>" for seeds with front matter, of "body:<text>"
+    # for body-only seeds. A hash keeps the unique index small whatever the URL length.
+    source_key = models.CharField(max_length=64, unique=True)
+
+    # --- imported fields (from the seed file) ---
+    title = models.TextField()
+    excerpt = models.TextField(blank=True, default="")
+    body = models.TextField(blank=True, default="")
+    category = models.CharField(max_length=100, blank=True, default="", db_index=True)
+    article_type = models.CharField(max_length=100, blank=True, default="", db_index=True)
+    web_url = models.URLField(max_length=2000, blank=True, default="")
+    amp_url = models.URLField(max_length=2000, blank=True, default="")
+    cdn_amp_url = models.URLField(max_length=2000, blank=True, default="")
+    published_at = models.DateTimeField(null=True, blank=True)
+    # Scores are stored as the source gives them: quality has been seen from 0 to 189,
+    # heat is -1 when the source does not know it. Neither is clamped.
+    quality = models.IntegerField(null=True, blank=True)
+    heat = models.IntegerField(null=True, blank=True)
+    source_published = models.BooleanField(default=False, help_text="The `published` flag in the seed file.")
+    provider = models.ForeignKey(Provider, null=True, blank=True, on_delete=models.PROTECT, related_name="articles")
+    topics = models.ManyToManyField(Topic, blank=True, related_name="articles")
+    # Opaque blob from the source, kept byte for byte and never shown in full.
+    secured = models.TextField(blank=True, default="")
+    # The front matter exactly as the source wrote it (line endings normalised), so that
+    # keys this model does not know are never lost and export can reproduce the mapping.
+    front_matter_raw = models.TextField(blank=True, default="")
+    has_front_matter = models.BooleanField(default=True)
+    needs_metadata = models.BooleanField(default=False)
+    has_images = models.BooleanField(default=False)
+    related_count = models.PositiveIntegerField(default=0)
+
+    # --- provenance ---
+    source_path = models.CharField(max_length=1000, blank=True, default="")
+    source_sha256 = models.CharField(max_length=64, db_index=True, help_text="Hash of the last imported file.")
+    # Hash of everything the source said except `secured`, which changes on every export
+    # at the source and must not make an unchanged item look changed.
+    content_sha256 = models.CharField(max_length=64)
+    body_sha256 = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    imported_at = models.DateTimeField(help_text="First import.")
+    source_updated_at = models.DateTimeField(help_text="Last import that changed the content.")
+    # Set when the source changed an item an editor had already decided on or edited.
+    source_changed_at = models.DateTimeField(null=True, blank=True)
+
+    # --- editorial fields (never written by the importer) ---
+    state = models.CharField(max_length=16, choices=ArticleState.choices, default=ArticleState.NEW)
+    # Optimistic locking: every editorial write checks and bumps it, so a decision made
+    # from a stale page is refused instead of silently overwriting a colleague's.
+    version = models.PositiveIntegerField(default=1)
+    state_changed_at = models.DateTimeField(null=True, blank=True)
+    state_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rejection_reason = models.TextField(blank=True, default="")
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_items"
+    )
+    # Names of imported fields an editor changed ("title", "excerpt", "topics", ...):
+    # re-import leaves them alone and export writes the editor's value.
+    edited_fields = models.JSONField(default=list, blank=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        permissions = [
+            ("publish_article", "Can publish and unpublish articles"),
+            ("reject_article", "Can reject and restore articles"),
+        ]
+        indexes = [
+            models.Index(fields=["state", "-published_at", "-id"], name="article_state_published"),
+            models.Index(fields=["state", "-imported_at", "-id"], name="article_state_imported"),
+            models.Index(fields=["state", "-quality", "-id"], name="article_state_quality"),
+            models.Index(fields=["state", "-heat", "-id"], name="article_state_heat"),
+            models.Index(fields=["-published_at", "-id"], name="article_published"),
+            models.Index(fields=["-imported_at", "-id"], name="article_imported"),
+            models.Index(fields=["-quality", "-id"], name="article_quality"),
+            models.Index(fields=["-heat", "-id"], name="article_heat"),
+            models.Index(fields=["provider", "state", "-published_at"], name="article_provider_state"),
+            models.Index(fields=["web_url"], name="article_web_url"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("curation:article-detail", args=[self.pk])
+
+    @property
+    def secured_fingerprint(self):
+        """A short, stable stand-in for the opaque blob: enough to compare, nothing to leak."""
+        if not self.secured:
+            return ""
+        return "sha256:" + hashlib.sha256(self.secured.encode()).hexdigest()[:12]
+
+    @property
+    def is_body_only(self):
+        return not self.has_front_matter
+
+
+class ArticleImage(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="images")
+    position = models.PositiveSmallIntegerField(default=0)
+    url = models.URLField(max_length=2000)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    title = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["article", "position"]
+
+    def __str__(self):
+        return self.url
+
+
+class RelatedCoverage(models.Model):
+    """Another outlet's article on the same story, as listed under `related` in a seed."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="related")
+    position = models.PositiveSmallIntegerField(default=0)
+    title = models.TextField(blank=True, default="")
+    excerpt = models.TextField(blank=True, default="")
+    web_url = models.URLField(max_length=2000, blank=True, default="")
+    amp_url = models.URLField(max_length=2000, blank=True, default="")
+    cdn_amp_url = models.URLField(max_length=2000, blank=True, default="")
+    # Same hash as Article.source_key for its URL, to link coverage that we also imported.
+    url_key = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    article_type = models.CharField(max_length=100, blank=True, default="")
+    provider = models.ForeignKey(Provider, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    quality = models.IntegerField(null=True, blank=True)
+    heat = models.IntegerField(null=True, blank=True)
+    # [{"url", "width", "height"}], http(s) URLs only.
+    images = models.JSONField(default=list, blank=True)
+    linked_article = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="covered_by"
+    )
+
+    class Meta:
+        ordering = ["article", "position"]
+        verbose_name_plural = "related coverage"
+
+    def __str__(self):
+        return self.title or self.web_url
+
+
+class ImportRun(models.Model):
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    paths = models.JSONField(default=list)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self):
+        return f"Import {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ImportStatus(models.TextChoices):
+    CREATED = "created", "Created"
+    UPDATED = "updated", "Updated"
+    UNCHANGED = "unchanged", "Unchanged"
+    FAILED = "failed", "Failed"
+
+
+class ImportLedgerEntryQuerySet(models.QuerySet):
+    def failed(self):
+        return self.filter(status=ImportStatus.FAILED)
+
+
+class ImportLedgerEntry(models.Model):
+    """One row per file per import run: what came in, and what became of it."""
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="entries")
+    path = models.CharField(max_length=1000)
+    size = models.BigIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True, default="")
+    status = models.CharField(max_length=16, choices=ImportStatus.choices)
+    article = models.ForeignKey(Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="ledger")
+    error = models.TextField(blank=True, default="")
+    # Non-fatal notes: dropped non-http(s) links, source changed after an editorial decision.
+    notes = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField()
+
+    objects = ImportLedgerEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "import ledger entry"
+        verbose_name_plural = "import ledger"
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="ledger_status_created"),
+            models.Index(fields=["-created_at", "-id"], name="ledger_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.path}: {self.status}"
+
+
+class EditorialAction(models.Model):
+    """The audit log: one row for every editorial write, whatever path it came through."""
+
+    class Action(models.TextChoices):
+        PUBLISH = "publish", "Published"
+        UNPUBLISH = "unpublish", "Unpublished"
+        REJECT = "reject", "Rejected"
+        RESTORE = "restore", "Restored"
+        EDIT = "edit", "Edited"
+        COMPLETE = "complete", "Completed metadata"
+        ATTACH = "attach", "Attached body"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="actions")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(max_length=16, choices=Action.choices)
+    created_at = models.DateTimeField()
+    via = models.CharField(max_length=16, default="curator", help_text="curator, bulk, admin or command")
+    before = models.JSONField(default=dict)
+    after = models.JSONField(default=dict)
+    reason = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["article", "-created_at"], name="action_article_created"),
+            models.Index(fields=["-created_at", "-id"], name="action_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()} #{self.article_id}"
+
+
+# Used by filters and the admin: an unknown heat is stored as -1, as the source says.
+HEAT_UNKNOWN = -1
+HEAT_UNKNOWN_Q = Q(heat=HEAT_UNKNOWN) | Q(heat__isnull=True)

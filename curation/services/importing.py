@@ -1,0 +1,648 @@
+"""Seed import: files on disk to articles, with a ledger row for every file.
+
+The pipeline is built for an operator importing tens of thousands of files:
+
+1. discover: walk the paths (recursively, hidden files skipped, symlink loops survived);
+2. read and hash each file in this process; a file whose hash matches the last import of an
+   article is unchanged and is never parsed;
+3. parse the rest in worker processes (YAML parsing is the expensive part);
+4. write in batches, one transaction per batch, with bulk inserts. If the database refuses a
+   batch, its files are retried one transaction each, so one bad file never costs the others.
+
+A file is written entirely inside one transaction, so an interrupted import (even kill -9)
+leaves no half-imported file, and running it again finishes the job.
+"""
+
+import hashlib
+import multiprocessing
+import os
+import stat
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, transaction
+from django.utils import timezone
+
+from curation.models import (
+    Article,
+    ArticleImage,
+    ImportLedgerEntry,
+    ImportRun,
+    ImportStatus,
+    Provider,
+    RelatedCoverage,
+    Topic,
+)
+from curation.seedformat import ParsedSeed, SeedError, parse_seed, url_key
+
+SEED_SUFFIXES = {".txt", ".md"}
+DEFAULT_BATCH_SIZE = 400
+# Below this many files to parse, starting worker processes costs more than it saves.
+MIN_FILES_FOR_WORKERS = 200
+
+# Imported columns the importer refreshes when the source changes (editor-edited ones excepted).
+IMPORTED_FIELDS = [
+    "title",
+    "excerpt",
+    "body",
+    "category",
+    "article_type",
+    "web_url",
+    "amp_url",
+    "cdn_amp_url",
+    "published_at",
+    "quality",
+    "heat",
+    "source_published",
+    "provider",
+    "secured",
+    "front_matter_raw",
+    "has_images",
+    "related_count",
+    "source_path",
+    "source_sha256",
+    "content_sha256",
+    "body_sha256",
+    "source_updated_at",
+]
+
+
+class MissingPathError(ValueError):
+    """An operator named a path that does not exist (a usage error, not a bad file)."""
+
+
+@dataclass
+class FileResult:
+    path: str
+    status: str
+    article_id: int | None = None
+    error: str | None = None
+    notes: list = field(default_factory=list)
+    size: int | None = None
+    sha256: str = ""
+
+    def as_dict(self):
+        return {"path": self.path, "status": self.status, "article": self.article_id, "error": self.error}
+
+
+@dataclass
+class ImportReport:
+    results: list = field(default_factory=list)
+    run_id: int | None = None
+    dry_run: bool = False
+
+    @property
+    def counts(self):
+        counts = {"files": len(self.results)}
+        for status in ImportStatus.values:
+            counts[status] = 0
+        for result in self.results:
+            counts[result.status] += 1
+        return counts
+
+    @property
+    def failures(self):
+        return [result for result in self.results if result.status == ImportStatus.FAILED]
+
+
+# --- discovery -------------------------------------------------------------------------
+
+
+def discover_seed_files(paths):
+    """Expand files and folders into seed file paths, in a stable order.
+
+    A file named explicitly is taken whatever its name; inside folders only visible
+    `*.txt` and `*.md` files are. Each real file is listed once, and a folder reached again
+    through a symlink loop is not walked twice.
+    """
+    missing = [str(path) for path in paths if not os.path.exists(path)]
+    if missing:
+        raise MissingPathError(f"no such file or folder: {', '.join(missing)}")
+    found = []
+    seen_files = set()
+
+    def add(path):
+        try:
+            info = os.stat(path)
+        except OSError:
+            found.append(path)  # reported as unreadable when it is read
+            return
+        identity = (info.st_dev, info.st_ino)
+        if identity not in seen_files:
+            seen_files.add(identity)
+            found.append(path)
+
+    for top in paths:
+        top = os.fspath(top)
+        if not os.path.isdir(top):
+            add(top)
+            continue
+        seen_dirs = set()
+        for folder, dirnames, filenames in os.walk(top, followlinks=True):
+            info = os.stat(folder)
+            if (info.st_dev, info.st_ino) in seen_dirs:
+                dirnames[:] = []
+                continue
+            seen_dirs.add((info.st_dev, info.st_ino))
+            dirnames[:] = sorted(name for name in dirnames if not name.startswith("."))
+            for name in sorted(filenames):
+                if name.startswith(".") or Path(name).suffix.lower() not in SEED_SUFFIXES:
+                    continue
+                add(os.path.join(folder, name))
+    return found
+
+
+# --- reading and parsing ----------------------------------------------------------------
+
+
+@dataclass
+class SeedFile:
+    path: str
+    size: int | None = None
+    sha256: str = ""
+    data: bytes | None = None
+    error: str | None = None
+
+
+def read_seed_file(path, max_bytes):
+    """Read and hash one file; oversized and unreadable files are refused before parsing."""
+    seed_file = SeedFile(path=path)
+    try:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            seed_file.error = "is not a regular file"
+            return seed_file
+        seed_file.size = info.st_size
+        if info.st_size > max_bytes:
+            seed_file.error = f"is {info.st_size:,} bytes; files over {max_bytes:,} bytes are refused (SEED_MAX_BYTES)"
+            return seed_file
+        with open(path, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        seed_file.error = f"cannot be read: {exc.strerror or exc}"
+        return seed_file
+    if len(data) > max_bytes:  # grew while we looked
+        seed_file.error = f"is over {max_bytes:,} bytes; larger files are refused (SEED_MAX_BYTES)"
+        return seed_file
+    seed_file.size = len(data)
+    seed_file.data = data
+    seed_file.sha256 = hashlib.sha256(data).hexdigest()
+    return seed_file
+
+
+def parse_many(payloads):
+    """Worker entry point: [(index, bytes)] -> [(index, ParsedSeed or error text)]."""
+    results = []
+    for index, data in payloads:
+        try:
+            results.append((index, parse_seed(data)))
+        except SeedError as exc:
+            results.append((index, str(exc)))
+        except RecursionError:
+            results.append((index, "front matter is nested too deeply"))
+        except MemoryError:
+            results.append((index, "front matter is too large to parse"))
+    return results
+
+
+class Parser:
+    """Parses in this process or in a pool of worker processes."""
+
+    def __init__(self, workers):
+        self.workers = workers
+        self.pool = None
+        if workers > 0:
+            # fork: workers inherit the loaded modules and start in milliseconds. They never
+            # touch the database, and forked children leave with os._exit, so the parent's
+            # open connections are neither used nor closed by them.
+            self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+
+    def submit(self, payloads):
+        """Start parsing; returns a callable that yields the results when called."""
+        if not payloads:
+            return lambda: []
+        if self.pool is None:
+            results = parse_many(payloads)
+            return lambda: results
+        size = max(1, -(-len(payloads) // (self.workers * 2)))
+        futures = [self.pool.submit(parse_many, payloads[i : i + size]) for i in range(0, len(payloads), size)]
+        return lambda: [item for future in futures for item in future.result()]
+
+    def close(self):
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+
+# --- writing ----------------------------------------------------------------------------
+
+
+class SeedWriter:
+    """Turns parsed seeds into rows, a batch per transaction. Caches providers and topics."""
+
+    def __init__(self, *, run, dry_run):
+        self.run = run
+        self.dry_run = dry_run
+        self.providers = {}
+        self.topics = {}
+        # Dry runs write nothing, so remember what an earlier batch "created".
+        self.planned = {}
+
+    # The batch --------------------------------------------------------------------------
+
+    def write_batch(self, items, decided):
+        """Write parsed seeds and record them, with `decided` (results known before parsing:
+        unreadable, invalid or unchanged-by-hash files), in the ledger.
+
+        items: [(SeedFile, ParsedSeed)]. Items whose identity repeats inside the batch are
+        written in a following round, so that the second one sees the first.
+        """
+        results = []
+        while items or decided:
+            round_items, seen, items_next = [], set(), []
+            for item in items:
+                (items_next if item[1].source_key in seen else round_items).append(item)
+                seen.add(item[1].source_key)
+            results.extend(self._write_round(round_items, decided))
+            decided = []
+            items = items_next
+        return results
+
+    def _write_round(self, items, decided):
+        if self.dry_run:
+            return self._plan(items)[0] + decided
+        try:
+            with transaction.atomic():
+                results = self._write(items)
+                self._record(results + decided)
+            return results + decided
+        except DatabaseError:
+            pass
+        # One file the database refuses (or a concurrent import of the same files) must
+        # not cost the rest of the batch: write them one transaction each.
+        results = [self._write_alone(item) for item in items]
+        with transaction.atomic():
+            self._record(decided + [result for result in results if result.status == ImportStatus.FAILED])
+        return results + decided
+
+    def _write_alone(self, item):
+        for attempt in range(2):
+            self._forget_caches()
+            try:
+                with transaction.atomic():
+                    results = self._write([item])
+                    self._record(results)
+                return results[0]
+            except IntegrityError as exc:
+                # Most likely another import created the same article a moment ago: one
+                # more try sees its row and updates it, or finds it unchanged.
+                if attempt:
+                    return self._database_failure(item, exc)
+            except DatabaseError as exc:
+                return self._database_failure(item, exc)
+
+    def _database_failure(self, item, exc):
+        seed_file, _ = item
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return FileResult(
+            path=seed_file.path,
+            status=ImportStatus.FAILED,
+            error=f"the database refused it: {reason}",
+            size=seed_file.size,
+            sha256=seed_file.sha256,
+        )
+
+    def _forget_caches(self):
+        self.providers.clear()
+        self.topics.clear()
+
+    # Planning ---------------------------------------------------------------------------
+
+    def _plan(self, items):
+        """Decide created / updated / unchanged for each item against what is stored."""
+        keys = [parsed.source_key for _, parsed in items]
+        existing = {}
+        if keys:
+            existing = {article.source_key: article for article in Article.objects.filter(source_key__in=keys)}
+        results, creates, updates, refreshes = [], [], [], []
+        for seed_file, parsed in items:
+            result = FileResult(
+                path=seed_file.path,
+                status=ImportStatus.CREATED,
+                notes=list(parsed.notes),
+                size=seed_file.size,
+                sha256=seed_file.sha256,
+            )
+            article = existing.get(parsed.source_key)
+            if self.dry_run and article is None and parsed.source_key in self.planned:
+                article = self.planned[parsed.source_key]
+            if article is None:
+                creates.append((result, seed_file, parsed))
+                if self.dry_run:
+                    self.planned[parsed.source_key] = Article(content_sha256=parsed.content_sha256)
+            elif article.content_sha256 == parsed.content_sha256:
+                result.status = ImportStatus.UNCHANGED
+                result.article_id = article.pk
+                if article.pk and (article.secured != parsed.secured or article.source_sha256 != seed_file.sha256):
+                    refreshes.append((article, seed_file, parsed))
+            else:
+                result.status = ImportStatus.UPDATED
+                result.article_id = article.pk
+                updates.append((result, article, seed_file, parsed))
+            results.append(result)
+        return results, creates, updates, refreshes
+
+    def _write(self, items):
+        results, creates, updates, refreshes = self._plan(items)
+        now = timezone.now()
+        all_parsed = [parsed for _, parsed in items]
+        self._ensure_providers(all_parsed)
+        self._ensure_topics([parsed for _, _, parsed in creates] + [p for _, a, _, p in updates if "topics" not in a.edited_fields])
+
+        # Created --------------------------------------------------------------------------
+        new_articles = []
+        for result, seed_file, parsed in creates:
+            article = Article(source_key=parsed.source_key, imported_at=now, needs_metadata=parsed.needs_metadata,
+                              has_front_matter=parsed.has_front_matter)
+            self._apply(article, parsed, seed_file, now, edited=())
+            new_articles.append(article)
+        Article.objects.bulk_create(new_articles)
+        for (result, _, _), article in zip(creates, new_articles, strict=True):
+            result.article_id = article.pk
+
+        # Updated --------------------------------------------------------------------------
+        changed_articles = []
+        for result, article, seed_file, parsed in updates:
+            edited = set(article.edited_fields or ())
+            self._apply(article, parsed, seed_file, now, edited=edited)
+            if article.state != Article.State.NEW or edited:
+                # The editor's decision and edits stand; tell the operator and the editors.
+                article.source_changed_at = now
+                kept = f"edited fields kept: {', '.join(sorted(edited))}" if edited else ""
+                state = f"state {article.state} kept" if article.state != Article.State.NEW else ""
+                result.notes.append(f"source changed after editorial work ({'; '.join(filter(None, [state, kept]))})")
+            changed_articles.append(article)
+        if changed_articles:
+            update_fields = [name for name in IMPORTED_FIELDS] + ["source_changed_at"]
+            # Editor-edited fields were left untouched on the instance, so writing them back is a no-op.
+            Article.objects.bulk_update(changed_articles, update_fields)
+            changed_ids = [article.pk for article in changed_articles]
+            ArticleImage.objects.filter(article_id__in=changed_ids).delete()
+            RelatedCoverage.objects.filter(article_id__in=changed_ids).delete()
+            topic_ids = [a.pk for a in changed_articles if "topics" not in (a.edited_fields or ())]
+            Article.topics.through.objects.filter(article_id__in=topic_ids).delete()
+
+        # Unchanged, but the opaque blob moved on: keep the newest one.
+        if refreshes:
+            for article, seed_file, parsed in refreshes:
+                article.secured = parsed.secured
+                article.front_matter_raw = parsed.front_matter_raw
+                article.source_sha256 = seed_file.sha256
+            Article.objects.bulk_update([a for a, _, _ in refreshes], ["secured", "front_matter_raw", "source_sha256"])
+
+        # Children of created and updated articles ----------------------------------------
+        written = [(article, parsed) for article, (_, _, parsed) in zip(new_articles, creates, strict=True)]
+        written += [(article, parsed) for _, article, _, parsed in updates]
+        self._write_children(written)
+        self._link_coverage([article for article, _ in written if article.web_url])
+        return results
+
+    def _apply(self, article, parsed, seed_file, now, *, edited):
+        values = {
+            "title": parsed.title,
+            "excerpt": parsed.excerpt,
+            "body": parsed.body,
+            "category": parsed.category,
+            "article_type": parsed.article_type,
+            "web_url": parsed.web_url,
+            "amp_url": parsed.amp_url,
+            "cdn_amp_url": parsed.cdn_amp_url,
+            "published_at": parsed.published_at,
+            "quality": parsed.quality,
+            "heat": parsed.heat,
+            "source_published": parsed.source_published,
+            "provider_id": self.providers.get(_provider_key(parsed.provider)) if parsed.provider else None,
+        }
+        for name, value in values.items():
+            if name.removesuffix("_id") not in edited:
+                setattr(article, name, value)
+        article.secured = parsed.secured
+        article.front_matter_raw = parsed.front_matter_raw
+        article.has_images = bool(parsed.images)
+        article.related_count = len(parsed.related)
+        article.source_path = seed_file.path[-1000:]
+        article.source_sha256 = seed_file.sha256
+        article.content_sha256 = parsed.content_sha256
+        article.body_sha256 = parsed.body_sha256
+        article.source_updated_at = now
+
+    def _write_children(self, written):
+        images, related, topic_links = [], [], []
+        related_keys = {url_key(item.web_url) for _, parsed in written for item in parsed.related if item.web_url}
+        linked = dict(Article.objects.filter(source_key__in=related_keys).values_list("source_key", "pk")) if related_keys else {}
+        for article, parsed in written:
+            for position, image in enumerate(parsed.images):
+                images.append(ArticleImage(article=article, position=position, url=image.url, width=image.width,
+                                           height=image.height, title=image.title))
+            for position, item in enumerate(parsed.related):
+                key = url_key(item.web_url) if item.web_url else ""
+                related.append(
+                    RelatedCoverage(
+                        article=article,
+                        position=position,
+                        title=item.title,
+                        excerpt=item.excerpt,
+                        web_url=item.web_url,
+                        amp_url=item.amp_url,
+                        cdn_amp_url=item.cdn_amp_url,
+                        url_key=key,
+                        published_at=item.published_at,
+                        article_type=item.article_type,
+                        provider_id=self.providers.get(_provider_key(item.provider)) if item.provider else None,
+                        quality=item.quality,
+                        heat=item.heat,
+                        images=item.images,
+                        linked_article_id=linked.get(key),
+                    )
+                )
+            if "topics" not in (article.edited_fields or ()):
+                for name in parsed.topics:
+                    topic_links.append(Article.topics.through(article_id=article.pk, topic_id=self.topics[name]))
+        ArticleImage.objects.bulk_create(images)
+        RelatedCoverage.objects.bulk_create(related)
+        Article.topics.through.objects.bulk_create(topic_links)
+
+    def _link_coverage(self, articles):
+        """Coverage imported before the article it points to now links to it."""
+        by_key = {article.source_key: article.pk for article in articles}
+        pending = (
+            RelatedCoverage.objects.filter(url_key__in=by_key, linked_article__isnull=True)
+            .values_list("url_key", flat=True)
+            .distinct()
+        )
+        for key in list(pending):
+            RelatedCoverage.objects.filter(url_key=key, linked_article__isnull=True).update(linked_article_id=by_key[key])
+
+    def _ensure_providers(self, parsed_seeds):
+        wanted = set()
+        for parsed in parsed_seeds:
+            for provider in [parsed.provider] + [item.provider for item in parsed.related]:
+                if provider is not None:
+                    wanted.add(_provider_key(provider))
+        missing = wanted - self.providers.keys()
+        if not missing:
+            return
+        names = {name for name, _ in missing}
+        for pk, name, domain in Provider.objects.filter(name__in=names).values_list("pk", "name", "domain"):
+            self.providers[(name, domain)] = pk
+        to_create = [Provider(name=name, domain=domain) for name, domain in missing - self.providers.keys()]
+        if to_create:
+            Provider.objects.bulk_create(to_create, ignore_conflicts=True)
+            for pk, name, domain in Provider.objects.filter(name__in=names).values_list("pk", "name", "domain"):
+                self.providers[(name, domain)] = pk
+
+    def _ensure_topics(self, parsed_seeds):
+        missing = {name for parsed in parsed_seeds for name in parsed.topics} - self.topics.keys()
+        if not missing:
+            return
+        self.topics.update(Topic.objects.filter(name__in=missing).values_list("name", "pk"))
+        to_create = missing - self.topics.keys()
+        if to_create:
+            slugs = [Topic.slug_for(name) for name in to_create]
+            taken = set(Topic.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+            topics = []
+            for name in sorted(to_create):
+                slug = Topic.slug_for(name)
+                if slug in taken:
+                    slug = Topic.slug_for(name, disambiguate=True)
+                taken.add(slug)
+                topics.append(Topic(name=name, slug=slug))
+            Topic.objects.bulk_create(topics, ignore_conflicts=True)
+            self.topics.update(Topic.objects.filter(name__in=to_create).values_list("name", "pk"))
+
+    # Ledger -----------------------------------------------------------------------------
+
+    def _record(self, results):
+        if self.dry_run or not results:
+            return
+        now = timezone.now()
+        ImportLedgerEntry.objects.bulk_create(
+            ImportLedgerEntry(
+                run=self.run,
+                path=result.path[-1000:],
+                size=result.size,
+                sha256=result.sha256,
+                status=result.status,
+                article_id=result.article_id,
+                error=result.error or "",
+                notes="\n".join(result.notes),
+                created_at=now,
+            )
+            for result in results
+        )
+
+
+def _provider_key(provider):
+    return (provider.name, provider.domain)
+
+
+# --- the service ------------------------------------------------------------------------
+
+
+def default_workers():
+    return min(os.cpu_count() or 1, 4)
+
+
+def import_seed_files(
+    paths,
+    *,
+    dry_run=False,
+    workers: int | None = None,
+    batch_size=DEFAULT_BATCH_SIZE,
+    max_bytes: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """Import seed files and folders. Raises MissingPathError if a path does not exist.
+
+    Never raises for a bad file: each one becomes a failed FileResult with its reason,
+    and a failed ledger row.
+    """
+    max_bytes = settings.SEED_MAX_BYTES if max_bytes is None else max_bytes
+    files = discover_seed_files(paths)
+    report = ImportReport(dry_run=dry_run)
+    run = None
+    if not dry_run:
+        run = ImportRun.objects.create(started_at=timezone.now(), paths=[os.fspath(p) for p in paths])
+        report.run_id = run.pk
+    writer = SeedWriter(run=run, dry_run=dry_run)
+    if workers is None:
+        workers = default_workers() if len(files) >= MIN_FILES_FOR_WORKERS else 0
+    parser = Parser(workers if len(files) >= 2 else 0)
+    done = 0
+    try:
+        pending = None  # the previous batch, parsing while this one is read
+        for start in range(0, len(files), batch_size):
+            batch = _prepare_batch(files[start : start + batch_size], max_bytes, parser, writer)
+            if pending is not None:
+                report.results.extend(_finish_batch(pending, writer))
+                done += pending[0]
+                if progress:
+                    progress(done, len(files))
+            pending = batch
+        if pending is not None:
+            report.results.extend(_finish_batch(pending, writer))
+            done += pending[0]
+            if progress:
+                progress(done, len(files))
+    finally:
+        parser.close()
+    if run is not None:
+        counts = report.counts
+        ImportRun.objects.filter(pk=run.pk).update(
+            finished_at=timezone.now(),
+            created=counts["created"],
+            updated=counts["updated"],
+            unchanged=counts["unchanged"],
+            failed=counts["failed"],
+        )
+    return report
+
+
+def _prepare_batch(paths, max_bytes, parser, writer):
+    """Read and hash a batch, set aside files known by hash, and start parsing the rest."""
+    seed_files = [read_seed_file(path, max_bytes) for path in paths]
+    known = {}
+    hashes = {seed_file.sha256 for seed_file in seed_files if seed_file.data is not None}
+    if hashes:
+        known = dict(Article.objects.filter(source_sha256__in=hashes).values_list("source_sha256", "pk"))
+    early, to_parse = [], []
+    for index, seed_file in enumerate(seed_files):
+        if seed_file.error:
+            early.append(FileResult(path=seed_file.path, status=ImportStatus.FAILED, error=seed_file.error,
+                                    size=seed_file.size, sha256=seed_file.sha256))
+        elif seed_file.sha256 in known:
+            early.append(FileResult(path=seed_file.path, status=ImportStatus.UNCHANGED, article_id=known[seed_file.sha256],
+                                    size=seed_file.size, sha256=seed_file.sha256))
+        else:
+            to_parse.append((index, seed_file.data))
+    # The bytes now live in the parse payloads only.
+    for seed_file in seed_files:
+        seed_file.data = None
+    return len(seed_files), seed_files, early, parser.submit(to_parse)
+
+
+def _finish_batch(batch, writer):
+    _, seed_files, early, parsed_results = batch
+    items, decided = [], list(early)
+    for index, outcome in parsed_results():
+        seed_file = seed_files[index]
+        if isinstance(outcome, ParsedSeed):
+            items.append((seed_file, outcome))
+        else:
+            decided.append(FileResult(path=seed_file.path, status=ImportStatus.FAILED, error=outcome,
+                                       size=seed_file.size, sha256=seed_file.sha256))
+    results = writer.write_batch(items, decided)
+    order = {seed_file.path: position for position, seed_file in enumerate(seed_files)}
+    return sorted(results, key=lambda result: order.get(result.path, 0))

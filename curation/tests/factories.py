@@ -1,0 +1,103 @@
+"""Test data builders: plain functions with keyword arguments, each saving what it makes."""
+
+import itertools
+import textwrap
+
+from django.contrib.auth.models import Group, User
+from django.utils import timezone
+
+from curation.models import Article, ArticleImage, Provider, RelatedCoverage, Topic
+from curation.seedformat import url_key
+
+_sequence = itertools.count(1)
+
+
+def make_user(*, role="editor", username=None, password="pw", **extra):
+    """role: "editor", "viewer", "superuser" or None (no group)."""
+    username = username or f"{role or 'user'}{next(_sequence)}"
+    if role == "superuser":
+        return User.objects.create_superuser(username=username, password=password, email=f"{username}@example.com")
+    user = User.objects.create_user(username=username, password=password, **extra)
+    if role == "editor":
+        user.groups.add(Group.objects.get(name="Editors"))
+    elif role == "viewer":
+        user.groups.add(Group.objects.get(name="Viewers"))
+    return user
+
+
+def make_provider(*, name=None, domain=None):
+    n = next(_sequence)
+    return Provider.objects.create(name=name or f"Provider {n}", domain=domain or f"provider{n}.example")
+
+
+def make_topic(*, name=None):
+    name = name or f"Topic {next(_sequence)}"
+    return Topic.objects.create(name=name, slug=Topic.slug_for(name))
+
+
+def make_article(*, topics=(), images=(), related=(), provider=None, **fields):
+    """An article as if imported. `images`: URLs; `related`: dicts of RelatedCoverage fields."""
+    n = next(_sequence)
+    now = timezone.now()
+    web_url = fields.pop("web_url", f"https://news.example/story-{n}")
+    defaults = {
+        "title": f"Story number {n}",
+        "excerpt": f"Excerpt of story {n}.",
+        "body": f"Body of story {n}.\n\nSecond paragraph.",
+        "category": "news",
+        "article_type": "article",
+        "web_url": web_url,
+        "source_key": url_key(web_url) if web_url else f"{n:064x}",
+        "published_at": now,
+        "quality": 50,
+        "heat": -1,
+        "provider": provider if provider is not None else make_provider(),
+        "imported_at": now,
+        "source_updated_at": now,
+        "source_sha256": f"{n:064x}",
+        "content_sha256": f"{n:064x}",
+        "front_matter_raw": f'title: "Story number {n}"\nwebUrl: "{web_url}"\n',
+        "has_images": bool(images),
+        "related_count": len(related),
+    }
+    defaults.update(fields)
+    article = Article.objects.create(**defaults)
+    for topic in topics:
+        article.topics.add(topic if isinstance(topic, Topic) else Topic.objects.get_or_create(
+            name=topic, defaults={"slug": Topic.slug_for(topic)})[0])
+    for position, url in enumerate(images):
+        ArticleImage.objects.create(article=article, position=position, url=url, width=640, height=360)
+    for position, item in enumerate(related):
+        RelatedCoverage.objects.create(article=article, position=position, **item)
+    return article
+
+
+def seed_text(*, body="", **front_matter):
+    """A seed file's text. Keyword arguments become front-matter keys, written as YAML."""
+    import yaml
+
+    if not front_matter:
+        return body
+    block = yaml.safe_dump(front_matter, sort_keys=False, allow_unicode=True)
+    return f"---\n{block}---\n{textwrap.dedent(body)}"
+
+
+def valid_front_matter(n=1, **overrides):
+    values = {
+        "category": "news",
+        "title": f"Seed title {n}",
+        "excerpt": f"Seed excerpt {n}",
+        "publishedDateTime": "2024-03-0%dT10:00:00Z" % (1 + n % 9),
+        "webUrl": f"https://seed.example/articles/{n}",
+        "type": "article",
+        "quality": 40 + n,
+        "heat": -1,
+        "published": False,
+        "provider": {"name": "Seed Times", "domain": "seedtimes.example"},
+        "topics": ["Science"],
+        "images": [{"url": f"https://img.seed.example/{n}.jpg", "width": 800, "height": 450}],
+        "related": [],
+        "secured": f"opaque-{n}",
+    }
+    values.update(overrides)
+    return values
