@@ -106,6 +106,9 @@ def database_from_env():
             "timeout": 30,
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
+    if os.environ.get("DJANGO_TEST_DATABASE_NAME"):
+        # Lets two test runs share one PostgreSQL server without dropping each other's database.
+        config["TEST"] = {"NAME": os.environ["DJANGO_TEST_DATABASE_NAME"]}
     return config
 
 
