@@ -1,6 +1,13 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class CurationConfig(AppConfig):
     default_auto_field = 'django.db.models.BigAutoField'
     name = 'curation'
+
+    def ready(self):
+        from curation.search import repair_search_index_after_migrate
+
+        # SQLite drops the full-text triggers whenever a migration rebuilds the article table.
+        post_migrate.connect(repair_search_index_after_migrate, sender=self, dispatch_uid="curation_search_repair")

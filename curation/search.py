@@ -1,0 +1,238 @@
+"""Full-text search over articles (title, excerpt, body), for the curator queue and the admin.
+
+PostgreSQL: the stored generated `search_vector` column and its GIN index
+(migration 0003_article_fulltext_search), matched with `websearch_to_tsquery`, which
+accepts anything a user types without a syntax error.
+SQLite: the FTS5 table `article_fts`, kept in sync by triggers, matched with MATCH. FTS5 has
+its own query language in which stray quotes, `*`, `NEAR(` or a bare `AND` are syntax
+errors, so user text is never passed through: it is rebuilt as quoted terms (see
+`fts5_query`).
+
+Both understand the same small "web search" syntax: words (all must match, stemmed),
+"quoted phrases", `OR` between alternatives and `-word` to exclude a word.
+
+Usage: `search_articles(Article.objects.in_queue(), "climate policy")` returns a filtered
+queryset that keeps the caller's ordering (the queue's sort applies to the matches);
+`order_by_relevance(queryset, text)` sorts the matches best first instead.
+"""
+
+import re
+
+from django.db import connections
+from django.db.models import FloatField, Q
+from django.db.models.expressions import RawSQL
+
+# Longer input is cut: nobody types more, and it bounds the work a crafted query can cause.
+MAX_QUERY_LENGTH = 300
+MAX_TERMS = 32
+
+# PostgreSQL text search configuration; must match the generated column in the migration.
+TS_CONFIG = "english"
+
+_TOKEN_RE = re.compile(r'(-?)"([^"]*)"?|(-?)([^\s"]+)')
+_WORD_RE = re.compile(r"\w+", re.UNICODE)
+
+
+def _clean(text):
+    # PostgreSQL refuses NUL in text; control characters are noise in a search box.
+    text = "".join(ch if ch.isprintable() else " " for ch in (text or ""))
+    return text[:MAX_QUERY_LENGTH].strip()
+
+
+def parse_query(text):
+    """The user's text as OR-groups of terms: [[(negated, [word, ...]), ...], ...].
+
+    A term is one word or a quoted phrase (a list of words); punctuation is dropped,
+    exactly as the FTS5 and PostgreSQL tokenizers drop it.
+    """
+    groups, current = [], []
+    count = 0
+    for match in _TOKEN_RE.finditer(_clean(text)):
+        if match.group(2) is not None:
+            negated, raw, phrase = bool(match.group(1)), match.group(2), True
+        else:
+            negated, raw, phrase = bool(match.group(3)), match.group(4), False
+        count += 1
+        if not phrase and raw.upper() == "OR":
+            if current:
+                groups.append(current)
+                current = []
+            continue
+        words = _WORD_RE.findall(raw)
+        if not words:
+            continue
+        # A phrase, or a word like "e-mail" that the tokenizers split: its words stay together.
+        current.append((negated, words))
+        if count >= MAX_TERMS:
+            break
+    if current:
+        groups.append(current)
+    return groups
+
+
+def _fts5_phrase(words):
+    # Inside an FTS5 string only `"` is special, and it is doubled; \w words contain none,
+    # but quoting makes every word a literal (AND, NEAR, * and ^ lose their meaning).
+    return " + ".join('"' + word.replace('"', '""') + '"' for word in words)
+
+
+def fts5_query(text):
+    """A safe FTS5 MATCH expression for the user's text, or "" when it has no words."""
+    alternatives = []
+    for group in parse_query(text):
+        positive = [_fts5_phrase(words) for negated, words in group if not negated]
+        negative = [_fts5_phrase(words) for negated, words in group if negated]
+        if not positive:
+            continue  # FTS5 cannot express "everything except"; such a group matches nothing
+        expression = " AND ".join(positive)
+        for phrase in negative:
+            expression = f"({expression}) NOT {phrase}"
+        alternatives.append(f"({expression})")
+    return " OR ".join(alternatives)
+
+
+def websearch_text(text):
+    """The user's text normalised for PostgreSQL's websearch_to_tsquery, or "" when empty.
+
+    websearch_to_tsquery never raises on odd input; rebuilding the text from the parsed
+    terms keeps both databases' interpretation of the same query alike.
+    """
+    alternatives = []
+    for group in parse_query(text):
+        if not any(not negated for negated, _ in group):
+            continue
+        terms = []
+        for negated, words in group:
+            term = '"' + " ".join(words) + '"' if len(words) > 1 else words[0]
+            terms.append(("-" if negated else "") + term)
+        alternatives.append(" ".join(terms))
+    return " or ".join(alternatives)
+
+
+def _vendor(queryset):
+    return connections[queryset.db].vendor
+
+
+def search_articles(queryset, text):
+    """`queryset` narrowed to articles whose title, excerpt or body match `text`.
+
+    Empty text returns the queryset unchanged; text with no words (only punctuation)
+    matches nothing. The queryset's ordering is kept.
+    """
+    if not (text or "").strip():
+        return queryset
+    vendor = _vendor(queryset)
+    if vendor == "postgresql":
+        query = websearch_text(text)
+        if not query:
+            return queryset.none()
+        # A self-contained subquery: correct whatever alias the outer query gives the
+        # article table (the admin wraps its queryset in EXISTS, for instance).
+        return queryset.filter(
+            pk__in=RawSQL(
+                "SELECT id FROM curation_article WHERE search_vector @@ websearch_to_tsquery(%s::regconfig, %s)",
+                (TS_CONFIG, query),
+            )
+        )
+    if vendor == "sqlite":
+        query = fts5_query(text)
+        if not query:
+            return queryset.none()
+        return queryset.filter(
+            pk__in=RawSQL("SELECT rowid FROM article_fts WHERE article_fts MATCH %s", (query,))
+        )
+    return _fallback_search(queryset, text)
+
+
+def order_by_relevance(queryset, text):
+    """The matches for `text`, best first (title above excerpt above body), newest next.
+
+    Ranking scores every match, so on a large table keep it for narrow queries; the
+    queue's default is `search_articles` under the editor's chosen sort.
+    """
+    queryset = search_articles(queryset, text)
+    if not (text or "").strip() or queryset.query.is_empty():
+        return queryset
+    vendor = _vendor(queryset)
+    table = queryset.model._meta.db_table
+    if vendor == "postgresql":
+        relevance = RawSQL(
+            f'ts_rank("{table}"."search_vector", websearch_to_tsquery(%s::regconfig, %s))',
+            (TS_CONFIG, websearch_text(text)),
+            output_field=FloatField(),
+        )
+    elif vendor == "sqlite":
+        # bm25 is lower-is-better; the column weights favour title, then excerpt.
+        relevance = RawSQL(
+            "(SELECT -bm25(article_fts, 10.0, 4.0, 1.0) FROM article_fts "
+            f'WHERE article_fts MATCH %s AND article_fts.rowid = "{table}"."id")',
+            (fts5_query(text),),
+            output_field=FloatField(),
+        )
+    else:
+        return queryset
+    return queryset.annotate(search_relevance=relevance).order_by("-search_relevance", "-published_at", "-id")
+
+
+def _fallback_search(queryset, text):
+    groups = parse_query(text)
+    if not groups:
+        return queryset.none()
+    condition = Q(pk__in=[])
+    for group in groups:
+        group_q = Q()
+        for negated, words in group:
+            phrase = " ".join(words)
+            term_q = Q(title__icontains=phrase) | Q(excerpt__icontains=phrase) | Q(body__icontains=phrase)
+            group_q &= ~term_q if negated else term_q
+        condition |= group_q
+    return queryset.filter(condition)
+
+
+SQLITE_TRIGGERS = {
+    "article_fts_insert": """
+        CREATE TRIGGER IF NOT EXISTS article_fts_insert AFTER INSERT ON curation_article BEGIN
+            INSERT INTO article_fts(rowid, title, excerpt, body) VALUES (new.id, new.title, new.excerpt, new.body);
+        END""",
+    "article_fts_delete": """
+        CREATE TRIGGER IF NOT EXISTS article_fts_delete AFTER DELETE ON curation_article BEGIN
+            INSERT INTO article_fts(article_fts, rowid, title, excerpt, body)
+            VALUES ('delete', old.id, old.title, old.excerpt, old.body);
+        END""",
+    "article_fts_update": """
+        CREATE TRIGGER IF NOT EXISTS article_fts_update AFTER UPDATE OF id, title, excerpt, body
+        ON curation_article BEGIN
+            INSERT INTO article_fts(article_fts, rowid, title, excerpt, body)
+            VALUES ('delete', old.id, old.title, old.excerpt, old.body);
+            INSERT INTO article_fts(rowid, title, excerpt, body) VALUES (new.id, new.title, new.excerpt, new.body);
+        END""",
+}
+
+
+def ensure_sqlite_search_index(using="default"):
+    """Put back the FTS5 sync triggers if a migration dropped them, and reindex.
+
+    On SQLite, Django applies most later changes to the article table by rebuilding it
+    (create a copy, drop the original, rename), and dropping a table drops its triggers:
+    search would silently stop seeing new and edited articles. Run after every migrate
+    (see CurationConfig.ready). Returns True when it had to repair.
+    """
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT type, name FROM sqlite_master WHERE name = 'article_fts' "
+            "OR (type = 'trigger' AND tbl_name = 'curation_article')"
+        )
+        present = {name for _, name in cursor.fetchall()}
+        if "article_fts" not in present or set(SQLITE_TRIGGERS) <= present:
+            return False
+        for statement in SQLITE_TRIGGERS.values():
+            cursor.execute(statement)
+        cursor.execute("INSERT INTO article_fts(article_fts) VALUES ('rebuild')")
+    return True
+
+
+def repair_search_index_after_migrate(sender, using="default", **kwargs):
+    ensure_sqlite_search_index(using)

@@ -1,0 +1,158 @@
+"""Full-text search (curation.search): PostgreSQL tsvector + GIN, SQLite FTS5 + triggers.
+
+The suite runs on both databases in CI; the tests that look at one database's machinery
+skip on the other.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from curation.models import Article
+from curation.search import ensure_sqlite_search_index, fts5_query, order_by_relevance, search_articles
+from curation.services.editorial import edit_article
+from curation.tests.factories import make_article
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE = ['"', "*", "AND", "NEAR(", "'; DROP TABLE curation_article; --", "title:x", "a OR", "^start",
+           '"unclosed', "(((", "-", "NOT", "x*", "\x00", "%", "\\", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "a" * 5000]
+
+
+def titles(queryset):
+    return [article.title for article in queryset]
+
+
+@pytest.fixture
+def corpus(db):
+    now = timezone.now()
+    return {
+        "title": make_article(title="Glaciers retreat faster than expected", excerpt="A study.", body="Ice.",
+                              published_at=now - timedelta(days=3)),
+        "excerpt": make_article(title="Morning briefing", excerpt="Parliament debates the glacier budget",
+                                body="Nothing else.", published_at=now - timedelta(days=2)),
+        "body": make_article(title="Weather roundup", excerpt="Rain and sun.",
+                             body="First paragraph.\n\nLater, a note on glaciers in the Alps.",
+                             published_at=now - timedelta(days=1)),
+        "other": make_article(title="Football results", excerpt="Scores.", body="Goals galore.", published_at=now),
+    }
+
+
+def test_matches_words_in_title_excerpt_and_body_with_stemming(corpus):
+    found = set(search_articles(Article.objects.all(), "glacier"))
+    assert found == {corpus["title"], corpus["excerpt"], corpus["body"]}
+    assert titles(search_articles(Article.objects.all(), "Parliament")) == ["Morning briefing"]
+    assert titles(search_articles(Article.objects.all(), "alps")) == ["Weather roundup"]
+
+
+def test_all_words_must_match_and_phrases_or_and_exclusion_work(corpus):
+    qs = Article.objects.all()
+    assert titles(search_articles(qs, "glacier budget")) == ["Morning briefing"]
+    assert titles(search_articles(qs, '"glaciers retreat"')) == ["Glaciers retreat faster than expected"]
+    assert titles(search_articles(qs, '"retreat glaciers"')) == []
+    assert set(titles(search_articles(qs, "football OR parliament"))) == {"Football results", "Morning briefing"}
+    assert set(titles(search_articles(qs, "glacier -alps"))) == {
+        "Glaciers retreat faster than expected", "Morning briefing"}
+
+
+def test_keeps_the_callers_queryset_filters_and_ordering(corpus):
+    Article.objects.filter(pk=corpus["excerpt"].pk).update(state=Article.State.PUBLISHED)
+    newest_first = search_articles(Article.objects.in_queue().order_by("-published_at"), "glacier")
+    assert titles(newest_first) == ["Weather roundup", "Glaciers retreat faster than expected"]
+    oldest_first = search_articles(Article.objects.all().order_by("published_at"), "glacier")
+    assert titles(oldest_first) == [
+        "Glaciers retreat faster than expected", "Morning briefing", "Weather roundup"]
+
+
+def test_relevance_ranks_title_matches_above_body_matches(corpus):
+    ranked = titles(order_by_relevance(Article.objects.all(), "glacier"))
+    assert ranked[0] == "Glaciers retreat faster than expected"
+    assert ranked[-1] == "Weather roundup"
+    assert len(ranked) == 3
+
+
+def test_empty_query_returns_everything_and_punctuation_only_returns_nothing(corpus):
+    assert search_articles(Article.objects.all(), "   ").count() == 4
+    for text in ['"', "*", "()", "-", "'; --", "!!!"]:
+        assert list(search_articles(Article.objects.all(), text)) == [], text
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_input_never_errors(corpus, text):
+    results = list(search_articles(Article.objects.all(), text))
+    assert corpus["other"] not in results
+    list(order_by_relevance(Article.objects.all(), text))
+    assert Article.objects.count() == 4  # and certainly dropped nothing
+
+
+def test_operator_words_are_searched_as_plain_words(db):
+    make_article(title="Near the border, and beyond")
+    make_article(title="Unrelated")
+    assert titles(search_articles(Article.objects.all(), "NEAR border")) == ["Near the border, and beyond"]
+    assert titles(search_articles(Article.objects.all(), "beyond AND")) == ["Near the border, and beyond"]
+
+
+def test_fts5_query_quotes_every_term():
+    assert fts5_query('NEAR( "a b" * x') == '("NEAR" AND "a" + "b" AND "x")'
+    assert fts5_query('"') == ""
+
+
+def test_edits_are_found_and_old_text_is_not(corpus, editor):
+    article = corpus["other"]
+    edit_article(article=article, user=editor, title="Cup final postponed by snowstorm")
+    assert titles(search_articles(Article.objects.all(), "snowstorm")) == ["Cup final postponed by snowstorm"]
+    assert titles(search_articles(Article.objects.all(), "football")) == []
+
+    Article.objects.filter(pk=article.pk).update(body="Now about volcanoes.")
+    assert titles(search_articles(Article.objects.all(), "volcano")) == ["Cup final postponed by snowstorm"]
+    assert titles(search_articles(Article.objects.all(), "goals")) == []
+
+    # A state change does not disturb the index.
+    Article.objects.filter(pk=article.pk).update(state=Article.State.PUBLISHED)
+    assert titles(search_articles(Article.objects.published(), "snowstorm")) == ["Cup final postponed by snowstorm"]
+
+
+def test_deleted_articles_disappear_from_search(corpus):
+    corpus["title"].delete()
+    assert set(search_articles(Article.objects.all(), "glacier")) == {corpus["excerpt"], corpus["body"]}
+    Article.objects.filter(pk=corpus["body"].pk).delete()
+    assert list(search_articles(Article.objects.all(), "alps")) == []
+
+
+def test_search_is_one_query_and_works_as_a_subquery(corpus):
+    with CaptureQueriesContext(connection) as ctx:
+        found = titles(search_articles(Article.objects.all(), "glacier"))
+    assert len(found) == 3 and len(ctx.captured_queries) == 1
+    # Used inside another query (the admin wraps querysets like this), it still filters.
+    outer = Article.objects.filter(pk__in=search_articles(Article.objects.all(), "alps").values("pk"))
+    assert titles(outer) == ["Weather roundup"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL full-text machinery")
+def test_postgres_uses_a_generated_tsvector_with_a_gin_index(corpus):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'article_search_vector'")
+        (indexdef,) = cursor.fetchone()
+        assert "gin (search_vector)" in indexdef
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = search_articles(Article.objects.all(), "glacier").query.sql_with_params()
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "article_search_vector" in plan
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite FTS5 machinery")
+def test_sqlite_triggers_are_restored_after_a_table_rebuild(corpus):
+    # Django rebuilds the table for most SQLite schema changes, which drops its triggers.
+    with connection.cursor() as cursor:
+        for name in ("article_fts_insert", "article_fts_update", "article_fts_delete"):
+            cursor.execute(f"DROP TRIGGER {name}")
+    Article.objects.filter(pk=corpus["other"].pk).update(title="Avalanche warning")
+    assert ensure_sqlite_search_index() is True
+    assert titles(search_articles(Article.objects.all(), "avalanche")) == ["Avalanche warning"]
+    make_article(title="Avalanche season opens")
+    assert len(search_articles(Article.objects.all(), "avalanche")) == 2
+    assert ensure_sqlite_search_index() is False
