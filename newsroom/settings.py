@@ -7,6 +7,7 @@ running with a guessable key.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -54,6 +55,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.syndication",
     "django_filters",
+    "csp",
+    "axes",
     "curation",
 ]
 
@@ -66,6 +69,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes requires: it turns a lockout raised during login into HTTP 429.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -116,6 +122,13 @@ DATABASES = {"default": database_from_env()}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# AxesStandaloneBackend first: it refuses every login attempt (even with the right
+# password) from a client that is locked out, then ModelBackend checks the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -145,6 +158,93 @@ STORAGES = {
         )
     },
 }
+
+# --- Security -----------------------------------------------------------------------------
+# Production (DJANGO_DEBUG=0) is strict by default: HTTPS only, secure cookies, HSTS.
+# Each piece can be turned off from the environment for a deployment that handles it
+# elsewhere (see docs/deployment.md); turning one off also silences the matching
+# `check --deploy` warning, since the operator chose it knowingly.
+
+
+def env_int(name, default):
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+
+
+PRODUCTION = not DEBUG
+SILENCED_SYSTEM_CHECKS = []
+
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", PRODUCTION)
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", PRODUCTION)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 31536000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", PRODUCTION)
+if PRODUCTION:
+    for explicit_off, check_id in [
+        (not SECURE_SSL_REDIRECT, "security.W008"),
+        (not SESSION_COOKIE_SECURE, "security.W012"),
+        (not CSRF_COOKIE_SECURE, "security.W016"),
+        (SECURE_HSTS_SECONDS == 0, "security.W004"),
+        (SECURE_HSTS_SECONDS and not SECURE_HSTS_INCLUDE_SUBDOMAINS, "security.W005"),
+        (SECURE_HSTS_SECONDS and not SECURE_HSTS_PRELOAD, "security.W021"),
+    ]:
+        if explicit_off:
+            SILENCED_SYSTEM_CHECKS.append(check_id)
+
+# Behind a TLS-terminating proxy (nginx, a load balancer) Django sees plain HTTP; the proxy
+# says the original scheme in X-Forwarded-Proto. Trust that header only when told to: a
+# client talking to gunicorn directly could otherwise claim HTTPS.
+if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp 4): scripts and styles only from our own static
+# files, never inline; article images are hot-linked from the sources, over https or http.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "https:", "http:", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Login throttling (django-axes). Failed logins are counted per client IP address; the
+# AXES_FAILURE_LIMIT-th failure within the cool-off window is answered with HTTP 429, and
+# every login from that address, even with the right password, is refused until the window
+# has passed (or an admin runs `manage.py axes_reset`). Counting by IP rather than by
+# username means an attacker cannot lock a colleague out by guessing at their name.
+# It covers every login form that goes through django.contrib.auth (editor and admin).
+AXES_ENABLED = env_bool("DJANGO_AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = env_int("DJANGO_AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_TEMPLATE = "security/locked_out.html"
+# Behind N trusted proxies, the client address is the N-th entry from the right of
+# X-Forwarded-For (the left-most entries are whatever the client sent).
+TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "newsroom.security.client_ip_address"
 
 # Seed import limits. Seed files are untrusted: a file larger than this is refused
 # before it is read into memory or parsed.
