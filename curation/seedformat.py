@@ -11,7 +11,6 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 import yaml
 
@@ -33,6 +32,9 @@ DERIVED_TITLE_LENGTH = 120
 # file that matches pays for the exact check on the event stream.
 _ALIAS_HINT = re.compile(r"(?:^|[\s\[\{,:\-?])\*[^\s\[\]\{\},]")
 _FRONT_MATTER_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
+# scheme, optional user info, a non-empty host: what a link or an image source may be.
+_HTTP_URL = re.compile(r"https?://(?:[^/?#\s@]*@)?[^/?#\s@:]+", re.IGNORECASE)
+_URL_FORBIDDEN = re.compile(r"[\x00-\x20\x7f]")
 
 
 class SeedError(ValueError):
@@ -62,6 +64,7 @@ class ParsedRelated:
     title: str = ""
     excerpt: str = ""
     web_url: str = ""
+    url_key: str = ""  # links the coverage to an article we imported from that URL
     amp_url: str = ""
     cdn_amp_url: str = ""
     published_at: dt.datetime | None = None
@@ -134,7 +137,7 @@ def split_front_matter(text):
     first_line, newline, rest = text.partition("\n")
     if first_line.rstrip() != "---":
         return None, text
-    closing = _FRONT_MATTER_CLOSE.search(rest)
+    closing = _find_closing(rest)
     if closing is None:
         raise SeedError("front matter opened with '---' on line 1 is never closed with a '---' line")
     front_matter = rest[: closing.start()]
@@ -144,8 +147,20 @@ def split_front_matter(text):
     return front_matter, body
 
 
+def _find_closing(rest):
+    """The match of the closing '---' (or '...') line. A plain find handles the usual file;
+    the regex handles trailing blanks and the closing line being the very first."""
+    for marker in ("\n---\n", "\n...\n"):
+        position = rest.find(marker)
+        if position != -1:
+            exact = _FRONT_MATTER_CLOSE.search(rest, 0, position + len(marker))
+            if exact is not None:
+                return exact
+    return _FRONT_MATTER_CLOSE.search(rest)
+
+
 def load_front_matter(front_matter):
-    if _ALIAS_HINT.search(front_matter):
+    if "*" in front_matter and _ALIAS_HINT.search(front_matter):
         try:
             for event in yaml.parse(front_matter, Loader=SafeLoader):
                 if isinstance(event, yaml.AliasEvent):
@@ -255,13 +270,7 @@ def safe_url(value):
     if not isinstance(value, str):
         return ""
     value = value.strip()
-    if len(value) > MAX_URL_LENGTH or any(ch in value for ch in "\x00\n\r\t "):
-        return ""
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return ""
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    if len(value) > MAX_URL_LENGTH or not _HTTP_URL.match(value) or _URL_FORBIDDEN.search(value):
         return ""
     return value
 
@@ -354,11 +363,13 @@ def _related(value, notes):
             raise SeedError(f"item {index + 1} must be a mapping, not a {_kind(item)}", field="related")
         try:
             images = _images(item.get("images"), "images", notes, where)
+            web_url = _optional_url(item, "webUrl", notes, where)
             related.append(
                 ParsedRelated(
                     title=_text(item, "title"),
                     excerpt=_text(item, "excerpt"),
-                    web_url=_optional_url(item, "webUrl", notes, where),
+                    web_url=web_url,
+                    url_key=url_key(web_url) if web_url else "",
                     amp_url=_optional_url(item, "ampWebUrl", notes, where),
                     cdn_amp_url=_optional_url(item, "cdnAmpWebUrl", notes, where),
                     published_at=_datetime(item.get("publishedDateTime"), "publishedDateTime"),
@@ -389,11 +400,26 @@ def derive_title(body):
     return cut + "…"
 
 
-def content_hash(mapping, body):
-    """Hash of what the source said, ignoring `secured` (it changes on every export)."""
-    comparable = {key: value for key, value in mapping.items() if key != "secured"}
-    payload = json.dumps([comparable, body], sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(payload.encode()).hexdigest()
+_SECURED_KEY = re.compile(r"^secured[ \t]*:", re.MULTILINE)
+_NEXT_TOP_LEVEL_LINE = re.compile(r"\n(?=[^ \t\n])")
+
+
+def content_hash(front_matter, mapping, body):
+    """Hash of what the source said, ignoring `secured` (it changes on every export).
+
+    The usual file writes `secured:` as a top-level key whose value runs until the next
+    line that starts in column 0; cutting that span out of the text is much cheaper than
+    serialising the parsed mapping. Any other layout falls back to the mapping.
+    """
+    if "secured" in mapping:
+        key = _SECURED_KEY.search(front_matter)
+        if key is None:
+            comparable = {k: v for k, v in mapping.items() if k != "secured"}
+            front_matter = json.dumps(comparable, sort_keys=True, default=str, ensure_ascii=False)
+        else:
+            end = _NEXT_TOP_LEVEL_LINE.search(front_matter, key.end())
+            front_matter = front_matter[: key.start()] + (front_matter[end.end() :] if end else "")
+    return hashlib.sha256(f"{front_matter}\x00{body}".encode()).hexdigest()
 
 
 def parse_seed(data):
@@ -407,7 +433,7 @@ def parse_seed(data):
             raise SeedError("is empty: no front matter and no body text")
         return ParsedSeed(
             source_key=body_key(body),
-            content_sha256=content_hash({}, body),
+            content_sha256=content_hash("", {}, body),
             body_sha256=body_sha256,
             has_front_matter=False,
             front_matter_raw="",
@@ -429,7 +455,7 @@ def parse_seed(data):
 
     return ParsedSeed(
         source_key=url_key(web_url),
-        content_sha256=content_hash(mapping, body),
+        content_sha256=content_hash(front_matter, mapping, body),
         body_sha256=body_sha256,
         has_front_matter=True,
         front_matter_raw=front_matter,
@@ -452,3 +478,18 @@ def parse_seed(data):
         related=_related(mapping.get("related"), notes),
         notes=notes,
     )
+
+
+def parse_seed_batch(payloads):
+    """Worker entry point: [(index, bytes)] -> [(index, ParsedSeed or the error text)]."""
+    results = []
+    for index, data in payloads:
+        try:
+            results.append((index, parse_seed(data)))
+        except SeedError as exc:
+            results.append((index, str(exc)))
+        except RecursionError:
+            results.append((index, "front matter is nested too deeply"))
+        except MemoryError:
+            results.append((index, "front matter is too large to parse"))
+    return results

@@ -20,10 +20,11 @@ import stat
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from curation.models import (
@@ -36,7 +37,7 @@ from curation.models import (
     RelatedCoverage,
     Topic,
 )
-from curation.seedformat import ParsedSeed, SeedError, parse_seed, url_key
+from curation.seedformat import ParsedSeed, parse_seed_batch
 
 SEED_SUFFIXES = {".txt", ".md"}
 DEFAULT_BATCH_SIZE = 400
@@ -85,7 +86,7 @@ class FileResult:
     sha256: str = ""
 
     def as_dict(self):
-        return {"path": self.path, "status": self.status, "article": self.article_id, "error": self.error}
+        return {"path": self.path, "status": str(self.status), "article": self.article_id, "error": self.error}
 
 
 @dataclass
@@ -193,21 +194,6 @@ def read_seed_file(path, max_bytes):
     return seed_file
 
 
-def parse_many(payloads):
-    """Worker entry point: [(index, bytes)] -> [(index, ParsedSeed or error text)]."""
-    results = []
-    for index, data in payloads:
-        try:
-            results.append((index, parse_seed(data)))
-        except SeedError as exc:
-            results.append((index, str(exc)))
-        except RecursionError:
-            results.append((index, "front matter is nested too deeply"))
-        except MemoryError:
-            results.append((index, "front matter is too large to parse"))
-    return results
-
-
 class Parser:
     """Parses in this process or in a pool of worker processes."""
 
@@ -225,10 +211,10 @@ class Parser:
         if not payloads:
             return lambda: []
         if self.pool is None:
-            results = parse_many(payloads)
+            results = parse_seed_batch(payloads)
             return lambda: results
         size = max(1, -(-len(payloads) // (self.workers * 2)))
-        futures = [self.pool.submit(parse_many, payloads[i : i + size]) for i in range(0, len(payloads), size)]
+        futures = [self.pool.submit(parse_seed_batch, payloads[i : i + size]) for i in range(0, len(payloads), size)]
         return lambda: [item for future in futures for item in future.result()]
 
     def close(self):
@@ -357,37 +343,47 @@ class SeedWriter:
     def _write(self, items):
         results, creates, updates, refreshes = self._plan(items)
         now = timezone.now()
-        all_parsed = [parsed for _, parsed in items]
-        self._ensure_providers(all_parsed)
+        self._ensure_providers([parsed for _, parsed in items])
         self._ensure_topics([parsed for _, _, parsed in creates] + [p for _, a, _, p in updates if "topics" not in a.edited_fields])
+        written = []  # (article_id, edited_fields, web_url, parsed)
 
-        # Created --------------------------------------------------------------------------
-        new_articles = []
-        for result, seed_file, parsed in creates:
-            article = Article(source_key=parsed.source_key, imported_at=now, needs_metadata=parsed.needs_metadata,
-                              has_front_matter=parsed.has_front_matter)
-            self._apply(article, parsed, seed_file, now, edited=())
-            new_articles.append(article)
-        Article.objects.bulk_create(new_articles)
-        for (result, _, _), article in zip(creates, new_articles, strict=True):
-            result.article_id = article.pk
+        # Created: plain rows, no model instances (see insert_rows).
+        if creates:
+            rows = []
+            for _, seed_file, parsed in creates:
+                row = self._imported_values(parsed, seed_file, now)
+                row.update(
+                    source_key=parsed.source_key,
+                    imported_at=now,
+                    needs_metadata=parsed.needs_metadata,
+                    has_front_matter=parsed.has_front_matter,
+                )
+                rows.append(row)
+            insert_rows(Article, rows)
+            keys = [parsed.source_key for _, _, parsed in creates]
+            ids = dict(Article.objects.filter(source_key__in=keys).values_list("source_key", "pk"))
+            for result, _, parsed in creates:
+                result.article_id = ids[parsed.source_key]
+                written.append((result.article_id, (), parsed.web_url, parsed))
 
-        # Updated --------------------------------------------------------------------------
-        changed_articles = []
-        for result, article, seed_file, parsed in updates:
-            edited = set(article.edited_fields or ())
-            self._apply(article, parsed, seed_file, now, edited=edited)
-            if article.state != Article.State.NEW or edited:
-                # The editor's decision and edits stand; tell the operator and the editors.
-                article.source_changed_at = now
-                kept = f"edited fields kept: {', '.join(sorted(edited))}" if edited else ""
-                state = f"state {article.state} kept" if article.state != Article.State.NEW else ""
-                result.notes.append(f"source changed after editorial work ({'; '.join(filter(None, [state, kept]))})")
-            changed_articles.append(article)
-        if changed_articles:
-            update_fields = [name for name in IMPORTED_FIELDS] + ["source_changed_at"]
-            # Editor-edited fields were left untouched on the instance, so writing them back is a no-op.
-            Article.objects.bulk_update(changed_articles, update_fields)
+        # Updated: imported fields change, editorial ones never do.
+        if updates:
+            changed_articles = []
+            for result, article, seed_file, parsed in updates:
+                edited = set(article.edited_fields or ())
+                for name, value in self._imported_values(parsed, seed_file, now).items():
+                    if name.removesuffix("_id") not in edited:
+                        setattr(article, name, value)
+                if article.state != Article.State.NEW or edited:
+                    # The editor's decision and edits stand; tell the operator and the editors.
+                    article.source_changed_at = now
+                    kept = f"edited fields kept: {', '.join(sorted(edited))}" if edited else ""
+                    state = f"state {article.state} kept" if article.state != Article.State.NEW else ""
+                    result.notes.append(f"source changed after editorial work ({'; '.join(filter(None, [state, kept]))})")
+                changed_articles.append(article)
+                written.append((article.pk, edited, article.web_url, parsed))
+            # Editor-edited fields were left untouched on the instances, so writing them back is a no-op.
+            Article.objects.bulk_update(changed_articles, IMPORTED_FIELDS + ["source_changed_at"])
             changed_ids = [article.pk for article in changed_articles]
             ArticleImage.objects.filter(article_id__in=changed_ids).delete()
             RelatedCoverage.objects.filter(article_id__in=changed_ids).delete()
@@ -402,15 +398,13 @@ class SeedWriter:
                 article.source_sha256 = seed_file.sha256
             Article.objects.bulk_update([a for a, _, _ in refreshes], ["secured", "front_matter_raw", "source_sha256"])
 
-        # Children of created and updated articles ----------------------------------------
-        written = [(article, parsed) for article, (_, _, parsed) in zip(new_articles, creates, strict=True)]
-        written += [(article, parsed) for _, article, _, parsed in updates]
         self._write_children(written)
-        self._link_coverage([article for article, _ in written if article.web_url])
+        self._link_coverage({parsed.source_key: article_id for article_id, _, web_url, parsed in written if web_url})
         return results
 
-    def _apply(self, article, parsed, seed_file, now, *, edited):
-        values = {
+    def _imported_values(self, parsed, seed_file, now):
+        """Article column values for what the source says (attnames, ready to write)."""
+        return {
             "title": parsed.title,
             "excerpt": parsed.excerpt,
             "body": parsed.body,
@@ -423,60 +417,67 @@ class SeedWriter:
             "quality": parsed.quality,
             "heat": parsed.heat,
             "source_published": parsed.source_published,
-            "provider_id": self.providers.get(_provider_key(parsed.provider)) if parsed.provider else None,
+            "provider_id": self.providers[_provider_key(parsed.provider)] if parsed.provider else None,
+            "secured": parsed.secured,
+            "front_matter_raw": parsed.front_matter_raw,
+            "has_images": bool(parsed.images),
+            "related_count": len(parsed.related),
+            "source_path": seed_file.path[-1000:],
+            "source_sha256": seed_file.sha256,
+            "content_sha256": parsed.content_sha256,
+            "body_sha256": parsed.body_sha256,
+            "source_updated_at": now,
         }
-        for name, value in values.items():
-            if name.removesuffix("_id") not in edited:
-                setattr(article, name, value)
-        article.secured = parsed.secured
-        article.front_matter_raw = parsed.front_matter_raw
-        article.has_images = bool(parsed.images)
-        article.related_count = len(parsed.related)
-        article.source_path = seed_file.path[-1000:]
-        article.source_sha256 = seed_file.sha256
-        article.content_sha256 = parsed.content_sha256
-        article.body_sha256 = parsed.body_sha256
-        article.source_updated_at = now
 
     def _write_children(self, written):
         images, related, topic_links = [], [], []
-        related_keys = {url_key(item.web_url) for _, parsed in written for item in parsed.related if item.web_url}
-        linked = dict(Article.objects.filter(source_key__in=related_keys).values_list("source_key", "pk")) if related_keys else {}
-        for article, parsed in written:
+        related_keys = {item.url_key for *_, parsed in written for item in parsed.related if item.url_key}
+        linked = {}
+        if related_keys:
+            linked = dict(Article.objects.filter(source_key__in=related_keys).values_list("source_key", "pk"))
+        for article_id, edited, _, parsed in written:
             for position, image in enumerate(parsed.images):
-                images.append(ArticleImage(article=article, position=position, url=image.url, width=image.width,
-                                           height=image.height, title=image.title))
-            for position, item in enumerate(parsed.related):
-                key = url_key(item.web_url) if item.web_url else ""
-                related.append(
-                    RelatedCoverage(
-                        article=article,
-                        position=position,
-                        title=item.title,
-                        excerpt=item.excerpt,
-                        web_url=item.web_url,
-                        amp_url=item.amp_url,
-                        cdn_amp_url=item.cdn_amp_url,
-                        url_key=key,
-                        published_at=item.published_at,
-                        article_type=item.article_type,
-                        provider_id=self.providers.get(_provider_key(item.provider)) if item.provider else None,
-                        quality=item.quality,
-                        heat=item.heat,
-                        images=item.images,
-                        linked_article_id=linked.get(key),
-                    )
+                images.append(
+                    {
+                        "article_id": article_id,
+                        "position": position,
+                        "url": image.url,
+                        "width": image.width,
+                        "height": image.height,
+                        "title": image.title,
+                    }
                 )
-            if "topics" not in (article.edited_fields or ()):
-                for name in parsed.topics:
-                    topic_links.append(Article.topics.through(article_id=article.pk, topic_id=self.topics[name]))
-        ArticleImage.objects.bulk_create(images)
-        RelatedCoverage.objects.bulk_create(related)
-        Article.topics.through.objects.bulk_create(topic_links)
+            for position, item in enumerate(parsed.related):
+                related.append(
+                    {
+                        "article_id": article_id,
+                        "position": position,
+                        "title": item.title,
+                        "excerpt": item.excerpt,
+                        "web_url": item.web_url,
+                        "amp_url": item.amp_url,
+                        "cdn_amp_url": item.cdn_amp_url,
+                        "url_key": item.url_key,
+                        "published_at": item.published_at,
+                        "article_type": item.article_type,
+                        "provider_id": self.providers[_provider_key(item.provider)] if item.provider else None,
+                        "quality": item.quality,
+                        "heat": item.heat,
+                        "images": item.images,
+                        "linked_article_id": linked.get(item.url_key),
+                    }
+                )
+            if "topics" not in edited:
+                topic_links.extend({"article_id": article_id, "topic_id": self.topics[name]} for name in parsed.topics)
+        insert_rows(ArticleImage, images)
+        insert_rows(RelatedCoverage, related)
+        insert_rows(Article.topics.through, topic_links)
 
-    def _link_coverage(self, articles):
-        """Coverage imported before the article it points to now links to it."""
-        by_key = {article.source_key: article.pk for article in articles}
+    def _link_coverage(self, by_key):
+        """Coverage imported before the article it points to now links to it.
+
+        by_key: {source_key: article_id} of the articles just written.
+        """
         pending = (
             RelatedCoverage.objects.filter(url_key__in=by_key, linked_article__isnull=True)
             .values_list("url_key", flat=True)
@@ -528,24 +529,69 @@ class SeedWriter:
         if self.dry_run or not results:
             return
         now = timezone.now()
-        ImportLedgerEntry.objects.bulk_create(
-            ImportLedgerEntry(
-                run=self.run,
-                path=result.path[-1000:],
-                size=result.size,
-                sha256=result.sha256,
-                status=result.status,
-                article_id=result.article_id,
-                error=result.error or "",
-                notes="\n".join(result.notes),
-                created_at=now,
-            )
-            for result in results
+        insert_rows(
+            ImportLedgerEntry,
+            [
+                {
+                    "run_id": self.run.pk,
+                    "path": result.path[-1000:],
+                    "size": result.size,
+                    "sha256": result.sha256,
+                    "status": str(result.status),
+                    "article_id": result.article_id,
+                    "error": result.error or "",
+                    "notes": "\n".join(result.notes),
+                    "created_at": now,
+                }
+                for result in results
+            ],
         )
 
 
 def _provider_key(provider):
     return (provider.name, provider.domain)
+
+
+def insert_rows(model, rows):
+    """INSERT plain dicts (attname -> value) with one executemany.
+
+    The import's hot path: Django's bulk_create builds a model instance and prepares every
+    value of every row through its field (about 0.1 ms a row here), which more than halves
+    the import rate. Values here are already validated, so only timestamps and JSON need
+    adapting to the backend; columns a row leaves out take the field's default.
+    """
+    if not rows:
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    ops = connection.ops
+    adapters = {}
+    for f in fields:
+        if isinstance(f, models.DateTimeField):
+            adapters[f.attname] = ops.adapt_datetimefield_value
+        elif isinstance(f, models.JSONField):
+            adapters[f.attname] = partial(ops.adapt_json_value, encoder=f.encoder)
+    defaults = {f.attname: f.get_default() for f in fields}
+    columns = [f.attname for f in fields]
+    quote = ops.quote_name
+    table = quote(model._meta.db_table)
+    column_list = ", ".join(quote(f.column) for f in fields)
+    params = []
+    for row in rows:
+        values = []
+        for column in columns:
+            value = row.get(column, defaults[column])
+            adapter = adapters.get(column)
+            values.append(adapter(value) if adapter is not None and value is not None else value)
+        params.append(values)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY streams the rows in one go; executemany pays a round of adaptation and
+            # pipeline bookkeeping per row that costs more than the insert itself.
+            with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
+                for values in params:
+                    copy.write_row(values)
+        else:
+            cursor.executemany(f"INSERT INTO {table} ({column_list}) VALUES ({', '.join(['%s'] * len(fields))})", params)
 
 
 # --- the service ------------------------------------------------------------------------

@@ -1,0 +1,140 @@
+"""Import throughput against the parse-only floor, measured in one run on one corpus.
+
+    .venv/bin/python bench/import_bench.py [--files 10000] [--database sqlite|postgres|both]
+
+(a) baseline: read every file and parse its front matter with PyYAML's C loader, in one
+    process: the least work any importer must do;
+(b) the whole `python manage.py import_seeds DIR` as an operator runs it (default options,
+    a fresh database, Django start-up included), then (c) the same command again on the
+    unchanged folder.
+
+Machines here are noisy, so the figure that matters is the ratio (b)/(a) from the same run.
+Target: >= 0.8. Results are also written to bench/results/import.json.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from curation.seedformat import SafeLoader, decode_seed, split_front_matter  # noqa: E402
+
+TEMPLATE = ROOT / "fixtures" / "real-seeds" / "000_5791a4ba6fe0fc15.txt"
+POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/bench_import")
+
+
+def make_corpus(folder, count):
+    """`count` seed files shaped like the real one (about 7 KB, five related items),
+    each with its own URL, title, scores and topics; every tenth is body-only."""
+    template = TEMPLATE.read_text(encoding="utf-8")
+    front, body = split_front_matter(template)
+    mapping = yaml.load(front, Loader=SafeLoader)
+    paragraphs = [
+        "Officials said the decision followed months of consultation.",
+        "Critics argued the plan lacked detail on costs.",
+        "Analysts expect the change to take effect gradually.",
+    ]
+    for n in range(count):
+        sub = folder / f"{n % 20:02d}"
+        sub.mkdir(exist_ok=True)
+        if n % 10 == 9:
+            text = f"Dateline {n}\n\n" + "\n\n".join(paragraphs) + f"\n\nStory number {n} in full.\n"
+        else:
+            mapping["title"] = f"Story {n}: {mapping['title'][:60]}"
+            mapping["webUrl"] = f"https://www.example-news.test/{n // 1000}/story-{n}?partner=rss"
+            mapping["quality"] = n % 190
+            mapping["heat"] = -1 if n % 3 else n % 100
+            mapping["topics"] = [f"Topic {n % 40}", f"Topic {(n * 7) % 40}"]
+            for position, item in enumerate(mapping["related"]):
+                item["webUrl"] = f"https://www.other-{position}.test/{n}"
+            block = yaml.safe_dump(mapping, sort_keys=False, allow_unicode=True, width=4096)
+            text = f"---\n{block}---\n" + (f"\n{body}" if n % 2 else "")
+        (sub / f"{n:06d}.txt").write_text(text, encoding="utf-8")
+
+
+def parse_only(folder):
+    """(a): read + front-matter parse with the C loader, one process."""
+    files = sorted(folder.rglob("*.txt"))
+    started = time.perf_counter()
+    for path in files:
+        front, _ = split_front_matter(decode_seed(path.read_bytes()))
+        if front is not None:
+            yaml.load(front, Loader=SafeLoader)
+    return len(files), time.perf_counter() - started
+
+
+def run_import(folder, database_url):
+    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_DEBUG": "1"}
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "manage.py", "import_seeds", str(folder)], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        raise SystemExit(f"import_seeds failed ({result.returncode}):\n{result.stderr[-2000:]}")
+    return elapsed, result.stdout.strip().splitlines()[-1]
+
+
+def reset_postgres(url):
+    import psycopg
+
+    base, _, name = url.rpartition("/")
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=10_000)
+    parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="sqlite")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="import-bench-"))
+    try:
+        corpus = work / "seeds"
+        corpus.mkdir()
+        make_corpus(corpus, args.files)
+        count, parse_seconds = parse_only(corpus)
+        parse_rate = count / parse_seconds
+        print(f"corpus: {count:,} files, {sum(p.stat().st_size for p in corpus.rglob('*.txt')) / 1e6:.1f} MB")
+        print(f"(a) parse only, C loader, 1 process: {parse_rate:8,.0f} files/s  ({parse_seconds:.2f} s)")
+        figures = {"files": count, "parse_only_files_per_s": round(parse_rate)}
+        databases = ["sqlite", "postgres"] if args.database == "both" else [args.database]
+        for database in databases:
+            if database == "sqlite":
+                url = f"sqlite:///{work / 'bench.sqlite3'}"
+            else:
+                url = POSTGRES_URL
+                reset_postgres(url)
+            seconds, summary = run_import(corpus, url)
+            rate = count / seconds
+            again, summary_again = run_import(corpus, url)
+            print(f"(b) import_seeds on {database:8}:        {rate:8,.0f} files/s  ({seconds:.2f} s)  {summary}")
+            print(f"    ratio (b)/(a): {rate / parse_rate:.2f}   (target >= 0.80)")
+            print(f"(c) re-import, unchanged folder:     {count / again:8,.0f} files/s  ({again:.2f} s)  {summary_again}")
+            figures[database] = {
+                "import_files_per_s": round(rate),
+                "ratio_to_parse_only": round(rate / parse_rate, 3),
+                "reimport_files_per_s": round(count / again),
+            }
+        results = ROOT / "bench" / "results"
+        results.mkdir(parents=True, exist_ok=True)
+        (results / "import.json").write_text(json.dumps(figures, indent=2))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

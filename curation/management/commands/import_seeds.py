@@ -1,0 +1,113 @@
+import json
+import sys
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from curation.services.importing import (
+    DEFAULT_BATCH_SIZE,
+    MissingPathError,
+    default_workers,
+    import_seed_files,
+)
+
+
+class ProgressBar:
+    """A one-line progress bar on a terminal; silent when output is not a terminal."""
+
+    def __init__(self, stream, width=30):
+        self.stream = stream
+        self.width = width
+        self.started = time.monotonic()
+
+    def __call__(self, done, total):
+        filled = int(self.width * done / total) if total else self.width
+        elapsed = time.monotonic() - self.started
+        rate = done / elapsed if elapsed > 0 else 0
+        self.stream.write(
+            f"\r[{'#' * filled}{'.' * (self.width - filled)}] {done:,}/{total:,} files  {rate:,.0f} files/s"
+        )
+        self.stream.flush()
+
+    def finish(self):
+        self.stream.write("\n")
+        self.stream.flush()
+
+
+class Command(BaseCommand):
+    help = (
+        "Import seed files (YAML front matter + body). PATH is a file or a folder, walked "
+        "recursively for *.txt and *.md. Unchanged files are skipped; each file gets a ledger row. "
+        "Exit status: 0 all imported or unchanged, 1 some files failed, 2 usage error."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", metavar="PATH", help="seed file or folder")
+        parser.add_argument("--dry-run", action="store_true", help="report what would happen; write nothing")
+        parser.add_argument("--json", action="store_true", help="print one JSON object with every file's result")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help=f"parser processes (default: {default_workers()} for large imports, 0 = parse in this process)",
+        )
+        parser.add_argument(
+            "--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help="files written per transaction (default: %(default)s)"
+        )
+        parser.add_argument("--max-bytes", type=int, default=None, help="refuse larger files (default: SEED_MAX_BYTES)")
+        parser.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
+
+    def handle(self, *paths, **options):
+        if options["batch_size"] < 1:
+            raise CommandError("--batch-size must be at least 1", returncode=2)
+        if options["workers"] is not None and options["workers"] < 0:
+            raise CommandError("--workers must be 0 or more", returncode=2)
+        progress = None
+        if not options["json"] and not options["no_progress"] and sys.stderr.isatty():
+            progress = ProgressBar(sys.stderr)
+        try:
+            report = import_seed_files(
+                options["paths"],
+                dry_run=options["dry_run"],
+                workers=options["workers"],
+                batch_size=options["batch_size"],
+                max_bytes=options["max_bytes"],
+                progress=progress,
+            )
+        except MissingPathError as exc:
+            raise CommandError(str(exc), returncode=2) from None
+        finally:
+            if progress:
+                progress.finish()
+
+        counts = report.counts
+        if options["json"]:
+            self.stdout.write(
+                json.dumps(
+                    {"files": [result.as_dict() for result in report.results], "counts": counts, "dry_run": report.dry_run},
+                    ensure_ascii=False,
+                )
+            )
+        else:
+            self._report(report, options["verbosity"])
+        if counts["failed"]:
+            raise CommandError(f"{counts['failed']} of {counts['files']} files failed", returncode=1)
+
+    def _report(self, report, verbosity):
+        for result in report.results:
+            if result.status == "failed":
+                self.stderr.write(f"{result.path}: {result.error}")
+            elif verbosity >= 2 or (verbosity >= 1 and result.notes):
+                line = f"{result.path}: {result.status}" + (f" (article {result.article_id})" if result.article_id else "")
+                self.stdout.write(line)
+                for note in result.notes:
+                    self.stdout.write(f"  note: {note}")
+        counts = report.counts
+        prefix = "Dry run, nothing written. Would import: " if report.dry_run else ""
+        summary = (
+            f"{prefix}{counts['files']} files: {counts['created']} created, {counts['updated']} updated, "
+            f"{counts['unchanged']} unchanged, {counts['failed']} failed."
+        )
+        if verbosity >= 1:
+            style = self.style.ERROR if counts["failed"] else self.style.SUCCESS
+            self.stdout.write(style(summary))

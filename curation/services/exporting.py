@@ -1,0 +1,100 @@
+"""Seed export: articles back to seed files, carrying the editorial state.
+
+For an imported file, the exported front matter parses to the same mapping as the source
+(every key, unknown ones included) except `published`, which says whether editors published
+it, and the fields editors changed, which carry the editor's value. The body is the same text.
+"""
+
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from curation.models import Article, ArticleState
+from curation.seedformat import SafeLoader
+
+try:
+    from yaml import CSafeDumper as SafeDumper
+except ImportError:  # pragma: no cover
+    from yaml import SafeDumper
+
+# Editorial fields and the front-matter keys they are written to.
+EDITED_FIELD_KEYS = {
+    "title": "title",
+    "excerpt": "excerpt",
+    "web_url": "webUrl",
+    "category": "category",
+}
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass
+class ExportReport:
+    written: list = field(default_factory=list)  # [(article_id, path)]
+    failed: list = field(default_factory=list)  # [(article_id, reason)]
+
+
+def front_matter_mapping(article):
+    """The mapping to export: the source's, with the editorial state laid over it."""
+    mapping = {}
+    if article.front_matter_raw:
+        mapping = yaml.load(article.front_matter_raw, Loader=SafeLoader) or {}
+    edited = set(article.edited_fields or ())
+    for field_name, key in EDITED_FIELD_KEYS.items():
+        if field_name in edited:
+            mapping[key] = getattr(article, field_name)
+    if "topics" in edited:
+        mapping["topics"] = sorted(topic.name for topic in article.topics.all())
+    if "provider" in edited:
+        provider = article.provider
+        mapping["provider"] = {"name": provider.name, "domain": provider.domain} if provider else None
+    if mapping or article.has_front_matter:
+        mapping["published"] = article.state == ArticleState.PUBLISHED
+    return mapping
+
+
+def render_seed(article):
+    mapping = front_matter_mapping(article)
+    if not mapping:
+        return article.body if article.body.endswith("\n") or not article.body else article.body + "\n"
+    block = yaml.dump(mapping, Dumper=SafeDumper, sort_keys=False, allow_unicode=True, width=1 << 16)
+    return f"---\n{block}---\n{article.body}"
+
+
+def export_file_name(article, used):
+    """The source file's name when it is free, otherwise one made from the id."""
+    name = _UNSAFE_NAME.sub("_", os.path.basename(article.source_path or ""))
+    if not name or name.startswith(".") or name in used:
+        name = f"article-{article.pk}{Path(name).suffix if name else '.txt'}"
+    used.add(name)
+    return name
+
+
+def export_seeds(outdir, *, queryset=None):
+    """Write one seed file per article into `outdir` (created if missing).
+
+    Each file is written to a temporary name and renamed into place, so a reader of the
+    folder never sees half a file.
+    """
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    queryset = Article.objects.all() if queryset is None else queryset
+    queryset = queryset.exclude(state=ArticleState.MERGED).select_related("provider").prefetch_related("topics")
+    report = ExportReport()
+    used = set()
+    for article in queryset.order_by("pk").iterator(chunk_size=500):
+        try:
+            text = render_seed(article)
+        except yaml.YAMLError as exc:
+            report.failed.append((article.pk, f"stored front matter cannot be read: {exc}"))
+            continue
+        target = outdir / export_file_name(article, used)
+        handle, temp_path = tempfile.mkstemp(dir=outdir, prefix=".export-", suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as temp_file:
+            temp_file.write(text)
+        os.replace(temp_path, target)
+        report.written.append((article.pk, str(target)))
+    return report

@@ -1,0 +1,352 @@
+"""import_seeds: shapes, identity, re-import, editorial safety, the ledger and the command's output."""
+
+import json
+import os
+import shutil
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from curation.models import Article, ImportLedgerEntry, ImportRun, RelatedCoverage, Topic
+from curation.services import editorial
+from curation.services.importing import import_seed_files
+from curation.tests.factories import make_user, seed_text, valid_front_matter
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parents[2]
+REAL_SEEDS = ROOT / "fixtures" / "real-seeds"
+SHARED_SEEDS = ROOT.parent / "shared" / "seeds"
+SAMPLE_SEEDS = ROOT / "fixtures" / "seeds"
+
+
+def run_import(*paths, **options):
+    """Run the command as an operator would; returns (exit code, stdout, stderr)."""
+    out, err = StringIO(), StringIO()
+    try:
+        call_command("import_seeds", *[str(p) for p in paths], stdout=out, stderr=err, **options)
+        code = 0
+    except CommandError as exc:
+        err.write(str(exc))
+        code = exc.returncode
+    return code, out.getvalue(), err.getvalue()
+
+
+def write(folder, name, text, encoding="utf-8"):
+    path = Path(folder) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text if isinstance(text, bytes) else text.encode(encoding))
+    return path
+
+
+# --- the real seeds ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("folder", [REAL_SEEDS, SHARED_SEEDS], ids=["bundled-copy", "shared"])
+def test_real_seeds_import_in_both_shapes(folder):
+    if not folder.exists():
+        pytest.skip(f"{folder} is not present on this machine")
+    code, out, _ = run_import(folder)
+
+    assert code == 0
+    assert "2 files: 2 created" in out
+    article = Article.objects.get(has_front_matter=True)
+    assert article.title == "Facebook orders creepy AI firm to stop scraping your Instagram photos"
+    assert article.web_url.startswith("https://www.fastcompany.com/90461077/")
+    assert article.quality == 37 and article.heat == -1
+    assert article.published_at.isoformat() == "2020-02-06T15:15:00+00:00"
+    assert article.provider.name == "Fast Company" and article.provider.domain == "fastcompany.com"
+    assert [t.name for t in article.topics.all()] == ["AI"]
+    assert article.images.get().width == 1280
+    assert article.related.count() == 5
+    engadget = article.related.get(provider__name="Engadget")
+    assert engadget.quality == 87 and engadget.amp_url.startswith("https://www.engadget.com/amp/")
+    assert engadget.images[0]["width"] == 600
+    assert article.secured.startswith("y7xzgTeUWYYeeV3hRr+YYsFZopMKeWCMwg1tXuNOk5BZ")
+    assert article.secured.endswith(";+I2Y+6uJS0FHmbLJ0wJEVQ==")
+    assert article.body.strip() == ""  # front matter and no body (the text after it is kept as is)
+    assert not article.needs_metadata
+
+    body_only = Article.objects.get(has_front_matter=False)
+    assert body_only.needs_metadata
+    assert body_only.title.startswith("Facebook has joined YouTube, Twitter and the Venmo payment service")
+    assert body_only.body.startswith(" date 2020-02-05 advertisement\n\nFacebook has joined")
+    assert "Clearview’s attorney Tor Ekeland" in body_only.body
+    assert body_only.state == Article.State.NEW
+
+
+def test_sample_fixtures_import_cleanly():
+    code, out, err = run_import(SAMPLE_SEEDS)
+    assert code == 0, err
+    files = len(list(SAMPLE_SEEDS.iterdir()))
+    assert f"{files} files: {files} created, 0 updated, 0 unchanged, 0 failed" in out
+    assert Article.objects.needing_metadata().count() == 4
+    # A related item whose URL is also an imported article links to it.
+    assert RelatedCoverage.objects.filter(linked_article__isnull=False).exists()
+
+
+def test_crlf_and_bom_files_read_like_plain_ones(tmp_path):
+    text = seed_text(body="First paragraph.\n\nSecond one.\n", **valid_front_matter(1))
+    write(tmp_path / "a", "plain.txt", text)
+    write(tmp_path / "b", "windows.txt", "\ufeff" + text.replace("\n", "\r\n"))
+
+    run_import(tmp_path / "a")
+    plain = Article.objects.get()
+    fields = (plain.title, plain.body, plain.front_matter_raw, plain.content_sha256)
+    code, out, _ = run_import(tmp_path / "b")
+
+    assert code == 0 and "1 unchanged" in out  # same content, so the same article, unchanged
+    plain.refresh_from_db()
+    assert (plain.title, plain.body, plain.front_matter_raw, plain.content_sha256) == fields
+    assert "\r" not in plain.body
+
+
+# --- discovery ------------------------------------------------------------------------
+
+
+def test_folders_are_walked_recursively_skipping_hidden_and_other_files(tmp_path):
+    write(tmp_path, "a.txt", seed_text(**valid_front_matter(1)))
+    write(tmp_path, "deep/er/b.md", seed_text(**valid_front_matter(2)))
+    write(tmp_path, ".hidden.txt", seed_text(**valid_front_matter(3)))
+    write(tmp_path, ".git/c.txt", seed_text(**valid_front_matter(4)))
+    write(tmp_path, "notes.json", "{}")
+    os.symlink(tmp_path, tmp_path / "deep" / "loop")  # a symlink loop must not hang or duplicate
+
+    code, out, _ = run_import(tmp_path)
+
+    assert code == 0
+    assert "2 files: 2 created" in out
+    assert set(Article.objects.values_list("title", flat=True)) == {"Seed title 1", "Seed title 2"}
+
+
+def test_missing_path_is_a_usage_error_and_imports_nothing(tmp_path):
+    write(tmp_path, "a.txt", seed_text(**valid_front_matter(1)))
+    code, _, err = run_import(tmp_path, tmp_path / "nope")
+    assert code == 2
+    assert "nope" in err
+    assert not Article.objects.exists()
+
+
+# --- identity and re-import ------------------------------------------------------------
+
+
+def test_reimporting_an_unchanged_file_changes_nothing(tmp_path):
+    write(tmp_path, "a.txt", seed_text(body="Body.\n", **valid_front_matter(1)))
+    run_import(tmp_path)
+    before = list(Article.objects.values())
+
+    code, out, _ = run_import(tmp_path)
+
+    assert code == 0 and "1 unchanged" in out
+    assert list(Article.objects.values()) == before
+    assert ImportLedgerEntry.objects.filter(status="unchanged").count() == 1
+
+
+def test_a_changed_file_updates_the_imported_fields(tmp_path):
+    path = write(tmp_path, "a.txt", seed_text(body="Body.\n", **valid_front_matter(1)))
+    run_import(tmp_path)
+    write(tmp_path, "a.txt", seed_text(body="New body.\n", **valid_front_matter(1, title="Corrected title", quality=150, topics=["Space"])))
+
+    code, out, _ = run_import(path)
+
+    assert code == 0 and "1 updated" in out
+    article = Article.objects.get()
+    assert (article.title, article.body, article.quality) == ("Corrected title", "New body.\n", 150)
+    assert [t.name for t in article.topics.all()] == ["Space"]
+    assert article.images.count() == 1  # children replaced, not duplicated
+    assert article.source_changed_at is None  # nobody had touched it
+
+
+def test_reimport_never_overwrites_an_editors_decision_or_edits(tmp_path):
+    editor = make_user(role="editor")
+    write(tmp_path, "a.txt", seed_text(body="Body.\n", **valid_front_matter(1)))
+    run_import(tmp_path)
+    article = Article.objects.get()
+    editorial.edit_article(article=article, user=editor, title="Editor's headline", topics=["Chosen"])
+    editorial.publish_article(article=article, user=editor)
+    write(tmp_path, "a.txt", seed_text(body="Body v2.\n", **valid_front_matter(1, title="Source retitled", excerpt="New excerpt")))
+
+    code, out, _ = run_import(tmp_path, verbosity=1)
+
+    assert code == 0 and "1 updated" in out
+    assert "source changed after editorial work" in out
+    article.refresh_from_db()
+    assert article.state == Article.State.PUBLISHED
+    assert article.title == "Editor's headline"
+    assert [t.name for t in article.topics.all()] == ["Chosen"]
+    assert article.excerpt == "New excerpt" and article.body == "Body v2.\n"  # not edited: updated
+    assert article.source_changed_at is not None
+    assert article.actions.count() == 2  # the import wrote no audit row of its own
+
+
+def test_a_file_differing_only_in_secured_is_unchanged_but_keeps_the_newest_blob(tmp_path):
+    write(tmp_path, "a.txt", seed_text(body="Body.\n", **valid_front_matter(1, secured="old-blob")))
+    run_import(tmp_path)
+    write(tmp_path, "a.txt", seed_text(body="Body.\n", **valid_front_matter(1, secured="new-blob")))
+
+    code, out, _ = run_import(tmp_path)
+
+    assert code == 0 and "1 unchanged" in out
+    article = Article.objects.get()
+    assert article.secured == "new-blob"
+    assert "new-blob" in article.front_matter_raw
+
+
+def test_body_only_items_are_identified_by_their_text(tmp_path):
+    write(tmp_path, "one.txt", "Dateline\n\nThe council voted on Tuesday to extend the night bus network.\n")
+    write(tmp_path, "copy/two.txt", "Dateline\n\nThe council voted on Tuesday to extend the night bus network.\n")
+    write(tmp_path, "other.txt", "A different story entirely, told in one line of prose.\n")
+
+    code, out, _ = run_import(tmp_path)
+
+    assert code == 0
+    assert "2 created" in out and "1 unchanged" in out
+    item = Article.objects.get(title__startswith="The council")
+    assert item.needs_metadata and not item.has_front_matter
+    assert item.title == "The council voted on Tuesday to extend the night bus network."
+
+
+def test_two_files_with_the_same_url_in_one_run_make_one_article(tmp_path):
+    write(tmp_path, "a.txt", seed_text(**valid_front_matter(1, title="First version")))
+    write(tmp_path, "b.txt", seed_text(**valid_front_matter(1, title="Second version")))
+
+    code, out, _ = run_import(tmp_path)
+
+    assert code == 0 and "1 created, 1 updated" in out
+    assert Article.objects.get().title == "Second version"
+
+
+def test_related_coverage_links_whichever_file_comes_first(tmp_path):
+    covered = valid_front_matter(2)
+    write(tmp_path, "a.txt", seed_text(**valid_front_matter(1, related=[{"title": "Same story", "webUrl": covered["webUrl"]}])))
+    write(tmp_path, "b.txt", seed_text(**covered))
+    run_import(tmp_path / "a.txt")
+    assert RelatedCoverage.objects.get().linked_article is None
+    run_import(tmp_path / "b.txt")
+    assert RelatedCoverage.objects.get().linked_article == Article.objects.get(web_url=covered["webUrl"])
+
+
+def test_worker_processes_give_the_same_result(tmp_path):
+    for n in range(30):
+        write(tmp_path, f"{n:02d}.txt", seed_text(body=f"Body {n}\n", **valid_front_matter(n)))
+    write(tmp_path, "bad.txt", "---\ntitle: [unclosed\n---\n")
+
+    report = import_seed_files([tmp_path], workers=2, batch_size=7)
+
+    assert report.counts == {"files": 31, "created": 30, "updated": 0, "unchanged": 0, "failed": 1}
+    assert Article.objects.count() == 30
+    assert [r.path for r in report.results] == sorted(str(p) for p in tmp_path.iterdir())
+
+
+# --- output, dry run, ledger -------------------------------------------------------------
+
+
+def test_json_output_lists_every_file(tmp_path):
+    write(tmp_path, "a.txt", seed_text(**valid_front_matter(1)))
+    write(tmp_path, "b.txt", "---\nwebUrl: javascript:alert(1)\ntitle: x\n---\n")
+
+    code, out, _ = run_import(tmp_path, json=True)
+
+    assert code == 1
+    data = json.loads(out)
+    assert data["counts"] == {"files": 2, "created": 1, "updated": 0, "unchanged": 0, "failed": 1}
+    good, bad = data["files"]
+    assert good == {"path": str(tmp_path / "a.txt"), "status": "created", "article": Article.objects.get().pk, "error": None}
+    assert bad["status"] == "failed" and bad["article"] is None and "webUrl" in bad["error"]
+
+
+def test_dry_run_reports_without_writing(tmp_path):
+    write(tmp_path, "a.txt", seed_text(**valid_front_matter(1)))
+    write(tmp_path, "b.txt", seed_text(**valid_front_matter(1, title="dup")))
+
+    code, out, _ = run_import(tmp_path, dry_run=True)
+
+    assert code == 0
+    assert "Dry run" in out and "2 files: 1 created, 1 updated" in out
+    assert not Article.objects.exists()
+    assert not ImportRun.objects.exists() and not ImportLedgerEntry.objects.exists()
+
+
+def test_every_file_gets_a_ledger_row(tmp_path):
+    write(tmp_path, "a.txt", seed_text(**valid_front_matter(1)))
+    write(tmp_path, "b.txt", b"\xff\xfe not utf-8")
+    run_import(tmp_path)
+
+    run = ImportRun.objects.get()
+    assert (run.created, run.failed, run.finished_at is not None) == (1, 1, True)
+    good = ImportLedgerEntry.objects.get(path__endswith="a.txt")
+    assert good.status == "created" and good.article == Article.objects.get() and len(good.sha256) == 64
+    bad = ImportLedgerEntry.objects.failed().get()
+    assert bad.path.endswith("b.txt") and "UTF-8" in bad.error and bad.size == 12
+
+
+def test_notes_name_dropped_links(tmp_path):
+    fm = valid_front_matter(1, images=[{"url": "javascript:alert(1)"}, {"url": "https://ok.example/i.jpg"}])
+    write(tmp_path, "a.txt", seed_text(**fm))
+
+    code, out, _ = run_import(tmp_path)
+
+    assert code == 0
+    assert "images[1]: dropped 'javascript:alert(1)'" in out
+    assert list(Article.objects.get().images.values_list("url", flat=True)) == ["https://ok.example/i.jpg"]
+
+
+def test_keys_the_model_does_not_know_are_kept(tmp_path):
+    write(tmp_path, "a.txt", seed_text(**valid_front_matter(1, sentiment={"score": 0.4}, language="en")))
+    run_import(tmp_path)
+    raw = Article.objects.get().front_matter_raw
+    assert "sentiment:" in raw and "score: 0.4" in raw and "language: en" in raw
+
+
+def test_topics_with_colliding_slugs_stay_distinct(tmp_path):
+    write(tmp_path, "a.txt", seed_text(**valid_front_matter(1, topics=["AI", "ai", "A.I."])))
+    run_import(tmp_path)
+    assert Topic.objects.count() == 3
+    assert len(set(Topic.objects.values_list("slug", flat=True))) == 3
+
+
+def test_copy_of_shared_seeds_matches_bundled_copy():
+    if not SHARED_SEEDS.exists():
+        pytest.skip("../shared/seeds is not present")
+    for path in SHARED_SEEDS.iterdir():
+        assert (REAL_SEEDS / path.name).read_bytes() == path.read_bytes()
+
+
+def test_import_leaves_no_temporary_state_after_a_failed_batch(tmp_path, monkeypatch):
+    """If the database refuses a batch, the files are retried one by one and the rest import."""
+    for n in range(3):
+        write(tmp_path, f"{n}.txt", seed_text(**valid_front_matter(n)))
+    from curation.services import importing
+
+    original = importing.SeedWriter._write
+    calls = {"n": 0}
+
+    def flaky(self, items):
+        calls["n"] += 1
+        if len(items) > 1:  # the whole batch fails once, as a constraint violation would
+            from django.db import IntegrityError
+
+            raise IntegrityError("simulated")
+        if items and items[0][1].title == "Seed title 1":
+            from django.db import DataError
+
+            raise DataError("value too long for the column")
+        return original(self, items)
+
+    monkeypatch.setattr(importing.SeedWriter, "_write", flaky)
+    code, out, err = run_import(tmp_path)
+
+    assert code == 1
+    assert "1.txt: the database refused it: value too long" in err
+    assert sorted(Article.objects.values_list("title", flat=True)) == ["Seed title 0", "Seed title 2"]
+    assert ImportLedgerEntry.objects.failed().get().path.endswith("1.txt")
+
+
+def test_export_fixture_folder_is_left_untouched(tmp_path):
+    target = tmp_path / "seeds"
+    shutil.copytree(SAMPLE_SEEDS, target)
+    before = {p.name: p.read_bytes() for p in target.iterdir()}
+    run_import(target)
+    assert {p.name: p.read_bytes() for p in target.iterdir()} == before
