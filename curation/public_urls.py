@@ -2,11 +2,22 @@
 
 from django.urls import path
 
+from curation import api, feeds
 from curation.views import public
 
 app_name = "public"
 
 urlpatterns = [
-    path("", public.HomeView.as_view(), name="home"),
-    path("topics/<str:slug>/", public.TopicView.as_view(), name="topic"),
+    path("", public.home, name="home"),
+    path("articles/<int:pk>/", public.article_detail, name="article"),
+    path("articles/<int:pk>/<str:slug>/", public.article_detail, name="article-slug"),
+    path("topics/<str:topic_slug>/", public.topic, name="topic"),
+    path("feeds/rss/", feeds.rss_feed, name="feed-rss"),
+    path("feeds/rss/topics/<str:topic_slug>/", feeds.rss_feed, name="feed-rss-topic"),
+    path("feeds/atom/", feeds.atom_feed, name="feed-atom"),
+    path("feeds/atom/topics/<str:topic_slug>/", feeds.atom_feed, name="feed-atom-topic"),
+    path("feeds/json/", feeds.json_feed, name="feed-json"),
+    path("feeds/json/topics/<str:topic_slug>/", feeds.json_feed, name="feed-json-topic"),
+    path("api/articles/", api.article_list, name="api-articles"),
+    path("api/articles/<int:pk>/", api.article_detail, name="api-article"),
 ]

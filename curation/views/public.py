@@ -1,17 +1,166 @@
-"""Public pages. Placeholder: the public output issue fills this in."""
+"""Public pages: what readers see. Published items only; everything else is a 404.
 
-from django.views.generic import ListView
+Listings use keyset pagination ("Older stories" follows an opaque cursor) rather than page
+numbers: a page-number paginator counts every published row on every request, which at a
+million items costs more than the page itself.
+"""
 
-from curation.models import Article, Topic
+import hashlib
+from functools import wraps
+
+from django.conf import settings
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.http import http_date
+from django.utils.text import slugify
+from django.views.decorators.http import condition, require_safe
+
+from curation.public_selectors import (
+    PAGE_SIZE,
+    InvalidCursor,
+    get_published_article,
+    keyset_page,
+    public_validators,
+    published_articles,
+    with_topic,
+)
+
+# How long a browser or CDN may reuse a public response without asking again. An item
+# unpublished now disappears from every cache within this many seconds.
+CACHE_SECONDS = getattr(settings, "PUBLIC_CACHE_SECONDS", 60)
+# Part of every ETag: bump it when the output format changes so caches do not serve
+# responses rendered by older code.
+FORMAT_VERSION = "public-1"
 
 
-class HomeView(ListView):
-    template_name = "public/home.html"
-    paginate_by = 20
-
-    def get_queryset(self):
-        return Article.objects.published().with_listing_relations()
+# --- caching ------------------------------------------------------------------------------
 
 
-class TopicView(ListView):
-    model = Topic
+def _validators(request, topic_slug=None):
+    if not hasattr(request, "_public_validators"):
+        request._public_validators = public_validators(topic_slug=topic_slug)
+    return request._public_validators
+
+
+def public_cache(view=None, *, personalised=False):
+    """Conditional GET (ETag / Last-Modified, 304) and CDN cache headers for a public view.
+
+    One query computes the validators (and loads the topic for views that take a `topic_slug`,
+    exposed as `request.public_topic`; an unknown topic is a 404). A 304 costs only that
+    query. `personalised` views (pages: the header shows the signed-in editor) are cached
+    publicly only for anonymous readers.
+    """
+    if view is None:
+        return lambda view: public_cache(view, personalised=personalised)
+
+    def is_private(request):
+        return personalised and request.user.is_authenticated
+
+    def etag(request, *args, topic_slug=None, **kwargs):
+        found = _validators(request, topic_slug)
+        if found is None or is_private(request):
+            return None
+        key = f"{FORMAT_VERSION}|{found.token}|{request.get_full_path()}"
+        return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+    def last_modified(request, *args, topic_slug=None, **kwargs):
+        found = _validators(request, topic_slug)
+        if found is None or is_private(request):
+            return None
+        return found.last_modified
+
+    conditional_view = condition(etag_func=etag, last_modified_func=last_modified)(view)
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        found = _validators(request, kwargs.get("topic_slug"))
+        if found is None:
+            raise Http404("No such topic.")
+        request.public_topic = found.topic
+        response = conditional_view(request, *args, **kwargs)
+        if is_private(request):
+            patch_cache_control(response, private=True, no_cache=True)
+        elif response.status_code in (200, 304):
+            patch_cache_control(response, public=True, max_age=CACHE_SECONDS, s_maxage=CACHE_SECONDS)
+            # The feed framework sets Last-Modified to the newest item's date; the
+            # validator is what conditional requests are checked against, so say that.
+            if found.last_modified is not None:
+                response.headers["Last-Modified"] = http_date(found.last_modified.timestamp())
+        if personalised:
+            patch_vary_headers(response, ["Cookie"])
+        return response
+
+    return wrapper
+
+
+# --- URLs -------------------------------------------------------------------------------
+
+
+def article_slug(article):
+    return slugify(article.title, allow_unicode=True)[:80].strip("-")
+
+
+def article_path(article):
+    """The canonical public path of an article (with its title slug when it has one)."""
+    slug = article_slug(article)
+    if slug:
+        return reverse("public:article-slug", args=[article.pk, slug])
+    return reverse("public:article", args=[article.pk])
+
+
+def permalink_path(article):
+    """A path that stays valid when the title (and so the slug) is edited."""
+    return reverse("public:article", args=[article.pk])
+
+
+# --- views --------------------------------------------------------------------------------
+
+
+def _listing(request, queryset, template, context):
+    try:
+        page = keyset_page(queryset, cursor=request.GET.get("cursor"), size=PAGE_SIZE)
+    except InvalidCursor:
+        raise Http404("No such page.") from None
+    if not page.items and (request.GET.get("cursor") or context.get("topic")):
+        raise Http404("No published items here.")
+    for article in page.items:
+        article.public_path = article_path(article)
+    return render(
+        request,
+        template,
+        {**context, "articles": page.items, "next_cursor": page.next_cursor, "is_first_page": not request.GET.get("cursor")},
+    )
+
+
+@require_safe
+@public_cache(personalised=True)
+def home(request):
+    return _listing(request, published_articles(), "public/home.html", {})
+
+
+@require_safe
+@public_cache(personalised=True)
+def topic(request, topic_slug):
+    topic = request.public_topic
+    return _listing(request, with_topic(published_articles(), topic.pk), "public/topic.html", {"topic": topic})
+
+
+@require_safe
+@public_cache(personalised=True)
+def article_detail(request, pk, slug=None):
+    article = get_published_article(pk)
+    if article is None:
+        raise Http404("No such article.")
+    canonical = article_path(article)
+    if slug is not None and slug != article_slug(article):
+        return redirect(canonical, permanent=True)
+    for related in article.public_related:
+        if related["linked_article_id"]:
+            related["local_path"] = reverse("public:article", args=[related["linked_article_id"]])
+    return render(
+        request,
+        "public/article_detail.html",
+        {"article": article, "canonical_url": request.build_absolute_uri(canonical)},
+    )

@@ -1,0 +1,137 @@
+"""Read-only JSON API over published items: `/api/articles/` and `/api/articles/<id>/`.
+
+Plain Django views. Filters come from `PublicArticleFilterSet`; pages follow an opaque
+cursor (`next` is an absolute link, also sent as a `Link: rel="next"` header). Each item is
+built field by field from an allow-list (`article_data`), so nothing editorial (state,
+version, who changed it, rejection reasons, edited fields) or private (`secured`, the raw
+front matter) can appear by accident: those columns are not even loaded.
+"""
+
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpResponse
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from curation.public_filters import PublicArticleFilterSet
+from curation.public_selectors import (
+    MAX_PAGE_SIZE,
+    PAGE_SIZE,
+    InvalidCursor,
+    get_published_article,
+    keyset_page,
+    published_articles,
+)
+from curation.seedformat import safe_url
+from curation.views.public import article_path, public_cache
+
+
+def json_response(data, *, status=200):
+    """JSON with <, > and & escaped (as \\u003c...): the same data for any JSON parser, but
+    inert if a client ever drops it into HTML."""
+    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    response = HttpResponse(text, status=status, content_type="application/json; charset=utf-8")
+    # Public, read-only data: any site may read it from a browser.
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _error(message, *, status=400, details=None):
+    data = {"error": message}
+    if details:
+        data["details"] = details
+    return json_response(data, status=status)
+
+
+def article_data(article, request, *, detail=False):
+    absolute = request.build_absolute_uri
+    data = {
+        "id": article.pk,
+        "url": absolute(reverse("public:api-article", args=[article.pk])),
+        "html_url": absolute(article_path(article)),
+        "title": article.title,
+        "excerpt": article.excerpt,
+        "category": article.category,
+        "type": article.article_type,
+        "web_url": article.public_web_url,
+        "amp_url": safe_url(article.amp_url),
+        "cdn_amp_url": safe_url(article.cdn_amp_url),
+        "published_at": article.published_at,
+        "quality": article.quality,
+        "heat": article.public_heat,
+        "provider": (
+            {"id": article.provider.pk, "name": article.provider.name, "domain": article.provider.domain}
+            if article.provider
+            else None
+        ),
+        "topics": [
+            {"name": topic["name"], "slug": topic["slug"], "url": absolute(reverse("public:topic", args=[topic["slug"]]))}
+            for topic in article.public_topics
+        ],
+        "images": article.public_images,
+        "related": [_related_data(related, request) for related in getattr(article, "public_related", [])],
+    }
+    if detail:
+        data["body"] = article.body
+    return data
+
+
+def _related_data(related, request):
+    data = {key: value for key, value in related.items() if key != "linked_article_id"}
+    # Coverage we also carry, and have published, links to our copy.
+    data["article"] = (
+        request.build_absolute_uri(reverse("public:api-article", args=[related["linked_article_id"]]))
+        if related["linked_article_id"]
+        else None
+    )
+    return data
+
+
+def _page_size(request):
+    raw = request.GET.get("page_size")
+    if raw in (None, ""):
+        return PAGE_SIZE
+    try:
+        size = int(raw)
+    except ValueError:
+        size = 0
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise ValueError(f"page_size must be a whole number from 1 to {MAX_PAGE_SIZE}.")
+    return size
+
+
+@require_safe
+@public_cache
+def article_list(request):
+    filterset = PublicArticleFilterSet(request.GET, queryset=published_articles(with_related=True))
+    if not filterset.is_valid():
+        return _error("Invalid filter.", details=filterset.errors.get_json_data())
+    try:
+        size = _page_size(request)
+        page = keyset_page(filterset.qs, cursor=request.GET.get("cursor"), size=size)
+    except InvalidCursor as exc:
+        return _error(str(exc))
+    except ValueError as exc:
+        return _error(str(exc))
+    next_url = None
+    if page.next_cursor:
+        query = request.GET.copy()
+        query["cursor"] = page.next_cursor
+        next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+    response = json_response(
+        {"next": next_url, "results": [article_data(article, request) for article in page.items]}
+    )
+    if next_url:
+        response["Link"] = f'<{next_url}>; rel="next"'
+    return response
+
+
+@require_safe
+@public_cache
+def article_detail(request, pk):
+    article = get_published_article(pk)
+    if article is None:
+        return _error("Not found.", status=404)
+    return json_response(article_data(article, request, detail=True))

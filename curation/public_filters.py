@@ -1,0 +1,66 @@
+"""Filters for the public API (`/api/articles/?topic=...&provider=...&quality_min=...`).
+
+None of them looks anything up before filtering (no ModelChoiceFilter): an unknown topic
+or provider simply matches nothing, and a filtered page stays a single query.
+"""
+
+import datetime as dt
+
+import django_filters
+from django import forms
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from curation.models import Article
+
+
+class DateOrDateTimeField(forms.Field):
+    """Accepts `2024-03-01` (midnight UTC) or an ISO 8601 date-time (`2024-03-01T10:00:00Z`)."""
+
+    default_error_messages = {"invalid": "Enter a date (YYYY-MM-DD) or an ISO 8601 date-time."}
+
+    def to_python(self, value):
+        value = (value or "").strip()
+        if not value:
+            return None
+        try:
+            # An unencoded "+02:00" offset arrives as " 02:00" in a query string.
+            parsed = parse_datetime(value) or parse_datetime("+".join(value.rsplit(" ", 1)))
+            if parsed is None:
+                day = parse_date(value)
+                if day is None:
+                    raise ValueError
+                parsed = dt.datetime.combine(day, dt.time.min)
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if timezone.is_naive(parsed):
+            parsed = parsed.replace(tzinfo=dt.UTC)
+        return parsed
+
+
+class DateOrDateTimeFilter(django_filters.Filter):
+    field_class = DateOrDateTimeField
+
+
+class PublicArticleFilterSet(django_filters.FilterSet):
+    topic = django_filters.CharFilter(method="filter_topic", help_text="Topic slug.")
+    provider = django_filters.CharFilter(method="filter_provider", help_text="Provider id or domain.")
+    quality_min = django_filters.NumberFilter(field_name="quality", lookup_expr="gte")
+    quality_max = django_filters.NumberFilter(field_name="quality", lookup_expr="lte")
+    published_after = DateOrDateTimeFilter(field_name="published_at", lookup_expr="gte")
+    published_before = DateOrDateTimeFilter(field_name="published_at", lookup_expr="lt")
+
+    class Meta:
+        model = Article
+        fields = []
+
+    def filter_topic(self, queryset, name, value):
+        through = Article.topics.through
+        return queryset.filter(Exists(through.objects.filter(article_id=OuterRef("pk"), topic__slug=value)))
+
+    def filter_provider(self, queryset, name, value):
+        value = value.strip()
+        if value.isdigit():
+            return queryset.filter(provider_id=int(value))
+        return queryset.filter(provider__domain__iexact=value)
