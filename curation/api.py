@@ -67,7 +67,11 @@ def article_data(article, request, *, detail=False):
             else None
         ),
         "topics": [
-            {"name": topic["name"], "slug": topic["slug"], "url": absolute(reverse("public:topic", args=[topic["slug"]]))}
+            {
+                "name": topic["name"],
+                "slug": topic["slug"],
+                "url": absolute(reverse("public:topic", args=[topic["slug"]])),
+            }
             for topic in article.public_topics
         ],
         "images": article.public_images,
@@ -120,9 +124,7 @@ def article_list(request):
         query = request.GET.copy()
         query["cursor"] = page.next_cursor
         next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
-    response = json_response(
-        {"next": next_url, "results": [article_data(article, request) for article in page.items]}
-    )
+    response = json_response({"next": next_url, "results": [article_data(article, request) for article in page.items]})
     if next_url:
         response["Link"] = f'<{next_url}>; rel="next"'
     return response

@@ -87,8 +87,13 @@ def _topics_sql():
 
 def _images_sql():
     return _json_array_sql(
-        [("position", "i.position"), ("url", "i.url"), ("width", "i.width"), ("height", "i.height"),
-         ("title", "i.title")],
+        [
+            ("position", "i.position"),
+            ("url", "i.url"),
+            ("width", "i.width"),
+            ("height", "i.height"),
+            ("title", "i.title"),
+        ],
         f"FROM {_qn(ArticleImage._meta.db_table)} i WHERE i.article_id = {_outer_id()}",
     )
 
@@ -97,10 +102,22 @@ def _related_sql():
     images = "r.images" if connection.vendor == "postgresql" else "json(r.images)"
     # The linked article is named only when it is itself published.
     return _json_array_sql(
-        [("position", "r.position"), ("title", "r.title"), ("excerpt", "r.excerpt"), ("web_url", "r.web_url"),
-         ("amp_url", "r.amp_url"), ("cdn_amp_url", "r.cdn_amp_url"), ("published_at", "r.published_at"),
-         ("type", "r.article_type"), ("quality", "r.quality"), ("heat", "r.heat"), ("images", images),
-         ("provider_name", "p.name"), ("provider_domain", "p.domain"), ("linked_article_id", "la.id")],
+        [
+            ("position", "r.position"),
+            ("title", "r.title"),
+            ("excerpt", "r.excerpt"),
+            ("web_url", "r.web_url"),
+            ("amp_url", "r.amp_url"),
+            ("cdn_amp_url", "r.cdn_amp_url"),
+            ("published_at", "r.published_at"),
+            ("type", "r.article_type"),
+            ("quality", "r.quality"),
+            ("heat", "r.heat"),
+            ("images", images),
+            ("provider_name", "p.name"),
+            ("provider_domain", "p.domain"),
+            ("linked_article_id", "la.id"),
+        ],
         f"FROM {_qn(RelatedCoverage._meta.db_table)} r "
         f"LEFT JOIN {_qn(Provider._meta.db_table)} p ON p.id = r.provider_id "
         f"LEFT JOIN {_qn(Article._meta.db_table)} la ON la.id = r.linked_article_id "

@@ -137,11 +137,11 @@ def test_pages_are_cacheable_for_anonymous_readers_only(client, editor_client):
 
 
 def test_home_page_query_count_does_not_grow_with_items(client):
-    for n in range(3):
+    for _ in range(3):
         published(topics=[make_topic()], images=["https://img.example/x.jpg"])
     with CaptureQueriesContext(connection) as few:
         client.get("/")
-    for n in range(15):
+    for _ in range(15):
         published(topics=[make_topic(), make_topic()], images=["https://img.example/y.jpg"])
     with CaptureQueriesContext(connection) as many:
         client.get("/")

@@ -130,7 +130,12 @@ def _listing(request, queryset, template, context):
     return render(
         request,
         template,
-        {**context, "articles": page.items, "next_cursor": page.next_cursor, "is_first_page": not request.GET.get("cursor")},
+        {
+            **context,
+            "articles": page.items,
+            "next_cursor": page.next_cursor,
+            "is_first_page": not request.GET.get("cursor"),
+        },
     )
 
 
