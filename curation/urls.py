@@ -1,12 +1,30 @@
 """Curator workspace URLs (namespace `curation`)."""
 
-from django.urls import path
+from django.urls import path, register_converter
 
 from curation.views import curator
+
+
+class TransitionConverter:
+    regex = "publish|unpublish|reject|restore"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return str(value)
+
+
+register_converter(TransitionConverter, "transition")
 
 app_name = "curation"
 
 urlpatterns = [
     path("", curator.QueueView.as_view(), name="queue"),
+    path("bulk/", curator.bulk_action, name="bulk-action"),
     path("articles/<int:pk>/", curator.ArticleDetailView.as_view(), name="article-detail"),
+    path("articles/<int:pk>/edit/", curator.article_edit, name="article-edit"),
+    path("articles/<int:pk>/complete/", curator.article_complete, name="article-complete"),
+    path("articles/<int:pk>/attach/", curator.article_attach, name="article-attach"),
+    path("articles/<int:pk>/<transition:action>/", curator.article_action, name="article-action"),
 ]

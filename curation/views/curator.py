@@ -1,16 +1,457 @@
-"""Curator workspace views. Placeholder: the curator workspace issue fills this in."""
+"""The curator workspace: the queue, the article page and the editorial actions.
 
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.views.generic import DetailView, ListView
+Views stay thin: reads come from `curation.selectors`, every write goes through
+`curation.services.editorial`, which checks permissions, versions and state rules and
+writes the audit row. The views translate its exceptions into what the editor sees:
 
-from curation.models import Article
+- PermissionDenied -> 403 (raised through);
+- ConflictError -> 409 for an in-place (fetch) request, else a message and a redirect;
+- InvalidTransition / InvalidEdit / EditorialError -> 400 in place, else a message.
+
+An in-place request is one that asks for JSON (`Accept: application/json`), as
+static/js/curator.js does; every action is also a plain HTML form that works without it.
+"""
+
+import yaml
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.http import require_http_methods, require_POST
+from django.views.generic import DetailView
+from django_filters.views import FilterView
+
+from curation import selectors
+from curation.filters import ArticleFilterSet
+from curation.forms import ACTION_LABELS, AttachForm, BulkActionForm, CompleteForm, EditForm, TransitionForm
+from curation.models import Article, ArticleState, Topic
+from curation.services import editorial
+from curation.services.editorial import Action, ConflictError, EditorialError, InvalidEdit
+
+try:
+    from yaml import CSafeLoader as SafeLoader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader
+
+READ_PERMISSION = "curation.view_article"
+# Query parameters that locate a page rather than define the queue.
+PAGING_PARAMS = {"after", "before"}
+PAGE_SIZES = (20, 50, 100, 200)
 
 
-class QueueView(LoginRequiredMixin, ListView):
+def queue_querystring(params):
+    """The filter and sort part of a querystring (no cursor), to carry between pages."""
+    pairs = [(key, value) for key, values in params.lists() if key not in PAGING_PARAMS for value in values if value]
+    return urlencode(pairs)
+
+
+def permissions_for(user):
+    """What the templates may offer this user (the services check again on every write)."""
+    return {
+        "publish": editorial.can_perform(user, Action.PUBLISH),
+        "unpublish": editorial.can_perform(user, Action.UNPUBLISH),
+        "reject": editorial.can_perform(user, Action.REJECT),
+        "restore": editorial.can_perform(user, Action.RESTORE),
+        "edit": editorial.can_perform(user, Action.EDIT),
+    }
+
+
+def _wants_json(request):
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _safe_next(request, fallback):
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+def _error_status(exc):
+    return 409 if isinstance(exc, ConflictError) else 400
+
+
+class CuratorAccessMixin(PermissionRequiredMixin):
+    """Anonymous users go to the login page; signed-in users without the read permission get 403."""
+
+    permission_required = READ_PERMISSION
+
+
+# --- the queue ----------------------------------------------------------------------------
+
+
+class QueueView(CuratorAccessMixin, FilterView):
     model = Article
+    filterset_class = ArticleFilterSet
     template_name = "curation/article_filter.html"
-    paginate_by = 50
+    paginate_by = None  # keyset pagination in selectors.queue_page, never COUNT(*)
+
+    def get_queryset(self):
+        return Article.objects.all()
+
+    def get_page_size(self):
+        try:
+            size = int(self.request.GET.get("size", selectors.DEFAULT_PAGE_SIZE))
+        except ValueError:
+            size = selectors.DEFAULT_PAGE_SIZE
+        return max(1, min(size, selectors.MAX_PAGE_SIZE))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        page = selectors.queue_page(
+            self.object_list,
+            sort_key=self.filterset.sort_key,
+            after=self.request.GET.get("after", ""),
+            before=self.request.GET.get("before", ""),
+            page_size=self.get_page_size(),
+        )
+        query = queue_querystring(self.request.GET)
+        context.update(
+            page=page,
+            articles=page.articles,
+            queue_query=query,
+            this_url=self.request.get_full_path(),
+            can=permissions_for(self.request.user),
+            can_bulk=any(permissions_for(self.request.user).values()),
+            action_labels=ACTION_LABELS,
+            page_sizes=PAGE_SIZES,
+        )
+        return context
 
 
-class ArticleDetailView(LoginRequiredMixin, DetailView):
+# --- the article page ---------------------------------------------------------------------
+
+
+def front_matter_for_display(article):
+    """The raw front matter with `secured` replaced by its fingerprint, or None when the
+    text cannot be parsed (then it is not shown at all, rather than risk showing the blob)."""
+    raw = article.front_matter_raw
+    if not raw:
+        return ""
+    try:
+        data = yaml.load(raw, Loader=SafeLoader)
+        if not isinstance(data, dict):
+            return None
+        if "secured" in data:
+            data["secured"] = article.secured_fingerprint or "(empty)"
+        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError):
+        return None
+
+
+def _filterset_for(request):
+    return ArticleFilterSet(request.GET, queryset=Article.objects.all(), request=request)
+
+
+def article_page_context(request, article, **forms):
+    filterset = _filterset_for(request)
+    query = queue_querystring(request.GET)
+    previous = following = None
+    if filterset.is_valid():
+        previous, following = selectors.neighbours(filterset.qs, article, sort_key=filterset.sort_key)
+    back_params = request.GET.copy()
+    for key in PAGING_PARAMS:
+        back_params.pop(key, None)
+    if previous is not None:
+        # Back to the queue page that starts at this article.
+        sort = selectors.SORTS.get(filterset.sort_key) or selectors.SORTS[selectors.DEFAULT_SORT]
+        back_params["after"] = selectors.Cursor.of(previous, sort).encode()
+    can = permissions_for(request.user)
+    version = article.version
+    context = {
+        "article": article,
+        "object": article,
+        "queue_query": query,
+        "back_url": reverse("curation:queue") + (f"?{back_params.urlencode()}" if back_params else ""),
+        "previous_article": previous,
+        "next_article": following,
+        "this_url": request.get_full_path(),
+        "can": can,
+        "front_matter": front_matter_for_display(article),
+        "transition_form": forms.get("transition_form") or TransitionForm(initial={"expected_version": version}),
+        "edit_form": forms.get("edit_form") or _edit_form_for(article),
+    }
+    if article.needs_metadata and article.is_body_only and article.state == ArticleState.NEW:
+        context["complete_form"] = forms.get("complete_form") or CompleteForm(
+            initial={"expected_version": version, "title": article.title}
+        )
+        context["attach_form"] = forms.get("attach_form") or AttachForm(initial={"expected_version": version})
+        context["attach_search"] = request.GET.get("attach_q", "")
+        context["attach_candidates"] = selectors.attach_candidates(article, search=context["attach_search"])
+        context["missing_fields"] = _missing_fields(article)
+    return context
+
+
+def _edit_form_for(article):
+    return EditForm(
+        initial={
+            "expected_version": article.version,
+            "title": article.title,
+            "excerpt": article.excerpt,
+            "topics": ", ".join(topic.name for topic in article.topics.all()),
+        }
+    )
+
+
+def _missing_fields(article):
+    missing = []
+    if not article.web_url:
+        missing.append("source URL")
+    if not article.provider_id:
+        missing.append("provider")
+    if not article.published_at:
+        missing.append("published date")
+    if not article.category:
+        missing.append("category")
+    missing.append("a title of its own (the current one is taken from the body)")
+    return missing
+
+
+def _article_or_404(pk):
+    try:
+        return selectors.article_for_page(pk)
+    except Article.DoesNotExist:
+        raise Http404("No such article.") from None
+
+
+class ArticleDetailView(CuratorAccessMixin, DetailView):
     model = Article
+    template_name = "curation/article_detail.html"
+
+    def get_object(self, queryset=None):
+        return _article_or_404(self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(article_page_context(self.request, self.object))
+        return context
+
+
+def _render_article_page(request, article, *, status, **forms):
+    article = _article_or_404(article.pk)
+    return render(request, "curation/article_detail.html", article_page_context(request, article, **forms), status=status)
+
+
+# --- actions ------------------------------------------------------------------------------
+
+
+def _inplace_payload(request, article, message):
+    article = Article.objects.select_related("provider").get(pk=article.pk)
+    html = render_to_string(
+        "curation/_article_actions.html",
+        {
+            "article": article,
+            "can": permissions_for(request.user),
+            "next_url": request.POST.get("next", ""),
+            "compact": request.POST.get("compact") == "1",
+        },
+        request=request,
+    )
+    return {
+        "ok": True,
+        "message": message,
+        "id": article.pk,
+        "state": article.state,
+        "state_label": article.get_state_display(),
+        "version": article.version,
+        "actions_html": html,
+    }
+
+
+def _fail(request, exc, fallback_url):
+    message = str(exc)
+    if _wants_json(request):
+        return JsonResponse({"ok": False, "error": message}, status=_error_status(exc))
+    messages.error(request, message)
+    return redirect(_safe_next(request, fallback_url))
+
+
+SUCCESS_MESSAGES = {
+    Action.PUBLISH: "Published “{}”.",
+    Action.UNPUBLISH: "Unpublished “{}”: it is back in the queue.",
+    Action.REJECT: "Rejected “{}”.",
+    Action.RESTORE: "Restored “{}” to the queue.",
+}
+
+
+@login_required
+@require_POST
+def article_action(request, pk, action):
+    """Publish, unpublish, reject or restore one article (the service checks everything)."""
+    if action not in editorial.TRANSITIONS:
+        raise Http404("No such action.")
+    article = _get_article_light(pk)
+    detail_url = reverse("curation:article-detail", args=[pk])
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        return _fail(request, EditorialError("The form was incomplete; reload the page and try again."), detail_url)
+    try:
+        article = editorial.transition_article(
+            article=article,
+            action=action,
+            user=request.user,
+            expected_version=form.cleaned_data["expected_version"],
+            reason=form.cleaned_data["reason"],
+        )
+    except EditorialError as exc:
+        return _fail(request, exc, detail_url)
+    message = SUCCESS_MESSAGES[action].format(_short(article.title))
+    if _wants_json(request):
+        return JsonResponse(_inplace_payload(request, article, message))
+    messages.success(request, message)
+    return redirect(_safe_next(request, detail_url))
+
+
+def _get_article_light(pk):
+    try:
+        return Article.objects.only("pk", "title", "version", "state").get(pk=pk)
+    except Article.DoesNotExist:
+        raise Http404("No such article.") from None
+
+
+def _short(text, length=80):
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def article_edit(request, pk):
+    """Edit the title, excerpt and topics; edits are recorded and survive re-import."""
+    if not request.user.has_perm(READ_PERMISSION):
+        raise PermissionDenied
+    article = _article_or_404(pk)
+    detail_url = reverse("curation:article-detail", args=[pk])
+    if request.method == "GET":
+        if not editorial.can_perform(request.user, Action.EDIT):
+            raise PermissionDenied
+        form = _edit_form_for(article)
+        return render(request, "curation/article_edit.html", _edit_context(request, article, form))
+    form = EditForm(request.POST)
+    if form.is_valid():
+        try:
+            editorial.edit_article(
+                article=article,
+                user=request.user,
+                title=form.cleaned_data["title"],
+                excerpt=form.cleaned_data["excerpt"],
+                topics=form.cleaned_data["topics"],
+                expected_version=form.cleaned_data["expected_version"],
+            )
+        except ConflictError as exc:
+            messages.error(request, str(exc))
+            return redirect(_safe_next(request, detail_url))
+        except InvalidEdit as exc:
+            for name, message in exc.errors.items():
+                form.add_error(name if name in form.fields else None, message)
+        except EditorialError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Saved your changes. They will survive a re-import.")
+            return redirect(_safe_next(request, detail_url))
+    return render(request, "curation/article_edit.html", _edit_context(request, article, form), status=400)
+
+
+def _edit_context(request, article, form):
+    return {
+        "article": article,
+        "form": form,
+        "next_url": _safe_next(request, ""),
+        "topic_names": Topic.objects.order_by("name").values_list("name", flat=True)[:500],
+    }
+
+
+@login_required
+@require_POST
+def article_complete(request, pk):
+    """Give a body-only item its missing metadata."""
+    article = _get_article_light(pk)
+    detail_url = reverse("curation:article-detail", args=[pk])
+    form = CompleteForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            editorial.complete_article(
+                article=article,
+                user=request.user,
+                title=data["title"],
+                web_url=data["web_url"],
+                excerpt=data["excerpt"],
+                category=data["category"],
+                provider_name=data["provider_name"],
+                provider_domain=data["provider_domain"],
+                topics=data["topics"],
+                expected_version=data["expected_version"],
+            )
+        except ConflictError as exc:
+            messages.error(request, str(exc))
+            return redirect(detail_url)
+        except InvalidEdit as exc:
+            for name, message in exc.errors.items():
+                form.add_error(name if name in form.fields else None, message)
+        except EditorialError as exc:
+            messages.error(request, str(exc))
+            return redirect(detail_url)
+        else:
+            messages.success(request, "Metadata completed: the item can now be published.")
+            return redirect(detail_url)
+    return _render_article_page(request, article, status=400, complete_form=form)
+
+
+@login_required
+@require_POST
+def article_attach(request, pk):
+    """Attach a body-only item's text to an existing article; the item becomes merged."""
+    article = _get_article_light(pk)
+    detail_url = reverse("curation:article-detail", args=[pk])
+    form = AttachForm(request.POST)
+    if form.is_valid():
+        target_id = form.cleaned_data["target"]
+        if not Article.objects.filter(pk=target_id).exists():
+            form.add_error("target", f"There is no article #{target_id}.")
+        else:
+            try:
+                target = editorial.attach_body(
+                    item=article,
+                    target=target_id,
+                    user=request.user,
+                    expected_version=form.cleaned_data["expected_version"],
+                )
+            except EditorialError as exc:
+                messages.error(request, str(exc))
+                return redirect(detail_url)
+            messages.success(request, f"Attached the body to “{_short(target.title)}”.")
+            return redirect(reverse("curation:article-detail", args=[target.pk]))
+    return _render_article_page(request, article, status=400, attach_form=form)
+
+
+@login_required
+@require_POST
+def bulk_action(request):
+    """Apply one action to the selected rows, one transaction per item."""
+    queue_url = reverse("curation:queue")
+    form = BulkActionForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(_safe_next(request, queue_url))
+    result = editorial.bulk_transition(
+        action=form.cleaned_data["action"],
+        article_ids=form.cleaned_data["ids"],
+        user=request.user,
+        reason=form.cleaned_data["reason"],
+    )
+    if result.failed and result.succeeded:
+        messages.warning(request, result.message)
+    elif result.failed:
+        messages.error(request, result.message)
+    else:
+        messages.success(request, result.message)
+    return redirect(_safe_next(request, queue_url))

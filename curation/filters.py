@@ -1,0 +1,135 @@
+"""The queue's filters: every one a GET parameter, so a filtered view is a shareable URL."""
+
+import datetime as dt
+
+import django_filters
+from django import forms
+from django.utils import timezone
+
+from curation.models import HEAT_UNKNOWN_Q, Article, ArticleState, Provider, Topic
+from curation.selectors import DEFAULT_SORT, SORTS, search_articles
+
+STATE_ALL = "all"
+STATE_CHOICES = [
+    (ArticleState.NEW.value, "New (the queue)"),
+    (ArticleState.PUBLISHED.value, "Published"),
+    (ArticleState.REJECTED.value, "Rejected"),
+    (ArticleState.MERGED.value, "Merged"),
+    (STATE_ALL, "All"),
+]
+YES_NO = [("", "Any"), ("yes", "Yes"), ("no", "No")]
+HEAT_KNOWN_CHOICES = [("", "Any"), ("unknown", "Unknown only"), ("known", "Known only")]
+
+
+def _day_start(day):
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+class ArticleFilterSet(django_filters.FilterSet):
+    """The queue's filters. The default (no parameters) is the "new" queue, newest first.
+
+    `sort` is validated here but applied by `selectors.queue_page` (keyset pagination needs
+    to know the sort column), so its filter method leaves the queryset alone.
+    """
+
+    q = django_filters.CharFilter(
+        label="Search", method="filter_text", widget=forms.TextInput(attrs={"type": "search", "placeholder": "Words in title, excerpt or body"})
+    )
+    state = django_filters.ChoiceFilter(
+        label="State", choices=STATE_CHOICES, method="filter_state", empty_label=None
+    )
+    topic = django_filters.ModelChoiceFilter(
+        label="Topic", field_name="topics", queryset=Topic.objects.only("pk", "name"), empty_label="Any topic"
+    )
+    provider = django_filters.ModelChoiceFilter(
+        label="Provider", queryset=Provider.objects.only("pk", "name", "domain"), empty_label="Any provider"
+    )
+    category = django_filters.CharFilter(label="Category", field_name="category")
+    type = django_filters.CharFilter(label="Type", field_name="article_type")
+    quality_min = django_filters.NumberFilter(label="Quality ≥", field_name="quality", lookup_expr="gte")
+    quality_max = django_filters.NumberFilter(label="Quality ≤", field_name="quality", lookup_expr="lte")
+    heat_min = django_filters.NumberFilter(label="Heat ≥", field_name="heat", lookup_expr="gte")
+    heat_max = django_filters.NumberFilter(label="Heat ≤", field_name="heat", lookup_expr="lte")
+    heat_known = django_filters.ChoiceFilter(
+        label="Heat unknown", choices=HEAT_KNOWN_CHOICES[1:], empty_label="Any", method="filter_heat_known"
+    )
+    published_after = django_filters.DateFilter(
+        label="Published from", method="filter_published_after", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    published_before = django_filters.DateFilter(
+        label="Published until", method="filter_published_before", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    needs_metadata = django_filters.ChoiceFilter(
+        label="Needs metadata", choices=YES_NO[1:], empty_label="Any", method="filter_yes_no"
+    )
+    has_images = django_filters.ChoiceFilter(
+        label="Has images", choices=YES_NO[1:], empty_label="Any", method="filter_yes_no"
+    )
+    sort = django_filters.ChoiceFilter(
+        label="Sort", choices=[(sort.key, sort.label) for sort in SORTS.values()], empty_label=None, method="keep"
+    )
+
+    class Meta:
+        model = Article
+        fields = []
+
+    def __init__(self, data=None, *args, **kwargs):
+        data = data.copy() if data is not None else {}
+        # Missing or blank means the defaults, so that "/curate/" is the new queue.
+        if not data.get("state"):
+            data["state"] = ArticleState.NEW.value
+        if not data.get("sort"):
+            data["sort"] = DEFAULT_SORT
+        super().__init__(data, *args, **kwargs)
+
+    # The heat unknown case is stored as -1 by the source (or missing): "heat ≥ 0" should
+    # not need the editor to know that, so min/max apply to known values only.
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        if data.get("heat_min") is not None or data.get("heat_max") is not None:
+            queryset = queryset.exclude(HEAT_UNKNOWN_Q)
+        return queryset
+
+    def filter_text(self, queryset, name, value):
+        return search_articles(queryset, value)
+
+    def filter_state(self, queryset, name, value):
+        if not value or value == STATE_ALL:
+            return queryset
+        return queryset.filter(state=value)
+
+    def filter_heat_known(self, queryset, name, value):
+        if value == "unknown":
+            return queryset.filter(HEAT_UNKNOWN_Q)
+        if value == "known":
+            return queryset.exclude(HEAT_UNKNOWN_Q)
+        return queryset
+
+    def filter_published_after(self, queryset, name, value):
+        return queryset.filter(published_at__gte=_day_start(value))
+
+    def filter_published_before(self, queryset, name, value):
+        return queryset.filter(published_at__lt=_day_start(value + dt.timedelta(days=1)))
+
+    def filter_yes_no(self, queryset, name, value):
+        if value in ("yes", "no"):
+            return queryset.filter(**{name: value == "yes"})
+        return queryset
+
+    def keep(self, queryset, name, value):
+        return queryset
+
+    @property
+    def sort_key(self):
+        if self.is_bound and self.form.is_valid():
+            return self.form.cleaned_data.get("sort") or DEFAULT_SORT
+        return DEFAULT_SORT
+
+    @property
+    def is_default(self):
+        """Whether the editor is looking at the plain new queue (nothing narrowed)."""
+        data = self.form.cleaned_data if self.form.is_valid() else {}
+        return all(
+            data.get(name) in (None, "") for name in self.filters if name not in ("state", "sort")
+        ) and data.get("state") == ArticleState.NEW

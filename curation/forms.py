@@ -1,0 +1,77 @@
+"""Forms for the curator's writes. They only parse input; the services decide and record."""
+
+from django import forms
+
+ACTION_LABELS = {"publish": "Publish", "unpublish": "Unpublish", "reject": "Reject", "restore": "Restore"}
+
+
+def split_topics(text):
+    """"Science, Climate change" -> ["Science", "Climate change"] (blanks and repeats dropped)."""
+    names = [name.strip() for name in (text or "").replace("\n", ",").split(",")]
+    return list(dict.fromkeys(name for name in names if name))
+
+
+class VersionedForm(forms.Form):
+    # The version the editor's page showed: the service refuses the write if it moved on.
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+
+
+class TransitionForm(VersionedForm):
+    reason = forms.CharField(required=False, max_length=2000, label="Reason (optional)")
+
+
+class EditForm(VersionedForm):
+    title = forms.CharField(max_length=2000, widget=forms.TextInput(attrs={"size": 80}))
+    excerpt = forms.CharField(required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 4}))
+    topics = forms.CharField(
+        required=False,
+        max_length=5000,
+        help_text="Comma-separated topic names.",
+        widget=forms.TextInput(attrs={"size": 80, "list": "topic-names"}),
+    )
+
+    def clean_topics(self):
+        return split_topics(self.cleaned_data["topics"])
+
+
+class CompleteForm(VersionedForm):
+    title = forms.CharField(max_length=2000, widget=forms.TextInput(attrs={"size": 80}))
+    web_url = forms.CharField(
+        required=False, max_length=2000, label="Source URL", widget=forms.URLInput(attrs={"size": 80})
+    )
+    excerpt = forms.CharField(required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 3}))
+    category = forms.CharField(required=False, max_length=100)
+    provider_name = forms.CharField(required=False, max_length=200, label="Provider name")
+    provider_domain = forms.CharField(required=False, max_length=253, label="Provider domain")
+    topics = forms.CharField(
+        required=False, max_length=5000, help_text="Comma-separated topic names.",
+        widget=forms.TextInput(attrs={"size": 80, "list": "topic-names"}),
+    )
+
+    def clean_topics(self):
+        return split_topics(self.cleaned_data["topics"])
+
+
+class AttachForm(VersionedForm):
+    target = forms.IntegerField(
+        min_value=1, label="Attach to article #", help_text="The id of the article that should receive this body."
+    )
+
+
+class BulkActionForm(forms.Form):
+    action = forms.ChoiceField(choices=[(key, label) for key, label in ACTION_LABELS.items()])
+    ids = forms.TypedMultipleChoiceField(coerce=int, choices=(), error_messages={"required": "Select at least one item."})
+    reason = forms.CharField(required=False, max_length=2000)
+
+    MAX_ITEMS = 500
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Any positive integer is acceptable: the service reports ids that do not exist.
+        self.fields["ids"].valid_value = lambda value: str(value).isdigit()
+
+    def clean_ids(self):
+        ids = list(dict.fromkeys(self.cleaned_data["ids"]))
+        if len(ids) > self.MAX_ITEMS:
+            raise forms.ValidationError(f"At most {self.MAX_ITEMS} items at once.")
+        return ids

@@ -1,0 +1,274 @@
+"""Reads shared by the curator views: the queue (filtered, sorted, keyset-paginated) and
+everything the article page shows.
+
+Pagination is keyset ("seek") pagination on the active sort: a page is "the next N rows
+after (value, id)", which an index on (state, value, id) answers by reading N rows, however
+deep the page. No COUNT(*) is ever run. Sort columns that may be NULL (published date,
+quality, heat) are split in two segments, the rows that have a value first and the rows
+without one last, so that each segment is a plain index range on both SQLite and
+PostgreSQL (whose NULL ordering differs).
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, Q
+from django.utils.dateparse import parse_datetime
+
+from curation.models import Article, ArticleImage, ArticleState, EditorialAction, ImportLedgerEntry, RelatedCoverage
+
+try:
+    from curation.search import search_articles as _search_backend
+except ImportError:  # pragma: no cover - the search module is optional
+    _search_backend = None
+
+
+def search_articles(queryset, text):
+    """Full-text search when curation.search provides it, else a plain substring scan."""
+    if not (text or "").strip():
+        return queryset
+    if _search_backend is not None:
+        return _search_backend(queryset, text)
+    text = text.strip()
+    return queryset.filter(Q(title__icontains=text) | Q(excerpt__icontains=text) | Q(body__icontains=text))
+
+
+@dataclass(frozen=True)
+class Sort:
+    key: str  # the value of the `sort` GET parameter
+    label: str
+    field: str
+    descending: bool
+    nullable: bool
+    kind: str  # "datetime" or "int": how a cursor value is parsed
+
+
+SORTS = {
+    sort.key: sort
+    for sort in (
+        Sort("-published", "Published date, newest first", "published_at", True, True, "datetime"),
+        Sort("published", "Published date, oldest first", "published_at", False, True, "datetime"),
+        Sort("-imported", "Import time, newest first", "imported_at", True, False, "datetime"),
+        Sort("imported", "Import time, oldest first", "imported_at", False, False, "datetime"),
+        Sort("-quality", "Quality, highest first", "quality", True, True, "int"),
+        Sort("quality", "Quality, lowest first", "quality", False, True, "int"),
+        Sort("-heat", "Heat, highest first", "heat", True, True, "int"),
+        Sort("heat", "Heat, lowest first", "heat", False, True, "int"),
+    )
+}
+DEFAULT_SORT = "-published"
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+
+# Rows whose sort value is missing come after all the others, whatever the direction.
+VALUE, MISSING = 0, 1
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A position in the queue: the sort value (None in the MISSING segment) and the id."""
+
+    segment: int
+    value: object
+    pk: int
+
+    def encode(self):
+        if self.segment == MISSING:
+            return f"~{self.pk}"
+        value = self.value.isoformat() if isinstance(self.value, dt.datetime) else str(self.value)
+        return f"{value}~{self.pk}"
+
+    @classmethod
+    def decode(cls, text, sort):
+        """The cursor in `text`, or None when it is malformed (the first page is shown)."""
+        value, sep, pk = (text or "").rpartition("~")
+        if not sep or not pk.isdigit():
+            return None
+        if value == "":
+            return cls(MISSING, None, int(pk)) if sort.nullable else None
+        try:
+            if sort.kind == "int":
+                parsed = int(value)
+            else:
+                parsed = parse_datetime(value)
+                if parsed is None:
+                    return None
+        except (ValueError, OverflowError):
+            return None
+        return cls(VALUE, parsed, int(pk))
+
+    @classmethod
+    def of(cls, article, sort):
+        value = getattr(article, sort.field)
+        return cls(MISSING if value is None else VALUE, value, article.pk)
+
+
+def _segments(sort):
+    return [VALUE, MISSING] if sort.nullable else [VALUE]
+
+
+def _segment_queryset(queryset, sort, segment, *, cursor=None, forward=True):
+    """Rows of one segment strictly after (forward) or before `cursor`, in walking order."""
+    name, pk_desc = sort.field, sort.descending
+    if sort.nullable:
+        queryset = queryset.filter(**{f"{name}__isnull": segment == MISSING})
+    # Walking backwards is walking the reversed order.
+    desc = pk_desc if forward else not pk_desc
+    if cursor is not None:
+        beyond = "lt" if desc else "gt"
+        reach = "lte" if desc else "gte"
+        if segment == VALUE:
+            # The redundant `reach` bound gives the database an index range to start from.
+            queryset = queryset.filter(
+                Q(**{f"{name}__{reach}": cursor.value})
+                & (Q(**{f"{name}__{beyond}": cursor.value}) | Q(**{f"pk__{beyond}": cursor.pk}))
+            )
+        else:
+            queryset = queryset.filter(**{f"pk__{beyond}": cursor.pk})
+    prefix = "-" if desc else ""
+    if segment == VALUE:
+        return queryset.order_by(f"{prefix}{name}", f"{prefix}pk")
+    return queryset.order_by(f"{prefix}pk")
+
+
+def _walk(queryset, sort, *, cursor, forward, limit):
+    """Up to `limit` rows from `cursor` in the given direction, crossing segments as needed.
+
+    One query per segment touched: at most two.
+    """
+    segments = _segments(sort)
+    if cursor is None:
+        order = segments if forward else list(reversed(segments))
+    else:
+        start = segments.index(cursor.segment) if cursor.segment in segments else 0
+        order = segments[start:] if forward else list(reversed(segments[: start + 1]))
+    rows = []
+    for segment in order:
+        seg_cursor = cursor if cursor is not None and segment == cursor.segment else None
+        rows.extend(_segment_queryset(queryset, sort, segment, cursor=seg_cursor, forward=forward)[: limit - len(rows)])
+        if len(rows) >= limit:
+            break
+    return rows
+
+
+@dataclass
+class QueuePage:
+    articles: list
+    sort: Sort
+    page_size: int
+    next_cursor: str = ""
+    previous_cursor: str = ""
+    is_first: bool = True
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def has_next(self):
+        return bool(self.next_cursor)
+
+    @property
+    def has_previous(self):
+        return bool(self.previous_cursor)
+
+
+def queue_page(queryset, *, sort_key=DEFAULT_SORT, after="", before="", page_size=DEFAULT_PAGE_SIZE):
+    """One page of `queryset` (already filtered) under `sort_key`, located by a cursor.
+
+    `after`/`before` are cursors from a previous page's next/previous links. The query
+    count is fixed: at most two row queries plus one per prefetched relation.
+    """
+    sort = SORTS.get(sort_key) or SORTS[DEFAULT_SORT]
+    page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
+    queryset = queryset.with_listing_relations()
+    after_cursor = Cursor.decode(after, sort) if after else None
+    before_cursor = Cursor.decode(before, sort) if before and not after_cursor else None
+
+    if before_cursor is not None:
+        rows = _walk(queryset, sort, cursor=before_cursor, forward=False, limit=page_size + 1)
+        has_more_before = len(rows) > page_size
+        rows = list(reversed(rows[:page_size]))
+        has_more_after = True  # we came from there
+    else:
+        rows = _walk(queryset, sort, cursor=after_cursor, forward=True, limit=page_size + 1)
+        has_more_after = len(rows) > page_size
+        rows = rows[:page_size]
+        has_more_before = after_cursor is not None
+
+    page = QueuePage(articles=rows, sort=sort, page_size=page_size)
+    if rows and has_more_after:
+        page.next_cursor = Cursor.of(rows[-1], sort).encode()
+    if rows and has_more_before:
+        page.previous_cursor = Cursor.of(rows[0], sort).encode()
+    if not rows and before_cursor is not None:
+        # Everything before the cursor vanished (e.g. all published): offer the start.
+        page.next_cursor = ""
+    page.is_first = not has_more_before
+    return page
+
+
+def neighbours(queryset, article, *, sort_key=DEFAULT_SORT):
+    """The articles just before and after `article` in the filtered, sorted queue.
+
+    Works from the article's own sort value, so it also works once the article has left
+    the queue (published from the page, for instance).
+    """
+    sort = SORTS.get(sort_key) or SORTS[DEFAULT_SORT]
+    cursor = Cursor.of(article, sort)
+    queryset = queryset.only("pk", "title", sort.field)
+    previous = _walk(queryset, sort, cursor=cursor, forward=False, limit=1)
+    following = _walk(queryset, sort, cursor=cursor, forward=True, limit=1)
+    return (previous[0] if previous else None), (following[0] if following else None)
+
+
+# --- the article page ---------------------------------------------------------------------
+
+
+def article_for_page(pk):
+    """The article with everything its page shows, in a fixed number of queries."""
+    return (
+        Article.objects.select_related("provider", "merged_into", "state_changed_by")
+        .prefetch_related(
+            "topics",
+            Prefetch("images", queryset=ArticleImage.objects.order_by("position")),
+            Prefetch(
+                "related",
+                queryset=RelatedCoverage.objects.select_related("provider", "linked_article").order_by("position"),
+            ),
+            Prefetch("ledger", queryset=ImportLedgerEntry.objects.select_related("run").order_by("-created_at", "-id")),
+            Prefetch("actions", queryset=EditorialAction.objects.select_related("actor").order_by("-created_at", "-id")),
+            Prefetch("merged_items", queryset=Article.objects.only("pk", "title", "merged_into_id")),
+        )
+        .get(pk=pk)
+    )
+
+
+ATTACH_SUGGESTIONS = 8
+
+
+def attach_candidates(article, *, search=""):
+    """Articles a body-only item could be attached to: the same body first, then by search
+    text (or, without one, by the item's derived title)."""
+    base = Article.objects.exclude(pk=article.pk).exclude(state=ArticleState.MERGED).filter(has_front_matter=True)
+    found = []
+    if article.body_sha256:
+        found.extend(base.filter(body_sha256=article.body_sha256).select_related("provider")[:ATTACH_SUGGESTIONS])
+    text = (search or "").strip()
+    if text.isdigit():
+        found.extend(base.filter(pk=int(text)).select_related("provider"))
+    elif text or article.title:
+        words = text or " ".join(article.title.split()[:8])
+        matches = search_articles(base, words) if text else _similar_title(base, words)
+        found.extend(matches.select_related("provider").order_by("-published_at", "-id")[:ATTACH_SUGGESTIONS])
+    seen, unique = set(), []
+    for candidate in found:
+        if candidate.pk not in seen:
+            seen.add(candidate.pk)
+            unique.append(candidate)
+    return unique[:ATTACH_SUGGESTIONS]
+
+
+def _similar_title(queryset, title):
+    """Articles whose title shares the item's first words (a cheap "similar title")."""
+    words = [word for word in title.split() if len(word) > 3][:4]
+    if not words:
+        return queryset.none()
+    return search_articles(queryset, " OR ".join(words))

@@ -1,0 +1,50 @@
+"""Small template helpers for the curator workspace."""
+
+from django import template
+from django.urls import reverse
+
+from curation.models import HEAT_UNKNOWN
+from curation.seedformat import safe_url as _safe_url
+
+register = template.Library()
+
+
+@register.filter
+def safe_url(value):
+    """The URL if it is an absolute http(s) URL, else "": anything else never becomes a link."""
+    return _safe_url(value)
+
+
+@register.filter
+def heat_display(value):
+    """Heat as the editor reads it: the source's -1 (or nothing) means unknown."""
+    if value is None or value == HEAT_UNKNOWN:
+        return "unknown"
+    return value
+
+
+@register.filter
+def score_display(value):
+    return "–" if value is None else value
+
+
+@register.simple_tag
+def article_url(article, query=""):
+    """The curator page of `article`, carrying the queue's filter querystring."""
+    pk = getattr(article, "pk", article)
+    url = reverse("curation:article-detail", args=[pk])
+    return f"{url}?{query}" if query else url
+
+
+@register.filter
+def first_image(article):
+    """The first image of an article whose images were prefetched (no extra query)."""
+    for image in article.images.all():
+        if _safe_url(image.url):
+            return image
+    return None
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if hasattr(mapping, "get") else None

@@ -1,0 +1,204 @@
+/* Curator workspace: in-place actions and keyboard shortcuts.
+ *
+ * Progressive enhancement only: every action is a normal POST form that works without this
+ * file. With it, action forms (form.inplace) are sent with fetch() and the server answers
+ * JSON (Accept: application/json); the returned HTML replaces the buttons, and a conflict
+ * (HTTP 409) or refusal is shown as a message. If fetch itself fails, the form is submitted
+ * the ordinary way.
+ */
+(function () {
+  "use strict";
+
+  var body = document.body;
+  var isQueue = body.classList.contains("queue-page");
+  var isArticle = body.classList.contains("article-page");
+
+  // --- messages -----------------------------------------------------------------------
+  function flash(text, kind) {
+    var list = document.querySelector("ul.messages");
+    if (!list) {
+      list = document.createElement("ul");
+      list.className = "messages";
+      list.setAttribute("role", "status");
+      var main = document.getElementById("main");
+      main.parentNode.insertBefore(list, main);
+    }
+    var item = document.createElement("li");
+    item.className = "message " + (kind || "success");
+    item.textContent = text; // never innerHTML: titles are untrusted
+    list.appendChild(item);
+    while (list.children.length > 4) { list.removeChild(list.firstElementChild); }
+  }
+
+  // --- in-place actions -----------------------------------------------------------------
+  function updateArticle(data, container) {
+    var holder = document.createElement("div");
+    holder.innerHTML = data.actions_html; // server-rendered, escaped template output
+    var fresh = holder.firstElementChild;
+    if (container && fresh) { container.replaceWith(fresh); }
+    document.querySelectorAll('[data-state-for="' + data.id + '"]').forEach(function (badge) {
+      badge.textContent = data.state_label;
+      badge.className = "state-badge state-" + data.state;
+    });
+    // Forms elsewhere on the page (edit, complete) now refer to the new version.
+    var scope = isArticle ? document : document.querySelector('tr[data-article-id="' + data.id + '"]');
+    if (scope) {
+      scope.querySelectorAll('input[name="expected_version"]').forEach(function (input) {
+        input.value = data.version;
+      });
+    }
+    var row = document.querySelector('tr[data-article-id="' + data.id + '"]');
+    if (row) {
+      row.className = row.className.replace(/\bstate-\S+/, "state-" + data.state) + " acted";
+    }
+  }
+
+  function sendInPlace(form) {
+    var container = form.closest(".article-actions");
+    var buttons = form.querySelectorAll("button");
+    buttons.forEach(function (b) { b.disabled = true; });
+    return fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      headers: { "Accept": "application/json" },
+      credentials: "same-origin"
+    }).then(function (response) {
+      var type = response.headers.get("Content-Type") || "";
+      if (type.indexOf("application/json") === -1) {
+        if (response.status === 403) { throw { shown: true, text: "You are not allowed to do that." }; }
+        throw new Error("unexpected response");
+      }
+      return response.json().then(function (data) {
+        if (response.ok && data.ok) {
+          updateArticle(data, container);
+          flash(data.message, "success");
+          return data;
+        }
+        throw { shown: true, text: data.error || "That did not work.", status: response.status };
+      });
+    }).catch(function (error) {
+      buttons.forEach(function (b) { b.disabled = false; });
+      if (error && error.shown) {
+        flash(error.text + (error.status === 409 ? " (Reload the page to see the current version.)" : ""), "error");
+        throw error;
+      }
+      form.submit(); // network or server trouble: fall back to the ordinary form post
+      throw error;
+    });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.classList || !form.classList.contains("inplace") || !window.fetch) { return; }
+    event.preventDefault();
+    sendInPlace(form).then(function () {
+      if (isQueue && form.closest("tr")) { move(1); }
+    }, function () {});
+  });
+
+  // --- keyboard -------------------------------------------------------------------------
+  var dialog = document.getElementById("shortcuts");
+
+  function toggleHelp() {
+    if (!dialog) { return; }
+    if (dialog.open) { dialog.close(); }
+    else if (dialog.showModal) { dialog.showModal(); }
+    else { dialog.setAttribute("open", ""); }
+  }
+
+  function rows() { return Array.prototype.slice.call(document.querySelectorAll("tr.queue-row")); }
+  function currentRow() { return document.querySelector("tr.queue-row.current"); }
+
+  function select(row) {
+    rows().forEach(function (r) { r.classList.remove("current"); r.removeAttribute("aria-current"); });
+    if (!row) { return; }
+    row.classList.add("current");
+    row.setAttribute("aria-current", "true");
+    var link = row.querySelector("a.row-link");
+    if (link) { link.focus({ preventScroll: true }); }
+    row.scrollIntoView({ block: "nearest" });
+  }
+
+  function move(step) {
+    var all = rows();
+    if (!all.length) { return; }
+    var index = all.indexOf(currentRow());
+    var next = index === -1 ? (step > 0 ? 0 : all.length - 1) : index + step;
+    if (next >= all.length) {
+      var more = document.querySelector(".pagination a.next");
+      if (more) { window.location.href = more.href; }
+      return;
+    }
+    if (next < 0) {
+      var back = document.querySelector(".pagination a.previous");
+      if (back) { window.location.href = back.href; }
+      return;
+    }
+    select(all[next]);
+  }
+
+  function submitAction(scope, action) {
+    if (!scope) { return false; }
+    var form = scope.querySelector('form[data-action="' + action + '"]');
+    if (!form) { return false; }
+    if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
+    return true;
+  }
+
+  function follow(selector) {
+    var link = document.querySelector(selector);
+    if (link) { window.location.href = link.href; }
+  }
+
+  var ACTIONS = { p: "publish", r: "reject", u: "unpublish" };
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) { return; }
+    var target = event.target;
+    if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) { return; }
+    var key = event.key;
+    if (key === "?") { event.preventDefault(); toggleHelp(); return; }
+    if (dialog && dialog.open) { return; }
+
+    if (isQueue) {
+      var row = currentRow();
+      if (key === "j") { event.preventDefault(); move(1); }
+      else if (key === "k") { event.preventDefault(); move(-1); }
+      else if ((key === "Enter" || key === "o") && row) {
+        if (key === "o") { event.preventDefault(); window.location.href = row.dataset.url; }
+      }
+      else if (key === "x" && row) {
+        var box = row.querySelector('input[type="checkbox"][name="ids"]');
+        if (box) { event.preventDefault(); box.checked = !box.checked; }
+      }
+      else if (key === "e" && row) { event.preventDefault(); window.location.href = row.dataset.editUrl; }
+      else if (ACTIONS[key] && row) {
+        if (submitAction(row, ACTIONS[key])) { event.preventDefault(); }
+      }
+    } else if (isArticle) {
+      if (key === "j") { event.preventDefault(); follow("#next-item"); }
+      else if (key === "k") { event.preventDefault(); follow("#previous-item"); }
+      else if (key === "e") { event.preventDefault(); follow("#edit-link"); }
+      else if (ACTIONS[key]) {
+        if (submitAction(document.querySelector(".actions-bar"), ACTIONS[key])) { event.preventDefault(); }
+      }
+    }
+  });
+
+  // "Select all" checkbox: only useful with JavaScript, so it is hidden without it.
+  var all = document.querySelector("input.select-all");
+  if (all) {
+    all.hidden = false;
+    all.addEventListener("change", function () {
+      document.querySelectorAll('input[type="checkbox"][name="ids"]').forEach(function (box) {
+        box.checked = all.checked;
+      });
+    });
+  }
+  document.querySelectorAll("tr.queue-row").forEach(function (row) {
+    row.addEventListener("click", function (event) {
+      if (event.target.closest("a, button, input, select, label, form")) { return; }
+      select(row);
+    });
+  });
+})();
