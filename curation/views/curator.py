@@ -324,13 +324,10 @@ def _short(text, length=80):
 @require_http_methods(["GET", "POST"])
 def article_edit(request, pk):
     """Edit the title, excerpt and topics; edits are recorded and survive re-import."""
-    if not request.user.has_perm(READ_PERMISSION):
-        raise PermissionDenied
+    _require_edit_permission(request.user)
     article = _article_or_404(pk)
     detail_url = reverse("curation:article-detail", args=[pk])
     if request.method == "GET":
-        if not editorial.can_perform(request.user, Action.EDIT):
-            raise PermissionDenied
         form = _edit_form_for(article)
         return render(request, "curation/article_edit.html", _edit_context(request, article, form))
     form = EditForm(request.POST)
@@ -358,6 +355,13 @@ def article_edit(request, pk):
     return render(request, "curation/article_edit.html", _edit_context(request, article, form), status=400)
 
 
+def _require_edit_permission(user):
+    """Refuse before showing or validating a form the user could not submit anyway
+    (the service checks again when it writes)."""
+    if not editorial.can_perform(user, Action.EDIT):
+        raise PermissionDenied("You do not have permission to edit articles.")
+
+
 def _edit_context(request, article, form):
     return {
         "article": article,
@@ -371,6 +375,7 @@ def _edit_context(request, article, form):
 @require_POST
 def article_complete(request, pk):
     """Give a body-only item its missing metadata."""
+    _require_edit_permission(request.user)
     article = _get_article_light(pk)
     detail_url = reverse("curation:article-detail", args=[pk])
     form = CompleteForm(request.POST)
@@ -408,6 +413,7 @@ def article_complete(request, pk):
 @require_POST
 def article_attach(request, pk):
     """Attach a body-only item's text to an existing article; the item becomes merged."""
+    _require_edit_permission(request.user)
     article = _get_article_light(pk)
     detail_url = reverse("curation:article-detail", args=[pk])
     form = AttachForm(request.POST)
@@ -435,6 +441,8 @@ def article_attach(request, pk):
 @require_POST
 def bulk_action(request):
     """Apply one action to the selected rows, one transaction per item."""
+    if not any(editorial.can_perform(request.user, action) for action in editorial.TRANSITIONS):
+        raise PermissionDenied("You do not have permission to change articles.")
     queue_url = reverse("curation:queue")
     form = BulkActionForm(request.POST)
     if not form.is_valid():
