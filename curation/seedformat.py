@@ -26,6 +26,7 @@ MAX_NAME = 200  # provider name, topic name
 MAX_DOMAIN = 253
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 DERIVED_TITLE_LENGTH = 120
+MAX_DEPTH = 20
 
 # An alias (`*name`) is the only YAML feature that lets a small file expand into a huge
 # structure ("billion laughs"). This cheap test finds every place one could start; only a
@@ -175,7 +176,7 @@ def load_front_matter(front_matter):
         raise SeedError(f"front matter is not valid YAML: {_yaml_problem(exc)}") from None
     except (ValueError, OverflowError, TypeError) as exc:
         # The safe constructor raises these for values such as a timestamp with month 13.
-        raise SeedError(f"front matter has a value YAML cannot read: {exc}") from None
+        raise SeedError(f"{_locate_unreadable_value(front_matter)}cannot be read: {exc}") from None
     if mapping is None:
         mapping = {}
     if not isinstance(mapping, dict):
@@ -183,7 +184,43 @@ def load_front_matter(front_matter):
     for key in mapping:
         if not isinstance(key, str):
             raise SeedError(f"front matter key {key!r} is not a string")
+    _check_depth(mapping)
     return mapping
+
+
+def _check_depth(value):
+    """Refuse absurdly nested values: later readers (export, display) recurse over them."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise SeedError(f"front matter is nested more than {MAX_DEPTH} levels deep")
+        if isinstance(item, dict):
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+
+
+def _locate_unreadable_value(front_matter):
+    """Only on the error path: find which key holds the value the loader choked on."""
+    try:
+        plain = yaml.load(front_matter, Loader=yaml.BaseLoader)  # every scalar stays a string
+    except yaml.YAMLError:
+        return "a front matter value "
+    stack = [((), plain)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend((path + (str(key),), child) for key, child in item.items())
+        elif isinstance(item, list):
+            stack.extend((path + (f"[{index + 1}]",), child) for index, child in enumerate(item))
+        elif isinstance(item, str):
+            try:
+                yaml.load(item, Loader=SafeLoader)
+            except (ValueError, OverflowError, TypeError, yaml.YAMLError):
+                name = ".".join(path).replace(".[", "[")
+                return f"field '{name}': {item[:40]!r} "
+    return "a front matter value "
 
 
 def _yaml_problem(exc):
