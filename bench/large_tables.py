@@ -1,0 +1,365 @@
+"""Server time and query count of the pages that must stay fast on a large article table.
+
+    DATABASE_URL=sqlite:///bench/results/bench-1m.sqlite3 .venv/bin/python bench/large_tables.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python bench/large_tables.py
+
+Fill the database first with bench/dataset.py. The pages are requested in-process through
+Django's test Client (no network, no server: "server time" is the whole Django request,
+middleware, queries and template rendering), logged in as a superuser for the curator and
+admin pages and anonymously for the public feeds and the API. For each URL: a few warm-up
+requests, then the median of --runs timed requests (DEBUG off, no query capture), and one
+more request under CaptureQueriesContext for the query count.
+
+The machine is noisy, so every figure is also given as a ratio against a baseline measured
+in the same run: a trivial request through the same middleware (a logged-in GET of
+/accounts/login/, which only redirects). When a result file for the same database vendor
+at a smaller size exists (e.g. the 1,000-row run), the query counts are compared with it:
+the queue must issue the same number of queries whatever the table size.
+
+Results go to bench/results/large_tables-<vendor>-<articles>.json; --explain prints the
+slowest query of every URL that misses its target.
+"""
+
+import argparse
+import json
+import os
+import re
+import statistics
+import sys
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
+
+# group: (max ms, max queries, must the query count equal the 1k-row run's)
+TARGETS = {
+    "queue": (50, 5, True),
+    "admin": (100, 6, False),
+    "admin-heavy": (250, 6, False),
+    "public": (10, 2, False),
+}
+
+
+class LinkParser(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links = []  # (href, rel, text)
+        self._current = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "a" and attrs.get("href"):
+            self._current = [attrs["href"], attrs.get("rel") or "", ""]
+            self.links.append(self._current)
+        elif tag == "link" and attrs.get("href") and attrs.get("rel"):
+            self.links.append([attrs["href"], attrs["rel"], ""])
+
+    def handle_endtag(self, tag):
+        if tag == "a":
+            self._current = None
+
+    def handle_data(self, data):
+        if self._current is not None:
+            self._current[2] += data
+
+
+def links(response):
+    parser = LinkParser()
+    parser.feed(response.content.decode("utf-8", "replace"))
+    return parser.links
+
+
+def next_link(response, base):
+    for href, rel, text in links(response):
+        if "next" in rel.split() or re.search(r"\b(next|older)\b", text, re.I):
+            if href.startswith("?"):
+                return base + href
+            if href.startswith("/"):
+                return href
+    return None
+
+
+class Bench:
+    def __init__(self, options):
+        from django.db import connection
+        from django.test import Client
+
+        self.options = options
+        self.connection = connection
+        self.vendor = connection.vendor
+        self.staff = Client()
+        self.public = Client()
+        self.results = []
+        self.notes = []
+
+    def setup_users(self):
+        from django.contrib.auth.models import User
+
+        user = User.objects.filter(username="bench-admin").first()
+        if user is None:
+            user = User.objects.create_superuser("bench-admin", "bench@example.com", "bench-only-password")
+        self.staff.force_login(user)
+
+    def timed(self, client, url):
+        from django.db import reset_queries
+
+        times = []
+        response = None
+        for _ in range(self.options.warmup):
+            client.get(url)
+        for _ in range(self.options.runs):
+            start = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - start) * 1000)
+            reset_queries()
+        return statistics.median(times), min(times), response
+
+    def counted(self, client, url):
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(self.connection) as ctx:
+            response = client.get(url)
+        return response, ctx.captured_queries
+
+    def measure(self, name, group, url, client=None, *, expect=200):
+        client = client or self.staff
+        response, queries = self.counted(client, url)
+        if response.status_code == 404 and expect == 200:
+            self.notes.append(f"{name}: {url} answers 404 (not built yet?), skipped")
+            return None
+        median, best, _ = self.timed(client, url)
+        row = {
+            "name": name, "group": group, "url": url, "status": response.status_code,
+            "ms": round(median, 2), "best_ms": round(best, 2), "queries": len(queries),
+            "slowest_query": max(reversed(queries), key=lambda q: float(q["time"] or 0), default=None),
+        }
+        self.results.append(row)
+        if self.options.verbose:
+            print(f"  {name:<24} {median:8.1f} ms {len(queries):3} q  {response.status_code}  {url}", flush=True)
+        return response
+
+    # --- URL discovery: the parameter names belong to the curator, admin and public views ---
+
+    def words(self):
+        """A common, a mid-frequency and a rare word of the generated text."""
+        from bench.dataset import vocabulary
+
+        vocab = vocabulary()
+        return vocab[40], vocab[400], vocab[4000]
+
+    def popular_ids(self):
+        from django.db.models import Count
+
+        from curation.models import Provider, Topic
+
+        topic = Topic.objects.annotate(n=Count("articles")).order_by("-n").values_list("pk", flat=True).first()
+        provider = Provider.objects.order_by("pk").values_list("pk", flat=True).first()
+        return topic, provider
+
+    def run(self):
+        from django.db import connection
+
+        from curation.models import Article
+
+        common, medium, rare = self.words()
+        topic, provider = self.popular_ids()
+        self.articles = Article.objects.count()
+        print(f"{self.vendor}: {self.articles:,} articles; search words {common!r}, {medium!r}, {rare!r}", flush=True)
+
+        # Baselines: a trivial request through the whole middleware stack, and a bare SELECT 1.
+        self.measure("baseline: trivial request", "baseline", "/accounts/login/", expect=302)
+        times = []
+        with connection.cursor() as cursor:
+            for _ in range(50):
+                start = time.perf_counter()
+                cursor.execute("SELECT 1")
+                cursor.fetchone()
+                times.append((time.perf_counter() - start) * 1000)
+        self.select1_ms = statistics.median(times)
+
+        # Curator queue (curation/filters.py: q, state, topic, provider, quality_min, sort, ...).
+        first = self.measure("queue: default", "queue", "/curate/")
+        self.measure("queue: filtered+sorted", "queue", "/curate/?state=new&quality_min=60&heat_known=known&sort=-quality")
+        self.measure("queue: topic filter", "queue", f"/curate/?topic={topic}&sort=-imported")
+        self.measure("queue: search (mid)", "queue", f"/curate/?q={medium}")
+        self.measure("queue: search (common)", "queue", f"/curate/?q={common}")
+        self.measure("queue: search (2 words)", "queue", f"/curate/?q={medium}+{rare}")
+        if first is not None:
+            self.deep_pages(first)
+
+        # Admin changelist.
+        base = "/admin/curation/article/"
+        changelist = self.measure("admin: changelist", "admin", base)
+        filters = self.admin_filter_links(changelist) if changelist is not None else {}
+        self.measure("admin: state filter", "admin", base + filters.get("state", "?state__exact=new"))
+        for key in ("category", "article_type", "heat", "quality", "needs_metadata"):
+            if key in filters:
+                self.measure(f"admin: {key} filter", "admin", base + filters[key])
+        self.measure("admin: sort by quality", "admin", base + "?o=" + filters.get("o_quality", "4"))
+        self.measure("admin: topic filter", "admin-heavy", base + filters.get("topic", f"?topics__id__exact={topic}"))
+        self.measure("admin: provider filter", "admin-heavy",
+                     base + filters.get("provider", f"?provider__id__exact={provider}"))
+        self.measure("admin: search", "admin-heavy", base + f"?q={medium}")
+        self.measure("admin: search (common)", "admin-heavy", base + f"?q={common}")
+
+        # Public outputs.
+        for name, url in [("feed: rss", "/feeds/rss/"), ("feed: atom", "/feeds/atom/"),
+                          ("feed: json", "/feeds/json/"), ("api: first page", "/api/articles/")]:
+            self.measure(name, "public", url, self.public)
+        self.measure("public: home", "public-page", "/", self.public)
+
+    def deep_pages(self, first):
+        url, response = "/curate/", first
+        for _ in range(self.options.deep_steps):
+            nxt = next_link(response, "/curate/")
+            if nxt is None:
+                self.notes.append("queue: no 'next' link found on the queue page")
+                return
+            url, response = nxt, self.staff.get(nxt)
+        self.measure(f"queue: page {self.options.deep_steps + 1} (next links)", "queue", url)
+        far = self.far_cursor(url)
+        if far:
+            self.measure("queue: far cursor (mid-table)", "queue", far)
+
+    def far_cursor(self, url):
+        """The same cursor URL pointing at a row half-way down the default queue."""
+        from curation.models import Article
+
+        parts = urlsplit(url)
+        params = parse_qsl(parts.query)
+        for i, (key, value) in enumerate(params):
+            match = re.fullmatch(r"(.+)~(\d+)", value)
+            if match:
+                middle = (Article.objects.in_queue().order_by("-published_at", "-id")
+                          .values_list("published_at", "pk")[self.articles // 4: self.articles // 4 + 1])
+                if not middle or middle[0][0] is None:
+                    return None
+                published_at, pk = middle[0]
+                params[i] = (key, f"{published_at.isoformat()}~{pk}")
+                return f"{parts.path}?{urlencode(params)}"
+        if any(key == "page" for key, _ in params):
+            params = [(k, str(self.articles // 100) if k == "page" else v) for k, v in params]
+            return f"{parts.path}?{urlencode(params)}"
+        return None
+
+    def admin_filter_links(self, response):
+        """Query strings of the admin's own filter links (their parameter names are the admin's)."""
+        found = {}
+        for href, _, text in links(response):
+            if not href.startswith("?"):
+                continue
+            query = dict(parse_qsl(href[1:]))
+            for key in query:
+                for name in ("state", "category", "article_type", "heat", "quality", "needs_metadata", "topic",
+                             "provider"):
+                    if key.startswith(name) and name not in found and query[key] not in ("", "all"):
+                        found[name] = href
+            if "o" in query and "o_quality" not in found and "quality" in text.lower():
+                found["o_quality"] = query["o"]
+        return found
+
+
+def verdict(row, smaller):
+    target = TARGETS.get(row["group"])
+    if target is None:
+        return ""
+    max_ms, max_queries, same_count = target
+    problems = []
+    if row["status"] != 200:
+        problems.append(f"HTTP {row['status']}")
+    if row["ms"] > max_ms:
+        problems.append(f">{max_ms}ms")
+    if row["queries"] > max_queries:
+        problems.append(f">{max_queries}q")
+    if same_count and smaller and row["name"] in smaller and smaller[row["name"]]["queries"] != row["queries"]:
+        problems.append(f"q{smaller[row['name']]['queries']}@small")
+    return "FAIL " + ",".join(problems) if problems else "PASS"
+
+
+def smaller_run(vendor, articles):
+    """The most recent result file for this vendor at a smaller size (the 1k run)."""
+    candidates = []
+    for path in RESULTS.glob(f"large_tables-{vendor}-*.json"):
+        data = json.loads(path.read_text())
+        if data["articles"] < articles:
+            candidates.append((data["articles"], data))
+    if not candidates:
+        return None
+    return min(candidates, key=lambda c: c[0])[1]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--deep-steps", type=int, default=5, help="'next' links to follow for the deep page")
+    parser.add_argument("--explain", action="store_true", help="print the slowest query of each failing URL")
+    parser.add_argument("--verbose", "-v", action="store_true")
+    options = parser.parse_args(argv)
+    if not os.environ.get("DATABASE_URL"):
+        sys.exit("set DATABASE_URL to a benchmark database filled by bench/dataset.py")
+
+    import django
+
+    django.setup()
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment(debug=False)  # allows the test client's host; DEBUG off as in production
+    from django.db import connection
+
+    name = str(connection.settings_dict["NAME"])
+    if name in {"test"} or name.startswith("test_") or Path(name).resolve() == (ROOT / "db.sqlite3").resolve():
+        sys.exit(f"refusing to benchmark {name}: use a bench database")
+
+    bench = Bench(options)
+    bench.setup_users()
+    bench.run()
+
+    baseline = next(r for r in bench.results if r["group"] == "baseline")["ms"]
+    small = smaller_run(bench.vendor, bench.articles)
+    smaller = {r["name"]: r for r in small["results"]} if small else {}
+    for row in bench.results:
+        row["x_baseline"] = round(row["ms"] / baseline, 1) if baseline else None
+        if row["name"] in smaller and smaller[row["name"]]["ms"]:
+            row["x_small"] = round(row["ms"] / smaller[row["name"]]["ms"], 1)
+        row["verdict"] = verdict(row, smaller)
+
+    small_label = f"x{small['articles']:,}" if small else "x small"
+    print(f"\n{bench.vendor}, {bench.articles:,} articles; baseline (trivial request) {baseline:.1f} ms, "
+          f"SELECT 1 {bench.select1_ms:.3f} ms")
+    print(f"{'url':<30} {'ms':>8} {'queries':>7} {'x base':>7} {small_label:>8} {'q small':>7}  target       verdict")
+    for row in bench.results:
+        target = TARGETS.get(row["group"])
+        target_text = f"<={target[0]}ms <={target[1]}q" if target else ""
+        small_row = smaller.get(row["name"], {})
+        print(f"{row['name']:<30} {row['ms']:8.1f} {row['queries']:7} {row['x_baseline'] or 0:7.1f} "
+              f"{row.get('x_small', ''):>8} {small_row.get('queries', ''):>7}  {target_text:<12} {row['verdict']}")
+        if options.explain and row["verdict"].startswith("FAIL") and row["slowest_query"]:
+            q = row["slowest_query"]
+            sql = q["sql"]
+            if sql.startswith("SELECT") and " FROM " in sql:  # the column list is noise
+                sql = "SELECT ... " + sql[sql.index(" FROM ") + 1:]
+            print(f"    slowest query {float(q['time']) * 1000:.1f} ms: {sql[:700]}")
+    for note in bench.notes:
+        print(f"note: {note}")
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"large_tables-{bench.vendor}-{bench.articles}.json"
+    out.write_text(json.dumps({
+        "vendor": bench.vendor, "database": name, "articles": bench.articles, "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "baseline_ms": baseline, "select1_ms": bench.select1_ms, "compared_with": small["articles"] if small else None,
+        "results": [{k: v for k, v in r.items() if k != "slowest_query"} | {"slowest_sql": (r["slowest_query"] or {}).get("sql", "")[:2000], "slowest_sql_ms": round(float((r["slowest_query"] or {}).get("time") or 0) * 1000, 2)} for r in bench.results],
+        "notes": bench.notes,
+    }, indent=1, default=str))
+    print(f"written {out.relative_to(ROOT)}")
+    failed = [r for r in bench.results if r["verdict"].startswith("FAIL")]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
