@@ -1,0 +1,618 @@
+"""The admin back office: actions through the editorial services, the change page, the
+smaller admins, and a changelist whose cost does not grow with the table."""
+
+import datetime
+import re
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from curation import admin as curation_admin
+from curation.models import Article, EditorialAction, ImportLedgerEntry, ImportRun, Provider
+from curation.services.editorial import publish_article
+from curation.tests.factories import make_article, make_provider, make_topic, make_user
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:curation_article_changelist")
+HOSTILE = "<script>alert(1)</script>"
+ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
+
+
+def client_for(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def staff_editor(db):
+    return make_user(role="editor", username="staff-editor", is_staff=True)
+
+
+@pytest.fixture
+def staff_viewer(db):
+    return make_user(role="viewer", username="staff-viewer", is_staff=True)
+
+
+@pytest.fixture
+def editor_admin(staff_editor):
+    return client_for(staff_editor)
+
+
+@pytest.fixture
+def viewer_admin(staff_viewer):
+    return client_for(staff_viewer)
+
+
+@pytest.fixture
+def superuser_admin(superuser):
+    return client_for(superuser)
+
+
+def run_action(client, action, articles, **extra):
+    data = {"action": action, "_selected_action": [a.pk for a in articles], "index": 0, **extra}
+    return client.post(CHANGELIST, data, follow=True)
+
+
+def post_change_form(client, article, **fields):
+    """Submit the change page as a browser would: its hidden inputs (inline management
+    forms, the version it was loaded at) plus the given fields."""
+    url = reverse("admin:curation_article_change", args=[article.pk])
+    page = client.get(url).content.decode()
+    data = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
+    data.pop("csrfmiddlewaretoken", None)
+    data.update(fields)
+    return client.post(url, data)
+
+
+def states(articles):
+    return list(Article.objects.filter(pk__in=[a.pk for a in articles]).order_by("pk").values_list("state", flat=True))
+
+
+# --- actions ---------------------------------------------------------------------------------
+
+ACTION_CASES = [
+    # action, starting state, resulting state, audit action
+    ("publish_selected", Article.State.NEW, Article.State.PUBLISHED, "publish"),
+    ("unpublish_selected", Article.State.PUBLISHED, Article.State.NEW, "unpublish"),
+    ("reject_selected", Article.State.NEW, Article.State.REJECTED, "reject"),
+    ("restore_selected", Article.State.REJECTED, Article.State.NEW, "restore"),
+]
+
+
+@pytest.mark.parametrize("who", ["staff_editor", "superuser"])
+@pytest.mark.parametrize(("action", "start", "end", "audit"), ACTION_CASES)
+def test_permitted_user_runs_each_action_through_the_service(request, who, action, start, end, audit):
+    user = request.getfixturevalue(who)
+    articles = [make_article(state=start), make_article(state=start)]
+    untouched = make_article(state=start)
+
+    response = run_action(client_for(user), action, articles)
+
+    assert response.status_code == 200
+    assert states(articles) == [end, end]
+    assert Article.objects.get(pk=untouched.pk).state == start
+    rows = EditorialAction.objects.filter(article__in=articles)
+    assert sorted(rows.values_list("action", "via", "actor_id")) == [(audit, "admin", user.pk)] * 2
+    assert all(a.version == 2 for a in Article.objects.filter(pk__in=[a.pk for a in articles]))
+    assert "2 articles" in response.content.decode()
+
+
+@pytest.mark.parametrize(("action", "start", "end", "audit"), ACTION_CASES)
+def test_viewer_is_not_offered_the_action_and_posting_it_changes_nothing(viewer_admin, action, start, end, audit):
+    articles = [make_article(state=start), make_article(state=start)]
+
+    page = viewer_admin.get(CHANGELIST)
+    assert page.status_code == 200
+    assert action not in page.content.decode()
+    assert articles[0].title in page.content.decode()  # the viewer does see the list
+
+    response = run_action(viewer_admin, action, articles)
+
+    assert response.status_code == 200
+    assert states(articles) == [start, start]
+    assert not EditorialAction.objects.exists()
+    assert Article.objects.filter(version=1).count() == 2
+
+
+def test_editor_without_reject_permission_sees_publish_but_not_reject(db):
+    from django.contrib.auth.models import Permission
+
+    user = make_user(role=None, username="publisher", is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_article", "change_article", "publish_article"])
+    )
+    article = make_article()
+    client = client_for(user)
+
+    html = client.get(CHANGELIST).content.decode()
+    assert "publish_selected" in html
+    assert "reject_selected" not in html
+
+    run_action(client, "reject_selected", [article])
+    assert Article.objects.get(pk=article.pk).state == Article.State.NEW
+    assert not EditorialAction.objects.exists()
+
+
+def test_action_reports_which_articles_failed_and_why(editor_admin):
+    ready = make_article(title="Ready to go")
+    incomplete = make_article(title="Body only item", needs_metadata=True, has_front_matter=False)
+    published = make_article(title="Already out", state=Article.State.PUBLISHED)
+
+    response = run_action(editor_admin, "publish_selected", [ready, incomplete, published])
+
+    html = response.content.decode()
+    assert "1 article published." in html
+    assert "2 could not be published" in html
+    assert "Body only item" in html and "needs its metadata" in html
+    assert "Already out" in html
+    assert states([ready, incomplete, published]) == ["published", "new", "published"]
+    assert EditorialAction.objects.count() == 1
+
+
+def test_too_large_a_selection_is_refused_without_changes(editor_admin, monkeypatch):
+    monkeypatch.setattr(curation_admin, "MAX_BULK_SELECTION", 2)
+    articles = [make_article() for _ in range(3)]
+
+    response = run_action(editor_admin, "publish_selected", articles)
+
+    assert "Select at most 2 articles" in response.content.decode()
+    assert states(articles) == ["new"] * 3
+
+
+def test_select_across_applies_to_the_filtered_list(editor_admin):
+    topic = make_topic(name="Energy")
+    tagged = [make_article(topics=[topic]), make_article(topics=[topic])]
+    other = make_article()
+
+    editor_admin.post(
+        f"{CHANGELIST}?topic={topic.pk}",
+        {"action": "reject_selected", "select_across": 1, "index": 0, "_selected_action": [tagged[0].pk]},
+    )
+
+    assert states(tagged) == ["rejected", "rejected"]
+    assert Article.objects.get(pk=other.pk).state == "new"
+
+
+# --- the changelist on a growing table ---------------------------------------------------------
+
+
+def populate(count):
+    topics = [f"Topic {n}" for n in range(3)]
+    for n in range(count):
+        make_article(topics=topics[: 1 + n % 3], quality=n, heat=n % 4 - 1, category=f"cat{n % 3}")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "?state__exact=new",
+        "?category=cat1",
+        "?type=article",
+        "?heat_known=yes",
+        "?quality_band=low",
+        "?o=3",
+        "?o=-6",
+        "?q=story",
+        "?published_at__year=2024",
+    ],
+)
+def test_changelist_query_count_does_not_grow_with_rows(superuser_admin, query):
+    def measure():
+        with CaptureQueriesContext(connection) as ctx:
+            response = superuser_admin.get(CHANGELIST + query)
+        assert response.status_code == 200
+        return ctx
+
+    populate(3)
+    small = measure()
+    populate(27)
+    large = measure()
+
+    assert len(small) == len(large), [q["sql"] for q in large]
+    # session + user, the sidebar facts, the (capped) count and the page of rows
+    assert len(large) <= 6, [q["sql"] for q in large]
+    assert not any("DISTINCT" in q["sql"].upper() for q in large)
+
+
+def test_topic_filter_query_count_is_constant_and_uses_no_distinct(superuser_admin):
+    topic = make_topic(name="Climate")
+
+    def measure():
+        with CaptureQueriesContext(connection) as ctx:
+            response = superuser_admin.get(f"{CHANGELIST}?topic={topic.pk}")
+        return response, ctx
+
+    make_article(topics=[topic])
+    _, small = measure()
+    for _ in range(20):
+        make_article(topics=[topic, "Other"])
+    make_article(title="Untagged story")
+    response, large = measure()
+
+    assert len(small) == len(large)
+    assert not any("DISTINCT" in q["sql"].upper() for q in large)
+    html = response.content.decode()
+    assert "Untagged story" not in html
+    assert html.count('class="action-select"') == 21  # each tagged article once, not once per topic
+
+
+def test_editor_changelist_query_count_is_constant(editor_admin):
+    populate(3)
+    with CaptureQueriesContext(connection) as small:
+        editor_admin.get(CHANGELIST)
+    populate(27)
+    with CaptureQueriesContext(connection) as large:
+        editor_admin.get(CHANGELIST)
+    assert len(small) == len(large)
+
+
+def test_count_is_capped_and_pages_stop_at_the_cap(superuser_admin, monkeypatch):
+    monkeypatch.setattr(curation_admin.LargeTablePaginator, "cap", 5)
+    monkeypatch.setattr(curation_admin.ArticleAdmin, "list_per_page", 2)
+    for _ in range(9):
+        make_article()
+
+    html = superuser_admin.get(f"{CHANGELIST}?state__exact=new").content.decode()
+    assert "more than 5 articles" in html
+    assert "?p=3" in html and "?p=4" not in html  # pages 1..3 cover the first 5 rows
+    assert superuser_admin.get(f"{CHANGELIST}?p=5").status_code == 302  # past the cap: ?e=1
+
+
+def test_exact_count_below_the_cap(superuser_admin):
+    make_article()
+    make_article()
+    assert "2 articles" in superuser_admin.get(CHANGELIST).content.decode()
+
+
+@pytest.mark.parametrize(("column", "field"), [(3, "quality"), (4, "heat"), (6, "published_at")])
+def test_score_and_date_columns_sort_both_ways(superuser_admin, column, field):
+    now = timezone.now()
+    for n, (quality, heat) in enumerate([(10, 5), (90, -1), (50, 30)]):
+        make_article(title=f"Sorted {n}", quality=quality, heat=heat, published_at=now - datetime.timedelta(days=n))
+    values = sorted(Article.objects.values_list(field, flat=True))
+
+    def titles_in_order(order):
+        html = superuser_admin.get(f"{CHANGELIST}?o={order}").content.decode()
+        return sorted(Article.objects.all(), key=lambda a: html.index(f">Sorted {a.title[-1]}<"))
+
+    ascending = [getattr(a, field) for a in titles_in_order(column)]
+    descending = [getattr(a, field) for a in titles_in_order(f"-{column}")]
+    assert ascending == values
+    assert descending == values[::-1]
+
+
+def test_title_and_provider_columns_do_not_sort(superuser_admin):
+    make_article()
+    html = superuser_admin.get(CHANGELIST).content.decode()
+    assert "?o=1" not in html and "?o=2" not in html  # title, provider: no index to sort by
+    assert "?o=3" in html  # quality
+
+
+# --- filters -----------------------------------------------------------------------------------
+
+
+def test_filters_narrow_the_list(superuser_admin):
+    topic = make_topic(name="Oceans")
+    provider = make_provider(name="Harbour Gazette")
+    make_article(title="Match all", topics=[topic], provider=provider, quality=80, heat=12, category="science",
+                 article_type="feature")
+    make_article(title="Match none", quality=None, heat=-1, category="sport", article_type="article")
+
+    def titles(query):
+        html = superuser_admin.get(CHANGELIST + query).content.decode()
+        return {title for title in ("Match all", "Match none") if f">{title}<" in html}
+
+    assert titles("") == {"Match all", "Match none"}
+    assert titles(f"?topic={topic.pk}") == {"Match all"}
+    assert titles(f"?provider={provider.pk}") == {"Match all"}
+    assert titles("?category=science") == {"Match all"}
+    assert titles("?type=article") == {"Match none"}
+    assert titles("?heat_known=yes") == {"Match all"}
+    assert titles("?heat_known=no") == {"Match none"}
+    assert titles("?quality_band=high") == {"Match all"}
+    assert titles("?quality_band=unknown") == {"Match none"}
+    assert titles("?q=none") == {"Match none"}
+    assert titles("?topic=not-a-number") == set()
+
+
+def test_search_by_pasted_url_is_an_exact_match(superuser_admin):
+    make_article(title="The one", web_url="https://paper.example/a/1")
+    make_article(title="Another", web_url="https://paper.example/a/10")
+    html = superuser_admin.get(CHANGELIST, {"q": "https://paper.example/a/1"}).content.decode()
+    assert ">The one<" in html and ">Another<" not in html
+
+
+def test_provider_filter_offers_a_search_box_when_there_are_many(superuser_admin):
+    for n in range(curation_admin.FILTER_CHOICES_SHOWN + 5):
+        Provider.objects.create(name=f"Outlet {n:03d}", domain=f"outlet{n}.example")
+    wanted = Provider.objects.create(name="Zeta Tribune", domain="zeta.example")
+    make_article(title="From Zeta", provider=wanted)
+
+    html = superuser_admin.get(CHANGELIST).content.decode()
+    assert 'name="provider_q"' in html
+    assert f"?provider={wanted.pk}" not in html  # past the first choices: reached by searching
+
+    html = superuser_admin.get(CHANGELIST, {"provider_q": "zeta", "state__exact": "new"}).content.decode()
+    assert f"?provider={wanted.pk}&amp;state__exact=new" in html
+    assert 'name="state__exact" value="new"' in html  # searching keeps the other filters
+
+    html = superuser_admin.get(CHANGELIST, {"provider": wanted.pk}).content.decode()
+    assert "Zeta Tribune (zeta.example)" in html and ">From Zeta<" in html
+
+
+def test_date_hierarchy_drills_down_without_distinct_queries(superuser_admin):
+    make_article(title="Old one", published_at=datetime.datetime(2021, 5, 3, 12, tzinfo=datetime.UTC))
+    make_article(title="New one", published_at=datetime.datetime(2024, 2, 9, 12, tzinfo=datetime.UTC))
+
+    html = superuser_admin.get(CHANGELIST).content.decode()
+    for year in (2021, 2022, 2023, 2024):
+        assert f"published_at__year={year}" in html
+
+    with CaptureQueriesContext(connection) as ctx:
+        html = superuser_admin.get(CHANGELIST, {"published_at__year": 2024, "published_at__month": 2}).content.decode()
+    assert "published_at__day=29" in html  # 2024 is a leap year
+    assert ">New one<" in html and ">Old one<" not in html
+    assert not any("DISTINCT" in q["sql"].upper() for q in ctx.captured_queries)
+
+    html = superuser_admin.get(
+        CHANGELIST, {"published_at__year": 2024, "published_at__month": 2, "published_at__day": 9}
+    ).content.decode()
+    assert ">New one<" in html
+
+
+# --- hostile text ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def hostile(db):
+    topic = make_topic(name=HOSTILE)
+    provider = make_provider(name=HOSTILE, domain="evil.example")
+    article = make_article(
+        title=HOSTILE,
+        excerpt=HOSTILE,
+        category=HOSTILE,
+        article_type=HOSTILE,
+        topics=[topic],
+        provider=provider,
+        images=["https://img.example/x.jpg"],
+        related=[{"title": HOSTILE, "web_url": "javascript:alert(1)"}],
+        front_matter_raw=f"title: {HOSTILE!r}\nsecured: 'TOPSECRETBLOB'\n",
+        secured="TOPSECRETBLOB",
+        published_at=datetime.datetime(2024, 2, 9, 12, tzinfo=datetime.UTC),
+    )
+    publish_article(article=article, user=make_user(role="editor"))
+    return article, topic, provider
+
+
+def assert_escaped(response):
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert HOSTILE not in html
+    assert ESCAPED in html
+    return html
+
+
+def test_hostile_text_is_escaped_on_the_changelist_and_in_every_filter(superuser_admin, hostile):
+    article, topic, provider = hostile
+    queries = [
+        {},
+        {"state__exact": "published"},
+        {"topic": topic.pk},
+        {"topic_q": "script"},
+        {"provider": provider.pk},
+        {"provider_q": "script"},
+        {"category": HOSTILE},
+        {"type": HOSTILE},
+        {"heat_known": "no"},
+        {"quality_band": "good"},
+        {"needs_metadata__exact": "0"},
+        {"published_at__year": 2024},
+        {"published_at__year": 2024, "published_at__month": 2},
+        {"published_at__year": 2024, "published_at__month": 2, "published_at__day": 9},
+        {"q": "alert"},
+        {"o": "-3"},
+    ]
+    for params in queries:
+        html = assert_escaped(superuser_admin.get(CHANGELIST, params))
+        assert f'href="{reverse("admin:curation_article_change", args=[article.pk])}' in html, params
+
+
+def test_hostile_text_is_escaped_on_the_change_page_and_other_admins(superuser_admin, viewer_admin, hostile):
+    article, topic, provider = hostile
+    change = reverse("admin:curation_article_change", args=[article.pk])
+    for client in (superuser_admin, viewer_admin):
+        html = assert_escaped(client.get(change))
+        assert 'href="javascript:' not in html
+    for name in ("provider", "topic", "editorialaction"):
+        assert_escaped(superuser_admin.get(reverse(f"admin:curation_{name}_changelist")))
+    assert_escaped(superuser_admin.get(reverse("admin:curation_provider_change", args=[provider.pk])))
+
+
+# --- change page -------------------------------------------------------------------------------
+
+
+def test_change_page_shows_imported_data_read_only_and_secured_only_as_fingerprint(editor_admin):
+    article = make_article(
+        title="Readable",
+        front_matter_raw='title: "Readable"\nquality: 70\nprovider: {name: P, domain: p.example}\nsecured: "SECRETBLOB"\n',
+        secured="SECRETBLOB",
+        images=["https://img.example/1.jpg"],
+        related=[{"title": "Elsewhere", "web_url": "https://other.example/story"}],
+        web_url="https://news.example/readable",
+    )
+    html = editor_admin.get(reverse("admin:curation_article_change", args=[article.pk])).content.decode()
+
+    assert "SECRETBLOB" not in html
+    assert article.secured_fingerprint in html
+    assert '<pre class="front-matter">' in html
+    assert "provider:\n  name: P\n  domain: p.example" in html  # pretty-printed, nested
+    assert f'href="{reverse("curation:article-detail", args=[article.pk])}"' in html
+    assert 'href="https://img.example/1.jpg"' in html and "Elsewhere" in html
+    # editable: title, excerpt, topics; imported columns are not inputs
+    assert 'name="title"' in html and 'name="excerpt"' in html and 'name="topic_names"' in html
+    for imported in ("quality", "web_url", "category", "body", "state", "secured"):
+        assert f'name="{imported}"' not in html
+    assert 'name="images-0-url"' not in html  # inlines are read-only
+
+
+def test_saving_the_change_form_goes_through_edit_article(editor_admin, staff_editor):
+    article = make_article(title="Before", excerpt="Old", topics=["Science"])
+    change = reverse("admin:curation_article_change", args=[article.pk])
+
+    response = post_change_form(
+        editor_admin, article, title="  After  ", excerpt="New excerpt", topic_names="Science\nPolicy\n"
+    )
+
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert (article.title, article.excerpt, article.version) == ("After", "New excerpt", 2)
+    assert sorted(article.topics.values_list("name", flat=True)) == ["Policy", "Science"]
+    assert article.edited_fields == ["excerpt", "title", "topics"]
+    entry = EditorialAction.objects.get(article=article)
+    assert (entry.action, entry.via, entry.actor) == ("edit", "admin", staff_editor)
+    assert entry.before["title"] == "Before" and entry.after["topics"] == ["Science", "Policy"]
+
+    html = editor_admin.get(change).content.decode()
+    assert "audit history" in html.lower() and "Edited" in html
+
+
+def test_a_stale_change_form_is_refused(editor_admin):
+    article = make_article(title="Original")
+    # The editor opened the page at version 1; a colleague published it since (version 2).
+    publish_article(article=article, user=make_user(role="editor"))
+
+    response = post_change_form(editor_admin, article, title="Mine", expected_version="1")
+
+    assert response.status_code == 200
+    assert "Someone else changed this article" in response.content.decode()
+    article.refresh_from_db()
+    assert article.title == "Original"
+    assert EditorialAction.objects.filter(action="edit").count() == 0
+
+
+def test_a_refusal_by_the_service_is_reported_and_nothing_is_logged(editor_admin, monkeypatch):
+    from django.contrib.admin.models import LogEntry
+
+    from curation.services.editorial import ConflictError
+
+    def conflict(**kwargs):
+        raise ConflictError("“Racing” was changed by someone else at the same moment. Reload.")
+
+    article = make_article(title="Racing")
+    monkeypatch.setattr(curation_admin, "edit_article", conflict)
+
+    response = post_change_form(editor_admin, article, title="Mine")
+
+    assert response.status_code == 302 and response.url == reverse("admin:curation_article_change", args=[article.pk])
+    html = editor_admin.get(response.url).content.decode()
+    assert "Not saved: “Racing” was changed by someone else" in html
+    assert "was changed successfully" not in html
+    assert not LogEntry.objects.exists()
+    assert Article.objects.get(pk=article.pk).title == "Racing"
+
+
+def test_an_empty_title_is_refused(editor_admin):
+    article = make_article(title="Keep me")
+    response = post_change_form(editor_admin, article, title="   ")
+    assert response.status_code == 200
+    assert "This field is required" in response.content.decode()
+    assert Article.objects.get(pk=article.pk).title == "Keep me"
+
+
+def test_viewer_sees_the_change_page_read_only_and_cannot_post(viewer_admin):
+    article = make_article(title="Look only", topics=["Science"])
+    change = reverse("admin:curation_article_change", args=[article.pk])
+
+    html = viewer_admin.get(change).content.decode()
+    assert 'name="title"' not in html and "Science" in html
+
+    response = viewer_admin.post(change, {"title": "Hacked", "excerpt": "", "topic_names": "", "expected_version": 1})
+    assert response.status_code == 403
+    assert Article.objects.get(pk=article.pk).title == "Look only"
+
+
+def test_articles_cannot_be_added_or_deleted_in_the_admin(superuser_admin):
+    article = make_article()
+    assert superuser_admin.get(reverse("admin:curation_article_add")).status_code == 403
+    assert superuser_admin.get(reverse("admin:curation_article_delete", args=[article.pk])).status_code == 403
+    assert "delete_selected" not in superuser_admin.get(CHANGELIST).content.decode()
+
+
+# --- ledger, runs, audit log, providers, topics -----------------------------------------------------
+
+
+def make_run_with_entries():
+    now = timezone.now()
+    run = ImportRun.objects.create(started_at=now, finished_at=now, created=1, failed=2)
+    ok = make_article()
+    ImportLedgerEntry.objects.create(run=run, path="seeds/good.md", sha256="a" * 64, status="created",
+                                     article=ok, created_at=now)
+    ImportLedgerEntry.objects.create(run=run, path="seeds/broken.md", sha256="b" * 64, status="failed",
+                                     error="front matter: line 3: mapping values are not allowed", created_at=now)
+    ImportLedgerEntry.objects.create(run=run, path="seeds/huge.md", sha256="", status="failed",
+                                     error="file is larger than 2097152 bytes", created_at=now)
+    return run
+
+
+def test_ledger_filter_by_failed_shows_failed_files_and_why(superuser_admin):
+    run = make_run_with_entries()
+    ledger = reverse("admin:curation_importledgerentry_changelist")
+
+    html = superuser_admin.get(ledger).content.decode()
+    assert "status__exact=failed" in html  # the filter is one click away
+
+    html = superuser_admin.get(ledger, {"status__exact": "failed"}).content.decode()
+    assert "seeds/broken.md" in html and "mapping values are not allowed" in html
+    assert "seeds/huge.md" in html and "larger than 2097152 bytes" in html
+    assert "seeds/good.md" not in html
+
+    run_page = superuser_admin.get(reverse("admin:curation_importrun_changelist")).content.decode()
+    assert f"run__id__exact={run.pk}&amp;status__exact=failed" in run_page
+
+
+def test_ledger_and_audit_log_are_read_only(superuser_admin, editor_admin):
+    make_run_with_entries()
+    entry = ImportLedgerEntry.objects.first()
+    article = make_article()
+    publish_article(article=article, user=make_user(role="editor"))
+    action = EditorialAction.objects.get()
+
+    for client in (superuser_admin, editor_admin):
+        for name in ("importledgerentry", "editorialaction", "importrun"):
+            assert client.get(reverse(f"admin:curation_{name}_add")).status_code == 403
+        assert client.get(reverse("admin:curation_importledgerentry_delete", args=[entry.pk])).status_code == 403
+        assert client.get(reverse("admin:curation_editorialaction_delete", args=[action.pk])).status_code == 403
+        html = client.get(reverse("admin:curation_editorialaction_change", args=[action.pk])).content.decode()
+        assert 'name="action"' not in html and "Published" in html
+        client.post(reverse("admin:curation_editorialaction_change", args=[action.pk]), {"reason": "rewritten"})
+    action.refresh_from_db()
+    assert action.reason == ""
+
+
+def test_audit_log_lists_and_filters_actions(superuser_admin):
+    article = make_article(title="Audited")
+    publish_article(article=article, user=make_user(role="editor"), via="curator")
+    url = reverse("admin:curation_editorialaction_changelist")
+    html = superuser_admin.get(url, {"action__exact": "publish", "via": "curator"}).content.decode()
+    assert "Audited" in html
+    assert "Audited" not in superuser_admin.get(url, {"via": "admin"}).content.decode()
+    assert "Audited" in superuser_admin.get(url, {"q": str(article.pk)}).content.decode()
+    assert superuser_admin.get(url, {"q": "not-a-number"}).status_code == 200
+
+
+def test_provider_and_topic_admins_search_and_link_to_their_articles(superuser_admin):
+    provider = make_provider(name="Lighthouse Daily", domain="lighthouse.example")
+    topic = make_topic(name="Lighthouses")
+    html = superuser_admin.get(reverse("admin:curation_provider_changelist"), {"q": "lighthouse"}).content.decode()
+    assert "Lighthouse Daily" in html and f"?provider={provider.pk}" in html
+    html = superuser_admin.get(reverse("admin:curation_topic_changelist"), {"q": "lighthouse"}).content.decode()
+    assert "Lighthouses" in html and f"?topic={topic.pk}" in html
+    html = superuser_admin.get(reverse("admin:curation_topic_add")).content.decode()
+    assert 'name="slug"' in html
