@@ -27,12 +27,12 @@ from curation.seedformat import safe_url
 from curation.views.public import article_path, public_cache
 
 
-def json_response(data, *, status=200):
+def json_response(data, *, status=200, content_type="application/json; charset=utf-8"):
     """JSON with <, > and & escaped (as \\u003c...): the same data for any JSON parser, but
     inert if a client ever drops it into HTML."""
     text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    response = HttpResponse(text, status=status, content_type="application/json; charset=utf-8")
+    response = HttpResponse(text, status=status, content_type=content_type)
     # Public, read-only data: any site may read it from a browser.
     response["Access-Control-Allow-Origin"] = "*"
     return response

@@ -13,12 +13,13 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.http import JsonResponse
+from django.http import Http404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.html import escape, format_html, linebreaks
 from django.views.decorators.http import require_safe
 
+from curation.api import json_response
 from curation.public_selectors import latest_articles
 from curation.views.public import article_path, permalink_path, public_cache
 
@@ -43,8 +44,12 @@ def image_type(url):
     return guessed if guessed and guessed.startswith("image/") else "image/jpeg"
 
 
-def prepare_items(request, articles):
-    """Give each article the absolute URLs the feeds need (the request knows the host)."""
+def feed_items(request, topic):
+    """The newest published items, with the absolute URLs the feeds need (the request knows
+    the host). A topic with nothing published has no feed, as it has no page."""
+    articles = latest_articles(topic=topic)
+    if topic is not None and not articles:
+        raise Http404("No published items about this topic.")
     for article in articles:
         article.absolute_url = request.build_absolute_uri(article_path(article))
         article.permalink = request.build_absolute_uri(permalink_path(article))
@@ -115,7 +120,7 @@ class LatestRssFeed(Feed):
         return SITE_TITLE
 
     def items(self, obj):
-        return prepare_items(obj.request, latest_articles(topic=obj.topic))
+        return feed_items(obj.request, obj.topic)
 
     def item_title(self, item):
         return xml_text(item.title)
@@ -164,7 +169,7 @@ def json_feed(request, topic_slug=None):
     topic = request.public_topic
     meta = feed_meta(request, topic, "json")
     items = []
-    for article in prepare_items(request, latest_articles(topic=topic)):
+    for article in feed_items(request, topic):
         item = {
             "id": article.permalink,
             "url": article.absolute_url,
@@ -190,9 +195,7 @@ def json_feed(request, topic_slug=None):
         "language": settings.LANGUAGE_CODE,
         "items": items,
     }
-    response = JsonResponse(data, content_type="application/feed+json", json_dumps_params={"ensure_ascii": False})
-    response["Access-Control-Allow-Origin"] = "*"
-    return response
+    return json_response(data, content_type="application/feed+json; charset=utf-8")
 
 
 rss_feed = require_safe(public_cache(LatestRssFeed()))
