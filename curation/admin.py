@@ -426,7 +426,9 @@ class TopicFilter(SearchableChoiceFilter):
         return sidebar_facts(request)["topic"]
 
     def search_choices(self, term):
-        return list(Topic.objects.filter(name__icontains=term).order_by("name").values_list("pk", "name")[:FILTER_CHOICES_SHOWN])
+        return list(
+            Topic.objects.filter(name__icontains=term).order_by("name").values_list("pk", "name")[:FILTER_CHOICES_SHOWN]
+        )
 
     def label_for(self, pk):
         return Topic.objects.filter(pk=pk).values_list("name", flat=True).first()
@@ -719,7 +721,7 @@ class ArticleAdmin(LargeTableAdmin):
     date_hierarchy = "published_at"
     search_fields = ["title", "excerpt", "web_url"]
     search_help_text = (
-        "Words in the title, excerpt or body (all must match; \"a phrase\", OR, -word). "
+        'Words in the title, excerpt or body (all must match; "a phrase", OR, -word). '
         "Paste a full URL to find the article with that address."
     )
     list_select_related = ["provider"]
@@ -928,8 +930,14 @@ def pretty_front_matter(article):
         return "\n".join(lines)
     if "secured" in data:
         data["secured"] = article.secured_fingerprint or "(empty)"
-    return yaml.dump(data, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), sort_keys=False,
-                     allow_unicode=True, default_flow_style=False, width=100)
+    return yaml.dump(
+        data,
+        Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper),
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=100,
+    )
 
 
 # --- the other tables -------------------------------------------------------------------------
@@ -982,7 +990,10 @@ class ImportRunAdmin(ReadOnlyAdmin):
         base = reverse("admin:curation_importledgerentry_changelist")
         return format_html(
             '<a href="{}?run__id__exact={}">all files</a> · <a href="{}?run__id__exact={}&amp;status__exact=failed">failed</a>',
-            base, run.pk, base, run.pk,
+            base,
+            run.pk,
+            base,
+            run.pk,
         )
 
 
@@ -1019,7 +1030,12 @@ class ViaFilter(admin.SimpleListFilter):
     parameter_name = "via"
 
     def lookups(self, request, model_admin):
-        return [("curator", "Curator workspace"), ("bulk", "Bulk (curator)"), ("admin", "Admin"), ("command", "Command")]
+        return [
+            ("curator", "Curator workspace"),
+            ("bulk", "Bulk (curator)"),
+            ("admin", "Admin"),
+            ("command", "Command"),
+        ]
 
     def queryset(self, request, queryset):
         return queryset.filter(via=self.value()) if self.value() else queryset

@@ -301,8 +301,15 @@ def test_title_and_provider_columns_do_not_sort(superuser_admin):
 def test_filters_narrow_the_list(superuser_admin):
     topic = make_topic(name="Oceans")
     provider = make_provider(name="Harbour Gazette")
-    make_article(title="Match all", topics=[topic], provider=provider, quality=80, heat=12, category="science",
-                 article_type="feature")
+    make_article(
+        title="Match all",
+        topics=[topic],
+        provider=provider,
+        quality=80,
+        heat=12,
+        category="science",
+        article_type="feature",
+    )
     make_article(title="Match none", quality=None, heat=-1, category="sport", article_type="article")
 
     def titles(query):
@@ -552,12 +559,25 @@ def make_run_with_entries():
     now = timezone.now()
     run = ImportRun.objects.create(started_at=now, finished_at=now, created=1, failed=2)
     ok = make_article()
-    ImportLedgerEntry.objects.create(run=run, path="seeds/good.md", sha256="a" * 64, status="created",
-                                     article=ok, created_at=now)
-    ImportLedgerEntry.objects.create(run=run, path="seeds/broken.md", sha256="b" * 64, status="failed",
-                                     error="front matter: line 3: mapping values are not allowed", created_at=now)
-    ImportLedgerEntry.objects.create(run=run, path="seeds/huge.md", sha256="", status="failed",
-                                     error="file is larger than 2097152 bytes", created_at=now)
+    ImportLedgerEntry.objects.create(
+        run=run, path="seeds/good.md", sha256="a" * 64, status="created", article=ok, created_at=now
+    )
+    ImportLedgerEntry.objects.create(
+        run=run,
+        path="seeds/broken.md",
+        sha256="b" * 64,
+        status="failed",
+        error="front matter: line 3: mapping values are not allowed",
+        created_at=now,
+    )
+    ImportLedgerEntry.objects.create(
+        run=run,
+        path="seeds/huge.md",
+        sha256="",
+        status="failed",
+        error="file is larger than 2097152 bytes",
+        created_at=now,
+    )
     return run
 
 
