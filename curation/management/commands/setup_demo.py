@@ -1,0 +1,45 @@
+from django.contrib.auth.models import Group, User
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from curation.models import Article
+from curation.services import editorial
+
+DEMO_ACCOUNTS = [
+    # username, password, group, staff/superuser
+    ("editor", "editor-demo-pass", "Editors", False),
+    ("viewer", "viewer-demo-pass", "Viewers", False),
+    ("admin", "admin-demo-pass", None, True),
+]
+
+
+class Command(BaseCommand):
+    help = (
+        "Create (or reset) the demo accounts and publish a few imported items so the public "
+        "side has something to show. For local demos only: the passwords are printed."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", default="8000", help="port shown in the printed URLs")
+        parser.add_argument("--publish", type=int, default=8, help="how many items to publish if none are")
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            for username, password, group, is_admin in DEMO_ACCOUNTS:
+                user, _ = User.objects.get_or_create(username=username)
+                user.is_staff = user.is_superuser = is_admin
+                user.set_password(password)
+                user.save()
+                if group:
+                    user.groups.set([Group.objects.get(name=group)])
+        editor = User.objects.get(username="editor")
+        if not Article.objects.published().exists():
+            candidates = Article.objects.in_queue().filter(needs_metadata=False).order_by("-quality")[: options["publish"]]
+            for article in candidates:
+                editorial.publish_article(article=article, user=editor, via="command")
+        base = f"http://127.0.0.1:{options['port']}"
+        self.stdout.write(self.style.SUCCESS("Demo ready."))
+        self.stdout.write(f"  Curator queue: {base}/curate/   log in as  editor / editor-demo-pass")
+        self.stdout.write(f"  Read-only:     {base}/curate/   log in as  viewer / viewer-demo-pass")
+        self.stdout.write(f"  Admin:         {base}/admin/    log in as  admin / admin-demo-pass")
+        self.stdout.write(f"  Public site:   {base}/")
