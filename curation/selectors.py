@@ -12,7 +12,7 @@ PostgreSQL (whose NULL ordering differs).
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.utils.dateparse import parse_datetime
 
 from curation.models import Article, ArticleImage, ArticleState, EditorialAction, ImportLedgerEntry, RelatedCoverage
@@ -57,8 +57,11 @@ SORTS = {
     )
 }
 DEFAULT_SORT = "-published"
+LISTING_DEFERRED = ("body", "excerpt", "front_matter_raw", "secured")
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
+
+BIGINT_MAX = 2**63 - 1  # larger numbers in a cursor are garbage (and overflow the database)
 
 # Rows whose sort value is missing come after all the others, whatever the direction.
 VALUE, MISSING = 0, 1
@@ -82,13 +85,15 @@ class Cursor:
     def decode(cls, text, sort):
         """The cursor in `text`, or None when it is malformed (the first page is shown)."""
         value, sep, pk = (text or "").rpartition("~")
-        if not sep or not pk.isdigit():
+        if not sep or not pk.isdigit() or int(pk) > BIGINT_MAX:
             return None
         if value == "":
             return cls(MISSING, None, int(pk)) if sort.nullable else None
         try:
             if sort.kind == "int":
                 parsed = int(value)
+                if abs(parsed) > BIGINT_MAX:
+                    return None
             else:
                 parsed = parse_datetime(value)
                 if parsed is None:
@@ -178,7 +183,12 @@ def queue_page(queryset, *, sort_key=DEFAULT_SORT, after="", before="", page_siz
     """
     sort = SORTS.get(sort_key) or SORTS[DEFAULT_SORT]
     page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
-    queryset = queryset.with_listing_relations()
+    # A body may be megabytes: a list row never needs it (tests catch a deferred field
+    # being read per row, since the query count would grow with the page size).
+    listing = queryset.with_listing_relations()
+    # Prefetch once for the whole page, not once per segment walked.
+    prefetches = listing._prefetch_related_lookups
+    queryset = listing.prefetch_related(None).defer(*LISTING_DEFERRED)
     after_cursor = Cursor.decode(after, sort) if after else None
     before_cursor = Cursor.decode(before, sort) if before and not after_cursor else None
 
@@ -193,6 +203,7 @@ def queue_page(queryset, *, sort_key=DEFAULT_SORT, after="", before="", page_siz
         rows = rows[:page_size]
         has_more_before = after_cursor is not None
 
+    prefetch_related_objects(rows, *prefetches)
     page = QueuePage(articles=rows, sort=sort, page_size=page_size)
     if rows and has_more_after:
         page.next_cursor = Cursor.of(rows[-1], sort).encode()

@@ -1,0 +1,258 @@
+"""The queue at /curate/: filters, sorts, keyset pagination and its query budget."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from curation.models import Article, ArticleImage
+from curation.selectors import SORTS, queue_page
+from curation.tests.factories import make_article, make_provider, make_topic
+
+pytestmark = pytest.mark.django_db
+
+QUEUE = reverse("curation:queue")
+ROW_ID = re.compile(r'<tr class="queue-row[^"]*" data-article-id="(\d+)"')
+
+
+def ids_on(response):
+    assert response.status_code == 200
+    return [int(pk) for pk in ROW_ID.findall(response.content.decode())]
+
+
+def days_ago(n):
+    return timezone.now() - dt.timedelta(days=n)
+
+
+def test_default_queue_is_new_items_newest_first(editor_client):
+    old = make_article(published_at=days_ago(3))
+    newest = make_article(published_at=days_ago(1))
+    middle = make_article(published_at=days_ago(2))
+    make_article(state="published", published_at=days_ago(0))
+    make_article(state="rejected", published_at=days_ago(0))
+    assert ids_on(editor_client.get(QUEUE)) == [newest.pk, middle.pk, old.pk]
+
+
+def test_row_shows_what_an_editor_triages_with(editor_client):
+    science = make_topic(name="Science")
+    article = make_article(
+        title="Row title",
+        provider=make_provider(name="The Daily Example"),
+        topics=[science],
+        quality=77,
+        heat=12,
+        related_count=3,
+        images=["https://img.example/pic.jpg"],
+    )
+    html = editor_client.get(QUEUE).content.decode()
+    row = html[html.index(f'data-article-id="{article.pk}"'):]
+    row = row[: row.index("</tr>")]
+    for text in ("Row title", "The Daily Example", "Science", ">77<", ">12<", ">3<", "https://img.example/pic.jpg", "New"):
+        assert text in row, text
+
+
+@pytest.fixture
+def mix(db):
+    """Articles that differ in exactly the ways the filters look at."""
+    science, politics = make_topic(name="Science"), make_topic(name="Politics")
+    p1, p2 = make_provider(name="Alpha"), make_provider(name="Beta")
+    a = make_article(title="Glacier melt accelerates", body="Ice sheets.", topics=[science], provider=p1,
+                     quality=90, heat=50, category="climate", article_type="article", published_at=days_ago(10),
+                     images=["https://img.example/a.jpg"])
+    b = make_article(title="Parliament votes", body="A vote today.", topics=[politics], provider=p2,
+                     quality=20, heat=-1, category="politics", article_type="live", published_at=days_ago(1))
+    c = make_article(title="Body only item", body="Glacier text without metadata.", provider=p2, quality=None,
+                     heat=None, category="", published_at=None, needs_metadata=True, has_front_matter=False)
+    d = make_article(title="Published piece", state="published", topics=[science], provider=p1, quality=60,
+                     heat=5, published_at=days_ago(5))
+    e = make_article(title="Rejected piece", state="rejected", provider=p1, quality=10, heat=80,
+                     published_at=days_ago(20))
+    return {"a": a, "b": b, "c": c, "d": d, "e": e, "science": science, "p2": p2}
+
+
+def test_each_filter_changes_the_result(editor_client, mix):
+    a, b, c, d, e = (mix[k].pk for k in "abcde")
+    day = lambda n: days_ago(n).date().isoformat()  # noqa: E731
+    cases = [
+        ({}, {a, b, c}),
+        ({"state": "published"}, {d}),
+        ({"state": "rejected"}, {e}),
+        ({"state": "all"}, {a, b, c, d, e}),
+        ({"q": "glacier"}, {a, c}),
+        ({"q": "glacier", "state": "all"}, {a, c}),
+        ({"quality_min": 50}, {a}),
+        ({"quality_max": 50}, {b}),
+        ({"heat_min": 10}, {a}),
+        ({"heat_max": 10}, set()),
+        ({"heat_known": "unknown"}, {b, c}),
+        ({"heat_known": "known"}, {a}),
+        ({"topic": mix["science"].pk, "state": "all"}, {a, d}),
+        ({"provider": mix["p2"].pk}, {b, c}),
+        ({"category": "climate"}, {a}),
+        ({"type": "live"}, {b}),
+        ({"published_after": day(2)}, {b}),
+        ({"published_before": day(2)}, {a}),
+        ({"published_after": day(12), "published_before": day(8)}, {a}),
+        ({"needs_metadata": "yes"}, {c}),
+        ({"needs_metadata": "no"}, {a, b}),
+        ({"has_images": "yes"}, {a}),
+        ({"has_images": "no"}, {b, c}),
+    ]
+    for params, expected in cases:
+        assert set(ids_on(editor_client.get(QUEUE, params))) == expected, params
+
+
+def test_invalid_filter_values_show_an_error_not_a_crash(editor_client, mix):
+    response = editor_client.get(QUEUE, {"quality_min": "lots", "topic": "999999", "sort": "nonsense"})
+    assert response.status_code == 200
+    assert "Enter a number." in response.content.decode()
+    assert ids_on(response) == []
+
+
+def test_filtered_view_is_a_shareable_url(editor_client, mix):
+    """Links to articles and to the next page carry the filters."""
+    response = editor_client.get(QUEUE, {"state": "all", "quality_min": 15, "size": 1, "sort": "-quality"})
+    html = response.content.decode()
+    assert f'href="/curate/articles/{mix["a"].pk}/?state=all&amp;quality_min=15&amp;size=1&amp;sort=-quality"' in html
+    next_link = re.search(r'class="next" rel="next" href="\?([^"]+)"', html).group(1).replace("&amp;", "&")
+    assert "quality_min=15" in next_link and "after=" in next_link
+
+
+def expected_order(articles, sort):
+    with_value = [a for a in articles if getattr(a, sort.field) is not None]
+    without = [a for a in articles if getattr(a, sort.field) is None]
+    with_value.sort(key=lambda a: (getattr(a, sort.field), a.pk), reverse=sort.descending)
+    without.sort(key=lambda a: a.pk, reverse=sort.descending)
+    return [a.pk for a in with_value + without]
+
+
+@pytest.fixture
+def sortable(db):
+    """Ties and missing values in every sort column, so the id tiebreak and the NULL
+    segment are both exercised."""
+    base = timezone.now().replace(microsecond=0)
+    articles = []
+    for n in range(13):
+        articles.append(
+            make_article(
+                quality=None if n % 5 == 0 else n % 4 * 10,
+                heat=None if n % 6 == 0 else (n % 3) - 1,
+                published_at=None if n % 4 == 0 else base - dt.timedelta(hours=n % 3),
+                imported_at=base - dt.timedelta(minutes=n % 2),
+            )
+        )
+    return articles
+
+
+@pytest.mark.parametrize("sort_key", list(SORTS))
+def test_each_sort_orders_the_queue_with_missing_values_last(editor_client, sortable, sort_key):
+    expected = expected_order(sortable, SORTS[sort_key])
+    assert ids_on(editor_client.get(QUEUE, {"sort": sort_key})) == expected
+
+
+def test_sorts_change_the_result(editor_client, sortable):
+    orders = {key: tuple(ids_on(editor_client.get(QUEUE, {"sort": key}))) for key in SORTS}
+    assert len(set(orders.values())) == len(SORTS)
+
+
+@pytest.mark.parametrize("sort_key", list(SORTS))
+def test_keyset_pages_walk_forward_and_back_over_every_row_once(editor_client, sortable, sort_key):
+    expected = expected_order(sortable, SORTS[sort_key])
+    pages, url = [], f"{QUEUE}?sort={sort_key}&size=4"
+    while url:
+        response = editor_client.get(url)
+        pages.append(ids_on(response))
+        match = re.search(r'class="next" rel="next" href="(\?[^"]+)"', response.content.decode())
+        url = QUEUE + match.group(1).replace("&amp;", "&") if match else None
+        assert len(pages) < 10
+    assert [pk for page in pages for pk in page] == expected
+    assert [len(page) for page in pages] == [4, 4, 4, 1]
+
+    # And back from the last page with the "previous" links.
+    back, html = [], response.content.decode()
+    while True:
+        match = re.search(r'class="previous" rel="prev" href="(\?[^"]+)"', html)
+        if not match:
+            break
+        html = editor_client.get(QUEUE + match.group(1).replace("&amp;", "&")).content.decode()
+        back.insert(0, [int(pk) for pk in ROW_ID.findall(html)])
+    assert back == pages[:-1]
+
+
+def test_a_malformed_cursor_shows_the_first_page(editor_client, sortable):
+    first = ids_on(editor_client.get(QUEUE, {"size": 3}))
+    for cursor in ("garbage", "~", "2024-13-45~1", "abc~xyz", "~99999999999999999999"):
+        assert ids_on(editor_client.get(QUEUE, {"size": 3, "after": cursor})) in (first, []), cursor
+    assert ids_on(editor_client.get(QUEUE, {"size": 3, "sort": "-quality", "after": "notanumber~5"})) == ids_on(
+        editor_client.get(QUEUE, {"size": 3, "sort": "-quality"})
+    )
+
+
+def test_the_queue_never_counts_rows(editor_client, sortable):
+    with CaptureQueriesContext(connection) as queries:
+        editor_client.get(QUEUE, {"size": 3, "sort": "-heat"})
+    assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+
+
+def _rich_articles(count, topic, provider):
+    for n in range(count):
+        article = make_article(provider=provider, topics=[topic, f"extra {n}"], related_count=n)
+        ArticleImage.objects.create(article=article, url=f"https://img.example/{n}.jpg")
+        ArticleImage.objects.create(article=article, position=1, url=f"https://img.example/{n}b.jpg")
+
+
+@pytest.mark.parametrize("params", [{}, {"q": "story", "sort": "-quality"}, {"state": "all", "sort": "heat"}])
+def test_query_count_does_not_grow_with_the_page_size(editor_client, params):
+    topic, provider = make_topic(name="Common"), make_provider()
+    _rich_articles(8, topic, provider)
+    with CaptureQueriesContext(connection) as small:
+        assert len(ids_on(editor_client.get(QUEUE, {**params, "size": 5}))) == 5
+    _rich_articles(60, topic, provider)
+    with CaptureQueriesContext(connection) as large:
+        assert len(ids_on(editor_client.get(QUEUE, {**params, "size": 50}))) == 50
+    assert len(small) == len(large)
+    # A deep page, reached by its cursor, costs the same.
+    sort = SORTS[params.get("sort", "-published")]
+    deep_row = queue_page(Article.objects.all(), sort_key=sort.key, page_size=10).articles[-1]
+    value = getattr(deep_row, sort.field)
+    cursor = f"{value.isoformat() if sort.kind == 'datetime' else value}~{deep_row.pk}"
+    with CaptureQueriesContext(connection) as deep:
+        assert ids_on(editor_client.get(QUEUE, {**params, "size": 5, "after": cursor}))
+    assert len(deep) == len(large)
+
+
+def test_query_count_is_bounded_where_rows_without_a_sort_value_begin(editor_client):
+    """A page that runs out of rows with a quality continues with those without one: one
+    more row query, never one per row."""
+    topic, provider = make_topic(name="Common"), make_provider()
+    _rich_articles(3, topic, provider)
+    with CaptureQueriesContext(connection) as full:
+        editor_client.get(QUEUE, {"sort": "-quality", "size": 2})
+    for _ in range(30):
+        make_article(quality=None, topics=["Other"], images=["https://img.example/n.jpg"])
+    with CaptureQueriesContext(connection) as crossing:
+        ids = ids_on(editor_client.get(QUEUE, {"sort": "-quality", "size": 20}))
+    assert len(ids) == 20
+    assert len(crossing) == len(full) + 1
+
+
+def test_selector_query_budget(sortable):
+    """The page itself: rows (at most two segments) plus topics and images."""
+    with CaptureQueriesContext(connection) as queries:
+        page = queue_page(Article.objects.in_queue(), sort_key="-quality", page_size=5)
+        for article in page.articles:
+            list(article.topics.all()), list(article.images.all()), article.provider
+    assert len(queries) <= 4
+
+
+def test_hostile_row_content_is_escaped_and_unsafe_images_are_not_shown(editor_client):
+    article = make_article(title="<script>alert(1)</script>")
+    ArticleImage.objects.create(article=article, url="javascript:alert(2)")
+    html = editor_client.get(QUEUE).content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "javascript:" not in html
