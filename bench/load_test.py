@@ -477,7 +477,8 @@ def run_load(database, args):
         manage(production, "collectstatic", "--noinput", "-v0")
         gunicorn_log = open(workdir / "gunicorn.log", "w")
         command = [str(Path(sys.executable).with_name("gunicorn")), "newsroom.wsgi",
-                   "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers), "--timeout", "60"]
+                   "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers), "--timeout", "60",
+                   "--no-control-socket"]
         log(f"[{database}] {' '.join(command[1:])}")
         server = subprocess.Popen(command, cwd=ROOT, env=production, stdout=gunicorn_log, stderr=subprocess.STDOUT,
                                   start_new_session=True)
