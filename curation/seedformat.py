@@ -35,6 +35,7 @@ _ALIAS_HINT = re.compile(r"(?:^|[\s\[\{,:\-?])\*[^\s\[\]\{\},]")
 _FRONT_MATTER_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 # scheme, optional user info, a non-empty host: what a link or an image source may be.
 _HTTP_URL = re.compile(r"https?://(?:[^/?#\s@]*@)?[^/?#\s@:]+", re.IGNORECASE)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _URL_FORBIDDEN = re.compile(r"[\x00-\x20\x7f]")
 
 
@@ -184,21 +185,37 @@ def load_front_matter(front_matter):
     for key in mapping:
         if not isinstance(key, str):
             raise SeedError(f"front matter key {key!r} is not a string")
-    _check_depth(mapping)
+    _check_structure(front_matter, mapping)
     return mapping
 
 
-def _check_depth(value):
-    """Refuse absurdly nested values: later readers (export, display) recurse over them."""
-    stack = [(value, 1)]
+def _check_structure(front_matter, mapping):
+    """Refuse absurd nesting (export and display recurse over it) and, when the text has
+    escape sequences, strings that no database stores alike: YAML turns "\\0" into a NUL,
+    which PostgreSQL refuses and SQLite keeps, and "\\ud800" into a lone surrogate,
+    which is not UTF-8 at all."""
+    check_text = "\\" in front_matter
+    stack = [(mapping, 1, "")]
     while stack:
-        item, depth = stack.pop()
+        item, depth, path = stack.pop()
         if depth > MAX_DEPTH:
             raise SeedError(f"front matter is nested more than {MAX_DEPTH} levels deep")
         if isinstance(item, dict):
-            stack.extend((child, depth + 1) for child in item.values())
+            for key, child in item.items():
+                if check_text and isinstance(key, str):
+                    _check_text(key, path or "front matter key")
+                stack.append((child, depth + 1, f"{path}.{key}" if path else str(key)))
         elif isinstance(item, list):
-            stack.extend((child, depth + 1) for child in item)
+            stack.extend((child, depth + 1, f"{path}[{index + 1}]") for index, child in enumerate(item))
+        elif check_text and isinstance(item, str):
+            _check_text(item, path)
+
+
+def _check_text(text, path):
+    if "\x00" in text:
+        raise SeedError("contains a NUL character (an escaped \\0)", field=path)
+    if _SURROGATE.search(text):
+        raise SeedError("contains an unpaired UTF-16 surrogate escape, which is not text", field=path)
 
 
 def _locate_unreadable_value(front_matter):
