@@ -350,3 +350,18 @@ def test_export_fixture_folder_is_left_untouched(tmp_path):
     before = {p.name: p.read_bytes() for p in target.iterdir()}
     run_import(target)
     assert {p.name: p.read_bytes() for p in target.iterdir()} == before
+
+
+def test_the_ledger_is_readable_from_the_command_line(tmp_path):
+    write(tmp_path, "good.txt", seed_text(**valid_front_matter(1)))
+    write(tmp_path, "bad.txt", "---\ntitle: x\n---\n")
+    run_import(tmp_path)
+    run = ImportRun.objects.get()
+
+    runs, failed = StringIO(), StringIO()
+    call_command("import_ledger", stdout=runs)
+    call_command("import_ledger", "--failed", stdout=failed)
+
+    assert f"run {run.pk}" in runs.getvalue() and "created 1" in runs.getvalue() and "failed 1" in runs.getvalue()
+    assert "bad.txt: field 'webUrl': is missing" in failed.getvalue()
+    assert "good.txt" not in failed.getvalue()

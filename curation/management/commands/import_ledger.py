@@ -1,0 +1,41 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from curation.models import ImportLedgerEntry, ImportRun
+
+
+class Command(BaseCommand):
+    help = "Show recent import runs, or the files of one run (what came in and what failed)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--run", type=int, help="list the files of this run (default: the list of runs)")
+        parser.add_argument("--failed", action="store_true", help="only failed files (of --run, else of all runs)")
+        parser.add_argument("--limit", type=int, default=20, help="how many rows (default: %(default)s)")
+
+    def handle(self, *args, **options):
+        limit = options["limit"]
+        if options["run"] is None and not options["failed"]:
+            runs = ImportRun.objects.all()[:limit]
+            for run in runs:
+                finished = f"{run.finished_at:%Y-%m-%d %H:%M:%S}" if run.finished_at else "interrupted"
+                self.stdout.write(
+                    f"run {run.pk}  {run.started_at:%Y-%m-%d %H:%M:%S} -> {finished}  "
+                    f"created {run.created}, updated {run.updated}, unchanged {run.unchanged}, failed {run.failed}  "
+                    f"{', '.join(run.paths)}"
+                )
+            if not runs:
+                self.stdout.write("No imports yet.")
+            return
+        entries = ImportLedgerEntry.objects.select_related("run")
+        if options["run"] is not None:
+            if not ImportRun.objects.filter(pk=options["run"]).exists():
+                raise CommandError(f"no import run {options['run']}", returncode=2)
+            entries = entries.filter(run_id=options["run"])
+        if options["failed"]:
+            entries = entries.failed()
+        for entry in entries[:limit]:
+            line = f"{entry.created_at:%Y-%m-%d %H:%M:%S}  {entry.status:9}  {entry.path}"
+            if entry.error:
+                line += f": {entry.error}"
+            elif entry.article_id:
+                line += f"  (article {entry.article_id})"
+            self.stdout.write(line)
