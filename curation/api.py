@@ -11,7 +11,6 @@ import json
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
-from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from curation.public_filters import PublicArticleFilterSet
@@ -24,7 +23,7 @@ from curation.public_selectors import (
     published_articles,
 )
 from curation.seedformat import safe_url
-from curation.views.public import article_path, public_cache
+from curation.views.public import PublicLinks, public_cache
 
 
 def json_response(data, *, status=200, content_type="application/json; charset=utf-8"):
@@ -45,12 +44,11 @@ def _error(message, *, status=400, details=None):
     return json_response(data, status=status)
 
 
-def article_data(article, request, *, detail=False):
-    absolute = request.build_absolute_uri
+def article_data(article, links, *, detail=False):
     data = {
         "id": article.pk,
-        "url": absolute(reverse("public:api-article", args=[article.pk])),
-        "html_url": absolute(article_path(article)),
+        "url": links.api_article(article.pk),
+        "html_url": links.article(article),
         "title": article.title,
         "excerpt": article.excerpt,
         "category": article.category,
@@ -70,26 +68,22 @@ def article_data(article, request, *, detail=False):
             {
                 "name": topic["name"],
                 "slug": topic["slug"],
-                "url": absolute(reverse("public:topic", args=[topic["slug"]])),
+                "url": links.topic(topic["slug"]),
             }
             for topic in article.public_topics
         ],
         "images": article.public_images,
-        "related": [_related_data(related, request) for related in getattr(article, "public_related", [])],
+        "related": [_related_data(related, links) for related in getattr(article, "public_related", [])],
     }
     if detail:
         data["body"] = article.body
     return data
 
 
-def _related_data(related, request):
+def _related_data(related, links):
     data = {key: value for key, value in related.items() if key != "linked_article_id"}
     # Coverage we also carry, and have published, links to our copy.
-    data["article"] = (
-        request.build_absolute_uri(reverse("public:api-article", args=[related["linked_article_id"]]))
-        if related["linked_article_id"]
-        else None
-    )
+    data["article"] = links.api_article(related["linked_article_id"]) if related["linked_article_id"] else None
     return data
 
 
@@ -107,7 +101,7 @@ def _page_size(request):
 
 
 @require_safe
-@public_cache
+@public_cache(store=True)
 def article_list(request):
     filterset = PublicArticleFilterSet(request.GET, queryset=published_articles(with_related=True))
     if not filterset.is_valid():
@@ -124,16 +118,17 @@ def article_list(request):
         query = request.GET.copy()
         query["cursor"] = page.next_cursor
         next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
-    response = json_response({"next": next_url, "results": [article_data(article, request) for article in page.items]})
+    links = PublicLinks(request)
+    response = json_response({"next": next_url, "results": [article_data(article, links) for article in page.items]})
     if next_url:
         response["Link"] = f'<{next_url}>; rel="next"'
     return response
 
 
 @require_safe
-@public_cache
+@public_cache(store=True)
 def article_detail(request, pk):
     article = get_published_article(pk)
     if article is None:
         return _error("Not found.", status=404)
-    return json_response(article_data(article, request, detail=True))
+    return json_response(article_data(article, PublicLinks(request), detail=True))

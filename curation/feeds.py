@@ -21,7 +21,7 @@ from django.views.decorators.http import require_safe
 
 from curation.api import json_response
 from curation.public_selectors import latest_articles
-from curation.views.public import article_path, permalink_path, public_cache
+from curation.views.public import PublicLinks, public_cache
 
 SITE_TITLE = getattr(settings, "PUBLIC_SITE_TITLE", "Newsroom")
 
@@ -50,9 +50,10 @@ def feed_items(request, topic):
     articles = latest_articles(topic=topic)
     if topic is not None and not articles:
         raise Http404("No published items about this topic.")
+    links = PublicLinks(request)
     for article in articles:
-        article.absolute_url = request.build_absolute_uri(article_path(article))
-        article.permalink = request.build_absolute_uri(permalink_path(article))
+        article.absolute_url = links.article(article)
+        article.permalink = links.permalink(article.pk)
     return articles
 
 
@@ -163,7 +164,7 @@ class LatestAtomFeed(LatestRssFeed):
 
 
 @require_safe
-@public_cache
+@public_cache(store=True)
 def json_feed(request, topic_slug=None):
     """JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/)."""
     topic = request.public_topic
@@ -198,5 +199,5 @@ def json_feed(request, topic_slug=None):
     return json_response(data, content_type="application/feed+json; charset=utf-8")
 
 
-rss_feed = require_safe(public_cache(LatestRssFeed()))
-atom_feed = require_safe(public_cache(LatestAtomFeed()))
+rss_feed = require_safe(public_cache(LatestRssFeed(), store=True))
+atom_feed = require_safe(public_cache(LatestAtomFeed(), store=True))

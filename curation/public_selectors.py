@@ -8,8 +8,10 @@ paginated by keyset on (published_at, id) so that page 1000 costs what page 1 co
 
 `public_validators()` is the one cheap query behind ETag / Last-Modified: the time of the
 latest editorial action (publish, unpublish, reject, edit... every editorial write leaves
-one) and of the latest import ledger row (every import leaves them), both read from an
-index. Anything readers can see changes only through one of those two paths.
+one), of the latest import ledger row (every import leaves them) and the newest article id,
+each read from an index. What readers see changes only through those paths (not covered:
+deleting rows or renaming a provider/topic in the admin, which then shows once another
+change happens).
 """
 
 import base64
@@ -321,7 +323,13 @@ def public_validators(*, topic_slug=None):
     given; `topic` is None when no such topic exists)."""
     actions = _qn(EditorialAction._meta.db_table)
     ledger = _qn(ImportLedgerEntry._meta.db_table)
-    stamps = f"(SELECT MAX(created_at) FROM {actions}), (SELECT MAX(created_at) FROM {ledger})"
+    articles = _qn(Article._meta.db_table)
+    # The newest article id also catches rows inserted without an import or an editorial
+    # action (bulk-loaded data sets, test factories).
+    stamps = (
+        f"(SELECT MAX(created_at) FROM {actions}), (SELECT MAX(created_at) FROM {ledger}), "
+        f"(SELECT MAX(id) FROM {articles})"
+    )
     with connection.cursor() as cursor:
         if topic_slug is None:
             cursor.execute(f"SELECT {stamps}")
@@ -337,7 +345,7 @@ def public_validators(*, topic_slug=None):
                 return None
             topic = Topic(pk=found[0], name=found[1], slug=found[2])
             row = found[3:]
-    last_action, last_import = (_datetime(value) for value in row)
+    last_action, last_import = (_datetime(value) for value in row[:2])
     known = [stamp for stamp in (last_action, last_import) if stamp]
-    token = "|".join(stamp.isoformat() if stamp else "-" for stamp in (last_action, last_import))
+    token = "|".join([*(stamp.isoformat() if stamp else "-" for stamp in (last_action, last_import)), str(row[2])])
     return Validators(last_modified=max(known) if known else None, token=token, topic=topic)

@@ -5,6 +5,7 @@ import json
 
 import feedparser
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -13,6 +14,16 @@ from curation.services.editorial import edit_article, publish_article, unpublish
 from curation.tests.factories import make_article, make_topic
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def empty_response_cache():
+    """Rendered feeds and API responses are kept in Django's cache under their ETag; test
+    databases reuse ids and timestamps, so start every test with an empty cache."""
+    cache.clear()
+    yield
+    cache.clear()
+
 
 FEEDS = ["/feeds/rss/", "/feeds/atom/", "/feeds/json/"]
 HOSTILE_TITLE = '<script>alert("x")</script> & <img src=x onerror=alert(1)> \x01\x0b'
@@ -190,3 +201,23 @@ def test_feed_queries_are_bounded(client, url):
     with CaptureQueriesContext(connection) as many:
         assert client.get(url).status_code == 200
     assert len(many) == len(few) <= 2
+
+
+@pytest.mark.parametrize("url", FEEDS + ["/api/articles/"])
+def test_a_repeated_request_is_served_from_the_stored_render_until_something_changes(client, editor, url, settings):
+    settings.ALLOWED_HOSTS = ["testserver", "other.example"]
+    published(title="First")
+    first = client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(url)
+    assert len(queries) == 1  # the validator query only
+    assert again.content == first.content and again["ETag"] == first["ETag"]
+    publish_article(article=make_article(title="Second"), user=editor)
+    changed = client.get(url)
+    assert b"Second" in changed.content and changed["ETag"] != first["ETag"]
+    elsewhere = client.get(url, HTTP_HOST="other.example")  # absolute URLs differ per host
+    assert (
+        elsewhere.status_code == 200
+        and b"other.example" in elsewhere.content
+        and b"testserver" not in elsewhere.content
+    )

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -12,6 +13,16 @@ from curation.services.editorial import publish_article, reject_article, unpubli
 from curation.tests.factories import make_article, make_topic
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def empty_response_cache():
+    """Rendered feeds and API responses are kept in Django's cache under their ETag; test
+    databases reuse ids and timestamps, so start every test with an empty cache."""
+    cache.clear()
+    yield
+    cache.clear()
+
 
 HOSTILE_TITLE = '<script>alert("x")</script> & <img src=x onerror=alert(1)>'
 

@@ -7,8 +7,10 @@ million items costs more than the page itself.
 
 import hashlib
 from functools import wraps
+from urllib.parse import quote
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,6 +32,8 @@ from curation.public_selectors import (
 # How long a browser or CDN may reuse a public response without asking again. An item
 # unpublished now disappears from every cache within this many seconds.
 CACHE_SECONDS = getattr(settings, "PUBLIC_CACHE_SECONDS", 60)
+# How long a rendered feed or API response is kept server-side (0 turns that off).
+RESPONSE_CACHE_SECONDS = getattr(settings, "PUBLIC_RESPONSE_CACHE_SECONDS", 300)
 # Part of every ETag: bump it when the output format changes so caches do not serve
 # responses rendered by older code.
 FORMAT_VERSION = "public-1"
@@ -44,16 +48,21 @@ def _validators(request, topic_slug=None):
     return request._public_validators
 
 
-def public_cache(view=None, *, personalised=False):
+def public_cache(view=None, *, personalised=False, store=False):
     """Conditional GET (ETag / Last-Modified, 304) and CDN cache headers for a public view.
 
-    One query computes the validators (and loads the topic for views that take a `topic_slug`,
-    exposed as `request.public_topic`; an unknown topic is a 404). A 304 costs only that
-    query. `personalised` views (pages: the header shows the signed-in editor) are cached
-    publicly only for anonymous readers.
+    One query computes the validators (and loads the topic for views that take a
+    `topic_slug`, exposed as `request.public_topic`; an unknown topic is a 404). A 304 costs
+    only that query. `personalised` views (pages: the header shows the signed-in editor) are
+    cached publicly only for anonymous readers.
+
+    `store` (feeds, API) also keeps the rendered 200 response in Django's cache under its
+    ETag, for RESPONSE_CACHE_SECONDS: the ETag changes with anything a reader can see, so
+    a stored response is never stale, and a repeated request costs the validator query
+    instead of a full render.
     """
     if view is None:
-        return lambda view: public_cache(view, personalised=personalised)
+        return lambda view: public_cache(view, personalised=personalised, store=store)
 
     def is_private(request):
         return personalised and request.user.is_authenticated
@@ -62,8 +71,11 @@ def public_cache(view=None, *, personalised=False):
         found = _validators(request, topic_slug)
         if found is None or is_private(request):
             return None
-        key = f"{FORMAT_VERSION}|{found.token}|{request.get_full_path()}"
-        return hashlib.sha256(key.encode()).hexdigest()[:32]
+        if not hasattr(request, "_public_etag"):
+            # The host is part of it: responses carry absolute URLs.
+            key = f"{FORMAT_VERSION}|{found.token}|{request.scheme}://{request.get_host()}{request.get_full_path()}"
+            request._public_etag = hashlib.sha256(key.encode()).hexdigest()[:32]
+        return request._public_etag
 
     def last_modified(request, *args, topic_slug=None, **kwargs):
         found = _validators(request, topic_slug)
@@ -71,7 +83,18 @@ def public_cache(view=None, *, personalised=False):
             return None
         return found.last_modified
 
-    conditional_view = condition(etag_func=etag, last_modified_func=last_modified)(view)
+    def stored_view(request, *args, **kwargs):
+        key = f"public-response:{etag(request, *args, **kwargs)}"
+        if request.method == "GET" and RESPONSE_CACHE_SECONDS:
+            response = cache.get(key)
+            if response is not None:
+                return response
+        response = view(request, *args, **kwargs)
+        if request.method == "GET" and response.status_code == 200 and RESPONSE_CACHE_SECONDS:
+            cache.set(key, response, RESPONSE_CACHE_SECONDS)
+        return response
+
+    conditional_view = condition(etag_func=etag, last_modified_func=last_modified)(stored_view if store else view)
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -102,17 +125,39 @@ def article_slug(article):
     return slugify(article.title, allow_unicode=True)[:80].strip("-")
 
 
+class PublicLinks:
+    """Public URLs for many items at once: `reverse()` once per kind, then string formatting.
+
+    A feed needs a hundred or more URLs; `reverse()` and `request.build_absolute_uri()`
+    (which re-validates the host) each cost tens of microseconds, which adds up to a good
+    part of a feed's time budget. Without a request the URLs are paths.
+    """
+
+    def __init__(self, request=None):
+        self.origin = f"{request.scheme}://{request.get_host()}" if request is not None else ""
+        self._article = reverse("public:article", args=[0]).removesuffix("0/")
+        self._topic = reverse("public:topic", args=["-"]).removesuffix("-/")
+        self._api_article = reverse("public:api-article", args=[0]).removesuffix("0/")
+
+    def article(self, article):
+        """The canonical URL of an article's page (with its title slug when it has one)."""
+        slug = article_slug(article)
+        path = f"{self._article}{article.pk}/{quote(slug, safe='-_')}/" if slug else f"{self._article}{article.pk}/"
+        return self.origin + path
+
+    def permalink(self, article_id):
+        """An article URL that stays valid when the title (and so the slug) is edited."""
+        return f"{self.origin}{self._article}{article_id}/"
+
+    def topic(self, slug):
+        return f"{self.origin}{self._topic}{quote(slug, safe='-_')}/"
+
+    def api_article(self, article_id):
+        return f"{self.origin}{self._api_article}{article_id}/"
+
+
 def article_path(article):
-    """The canonical public path of an article (with its title slug when it has one)."""
-    slug = article_slug(article)
-    if slug:
-        return reverse("public:article-slug", args=[article.pk, slug])
-    return reverse("public:article", args=[article.pk])
-
-
-def permalink_path(article):
-    """A path that stays valid when the title (and so the slug) is edited."""
-    return reverse("public:article", args=[article.pk])
+    return PublicLinks().article(article)
 
 
 # --- views --------------------------------------------------------------------------------
@@ -125,8 +170,9 @@ def _listing(request, queryset, template, context):
         raise Http404("No such page.") from None
     if not page.items and (request.GET.get("cursor") or context.get("topic")):
         raise Http404("No published items here.")
+    links = PublicLinks()
     for article in page.items:
-        article.public_path = article_path(article)
+        article.public_path = links.article(article)
     return render(
         request,
         template,
@@ -161,9 +207,10 @@ def article_detail(request, pk, slug=None):
     canonical = article_path(article)
     if slug is not None and slug != article_slug(article):
         return redirect(canonical, permanent=True)
+    links = PublicLinks()
     for related in article.public_related:
         if related["linked_article_id"]:
-            related["local_path"] = reverse("public:article", args=[related["linked_article_id"]])
+            related["local_path"] = links.permalink(related["linked_article_id"])
     return render(
         request,
         "public/article_detail.html",
