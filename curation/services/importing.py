@@ -15,6 +15,7 @@ leaves no half-imported file, and running it again finishes the job.
 
 import datetime as dt
 import hashlib
+import logging
 import multiprocessing
 import os
 import stat
@@ -39,6 +40,8 @@ from curation.models import (
     Topic,
 )
 from curation.seedformat import ParsedSeed, parse_seed_batch
+
+logger = logging.getLogger(__name__)
 
 SEED_SUFFIXES = {".txt", ".md"}
 DEFAULT_BATCH_SIZE = 400
@@ -265,8 +268,8 @@ class SeedWriter:
                 results = self._write(items)
                 self._record(results + decided)
             return results + decided
-        except DatabaseError:
-            pass
+        except Exception:  # noqa: BLE001 - whatever it was, the per-file pass below names the file
+            logger.info("batch of %d files failed; retrying one by one", len(items), exc_info=True)
         # One file the database refuses (or a concurrent import of the same files) must
         # not cost the rest of the batch: write them one transaction each.
         results = [self._write_alone(item) for item in items]
@@ -289,14 +292,17 @@ class SeedWriter:
                     return self._database_failure(item, exc)
             except DatabaseError as exc:
                 return self._database_failure(item, exc)
+            except Exception as exc:  # noqa: BLE001 - a bug must cost one file, not the import
+                logger.exception("unexpected error importing %s", item[0].path)
+                return self._database_failure(item, exc, prefix="unexpected error (details in the log)")
 
-    def _database_failure(self, item, exc):
+    def _database_failure(self, item, exc, prefix="the database refused it"):
         seed_file, _ = item
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return FileResult(
             path=seed_file.path,
             status=ImportStatus.FAILED,
-            error=f"the database refused it: {reason}",
+            error=f"{prefix}: {reason}",
             size=seed_file.size,
             sha256=seed_file.sha256,
         )
@@ -312,7 +318,13 @@ class SeedWriter:
         keys = [parsed.source_key for _, parsed in items]
         existing = {}
         if keys:
-            existing = {article.source_key: article for article in Article.objects.filter(source_key__in=keys)}
+            # Bodies and front matter stay in the database: an update writes them from the
+            # parsed file. Fields editors edit are loaded, as an update writes them back as they are.
+            stored = Article.objects.filter(source_key__in=keys).only(
+                "source_key", "content_sha256", "secured", "source_sha256", "edited_fields", "state",
+                "title", "excerpt", "category", "web_url", "provider_id",
+            )
+            existing = {article.source_key: article for article in stored}
         results, creates, updates, refreshes = [], [], [], []
         for seed_file, parsed in items:
             result = FileResult(
