@@ -107,6 +107,25 @@ def test_secured_is_only_shown_as_a_fingerprint(editor_client):
     assert "<details>" in html and "extraKey: kept" in html
 
 
+def test_front_matter_keeps_the_source_text_apart_from_secured(editor_client):
+    raw = (
+        'title: "Quoted title"\npublishedDateTime: 2020-02-06T15:15:00Z\n'
+        "secured: >-\n  MULTI-LINE-SECRET-PART-ONE\n  PART-TWO\n\nquality: 37\n"
+    )
+    article = make_article(secured="MULTI-LINE-SECRET-PART-ONE PART-TWO", front_matter_raw=raw)
+    html = editor_client.get(detail(article)).content.decode()
+    assert "SECRET" not in html and "PART-TWO" not in html
+    assert "title: &quot;Quoted title&quot;\npublishedDateTime: 2020-02-06T15:15:00Z" in html
+    assert f"secured: &quot;{article.secured_fingerprint}&quot;\n\nquality: 37" in html
+
+
+def test_secured_repeated_in_a_comment_is_not_shown(editor_client):
+    raw = 'title: "T"\n# old secured: LEAKY-SECRET\nsecured: "LEAKY-SECRET"\n'
+    article = make_article(secured="LEAKY-SECRET", front_matter_raw=raw)
+    html = editor_client.get(detail(article)).content.decode()
+    assert "LEAKY-SECRET" not in html and article.secured_fingerprint in html
+
+
 def test_unparsable_front_matter_is_hidden_rather_than_risk_showing_secured(editor_client):
     article = make_article(secured="SECRET", front_matter_raw='secured: "SECRET"\n  bad: [indent\n')
     html = editor_client.get(detail(article)).content.decode()

@@ -12,6 +12,8 @@ An in-place request is one that asks for JSON (`Accept: application/json`), as
 static/js/curator.js does; every action is also a plain HTML form that works without it.
 """
 
+import json
+
 import yaml
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -130,20 +132,49 @@ class QueueView(CuratorAccessMixin, FilterView):
 
 
 def front_matter_for_display(article):
-    """The raw front matter with `secured` replaced by its fingerprint, or None when the
-    text cannot be parsed (then it is not shown at all, rather than risk showing the blob)."""
+    """The raw front matter with `secured` replaced by its fingerprint, or None when that
+    cannot be done with certainty (then it is not shown at all, rather than risk the blob).
+
+    The source's own text is kept when possible (a line-based replacement, verified by
+    parsing both versions); otherwise the parsed mapping is dumped again.
+    """
     raw = article.front_matter_raw
     if not raw:
         return ""
+    fingerprint = article.secured_fingerprint or "(empty)"
     try:
-        data = yaml.load(raw, Loader=SafeLoader)
-        if not isinstance(data, dict):
+        original = yaml.load(raw, Loader=SafeLoader)
+        if not isinstance(original, dict):
             return None
-        if "secured" in data:
-            data["secured"] = article.secured_fingerprint or "(empty)"
-        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
+        if "secured" not in original:
+            return raw
+        expected = {**original, "secured": fingerprint}
+        replaced = _replace_top_level_key(raw, "secured", fingerprint)
+        secret = article.secured.strip()
+        if (
+            replaced is not None
+            and not (secret and secret in replaced)  # e.g. repeated in a comment
+            and yaml.load(replaced, Loader=SafeLoader) == expected
+        ):
+            return replaced
+        return yaml.safe_dump(expected, sort_keys=False, allow_unicode=True, width=10**6)
     except (yaml.YAMLError, ValueError, TypeError, RecursionError):
         return None
+
+
+def _replace_top_level_key(text, key, value):
+    """`text` with the top-level `key:` entry (and its continuation lines) replaced."""
+    lines = text.split("\n")
+    for start, line in enumerate(lines):
+        if line.startswith(f"{key}:") or line.startswith(f'"{key}":') or line.startswith(f"'{key}':"):
+            end = start + 1
+            # Continuation: indented lines, blank lines inside a block, flow continuations.
+            while end < len(lines) and (lines[end][:1] in (" ", "\t") or lines[end] == ""):
+                end += 1
+            while end > start + 1 and lines[end - 1] == "":
+                end -= 1
+            return "\n".join(lines[:start] + [f"{key}: {json.dumps(value)}"] + lines[end:])
+    return None
 
 
 def _filterset_for(request):

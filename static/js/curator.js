@@ -40,6 +40,9 @@
       badge.textContent = data.state_label;
       badge.className = "state-badge state-" + data.state;
     });
+    document.querySelectorAll('[data-version-for="' + data.id + '"]').forEach(function (el) {
+      el.textContent = data.version;
+    });
     // Forms elsewhere on the page (edit, complete) now refer to the new version.
     var scope = isArticle ? document : document.querySelector('tr[data-article-id="' + data.id + '"]');
     if (scope) {
@@ -91,8 +94,10 @@
     var form = event.target;
     if (!form.classList || !form.classList.contains("inplace") || !window.fetch) { return; }
     event.preventDefault();
+    var row = form.closest("tr.queue-row"); // before the buttons are replaced
     sendInPlace(form).then(function () {
-      if (isQueue && form.closest("tr")) { move(1); }
+      // Triage flow: after acting on the selected row, move on to the next one.
+      if (row && row === currentRow()) { move(1); }
     }, function () {});
   });
 
