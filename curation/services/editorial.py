@@ -229,7 +229,7 @@ def _topic_objects(names):
             slug = Topic.slug_for(name)
             if Topic.objects.filter(slug=slug).exists():
                 slug = Topic.slug_for(name, disambiguate=True)
-            topic = Topic.objects.create(name=name, slug=slug)
+            topic, _ = Topic.objects.get_or_create(name=name, defaults={"slug": slug})  # another editor may create it now
         topics.append(topic)
     return topics
 
