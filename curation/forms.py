@@ -53,9 +53,20 @@ class CompleteForm(VersionedForm):
 
 
 class AttachForm(VersionedForm):
-    target = forms.IntegerField(
-        min_value=1, label="Attach to article #", help_text="The id of the article that should receive this body."
+    """The target is either picked from the suggestions (`target`) or typed (`target_id`)."""
+
+    target = forms.IntegerField(min_value=1, required=False, widget=forms.RadioSelect)
+    target_id = forms.IntegerField(
+        min_value=1, required=False, label="Article id", help_text="The id of the article that should receive this body."
     )
+
+    def clean(self):
+        data = super().clean()
+        chosen = data.get("target_id") or data.get("target")
+        if not chosen and not self.errors:
+            raise forms.ValidationError("Pick a suggested article or type an article id.")
+        data["target"] = chosen
+        return data
 
 
 class BulkActionForm(forms.Form):

@@ -399,9 +399,22 @@ def test_attach_body_merges_the_item_and_shows_where_it_went(editor_client, body
     assert "Attached body" in editor_client.get(detail(target)).content.decode()
 
 
+def test_attach_with_both_a_suggestion_and_a_typed_id_uses_the_typed_one(editor_client, body_only):
+    suggested, typed = make_article(), make_article()
+    url = reverse("curation:article-attach", args=[body_only.pk])
+    editor_client.post(url, {"expected_version": 1, "target": suggested.pk, "target_id": typed.pk})
+    assert Article.objects.get(pk=body_only.pk).merged_into_id == typed.pk
+
+
+def test_attach_without_a_target_asks_for_one(editor_client, body_only):
+    url = reverse("curation:article-attach", args=[body_only.pk])
+    response = editor_client.post(url, {"expected_version": 1, "target_id": ""})
+    assert response.status_code == 400 and "Pick a suggested article" in response.content.decode()
+
+
 def test_attach_to_a_missing_article_is_explained(editor_client, body_only):
     response = editor_client.post(
-        reverse("curation:article-attach", args=[body_only.pk]), {"expected_version": 1, "target": 987654}
+        reverse("curation:article-attach", args=[body_only.pk]), {"expected_version": 1, "target_id": 987654}
     )
     assert response.status_code == 400 and "There is no article #987654" in response.content.decode()
     assert Article.objects.get(pk=body_only.pk).state == "new"

@@ -237,8 +237,6 @@ def _missing_fields(article):
         missing.append("source URL")
     if not article.provider_id:
         missing.append("provider")
-    if not article.published_at:
-        missing.append("published date")
     if not article.category:
         missing.append("category")
     missing.append("a title of its own (the current one is taken from the body)")
@@ -451,7 +449,7 @@ def article_attach(request, pk):
     if form.is_valid():
         target_id = form.cleaned_data["target"]
         if not Article.objects.filter(pk=target_id).exists():
-            form.add_error("target", f"There is no article #{target_id}.")
+            form.add_error("target_id", f"There is no article #{target_id}.")
         else:
             try:
                 target = editorial.attach_body(
