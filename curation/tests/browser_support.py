@@ -1,0 +1,120 @@
+"""Helpers for the browser tests: find and launch Debian's Chromium, watch a page for trouble.
+
+Never downloads a browser: Playwright drives the Chromium already on the machine
+(/usr/bin/chromium, or CHROMIUM_PATH). Without it the browser tests skip, unless
+REQUIRE_BROWSER=1 (as CI sets), where they fail instead.
+"""
+
+import os
+import struct
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS_DIR = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def chromium_path():
+    return os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium"
+
+
+def browser_required():
+    return os.environ.get("REQUIRE_BROWSER") == "1"
+
+
+def unavailable(reason):
+    """Skip, or fail when the browser tests are required (CI)."""
+    if browser_required():
+        pytest.fail(f"{reason} (REQUIRE_BROWSER=1, so this fails instead of skipping)", pytrace=False)
+    pytest.skip(reason)
+
+
+def launch_chromium(playwright):
+    path = chromium_path()
+    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+        unavailable(f"Chromium not found at {path} (set CHROMIUM_PATH, or install Debian's chromium package)")
+    try:
+        return playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+    except Exception as exc:  # a broken install is as good as a missing one here
+        unavailable(f"Chromium at {path} did not start: {exc}")
+
+
+@dataclass
+class PageWatch:
+    """What went wrong on a page: console errors (CSP violations among them), uncaught
+    exceptions and JavaScript dialogs (alert/confirm/prompt), which the watcher dismisses."""
+
+    console_errors: list = field(default_factory=list)
+    page_errors: list = field(default_factory=list)
+    dialogs: list = field(default_factory=list)
+
+    def attach(self, page):
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda error: self.page_errors.append(str(error)))
+        page.on("dialog", self._on_dialog)
+        return self
+
+    def _on_console(self, message):
+        if message.type == "error":
+            self.console_errors.append(f"{message.text} [{message.location.get('url', '')}]")
+
+    def _on_dialog(self, dialog):
+        self.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    def assert_clean(self, *, allow=()):
+        """No dialog, no uncaught error, no console error except those containing an `allow` text."""
+        errors = [text for text in self.console_errors if not any(part in text for part in allow)]
+        assert not self.dialogs, f"unexpected JavaScript dialogs: {self.dialogs}"
+        assert not self.page_errors, f"uncaught JavaScript errors: {self.page_errors}"
+        assert not errors, f"console errors (CSP violations show here too): {errors}"
+
+
+def solid_png(width=160, height=90, rgb=(70, 110, 160)):
+    """A small valid PNG, served in place of the sources' hot-linked images (no network here)."""
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    row = b"\x00" + bytes(rgb) * width
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(row * height))
+        + chunk(b"IEND", b"")
+    )
+
+
+def keep_off_the_network(context, base_url):
+    """Requests to anywhere but the live server: images get a placeholder, the rest is refused."""
+    placeholder = solid_png()
+
+    def handle(route):
+        if route.request.resource_type == "image":
+            route.fulfill(status=200, content_type="image/png", body=placeholder)
+        else:
+            route.abort()
+
+    context.route(lambda url: not url.startswith(base_url), handle)
+
+
+def save_screenshot(page, name, *, full_page=True):
+    """Save a PNG under test-artifacts/ and check it is a real picture, not an empty file."""
+    ARTIFACTS_DIR.mkdir(exist_ok=True)
+    path = ARTIFACTS_DIR / name
+    page.screenshot(path=str(path), full_page=full_page)
+    data = path.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n"), f"{path} is not a PNG"
+    assert len(data) > 10_000, f"{path} is only {len(data)} bytes: the page probably rendered blank"
+    return path
