@@ -7,6 +7,7 @@ turn the whole feed into a server error. Descriptions are HTML built from escape
 Ids are the items' permalinks (/articles/<id>/), which do not change when a title is edited.
 """
 
+import io
 import mimetypes
 import re
 from urllib.parse import urlsplit
@@ -87,6 +88,24 @@ def description_html(article):
     return xml_text("\n".join(parts))
 
 
+class BufferedWrite:
+    """Render the XML into memory and hand the response one string: the feed writer makes
+    some 2,000 small writes, each of which HttpResponse would encode and append separately."""
+
+    def write(self, outfile, encoding):
+        buffer = io.StringIO()
+        super().write(buffer, encoding)
+        outfile.write(buffer.getvalue())
+
+
+class RssFeedType(BufferedWrite, Rss201rev2Feed):
+    pass
+
+
+class AtomFeedType(BufferedWrite, Atom1Feed):
+    pass
+
+
 class _Context:
     """What `get_object` hands to the feed's methods: the topic (or None) and the request."""
 
@@ -96,7 +115,7 @@ class _Context:
 
 
 class LatestRssFeed(Feed):
-    feed_type = Rss201rev2Feed
+    feed_type = RssFeedType
     kind = "rss"
 
     def get_object(self, request, topic_slug=None):
@@ -159,7 +178,7 @@ class LatestRssFeed(Feed):
 
 
 class LatestAtomFeed(LatestRssFeed):
-    feed_type = Atom1Feed
+    feed_type = AtomFeedType
     kind = "atom"
 
 

@@ -157,3 +157,19 @@ def test_home_page_query_count_does_not_grow_with_items(client):
     with CaptureQueriesContext(connection) as many:
         client.get("/")
     assert len(many) == len(few) <= 2
+
+
+def test_anonymous_pages_are_served_from_the_stored_render_but_never_to_signed_in_editors(
+    client, editor_client, editor
+):
+    published(title="Stored story")
+    first = client.get("/")
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get("/")
+    assert len(queries) == 1 and again.content == first.content
+    assert b"Log out" not in again.content
+    signed_in = editor_client.get("/")
+    assert b"Log out" in signed_in.content and b"Stored story" in signed_in.content
+    assert b"Log out" not in client.get("/").content
+    publish_article(article=make_article(title="Newly published"), user=editor)
+    assert b"Newly published" in client.get("/").content

@@ -56,10 +56,10 @@ def public_cache(view=None, *, personalised=False, store=False):
     only that query. `personalised` views (pages: the header shows the signed-in editor) are
     cached publicly only for anonymous readers.
 
-    `store` (feeds, API) also keeps the rendered 200 response in Django's cache under its
-    ETag, for RESPONSE_CACHE_SECONDS: the ETag changes with anything a reader can see, so
-    a stored response is never stale, and a repeated request costs the validator query
-    instead of a full render.
+    `store` also keeps the rendered 200 response in Django's cache under its ETag, for
+    RESPONSE_CACHE_SECONDS: the ETag changes with anything a reader can see, so a stored
+    response is never stale, and a repeated request costs the validator query instead of a
+    full render.
     """
     if view is None:
         return lambda view: public_cache(view, personalised=personalised, store=store)
@@ -83,15 +83,22 @@ def public_cache(view=None, *, personalised=False, store=False):
             return None
         return found.last_modified
 
+    def can_store(request):
+        # A personalised page is stored only for a reader without session or message
+        # cookies: no name in the header, no pending messages, nothing of one person's.
+        if personalised and set(request.COOKIES) - {settings.CSRF_COOKIE_NAME}:
+            return False
+        return request.method == "GET" and RESPONSE_CACHE_SECONDS > 0
+
     def stored_view(request, *args, **kwargs):
+        if not can_store(request):
+            return view(request, *args, **kwargs)
         key = f"public-response:{etag(request, *args, **kwargs)}"
-        if request.method == "GET" and RESPONSE_CACHE_SECONDS:
-            response = cache.get(key)
-            if response is not None:
-                return response
-        response = view(request, *args, **kwargs)
-        if request.method == "GET" and response.status_code == 200 and RESPONSE_CACHE_SECONDS:
-            cache.set(key, response, RESPONSE_CACHE_SECONDS)
+        response = cache.get(key)
+        if response is None:
+            response = view(request, *args, **kwargs)
+            if response.status_code == 200 and not response.cookies:
+                cache.set(key, response, RESPONSE_CACHE_SECONDS)
         return response
 
     conditional_view = condition(etag_func=etag, last_modified_func=last_modified)(stored_view if store else view)
@@ -186,20 +193,20 @@ def _listing(request, queryset, template, context):
 
 
 @require_safe
-@public_cache(personalised=True)
+@public_cache(personalised=True, store=True)
 def home(request):
     return _listing(request, published_articles(), "public/home.html", {})
 
 
 @require_safe
-@public_cache(personalised=True)
+@public_cache(personalised=True, store=True)
 def topic(request, topic_slug):
     topic = request.public_topic
     return _listing(request, with_topic(published_articles(), topic.pk), "public/topic.html", {"topic": topic})
 
 
 @require_safe
-@public_cache(personalised=True)
+@public_cache(personalised=True, store=True)
 def article_detail(request, pk, slug=None):
     article = get_published_article(pk)
     if article is None:
