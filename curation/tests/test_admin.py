@@ -194,7 +194,7 @@ def populate(count):
         "",
         "?state__exact=new",
         "?category=cat1",
-        "?type=article",
+        "?article_type=article",
         "?heat_known=yes",
         "?quality_band=low",
         "?o=3",
@@ -320,7 +320,7 @@ def test_filters_narrow_the_list(superuser_admin):
     assert titles(f"?topic={topic.pk}") == {"Match all"}
     assert titles(f"?provider={provider.pk}") == {"Match all"}
     assert titles("?category=science") == {"Match all"}
-    assert titles("?type=article") == {"Match none"}
+    assert titles("?article_type=article") == {"Match none"}
     assert titles("?heat_known=yes") == {"Match all"}
     assert titles("?heat_known=no") == {"Match none"}
     assert titles("?quality_band=high") == {"Match all"}
@@ -416,7 +416,7 @@ def test_hostile_text_is_escaped_on_the_changelist_and_in_every_filter(superuser
         {"provider": provider.pk},
         {"provider_q": "script"},
         {"category": HOSTILE},
-        {"type": HOSTILE},
+        {"article_type": HOSTILE},
         {"heat_known": "no"},
         {"quality_band": "good"},
         {"needs_metadata__exact": "0"},
