@@ -190,21 +190,22 @@ def json_feed(request, topic_slug=None):
     meta = feed_meta(request, topic, "json")
     items = []
     for article in feed_items(request, topic):
+        # Same text as the XML feeds: control characters removed, HTML only where escaped.
         item = {
             "id": article.permalink,
             "url": article.absolute_url,
-            "title": article.title,
-            "content_html": linebreaks(article.excerpt, autoescape=True) if article.excerpt else escape(article.title),
-            "summary": article.excerpt,
+            "title": xml_text(article.title),
+            "content_html": description_html(article) or escape(xml_text(article.title)),
+            "summary": xml_text(article.excerpt),
             "date_published": item_date(article).isoformat(),
-            "tags": [topic["name"] for topic in article.public_topics],
+            "tags": [xml_text(topic["name"]) for topic in article.public_topics],
         }
         if article.public_web_url:
             item["external_url"] = article.public_web_url
         if article.public_image:
             item["image"] = article.public_image["url"]
         if article.provider:
-            item["authors"] = [{"name": article.provider.name}]
+            item["authors"] = [{"name": xml_text(article.provider.name)}]
         items.append(item)
     data = {
         "version": "https://jsonfeed.org/version/1.1",
