@@ -345,3 +345,27 @@ def test_the_console_watch_catches_an_inline_script_blocked_by_the_csp(open_page
     assert any("Content Security Policy" in text for text in watch.console_errors), watch.console_errors
     with pytest.raises(AssertionError, match="console errors"):
         watch.assert_clean()
+
+
+# --- layout ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_long_unbroken_title_does_not_make_pages_scroll_sideways(open_page, width):
+    editor = make_user(role="editor")
+    title = "Supercalifragilisticexpialidocious" * 5
+    article = make_article(
+        title=title,
+        provider=make_provider(name="The Extremely Long Named International Broadcasting Corporation"),
+        topics=["Science", "Local government", "Transport"],
+        body="https://example.com/" + "x" * 300,
+    )
+    publish_article(article=article, user=editor)
+    page, watch = open_page(user=editor, viewport={"width": width, "height": 800})
+    for path in ("/curate/?state=all", f"/curate/articles/{article.pk}/", "/", f"/articles/{article.pk}/"):
+        page.goto(path)
+        scroll_width, client_width = page.evaluate(
+            "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert scroll_width <= client_width, f"{path} at {width}px is {scroll_width}px wide"
+    watch.assert_clean()
