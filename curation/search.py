@@ -17,10 +17,11 @@ queryset that keeps the caller's ordering (the queue's sort applies to the match
 """
 
 import re
+import time
 
 from django.db import connections
-from django.db.models import FloatField, Q
-from django.db.models.expressions import RawSQL
+from django.db.models import BooleanField, F, FloatField, Q
+from django.db.models.expressions import Expression
 
 # Longer input is cut: nobody types more, and it bounds the work a crafted query can cause.
 MAX_QUERY_LENGTH = 300
@@ -113,11 +114,80 @@ def _vendor(queryset):
     return connections[queryset.db].vendor
 
 
+class _RowCondition(Expression):
+    """A boolean SQL condition about the article row itself.
+
+    The row is referred to through a compiled `pk` column, so the condition names the
+    table by whatever alias the query gives it (the admin, for instance, wraps its
+    queryset in EXISTS with relabelled aliases). `{pk}` and `{table}` in `template` become
+    the qualified id column and the table alias; `%s` placeholders take `params`.
+    """
+
+    def __init__(self, template, params, output_field=None):
+        super().__init__(output_field=output_field or BooleanField())
+        self.template, self.params, self.pk = template, tuple(params), F("pk")
+
+    def get_source_expressions(self):
+        return [self.pk]
+
+    def set_source_expressions(self, exprs):
+        (self.pk,) = exprs
+
+    def as_sql(self, compiler, connection):
+        pk_sql, pk_params = compiler.compile(self.pk)
+        table = pk_sql.rsplit(".", 1)[0] if "." in pk_sql else connection.ops.quote_name("curation_article")
+        return self.template.format(pk=pk_sql, table=table), (*pk_params, *self.params)
+
+
+# SQLite plan choice, see _sqlite_condition: FTS query -> (number of matches capped at
+# SQLITE_FEW_MATCHES, when counted). Only the plan depends on it, never the result, so a
+# stale entry costs speed, not correctness.
+SQLITE_FEW_MATCHES = 2000
+_PLAN_CACHE_SIZE = 512
+_PLAN_CACHE_SECONDS = 600
+_plan_cache = {}
+
+
+def _sqlite_match_count(connection, query):
+    now = time.monotonic()
+    cached = _plan_cache.get(query)
+    if cached is not None and now - cached[1] < _PLAN_CACHE_SECONDS:
+        return cached[0]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM article_fts WHERE article_fts MATCH %s LIMIT %s)",
+            (query, SQLITE_FEW_MATCHES),
+        )
+        count = cursor.fetchone()[0]
+    if len(_plan_cache) >= _PLAN_CACHE_SIZE:
+        _plan_cache.pop(next(iter(_plan_cache)))
+    _plan_cache[query] = (count, now)
+    return count
+
+
+def _sqlite_condition(queryset, query):
+    """The FTS5 filter, shaped so SQLite picks the right plan.
+
+    SQLite cannot estimate how many rows a MATCH returns, and the two good plans differ:
+    - few matches: fetch the matching rows by rowid and sort them (`id IN (...)`);
+    - many matches: walk the index of the page's sort order and keep the rows found in
+      the match list (`+id IN (...)`: the unary plus stops SQLite from driving the query
+      by rowid), which stops after one page. Fetching 300,000 matching rows to sort them
+      takes over a second on a million articles; walking takes a few milliseconds.
+    A capped count of the matches (under a millisecond, cached per query) decides.
+    """
+    few = _sqlite_match_count(connections[queryset.db], query) < SQLITE_FEW_MATCHES
+    return _RowCondition(
+        ("{pk}" if few else "+{pk}") + " IN (SELECT rowid FROM article_fts WHERE article_fts MATCH %s)", (query,)
+    )
+
+
 def search_articles(queryset, text):
     """`queryset` narrowed to articles whose title, excerpt or body match `text`.
 
     Empty text returns the queryset unchanged; text with no words (only punctuation)
-    matches nothing. The queryset's ordering is kept.
+    matches nothing. The queryset's ordering is kept. On SQLite a search may run one
+    tiny counting query the first time a given text is searched (see _sqlite_condition).
     """
     if not (text or "").strip():
         return queryset
@@ -126,21 +196,17 @@ def search_articles(queryset, text):
         query = websearch_text(text)
         if not query:
             return queryset.none()
-        # A self-contained subquery: correct whatever alias the outer query gives the
-        # article table (the admin wraps its queryset in EXISTS, for instance).
+        # Directly on the row, not as a subquery, so the planner can choose between the
+        # GIN index (rare words) and walking the sort order's index (common words); the
+        # raised statistics target on the column (migration) makes its estimates good.
         return queryset.filter(
-            pk__in=RawSQL(
-                "SELECT id FROM curation_article WHERE search_vector @@ websearch_to_tsquery(%s::regconfig, %s)",
-                (TS_CONFIG, query),
-            )
+            _RowCondition("{table}.search_vector @@ websearch_to_tsquery(%s::regconfig, %s)", (TS_CONFIG, query))
         )
     if vendor == "sqlite":
         query = fts5_query(text)
         if not query:
             return queryset.none()
-        return queryset.filter(
-            pk__in=RawSQL("SELECT rowid FROM article_fts WHERE article_fts MATCH %s", (query,))
-        )
+        return queryset.filter(_sqlite_condition(queryset, query))
     return _fallback_search(queryset, text)
 
 
@@ -154,18 +220,17 @@ def order_by_relevance(queryset, text):
     if not (text or "").strip() or queryset.query.is_empty():
         return queryset
     vendor = _vendor(queryset)
-    table = queryset.model._meta.db_table
     if vendor == "postgresql":
-        relevance = RawSQL(
-            f'ts_rank("{table}"."search_vector", websearch_to_tsquery(%s::regconfig, %s))',
+        relevance = _RowCondition(
+            "ts_rank({table}.search_vector, websearch_to_tsquery(%s::regconfig, %s))",
             (TS_CONFIG, websearch_text(text)),
             output_field=FloatField(),
         )
     elif vendor == "sqlite":
         # bm25 is lower-is-better; the column weights favour title, then excerpt.
-        relevance = RawSQL(
+        relevance = _RowCondition(
             "(SELECT -bm25(article_fts, 10.0, 4.0, 1.0) FROM article_fts "
-            f'WHERE article_fts MATCH %s AND article_fts.rowid = "{table}"."id")',
+            "WHERE article_fts MATCH %s AND article_fts.rowid = {pk})",
             (fts5_query(text),),
             output_field=FloatField(),
         )

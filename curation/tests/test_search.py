@@ -8,9 +8,11 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import Exists, OuterRef
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from curation import search
 from curation.models import Article
 from curation.search import ensure_sqlite_search_index, fts5_query, order_by_relevance, search_articles
 from curation.services.editorial import edit_article
@@ -123,12 +125,26 @@ def test_deleted_articles_disappear_from_search(corpus):
 
 
 def test_search_is_one_query_and_works_as_a_subquery(corpus):
+    search_articles(Article.objects.all(), "glacier")  # SQLite counts matches once per text
     with CaptureQueriesContext(connection) as ctx:
         found = titles(search_articles(Article.objects.all(), "glacier"))
     assert len(found) == 3 and len(ctx.captured_queries) == 1
-    # Used inside another query (the admin wraps querysets like this), it still filters.
+    # Used inside another query, it still filters the right rows.
     outer = Article.objects.filter(pk__in=search_articles(Article.objects.all(), "alps").values("pk"))
     assert titles(outer) == ["Weather roundup"]
+    # The admin wraps a searched queryset in EXISTS with relabelled table aliases.
+    inner = search_articles(Article.objects.filter(pk=OuterRef("pk")), "glacier")
+    assert set(Article.objects.filter(Exists(inner))) == {corpus["title"], corpus["excerpt"], corpus["body"]}
+
+
+def test_both_sqlite_plans_find_the_same_rows(corpus, monkeypatch):
+    # On SQLite a search walks the sort index when a word is common and fetches the
+    # matches by rowid when it is rare; the choice must never change the result.
+    expected = titles(search_articles(Article.objects.order_by("-published_at"), "glacier"))
+    monkeypatch.setattr(search, "SQLITE_FEW_MATCHES", 1)
+    monkeypatch.setattr(search, "_plan_cache", {})
+    assert titles(search_articles(Article.objects.order_by("-published_at"), "glacier")) == expected
+    assert len(expected) == 3
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL full-text machinery")
