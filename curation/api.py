@@ -1,7 +1,15 @@
 """Read-only JSON API over published items: `/api/articles/` and `/api/articles/<id>/`.
 
-Plain Django views. Filters come from `PublicArticleFilterSet`; pages follow an opaque
-cursor (`next` is an absolute link, also sent as a `Link: rel="next"` header). Each item is
+Plain Django views. Query parameters of the list (filters from `PublicArticleFilterSet`):
+
+    topic=<slug>                 provider=<id or domain>
+    quality_min=<n>              quality_max=<n>
+    published_after=<date|ISO date-time>   published_before=<date|ISO date-time>  (UTC if no offset)
+    page_size=<1..100, default 20>         cursor=<opaque, from `next`>
+
+Pages are newest first (undated items last) and follow an opaque cursor: `next` is an
+absolute link keeping the filters (also sent as a `Link: rel="next"` header), null on the
+last page. Bad parameters answer 400 with {"error", "details"}; unknown ids 404. Each item is
 built field by field from an allow-list (`article_data`), so nothing editorial (state,
 version, who changed it, rejection reasons, edited fields) or private (`secured`, the raw
 front matter) can appear by accident: those columns are not even loaded.
