@@ -1,10 +1,15 @@
 """The queue's filters: every one a GET parameter, so a filtered view is a shareable URL."""
 
 import datetime as dt
+import html
 
 import django_filters
 from django import forms
+from django.core.cache import cache
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from curation.models import HEAT_UNKNOWN_Q, Article, ArticleState, Provider, Topic
 from curation.selectors import DEFAULT_SORT, SORTS, search_articles
@@ -19,6 +24,79 @@ STATE_CHOICES = [
 ]
 YES_NO = [("", "Any"), ("yes", "Yes"), ("no", "No")]
 HEAT_KNOWN_CHOICES = [("", "Any"), ("unknown", "Unknown only"), ("known", "Known only")]
+
+
+# Provider and topic lists for the filter selects. A newsroom has thousands of providers:
+# reading and rendering them on every queue page would cost more than the page itself,
+# so the (id, label) pairs are cached briefly; a provider imported a minute ago can still
+# be filtered on by id (any id is accepted), it only appears in the list a little later.
+CHOICES_TTL = 60
+
+
+def _cached_choices(key, build):
+    choices = cache.get(key)
+    if choices is None:
+        choices = build()
+        cache.set(key, choices, CHOICES_TTL)
+    return choices
+
+
+def _options_html(pairs):
+    # html.escape, not format_html per option: this runs for thousands of providers.
+    return "".join(f'<option value="{int(key)}">{html.escape(str(label))}</option>' for key, label in pairs)
+
+
+def provider_options():
+    """The provider select's <option> elements, escaped, built at most once a minute."""
+    return _cached_choices(
+        "curation:queue:provider-options",
+        lambda: _options_html(
+            (p.pk, str(p)) for p in Provider.objects.only("pk", "name", "domain").order_by("name", "domain")
+        ),
+    )
+
+
+def topic_options():
+    return _cached_choices(
+        "curation:queue:topic-options",
+        lambda: _options_html(Topic.objects.order_by("name").values_list("pk", "name")),
+    )
+
+
+class FastSelect(forms.Select):
+    """A select whose options come pre-rendered from a cache: Django's per-option
+    templates would cost more than the rest of the queue page for 3,000 providers."""
+
+    def __init__(self, options, empty_label, *args, **kwargs):
+        self.options_html = options
+        self.empty_label = empty_label
+        super().__init__(*args, **kwargs)
+
+    def render(self, name, value, attrs=None, renderer=None):
+        options = self.options_html()
+        selected = "" if value in (None, "") else str(value)
+        if selected.isdigit():
+            marker = f'<option value="{int(selected)}">'
+            options = options.replace(marker, marker[:-1] + " selected>", 1)
+        return format_html(
+            '<select name="{}"{}><option value="">{}</option>{}</select>',
+            name,
+            flatatt(self.build_attrs(self.attrs, attrs)),
+            self.empty_label,
+            mark_safe(options),  # every label was escaped by _options_html
+        )
+
+
+class IdField(forms.IntegerField):
+    def __init__(self, *, options, empty_label, **kwargs):
+        kwargs.pop("null_label", None)
+        super().__init__(min_value=1, max_value=2**63 - 1, widget=FastSelect(options, empty_label), **kwargs)
+
+
+class IdChoiceFilter(django_filters.NumberFilter):
+    """Filter on a related object's id, offered as a select of cached choices."""
+
+    field_class = IdField
 
 
 def _day_start(day):
@@ -38,11 +116,9 @@ class ArticleFilterSet(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(
         label="State", choices=STATE_CHOICES, method="filter_state", empty_label=None
     )
-    topic = django_filters.ModelChoiceFilter(
-        label="Topic", field_name="topics", queryset=Topic.objects.only("pk", "name"), empty_label="Any topic"
-    )
-    provider = django_filters.ModelChoiceFilter(
-        label="Provider", queryset=Provider.objects.only("pk", "name", "domain"), empty_label="Any provider"
+    topic = IdChoiceFilter(label="Topic", field_name="topics", options=topic_options, empty_label="Any topic")
+    provider = IdChoiceFilter(
+        label="Provider", field_name="provider_id", options=provider_options, empty_label="Any provider"
     )
     category = django_filters.CharFilter(label="Category", field_name="category")
     type = django_filters.CharFilter(label="Type", field_name="article_type")

@@ -12,10 +12,18 @@ PostgreSQL (whose NULL ordering differs).
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.db.models import OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
 from django.utils.dateparse import parse_datetime
 
-from curation.models import Article, ArticleImage, ArticleState, EditorialAction, ImportLedgerEntry, RelatedCoverage
+from curation.models import (
+    Article,
+    ArticleImage,
+    ArticleState,
+    EditorialAction,
+    ImportLedgerEntry,
+    RelatedCoverage,
+    Topic,
+)
 
 try:
     from curation.search import search_articles as _search_backend
@@ -175,6 +183,23 @@ class QueuePage:
         return bool(self.previous_cursor)
 
 
+def listing_rows(queryset):
+    """What a queue row shows, in one query (topics are prefetched for the whole page).
+
+    Like `Article.objects.with_listing_relations()`, except that the row only needs the
+    first image, fetched as a correlated subquery: one query fewer per page than
+    prefetching every image. A body may be megabytes and a row never needs it (the tests
+    would notice a deferred field being read per row: the query count would grow).
+    """
+    first_image = ArticleImage.objects.filter(article=OuterRef("pk")).order_by("position", "id").values("url")[:1]
+    return (
+        queryset.select_related("provider")
+        .prefetch_related(None)
+        .defer(*LISTING_DEFERRED)
+        .annotate(thumbnail_url=Subquery(first_image))
+    )
+
+
 def queue_page(queryset, *, sort_key=DEFAULT_SORT, after="", before="", page_size=DEFAULT_PAGE_SIZE):
     """One page of `queryset` (already filtered) under `sort_key`, located by a cursor.
 
@@ -185,10 +210,7 @@ def queue_page(queryset, *, sort_key=DEFAULT_SORT, after="", before="", page_siz
     page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
     # A body may be megabytes: a list row never needs it (tests catch a deferred field
     # being read per row, since the query count would grow with the page size).
-    listing = queryset.with_listing_relations()
-    # Prefetch once for the whole page, not once per segment walked.
-    prefetches = listing._prefetch_related_lookups
-    queryset = listing.prefetch_related(None).defer(*LISTING_DEFERRED)
+    queryset = listing_rows(queryset)
     after_cursor = Cursor.decode(after, sort) if after else None
     before_cursor = Cursor.decode(before, sort) if before and not after_cursor else None
 
@@ -203,7 +225,8 @@ def queue_page(queryset, *, sort_key=DEFAULT_SORT, after="", before="", page_siz
         rows = rows[:page_size]
         has_more_before = after_cursor is not None
 
-    prefetch_related_objects(rows, *prefetches)
+    # Once for the whole page, not once per segment walked.
+    prefetch_related_objects(rows, Prefetch("topics", queryset=Topic.objects.only("pk", "name")))
     page = QueuePage(articles=rows, sort=sort, page_size=page_size)
     if rows and has_more_after:
         page.next_cursor = Cursor.of(rows[-1], sort).encode()

@@ -37,14 +37,5 @@ def article_url(article, query=""):
 
 
 @register.filter
-def first_image(article):
-    """The first image of an article whose images were prefetched (no extra query)."""
-    for image in article.images.all():
-        if _safe_url(image.url):
-            return image
-    return None
-
-
-@register.filter
 def get_item(mapping, key):
     return mapping.get(key) if hasattr(mapping, "get") else None

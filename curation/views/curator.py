@@ -273,14 +273,10 @@ def _render_article_page(request, article, *, status, **forms):
 
 def _inplace_payload(request, article, message):
     article = Article.objects.select_related("provider").get(pk=article.pk)
+    compact = request.POST.get("compact") == "1"  # a queue row's buttons, not the article page's forms
     html = render_to_string(
-        "curation/_article_actions.html",
-        {
-            "article": article,
-            "can": permissions_for(request.user),
-            "next_url": request.POST.get("next", ""),
-            "compact": request.POST.get("compact") == "1",
-        },
+        "curation/_row_actions.html" if compact else "curation/_article_actions.html",
+        {"article": article, "can": permissions_for(request.user), "next_url": _safe_next(request, "")},
         request=request,
     )
     return {

@@ -56,13 +56,38 @@
     }
   }
 
-  function sendInPlace(form) {
-    var container = form.closest(".article-actions");
-    var buttons = form.querySelectorAll("button");
+  function nativeSubmit(form, submitter) {
+    // The ordinary form post, as without JavaScript (used when fetch itself fails).
+    if (submitter && submitter.name) {
+      var field = document.createElement("input");
+      field.type = "hidden";
+      field.name = submitter.name;
+      field.value = submitter.value;
+      form.appendChild(field);
+    }
+    if (submitter) { form.action = submitter.formAction; }
+    HTMLFormElement.prototype.submit.call(form);
+  }
+
+  function formData(form, submitter) {
+    var data;
+    try { data = new FormData(form, submitter); }
+    catch (e) {
+      data = new FormData(form);
+      if (submitter && submitter.name) { data.append(submitter.name, submitter.value); }
+    }
+    return data;
+  }
+
+  function sendInPlace(form, submitter) {
+    var source = submitter || form;
+    var container = source.closest(".article-actions");
+    var url = submitter ? submitter.formAction : form.action;
+    var buttons = container ? container.querySelectorAll("button") : form.querySelectorAll("button");
     buttons.forEach(function (b) { b.disabled = true; });
-    return fetch(form.action, {
+    return fetch(url, {
       method: "POST",
-      body: new FormData(form),
+      body: formData(form, submitter),
       headers: { "Accept": "application/json" },
       credentials: "same-origin"
     }).then(function (response) {
@@ -85,7 +110,7 @@
         flash(error.text + (error.status === 409 ? " (Reload the page to see the current version.)" : ""), "error");
         throw error;
       }
-      form.submit(); // network or server trouble: fall back to the ordinary form post
+      nativeSubmit(form, submitter); // network or server trouble: fall back to the ordinary post
       throw error;
     });
   }
@@ -93,9 +118,11 @@
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form.classList || !form.classList.contains("inplace") || !window.fetch) { return; }
+    var submitter = event.submitter && event.submitter.formAction ? event.submitter : null;
+    if (form.id === "row-action-form" && !submitter) { event.preventDefault(); return; }
     event.preventDefault();
-    var row = form.closest("tr.queue-row"); // before the buttons are replaced
-    sendInPlace(form).then(function () {
+    var row = (submitter || form).closest("tr.queue-row"); // before the buttons are replaced
+    sendInPlace(form, submitter).then(function () {
       // Triage flow: after acting on the selected row, move on to the next one.
       if (row && row === currentRow()) { move(1); }
     }, function () {});
@@ -144,9 +171,11 @@
 
   function submitAction(scope, action) {
     if (!scope) { return false; }
-    var form = scope.querySelector('form[data-action="' + action + '"]');
-    if (!form) { return false; }
-    if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
+    // Queue rows hold buttons of the shared row form; the article page holds whole forms.
+    var control = scope.querySelector('[data-action="' + action + '"]');
+    if (!control) { return false; }
+    if (control.tagName === "BUTTON") { control.click(); return true; }
+    if (control.requestSubmit) { control.requestSubmit(); } else { control.submit(); }
     return true;
   }
 
