@@ -15,9 +15,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def empty_response_cache():
+def empty_response_cache(monkeypatch):
     """Rendered feeds and API responses are kept in Django's cache under their ETag; test
-    databases reuse ids and timestamps, so start every test with an empty cache."""
+    databases reuse ids and timestamps, so start every test with an empty cache. The ETag's
+    periodic refresh is frozen so that a 304 test cannot straddle it."""
+    monkeypatch.setattr("curation.views.public.etag_epoch", lambda: 0)
     cache.clear()
     yield
     cache.clear()

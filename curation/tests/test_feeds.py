@@ -17,9 +17,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def empty_response_cache():
+def empty_response_cache(monkeypatch):
     """Rendered feeds and API responses are kept in Django's cache under their ETag; test
-    databases reuse ids and timestamps, so start every test with an empty cache."""
+    databases reuse ids and timestamps, so start every test with an empty cache. The ETag's
+    periodic refresh is frozen so that a 304 test cannot straddle it."""
+    monkeypatch.setattr("curation.views.public.etag_epoch", lambda: 0)
     cache.clear()
     yield
     cache.clear()
@@ -225,3 +227,15 @@ def test_a_repeated_request_is_served_from_the_stored_render_until_something_cha
         and b"other.example" in elsewhere.content
         and b"testserver" not in elsewhere.content
     )
+
+
+def test_changes_the_validators_cannot_see_still_show_after_the_etag_refresh(client, monkeypatch):
+    article = published(title="Story")
+    provider = article.provider
+    first = client.get("/feeds/rss/")
+    provider.name = "Renamed provider"  # an admin rename leaves no editorial action behind
+    provider.save()
+    assert client.get("/feeds/rss/", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    monkeypatch.setattr("curation.views.public.etag_epoch", lambda: 1)
+    later = client.get("/feeds/rss/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert later.status_code == 200 and b"Renamed provider" in later.content

@@ -6,6 +6,7 @@ million items costs more than the page itself.
 """
 
 import hashlib
+import time
 from functools import wraps
 from urllib.parse import quote
 
@@ -34,12 +35,20 @@ from curation.public_selectors import (
 CACHE_SECONDS = getattr(settings, "PUBLIC_CACHE_SECONDS", 60)
 # How long a rendered feed or API response is kept server-side (0 turns that off).
 RESPONSE_CACHE_SECONDS = getattr(settings, "PUBLIC_RESPONSE_CACHE_SECONDS", 300)
+# Upper bound on how long an ETag (and a stored render) lives whatever the validators say.
+ETAG_REFRESH_SECONDS = getattr(settings, "PUBLIC_ETAG_REFRESH_SECONDS", 600)
 # Part of every ETag: bump it when the output format changes so caches do not serve
 # responses rendered by older code.
 FORMAT_VERSION = "public-1"
 
 
 # --- caching ------------------------------------------------------------------------------
+
+
+def etag_epoch():
+    """Changes every ETAG_REFRESH_SECONDS, so that a change the validators cannot see (a
+    provider renamed or a row deleted in the admin) reaches readers within that time."""
+    return int(time.time() // ETAG_REFRESH_SECONDS)
 
 
 def _validators(request, topic_slug=None):
@@ -73,7 +82,10 @@ def public_cache(view=None, *, personalised=False, store=False):
             return None
         if not hasattr(request, "_public_etag"):
             # The host is part of it: responses carry absolute URLs.
-            key = f"{FORMAT_VERSION}|{found.token}|{request.scheme}://{request.get_host()}{request.get_full_path()}"
+            key = (
+                f"{FORMAT_VERSION}|{found.token}|{etag_epoch()}|"
+                f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+            )
             request._public_etag = hashlib.sha256(key.encode()).hexdigest()[:32]
         return request._public_etag
 
