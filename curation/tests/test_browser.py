@@ -331,9 +331,9 @@ def test_hostile_text_is_shown_as_text_on_curator_and_public_pages(open_page):
     watch.assert_clean()
 
 
-def test_the_console_watch_catches_an_inline_script_blocked_by_the_csp(open_page):
-    """Proves the "no console errors" checks above can fail: an inline script is refused
-    by the Content-Security-Policy, and Chromium reports it on the console."""
+def test_the_page_watch_catches_a_csp_violation_and_a_dialog(open_page):
+    """Proves the "no console errors, no dialog" checks above can fail: an inline script is
+    refused by the Content-Security-Policy and Chromium reports it on the console."""
     page, watch = open_page(user=make_user(role="editor"))
     page.goto("/curate/")
     with page.expect_console_message(lambda message: "Content Security Policy" in message.text):
@@ -345,27 +345,29 @@ def test_the_console_watch_catches_an_inline_script_blocked_by_the_csp(open_page
     assert any("Content Security Policy" in text for text in watch.console_errors), watch.console_errors
     with pytest.raises(AssertionError, match="console errors"):
         watch.assert_clean()
+    # And a script that did run an alert() would be caught too.
+    page.evaluate("() => alert('hello')")
+    assert watch.dialogs == ["alert: hello"]
 
 
 # --- layout ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("width", [1280, 390])
-def test_a_long_unbroken_title_does_not_make_pages_scroll_sideways(open_page, width):
+def test_a_long_unbroken_title_does_not_make_pages_scroll_sideways(open_page):
     editor = make_user(role="editor")
-    title = "Supercalifragilisticexpialidocious" * 5
     article = make_article(
-        title=title,
+        title="Supercalifragilisticexpialidocious" * 5,
         provider=make_provider(name="The Extremely Long Named International Broadcasting Corporation"),
         topics=["Science", "Local government", "Transport"],
         body="https://example.com/" + "x" * 300,
     )
     publish_article(article=article, user=editor)
-    page, watch = open_page(user=editor, viewport={"width": width, "height": 800})
-    for path in ("/curate/?state=all", f"/curate/articles/{article.pk}/", "/", f"/articles/{article.pk}/"):
-        page.goto(path)
-        scroll_width, client_width = page.evaluate(
-            "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
-        )
-        assert scroll_width <= client_width, f"{path} at {width}px is {scroll_width}px wide"
-    watch.assert_clean()
+    for width in (1280, 390):  # a laptop and a phone
+        page, watch = open_page(user=editor, viewport={"width": width, "height": 800})
+        for path in ("/curate/?state=all", f"/curate/articles/{article.pk}/", "/", f"/articles/{article.pk}/"):
+            page.goto(path)
+            scroll_width, client_width = page.evaluate(
+                "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+            )
+            assert scroll_width <= client_width, f"{path} at {width}px is {scroll_width}px wide"
+        watch.assert_clean()
