@@ -9,9 +9,9 @@ paginated by keyset on (published_at, id) so that page 1000 costs what page 1 co
 `public_validators()` is the one cheap query behind ETag / Last-Modified: the time of the
 latest editorial action (publish, unpublish, reject, edit... every editorial write leaves
 one), of the latest import ledger row (every import leaves them) and the newest article id,
-each read from an index. What readers see changes only through those paths (not covered:
-deleting rows or renaming a provider/topic in the admin, which then shows once another
-change happens).
+each read from an index. What readers see changes only through those paths; the rest
+(deleting rows or renaming a provider/topic in the admin) is caught by the ETag's periodic
+refresh (views/public.py, ETAG_REFRESH_SECONDS).
 """
 
 import base64
