@@ -92,7 +92,8 @@ class Cursor:
     @classmethod
     def decode(cls, text, sort):
         """The cursor in `text`, or None when it is malformed (the first page is shown)."""
-        value, sep, pk = (text or "").rpartition("~")
+        # A "+" in a hand-typed or hand-copied URL arrives as a space ("…10:00:00 00:00").
+        value, sep, pk = (text or "").strip().replace(" ", "+").rpartition("~")
         if not sep or not pk.isdigit() or int(pk) > BIGINT_MAX:
             return None
         if value == "":

@@ -306,3 +306,10 @@ def test_row_buttons_post_the_shared_form_to_their_action_with_the_row_version(e
                                                     "compact": "1"})
     assert response["Location"] == "/curate/?sort=-quality"
     assert Article.objects.get(pk=article.pk).state == "published"
+
+
+def test_a_cursor_whose_plus_became_a_space_still_works(editor_client, sortable):
+    pages = queue_page(Article.objects.in_queue(), sort_key="-published", page_size=3)
+    second = ids_on(editor_client.get(QUEUE, {"size": 3, "after": pages.next_cursor}))
+    mangled = f"{QUEUE}?size=3&after={pages.next_cursor}"  # "+00:00" unencoded: decoded as " 00:00"
+    assert "+" in mangled and ids_on(editor_client.get(mangled)) == second != ids_on(editor_client.get(QUEUE, {"size": 3}))
