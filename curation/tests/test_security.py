@@ -6,12 +6,14 @@ import os
 import re
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from curation.tests.factories import make_user
 
@@ -214,15 +216,30 @@ def test_failures_on_different_usernames_from_one_ip_add_up(limit):
     assert attempt(client, url, "edna", "wrong").status_code == 429
 
 
-def test_a_successful_login_below_the_limit_resets_the_count(limit, superuser):
+def test_a_lockout_ends_with_the_cool_off_window(limit, superuser):
+    from axes.models import AccessAttempt
+
+    client = Client()
+    url = reverse("admin:login")
+    for _ in range(limit):
+        attempt(client, url, "root", "wrong")
+    assert attempt(client, url, "root", "pw").status_code == 429
+    AccessAttempt.objects.update(attempt_time=timezone.now() - settings.AXES_COOLOFF_TIME - timedelta(seconds=1))
+    assert attempt(client, url, "root", "pw").status_code == 302
+    assert is_logged_in(client)
+
+
+def test_logging_in_between_guesses_does_not_reset_the_count(limit, superuser):
+    """Someone with one account cannot keep guessing at others by logging in in between."""
+    make_user(role="editor", username="mallory", password="own-password")
     client = Client()
     url = reverse("admin:login")
     for _ in range(limit - 1):
-        attempt(client, url, "root", "wrong")
-    assert attempt(client, url, "root", "pw").status_code == 302
+        assert attempt(client, url, "root", "guess").status_code == 200
+    assert attempt(client, reverse("login"), "mallory", "own-password").status_code == 302
+    assert is_logged_in(client)
     client.logout()
-    for _ in range(limit - 1):
-        assert attempt(client, url, "root", "wrong").status_code == 200
+    assert attempt(client, url, "root", "guess").status_code == 429
 
 
 def test_client_ip_behind_a_trusted_proxy_is_not_forgeable(rf, settings):
