@@ -32,10 +32,11 @@ import yaml
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR, ChangeList
+from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR, SEARCH_VAR, ChangeList
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connections
+from django.db.models import Exists, OuterRef
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -56,7 +57,7 @@ from curation.models import (
     RelatedCoverage,
     Topic,
 )
-from curation.search import search_articles
+from curation.search import TS_CONFIG, fts5_query, search_articles, websearch_text
 from curation.seedformat import MAX_NAME, safe_url
 from curation.services.editorial import (
     Action,
@@ -108,6 +109,10 @@ class LargeTablePaginator(Paginator):
     @cached_property
     def count(self):
         queryset = self.object_list
+        at_least = getattr(queryset, "count_at_least", None)
+        if at_least is not None:  # known without counting (see ArticleChangeList.get_queryset)
+            self.count_is_exact = False
+            return at_least
         if not queryset.query.where:
             estimate = _estimated_rows(queryset.model, queryset.db)
             if estimate is not None and estimate > self.cap:
@@ -196,6 +201,12 @@ UNION ALL
 SELECT 'provider', CAST(id AS TEXT), name, domain FROM (
     SELECT id, name, domain FROM {provider} ORDER BY name, domain LIMIT {choice_limit}
 ) first_providers
+UNION ALL
+SELECT 'selected_topic', CAST(id AS TEXT), name,
+    CAST((SELECT COUNT(*) FROM (SELECT 1 FROM {through} WHERE topic_id = %s LIMIT {size_limit}) tagged) AS TEXT)
+FROM {topic} WHERE id = %s
+UNION ALL
+SELECT 'selected_provider', CAST(id AS TEXT), name, domain FROM {provider} WHERE id = %s
 """
 
 
@@ -210,8 +221,20 @@ def _parse_db_datetime(value):
     return parsed
 
 
+def _id_param(request, name):
+    try:
+        return int(request.GET.get(name, ""))
+    except ValueError:
+        return None
+
+
 def sidebar_facts(request):
-    """Choices and date range for the article changelist, fetched once per request."""
+    """Choices and date range for the article changelist, fetched once per request.
+
+    Also the selected topic and provider (so their names need no query of their own) and
+    how many articles the selected topic has, up to the count cap (which decides how the
+    topic filter is written, see TopicFilter).
+    """
     facts = getattr(request, "_article_sidebar_facts", None)
     if facts is not None:
         return facts
@@ -222,24 +245,51 @@ def sidebar_facts(request):
         article=qn(Article._meta.db_table),
         topic=qn(Topic._meta.db_table),
         provider=qn(Provider._meta.db_table),
+        through=qn(Article.topics.through._meta.db_table),
         category=qn(field("category").column),
         article_type=qn(field("article_type").column),
         published_at=qn(field("published_at").column),
         distinct_limit=int(DISTINCT_VALUES_SHOWN),
         choice_limit=int(FILTER_CHOICES_SHOWN) + 1,
+        size_limit=int(LargeTablePaginator.cap) + 1,
     )
-    facts = {"category": [], "type": [], "topic": [], "provider": [], "first": None, "last": None}
+    topic_id = _id_param(request, TopicFilter.parameter_name)
+    provider_id = _id_param(request, ProviderFilter.parameter_name)
+    params = [topic_id or 0, topic_id or 0, provider_id or 0]
+    facts = {
+        "category": [],
+        "type": [],
+        "topic": [],
+        "provider": [],
+        "first": None,
+        "last": None,
+        "selected_topic": None,
+        "selected_provider": None,
+        "selected_topic_size": None,
+    }
     with connection.cursor() as cursor:
-        cursor.execute(sql)
+        cursor.execute(sql, params)
         for kind, key, label, extra in cursor.fetchall():
             if kind in ("first", "last"):
                 facts[kind] = _parse_db_datetime(key)
+            elif kind == "selected_topic":
+                facts[kind] = (int(key), label)
+                facts["selected_topic_size"] = int(extra)
+            elif kind == "selected_provider":
+                facts[kind] = (int(key), f"{label} ({extra})" if extra else label)
             elif kind in ("topic", "provider"):
                 facts[kind].append((int(key), f"{label} ({extra})" if extra else label))
             else:
                 facts[kind].append(key)
     request._article_sidebar_facts = facts
     return facts
+
+
+def _mark_large(request, parameter):
+    """Record that this filter alone matches more rows than the count cap."""
+    if not hasattr(request, "_article_large_matches"):
+        request._article_large_matches = set()
+    request._article_large_matches.add(parameter)
 
 
 # --- article filters --------------------------------------------------------------------------
@@ -358,7 +408,7 @@ class SearchableChoiceFilter(admin.SimpleListFilter):
     def search_choices(self, term):
         raise NotImplementedError
 
-    def label_for(self, pk):
+    def label_for(self, request, pk):
         raise NotImplementedError
 
     def lookups(self, request, model_admin):
@@ -371,7 +421,7 @@ class SearchableChoiceFilter(admin.SimpleListFilter):
         rows = list(rows[:FILTER_CHOICES_SHOWN])
         selected = self.selected_id()
         if selected is not None and selected not in {pk for pk, _ in rows}:
-            label = self.label_for(selected)
+            label = self.label_for(request, selected)
             if label is not None:
                 rows.insert(0, (selected, label))
         return [(str(pk), label) for pk, label in rows]
@@ -406,9 +456,9 @@ class ProviderFilter(SearchableChoiceFilter):
         matches = Provider.objects.filter(name__icontains=term) | Provider.objects.filter(domain__icontains=term)
         return [(p.pk, str(p)) for p in matches.order_by("name", "domain")[:FILTER_CHOICES_SHOWN]]
 
-    def label_for(self, pk):
-        provider = Provider.objects.filter(pk=pk).first()
-        return str(provider) if provider else None
+    def label_for(self, request, pk):
+        selected = sidebar_facts(request)["selected_provider"]
+        return selected[1] if selected and selected[0] == pk else None
 
     def queryset(self, request, queryset):
         if self.value() is None:
@@ -432,17 +482,26 @@ class TopicFilter(SearchableChoiceFilter):
             Topic.objects.filter(name__icontains=term).order_by("name").values_list("pk", "name")[:FILTER_CHOICES_SHOWN]
         )
 
-    def label_for(self, pk):
-        return Topic.objects.filter(pk=pk).values_list("name", flat=True).first()
+    def label_for(self, request, pk):
+        selected = sidebar_facts(request)["selected_topic"]
+        return selected[1] if selected and selected[0] == pk else None
 
     def queryset(self, request, queryset):
         if self.value() is None:
             return queryset
         if self.selected_id() is None:
             return queryset.none()
-        # A semi-join on the through table: no JOIN, so no duplicate rows and no DISTINCT.
-        tagged = Article.topics.through.objects.filter(topic_id=self.selected_id()).values("article_id")
-        return queryset.filter(pk__in=tagged)
+        # A semi-join on the through table, never a JOIN: no duplicate rows, no DISTINCT.
+        links = Article.topics.through.objects.filter(topic_id=self.selected_id())
+        size = sidebar_facts(request)["selected_topic_size"] or 0
+        if size > LargeTablePaginator.cap:
+            # A common topic: walk the list in its sort order and probe the (article, topic)
+            # index per row; a page is found after a few hundred rows. The IN form would
+            # fetch and sort every tagged article (285,000 for the top topic at 1M rows).
+            _mark_large(request, self.parameter_name)
+            return queryset.filter(Exists(links.filter(article_id=OuterRef("pk"))))
+        # A small topic: fetch its few articles and sort them.
+        return queryset.filter(pk__in=links.values("article_id"))
 
 
 # --- article changelist -----------------------------------------------------------------------
@@ -470,7 +529,19 @@ CHANGELIST_COLUMNS = [
 
 class ArticleChangeList(LargeTableChangeList):
     def get_queryset(self, request, exclude_parameters=None):
-        return super().get_queryset(request, exclude_parameters).only(*CHANGELIST_COLUMNS)
+        queryset = super().get_queryset(request, exclude_parameters).only(*CHANGELIST_COLUMNS)
+        large = getattr(request, "_article_large_matches", set())
+        if large and large == self.narrowing_parameters():
+            # The only narrowing is a filter known to match more than the cap: counting it
+            # again (up to the cap) would be the slowest query of the page, for nothing.
+            queryset.count_at_least = LargeTablePaginator.cap + 1
+        return queryset
+
+    def narrowing_parameters(self):
+        names = set(self.get_filters_params()) - {TopicFilter.search_parameter, ProviderFilter.search_parameter}
+        if self.query.strip():
+            names.add(SEARCH_VAR)
+        return names
 
     def get_ordering(self, request, queryset):
         ordering = super().get_ordering(request, queryset)
@@ -806,7 +877,12 @@ class ArticleAdmin(LargeTableAdmin):
         if term.lower().startswith(("http://", "https://")):
             # A pasted address: an exact lookup on the web_url index.
             return queryset.filter(web_url=term), False
-        # The full-text index (PostgreSQL tsvector / SQLite FTS5), not LIKE over every row.
+        # The full-text index (PostgreSQL tsvector / SQLite FTS5), never LIKE over every row;
+        # curation.search picks the plan for rare and common words.
+        if fulltext_match_count(term, queryset.db) > LargeTablePaginator.cap:
+            # Counting a common word's matches again, row by row, would cost more than
+            # finding the page; the index already said "more than the cap".
+            _mark_large(request, SEARCH_VAR)
         return search_articles(queryset, term), False
 
     # --- actions
@@ -940,6 +1016,30 @@ class ArticleAdmin(LargeTableAdmin):
     @admin.display(description="Front matter, as imported")
     def front_matter(self, article):
         return format_html('<pre class="front-matter">{}</pre>', pretty_front_matter(article))
+
+
+def fulltext_match_count(text, using):
+    """How many articles match `text`, counted up to the cap, from the full-text index alone."""
+    connection = connections[using]
+    limit = int(LargeTablePaginator.cap) + 1
+    if connection.vendor == "sqlite":
+        query = fts5_query(text)
+        sql = f"SELECT COUNT(*) FROM (SELECT rowid FROM article_fts WHERE article_fts MATCH %s LIMIT {limit}) m"
+        params = [query]
+    elif connection.vendor == "postgresql":
+        query = websearch_text(text)
+        sql = (
+            f"SELECT COUNT(*) FROM (SELECT 1 FROM {connection.ops.quote_name(Article._meta.db_table)} "
+            f"WHERE search_vector @@ websearch_to_tsquery(%s::regconfig, %s) LIMIT {limit}) m"
+        )
+        params = [TS_CONFIG, query]
+    else:
+        return 0
+    if not query:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
 
 
 def pretty_front_matter(article):

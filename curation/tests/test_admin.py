@@ -205,6 +205,8 @@ def populate(count):
 )
 def test_changelist_query_count_does_not_grow_with_rows(superuser_admin, query):
     def measure():
+        # Warm up first: curation.search caches its plan choice per search text.
+        superuser_admin.get(CHANGELIST + query)
         with CaptureQueriesContext(connection) as ctx:
             response = superuser_admin.get(CHANGELIST + query)
         assert response.status_code == 200
@@ -241,6 +243,69 @@ def test_topic_filter_query_count_is_constant_and_uses_no_distinct(superuser_adm
     html = response.content.decode()
     assert "Untagged story" not in html
     assert html.count('class="action-select"') == 21  # each tagged article once, not once per topic
+
+
+def article_counts(ctx):
+    return [
+        q["sql"] for q in ctx.captured_queries if q["sql"].startswith('SELECT COUNT(*) FROM (SELECT "curation_article"')
+    ]
+
+
+def test_a_topic_with_more_articles_than_the_cap_is_walked_in_order_and_not_counted(superuser_admin, monkeypatch):
+    monkeypatch.setattr(curation_admin.LargeTablePaginator, "cap", 3)
+    big, small = make_topic(name="Big"), make_topic(name="Small")
+    for n in range(5):
+        make_article(title=f"Big {n}", topics=[big], state="published" if n % 2 else "new")
+    make_article(title="Small 0", topics=[small])
+
+    with CaptureQueriesContext(connection) as ctx:
+        html = superuser_admin.get(CHANGELIST, {"topic": big.pk}).content.decode()
+    assert "more than 3 articles" in html
+    assert all(f">Big {n}<" in html for n in range(5)) and ">Small 0<" not in html
+    assert not article_counts(ctx)  # the sidebar query already knew: no count of the articles
+    assert any("EXISTS" in q["sql"] for q in ctx.captured_queries)
+
+    # Combined with another filter the count is needed, and made.
+    with CaptureQueriesContext(connection) as ctx:
+        html = superuser_admin.get(CHANGELIST, {"topic": big.pk, "state__exact": "published"}).content.decode()
+    assert "2 articles" in html and ">Big 1<" in html and ">Big 0<" not in html
+    assert len(article_counts(ctx)) == 1
+
+    # A small topic is fetched by id and counted exactly.
+    with CaptureQueriesContext(connection) as ctx:
+        html = superuser_admin.get(CHANGELIST, {"topic": small.pk}).content.decode()
+    assert "1 article" in html and ">Small 0<" in html and ">Big 0<" not in html
+    assert not any("EXISTS" in q["sql"] for q in ctx.captured_queries)
+
+
+def test_a_search_matching_more_than_the_cap_is_not_counted_twice(superuser_admin, monkeypatch):
+    monkeypatch.setattr(curation_admin.LargeTablePaginator, "cap", 3)
+    for n in range(5):
+        make_article(title=f"Harbour news {n}")
+    make_article(title="Mountain news")
+
+    with CaptureQueriesContext(connection) as ctx:
+        html = superuser_admin.get(CHANGELIST, {"q": "harbour"}).content.decode()
+    assert "more than 3 articles" in html and ">Mountain news<" not in html
+    assert not article_counts(ctx)
+
+    html = superuser_admin.get(CHANGELIST, {"q": "mountain"}).content.decode()
+    assert "1 article" in html and ">Mountain news<" in html
+
+
+def test_selected_provider_and_topic_cost_no_extra_query(superuser_admin):
+    for n in range(curation_admin.FILTER_CHOICES_SHOWN + 3):
+        make_article(provider=make_provider(name=f"Outlet {n:03d}"), topics=[f"Subject {n:03d}"])
+    provider = Provider.objects.get(name="Outlet 032")
+    topic = provider.articles.get().topics.get()
+
+    superuser_admin.get(CHANGELIST)  # warm up
+    with CaptureQueriesContext(connection) as plain:
+        superuser_admin.get(CHANGELIST)
+    with CaptureQueriesContext(connection) as selected:
+        html = superuser_admin.get(CHANGELIST, {"provider": provider.pk, "topic": topic.pk}).content.decode()
+    assert "Outlet 032 (" in html and "Subject 032" in html  # past the first choices, still named
+    assert len(selected) == len(plain) <= 5
 
 
 def test_editor_changelist_query_count_is_constant(editor_admin):
