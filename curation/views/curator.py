@@ -13,6 +13,7 @@ static/js/curator.js does; every action is also a plain HTML form that works wit
 """
 
 import json
+from urllib.parse import quote
 
 import yaml
 from django.contrib import messages
@@ -23,6 +24,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import DetailView
@@ -31,7 +33,8 @@ from django_filters.views import FilterView
 from curation import selectors
 from curation.filters import ArticleFilterSet
 from curation.forms import ACTION_LABELS, AttachForm, BulkActionForm, CompleteForm, EditForm, TransitionForm
-from curation.models import Article, ArticleState, Topic
+from curation.models import HEAT_UNKNOWN, Article, ArticleState, Topic
+from curation.seedformat import safe_url
 from curation.services import editorial
 from curation.services.editorial import Action, ConflictError, EditorialError, InvalidEdit
 
@@ -80,6 +83,61 @@ def _error_status(exc):
     return 409 if isinstance(exc, ConflictError) else 400
 
 
+class _UrlTemplate:
+    """reverse() once, then format per id: reversing for every button of every row cost a
+    noticeable share of the queue page's time."""
+
+    SENTINEL = 918273645
+
+    def __init__(self, name, *extra):
+        self.prefix, self.suffix = reverse(name, args=[self.SENTINEL, *extra]).split(str(self.SENTINEL))
+
+    def __call__(self, pk):
+        return f"{self.prefix}{int(pk)}{self.suffix}"
+
+
+# Which buttons a row offers, by state (the service decides again on every request).
+ROW_ACTIONS = {
+    ArticleState.NEW: ("publish", "reject"),
+    ArticleState.PUBLISHED: ("unpublish", "reject"),
+    ArticleState.REJECTED: ("publish", "restore"),
+    ArticleState.MERGED: (),
+}
+
+
+class QueueRow:
+    """What one queue row displays, computed in Python: the template only prints it. (The
+    queue page must render 50 rows well within 50 ms; template logic per cell was most of it.)"""
+
+    def __init__(self, article, *, urls, can, query, edit_next):
+        self.article = article
+        self.pk = article.pk
+        detail = urls["detail"](article.pk)
+        self.detail_url = f"{detail}?{query}" if query else detail
+        self.edit_url = f"{urls['edit'](article.pk)}?next={edit_next}" if can["edit"] else ""
+        self.thumbnail = safe_url(getattr(article, "thumbnail_url", "") or "")
+        self.topics = [topic.name for topic in article.topics.all()]
+        self.quality = "–" if article.quality is None else article.quality
+        self.heat = "unknown" if article.heat is None or article.heat == HEAT_UNKNOWN else article.heat
+        self.published = timezone.localtime(article.published_at).strftime("%Y-%m-%d %H:%M") if article.published_at else "–"
+        self.state_label = article.get_state_display()
+        self.blocked = article.needs_metadata  # cannot be published until completed
+        self.actions = [
+            (action, ACTION_LABELS[action], urls[action](article.pk))
+            for action in ROW_ACTIONS.get(article.state, ())
+            if can[action] and not (action == "publish" and article.needs_metadata)
+        ]
+
+
+def queue_rows(articles, *, user, query, this_url):
+    urls = {"detail": _UrlTemplate("curation:article-detail"), "edit": _UrlTemplate("curation:article-edit")}
+    for action in ACTION_LABELS:
+        urls[action] = _UrlTemplate("curation:article-action", action)
+    can = permissions_for(user)
+    edit_next = quote(this_url, safe="")
+    return [QueueRow(article, urls=urls, can=can, query=query, edit_next=edit_next) for article in articles]
+
+
 class CuratorAccessMixin(PermissionRequiredMixin):
     """Anonymous users go to the login page; signed-in users without the read permission get 403."""
 
@@ -115,11 +173,13 @@ class QueueView(CuratorAccessMixin, FilterView):
             page_size=self.get_page_size(),
         )
         query = queue_querystring(self.request.GET)
+        this_url = self.request.get_full_path()
         context.update(
             page=page,
             articles=page.articles,
+            rows=queue_rows(page.articles, user=self.request.user, query=query, this_url=this_url),
             queue_query=query,
-            this_url=self.request.get_full_path(),
+            this_url=this_url,
             can=permissions_for(self.request.user),
             can_bulk=any(permissions_for(self.request.user).values()),
             action_labels=ACTION_LABELS,
@@ -273,12 +333,15 @@ def _render_article_page(request, article, *, status, **forms):
 
 def _inplace_payload(request, article, message):
     article = Article.objects.select_related("provider").get(pk=article.pk)
-    compact = request.POST.get("compact") == "1"  # a queue row's buttons, not the article page's forms
-    html = render_to_string(
-        "curation/_row_actions.html" if compact else "curation/_article_actions.html",
-        {"article": article, "can": permissions_for(request.user), "next_url": _safe_next(request, "")},
-        request=request,
-    )
+    if request.POST.get("compact") == "1":  # a queue row's buttons, not the article page's forms
+        (row,) = queue_rows([article], user=request.user, query="", this_url=_safe_next(request, ""))
+        html = render_to_string("curation/_row_actions.html", {"row": row}, request=request)
+    else:
+        html = render_to_string(
+            "curation/_article_actions.html",
+            {"article": article, "can": permissions_for(request.user), "next_url": _safe_next(request, "")},
+            request=request,
+        )
     return {
         "ok": True,
         "message": message,
