@@ -37,6 +37,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Exists, OuterRef
+from django.db.models.expressions import RawSQL
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -877,12 +878,17 @@ class ArticleAdmin(LargeTableAdmin):
         if term.lower().startswith(("http://", "https://")):
             # A pasted address: an exact lookup on the web_url index.
             return queryset.filter(web_url=term), False
-        # The full-text index (PostgreSQL tsvector / SQLite FTS5), never LIKE over every row;
-        # curation.search picks the plan for rare and common words.
-        if fulltext_match_count(term, queryset.db) > LargeTablePaginator.cap:
+        # The full-text index (PostgreSQL tsvector / SQLite FTS5), never LIKE over every row.
+        matches = fulltext_match_count(term, queryset.db)
+        if matches > LargeTablePaginator.cap:
             # Counting a common word's matches again, row by row, would cost more than
             # finding the page; the index already said "more than the cap".
             _mark_large(request, SEARCH_VAR)
+        elif connections[queryset.db].vendor == "sqlite" and fts5_query(term):
+            # At most `cap` matches: fetch them by rowid, count and sort them. (search_articles
+            # switches to walking the sort order above 2,000 matches, which is right for one
+            # page but makes the page's count a scan of the whole table.)
+            return queryset.filter(pk__in=RawSQL(SQLITE_FTS_MATCHES, (fts5_query(term),))), False
         return search_articles(queryset, term), False
 
     # --- actions
@@ -1018,13 +1024,16 @@ class ArticleAdmin(LargeTableAdmin):
         return format_html('<pre class="front-matter">{}</pre>', pretty_front_matter(article))
 
 
+SQLITE_FTS_MATCHES = "SELECT rowid FROM article_fts WHERE article_fts MATCH %s"
+
+
 def fulltext_match_count(text, using):
     """How many articles match `text`, counted up to the cap, from the full-text index alone."""
     connection = connections[using]
     limit = int(LargeTablePaginator.cap) + 1
     if connection.vendor == "sqlite":
         query = fts5_query(text)
-        sql = f"SELECT COUNT(*) FROM (SELECT rowid FROM article_fts WHERE article_fts MATCH %s LIMIT {limit}) m"
+        sql = f"SELECT COUNT(*) FROM ({SQLITE_FTS_MATCHES} LIMIT {limit}) m"
         params = [query]
     elif connection.vendor == "postgresql":
         query = websearch_text(text)
