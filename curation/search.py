@@ -20,7 +20,7 @@ import re
 import time
 
 from django.db import connections
-from django.db.models import BooleanField, F, FloatField, Q
+from django.db.models import BooleanField, Exists, F, FloatField, OuterRef, Q
 from django.db.models.expressions import Expression
 
 # Longer input is cut: nobody types more, and it bounds the work a crafted query can cause.
@@ -139,30 +139,36 @@ class _RowCondition(Expression):
         return self.template.format(pk=pk_sql, table=table), (*pk_params, *self.params)
 
 
-# SQLite plan choice, see _sqlite_condition: FTS query -> (number of matches capped at
-# SQLITE_FEW_MATCHES, when counted). Only the plan depends on it, never the result, so a
-# stale entry costs speed, not correctness.
+# Plan choices (see _sqlite_condition, filter_by_topic): a key -> (count of matching rows
+# capped at the threshold, when counted). Only the plan depends on it, never the result,
+# so a stale entry costs speed, not correctness.
 SQLITE_FEW_MATCHES = 2000
-_PLAN_CACHE_SIZE = 512
+_PLAN_CACHE_SIZE = 1024
 _PLAN_CACHE_SECONDS = 600
 _plan_cache = {}
 
 
-def _sqlite_match_count(connection, query):
+def _capped_count(key, connection, sql, params, cap):
+    """len(rows of `sql`) up to `cap`, remembered for a while under `key`."""
     now = time.monotonic()
-    cached = _plan_cache.get(query)
+    key = (connection.alias, *key)
+    cached = _plan_cache.get(key)
     if cached is not None and now - cached[1] < _PLAN_CACHE_SECONDS:
         return cached[0]
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM (SELECT 1 FROM article_fts WHERE article_fts MATCH %s LIMIT %s)",
-            (query, SQLITE_FEW_MATCHES),
-        )
+        cursor.execute(f"SELECT count(*) FROM ({sql} LIMIT %s) capped", (*params, cap))
         count = cursor.fetchone()[0]
     if len(_plan_cache) >= _PLAN_CACHE_SIZE:
         _plan_cache.pop(next(iter(_plan_cache)))
-    _plan_cache[query] = (count, now)
+    _plan_cache[key] = (count, now)
     return count
+
+
+def _sqlite_match_count(connection, query):
+    return _capped_count(
+        ("fts", query), connection, "SELECT 1 FROM article_fts WHERE article_fts MATCH %s", (query,),
+        SQLITE_FEW_MATCHES,
+    )
 
 
 def _sqlite_condition(queryset, query):
@@ -237,6 +243,41 @@ def order_by_relevance(queryset, text):
     else:
         return queryset
     return queryset.annotate(search_relevance=relevance).order_by("-search_relevance", "-published_at", "-id")
+
+
+# Below these many articles a topic's rows are fetched and sorted; above, the sort index is
+# walked and each row checked against the topic (see filter_by_topic).
+FEW_TOPIC_ARTICLES = {"sqlite": 5000, "postgresql": 20000}
+
+
+def filter_by_topic(queryset, topic):
+    """`queryset` narrowed to articles tagged with `topic` (a Topic or its pk), fast at 1M rows.
+
+    Filtering a many-to-many relation is either "fetch the topic's articles, then sort them"
+    (right for a rare topic) or "walk the index of the page's order and keep the rows that
+    have the topic" (right for a popular one: on 1M articles the first takes 1.4 s on SQLite
+    for a topic on 28 % of them, the second 0.2 ms). Neither database estimates this well
+    (SQLite always fetches and sorts; PostgreSQL walks and fetches every walked row from the
+    heap, 0.5 s for a topic on 0.5 % of the rows), so a capped count of the topic's links
+    (one index range, under a millisecond, cached per topic) picks the shape:
+    - few: SQLite `id IN (links)`; PostgreSQL `id = ANY(ARRAY(links))`, evaluated once first;
+    - many: a correlated EXISTS probing the (article, topic) unique index per walked row.
+    No JOIN, so no duplicate rows and no DISTINCT. Costs one tiny query the first time a
+    topic is seen (per process, for 10 minutes).
+    """
+    topic_id = getattr(topic, "pk", topic)
+    through = queryset.model.topics.through
+    links = through.objects.using(queryset.db).filter(topic_id=topic_id).values("article_id")
+    connection = connections[queryset.db]
+    cap = FEW_TOPIC_ARTICLES.get(connection.vendor, 0)
+    if not cap:
+        return queryset.filter(pk__in=links)
+    sql, params = links.query.sql_with_params()
+    if _capped_count(("topic", topic_id), connection, sql, params, cap) >= cap:
+        return queryset.filter(Exists(links.filter(article_id=OuterRef("pk"))))
+    if connection.vendor == "postgresql":
+        return queryset.filter(_RowCondition("{pk} = ANY(ARRAY(" + sql + "))", params))
+    return queryset.filter(pk__in=links)
 
 
 def _fallback_search(queryset, text):

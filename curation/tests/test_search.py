@@ -14,7 +14,13 @@ from django.utils import timezone
 
 from curation import search
 from curation.models import Article
-from curation.search import ensure_sqlite_search_index, fts5_query, order_by_relevance, search_articles
+from curation.search import (
+    ensure_sqlite_search_index,
+    filter_by_topic,
+    fts5_query,
+    order_by_relevance,
+    search_articles,
+)
 from curation.services.editorial import edit_article
 from curation.tests.factories import make_article
 
@@ -172,3 +178,20 @@ def test_sqlite_triggers_are_restored_after_a_table_rebuild(corpus):
     make_article(title="Avalanche season opens")
     assert len(search_articles(Article.objects.all(), "avalanche")) == 2
     assert ensure_sqlite_search_index() is False
+
+
+@pytest.mark.parametrize("cap", [1, 10_000], ids=["walk-and-probe plan", "fetch-and-sort plan"])
+def test_filter_by_topic_finds_the_same_rows_whichever_plan(db, monkeypatch, cap):
+    monkeypatch.setattr(search, "FEW_TOPIC_ARTICLES", {"sqlite": cap, "postgresql": cap})
+    monkeypatch.setattr(search, "_plan_cache", {})
+    now = timezone.now()
+    science = make_article(title="Old science", topics=["Science", "Space"], published_at=now - timedelta(days=2))
+    make_article(title="Sport only", topics=["Sport"])
+    newer = make_article(title="New science", topics=["Science"], published_at=now)
+    Article.objects.filter(pk=newer.pk).update(state=Article.State.PUBLISHED)
+    topic = science.topics.get(name="Science")
+
+    queue = filter_by_topic(Article.objects.order_by("-published_at"), topic)
+    assert titles(queue) == ["New science", "Old science"]  # once each: no join duplicates
+    assert titles(filter_by_topic(Article.objects.in_queue(), topic.pk)) == ["Old science"]
+    assert list(filter_by_topic(Article.objects.all(), 999_999)) == []
