@@ -175,3 +175,16 @@ def test_anonymous_pages_are_served_from_the_stored_render_but_never_to_signed_i
     assert b"Log out" not in client.get("/").content
     publish_article(article=make_article(title="Newly published"), user=editor)
     assert b"Newly published" in client.get("/").content
+
+
+def test_article_and_topic_pages_take_two_queries_whatever_they_hold(client):
+    science = make_topic(name="Science")
+    article = published(
+        topics=[science, make_topic(), make_topic()],
+        images=["https://img.example/1.jpg", "https://img.example/2.jpg"],
+        related=[{"title": f"Related {n}", "web_url": f"https://r.example/{n}"} for n in range(5)],
+    )
+    for url in (f"/articles/{article.pk}/", "/topics/science/"):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url, follow=False).status_code in (200, 301)
+        assert len(queries) <= 2, [q["sql"][:80] for q in queries.captured_queries]
