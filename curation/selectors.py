@@ -12,7 +12,7 @@ PostgreSQL (whose NULL ordering differs).
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.utils.dateparse import parse_datetime
 
 from curation.models import (
@@ -185,19 +185,22 @@ class QueuePage:
 
 
 def listing_rows(queryset):
-    """What a queue row shows, in one query (topics are prefetched for the whole page).
+    """What a queue row shows, in one query; topics and images are prefetched once for the
+    whole page (`prefetch_listing`).
 
-    Like `Article.objects.with_listing_relations()`, except that the row only needs the
-    first image, fetched as a correlated subquery: one query fewer per page than
-    prefetching every image. A body may be megabytes and a row never needs it (the tests
-    would notice a deferred field being read per row: the query count would grow).
+    No correlated subquery in the select list (e.g. for the thumbnail): when the database
+    sorts the matches (a rare topic, a rare search word), it would run it for every match
+    before sorting, not for the 50 rows shown. A body may be megabytes and a row never
+    needs it (the tests would notice a deferred field being read per row).
     """
-    first_image = ArticleImage.objects.filter(article=OuterRef("pk")).order_by("position", "id").values("url")[:1]
-    return (
-        queryset.select_related("provider")
-        .prefetch_related(None)
-        .defer(*LISTING_DEFERRED)
-        .annotate(thumbnail_url=Subquery(first_image))
+    return queryset.select_related("provider").prefetch_related(None).defer(*LISTING_DEFERRED)
+
+
+def prefetch_listing(rows):
+    prefetch_related_objects(
+        rows,
+        Prefetch("topics", queryset=Topic.objects.only("pk", "name")),
+        Prefetch("images", queryset=ArticleImage.objects.only("pk", "article_id", "position", "url").order_by("position", "id")),
     )
 
 
@@ -226,8 +229,7 @@ def queue_page(queryset, *, sort_key=DEFAULT_SORT, after="", before="", page_siz
         rows = rows[:page_size]
         has_more_before = after_cursor is not None
 
-    # Once for the whole page, not once per segment walked.
-    prefetch_related_objects(rows, Prefetch("topics", queryset=Topic.objects.only("pk", "name")))
+    prefetch_listing(rows)  # once for the whole page, not once per segment walked
     page = QueuePage(articles=rows, sort=sort, page_size=page_size)
     if rows and has_more_after:
         page.next_cursor = Cursor.of(rows[-1], sort).encode()

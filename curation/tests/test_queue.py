@@ -255,13 +255,13 @@ def test_selector_query_budget(sortable):
     with CaptureQueriesContext(connection) as queries:
         page = queue_page(Article.objects.in_queue(), sort_key="-quality", page_size=5)
         for article in page.articles:
-            list(article.topics.all()), article.provider, article.thumbnail_url
-    assert len(queries) == 2
+            list(article.topics.all()), article.provider, list(article.images.all())
+    assert len(queries) == 3
     with CaptureQueriesContext(connection) as queries:
         page = queue_page(Article.objects.in_queue(), sort_key="-quality", page_size=12)
         for article in page.articles:
-            list(article.topics.all()), article.provider, article.thumbnail_url
-    assert len(queries) == 3
+            list(article.topics.all()), article.provider, list(article.images.all())
+    assert len(queries) == 4
 
 
 def test_provider_and_topic_lists_are_cached_but_any_id_filters(editor_client):
@@ -313,3 +313,18 @@ def test_a_cursor_whose_plus_became_a_space_still_works(editor_client, sortable)
     second = ids_on(editor_client.get(QUEUE, {"size": 3, "after": pages.next_cursor}))
     mangled = f"{QUEUE}?size=3&after={pages.next_cursor}"  # "+00:00" unencoded: decoded as " 00:00"
     assert "+" in mangled and ids_on(editor_client.get(mangled)) == second != ids_on(editor_client.get(QUEUE, {"size": 3}))
+
+
+@pytest.mark.parametrize("common", [False, True])
+def test_topic_filter_gives_the_same_rows_whichever_plan_it_uses(editor_client, monkeypatch, common):
+    from curation import filters
+
+    monkeypatch.setattr(filters, "COMMON_TOPIC_LINKS", 1 if common else 10**6)
+    science = make_topic(name="Science")
+    tagged = [make_article(topics=[science, "Other"], quality=q) for q in (10, 30, 20)]
+    make_article(topics=["Other"], quality=99)
+    expected = [a.pk for a in sorted(tagged, key=lambda a: -a.quality)]
+    assert ids_on(editor_client.get(QUEUE, {"topic": science.pk, "sort": "-quality"})) == expected
+    page2 = ids_on(editor_client.get(QUEUE, {"topic": science.pk, "sort": "-quality", "size": 2,
+                                             "after": f"{tagged[1].quality}~{tagged[1].pk}"}))
+    assert page2 == [tagged[2].pk, tagged[0].pk]

@@ -115,7 +115,7 @@ class QueueRow:
         detail = urls["detail"](article.pk)
         self.detail_url = f"{detail}?{query}" if query else detail
         self.edit_url = f"{urls['edit'](article.pk)}?next={edit_next}" if can["edit"] else ""
-        self.thumbnail = safe_url(getattr(article, "thumbnail_url", "") or "")
+        self.thumbnail = next((url for url in (safe_url(image.url) for image in article.images.all()) if url), "")
         self.topics = [topic.name for topic in article.topics.all()]
         self.quality = "–" if article.quality is None else article.quality
         self.heat = "unknown" if article.heat is None or article.heat == HEAT_UNKNOWN else article.heat
