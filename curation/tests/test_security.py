@@ -93,11 +93,13 @@ override_settings(STORAGES={**settings.STORAGES, "staticfiles": {
 client = Client()
 plain = client.get("/admin/login/", HTTP_HOST="news.example")
 secure = client.get("/admin/login/", HTTP_HOST="news.example", secure=True)
+claimed = client.get("/admin/login/", HTTP_HOST="news.example", HTTP_X_FORWARDED_PROTO="https")
 cookie = secure.cookies.get("csrftoken")
 print(json.dumps({
     "debug": settings.DEBUG,
     "plain_status": plain.status_code,
     "plain_location": plain.headers.get("Location"),
+    "claimed_https_status": claimed.status_code,
     "hsts": secure.headers.get("Strict-Transport-Security"),
     "csrf_cookie_secure": bool(cookie and cookie["secure"]),
     "session_cookie_secure": settings.SESSION_COOKIE_SECURE,
@@ -144,6 +146,14 @@ def test_production_settings_force_https_secure_cookies_and_hsts():
     assert probe["x_frame_options"] == "DENY"
     assert probe["referrer_policy"] == "same-origin"
     assert probe["nosniff"] == "nosniff"
+    # A client talking to gunicorn directly cannot claim HTTPS with a proxy header...
+    assert probe["claimed_https_status"] == 301
+
+
+@pytest.mark.slow
+def test_the_proxy_header_is_trusted_only_when_the_operator_says_so():
+    # ...but behind a TLS-terminating proxy that sets it, the operator opts in.
+    assert run_probe(DJANGO_SECURE_PROXY_SSL_HEADER="1")["claimed_https_status"] == 200
 
 
 @pytest.mark.slow
