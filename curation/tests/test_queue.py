@@ -328,3 +328,30 @@ def test_topic_filter_gives_the_same_rows_whichever_plan_it_uses(editor_client, 
     page2 = ids_on(editor_client.get(QUEUE, {"topic": science.pk, "sort": "-quality", "size": 2,
                                              "after": f"{tagged[1].quality}~{tagged[1].pk}"}))
     assert page2 == [tagged[2].pk, tagged[0].pk]
+
+
+def test_rows_offer_only_what_the_item_allows(editor_client):
+    target = make_article(title="Kept article")
+    merged = make_article(title="Merged body", state="merged", merged_into=target, has_front_matter=False)
+    incomplete = make_article(title="Bare body", needs_metadata=True, has_front_matter=False, source_key="d" * 64)
+    html = editor_client.get(QUEUE, {"state": "all"}).content.decode()
+
+    def row(article):
+        start = html.index(f'data-article-id="{article.pk}"')
+        return html[start:html.index("</tr>", start)]
+
+    assert f'Merged into <a href="/curate/articles/{target.pk}/">#{target.pk}</a>' in row(merged)
+    assert "<button" not in row(merged)
+    assert ">Publish</button>" not in row(incomplete) and ">Reject</button>" in row(incomplete)
+    assert "needs metadata" in row(incomplete)
+
+
+def test_in_place_row_action_conflict_is_409_and_returns_no_buttons(editor_client):
+    article = make_article()
+    url = reverse("curation:article-action", args=[article.pk, "publish"])
+    ok = editor_client.post(url, {"expected_version": 1, "compact": "1"}, HTTP_ACCEPT="application/json")
+    assert ok.status_code == 200 and 'formaction="' in ok.json()["actions_html"]
+    stale = editor_client.post(url.replace("publish", "reject"), {"expected_version": 1, "compact": "1"},
+                               HTTP_ACCEPT="application/json")
+    assert stale.status_code == 409 and "actions_html" not in stale.json()
+    assert Article.objects.get(pk=article.pk).state == "published"
