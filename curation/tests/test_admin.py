@@ -271,17 +271,19 @@ def test_a_topic_with_more_articles_than_the_cap_is_walked_in_order_and_not_coun
     assert "2 articles" in html and ">Big 1<" in html and ">Big 0<" not in html
     assert len(article_counts(ctx)) == 1
 
-    # A small topic is fetched by id and counted exactly.
+    # A small topic is fetched by id; its exact size came with the sidebar query.
     with CaptureQueriesContext(connection) as ctx:
         html = superuser_admin.get(CHANGELIST, {"topic": small.pk}).content.decode()
     assert "1 article" in html and ">Small 0<" in html and ">Big 0<" not in html
     assert not any("EXISTS" in q["sql"] for q in ctx.captured_queries)
+    assert not article_counts(ctx)
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the full-text probe is exact on SQLite only")
 def test_a_search_matching_more_than_the_cap_is_not_counted_twice(superuser_admin, monkeypatch):
     monkeypatch.setattr(curation_admin.LargeTablePaginator, "cap", 3)
     for n in range(5):
-        make_article(title=f"Harbour news {n}")
+        make_article(title=f"Harbour news {n}", state="published" if n == 0 else "new")
     make_article(title="Mountain news")
 
     with CaptureQueriesContext(connection) as ctx:
@@ -291,6 +293,12 @@ def test_a_search_matching_more_than_the_cap_is_not_counted_twice(superuser_admi
 
     html = superuser_admin.get(CHANGELIST, {"q": "mountain"}).content.decode()
     assert "1 article" in html and ">Mountain news<" in html
+
+    # With another filter the count is made, and correct.
+    with CaptureQueriesContext(connection) as ctx:
+        html = superuser_admin.get(CHANGELIST, {"q": "harbour", "state__exact": "published"}).content.decode()
+    assert "1 article" in html and ">Harbour news 0<" in html
+    assert len(article_counts(ctx)) == 1
 
 
 def test_selected_provider_and_topic_cost_no_extra_query(superuser_admin):
@@ -305,7 +313,8 @@ def test_selected_provider_and_topic_cost_no_extra_query(superuser_admin):
     with CaptureQueriesContext(connection) as selected:
         html = superuser_admin.get(CHANGELIST, {"provider": provider.pk, "topic": topic.pk}).content.decode()
     assert "Outlet 032 (" in html and "Subject 032" in html  # past the first choices, still named
-    assert len(selected) == len(plain) <= 5
+    # (PostgreSQL's unfiltered list also reads the table's row estimate: one more there.)
+    assert len(selected) <= len(plain) <= 6 and len(selected) <= 5
 
 
 def test_editor_changelist_query_count_is_constant(editor_admin):
@@ -448,7 +457,7 @@ def hostile(db):
     provider = make_provider(name=HOSTILE, domain="evil.example")
     article = make_article(
         title=HOSTILE,
-        excerpt=HOSTILE,
+        excerpt=f"{HOSTILE} harbour",
         category=HOSTILE,
         article_type=HOSTILE,
         topics=[topic],
@@ -488,7 +497,7 @@ def test_hostile_text_is_escaped_on_the_changelist_and_in_every_filter(superuser
         {"published_at__year": 2024},
         {"published_at__year": 2024, "published_at__month": 2},
         {"published_at__year": 2024, "published_at__month": 2, "published_at__day": 9},
-        {"q": "alert"},
+        {"q": "harbour"},
         {"o": "-3"},
     ]
     for params in queries:
