@@ -463,3 +463,17 @@ def test_json_error_bodies_are_json(editor_client):
     response = editor_client.post(action_url(article, "restore"), {"expected_version": 1}, **JSON)
     assert response["Content-Type"] == "application/json"
     assert json.loads(response.content)["ok"] is False
+
+
+def test_article_page_links_carry_only_the_queue_parameters(editor_client):
+    first, second = make_article(quality=90), make_article(quality=50)
+    html = editor_client.get(detail(first, "sort=-quality&size=20&attach_q=zzz&after=junk~1&utm=x")).content.decode()
+    assert f'href="/curate/articles/{second.pk}/?sort=-quality&amp;size=20"' in html
+    assert 'href="/curate/?sort=-quality&amp;size=20" class="back"' in html
+    html = editor_client.get(detail(second, "sort=-quality")).content.decode()
+    back = re.search(r'href="(/curate/\?[^"]+)" class="back"', html).group(1).replace("&amp;", "&")
+    assert ids_on_queue(editor_client, back)[0] == second.pk  # the queue page that starts at this article
+
+
+def ids_on_queue(client, url):
+    return [int(pk) for pk in re.findall(r'<tr class="queue-row[^"]*" data-article-id="(\d+)"', client.get(url).content.decode())]

@@ -44,14 +44,17 @@ except ImportError:  # pragma: no cover
     from yaml import SafeLoader
 
 READ_PERMISSION = "curation.view_article"
-# Query parameters that locate a page rather than define the queue.
-PAGING_PARAMS = {"after", "before"}
 PAGE_SIZES = (20, 50, 100, 200)
 
 
-def queue_querystring(params):
-    """The filter and sort part of a querystring (no cursor), to carry between pages."""
-    pairs = [(key, value) for key, values in params.lists() if key not in PAGING_PARAMS for value in values if value]
+QUEUE_PARAMS = frozenset(ArticleFilterSet.base_filters) | {"size"}
+
+
+def queue_querystring(params, **extra):
+    """The filter, sort and size part of a querystring (no cursor, nothing else), to carry
+    between queue pages and the article pages opened from them."""
+    pairs = [(key, value) for key, values in params.lists() if key in QUEUE_PARAMS for value in values if value]
+    pairs.extend((key, value) for key, value in extra.items() if value)
     return urlencode(pairs)
 
 
@@ -247,20 +250,19 @@ def article_page_context(request, article, **forms):
     previous = following = None
     if filterset.is_valid():
         previous, following = selectors.neighbours(filterset.qs, article, sort_key=filterset.sort_key)
-    back_params = request.GET.copy()
-    for key in PAGING_PARAMS:
-        back_params.pop(key, None)
+    after = ""
     if previous is not None:
         # Back to the queue page that starts at this article.
         sort = selectors.SORTS.get(filterset.sort_key) or selectors.SORTS[selectors.DEFAULT_SORT]
-        back_params["after"] = selectors.Cursor.of(previous, sort).encode()
+        after = selectors.Cursor.of(previous, sort).encode()
+    back_query = queue_querystring(request.GET, after=after)
     can = permissions_for(request.user)
     version = article.version
     context = {
         "article": article,
         "object": article,
         "queue_query": query,
-        "back_url": reverse("curation:queue") + (f"?{back_params.urlencode()}" if back_params else ""),
+        "back_url": reverse("curation:queue") + (f"?{back_query}" if back_query else ""),
         "previous_article": previous,
         "next_article": following,
         "this_url": request.get_full_path(),
