@@ -268,8 +268,6 @@ def article_page_context(request, article, **forms):
         "this_url": request.get_full_path(),
         "can": can,
         "front_matter": front_matter_for_display(article),
-        "transition_form": forms.get("transition_form") or TransitionForm(initial={"expected_version": version}),
-        "edit_form": forms.get("edit_form") or _edit_form_for(article),
     }
     if article.needs_metadata and article.is_body_only and article.state == ArticleState.NEW:
         context["complete_form"] = forms.get("complete_form") or CompleteForm(
