@@ -897,8 +897,20 @@ class ArticleAdmin(LargeTableAdmin):
         elif vendor == "postgresql" and websearch_text(term):
             # Counting a common word's matches costs 100+ ms even capped (heap rechecks) while
             # its first page costs 1 ms; the planner's estimate tells a common word apart.
-            if postgresql_fulltext_estimate(term, queryset.db) > 5 * LargeTablePaginator.cap:
+            estimate = postgresql_fulltext_estimate(term, queryset.db)
+            if estimate > 5 * LargeTablePaginator.cap:
                 _note_match_count(request, SEARCH_VAR, LargeTablePaginator.cap + 1)
+            elif estimate <= LargeTablePaginator.cap:
+                # A rare word: collect its matches from the GIN index first, then fetch and sort
+                # them. Left to itself the planner may walk the date index hoping to meet 50
+                # matches early (120 ms instead of 17 ms for a 3,000-match word at 1M rows).
+                table = connections[queryset.db].ops.quote_name(Article._meta.db_table)
+                matches = RawSQL(
+                    f"SELECT unnest(ARRAY(SELECT id FROM {table} "
+                    f"WHERE search_vector @@ websearch_to_tsquery(%s::regconfig, %s)))",
+                    (TS_CONFIG, websearch_text(term)),
+                )
+                return queryset.filter(pk__in=matches), False
         # curation.search picks the plan (rare words: index first; common: walk the sort order).
         return search_articles(queryset, term), False
 
