@@ -213,6 +213,7 @@ class Bench:
         for key in ("category", "article_type", "heat", "quality", "needs_metadata"):
             if key in filters:
                 self.measure(f"admin: {key} filter", "admin", base + filters[key])
+        self.measure("admin: page 200 (OFFSET)", "info", base + "?p=199")
         self.measure("admin: sort by quality", "admin", base + "?o=" + filters.get("o_quality", "4"))
         self.measure("admin: topic filter", "admin-heavy", base + filters.get("topic", f"?topics__id__exact={topic}"))
         self.measure("admin: provider filter", "admin-heavy",

@@ -159,7 +159,10 @@ def _capped_count(key, connection, sql, params, cap):
         cursor.execute(f"SELECT count(*) FROM ({sql} LIMIT %s) capped", (*params, cap))
         count = cursor.fetchone()[0]
     if len(_plan_cache) >= _PLAN_CACHE_SIZE:
-        _plan_cache.pop(next(iter(_plan_cache)))
+        try:  # drop the oldest; another thread may be doing the same
+            _plan_cache.pop(next(iter(_plan_cache)), None)
+        except (StopIteration, RuntimeError):
+            pass
     _plan_cache[key] = (count, now)
     return count
 
