@@ -5,6 +5,7 @@ Never downloads a browser: Playwright drives the Chromium already on the machine
 REQUIRE_BROWSER=1 (as CI sets), where they fail instead.
 """
 
+import importlib
 import os
 import struct
 import zlib
@@ -23,6 +24,22 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ARTIFACTS_DIR = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def ensure_editorial_groups():
+    """Recreate the Editors and Viewers groups of the data migration (0002_editorial_groups).
+
+    A live-server test needs a transactional database, which is emptied by a flush after every
+    test, groups included. (serialized_rollback cannot be relied on here: while Playwright's
+    sync API runs its event loop, Django hands this thread a different connection object,
+    which lacks the serialized copy whenever the database was set up before the browser.)
+    """
+    from django.contrib.auth.models import Group, Permission
+
+    migration = importlib.import_module("curation.migrations.0002_editorial_groups")
+    for name, codenames in (("Editors", migration.EDITORS), ("Viewers", migration.VIEWERS)):
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(Permission.objects.filter(content_type__app_label="curation", codename__in=codenames))
 
 
 def chromium_path():

@@ -23,6 +23,7 @@ from curation.models import Article, ArticleState, EditorialAction
 from curation.services.editorial import publish_article
 from curation.tests.browser_support import (
     PageWatch,
+    ensure_editorial_groups,
     keep_off_the_network,
     launch_chromium,
     save_screenshot,
@@ -30,7 +31,7 @@ from curation.tests.browser_support import (
 )
 from curation.tests.factories import make_article, make_provider, make_user
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "correct horse battery staple"
 HOSTILE_TITLE = "<script>alert(1)</script>"
@@ -61,6 +62,11 @@ def browser():
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(autouse=True)
+def editorial_groups(transactional_db):
+    ensure_editorial_groups()
 
 
 @pytest.fixture(autouse=True)
