@@ -977,7 +977,7 @@ class ArticleAdmin(LargeTableAdmin):
             ),
             ("Status", {"fields": STATUS_FIELDS}),
             ("Imported from the seed file (read-only)", {"fields": IMPORTED_FIELDS}),
-            ("Original front matter", {"fields": ["front_matter"], "classes": ["collapse"]}),
+            ("Original front matter", {"fields": ["front_matter"]}),
             ("Provenance", {"fields": PROVENANCE_FIELDS, "classes": ["collapse"]}),
         ]
 

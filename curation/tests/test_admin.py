@@ -511,6 +511,9 @@ def test_hostile_text_is_escaped_on_the_change_page_and_other_admins(superuser_a
     for client in (superuser_admin, viewer_admin):
         html = assert_escaped(client.get(change))
         assert 'href="javascript:' not in html
+        # The Content-Security-Policy forbids inline scripts, styles and handlers.
+        assert not re.search(r"<script(?![^>]*\bsrc=)", html)
+        assert not re.search(r'\s(style|on[a-z]+)="', html)
     for name in ("provider", "topic", "editorialaction"):
         assert_escaped(superuser_admin.get(reverse(f"admin:curation_{name}_changelist")))
     assert_escaped(superuser_admin.get(reverse("admin:curation_provider_change", args=[provider.pk])))
@@ -541,6 +544,29 @@ def test_change_page_shows_imported_data_read_only_and_secured_only_as_fingerpri
     for imported in ("quality", "web_url", "category", "body", "state", "secured"):
         assert f'name="{imported}"' not in html
     assert 'name="images-0-url"' not in html  # inlines are read-only
+
+
+def test_unparseable_front_matter_is_shown_without_the_secured_value(superuser_admin):
+    article = make_article(front_matter_raw="title: [unclosed\nsecured: TOPSECRETBLOB\n", secured="TOPSECRETBLOB")
+    html = superuser_admin.get(reverse("admin:curation_article_change", args=[article.pk])).content.decode()
+    assert "TOPSECRETBLOB" not in html
+    assert f"secured: {article.secured_fingerprint}" in html and "title: [unclosed" in html
+
+
+def test_odd_parameters_do_not_break_the_changelist(superuser_admin):
+    make_article(title="Still here")
+    for params in (
+        {"topic": "999999"},
+        {"provider": "abc"},
+        {"o": "1"},  # the title column does not sort
+        {"o": "x.-9"},
+        {"quality_band": "nonsense"},
+        {"provider_q": "x" * 500},
+        {"category": "no such category"},
+    ):
+        response = superuser_admin.get(CHANGELIST, params)
+        assert response.status_code == 200, params
+    assert superuser_admin.get(CHANGELIST, {"published_at__year": "abc"}).status_code == 302  # ?e=1
 
 
 def test_saving_the_change_form_goes_through_edit_article(editor_admin, staff_editor):
