@@ -272,7 +272,9 @@ def article_for_page(pk):
             ),
             Prefetch("ledger", queryset=ImportLedgerEntry.objects.select_related("run").order_by("-created_at", "-id")),
             Prefetch("actions", queryset=EditorialAction.objects.select_related("actor").order_by("-created_at", "-id")),
-            Prefetch("merged_items", queryset=Article.objects.only("pk", "title", "merged_into_id")),
+            # Ordered by id, not by Article's default (published date): with that ORDER BY,
+            # SQLite walks the whole table in date order instead of using the foreign key.
+            Prefetch("merged_items", queryset=Article.objects.only("pk", "title", "merged_into_id").order_by("pk")),
         )
         .get(pk=pk)
     )
@@ -287,7 +289,8 @@ def attach_candidates(article, *, search=""):
     base = Article.objects.exclude(pk=article.pk).exclude(state=ArticleState.MERGED).filter(has_front_matter=True)
     found = []
     if article.body_sha256:
-        found.extend(base.filter(body_sha256=article.body_sha256).select_related("provider")[:ATTACH_SUGGESTIONS])
+        same_body = base.filter(body_sha256=article.body_sha256).select_related("provider")
+        found.extend(same_body.order_by("-pk")[:ATTACH_SUGGESTIONS])  # by id: see article_for_page
     text = (search or "").strip()
     if text.isdigit():
         found.extend(base.filter(pk=int(text)).select_related("provider"))
