@@ -36,21 +36,20 @@ pytestmark = pytest.mark.slow
 def make_corpus(folder, count=CORPUS_SIZE):
     """`count` small seed files in 10 sub-folders: shared providers and topics, images,
     related coverage that points forwards and backwards inside the corpus (so linking
-    depends on import order), body-only items, and a few files that repeat another
-    file's URL with different content (the later one in import order wins)."""
+    depends on import order), and body-only items. (Repeated URLs are tested separately
+    below: which file wins then depends on the order, which the concurrent test varies.)"""
     for n in range(count):
-        sub = folder / f"{n % 10:02d}"
+        sub = folder / f"{n * 10 // count:02d}"
         sub.mkdir(parents=True, exist_ok=True)
         if n % 25 == 24:
             (sub / f"{n:05d}.txt").write_text(f"Body-only dispatch {n}\n\nFiled without metadata, number {n}.\n")
             continue
-        url_n = n - 1 if n % 500 == 7 else n  # a repeated URL, different content
         front = {
             "category": ["news", "tech", "science"][n % 3],
             "title": f"Story {n}: something happened",
             "excerpt": f"Excerpt {n}",
             "publishedDateTime": f"2024-0{1 + n % 9}-1{n % 10}T0{n % 10}:00:00Z",
-            "webUrl": f"https://news.example/{url_n}",
+            "webUrl": f"https://news.example/{n}",
             "type": "article",
             "quality": n % 190,
             "heat": -1 if n % 2 else n % 100,
@@ -238,9 +237,14 @@ def dump(database_url):
     return json.loads(result.stdout)
 
 
-def import_command(corpus):
-    # Small batches: many commits, so a kill lands between some of them.
-    return [sys.executable, "manage.py", "import_seeds", str(corpus), "--batch-size", "50", "--no-progress", "--skip-checks"]
+def import_command(corpus, *extra, reverse=False):
+    """Small batches: many commits, so a kill lands between some of them. `reverse` names
+    the same folder's sub-folders last to first, so two imports meet in the middle."""
+    paths = [str(corpus)]
+    if reverse:
+        paths = [str(sub) for sub in sorted(corpus.iterdir(), reverse=True)]
+    return [sys.executable, "manage.py", "import_seeds", *paths, "--batch-size", "50", "--no-progress",
+            "--skip-checks", *extra]
 
 
 @pytest.fixture(scope="module")
@@ -250,17 +254,13 @@ def reference(databases, corpus):
     manage(url, "import_seeds", str(corpus), "--no-progress")
     content = dump(url)
     # The corpus: every body-only file and every distinct URL became one article.
-    distinct = CORPUS_SIZE - CORPUS_SIZE // 25 - len([n for n in range(CORPUS_SIZE) if n % 500 == 7])
-    assert content["counts"]["articles"] == distinct + CORPUS_SIZE // 25
+    assert content["counts"]["articles"] == CORPUS_SIZE
     assert content["counts"]["images"] > 0 and content["counts"]["related"] > 0
     assert any(item[-2] for row in content["articles"].values() for item in row["related"]), "no linked coverage"
     return content
 
 
 def assert_same_content(actual, expected):
-    assert actual["counts"] == expected["counts"]
-    assert actual["providers"] == expected["providers"]
-    assert actual["topics"] == expected["topics"]
     missing = expected["articles"].keys() - actual["articles"].keys()
     extra = actual["articles"].keys() - expected["articles"].keys()
     assert not missing and not extra, f"{len(missing)} missing, {len(extra)} extra articles"
@@ -269,6 +269,9 @@ def assert_same_content(actual, expected):
         f"{len(differing)} articles differ, e.g. {differing[0]}:\n"
         f"{actual['articles'][differing[0]]}\n!=\n{expected['articles'][differing[0]]}"
     )
+    assert actual["providers"] == expected["providers"]
+    assert actual["topics"] == expected["topics"]
+    assert actual["counts"] == expected["counts"]
 
 
 # --- the tests ----------------------------------------------------------------------------
@@ -299,15 +302,42 @@ def test_an_import_killed_midway_then_rerun_ends_like_an_uninterrupted_one(datab
 
 
 def test_two_imports_of_the_same_folder_at_once_create_no_duplicates(databases, corpus, reference):
+    """The second import walks the sub-folders last to first, so the two are sure to meet
+    half-way and write the same articles at the same moment."""
     url = databases.fresh("concurrent")
     processes = [
         subprocess.Popen(
-            import_command(corpus), cwd=BASE_DIR, env=subprocess_env(url),
+            import_command(corpus, "--json", reverse=reverse), cwd=BASE_DIR, env=subprocess_env(url),
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
-        for _ in range(2)
+        for reverse in (False, True)
     ]
     outputs = [process.communicate(timeout=120) for process in processes]
+    counts = []
     for process, (stdout, stderr) in zip(processes, outputs, strict=True):
-        assert process.returncode == 0, stdout + stderr
+        assert process.returncode == 0, stdout[-2000:] + stderr
+        counts.append(json.loads(stdout)["counts"])
+    assert all(count["failed"] == 0 for count in counts), counts
+    # Each article was created by exactly one of them, and both did part of the work.
+    assert sum(count["created"] for count in counts) == reference["counts"]["articles"], counts
+    assert all(count["created"] > 0 for count in counts), counts
     assert_same_content(dump(url), reference)
+
+
+def test_reimporting_an_unchanged_folder_changes_nothing_even_with_a_repeated_url(databases, tmp_path):
+    """A rerun after any interruption re-imports files already imported. Two files with the
+    same webUrl: the later one wins, and must go on winning when nothing changed."""
+    folder = tmp_path / "repeated"
+    folder.mkdir()
+    for name, title in [("a.md", "First version"), ("b.md", "Second version"), ("c.md", None)]:
+        url = "https://news.example/other" if title is None else "https://news.example/repeated"
+        (folder / name).write_text(f"---\ntitle: {title or 'Other'}\nwebUrl: {url}\n---\nBody of {name}\n")
+    url = databases.fresh(f"repeated_{tmp_path.name[-12:].lower().replace('-', '_')}")
+    manage(url, "import_seeds", str(folder), "--no-progress")
+    first = dump(url)
+    titles = sorted(row["title"] for row in first["articles"].values())
+    assert titles == ["Other", "Second version"]
+
+    result = manage(url, "import_seeds", str(folder), "--no-progress", "--json")
+    assert json.loads(result.stdout)["counts"]["updated"] == 0
+    assert_same_content(dump(url), first)
