@@ -262,3 +262,34 @@ def test_client_ip_behind_a_trusted_proxy_is_not_forgeable(rf, settings):
     settings.TRUSTED_PROXY_COUNT = 1
     request = rf.get("/", REMOTE_ADDR="10.9.9.9", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7")
     assert client_ip_address(request) == "203.0.113.7"
+
+
+# --- untrusted text --------------------------------------------------------------------------
+
+HOSTILE = '<script>alert("t")</script><img src=x onerror=alert(1)>'
+
+
+def test_hostile_seed_text_reaches_every_page_as_text_not_html(client, editor_client):
+    from curation.models import Article
+    from curation.tests.factories import make_article
+
+    article = make_article(
+        title=HOSTILE, excerpt=HOSTILE, body=HOSTILE + "\n\nSecond paragraph " + HOSTILE,
+        topics=["<b>topic</b>"], images=["https://img.example/a.jpg"],
+        related=[{"title": HOSTILE, "web_url": "https://other.example/x", "excerpt": HOSTILE}],
+        state=Article.State.PUBLISHED,
+    )
+    pages = [
+        (editor_client, reverse("curation:queue") + "?state=all"),
+        (editor_client, reverse("curation:article-detail", args=[article.pk])),
+        (client, reverse("public:home")),
+        (client, reverse("public:article", args=[article.pk])),
+    ]
+    for page_client, url in pages:
+        response = page_client.get(url, follow=True)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert "&lt;script&gt;" in html, url
+        assert "<script>alert" not in html, url
+        assert "<img src=x" not in html, url
+        assert "<b>topic</b>" not in html, url
