@@ -12,7 +12,7 @@ PostgreSQL (whose NULL ordering differs).
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.db.models import Prefetch, Q
 from django.utils.dateparse import parse_datetime
 
 from curation.models import (
@@ -22,7 +22,6 @@ from curation.models import (
     EditorialAction,
     ImportLedgerEntry,
     RelatedCoverage,
-    Topic,
 )
 
 try:
@@ -185,7 +184,7 @@ class QueuePage:
 
 
 def listing_rows(queryset):
-    """What a queue row shows, in one query; topics and images are prefetched once for the
+    """What a queue row shows, in one query; topics and images are fetched once for the
     whole page (`prefetch_listing`).
 
     No correlated subquery in the select list (e.g. for the thumbnail): when the database
@@ -197,11 +196,19 @@ def listing_rows(queryset):
 
 
 def prefetch_listing(rows):
-    prefetch_related_objects(
-        rows,
-        Prefetch("topics", queryset=Topic.objects.only("pk", "name")),
-        Prefetch("images", queryset=ArticleImage.objects.only("pk", "article_id", "position", "url").order_by("position", "id")),
-    )
+    """Attach `topic_names` and `image_urls` to each row: two queries for the whole page,
+    read as plain tuples (building model instances for them cost more than the queries)."""
+    by_id = {article.pk: article for article in rows}
+    for article in rows:
+        article.topic_names, article.image_urls = [], []
+    if not by_id:
+        return
+    links = Article.topics.through.objects.filter(article_id__in=by_id).order_by("topic__name")
+    for article_id, name in links.values_list("article_id", "topic__name"):
+        by_id[article_id].topic_names.append(name)
+    images = ArticleImage.objects.filter(article_id__in=by_id).order_by("article_id", "position", "id")
+    for article_id, url in images.values_list("article_id", "url"):
+        by_id[article_id].image_urls.append(url)
 
 
 def queue_page(queryset, *, sort_key=DEFAULT_SORT, after="", before="", page_size=DEFAULT_PAGE_SIZE):
