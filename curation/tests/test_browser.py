@@ -232,6 +232,11 @@ def test_editor_logs_in_filters_moves_with_keys_and_publishes_with_p(open_page, 
     assert EditorialAction.objects.filter(article=moon, actor=editor, action="publish").count() == 1
     save_screenshot(page, "article.png")
 
+    # On the article page, "j" goes to the next item of the same filtered queue.
+    page.keyboard.press("j")
+    check(page).to_have_url(re.compile(rf"/curate/articles/{newsroom['harbour'].pk}/\?.*provider={moon.provider_id}"))
+    check(page.get_by_role("heading", level=1)).to_have_text("Harbour ferry returns after repairs")
+
     # Gone from the new queue ...
     page.goto("/curate/")
     check(page.get_by_role("heading", name="New items")).to_be_visible()
