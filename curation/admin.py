@@ -506,6 +506,16 @@ class TopicFilter(SearchableChoiceFilter):
             # fetch and sort every tagged article (285,000 for the top topic at 1M rows).
             return queryset.filter(Exists(links.filter(article_id=OuterRef("pk"))))
         # A small topic: fetch its few articles and sort them.
+        if connections[queryset.db].vendor == "postgresql":
+            # Collected first (an InitPlan), or the planner may still walk the date index
+            # hoping to meet 50 of them early: 60-200 ms instead of 30 ms for 5,000 articles.
+            through = connections[queryset.db].ops.quote_name(Article.topics.through._meta.db_table)
+            return queryset.filter(
+                pk__in=RawSQL(
+                    f"SELECT unnest(ARRAY(SELECT article_id FROM {through} WHERE topic_id = %s))",
+                    (self.selected_id(),),
+                )
+            )
         return queryset.filter(pk__in=links.values("article_id"))
 
 
