@@ -154,6 +154,13 @@ def current_row_id(page):
     return page.locator("tr.queue-row.current").get_attribute("data-article-id")
 
 
+def arrive(page, url_pattern):
+    """Wait until the browser is at `url_pattern` and the page has loaded, so that the rows
+    are all there and curator.js (a deferred script) has attached its key handlers."""
+    expect()(page).to_have_url(url_pattern)
+    page.wait_for_load_state()
+
+
 def log_in_through_the_form(page, username, password=PASSWORD):
     page.goto("/curate/")
     # Anonymous: sent to the login page, which will bring the editor back afterwards.
@@ -161,7 +168,7 @@ def log_in_through_the_form(page, username, password=PASSWORD):
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
-    expect()(page).to_have_url(re.compile(r"/curate/$"))
+    arrive(page, re.compile(r"/curate/$"))
 
 
 # --- the editor's day -----------------------------------------------------------------------
@@ -182,14 +189,14 @@ def test_editor_logs_in_filters_moves_with_keys_and_publishes_with_p(open_page, 
     # Text search through the filter form.
     page.locator("#id_q").fill("ferry")
     page.get_by_role("button", name="Apply filters").click()
-    check(page).to_have_url(re.compile(r"[?&]q=ferry"))
+    arrive(page, re.compile(r"[?&]q=ferry"))
     assert row_titles(page) == ["Harbour ferry returns after repairs"]
 
     # Then by provider instead: the two Daily Planet items, newest first.
     page.locator("#id_q").fill("")
     page.locator("#id_provider").select_option(label="Daily Planet (dailyplanet.example)")
     page.get_by_role("button", name="Apply filters").click()
-    check(page).to_have_url(re.compile(rf"[?&]provider={moon.provider_id}(&|$)"))
+    arrive(page, re.compile(rf"[?&]provider={moon.provider_id}(&|$)"))
     check(page.get_by_role("heading", name="Filtered queue")).to_be_visible()
     assert row_titles(page) == ["Moon base opens its doors", "Harbour ferry returns after repairs"]
 
@@ -214,7 +221,7 @@ def test_editor_logs_in_filters_moves_with_keys_and_publishes_with_p(open_page, 
 
     # "o" opens the selected item, keeping the filter for previous/next.
     page.keyboard.press("o")
-    check(page).to_have_url(re.compile(rf"/curate/articles/{moon.pk}/\?.*provider={moon.provider_id}"))
+    arrive(page, re.compile(rf"/curate/articles/{moon.pk}/\?.*provider={moon.provider_id}"))
     check(page.get_by_role("heading", level=1)).to_have_text("Moon base opens its doors")
     badge = page.locator(f'.article-header [data-state-for="{moon.pk}"]')
     check(badge).to_have_text("New")
