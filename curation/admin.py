@@ -75,7 +75,7 @@ COUNT_CAP = 10_000
 # Admin actions run one transaction per article; a larger selection is refused, not half-done.
 MAX_BULK_SELECTION = 500
 # How many choices a sidebar filter lists before it offers a search box instead.
-FILTER_CHOICES_SHOWN = 30
+FILTER_CHOICES_SHOWN = 20
 DISTINCT_VALUES_SHOWN = 100
 
 
