@@ -205,7 +205,7 @@
         var box = row.querySelector('input[type="checkbox"][name="ids"]');
         if (box) { event.preventDefault(); box.checked = !box.checked; }
       }
-      else if (key === "e" && row) { event.preventDefault(); window.location.href = row.dataset.editUrl; }
+      else if (key === "e" && row && row.dataset.editUrl) { event.preventDefault(); window.location.href = row.dataset.editUrl; }
       else if (ACTIONS[key] && row) {
         if (submitAction(row, ACTIONS[key])) { event.preventDefault(); }
       }
