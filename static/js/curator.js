@@ -93,7 +93,10 @@
     }).then(function (response) {
       var type = response.headers.get("Content-Type") || "";
       if (type.indexOf("application/json") === -1) {
-        if (response.status === 403) { throw { shown: true, text: "You are not allowed to do that." }; }
+        if (response.status === 403) {
+          // No permission, or an expired CSRF token after a long idle: either way a reload tells.
+          throw { shown: true, text: "The server refused this (HTTP 403). Reload the page; if it happens again, your account may not be allowed to do it." };
+        }
         throw new Error("unexpected response");
       }
       return response.json().then(function (data) {
