@@ -14,13 +14,18 @@ Two rules shape this module.
    - `LargeTablePaginator` counts at most `COUNT_CAP` rows (or reads PostgreSQL's row estimate
      for the unfiltered table) and never offers pages deeper than the cap;
    - everything the filter sidebar and the date navigation list (categories, types, the date
-     range, the first topics and providers) comes from ONE query of index seeks
-     (`sidebar_facts`), computed once per request;
-   - the topic filter is an `id IN (subquery)` on the through table, never a join + DISTINCT;
+     range, the first topics and providers, the selected topic with its size) comes from ONE
+     query of index seeks (`sidebar_facts`), computed once per request;
+   - the topic filter is a semi-join on the through table, never a join + DISTINCT, written
+     for the topic's size: a small topic's articles are fetched and sorted, a common topic is
+     tested row by row while walking the sort order;
+   - when the only narrowing is a filter or search whose match count is already known (the
+     topic's size, the full-text index's own count), that is the page's count;
    - provider and topic filters list a few choices plus a search box, so thousands of rows
      stay usable;
-   - sorting is limited to indexed columns, with a primary-key tie-breaker in the same
-     direction so the sort is an index scan (see `Article.Meta.indexes`);
+   - each simple filter and sort has an index that returns its rows newest first (or in the
+     sort's order; see `Article.Meta.indexes`), with a primary-key tie-breaker in the same
+     direction, so a page is an index range, not a sort;
    - search uses the full-text index (`curation.search`), and a pasted URL is an exact
      lookup on the `web_url` index.
 """
@@ -223,11 +228,17 @@ def _parse_db_datetime(value):
     return parsed
 
 
-def _id_param(request, name):
+def _as_id(value):
+    """A primary key from a query-string value, or None (also for numbers no column can hold)."""
     try:
-        return int(request.GET.get(name, ""))
-    except ValueError:
+        number = int(value)
+    except (TypeError, ValueError):
         return None
+    return number if 0 < number < 2**63 else None
+
+
+def _id_param(request, name):
+    return _as_id(request.GET.get(name))
 
 
 def sidebar_facts(request):
@@ -401,11 +412,7 @@ class SearchableChoiceFilter(admin.SimpleListFilter):
         return True
 
     def selected_id(self):
-        value = self.value()
-        try:
-            return int(value) if value is not None else None
-        except (TypeError, ValueError):
-            return None
+        return _as_id(self.value())
 
     def first_choices(self, request):
         raise NotImplementedError
