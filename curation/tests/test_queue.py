@@ -355,3 +355,19 @@ def test_in_place_row_action_conflict_is_409_and_returns_no_buttons(editor_clien
                                HTTP_ACCEPT="application/json")
     assert stale.status_code == 409 and "actions_html" not in stale.json()
     assert Article.objects.get(pk=article.pk).state == "published"
+
+
+def test_every_row_value_is_escaped(editor_client):
+    hostile = '"><script>alert(1)</script><x a="'
+    article = make_article(
+        title=hostile,
+        provider=make_provider(name=hostile),
+        topics=[hostile + " topic"],
+        state="merged",
+    )
+    ArticleImage.objects.create(article=article, url='https://img.example/a.jpg"onerror="alert(2)')
+    ArticleImage.objects.create(article=make_article(title="second"), url="javascript:alert(3)")
+    html = editor_client.get(QUEUE, {"state": "all"}).content.decode()
+    assert "<script>alert(1)" not in html and '<x a="' not in html
+    assert html.count("&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;") >= 4  # title, label, provider, topic
+    assert 'onerror="alert(2)' not in html and "javascript:" not in html
