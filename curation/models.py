@@ -10,7 +10,9 @@ import hashlib
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils.text import slugify
 
@@ -326,4 +328,8 @@ class EditorialAction(models.Model):
 
 # Used by filters and the admin: an unknown heat is stored as -1, as the source says.
 HEAT_UNKNOWN = -1
-HEAT_UNKNOWN_Q = Q(heat=HEAT_UNKNOWN) | Q(heat__isnull=True)
+# Written as COALESCE(heat, -1) = -1 rather than `heat = -1 OR heat IS NULL`: with the OR,
+# SQLite and PostgreSQL collect every unknown-heat row (half the table) through the heat
+# index and sort them (2.5 s / 0.27 s on 1M articles); this form is checked row by row
+# while the page's sort index is walked (0.1 ms / 0.7 ms). Same rows either way.
+HEAT_UNKNOWN_Q = Q(Exact(Coalesce("heat", Value(HEAT_UNKNOWN)), HEAT_UNKNOWN))
