@@ -217,6 +217,11 @@ class Bench:
         first = self.measure("queue: default", "queue", "/curate/")
         self.measure("queue: filtered+sorted", "queue", "/curate/?state=new&quality_min=60&heat_known=known&sort=-quality")
         self.measure("queue: topic filter", "queue", f"/curate/?topic={topic}&sort=-imported")
+        self.measure("queue: provider filter", "queue", f"/curate/?provider={provider}")
+        self.measure("queue: needs metadata", "queue", "/curate/?needs_metadata=yes&sort=-imported")
+        self.measure("queue: no images, heat unknown", "queue", "/curate/?has_images=no&heat_known=unknown&sort=-heat")
+        self.measure("queue: date range", "queue",
+                     "/curate/?published_after=2020-01-01&published_before=2020-02-01&sort=published")
         self.measure("queue: search (mid)", "queue", f"/curate/?q={medium}")
         self.measure("queue: search (common)", "queue", f"/curate/?q={common}")
         self.measure("queue: search (2 words)", "queue", f"/curate/?q={medium}+{rare}")
