@@ -195,3 +195,17 @@ def test_filter_by_topic_finds_the_same_rows_whichever_plan(db, monkeypatch, cap
     assert titles(queue) == ["New science", "Old science"]  # once each: no join duplicates
     assert titles(filter_by_topic(Article.objects.in_queue(), topic.pk)) == ["Old science"]
     assert list(filter_by_topic(Article.objects.all(), 999_999)) == []
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite FTS5 machinery")
+@pytest.mark.django_db(transaction=True)
+def test_sqlite_search_survives_a_migration_that_rebuilds_the_article_table():
+    from django.core.management.sql import emit_post_migrate_signal
+
+    make_article(title="Before the rebuild")
+    # What Django does on SQLite for most schema changes to the table: copy, drop, rename.
+    with connection.schema_editor() as editor:
+        editor._remake_table(Article)
+    emit_post_migrate_signal(verbosity=0, interactive=False, db=connection.alias)  # as `migrate` does
+    make_article(title="After the rebuild")
+    assert set(titles(search_articles(Article.objects.all(), "rebuild"))) == {"Before the rebuild", "After the rebuild"}
