@@ -266,6 +266,9 @@ def neighbours(queryset, article, *, sort_key=DEFAULT_SORT):
 # --- the article page ---------------------------------------------------------------------
 
 
+HISTORY_ROWS = 100
+
+
 def article_for_page(pk):
     """The article with everything its page shows, in a fixed number of queries."""
     return (
@@ -277,8 +280,17 @@ def article_for_page(pk):
                 "related",
                 queryset=RelatedCoverage.objects.select_related("provider", "linked_article").order_by("position"),
             ),
-            Prefetch("ledger", queryset=ImportLedgerEntry.objects.select_related("run").order_by("-created_at", "-id")),
-            Prefetch("actions", queryset=EditorialAction.objects.select_related("actor").order_by("-created_at", "-id")),
+            # The latest entries only: an item re-imported daily for years has thousands.
+            Prefetch(
+                "ledger",
+                queryset=ImportLedgerEntry.objects.select_related("run").order_by("-created_at", "-id")[:HISTORY_ROWS],
+                to_attr="recent_ledger",  # a sliced prefetch needs to_attr
+            ),
+            Prefetch(
+                "actions",
+                queryset=EditorialAction.objects.select_related("actor").order_by("-created_at", "-id")[:HISTORY_ROWS],
+                to_attr="recent_actions",
+            ),
             # Ordered by id, not by Article's default (published date): with that ORDER BY,
             # SQLite walks the whole table in date order instead of using the foreign key.
             Prefetch("merged_items", queryset=Article.objects.only("pk", "title", "merged_into_id").order_by("pk")),

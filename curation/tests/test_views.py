@@ -477,3 +477,17 @@ def test_article_page_links_carry_only_the_queue_parameters(editor_client):
 
 def ids_on_queue(client, url):
     return [int(pk) for pk in re.findall(r'<tr class="queue-row[^"]*" data-article-id="(\d+)"', client.get(url).content.decode())]
+
+
+def test_long_histories_show_the_latest_entries(editor_client, monkeypatch):
+    from curation import selectors
+
+    monkeypatch.setattr(selectors, "HISTORY_ROWS", 3)
+    article = make_article()
+    for _ in range(2):
+        editor_client.post(action_url(article, "reject"), {"expected_version": Article.objects.get(pk=article.pk).version})
+        editor_client.post(action_url(article, "restore"), {"expected_version": Article.objects.get(pk=article.pk).version})
+    html = editor_client.get(detail(article)).content.decode()
+    history = html[html.index('class="history"'):html.index('class="import-history"')]
+    assert history.count("<li>") == 3 and "Showing the latest 3." in history
+    assert history.index("Restored") < history.index("Rejected")  # newest first

@@ -349,6 +349,7 @@ def article_page_context(request, article, **forms):
         "this_url": request.get_full_path(),
         "can": can,
         "front_matter": front_matter_for_display(article),
+        "history_rows": selectors.HISTORY_ROWS,
     }
     if article.needs_metadata and article.is_body_only and article.state == ArticleState.NEW:
         context["complete_form"] = forms.get("complete_form") or CompleteForm(
