@@ -554,6 +554,12 @@ def test_unparseable_front_matter_is_shown_without_the_secured_value(superuser_a
     assert f"secured: {article.secured_fingerprint}" in html and "title: [unclosed" in html
 
 
+def test_an_empty_database_shows_an_empty_list(superuser_admin):
+    html = superuser_admin.get(CHANGELIST).content.decode()
+    assert "0 articles" in html
+    assert "published_at__year=" not in html  # no dates, no date links
+
+
 def test_odd_parameters_do_not_break_the_changelist(superuser_admin):
     make_article(title="Still here")
     for params in (
