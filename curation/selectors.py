@@ -10,7 +10,7 @@ PostgreSQL (whose NULL ordering differs).
 """
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q
 from django.utils.dateparse import parse_datetime
@@ -172,7 +172,6 @@ class QueuePage:
     next_cursor: str = ""
     previous_cursor: str = ""
     is_first: bool = True
-    extra: dict = field(default_factory=dict)
 
     @property
     def has_next(self):
@@ -219,8 +218,6 @@ def queue_page(queryset, *, sort_key=DEFAULT_SORT, after="", before="", page_siz
     """
     sort = SORTS.get(sort_key) or SORTS[DEFAULT_SORT]
     page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
-    # A body may be megabytes: a list row never needs it (tests catch a deferred field
-    # being read per row, since the query count would grow with the page size).
     queryset = listing_rows(queryset)
     after_cursor = Cursor.decode(after, sort) if after else None
     before_cursor = Cursor.decode(before, sort) if before and not after_cursor else None
@@ -242,9 +239,6 @@ def queue_page(queryset, *, sort_key=DEFAULT_SORT, after="", before="", page_siz
         page.next_cursor = Cursor.of(rows[-1], sort).encode()
     if rows and has_more_before:
         page.previous_cursor = Cursor.of(rows[0], sort).encode()
-    if not rows and before_cursor is not None:
-        # Everything before the cursor vanished (e.g. all published): offer the start.
-        page.next_cursor = ""
     page.is_first = not has_more_before
     return page
 
