@@ -128,11 +128,11 @@ class ArticleFilterSet(django_filters.FilterSet):
     """
 
     q = django_filters.CharFilter(
-        label="Search", method="filter_text", widget=forms.TextInput(attrs={"type": "search", "placeholder": "Words in title, excerpt or body"})
+        label="Search",
+        method="filter_text",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Words in title, excerpt or body"}),
     )
-    state = django_filters.ChoiceFilter(
-        label="State", choices=STATE_CHOICES, method="filter_state", empty_label=None
-    )
+    state = django_filters.ChoiceFilter(label="State", choices=STATE_CHOICES, method="filter_state", empty_label=None)
     topic = IdChoiceFilter(
         label="Topic", field_name="topics", options=topic_options, empty_label="Any topic", method="filter_topic"
     )
@@ -234,6 +234,7 @@ class ArticleFilterSet(django_filters.FilterSet):
     def is_default(self):
         """Whether the editor is looking at the plain new queue (nothing narrowed)."""
         data = self.form.cleaned_data if self.form.is_valid() else {}
-        return all(
-            data.get(name) in (None, "") for name in self.filters if name not in ("state", "sort")
-        ) and data.get("state") == ArticleState.NEW
+        return (
+            all(data.get(name) in (None, "") for name in self.filters if name not in ("state", "sort"))
+            and data.get("state") == ArticleState.NEW
+        )

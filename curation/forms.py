@@ -6,7 +6,7 @@ ACTION_LABELS = {"publish": "Publish", "unpublish": "Unpublish", "reject": "Reje
 
 
 def split_topics(text):
-    """"Science, Climate change" -> ["Science", "Climate change"] (blanks and repeats dropped)."""
+    """ "Science, Climate change" -> ["Science", "Climate change"] (blanks and repeats dropped)."""
     names = [name.strip() for name in (text or "").replace("\n", ",").split(",")]
     return list(dict.fromkeys(name for name in names if name))
 
@@ -44,7 +44,9 @@ class CompleteForm(VersionedForm):
     provider_name = forms.CharField(required=False, max_length=200, label="Provider name")
     provider_domain = forms.CharField(required=False, max_length=253, label="Provider domain")
     topics = forms.CharField(
-        required=False, max_length=5000, help_text="Comma-separated topic names.",
+        required=False,
+        max_length=5000,
+        help_text="Comma-separated topic names.",
         widget=forms.TextInput(attrs={"size": 80, "list": "topic-names"}),
     )
 
@@ -57,7 +59,10 @@ class AttachForm(VersionedForm):
 
     target = forms.IntegerField(min_value=1, required=False, widget=forms.RadioSelect)
     target_id = forms.IntegerField(
-        min_value=1, required=False, label="Article id", help_text="The id of the article that should receive this body."
+        min_value=1,
+        required=False,
+        label="Article id",
+        help_text="The id of the article that should receive this body.",
     )
 
     def clean(self):
@@ -71,7 +76,9 @@ class AttachForm(VersionedForm):
 
 class BulkActionForm(forms.Form):
     action = forms.ChoiceField(choices=[(key, label) for key, label in ACTION_LABELS.items()])
-    ids = forms.TypedMultipleChoiceField(coerce=int, choices=(), error_messages={"required": "Select at least one item."})
+    ids = forms.TypedMultipleChoiceField(
+        coerce=int, choices=(), error_messages={"required": "Select at least one item."}
+    )
     reason = forms.CharField(required=False, max_length=2000)
 
     MAX_ITEMS = 500

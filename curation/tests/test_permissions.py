@@ -168,7 +168,9 @@ def test_login_redirects_to_the_queue_and_follows_a_safe_next(client, db):
     client.post(reverse("logout"))
     article = make_article()
     url = reverse("curation:article-detail", args=[article.pk])
-    response = client.post(reverse("login") + f"?next={url}", {"username": "ada", "password": "correct horse", "next": url})
+    response = client.post(
+        reverse("login") + f"?next={url}", {"username": "ada", "password": "correct horse", "next": url}
+    )
     assert response["Location"] == url
 
 

@@ -57,9 +57,22 @@ def test_article_page_shows_everything_the_source_said(editor_client):
     )
     html = editor_client.get(detail(article)).content.decode()
     for text in (
-        "Full story", "A short excerpt.", "<p>First paragraph.</p>", "<p>Second paragraph.</p>", "Example Times",
-        "times.example", "Science", "Space", "88", "unknown", "world", "analysis", "/seeds/full-story.md",
-        'src="https://img.example/full.jpg"', 'href="https://other.example/take"', "Other take",
+        "Full story",
+        "A short excerpt.",
+        "<p>First paragraph.</p>",
+        "<p>Second paragraph.</p>",
+        "Example Times",
+        "times.example",
+        "Science",
+        "Space",
+        "88",
+        "unknown",
+        "world",
+        "analysis",
+        "/seeds/full-story.md",
+        'src="https://img.example/full.jpg"',
+        'href="https://other.example/take"',
+        "Other take",
     ):
         assert text in html, text
     assert re.search(r'<a href="https://times.example/full-story" rel="noopener noreferrer"', html)
@@ -76,7 +89,12 @@ def test_page_buttons_match_the_state(editor_client):
     for state, labels in expected.items():
         article = make_article(state=state)
         html = editor_client.get(detail(article)).content.decode()
-        assert buttons.findall(html[html.index('class="actions-bar"'):html.index("</section>", html.index('class="actions-bar"'))]) == labels
+        assert (
+            buttons.findall(
+                html[html.index('class="actions-bar"') : html.index("</section>", html.index('class="actions-bar"'))]
+            )
+            == labels
+        )
 
 
 def test_hostile_text_is_escaped_and_unsafe_urls_never_become_links(editor_client):
@@ -205,7 +223,12 @@ def test_publish_with_a_plain_form(editor_client, editor):
     article.refresh_from_db()
     assert article.state == ArticleState.PUBLISHED and article.version == 2
     audit = article.actions.get()
-    assert (audit.action, audit.actor, audit.before["state"], audit.after["state"]) == ("publish", editor, "new", "published")
+    assert (audit.action, audit.actor, audit.before["state"], audit.after["state"]) == (
+        "publish",
+        editor,
+        "new",
+        "published",
+    )
 
 
 def test_in_place_action_returns_the_new_state_and_fresh_buttons(editor_client):
@@ -361,8 +384,13 @@ def test_attach_search_finds_by_id(editor_client, body_only):
 def test_complete_metadata(editor_client, body_only):
     response = editor_client.post(
         reverse("curation:article-complete", args=[body_only.pk]),
-        {"expected_version": 1, "title": "Proper title", "web_url": "https://ok.example/a", "provider_name": "OK News",
-         "topics": "Local"},
+        {
+            "expected_version": 1,
+            "title": "Proper title",
+            "web_url": "https://ok.example/a",
+            "provider_name": "OK News",
+            "topics": "Local",
+        },
     )
     assert response.status_code == 302
     body_only.refresh_from_db()
@@ -440,7 +468,9 @@ def test_bulk_publish_reports_successes_and_names_failures(editor_client, editor
 
 def test_bulk_reject_with_a_reason(editor_client):
     items = [make_article() for _ in range(2)]
-    editor_client.post(reverse("curation:bulk-action"), {"action": "reject", "ids": [a.pk for a in items], "reason": "Spam"})
+    editor_client.post(
+        reverse("curation:bulk-action"), {"action": "reject", "ids": [a.pk for a in items], "reason": "Spam"}
+    )
     assert set(Article.objects.values_list("state", "rejection_reason")) == {("rejected", "Spam")}
 
 
@@ -476,7 +506,10 @@ def test_article_page_links_carry_only_the_queue_parameters(editor_client):
 
 
 def ids_on_queue(client, url):
-    return [int(pk) for pk in re.findall(r'<tr class="queue-row[^"]*" data-article-id="(\d+)"', client.get(url).content.decode())]
+    return [
+        int(pk)
+        for pk in re.findall(r'<tr class="queue-row[^"]*" data-article-id="(\d+)"', client.get(url).content.decode())
+    ]
 
 
 def test_long_histories_show_the_latest_entries(editor_client, monkeypatch):
@@ -485,9 +518,13 @@ def test_long_histories_show_the_latest_entries(editor_client, monkeypatch):
     monkeypatch.setattr(selectors, "HISTORY_ROWS", 3)
     article = make_article()
     for _ in range(2):
-        editor_client.post(action_url(article, "reject"), {"expected_version": Article.objects.get(pk=article.pk).version})
-        editor_client.post(action_url(article, "restore"), {"expected_version": Article.objects.get(pk=article.pk).version})
+        editor_client.post(
+            action_url(article, "reject"), {"expected_version": Article.objects.get(pk=article.pk).version}
+        )
+        editor_client.post(
+            action_url(article, "restore"), {"expected_version": Article.objects.get(pk=article.pk).version}
+        )
     html = editor_client.get(detail(article)).content.decode()
-    history = html[html.index('class="history"'):html.index('class="import-history"')]
+    history = html[html.index('class="history"') : html.index('class="import-history"')]
     assert history.count("<li>") == 3 and "Showing the latest 3." in history
     assert history.index("Restored") < history.index("Rejected")  # newest first

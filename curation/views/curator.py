@@ -141,7 +141,9 @@ class QueueRow:
         self.topics = topic_names if topic_names is not None else [topic.name for topic in article.topics.all()]
         self.quality = "–" if article.quality is None else article.quality
         self.heat = "unknown" if article.heat is None or article.heat == HEAT_UNKNOWN else article.heat
-        self.published = timezone.localtime(article.published_at).strftime("%Y-%m-%d %H:%M") if article.published_at else "–"
+        self.published = (
+            timezone.localtime(article.published_at).strftime("%Y-%m-%d %H:%M") if article.published_at else "–"
+        )
         self.state_label = article.get_state_display()
         self.blocked = article.needs_metadata  # cannot be published until completed
         self.merged_into_url = urls["detail"](article.merged_into_id) if article.merged_into_id else ""
@@ -164,7 +166,11 @@ class QueueRow:
         if self.blocked and article.state == ArticleState.NEW:
             parts.append('<span class="hint">Needs metadata</span>')
         if article.state == ArticleState.MERGED:
-            target = f' into <a href="{_e(self.merged_into_url)}">#{int(article.merged_into_id)}</a>' if self.merged_into_url else ""
+            target = (
+                f' into <a href="{_e(self.merged_into_url)}">#{int(article.merged_into_id)}</a>'
+                if self.merged_into_url
+                else ""
+            )
             parts.append(f'<span class="hint">Merged{target}</span>')
         parts.append("</div>")
         return mark_safe("".join(parts))
@@ -186,7 +192,9 @@ class QueueRow:
         )
         tags = ' <span class="tag warn">needs metadata</span>' if self.blocked else ""
         if article.source_changed_at:
-            tags += ' <span class="tag warn" title="The source changed after an editorial decision">source changed</span>'
+            tags += (
+                ' <span class="tag warn" title="The source changed after an editorial decision">source changed</span>'
+            )
         topics = "".join(f'<span class="topic">{_e(name)}</span>' for name in self.topics) or "–"
         provider = _e(article.provider.name) if article.provider_id and article.provider.name else "–"
         state = _e(article.state)
@@ -407,7 +415,9 @@ class ArticleDetailView(CuratorAccessMixin, DetailView):
 
 def _render_article_page(request, article, *, status, **forms):
     article = _article_or_404(article.pk)
-    return render(request, "curation/article_detail.html", article_page_context(request, article, **forms), status=status)
+    return render(
+        request, "curation/article_detail.html", article_page_context(request, article, **forms), status=status
+    )
 
 
 # --- actions ------------------------------------------------------------------------------
