@@ -12,7 +12,9 @@ PostgreSQL (whose NULL ordering differs).
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import IntegerField, Prefetch, Q, Value
 from django.utils.dateparse import parse_datetime
 
 from curation.models import (
@@ -144,24 +146,83 @@ def _segment_queryset(queryset, sort, segment, *, cursor=None, forward=True):
     return queryset.order_by(f"{prefix}pk")
 
 
-def _walk(queryset, sort, *, cursor, forward, limit):
-    """Up to `limit` rows from `cursor` in the given direction, crossing segments as needed.
-
-    One query per segment touched: at most two.
-    """
+def _walk_order(sort, cursor, forward):
+    """The segments a walk visits, in order."""
     segments = _segments(sort)
     if cursor is None:
-        order = segments if forward else list(reversed(segments))
-    else:
-        start = segments.index(cursor.segment) if cursor.segment in segments else 0
-        order = segments[start:] if forward else list(reversed(segments[: start + 1]))
-    rows = []
+        return segments if forward else list(reversed(segments))
+    start = segments.index(cursor.segment) if cursor.segment in segments else 0
+    return segments[start:] if forward else list(reversed(segments[: start + 1]))
+
+
+def _walk(queryset, sort, *, cursor, forward, limit, fetch):
+    """Up to `limit` rows of `queryset` from `cursor` in the given direction.
+
+    A sort on a column that is never NULL is one index range: one query. A nullable sort
+    column has two segments (rows with a value, then rows without); reading them one after
+    the other would cost a second query only on the page where the first runs out, so the
+    query count would depend on the data (and differ between a small and a large table).
+    Instead one statement reads the (id, value) candidates of every segment still ahead,
+    each an index range with its own LIMIT, joined with UNION ALL; Python puts them in
+    order and `fetch(ids)` loads those rows by primary key: always two queries.
+    """
+    order = _walk_order(sort, cursor, forward)
+    parts = [
+        _segment_queryset(
+            queryset,
+            sort,
+            segment,
+            cursor=cursor if cursor is not None and segment == cursor.segment else None,
+            forward=forward,
+        )
+        for segment in order
+    ]
+    if not sort.nullable:
+        return list(fetch(None, parts[0])[:limit])
+    ids = _candidate_ids(parts, sort, order, forward=forward, limit=limit, using=queryset.db)
+    found = {article.pk: article for article in fetch(ids, None)} if ids else {}
+    return [found[pk] for pk in ids if pk in found]  # a row deleted in between is skipped
+
+
+def _candidate_ids(parts, sort, order, *, forward, limit, using):
+    compiled = []
+    for part in parts:
+        try:
+            compiled.append(part.values_list("pk", sort.field)[:limit].query.sql_with_params())
+        except EmptyResultSet:  # e.g. an invalid filter form: nothing can match
+            compiled.append(None)
+    statements, params = [], []
+    for number, item in enumerate(compiled):
+        if item is None:
+            continue
+        sql, part_params = item
+        statement = f"SELECT * FROM ({sql}) AS walk_{number}"
+        earlier = [c for c in compiled[:number] if c is not None]
+        if earlier:
+            # Only when the segments before it do not fill the page: both databases
+            # evaluate this constant condition once and skip the scan when it is false, so
+            # the rows without a sort value cost nothing on all pages but the last.
+            ((earlier_sql, earlier_params),) = earlier
+            statement += f" WHERE (SELECT COUNT(*) FROM ({earlier_sql}) AS walk_count_{number}) < %s"
+            part_params = [*part_params, *earlier_params, limit]
+        statements.append(statement)
+        params.extend(part_params)
+    if not statements:
+        return []
+    with connections[using].cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(statements), params)
+        found = cursor.fetchall()
+    # Raw values: within one column they compare as the database compares them (SQLite
+    # returns its stored datetime text, whose order is the order SQLite sorts by).
+    descending = sort.descending if forward else not sort.descending
+    ordered = []
     for segment in order:
-        seg_cursor = cursor if cursor is not None and segment == cursor.segment else None
-        rows.extend(_segment_queryset(queryset, sort, segment, cursor=seg_cursor, forward=forward)[: limit - len(rows)])
-        if len(rows) >= limit:
-            break
-    return rows
+        if segment == VALUE:
+            with_value = sorted(((value, pk) for pk, value in found if value is not None), reverse=descending)
+            ordered.extend(pk for _, pk in with_value)
+        else:
+            ordered.extend(sorted((pk for pk, value in found if value is None), reverse=descending))
+    return ordered[:limit]
 
 
 @dataclass
@@ -195,45 +256,61 @@ def listing_rows(queryset):
 
 
 def prefetch_listing(rows):
-    """Attach `topic_names` and `image_urls` to each row: two queries for the whole page,
-    read as plain tuples (building model instances for them cost more than the queries)."""
+    """Attach `topic_names` and `image_urls` to each row, in one query for the whole page
+    (topic links and images joined with UNION ALL, read as plain tuples: building model
+    instances for them cost more than the query)."""
     by_id = {article.pk: article for article in rows}
     for article in rows:
         article.topic_names, article.image_urls = [], []
     if not by_id:
         return
-    links = Article.topics.through.objects.filter(article_id__in=by_id).order_by("topic__name")
-    for article_id, name in links.values_list("article_id", "topic__name"):
-        by_id[article_id].topic_names.append(name)
-    images = ArticleImage.objects.filter(article_id__in=by_id).order_by("article_id", "position", "id")
-    for article_id, url in images.values_list("article_id", "url"):
+    topic = Value(-1, output_field=IntegerField())  # image positions are >= 0
+    topics = (
+        Article.topics.through.objects.filter(article_id__in=by_id)
+        .order_by()
+        .values_list("article_id", "topic__name", topic)
+    )
+    images = ArticleImage.objects.filter(article_id__in=by_id).order_by().values_list("article_id", "url", "position")
+    found_images = []
+    for article_id, text, position in topics.union(images, all=True):
+        if position == -1:
+            by_id[article_id].topic_names.append(text)
+        else:
+            found_images.append((position, article_id, text))
+    for _, article_id, url in sorted(found_images):
         by_id[article_id].image_urls.append(url)
+    for article in rows:
+        article.topic_names.sort()
 
 
 def queue_page(queryset, *, sort_key=DEFAULT_SORT, after="", before="", page_size=DEFAULT_PAGE_SIZE):
     """One page of `queryset` (already filtered) under `sort_key`, located by a cursor.
 
     `after`/`before` are cursors from a previous page's next/previous links. The query
-    count is fixed: at most two row queries plus one per prefetched relation.
+    count is fixed by the sort, whatever the data: one row query (two for a sort column
+    that may be NULL, see `_walk`) and one for the rows' topics and images.
     """
     sort = SORTS.get(sort_key) or SORTS[DEFAULT_SORT]
     page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
-    queryset = listing_rows(queryset)
     after_cursor = Cursor.decode(after, sort) if after else None
     before_cursor = Cursor.decode(before, sort) if before and not after_cursor else None
 
+    def fetch(ids, walk):
+        # The walk's own query when it is one index range, else the candidates by id.
+        return listing_rows(walk) if ids is None else listing_rows(Article.objects.filter(pk__in=ids))
+
     if before_cursor is not None:
-        rows = _walk(queryset, sort, cursor=before_cursor, forward=False, limit=page_size + 1)
+        rows = _walk(queryset, sort, cursor=before_cursor, forward=False, limit=page_size + 1, fetch=fetch)
         has_more_before = len(rows) > page_size
         rows = list(reversed(rows[:page_size]))
         has_more_after = True  # we came from there
     else:
-        rows = _walk(queryset, sort, cursor=after_cursor, forward=True, limit=page_size + 1)
+        rows = _walk(queryset, sort, cursor=after_cursor, forward=True, limit=page_size + 1, fetch=fetch)
         has_more_after = len(rows) > page_size
         rows = rows[:page_size]
         has_more_before = after_cursor is not None
 
-    prefetch_listing(rows)  # once for the whole page, not once per segment walked
+    prefetch_listing(rows)
     page = QueuePage(articles=rows, sort=sort, page_size=page_size)
     if rows and has_more_after:
         page.next_cursor = Cursor.of(rows[-1], sort).encode()
@@ -251,9 +328,13 @@ def neighbours(queryset, article, *, sort_key=DEFAULT_SORT):
     """
     sort = SORTS.get(sort_key) or SORTS[DEFAULT_SORT]
     cursor = Cursor.of(article, sort)
-    queryset = queryset.only("pk", "title", sort.field)
-    previous = _walk(queryset, sort, cursor=cursor, forward=False, limit=1)
-    following = _walk(queryset, sort, cursor=cursor, forward=True, limit=1)
+    fields = ("pk", "title", sort.field)
+
+    def fetch(ids, walk):
+        return walk.only(*fields) if ids is None else Article.objects.filter(pk__in=ids).only(*fields)
+
+    previous = _walk(queryset, sort, cursor=cursor, forward=False, limit=1, fetch=fetch)
+    following = _walk(queryset, sort, cursor=cursor, forward=True, limit=1, fetch=fetch)
     return (previous[0] if previous else None), (following[0] if following else None)
 
 
