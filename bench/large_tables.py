@@ -219,7 +219,7 @@ class Bench:
         self.measure("queue: topic filter", "queue", f"/curate/?topic={topic}&sort=-imported")
         self.measure("queue: provider filter", "queue", f"/curate/?provider={provider}")
         self.measure("queue: needs metadata", "queue", "/curate/?needs_metadata=yes&sort=-imported")
-        self.measure("queue: no images, heat unknown", "queue", "/curate/?has_images=no&heat_known=unknown&sort=-heat")
+        self.measure("queue: heat unknown, by heat", "queue", "/curate/?has_images=no&heat_known=unknown&sort=-heat")
         self.measure("queue: date range", "queue",
                      "/curate/?published_after=2020-01-01&published_before=2020-02-01&sort=published")
         self.measure("queue: search (mid)", "queue", f"/curate/?q={medium}")
