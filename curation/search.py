@@ -143,34 +143,28 @@ class _RowCondition(Expression):
 # capped at the threshold, when counted). Only the plan depends on it, never the result,
 # so a stale entry costs speed, not correctness.
 SQLITE_FEW_MATCHES = 2000
-SQLITE_DENSE_SHARE = 0.18
 _PLAN_CACHE_SIZE = 1024
 _PLAN_CACHE_SECONDS = 600
 _plan_cache = {}
 
 
-def _cached_scalar(key, connection, sql, params):
-    """The single value `sql` returns, remembered for a while under `key`."""
+def _capped_count(key, connection, sql, params, cap):
+    """len(rows of `sql`) up to `cap`, remembered for a while under `key`."""
     now = time.monotonic()
     key = (connection.alias, *key)
     cached = _plan_cache.get(key)
     if cached is not None and now - cached[1] < _PLAN_CACHE_SECONDS:
         return cached[0]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        value = cursor.fetchone()[0]
+        cursor.execute(f"SELECT count(*) FROM ({sql} LIMIT %s) capped", (*params, cap))
+        count = cursor.fetchone()[0]
     if len(_plan_cache) >= _PLAN_CACHE_SIZE:
         try:  # drop the oldest; another thread may be doing the same
             _plan_cache.pop(next(iter(_plan_cache)), None)
         except (StopIteration, RuntimeError):
             pass
-    _plan_cache[key] = (value, now)
-    return value
-
-
-def _capped_count(key, connection, sql, params, cap):
-    """len(rows of `sql`) up to `cap`, remembered for a while under `key`."""
-    return _cached_scalar((*key, cap), connection, f"SELECT count(*) FROM ({sql} LIMIT %s) capped", (*params, cap))
+    _plan_cache[key] = (count, now)
+    return count
 
 
 def _sqlite_match_count(connection, query):
@@ -183,27 +177,21 @@ def _sqlite_match_count(connection, query):
 def _sqlite_condition(queryset, query):
     """The FTS5 filter, shaped so SQLite picks the right plan.
 
-    SQLite cannot estimate how many rows a MATCH returns, and the good plans differ:
+    SQLite cannot estimate how many rows a MATCH returns, and the two good plans differ:
     - few matches: fetch the matching rows by rowid and sort them (`id IN (...)`);
-    - many: walk the index of the page's sort order and keep the rows found in the match
-      list (`+id IN (...)`: the unary plus stops SQLite from driving the query by rowid),
-      which stops after one page. Fetching 300,000 matching rows to sort them takes over a
-      second on a million articles; walking takes a few milliseconds plus building the list;
-    - most of the table (a word in a fifth of the articles or more): building that list
-      costs more than probing the full-text index for each walked row (45 ms against
-      18 ms for a word in 30 % of 1M articles), so probe with a correlated EXISTS.
-    Capped counts of the matches (about a millisecond, cached per query text) decide.
+    - many matches: walk the index of the page's sort order and keep the rows found in
+      the match list (`+id IN (...)`: the unary plus stops SQLite from driving the query
+      by rowid), which stops after one page. Fetching 300,000 matching rows to sort them
+      takes over a second on a million articles; walking takes a few milliseconds.
+    A capped count of the matches (under a millisecond, cached per query) decides.
+    Not a correlated EXISTS into the full-text table for very common words: it is cheaper
+    per page in the best case, but each probe costs 30-300 us, so a walk that rejects many
+    rows (a second keyset segment, other filters) took 0.6 s; the list is built once.
     """
-    connection = connections[queryset.db]
-    condition = "{pk} IN (SELECT rowid FROM article_fts WHERE article_fts MATCH %s)"
-    if _sqlite_match_count(connection, query) >= SQLITE_FEW_MATCHES:
-        condition = "+" + condition
-        rows = _cached_scalar(("rows",), connection, "SELECT max(id) FROM curation_article", ()) or 0
-        dense = max(SQLITE_FEW_MATCHES, int(rows * SQLITE_DENSE_SHARE))
-        sql = "SELECT 1 FROM article_fts WHERE article_fts MATCH %s"
-        if _capped_count(("fts-dense", query), connection, sql, (query,), dense) >= dense:
-            condition = "EXISTS (SELECT 1 FROM article_fts WHERE article_fts MATCH %s AND article_fts.rowid = {pk})"
-    return _RowCondition(condition, (query,))
+    few = _sqlite_match_count(connections[queryset.db], query) < SQLITE_FEW_MATCHES
+    return _RowCondition(
+        ("{pk}" if few else "+{pk}") + " IN (SELECT rowid FROM article_fts WHERE article_fts MATCH %s)", (query,)
+    )
 
 
 def search_articles(queryset, text):

@@ -149,10 +149,7 @@ def test_both_sqlite_plans_find_the_same_rows(corpus, monkeypatch):
     expected = titles(search_articles(Article.objects.order_by("-published_at"), "glacier"))
     monkeypatch.setattr(search, "SQLITE_FEW_MATCHES", 1)
     monkeypatch.setattr(search, "_plan_cache", {})
-    assert titles(search_articles(Article.objects.order_by("-published_at"), "glacier")) == expected  # walk
-    monkeypatch.setattr(search, "SQLITE_DENSE_SHARE", 0.01)
-    monkeypatch.setattr(search, "_plan_cache", {})
-    assert titles(search_articles(Article.objects.order_by("-published_at"), "glacier")) == expected  # probe
+    assert titles(search_articles(Article.objects.order_by("-published_at"), "glacier")) == expected
     assert len(expected) == 3
 
 
