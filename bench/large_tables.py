@@ -333,6 +333,36 @@ def smaller_run(vendor, articles):
     return min(candidates, key=lambda c: c[0])[1]
 
 
+def summary():
+    """One markdown table: each URL's median ms / queries per database and size."""
+    runs = []
+    for vendor in ("sqlite", "postgresql"):
+        for path in sorted(RESULTS.glob(f"large_tables-{vendor}-*.json"), key=lambda p: int(p.stem.rsplit("-", 1)[1])):
+            runs.append(json.loads(path.read_text()))
+    if not runs:
+        print("no result files in bench/results/")
+        return 1
+    names = list(dict.fromkeys(r["name"] for run in runs for r in run["results"]))
+    header = [f"{run['vendor'][:6]} {run['articles']:,}" for run in runs]
+    print("| url | " + " | ".join(header) + " | target | at the largest size |")
+    print("|---" * (len(header) + 3) + "|")
+    for name in names:
+        cells, group, verdicts = [], None, []
+        for run in runs:
+            row = next((r for r in run["results"] if r["name"] == name), None)
+            if row is None:
+                cells.append("-")
+                continue
+            group = row["group"]
+            cells.append(f"{row['ms']:.1f} ms ({row.get('cpu_ms', row['ms']):.1f} cpu) {row['queries']}q")
+            if run["articles"] == max(r["articles"] for r in runs if r["vendor"] == run["vendor"]):
+                verdicts.append(f"{run['vendor'][:6]} {row['verdict'] or '-'}")
+        target = TARGETS.get(group)
+        target_text = f"<={target[0]}ms <={target[1]}q" if target else ""
+        print(f"| {name} | " + " | ".join(cells) + f" | {target_text} | {'; '.join(verdicts)} |")
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=7)
@@ -340,7 +370,11 @@ def main(argv=None):
     parser.add_argument("--deep-steps", type=int, default=5, help="'next' links to follow for the deep page")
     parser.add_argument("--explain", action="store_true", help="print the slowest query of each failing URL")
     parser.add_argument("--verbose", "-v", action="store_true")
+    parser.add_argument("--summary", action="store_true",
+                        help="print a markdown table of the latest result files (no measuring)")
     options = parser.parse_args(argv)
+    if options.summary:
+        return summary()
     if not os.environ.get("DATABASE_URL"):
         sys.exit("set DATABASE_URL to a benchmark database filled by bench/dataset.py")
 
