@@ -185,32 +185,31 @@ def _walk(queryset, sort, *, cursor, forward, limit, fetch):
 
 
 def _candidate_ids(parts, sort, order, *, forward, limit, using):
-    compiled = []
-    for part in parts:
+    # The first segment is a CTE: referenced twice, both databases materialize it, so its
+    # (possibly costly, e.g. full-text) condition runs once. A later segment is limited to
+    # what the first left of the page, `LIMIT n - (SELECT COUNT(*) FROM walk_0)`: zero on
+    # every page but the last, and with a zero limit both databases skip the scan (a
+    # guard in its WHERE did not stop SQLite from scanning every row without a value).
+    first, statements, params = None, [], []
+    for number, part in enumerate(parts):
         try:
-            compiled.append(part.values_list("pk", sort.field)[:limit].query.sql_with_params())
+            sql, part_params = part.values_list("pk", sort.field).query.sql_with_params()
         except EmptyResultSet:  # e.g. an invalid filter form: nothing can match
-            compiled.append(None)
-    statements, params = [], []
-    for number, item in enumerate(compiled):
-        if item is None:
             continue
-        sql, part_params = item
-        statement = f"SELECT * FROM ({sql}) AS walk_{number}"
-        earlier = [c for c in compiled[:number] if c is not None]
-        if earlier:
-            # Only when the segments before it do not fill the page: both databases
-            # evaluate this constant condition once and skip the scan when it is false, so
-            # the rows without a sort value cost nothing on all pages but the last.
-            ((earlier_sql, earlier_params),) = earlier
-            statement += f" WHERE (SELECT COUNT(*) FROM ({earlier_sql}) AS walk_count_{number}) < %s"
-            part_params = [*part_params, *earlier_params, limit]
-        statements.append(statement)
-        params.extend(part_params)
-    if not statements:
+        if first is None:
+            first = number
+            cte = f"WITH walk_{number} AS ({sql} LIMIT %s) "
+            statements.append(f"SELECT * FROM walk_{number}")
+            params.extend([*part_params, limit])
+        else:
+            statements.append(
+                f"SELECT * FROM ({sql} LIMIT (%s - (SELECT COUNT(*) FROM walk_{first}))) AS walk_{number}"
+            )
+            params.extend([*part_params, limit])
+    if first is None:
         return []
     with connections[using].cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(statements), params)
+        cursor.execute(cte + " UNION ALL ".join(statements), params)
         found = cursor.fetchall()
     # Raw values: within one column they compare as the database compares them (SQLite
     # returns its stored datetime text, whose order is the order SQLite sorts by).
