@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import IntegerField, Prefetch, Q, Value
+from django.db.models import F, IntegerField, Prefetch, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils.dateparse import parse_datetime
 
 from curation.models import (
@@ -122,8 +123,12 @@ def _segments(sort):
     return [VALUE, MISSING] if sort.nullable else [VALUE]
 
 
-def _segment_queryset(queryset, sort, segment, *, cursor=None, forward=True):
-    """Rows of one segment strictly after (forward) or before `cursor`, in walking order."""
+def _segment_queryset(queryset, sort, segment, *, cursor=None, forward=True, by_index=True):
+    """Rows of one segment strictly after (forward) or before `cursor`, in walking order.
+
+    `by_index=False` orders by an expression no index matches, so the database reads the
+    (few) filtered rows and sorts them instead of walking the sort index.
+    """
     name, pk_desc = sort.field, sort.descending
     if sort.nullable:
         queryset = queryset.filter(**{f"{name}__isnull": segment == MISSING})
@@ -140,10 +145,14 @@ def _segment_queryset(queryset, sort, segment, *, cursor=None, forward=True):
             )
         else:
             queryset = queryset.filter(**{f"pk__{beyond}": cursor.pk})
-    prefix = "-" if desc else ""
+
+    def ordered(field):
+        expression = F(field) if by_index else Coalesce(F(field), F(field))
+        return expression.desc() if desc else expression.asc()
+
     if segment == VALUE:
-        return queryset.order_by(f"{prefix}{name}", f"{prefix}pk")
-    return queryset.order_by(f"{prefix}pk")
+        return queryset.order_by(ordered(name), ordered("pk"))
+    return queryset.order_by(ordered("pk"))
 
 
 def _walk_order(sort, cursor, forward):
@@ -155,7 +164,7 @@ def _walk_order(sort, cursor, forward):
     return segments[start:] if forward else list(reversed(segments[: start + 1]))
 
 
-def _walk(queryset, sort, *, cursor, forward, limit, fetch):
+def _walk(queryset, sort, *, cursor, forward, limit, fetch, by_index=True):
     """Up to `limit` rows of `queryset` from `cursor` in the given direction.
 
     A sort on a column that is never NULL is one index range: one query. A nullable sort
@@ -174,6 +183,7 @@ def _walk(queryset, sort, *, cursor, forward, limit, fetch):
             segment,
             cursor=cursor if cursor is not None and segment == cursor.segment else None,
             forward=forward,
+            by_index=by_index,
         )
         for segment in order
     ]
@@ -282,7 +292,7 @@ def prefetch_listing(rows):
         article.topic_names.sort()
 
 
-def queue_page(queryset, *, sort_key=DEFAULT_SORT, after="", before="", page_size=DEFAULT_PAGE_SIZE):
+def queue_page(queryset, *, sort_key=DEFAULT_SORT, after="", before="", page_size=DEFAULT_PAGE_SIZE, by_index=True):
     """One page of `queryset` (already filtered) under `sort_key`, located by a cursor.
 
     `after`/`before` are cursors from a previous page's next/previous links. The query
@@ -299,12 +309,16 @@ def queue_page(queryset, *, sort_key=DEFAULT_SORT, after="", before="", page_siz
         return listing_rows(walk) if ids is None else listing_rows(Article.objects.filter(pk__in=ids))
 
     if before_cursor is not None:
-        rows = _walk(queryset, sort, cursor=before_cursor, forward=False, limit=page_size + 1, fetch=fetch)
+        rows = _walk(
+            queryset, sort, cursor=before_cursor, forward=False, limit=page_size + 1, fetch=fetch, by_index=by_index
+        )
         has_more_before = len(rows) > page_size
         rows = list(reversed(rows[:page_size]))
         has_more_after = True  # we came from there
     else:
-        rows = _walk(queryset, sort, cursor=after_cursor, forward=True, limit=page_size + 1, fetch=fetch)
+        rows = _walk(
+            queryset, sort, cursor=after_cursor, forward=True, limit=page_size + 1, fetch=fetch, by_index=by_index
+        )
         has_more_after = len(rows) > page_size
         rows = rows[:page_size]
         has_more_before = after_cursor is not None
@@ -319,7 +333,7 @@ def queue_page(queryset, *, sort_key=DEFAULT_SORT, after="", before="", page_siz
     return page
 
 
-def neighbours(queryset, article, *, sort_key=DEFAULT_SORT):
+def neighbours(queryset, article, *, sort_key=DEFAULT_SORT, by_index=True):
     """The articles just before and after `article` in the filtered, sorted queue.
 
     Works from the article's own sort value, so it also works once the article has left
@@ -332,8 +346,8 @@ def neighbours(queryset, article, *, sort_key=DEFAULT_SORT):
     def fetch(ids, walk):
         return walk.only(*fields) if ids is None else Article.objects.filter(pk__in=ids).only(*fields)
 
-    previous = _walk(queryset, sort, cursor=cursor, forward=False, limit=1, fetch=fetch)
-    following = _walk(queryset, sort, cursor=cursor, forward=True, limit=1, fetch=fetch)
+    previous = _walk(queryset, sort, cursor=cursor, forward=False, limit=1, fetch=fetch, by_index=by_index)
+    following = _walk(queryset, sort, cursor=cursor, forward=True, limit=1, fetch=fetch, by_index=by_index)
     return (previous[0] if previous else None), (following[0] if following else None)
 
 

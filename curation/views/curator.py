@@ -263,6 +263,7 @@ class QueueView(CuratorAccessMixin, FilterView):
             after=self.request.GET.get("after", ""),
             before=self.request.GET.get("before", ""),
             page_size=self.get_page_size(),
+            by_index=self.filterset.sort_by_index,
         )
         query = queue_querystring(self.request.GET)
         this_url = self.request.get_full_path()
@@ -338,7 +339,10 @@ def article_page_context(request, article, **forms):
     query = queue_querystring(request.GET)
     previous = following = None
     if filterset.is_valid():
-        previous, following = selectors.neighbours(filterset.qs, article, sort_key=filterset.sort_key)
+        queryset = filterset.qs  # evaluating the filters tells whether to sort by index
+        previous, following = selectors.neighbours(
+            queryset, article, sort_key=filterset.sort_key, by_index=filterset.sort_by_index
+        )
     after = ""
     if previous is not None:
         # Back to the queue page that starts at this article.
