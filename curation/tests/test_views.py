@@ -328,6 +328,18 @@ def test_stale_edit_conflicts(editor_client):
     assert Article.objects.get(pk=article.pk).title == "Original"
 
 
+def test_in_place_edit_answers_409_when_stale_and_the_new_version_when_saved(editor_client):
+    article = make_article(title="Original")
+    url = reverse("curation:article-edit", args=[article.pk])
+    response = editor_client.post(url, {"expected_version": 1, "title": "First"}, **JSON)
+    assert response.status_code == 200
+    assert response.json()["version"] == 2
+    response = editor_client.post(url, {"expected_version": 1, "title": "Stale"}, **JSON)
+    assert response.status_code == 409
+    assert "changed by someone else" in response.json()["error"]
+    assert Article.objects.get(pk=article.pk).title == "First"
+
+
 def test_edit_survives_reimport(editor_client, tmp_path):
     seed = tmp_path / "story.md"
     seed.write_text(seed_text(body="Body text.", **valid_front_matter(1, title="Source title")))

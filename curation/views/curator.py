@@ -517,7 +517,7 @@ def article_edit(request, pk):
     form = EditForm(request.POST)
     if form.is_valid():
         try:
-            editorial.edit_article(
+            edited = editorial.edit_article(
                 article=article,
                 user=request.user,
                 title=form.cleaned_data["title"],
@@ -526,15 +526,17 @@ def article_edit(request, pk):
                 expected_version=form.cleaned_data["expected_version"],
             )
         except ConflictError as exc:
-            messages.error(request, str(exc))
-            return redirect(_safe_next(request, detail_url))
+            return _fail(request, exc, detail_url)  # 409 in place, else a message and a redirect
         except InvalidEdit as exc:
             for name, message in exc.errors.items():
                 form.add_error(name if name in form.fields else None, message)
         except EditorialError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, "Saved your changes. They will survive a re-import.")
+            message = "Saved your changes. They will survive a re-import."
+            if _wants_json(request):
+                return JsonResponse(_inplace_payload(request, edited, message))
+            messages.success(request, message)
             return redirect(_safe_next(request, detail_url))
     return render(request, "curation/article_edit.html", _edit_context(request, article, form), status=400)
 
