@@ -8,3 +8,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# The test runner turns DEBUG off, which would make whitenoise look for collected files in
+# STATIC_ROOT (absent before `collectstatic`, with a warning per test); serve from the
+# app and project static folders instead, as in development.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
