@@ -232,9 +232,12 @@ class Parser:
 class SeedWriter:
     """Turns parsed seeds into rows, a batch per transaction. Caches providers and topics."""
 
-    def __init__(self, *, run, dry_run):
+    def __init__(self, *, run, dry_run, max_bytes=None):
         self.run = run
         self.dry_run = dry_run
+        self.max_bytes = max_bytes
+        # article id -> path of the last file of this run that created or updated it
+        self.written_by = {}
         self.providers = {}
         self.topics = {}
         # Dry runs write nothing, so remember what an earlier batch "created".
@@ -258,6 +261,9 @@ class SeedWriter:
             results.extend(self._write_round(round_items, decided))
             decided = []
             items = items_next
+        for result in results:
+            if result.status in (ImportStatus.CREATED, ImportStatus.UPDATED) and result.article_id:
+                self.written_by[result.article_id] = result.path
         return results
 
     def _write_round(self, items, decided):
@@ -641,7 +647,7 @@ def import_seed_files(
     if not dry_run:
         run = ImportRun.objects.create(started_at=timezone.now(), paths=[os.fspath(p) for p in paths])
         report.run_id = run.pk
-    writer = SeedWriter(run=run, dry_run=dry_run)
+    writer = SeedWriter(run=run, dry_run=dry_run, max_bytes=max_bytes)
     if workers is None:
         workers = default_workers() if len(files) >= MIN_FILES_FOR_WORKERS else 0
     parser = Parser(workers if len(files) >= 2 else 0)
@@ -700,7 +706,10 @@ def _prepare_batch(paths, max_bytes, parser, writer):
 
 def _finish_batch(batch, writer):
     _, seed_files, early, parsed_results = batch
-    items, decided = [], list(early)
+    order = {seed_file.path: position for position, seed_file in enumerate(seed_files)}
+    items, decided = [], []
+    skipped_by_hash = [r for r in early if r.status == ImportStatus.UNCHANGED]
+    decided = [r for r in early if r.status != ImportStatus.UNCHANGED]
     for index, outcome in parsed_results():
         seed_file = seed_files[index]
         if isinstance(outcome, ParsedSeed):
@@ -708,6 +717,26 @@ def _finish_batch(batch, writer):
         else:
             decided.append(FileResult(path=seed_file.path, status=ImportStatus.FAILED, error=outcome,
                                        size=seed_file.size, sha256=seed_file.sha256))
+    written_before = dict(writer.written_by)
     results = writer.write_batch(items, decided)
-    order = {seed_file.path: position for position, seed_file in enumerate(seed_files)}
+    # A file skipped by its hash matched the article as it was before this batch. If an
+    # earlier file of this run (two files with one webUrl) has since written over that
+    # article, the skip is stale: parse and write this file too, so the later file wins
+    # on every run instead of the two taking turns.
+    stale, still_unchanged = [], []
+    for result in skipped_by_hash:
+        writer_path = writer.written_by.get(result.article_id)
+        earlier = writer_path is not None and (
+            result.article_id in written_before or order.get(writer_path, -1) < order[result.path]
+        )
+        (stale if earlier else still_unchanged).append(result)
+    rewrite = []
+    for result in stale:
+        seed_file = read_seed_file(result.path, settings.SEED_MAX_BYTES if writer.max_bytes is None else writer.max_bytes)
+        outcome = parse_seed_batch([(0, seed_file.data)])[0][1] if seed_file.data is not None else seed_file.error
+        if isinstance(outcome, ParsedSeed):
+            rewrite.append((seed_file, outcome))
+        else:
+            still_unchanged.append(result)
+    results += writer.write_batch(rewrite, still_unchanged)
     return sorted(results, key=lambda result: order.get(result.path, 0))
