@@ -670,6 +670,7 @@ def import_seed_files(
     finally:
         parser.close()
     if run is not None:
+        link_pending_coverage(list(writer.written_by))
         counts = report.counts
         ImportRun.objects.filter(pk=run.pk).update(
             finished_at=timezone.now(),
@@ -679,6 +680,24 @@ def import_seed_files(
             failed=counts["failed"],
         )
     return report
+
+
+def link_pending_coverage(article_ids, chunk_size=500):
+    """Link coverage to articles once the whole run is committed.
+
+    Each batch links what it can see, but a concurrent import's uncommitted rows are
+    invisible to it (on PostgreSQL), so two imports can each miss the other's half of a
+    link. Whichever run ends last sees both commits here and completes them.
+    """
+    for start in range(0, len(article_ids), chunk_size):
+        chunk = article_ids[start : start + chunk_size]
+        keys = list(Article.objects.filter(pk__in=chunk).values_list("source_key", flat=True))
+        unlinked = RelatedCoverage.objects.filter(linked_article__isnull=True)
+        pending = set(unlinked.filter(url_key__in=keys).values_list("url_key", flat=True))
+        pending |= set(unlinked.filter(article_id__in=chunk).exclude(url_key="").values_list("url_key", flat=True))
+        targets = Article.objects.filter(source_key__in=pending).values_list("source_key", "pk")
+        for key, pk in targets:
+            RelatedCoverage.objects.filter(url_key=key, linked_article__isnull=True).update(linked_article_id=pk)
 
 
 def _prepare_batch(paths, max_bytes, parser, writer):

@@ -87,7 +87,7 @@ def valid_front_matter(n=1, **overrides):
         "category": "news",
         "title": f"Seed title {n}",
         "excerpt": f"Seed excerpt {n}",
-        "publishedDateTime": "2024-03-0%dT10:00:00Z" % (1 + n % 9),
+        "publishedDateTime": f"2024-03-0{1 + n % 9}T10:00:00Z",
         "webUrl": f"https://seed.example/articles/{n}",
         "type": "article",
         "quality": 40 + n,
