@@ -436,3 +436,17 @@ def test_every_row_value_is_escaped(editor_client):
     assert "<script>alert(1)" not in html and '<x a="' not in html
     assert html.count("&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;") >= 4  # title, label, provider, topic
     assert 'onerror="alert(2)' not in html and "javascript:" not in html
+
+
+def test_sorting_unknown_heat_by_heat_lists_them_newest_first(editor_client):
+    now = timezone.now()
+    older = make_article(title="Older unknown heat", heat=-1, published_at=now - dt.timedelta(days=2))
+    newer = make_article(title="Newer unknown heat", heat=None, published_at=now - dt.timedelta(days=1))
+    make_article(title="Known heat", heat=90, published_at=now)
+
+    response = editor_client.get(reverse("curation:queue"), {"heat_known": "unknown", "sort": "-heat"})
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Known heat" not in body
+    assert body.index(newer.title) < body.index(older.title)
