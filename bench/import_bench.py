@@ -74,7 +74,14 @@ def parse_only(folder):
 
 
 def run_import(folder, database_url):
-    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_DEBUG": "1"}
+    # As an operator runs it on a server: production settings (DEBUG off).
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY", "bench-only-" + "k" * 50),
+        "DJANGO_ALLOWED_HOSTS": "localhost",
+    }
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     started = time.perf_counter()
     result = subprocess.run(
