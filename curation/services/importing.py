@@ -232,7 +232,7 @@ class Parser:
 class SeedWriter:
     """Turns parsed seeds into rows, a batch per transaction. Caches providers and topics."""
 
-    def __init__(self, *, run, dry_run, max_bytes=None):
+    def __init__(self, *, run, dry_run, max_bytes):
         self.run = run
         self.dry_run = dry_run
         self.max_bytes = max_bytes
@@ -726,7 +726,7 @@ def _prepare_batch(paths, max_bytes, parser, writer):
 def _finish_batch(batch, writer):
     _, seed_files, early, parsed_results = batch
     order = {seed_file.path: position for position, seed_file in enumerate(seed_files)}
-    items, decided = [], []
+    items = []
     skipped_by_hash = [r for r in early if r.status == ImportStatus.UNCHANGED]
     decided = [r for r in early if r.status != ImportStatus.UNCHANGED]
     for index, outcome in parsed_results():
@@ -751,7 +751,7 @@ def _finish_batch(batch, writer):
         (stale if earlier else still_unchanged).append(result)
     rewrite = []
     for result in stale:
-        seed_file = read_seed_file(result.path, settings.SEED_MAX_BYTES if writer.max_bytes is None else writer.max_bytes)
+        seed_file = read_seed_file(result.path, writer.max_bytes)
         outcome = parse_seed_batch([(0, seed_file.data)])[0][1] if seed_file.data is not None else seed_file.error
         if isinstance(outcome, ParsedSeed):
             rewrite.append((seed_file, outcome))

@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from curation.tests.factories import make_article, make_user
@@ -38,3 +39,15 @@ def viewer_client(viewer):
 @pytest.fixture
 def article(db):
     return make_article(title="A story worth reading", topics=["Science"])
+
+
+@pytest.fixture
+def empty_response_cache(monkeypatch):
+    """For the public side's tests: rendered feeds and API responses are kept in Django's
+    cache under their ETag, and test databases reuse ids and timestamps, so each test starts
+    with an empty cache. The ETag's periodic refresh is frozen so that a 304 test cannot
+    straddle it."""
+    monkeypatch.setattr("curation.views.public.etag_epoch", lambda: 0)
+    cache.clear()
+    yield
+    cache.clear()

@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -12,18 +11,7 @@ from curation.models import Article, ArticleState
 from curation.services.editorial import publish_article, reject_article, unpublish_article
 from curation.tests.factories import make_article, make_topic
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def empty_response_cache(monkeypatch):
-    """Rendered feeds and API responses are kept in Django's cache under their ETag; test
-    databases reuse ids and timestamps, so start every test with an empty cache. The ETag's
-    periodic refresh is frozen so that a 304 test cannot straddle it."""
-    monkeypatch.setattr("curation.views.public.etag_epoch", lambda: 0)
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_response_cache")]
 
 
 HOSTILE_TITLE = '<script>alert("x")</script> & <img src=x onerror=alert(1)>'
