@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from curation.fastyaml import FastSafeLoader
+
 try:
     from yaml import CSafeLoader as SafeLoader
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
@@ -32,7 +34,8 @@ MAX_DEPTH = 20
 # structure ("billion laughs"). This cheap test finds every place one could start; only a
 # file that matches pays for the exact check on the event stream.
 _ALIAS_HINT = re.compile(r"(?:^|[\s\[\{,:\-?])\*[^\s\[\]\{\},]")
-_FRONT_MATTER_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
+# Matched at the start of a line: `$` with MULTILINE is the end of that line.
+_FRONT_MATTER_CLOSE = re.compile(r"(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 # scheme, optional user info, a non-empty host: what a link or an image source may be.
 _HTTP_URL = re.compile(r"https?://(?:[^/?#\s@]*@)?[^/?#\s@:]+", re.IGNORECASE)
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -142,23 +145,26 @@ def split_front_matter(text):
     closing = _find_closing(rest)
     if closing is None:
         raise SeedError("front matter opened with '---' on line 1 is never closed with a '---' line")
-    front_matter = rest[: closing.start()]
-    body = rest[closing.end() :]
+    front_matter = rest[: closing[0]]
+    body = rest[closing[1] :]
     if body.startswith("\n"):
         body = body[1:]
     return front_matter, body
 
 
 def _find_closing(rest):
-    """The match of the closing '---' (or '...') line. A plain find handles the usual file;
-    the regex handles trailing blanks and the closing line being the very first."""
-    for marker in ("\n---\n", "\n...\n"):
-        position = rest.find(marker)
-        if position != -1:
-            exact = _FRONT_MATTER_CLOSE.search(rest, 0, position + len(marker))
-            if exact is not None:
-                return exact
-    return _FRONT_MATTER_CLOSE.search(rest)
+    """(start, end) of the first line that closes the front matter, '---' or '...' with
+    trailing blanks allowed, or None. Only lines starting with one of the markers are tried
+    (str.find skips the rest), which is many times quicker than a multi-line regex search."""
+    position = 0
+    while True:
+        closing = _FRONT_MATTER_CLOSE.match(rest, position)
+        if closing is not None:
+            return closing.span()
+        candidates = [found for found in (rest.find("\n---", position), rest.find("\n...", position)) if found != -1]
+        if not candidates:
+            return None
+        position = min(candidates) + 1
 
 
 def load_front_matter(front_matter):
@@ -172,7 +178,7 @@ def load_front_matter(front_matter):
         except yaml.YAMLError as exc:
             raise SeedError(f"front matter is not valid YAML: {_yaml_problem(exc)}") from None
     try:
-        mapping = yaml.load(front_matter, Loader=SafeLoader)
+        mapping = yaml.load(front_matter, Loader=FastSafeLoader)
     except yaml.YAMLError as exc:
         raise SeedError(f"front matter is not valid YAML: {_yaml_problem(exc)}") from None
     except (ValueError, OverflowError, TypeError) as exc:
@@ -195,6 +201,11 @@ def _check_structure(front_matter, mapping):
     which PostgreSQL refuses and SQLite keeps, and "\\ud800" into a lone surrogate,
     which is not UTF-8 at all."""
     check_text = "\\" in front_matter
+    if not check_text:
+        # The usual file: only the depth to check, and no field names to build on the way.
+        if _deeper_than(mapping, MAX_DEPTH):
+            raise SeedError(f"front matter is nested more than {MAX_DEPTH} levels deep")
+        return
     stack = [(mapping, 1, "")]
     while stack:
         item, depth, path = stack.pop()
@@ -209,6 +220,19 @@ def _check_structure(front_matter, mapping):
             stack.extend((child, depth + 1, f"{path}[{index + 1}]") for index, child in enumerate(item))
         elif check_text and isinstance(item, str):
             _check_text(item, path)
+
+
+def _deeper_than(mapping, limit):
+    stack = [(mapping, 1)]
+    while stack:
+        item, depth = stack.pop()
+        # Counted as the full walk below counts: a container's children sit one level deeper.
+        if depth > limit or (depth == limit and item):
+            return True
+        for child in item.values() if type(item) is dict else item:
+            if type(child) is dict or type(child) is list:
+                stack.append((child, depth + 1))
+    return False
 
 
 def _check_text(text, path):
@@ -454,8 +478,21 @@ def derive_title(body):
     return cut + "…"
 
 
-_SECURED_KEY = re.compile(r"^secured[ \t]*:", re.MULTILINE)
+_SECURED_KEY = re.compile(r"secured[ \t]*:")
 _NEXT_TOP_LEVEL_LINE = re.compile(r"\n(?=[^ \t\n])")
+
+
+def _find_secured_key(front_matter):
+    """The match of a top-level `secured:` key; str.find picks the candidate lines."""
+    position = 0
+    while True:
+        key = _SECURED_KEY.match(front_matter, position)
+        if key is not None:
+            return key
+        found = front_matter.find("\nsecured", position)
+        if found == -1:
+            return None
+        position = found + 1
 
 
 def content_hash(front_matter, mapping, body):
@@ -466,7 +503,7 @@ def content_hash(front_matter, mapping, body):
     serialising the parsed mapping. Any other layout falls back to the mapping.
     """
     if "secured" in mapping:
-        key = _SECURED_KEY.search(front_matter)
+        key = _find_secured_key(front_matter)
         if key is None:
             comparable = {k: v for k, v in mapping.items() if k != "secured"}
             front_matter = json.dumps(comparable, sort_keys=True, default=str, ensure_ascii=False)
