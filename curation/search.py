@@ -18,8 +18,9 @@ queryset that keeps the caller's ordering (the queue's sort applies to the match
 
 import re
 import time
+from contextlib import contextmanager
 
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import BooleanField, Exists, F, FloatField, OuterRef, Q
 from django.db.models.expressions import Expression
 
@@ -301,9 +302,12 @@ def _fallback_search(queryset, text):
     return queryset.filter(condition)
 
 
+# The insert trigger stands aside while this table has a row (see deferred_search_indexing).
+SQLITE_DEFERRAL_TABLE = "CREATE TABLE IF NOT EXISTS article_fts_deferred (since_id INTEGER NOT NULL)"
 SQLITE_TRIGGERS = {
     "article_fts_insert": """
-        CREATE TRIGGER IF NOT EXISTS article_fts_insert AFTER INSERT ON curation_article BEGIN
+        CREATE TRIGGER IF NOT EXISTS article_fts_insert AFTER INSERT ON curation_article
+        WHEN NOT EXISTS (SELECT 1 FROM article_fts_deferred) BEGIN
             INSERT INTO article_fts(rowid, title, excerpt, body) VALUES (new.id, new.title, new.excerpt, new.body);
         END""",
     "article_fts_delete": """
@@ -319,6 +323,35 @@ SQLITE_TRIGGERS = {
             INSERT INTO article_fts(rowid, title, excerpt, body) VALUES (new.id, new.title, new.excerpt, new.body);
         END""",
 }
+
+
+@contextmanager
+def deferred_search_indexing(using="default"):
+    """Inside the block, articles inserted on SQLite are indexed for search all at once
+    when it ends, instead of by the insert trigger row by row (5x the cost: FTS5 writes
+    its pending terms out after every trigger call). For bulk inserts such as the import.
+
+    The block is one savepoint: the flag row that makes the trigger stand aside is added
+    and removed inside it, so it is never committed and no other connection sees it
+    (SQLite has one writer at a time, so every row inserted meanwhile is ours). On
+    PostgreSQL the generated column is computed per row anyway; nothing changes.
+    """
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(max(id), 0) FROM curation_article")
+        (since_id,) = cursor.fetchone()
+        cursor.execute("INSERT INTO article_fts_deferred (since_id) VALUES (%s)", [since_id])
+        yield
+        # AUTOINCREMENT ids only grow, so the rows inserted in the block are those above.
+        cursor.execute(
+            "INSERT INTO article_fts(rowid, title, excerpt, body) "
+            "SELECT id, title, excerpt, body FROM curation_article WHERE id > %s",
+            [since_id],
+        )
+        cursor.execute("DELETE FROM article_fts_deferred")
 
 
 def ensure_sqlite_search_index(using="default"):
@@ -340,6 +373,7 @@ def ensure_sqlite_search_index(using="default"):
         present = {name for _, name in cursor.fetchall()}
         if "article_fts" not in present or set(SQLITE_TRIGGERS) <= present:
             return False
+        cursor.execute(SQLITE_DEFERRAL_TABLE)
         for statement in SQLITE_TRIGGERS.values():
             cursor.execute(statement)
         cursor.execute("INSERT INTO article_fts(article_fts) VALUES ('rebuild')")

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, models, transaction
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from curation.models import (
@@ -39,6 +40,7 @@ from curation.models import (
     RelatedCoverage,
     Topic,
 )
+from curation.search import deferred_search_indexing
 from curation.seedformat import ParsedSeed, parse_seed_batch
 
 logger = logging.getLogger(__name__)
@@ -378,7 +380,8 @@ class SeedWriter:
                     has_front_matter=parsed.has_front_matter,
                 )
                 rows.append(row)
-            insert_rows(Article, rows)
+            with deferred_search_indexing():
+                insert_rows(Article, rows)
             keys = [parsed.source_key for _, _, parsed in creates]
             ids = dict(Article.objects.filter(source_key__in=keys).values_list("source_key", "pk"))
             for result, _, parsed in creates:
@@ -418,7 +421,9 @@ class SeedWriter:
             Article.objects.bulk_update([a for a, _, _ in refreshes], ["secured", "front_matter_raw", "source_sha256"])
 
         self._write_children(written)
-        self._link_coverage({parsed.source_key: article_id for article_id, _, web_url, parsed in written if web_url})
+        # Coverage imported earlier that points at these articles links to them in the same
+        # transaction; this batch's own coverage was linked as it was inserted.
+        link_coverage_to([article_id for article_id, _, web_url, _ in written if web_url])
         return results
 
     def _imported_values(self, parsed, seed_file, now):
@@ -491,19 +496,6 @@ class SeedWriter:
         insert_rows(ArticleImage, images)
         insert_rows(RelatedCoverage, related)
         insert_rows(Article.topics.through, topic_links)
-
-    def _link_coverage(self, by_key):
-        """Coverage imported before the article it points to now links to it.
-
-        by_key: {source_key: article_id} of the articles just written.
-        """
-        pending = (
-            RelatedCoverage.objects.filter(url_key__in=by_key, linked_article__isnull=True)
-            .values_list("url_key", flat=True)
-            .distinct()
-        )
-        for key in list(pending):
-            RelatedCoverage.objects.filter(url_key=key, linked_article__isnull=True).update(linked_article_id=by_key[key])
 
     def _ensure_providers(self, parsed_seeds):
         wanted = set()
@@ -682,22 +674,36 @@ def import_seed_files(
     return report
 
 
+def link_coverage_to(article_ids):
+    """Link unlinked coverage whose URL is one of these articles' to it: one UPDATE."""
+    if article_ids:
+        _unlinked_coverage().filter(url_key__in=Article.objects.filter(pk__in=article_ids).values("source_key")).update(
+            linked_article_id=_article_with_coverage_url()
+        )
+
+
 def link_pending_coverage(article_ids, chunk_size=500):
     """Link coverage to articles once the whole run is committed.
 
     Each batch links what it can see, but a concurrent import's uncommitted rows are
     invisible to it (on PostgreSQL), so two imports can each miss the other's half of a
-    link. Whichever run ends last sees both commits here and completes them.
+    link. Whichever run ends last sees both commits here and completes them: coverage
+    pointing at the run's articles, and the run's coverage pointing at articles that now exist.
     """
     for start in range(0, len(article_ids), chunk_size):
         chunk = article_ids[start : start + chunk_size]
-        keys = list(Article.objects.filter(pk__in=chunk).values_list("source_key", flat=True))
-        unlinked = RelatedCoverage.objects.filter(linked_article__isnull=True)
-        pending = set(unlinked.filter(url_key__in=keys).values_list("url_key", flat=True))
-        pending |= set(unlinked.filter(article_id__in=chunk).exclude(url_key="").values_list("url_key", flat=True))
-        targets = Article.objects.filter(source_key__in=pending).values_list("source_key", "pk")
-        for key, pk in targets:
-            RelatedCoverage.objects.filter(url_key=key, linked_article__isnull=True).update(linked_article_id=pk)
+        link_coverage_to(chunk)
+        _unlinked_coverage().filter(
+            Exists(Article.objects.filter(source_key=OuterRef("url_key"))), article_id__in=chunk
+        ).update(linked_article_id=_article_with_coverage_url())
+
+
+def _unlinked_coverage():
+    return RelatedCoverage.objects.filter(linked_article__isnull=True)
+
+
+def _article_with_coverage_url():
+    return Subquery(Article.objects.filter(source_key=OuterRef("url_key")).values("pk")[:1])
 
 
 def _prepare_batch(paths, max_bytes, parser, writer):

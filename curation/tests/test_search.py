@@ -15,6 +15,7 @@ from django.utils import timezone
 from curation import search
 from curation.models import Article
 from curation.search import (
+    deferred_search_indexing,
     ensure_sqlite_search_index,
     filter_by_topic,
     fts5_query,
@@ -209,3 +210,30 @@ def test_sqlite_search_survives_a_migration_that_rebuilds_the_article_table():
     emit_post_migrate_signal(verbosity=0, interactive=False, db=connection.alias)  # as `migrate` does
     make_article(title="After the rebuild")
     assert set(titles(search_articles(Article.objects.all(), "rebuild"))) == {"Before the rebuild", "After the rebuild"}
+
+
+def test_articles_inserted_under_deferred_indexing_are_found_and_the_trigger_resumes(db):
+    with deferred_search_indexing():
+        make_article(title="Heatwave grips the north")
+        make_article(title="Heatwave ends")
+    assert len(search_articles(Article.objects.all(), "heatwave")) == 2
+    make_article(title="Heatwave returns")  # the row-by-row trigger is back in charge
+    assert len(search_articles(Article.objects.all(), "heatwave")) == 3
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM article_fts_deferred")
+            assert cursor.fetchone() == (0,)
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite FTS5 machinery")
+def test_deferred_indexing_leaves_nothing_behind_when_the_block_fails(db):
+    make_article(title="Flood defences hold")
+    with pytest.raises(RuntimeError), deferred_search_indexing():
+        make_article(title="Flood warning lifted")
+        raise RuntimeError("the insert failed")
+    assert titles(search_articles(Article.objects.all(), "flood")) == ["Flood defences hold"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM article_fts_deferred")
+        assert cursor.fetchone() == (0,)
+        # The index holds exactly the stored rows: FTS5's own consistency check.
+        cursor.execute("INSERT INTO article_fts(article_fts) VALUES ('integrity-check')")
