@@ -235,14 +235,19 @@ class RelatedCoverage(models.Model):
     heat = models.IntegerField(null=True, blank=True)
     # [{"url", "width", "height"}], http(s) URLs only.
     images = models.JSONField(default=list, blank=True)
+    # Indexed only where set (see Meta): most coverage is by outlets never imported, and
+    # an index of NULLs would cost every imported row five inserts for nothing.
     linked_article = models.ForeignKey(
-        Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="covered_by"
+        Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="covered_by", db_index=False
     )
 
     class Meta:
         ordering = ["article", "position"]
         verbose_name_plural = "related coverage"
-        indexes = [models.Index(fields=["url_key"], name="coverage_url_key")]
+        indexes = [
+            models.Index(fields=["url_key"], name="coverage_url_key"),
+            models.Index(fields=["linked_article"], condition=Q(linked_article__isnull=False), name="coverage_linked"),
+        ]
 
     def __str__(self):
         return self.title or self.web_url

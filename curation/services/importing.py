@@ -423,7 +423,7 @@ class SeedWriter:
         self._write_children(written)
         # Coverage imported earlier that points at these articles links to them in the same
         # transaction; this batch's own coverage was linked as it was inserted.
-        link_coverage_to([article_id for article_id, _, web_url, _ in written if web_url])
+        link_coverage_to([parsed.source_key for _, _, web_url, parsed in written if web_url])
         return results
 
     def _imported_values(self, parsed, seed_file, now):
@@ -674,12 +674,13 @@ def import_seed_files(
     return report
 
 
-def link_coverage_to(article_ids):
-    """Link unlinked coverage whose URL is one of these articles' to it: one UPDATE."""
-    if article_ids:
-        _unlinked_coverage().filter(url_key__in=Article.objects.filter(pk__in=article_ids).values("source_key")).update(
-            linked_article_id=_article_with_coverage_url()
-        )
+def link_coverage_to(source_keys):
+    """Link unlinked coverage whose URL is one of these articles' to it: one UPDATE.
+
+    Driven by the keys (the url_key index), never by "unlinked", which is most rows.
+    """
+    if source_keys:
+        _unlinked_coverage().filter(url_key__in=source_keys).update(linked_article_id=_article_with_coverage_url())
 
 
 def link_pending_coverage(article_ids, chunk_size=500):
@@ -692,7 +693,7 @@ def link_pending_coverage(article_ids, chunk_size=500):
     """
     for start in range(0, len(article_ids), chunk_size):
         chunk = article_ids[start : start + chunk_size]
-        link_coverage_to(chunk)
+        link_coverage_to(list(Article.objects.filter(pk__in=chunk).exclude(web_url="").values_list("source_key", flat=True)))
         _unlinked_coverage().filter(
             Exists(Article.objects.filter(source_key=OuterRef("url_key"))), article_id__in=chunk
         ).update(linked_article_id=_article_with_coverage_url())
