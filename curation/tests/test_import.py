@@ -3,14 +3,18 @@
 import json
 import os
 import shutil
+from datetime import timedelta
 from io import StringIO
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.utils import timezone
 
 from curation.models import Article, ImportLedgerEntry, ImportRun, RelatedCoverage, Topic
-from curation.services import editorial
+from curation.services import editorial, importing
 from curation.services.importing import import_seed_files
 from curation.tests.factories import make_user, seed_text, valid_front_matter
 
@@ -226,6 +230,64 @@ def test_related_coverage_links_whichever_file_comes_first(tmp_path):
     assert RelatedCoverage.objects.get().linked_article is None
     run_import(tmp_path / "b.txt")
     assert RelatedCoverage.objects.get().linked_article == Article.objects.get(web_url=covered["webUrl"])
+
+
+def test_coverage_links_are_completed_after_the_run_when_another_import_overlapped(tmp_path):
+    # The other import's article was committed after this run's batch looked (simulated
+    # by unlinking it again): the end-of-run pass links it, because the runs overlapped.
+    covered = valid_front_matter(2)
+    write(tmp_path, "b.txt", seed_text(**covered))
+    run_import(tmp_path / "b.txt")
+    ImportRun.objects.update(finished_at=None)  # still running, as far as anyone can tell
+    write(tmp_path, "a.txt", seed_text(**valid_front_matter(1, related=[{"title": "Same story", "webUrl": covered["webUrl"]}])))
+    write_children = importing.SeedWriter._write_children
+
+    def write_children_blind_to_b(self, written):  # as if b were still uncommitted
+        write_children(self, written)
+        RelatedCoverage.objects.update(linked_article=None)
+
+    with mock.patch.object(importing.SeedWriter, "_write_children", write_children_blind_to_b):
+        import_seed_files([tmp_path / "a.txt"], workers=0)
+    assert RelatedCoverage.objects.get().linked_article == Article.objects.get(web_url=covered["webUrl"])
+
+
+@pytest.mark.parametrize(
+    ("other_started", "other_finished", "overlapped"),
+    [
+        (None, None, False),  # no other run at all
+        (-120, -60, False),  # finished before this one started
+        (-120, None, True),  # still running (or killed: counted, to be safe)
+        (-120, 30, True),  # finished while this one ran
+        (2, 5, True),  # started and finished while this one ran
+    ],
+)
+def test_an_import_knows_whether_another_ran_alongside(other_started, other_finished, overlapped):
+    now = timezone.now()
+    run = ImportRun.objects.create(started_at=now - timedelta(seconds=10))
+    if other_started is not None:
+        ImportRun.objects.create(
+            started_at=run.started_at + timedelta(seconds=other_started),
+            finished_at=None if other_finished is None else run.started_at + timedelta(seconds=other_finished),
+        )
+    assert importing._ran_alongside_another_import(run) is overlapped
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL planner statistics")
+def test_a_first_import_gives_the_postgres_planner_statistics(tmp_path):
+    def planner_row_estimate():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'curation_article'")
+            return cursor.fetchone()[0]
+
+    # More than the planner believes the table holds (rows of earlier tests rolled back
+    # may linger in its estimate), so the import at least doubles the table.
+    count = max(int(planner_row_estimate()), 0) + 5
+    for n in range(count):
+        write(tmp_path, f"{n}.txt", seed_text(**valid_front_matter(n)))
+    import_seed_files([tmp_path], workers=0)
+    # Without the ANALYZE, the planner would still believe the table empty (or as small
+    # as before) and scan it whole for every batch's lookups.
+    assert planner_row_estimate() == count
 
 
 def test_worker_processes_give_the_same_result(tmp_path):
