@@ -14,6 +14,7 @@ from django.db import connection
 from django.utils import timezone
 
 from curation.models import Article, ImportLedgerEntry, ImportRun, RelatedCoverage, Topic
+from curation.seedformat import parse_seed_batch
 from curation.services import editorial, importing
 from curation.services.importing import import_seed_files
 from curation.tests.factories import make_user, seed_text, valid_front_matter
@@ -300,6 +301,25 @@ def test_worker_processes_give_the_same_result(tmp_path):
     assert report.counts == {"files": 31, "created": 30, "updated": 0, "unchanged": 0, "failed": 1}
     assert Article.objects.count() == 30
     assert [r.path for r in report.results] == sorted(str(p) for p in tmp_path.iterdir())
+
+
+def test_parsing_shared_between_a_worker_and_this_process_keeps_every_file_in_order(monkeypatch):
+    # The writing process parses the chunks no worker has started; whoever parsed a
+    # chunk, the results come back complete and in the order submitted.
+    monkeypatch.setattr(importing.Parser, "CHUNK_SIZE", 2)
+    payloads = [(index, seed_text(**valid_front_matter(index)).encode()) for index in range(40)]
+    payloads[7] = (7, b"---\ntitle: [unclosed\n---\n")
+    parser = importing.Parser(workers=1)
+    try:
+        results = parser.submit(payloads)()
+    finally:
+        parser.close()
+    expected = parse_seed_batch(payloads)
+    assert [index for index, _ in results] == list(range(40))
+    assert [getattr(outcome, "web_url", outcome) for _, outcome in results] == [
+        getattr(outcome, "web_url", outcome) for _, outcome in expected
+    ]
+    assert "not valid YAML" in results[7][1]
 
 
 # --- output, dry run, ledger -------------------------------------------------------------
