@@ -7,6 +7,7 @@ class CurationConfig(AppConfig):
     name = 'curation'
 
     def ready(self):
+        import curation.lookups  # noqa: F401 - registers the in_array lookup
         from curation.search import repair_search_index_after_migrate
 
         # SQLite drops the full-text triggers whenever a migration rebuilds the article table.

@@ -347,7 +347,7 @@ class SeedWriter:
         if keys:
             # Bodies and front matter stay in the database: an update writes them from the
             # parsed file. Fields editors edit are loaded, as an update writes them back as they are.
-            stored = Article.objects.filter(source_key__in=keys).only(
+            stored = Article.objects.filter(source_key__in_array=keys).only(
                 "source_key", "content_sha256", "secured", "source_sha256", "edited_fields", "state",
                 "title", "excerpt", "category", "web_url", "provider_id",
             )
@@ -402,7 +402,7 @@ class SeedWriter:
             with deferred_search_indexing():
                 insert_rows(Article, rows)
             keys = [parsed.source_key for _, _, parsed in creates]
-            ids = dict(Article.objects.filter(source_key__in=keys).values_list("source_key", "pk"))
+            ids = dict(Article.objects.filter(source_key__in_array=keys).values_list("source_key", "pk"))
             for result, _, parsed in creates:
                 result.article_id = ids[parsed.source_key]
                 written.append((result.article_id, (), parsed.web_url, parsed))
@@ -477,7 +477,7 @@ class SeedWriter:
         related_keys = {item.url_key for *_, parsed in written for item in parsed.related if item.url_key}
         linked = {}
         if related_keys:
-            linked = dict(Article.objects.filter(source_key__in=related_keys).values_list("source_key", "pk"))
+            linked = dict(Article.objects.filter(source_key__in_array=related_keys).values_list("source_key", "pk"))
         for article_id, edited, _, parsed in written:
             for position, image in enumerate(parsed.images):
                 images.append(
@@ -600,24 +600,31 @@ def insert_rows(model, rows):
         return
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     ops = connection.ops
-    adapters = {}
+    # Per column: its name, how to adapt a value, and its default already adapted.
+    columns = []
     for f in fields:
+        adapt = None
         if isinstance(f, models.DateTimeField):
-            adapters[f.attname] = _sqlite_datetime if connection.vendor == "sqlite" else ops.adapt_datetimefield_value
+            adapt = _sqlite_datetime if connection.vendor == "sqlite" else ops.adapt_datetimefield_value
         elif isinstance(f, models.JSONField):
-            adapters[f.attname] = partial(ops.adapt_json_value, encoder=f.encoder)
-    defaults = {f.attname: f.get_default() for f in fields}
-    columns = [f.attname for f in fields]
+            adapt = partial(ops.adapt_json_value, encoder=f.encoder)
+        default = f.get_default()
+        columns.append((f.attname, adapt, adapt(default) if adapt is not None and default is not None else default))
     quote = ops.quote_name
     table = quote(model._meta.db_table)
     column_list = ", ".join(quote(f.column) for f in fields)
     params = []
+    missing = object()
     for row in rows:
         values = []
-        for column in columns:
-            value = row.get(column, defaults[column])
-            adapter = adapters.get(column)
-            values.append(adapter(value) if adapter is not None and value is not None else value)
+        for name, adapt, default in columns:
+            value = row.get(name, missing)
+            if value is missing:
+                values.append(default)
+            elif adapt is None or value is None:
+                values.append(value)
+            else:
+                values.append(adapt(value))
         params.append(values)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -754,7 +761,7 @@ def link_coverage_to(source_keys):
     Driven by the keys (the url_key index), never by "unlinked", which is most rows.
     """
     if source_keys:
-        _unlinked_coverage().filter(url_key__in=source_keys).update(linked_article_id=_article_with_coverage_url())
+        _unlinked_coverage().filter(url_key__in_array=source_keys).update(linked_article_id=_article_with_coverage_url())
 
 
 def link_pending_coverage(article_ids, chunk_size=500):
@@ -787,7 +794,7 @@ def _prepare_batch(paths, max_bytes, parser, writer):
     known = {}
     hashes = {seed_file.sha256 for seed_file in seed_files if seed_file.data is not None}
     if hashes:
-        known = dict(Article.objects.filter(source_sha256__in=hashes).values_list("source_sha256", "pk"))
+        known = dict(Article.objects.filter(source_sha256__in_array=hashes).values_list("source_sha256", "pk"))
     early, to_parse = [], []
     for index, seed_file in enumerate(seed_files):
         if seed_file.error:
