@@ -22,6 +22,7 @@ from curation.search import (
     order_by_relevance,
     search_articles,
 )
+from curation.selectors import queue_page
 from curation.services.editorial import edit_article
 from curation.tests.factories import make_article
 
@@ -152,6 +153,55 @@ def test_both_sqlite_plans_find_the_same_rows(corpus, monkeypatch):
     monkeypatch.setattr(search, "_plan_cache", {})
     assert titles(search_articles(Article.objects.order_by("-published_at"), "glacier")) == expected
     assert len(expected) == 3
+
+
+def _many_matches_in_small_ranges(monkeypatch):
+    # The many-matches plan, with a rowid range per id or so: every range boundary is used.
+    monkeypatch.setattr(search, "SQLITE_FEW_MATCHES", 1)
+    monkeypatch.setattr(search, "SQLITE_MATCHES_PER_RANGE", 1)
+    monkeypatch.setattr(search, "_plan_cache", {})
+
+
+@pytest.fixture
+def scattered(db):
+    # Every other article mentions glaciers; dates out of id order, some missing.
+    now = timezone.now()
+    for n in range(14):
+        make_article(
+            title=f"{'Glacier' if n % 2 else 'Harbour'} story {n}",
+            published_at=None if n % 5 == 4 else now - timedelta(hours=(n * 7) % 11),
+            quality=(n * 3) % 8,
+        )
+
+
+@pytest.mark.parametrize("sort_key", ["-published", "published", "-quality", "imported"])
+def test_sqlite_ranged_match_lists_find_the_same_rows_in_the_same_order(scattered, monkeypatch, sort_key):
+    def pages():
+        found, after = [], ""
+        while True:
+            page = queue_page(search_articles(Article.objects.all(), "glacier"), sort_key=sort_key, after=after,
+                              page_size=2)
+            found += titles(page.articles)
+            if not page.has_next:
+                return found
+            after = page.next_cursor
+
+    expected = pages()  # seven matches: the plan that fetches them by rowid and sorts them
+    _many_matches_in_small_ranges(monkeypatch)
+    condition = str(search_articles(Article.objects.all(), "glacier").query)
+    if connection.vendor == "sqlite":
+        assert condition.count("MATCH") > 3  # several ranges, each its own match list
+    assert pages() == expected
+    assert len(expected) == 7 and all(title.startswith("Glacier") for title in expected)
+
+
+def test_sqlite_ranges_of_an_older_count_still_find_every_match(scattered, monkeypatch):
+    _many_matches_in_small_ranges(monkeypatch)
+    assert len(search_articles(Article.objects.all(), "glacier")) == 7  # ranges cached for this text
+    Article.objects.filter(title="Glacier story 1").delete()
+    make_article(title="Glacier story, imported later")  # above the highest cached rowid
+    found = titles(search_articles(Article.objects.order_by("pk"), "glacier"))
+    assert len(found) == 7 and found[-1] == "Glacier story, imported later" and "Glacier story 1" not in found
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL full-text machinery")
