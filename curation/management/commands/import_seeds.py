@@ -40,9 +40,6 @@ class Command(BaseCommand):
         "recursively for *.txt and *.md. Unchanged files are skipped; each file gets a ledger row. "
         "Exit status: 0 all imported or unchanged, 1 some files failed, 2 usage error."
     )
-    # A data command, often run by cron for a handful of files: the system checks (for
-    # serving the site; `manage.py check` runs them) cost ~0.1 s a run and find nothing here.
-    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", metavar="PATH", help="seed file or folder")
