@@ -233,6 +233,8 @@ def test_editor_logs_in_filters_moves_with_keys_and_publishes_with_p(open_page, 
     check(badge).to_have_text("Published")
     check(page.locator("ul.messages")).to_contain_text("Published “Moon base opens its doors”")
     check(page.get_by_role("button", name="Unpublish")).to_be_visible()
+    # The editorial history shows the publish without a reload.
+    check(page.locator("section.history .history-list li").first).to_contain_text(f"Published by {editor.username}")
     moon.refresh_from_db()
     assert moon.state == ArticleState.PUBLISHED
     assert moon.state_changed_by == editor

@@ -240,6 +240,17 @@ def test_in_place_action_returns_the_new_state_and_fresh_buttons(editor_client):
     assert ">Unpublish</button>" in data["actions_html"] and 'value="2"' in data["actions_html"]
 
 
+def test_in_place_action_on_the_article_page_returns_its_history_with_the_new_entry(editor_client, editor):
+    article = make_article()
+    response = editor_client.post(action_url(article, "publish"), {"expected_version": 1}, **JSON)
+    data = response.json()
+    assert data["history_html"].startswith('<section class="history">')
+    assert f"<strong>Published</strong> by {editor.username}" in data["history_html"]
+    # A queue row has no history to refresh.
+    response = editor_client.post(action_url(article, "unpublish"), {"expected_version": 2, "compact": "1"}, **JSON)
+    assert response.json()["history_html"] is None
+
+
 def test_reject_records_the_reason_and_restore_brings_it_back(editor_client):
     article = make_article()
     editor_client.post(action_url(article, "reject"), {"expected_version": 1, "reason": "Duplicate"})

@@ -432,11 +432,19 @@ def _inplace_payload(request, article, message):
     if request.POST.get("compact") == "1":  # a queue row's buttons, not the article page's forms
         (row,) = queue_rows([article], user=request.user, query="", this_url=_safe_next(request, ""))
         actions = row.actions_html()
+        history = None
     else:
         actions = render_to_string(
             "curation/_article_actions.html",
             {"article": article, "can": permissions_for(request.user), "next_url": _safe_next(request, "")},
             request=request,
+        )
+        # The article page lists the editorial history; the action just taken belongs in it.
+        article.recent_actions = list(
+            article.actions.select_related("actor").order_by("-created_at", "-id")[: selectors.HISTORY_ROWS]
+        )
+        history = render_to_string(
+            "curation/_history.html", {"article": article, "history_rows": selectors.HISTORY_ROWS}, request=request
         )
     return {
         "ok": True,
@@ -446,6 +454,7 @@ def _inplace_payload(request, article, message):
         "state_label": article.get_state_display(),
         "version": article.version,
         "actions_html": actions,
+        "history_html": history,
     }
 
 

@@ -50,6 +50,12 @@
         input.value = data.version;
       });
     }
+    var history = document.querySelector("section.history");
+    if (history && data.history_html) {
+      var historyHolder = document.createElement("div");
+      historyHolder.innerHTML = data.history_html; // server-rendered, escaped template output
+      if (historyHolder.firstElementChild) { history.replaceWith(historyHolder.firstElementChild); }
+    }
     var row = document.querySelector('tr[data-article-id="' + data.id + '"]');
     if (row) {
       row.className = row.className.replace(/\bstate-\S+/, "state-" + data.state) + " acted";
