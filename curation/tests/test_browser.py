@@ -186,6 +186,9 @@ def test_editor_logs_in_filters_moves_with_keys_and_publishes_with_p(open_page, 
     # The hostile title is shown as text, not run (the dialog watcher would see an alert).
     check(page.locator("a.row-link", has_text=HOSTILE_TITLE)).to_have_text(HOSTILE_TITLE)
 
+    # The filter form is taller than the window; its Apply button stays in view.
+    check(page.get_by_role("button", name="Apply filters")).to_be_in_viewport()
+
     # Text search through the filter form.
     page.locator("#id_q").fill("ferry")
     page.get_by_role("button", name="Apply filters").click()
