@@ -238,7 +238,11 @@ class Parser:
                 if not futures[index].cancel():
                     break  # a worker has this chunk, so it has the ones before it too
                 parsed[index] = parse_seed_batch(chunks[index])
-            return [item for index, future in enumerate(futures) for item in (parsed[index] or future.result())]
+            return [
+                item
+                for index, future in enumerate(futures)
+                for item in (parsed[index] if parsed[index] is not None else future.result())
+            ]
 
         return collect
 
