@@ -106,6 +106,44 @@ def test_oversized_files_are_refused_before_parsing(tmp_path, monkeypatch):
     assert "big.txt" in err and "files over 1,000 bytes are refused" in err
 
 
+def _stat_reporting_size(monkeypatch, name, size):
+    """Make stat report `size` for the file `name`, as if it grew after the importer looked."""
+    import os
+
+    real_stat = os.stat
+
+    def stat(path, *args, **kwargs):
+        info = real_stat(path, *args, **kwargs)
+        if os.fspath(path).endswith(name):
+            values = list(info)
+            values[6] = size  # st_size
+            info = os.stat_result(values)
+        return info
+
+    monkeypatch.setattr(os, "stat", stat)
+
+
+def test_a_file_that_grew_past_the_limit_after_stat_is_refused(tmp_path, monkeypatch):
+    write(tmp_path, "growing.txt", fm(excerpt="x" * 5000))
+    _stat_reporting_size(monkeypatch, "growing.txt", 10)
+
+    with override_settings(SEED_MAX_BYTES=1000):
+        code, _, err = run_import(tmp_path)
+
+    assert code == 1
+    assert "growing.txt" in err and "is over 1,000 bytes" in err
+
+
+def test_a_file_that_grew_after_stat_is_read_whole(tmp_path, monkeypatch):
+    write(tmp_path, "growing.txt", fm(excerpt="all of it " * 100))
+    _stat_reporting_size(monkeypatch, "growing.txt", 10)
+
+    code, _, _ = run_import(tmp_path)
+
+    assert code == 0
+    assert Article.objects.get().excerpt == "all of it " * 100
+
+
 def test_non_http_links_are_never_stored(tmp_path):
     content = fm(
         ampWebUrl="javascript:alert(1)",
