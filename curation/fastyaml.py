@@ -44,6 +44,13 @@ _SCALAR_TAGS = {
 }
 
 
+_DATE_TIME_SEPARATORS = ("T", " ")
+# Bounds on the resolve memo: a few thousand distinct short texts in practice.
+_RESOLVED_MAX_LENGTH = 40
+_RESOLVED_MAX_ENTRIES = 20_000
+_resolved = {}
+
+
 class _UseStandardConstructor(Exception):
     """The document has something the quick path leaves to SafeConstructor."""
 
@@ -54,9 +61,18 @@ class FastSafeLoader(_BaseLoader):
         # resolvers, which SafeLoader has none of (checked once, below the class).
         if kind is ScalarNode:
             if implicit[0]:
-                for tag, regexp in self.yaml_implicit_resolvers.get(value[:1], ()):
-                    if regexp.match(value):
-                        return tag
+                # A plain scalar's tag depends on its text alone, and the same short texts
+                # (keys, scores, sizes, true/false) come back in every file: remember them.
+                tag = _resolved.get(value)
+                if tag is None:
+                    tag = STR_TAG
+                    for candidate, regexp in self.yaml_implicit_resolvers.get(value[:1], ()):
+                        if regexp.match(value):
+                            tag = candidate
+                            break
+                    if len(value) <= _RESOLVED_MAX_LENGTH and len(_resolved) < _RESOLVED_MAX_ENTRIES:
+                        _resolved[value] = tag
+                return tag
             return STR_TAG
         return SEQ_TAG if kind is SequenceNode else MAP_TAG
 
@@ -86,12 +102,23 @@ class FastSafeLoader(_BaseLoader):
                     return int(value)
             if tag == TIMESTAMP_TAG:
                 value = node.value
-                # The usual "2020-02-06T15:15:00Z"; the resolver has matched the digits.
-                if len(value) == 20 and value[10] == "T" and value[19] == "Z" and value[4] == value[7] == "-":
-                    return dt.datetime(
-                        int(value[:4]), int(value[5:7]), int(value[8:10]),
-                        int(value[11:13]), int(value[14:16]), int(value[17:19]), tzinfo=dt.UTC,
-                    )  # fmt: skip
+                # The usual "2020-02-06T15:15:00Z" and "2020-02-06 15:15:00+01:00" (what
+                # yaml.dump writes). The resolver has matched the digits; these lengths and
+                # separators leave no other reading. The time zone is built as SafeConstructor
+                # builds it, so even a bad value fails alike.
+                if value[4:5] == value[7:8] == "-" and value[10:11] in _DATE_TIME_SEPARATORS:
+                    if len(value) == 20 and value[19] == "Z":
+                        zone = dt.UTC
+                    elif len(value) == 25 and value[19] in "+-" and value[22] == ":":
+                        offset = dt.timedelta(hours=int(value[20:22]), minutes=int(value[23:25]))
+                        zone = dt.timezone(-offset if value[19] == "-" else offset)
+                    else:
+                        zone = None
+                    if zone is not None:
+                        return dt.datetime(
+                            int(value[:4]), int(value[5:7]), int(value[8:10]),
+                            int(value[11:13]), int(value[14:16]), int(value[17:19]), tzinfo=zone,
+                        )  # fmt: skip
             constructor = _SCALAR_TAGS.get(tag)
             if constructor is None:
                 raise _UseStandardConstructor

@@ -22,6 +22,13 @@ CORNERS = {
         "d: 2001-12-14 21:59:43.10 -5\ne: 2001-12-15 2:59:43.10\nf: 2020-02-06T15:15:00.123456789Z\n"
         "g: 2020-2-6T15:15:00Z\nh: 2020-02-06T15:15:00+01:00\ni: '2020-02-06T15:15:00Z'"
     ),
+    "timestamps with offsets": (
+        "a: 2020-02-06 15:15:00+00:00\nb: 2020-02-06T15:15:00-05:30\nc: 2020-02-06 15:15:00+01:00\n"
+        "d: 2020-02-06 15:15:00 +01:00\ne: 2020-02-06T15:15:00+1:00\nf: 2020-02-06t15:15:00+00:00\n"
+        "g: 2020-02-06 15:15:00.5+00:00\nh: 2020-02-06  15:15:00Z\ni: 2020-02-06 15:15:00-00:00"
+    ),
+    "bad offset": "a: 2020-02-06 15:15:00+24:00",
+    "bad month with offset": "a: 2020-13-06 15:15:00+02:00",
     "bad month": "a: 2020-13-06T15:15:00Z",
     "bad day": "a: 2020-02-30",
     "explicit tags": "a: !!str 5\nb: !!int '7'\nc: !!float '2'\nd: !!bool 'yes'\ne: !!null ''\nf: !!str",
@@ -120,3 +127,19 @@ def test_the_quick_path_builds_the_usual_seed_itself():
         assert isinstance(loader.get_single_data(), dict)
     finally:
         loader.dispose()
+
+
+def test_plain_scalars_resolve_alike_when_seen_again():
+    # The resolve memo: a text first seen plain, then quoted, then plain again keeps the
+    # tag each form gives (quoted texts are always strings).
+    for text in ("a: 12\nb: '12'\nc: 12", "a: yes\nb: \"yes\"\nc: yes", "a: ~\nb: '~'\nc: ~"):
+        assert_same(text)
+        assert_same(text)
+
+
+def test_the_resolve_memo_stays_bounded():
+    from curation import fastyaml
+
+    many = "\n".join(f"k{n}: v{n}" for n in range(fastyaml._RESOLVED_MAX_ENTRIES + 5_000))
+    assert len(yaml.load(many, Loader=FastSafeLoader)) == fastyaml._RESOLVED_MAX_ENTRIES + 5_000
+    assert len(fastyaml._resolved) <= fastyaml._RESOLVED_MAX_ENTRIES
