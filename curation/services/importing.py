@@ -21,6 +21,7 @@ import os
 import stat
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -697,14 +698,15 @@ def import_seed_files(
             progress(done, len(files))
 
     try:
-        pending = None  # the previous batch, parsing while this one is read
-        for start in range(0, len(files), batch_size):
-            batch = _prepare_batch(files[start : start + batch_size], max_bytes, parser, writer)
+        with statement_journals_in_memory():
+            pending = None  # the previous batch, parsing while this one is read
+            for start in range(0, len(files), batch_size):
+                batch = _prepare_batch(files[start : start + batch_size], max_bytes, parser, writer)
+                if pending is not None:
+                    finish(pending)
+                pending = batch
             if pending is not None:
                 finish(pending)
-            pending = batch
-        if pending is not None:
-            finish(pending)
     finally:
         parser.close()
     if run is not None:
@@ -730,6 +732,34 @@ def _ran_alongside_another_import(run):
         .filter(Q(finished_at__isnull=True) | Q(finished_at__gte=run.started_at))
         .exists()
     )
+
+
+@contextmanager
+def statement_journals_in_memory():
+    """SQLite: keep this connection's statement journals in memory while it imports.
+
+    Inside a transaction SQLite journals every page a statement changes, so that the
+    statement alone can be undone; the article table's insert trigger makes every insert
+    such a statement. An imported article touches about 28 pages (its indexes), 112 KB,
+    past the 64 KB SQLite keeps in memory, so each insert spilled its journal into a temp
+    file: 56 small writes a file, two thirds of the import's system calls (143,000 -> 31,000
+    writes for 2,000 files). temp_store = MEMORY keeps them in memory. It is scoped to the
+    import: elsewhere a large sort may still spill to disk rather than grow in memory.
+    SQLite refuses the change inside a transaction; an import started in one (tests) keeps
+    the setting it has.
+    """
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA temp_store")
+        (previous,) = cursor.fetchone()
+        cursor.execute("PRAGMA temp_store = MEMORY")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA temp_store = {int(previous)}")
 
 
 class PlannerStatistics:

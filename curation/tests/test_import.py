@@ -447,3 +447,32 @@ def test_the_ledger_is_readable_from_the_command_line(tmp_path):
     assert f"run {run.pk}" in runs.getvalue() and "created 1" in runs.getvalue() and "failed 1" in runs.getvalue()
     assert "bad.txt: field 'webUrl': is missing" in failed.getvalue()
     assert "good.txt" not in failed.getvalue()
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite statement journals")
+@pytest.mark.django_db(transaction=True)  # as the command runs: not inside a transaction
+def test_sqlite_import_keeps_statement_journals_in_memory_then_restores_the_setting(tmp_path, monkeypatch):
+    def temp_store():
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA temp_store")
+            return cursor.fetchone()[0]
+
+    seen_while_writing = []
+    real_insert_rows = importing.insert_rows
+
+    def spy(model, rows):
+        seen_while_writing.append(temp_store())
+        return real_insert_rows(model, rows)
+
+    monkeypatch.setattr(importing, "insert_rows", spy)
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA temp_store = FILE")
+    write(tmp_path, "a.txt", seed_text(body="Body.\n", **valid_front_matter(1)))
+
+    code, _, _ = run_import(tmp_path)
+
+    assert code == 0 and Article.objects.count() == 1
+    MEMORY, FILE = 2, 1
+    assert seen_while_writing and set(seen_while_writing) == {MEMORY}
+    assert temp_store() == FILE  # the rest of the application keeps its own setting
+
