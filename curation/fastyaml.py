@@ -133,7 +133,12 @@ class FastSafeLoader(_BaseLoader):
                 # Merge (`<<`) and value (`=`) keys are rewritten by SafeConstructor.
                 if type(key_node) is not ScalarNode or key_node.tag not in _PLAIN_KEY_TAGS:
                     raise _UseStandardConstructor
-                mapping[build(key_node, built)] = build(value_node, built)
+                key = key_node.value if key_node.tag == STR_TAG else build(key_node, built)
+                # Most values are strings: taken here, without a call per value.
+                if type(value_node) is ScalarNode and value_node.tag == STR_TAG:
+                    mapping[key] = value_node.value
+                else:
+                    mapping[key] = build(value_node, built)
             return mapping
         if node_type is SequenceNode and tag == SEQ_TAG:
             sequence = built[node] = []
