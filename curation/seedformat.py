@@ -77,7 +77,9 @@ class ParsedRelated:
     provider: ParsedProvider | None = None
     quality: int | None = None
     heat: int | None = None
-    images: list = field(default_factory=list)  # [{"url", "width", "height"}]
+    # [{"url", "width", "height"}] as the JSON text stored in the coverage row: encoded here,
+    # in the parsing process, so the process that writes to the database does not have to.
+    images_json: str = "[]"
 
 
 @dataclass
@@ -462,7 +464,7 @@ def _related(value, notes):
                     provider=_provider(item.get("provider"), "provider"),
                     quality=_int(item, "quality"),
                     heat=_int(item, "heat"),
-                    images=[{"url": i.url, "width": i.width, "height": i.height} for i in images],
+                    images_json=json.dumps([{"url": i.url, "width": i.width, "height": i.height} for i in images]),
                 )
             )
         except SeedError as exc:

@@ -460,9 +460,9 @@ def test_sqlite_import_keeps_statement_journals_in_memory_then_restores_the_sett
     seen_while_writing = []
     real_insert_rows = importing.insert_rows
 
-    def spy(model, rows):
+    def spy(model, rows, **options):
         seen_while_writing.append(temp_store())
-        return real_insert_rows(model, rows)
+        return real_insert_rows(model, rows, **options)
 
     monkeypatch.setattr(importing, "insert_rows", spy)
     with connection.cursor() as cursor:
