@@ -17,7 +17,6 @@ every error, is the one CSafeLoader gives. tests/test_fastyaml.py compares the t
 
 import datetime as dt
 
-import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
@@ -159,8 +158,3 @@ assert (FastSafeLoader.DEFAULT_SCALAR_TAG, FastSafeLoader.DEFAULT_SEQUENCE_TAG, 
 
 # Key tags the quick path builds (collections as keys are unhashable and left to SafeConstructor).
 _PLAIN_KEY_TAGS = {STR_TAG, *_SCALAR_TAGS}
-
-
-def load(text):
-    """yaml.load(text, Loader=CSafeLoader), quicker."""
-    return yaml.load(text, Loader=FastSafeLoader)

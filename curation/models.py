@@ -216,6 +216,12 @@ class ArticleImage(models.Model):
         return self.url
 
 
+class RelatedCoverageQuerySet(models.QuerySet):
+    def unlinked(self):
+        """Coverage not (yet) linked to an article we imported from its URL."""
+        return self.filter(linked_article__isnull=True)
+
+
 class RelatedCoverage(models.Model):
     """Another outlet's article on the same story, as listed under `related` in a seed."""
 
@@ -240,6 +246,8 @@ class RelatedCoverage(models.Model):
     linked_article = models.ForeignKey(
         Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="covered_by", db_index=False
     )
+
+    objects = RelatedCoverageQuerySet.as_manager()
 
     class Meta:
         ordering = ["article", "position"]

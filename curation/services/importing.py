@@ -816,7 +816,7 @@ def link_coverage_to(source_keys):
     Driven by the keys (the url_key index), never by "unlinked", which is most rows.
     """
     if source_keys:
-        _unlinked_coverage().filter(url_key__in_array=source_keys).update(linked_article_id=_article_with_coverage_url())
+        RelatedCoverage.objects.unlinked().filter(url_key__in_array=source_keys).update(linked_article_id=_article_with_coverage_url())
 
 
 def link_pending_coverage(article_ids, chunk_size=500):
@@ -830,13 +830,9 @@ def link_pending_coverage(article_ids, chunk_size=500):
     for start in range(0, len(article_ids), chunk_size):
         chunk = article_ids[start : start + chunk_size]
         link_coverage_to(list(Article.objects.filter(pk__in=chunk).exclude(web_url="").values_list("source_key", flat=True)))
-        _unlinked_coverage().filter(
+        RelatedCoverage.objects.unlinked().filter(
             Exists(Article.objects.filter(source_key=OuterRef("url_key"))), article_id__in=chunk
         ).update(linked_article_id=_article_with_coverage_url())
-
-
-def _unlinked_coverage():
-    return RelatedCoverage.objects.filter(linked_article__isnull=True)
 
 
 def _article_with_coverage_url():

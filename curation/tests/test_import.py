@@ -477,11 +477,12 @@ def test_sqlite_import_keeps_statement_journals_in_memory_then_restores_the_sett
     assert temp_store() == FILE  # the rest of the application keeps its own setting
 
 
-def test_parse_workers_run_below_the_writing_process(tmp_path):
+def test_parse_workers_run_below_the_writing_process():
     # The writer is the critical path; workers must only take the CPU it leaves.
     parser = importing.Parser(workers=1)
     try:
         worker_niceness = parser.pool.submit(os.nice, 0).result()
     finally:
         parser.close()
-    assert worker_niceness > os.nice(0)
+    assert os.nice(0) < 19, "run the tests at a priority the workers can go below"
+    assert worker_niceness == min(19, os.nice(0) + importing.Parser.WORKER_NICENESS)
