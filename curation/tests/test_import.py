@@ -1,5 +1,6 @@
 """import_seeds: shapes, identity, re-import, editorial safety, the ledger and the command's output."""
 
+import gc
 import json
 import os
 import shutil
@@ -289,6 +290,26 @@ def test_a_first_import_gives_the_postgres_planner_statistics(tmp_path):
     # Without the ANALYZE, the planner would still believe the table empty (or as small
     # as before) and scan it whole for every batch's lookups.
     assert planner_row_estimate() == count
+
+
+def test_import_runs_the_cycle_collector_rarely_then_restores_it(tmp_path, monkeypatch):
+    seen_while_writing = []
+    real_insert_rows = importing.insert_rows
+
+    def spy(model, rows, **options):
+        seen_while_writing.append((gc.get_threshold()[0], gc.get_freeze_count()))
+        return real_insert_rows(model, rows, **options)
+
+    monkeypatch.setattr(importing, "insert_rows", spy)
+    thresholds = gc.get_threshold()
+    write(tmp_path, "a.txt", seed_text(body="Body.\n", **valid_front_matter(1)))
+
+    code, _, _ = run_import(tmp_path)
+
+    assert code == 0 and Article.objects.count() == 1
+    # While writing: the objects that existed before are frozen, young ones wait for 50,000.
+    assert seen_while_writing and all(first == 50_000 and frozen > 1000 for first, frozen in seen_while_writing)
+    assert gc.get_threshold() == thresholds and gc.get_freeze_count() == 0
 
 
 def test_worker_processes_give_the_same_result(tmp_path):
