@@ -76,6 +76,15 @@ class ArticleQuerySet(models.QuerySet):
     def needing_metadata(self):
         return self.filter(needs_metadata=True)
 
+    def with_source_keys(self, keys):
+        """Articles by identity (a batch of keys at once), unsorted: the default ordering
+        would make the database sort every match for callers that only build a dict."""
+        return self.filter(source_key__in_array=keys).order_by()
+
+    def with_file_hashes(self, hashes):
+        """Articles whose last imported file had one of these hashes, unsorted (see above)."""
+        return self.filter(source_sha256__in_array=hashes).order_by()
+
     def with_listing_relations(self):
         """Everything a list row shows, in a fixed number of queries whatever the page size."""
         return self.select_related("provider").prefetch_related("topics", "images")

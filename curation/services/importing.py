@@ -373,7 +373,7 @@ class SeedWriter:
         if keys:
             # Bodies and front matter stay in the database: an update writes them from the
             # parsed file. Fields editors edit are loaded, as an update writes them back as they are.
-            stored = Article.objects.filter(source_key__in_array=keys).only(
+            stored = Article.objects.with_source_keys(keys).only(
                 "source_key", "content_sha256", "secured", "source_sha256", "edited_fields", "state",
                 "title", "excerpt", "category", "web_url", "provider_id",
             )
@@ -428,7 +428,7 @@ class SeedWriter:
             with deferred_search_indexing():
                 insert_rows(Article, rows)
             keys = [parsed.source_key for _, _, parsed in creates]
-            ids = dict(Article.objects.filter(source_key__in_array=keys).values_list("source_key", "pk"))
+            ids = dict(Article.objects.with_source_keys(keys).values_list("source_key", "pk"))
             for result, _, parsed in creates:
                 result.article_id = ids[parsed.source_key]
                 written.append((result.article_id, (), parsed.web_url, parsed))
@@ -503,7 +503,7 @@ class SeedWriter:
         related_keys = {item.url_key for *_, parsed in written for item in parsed.related if item.url_key}
         linked = {}
         if related_keys:
-            linked = dict(Article.objects.filter(source_key__in_array=related_keys).values_list("source_key", "pk"))
+            linked = dict(Article.objects.with_source_keys(related_keys).values_list("source_key", "pk"))
         for article_id, edited, _, parsed in written:
             for position, image in enumerate(parsed.images):
                 images.append(
@@ -868,7 +868,7 @@ def _prepare_batch(paths, max_bytes, parser, writer):
     known = {}
     hashes = {seed_file.sha256 for seed_file in seed_files if seed_file.data is not None}
     if hashes:
-        known = dict(Article.objects.filter(source_sha256__in_array=hashes).values_list("source_sha256", "pk"))
+        known = dict(Article.objects.with_file_hashes(hashes).values_list("source_sha256", "pk"))
     early, to_parse = [], []
     for index, seed_file in enumerate(seed_files):
         if seed_file.error:
