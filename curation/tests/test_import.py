@@ -347,6 +347,36 @@ def test_batch_lookups_by_identity_and_file_hash_ask_the_database_for_no_sort(tm
     assert not [query["sql"] for query in queries if "ORDER BY" in query["sql"]]
 
 
+def test_bulk_rows_store_every_column_type_exactly(tmp_path):
+    # The importer's own bulk insert (binary COPY on PostgreSQL, executemany on SQLite):
+    # text with the characters a text format must escape, JSON given as text, NULLs,
+    # defaults, timestamps and large integers all read back as they went in.
+    path = write(tmp_path, "a.txt", seed_text(**valid_front_matter(1)))
+    import_seed_files([path], workers=0)
+    article = Article.objects.get()
+    awkward = "tab\there\nnew line\\back\\slash \\N 'quote' \"double\" \u00e9\u00e8 \u4e2d\u6587 \U0001f4f0 \r end"
+    published = timezone.now().replace(microsecond=123456)
+
+    importing.insert_rows(
+        RelatedCoverage,
+        [
+            {"article_id": article.pk, "position": 7, "title": awkward, "excerpt": "", "url_key": "k" * 64,
+             "published_at": published, "quality": 189, "heat": -1, "images": '[{"url": "https://i.example/\u00e9.jpg"}]'},
+            {"article_id": article.pk, "title": "defaults"},
+        ],
+        json_encoded={"images"},
+    )
+    importing.insert_rows(ImportLedgerEntry, [{"run_id": ImportRun.objects.get().pk, "path": awkward, "size": 2**40,
+                                               "status": "created", "created_at": published}])
+
+    first, second = RelatedCoverage.objects.filter(article=article).order_by("-position")
+    assert (first.title, first.position, first.quality, first.heat) == (awkward, 7, 189, -1)
+    assert first.published_at == published and first.images == [{"url": "https://i.example/\u00e9.jpg"}]
+    assert (second.position, second.published_at, second.quality, second.images, second.linked_article_id) == (0, None, None, [], None)
+    entry = ImportLedgerEntry.objects.get(path=awkward)
+    assert entry.size == 2**40 and entry.created_at == published and entry.article_id is None
+
+
 def test_worker_processes_give_the_same_result(tmp_path):
     for n in range(30):
         write(tmp_path, f"{n:02d}.txt", seed_text(body=f"Body {n}\n", **valid_front_matter(n)))
