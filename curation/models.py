@@ -149,12 +149,14 @@ class Article(models.Model):
     # from a stale page is refused instead of silently overwriting a colleague's.
     version = models.PositiveIntegerField(default=1)
     state_changed_at = models.DateTimeField(null=True, blank=True)
+    # The two editorial links are NULL on nearly every row; they are indexed only where set
+    # (see Meta), so an import does not add two NULL entries to two indexes per article.
     state_changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     rejection_reason = models.TextField(blank=True, default="")
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_items"
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_items", db_index=False
     )
     # Names of imported fields an editor changed ("title", "excerpt", "topics", ...):
     # re-import leaves them alone and export writes the editor's value.
@@ -190,6 +192,10 @@ class Article(models.Model):
             models.Index(
                 fields=["-published_at", "-id"], condition=Q(needs_metadata=True), name="article_needs_metadata"
             ),
+            models.Index(
+                fields=["state_changed_by"], condition=Q(state_changed_by__isnull=False), name="article_state_changed_by"
+            ),
+            models.Index(fields=["merged_into"], condition=Q(merged_into__isnull=False), name="article_merged_into"),
         ]
 
     def __str__(self):

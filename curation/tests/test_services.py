@@ -1,7 +1,10 @@
 """The editorial service layer: rules, permissions, conflicts and the audit log."""
 
+import re
+
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 
 from curation.models import Article, EditorialAction
 from curation.services import editorial
@@ -176,3 +179,22 @@ def test_attach_refuses_an_article_with_front_matter_as_the_item(editor, article
 def test_superusers_may_do_everything(superuser, article):
     editorial.edit_article(article=article, user=superuser, title="Root edit")
     assert editorial.publish_article(article=article, user=superuser).state == "published"
+
+
+def test_deleting_an_editor_keeps_their_decisions_unattributed_found_through_the_partial_index(editor, article):
+    editorial.publish_article(article=article, user=editor, expected_version=1)
+    untouched = make_article()
+    lookup, params = Article.objects.filter(state_changed_by=editor).values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")  # a 2-row table would be scanned anyway
+        cursor.execute(("EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN ") + lookup, params)
+        plan = " ".join(str(row) for row in cursor.fetchall())
+
+    editor.delete()
+
+    # Only rows with an editor are in the index (imports add none), and it serves the lookup.
+    assert re.search(r"\barticle_state_changed_by\b", plan), plan
+    article.refresh_from_db()
+    assert article.state == Article.State.PUBLISHED and article.state_changed_by is None
+    assert Article.objects.filter(pk=untouched.pk, state=Article.State.NEW).exists()
