@@ -18,6 +18,16 @@ def test_in_array_finds_what_in_finds():
     assert list(Article.objects.filter(source_key__in_array=[])) == []
 
 
+def test_in_array_matches_values_with_the_characters_array_and_json_syntax_use():
+    awkward = ['a,b', '{braces}', 'back\\slash', 'say "hi"', "it's", "caf\u00e9 \U0001f4f0", "NULL", " padded "]
+    articles = {value: make_article(category=value) for value in awkward}
+    make_article(category="plain")
+
+    found = Article.objects.filter(category__in_array=awkward).values_list("category", flat=True)
+
+    assert sorted(found) == sorted(articles)
+
+
 def test_in_array_binds_the_list_once_however_long():
     keys = [f"{n:064d}" for n in range(3000)]
     _, params = Article.objects.filter(source_key__in_array=keys).query.sql_with_params()
