@@ -771,16 +771,20 @@ def cycle_collection_for_bulk_work():
     (10,000 files on PostgreSQL), all of it on the import's critical path. Here what exists
     before the import is frozen (left out of collections; also what the docs advise before
     forking the workers) and a collection waits for 50,000 net new objects: 2 us a file.
-    Cyclic garbage is still collected, later. Both settings are restored afterwards.
+    Cyclic garbage is still collected, later. Both settings are restored afterwards; a
+    process that froze objects itself (a server after forking) keeps everything frozen,
+    since unfreezing cannot tell its objects from the import's.
     """
     thresholds = gc.get_threshold()
+    frozen_by_caller = gc.get_freeze_count() > 0
     gc.freeze()
     gc.set_threshold(50_000, *thresholds[1:])
     try:
         yield
     finally:
         gc.set_threshold(*thresholds)
-        gc.unfreeze()
+        if not frozen_by_caller:
+            gc.unfreeze()
 
 
 @contextmanager

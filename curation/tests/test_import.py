@@ -338,6 +338,18 @@ def test_import_runs_the_cycle_collector_rarely_then_restores_it(tmp_path, monke
     assert gc.get_threshold() == thresholds and gc.get_freeze_count() == 0
 
 
+def test_import_leaves_objects_the_process_froze_itself_frozen(tmp_path):
+    write(tmp_path, "a.txt", seed_text(body="Body.\n", **valid_front_matter(1)))
+    gc.freeze()  # as a server process may have done after forking
+    try:
+        frozen = gc.get_freeze_count()
+        code, _, _ = run_import(tmp_path)
+        assert code == 0
+        assert gc.get_freeze_count() >= frozen
+    finally:
+        gc.unfreeze()
+
+
 def test_batch_lookups_by_identity_and_file_hash_ask_the_database_for_no_sort(tmp_path):
     for n in range(3):
         write(tmp_path, f"{n}.txt", seed_text(**valid_front_matter(n)))
