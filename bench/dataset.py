@@ -110,7 +110,7 @@ def drop_secondary_indexes(connection):
                 cursor.execute(f'DROP INDEX "{name}"')
             cursor.execute("SELECT name FROM sqlite_master WHERE type='trigger' AND name LIKE 'article_fts_%'")
             for (name,) in cursor.fetchall():
-                cursor.execute(f'DROP TRIGGER "{name}"')  # put back (with a rebuild) by ensure_sqlite_search_index
+                cursor.execute(f'DROP TRIGGER "{name}"')  # put back (with a rebuild) by repair_search_index
         else:
             cursor.execute(
                 "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema() "
@@ -299,7 +299,7 @@ def generate(options, connection, log):
 
 
 def finish(connection, ddl, log):
-    from curation.search import ensure_sqlite_search_index
+    from curation.db import backend
 
     with connection.cursor() as cursor:
         for statement in ddl:
@@ -311,7 +311,7 @@ def finish(connection, ddl, log):
                 cursor.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT coalesce(max(id), 1) FROM {table}))")
     t = time.monotonic()
-    if ensure_sqlite_search_index(connection.alias):
+    if backend(connection.alias).repair_search_index():
         log(f"  {time.monotonic() - t:6.1f}s full-text index rebuilt, triggers restored")
 
 

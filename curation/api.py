@@ -30,7 +30,7 @@ from curation.public_selectors import (
     keyset_page,
     published_articles,
 )
-from curation.seedformat import safe_url
+from curation.validation import safe_url
 from curation.views.public import PublicLinks, public_cache
 
 

@@ -8,7 +8,12 @@ class CurationConfig(AppConfig):
 
     def ready(self):
         import curation.lookups  # noqa: F401 - registers the in_array lookup
-        from curation.search import repair_search_index_after_migrate
 
         # SQLite drops the full-text triggers whenever a migration rebuilds the article table.
         post_migrate.connect(repair_search_index_after_migrate, sender=self, dispatch_uid="curation_search_repair")
+
+
+def repair_search_index_after_migrate(sender, using="default", **kwargs):
+    from curation.db import backend
+
+    backend(using).repair_search_index()

@@ -6,15 +6,14 @@ import html
 import django_filters
 from django import forms
 from django.core.cache import cache
-from django.db import connections
-from django.db.models import Exists, OuterRef
 from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from curation.models import HEAT_UNKNOWN_Q, Article, ArticleState, Provider, Topic
-from curation.selectors import DEFAULT_SORT, SORTS, search_articles
+from curation.search import search_articles
+from curation.selectors import DEFAULT_SORT, SORTS, with_topic
 
 STATE_ALL = "all"
 STATE_CHOICES = [
@@ -101,21 +100,6 @@ class IdChoiceFilter(django_filters.NumberFilter):
     field_class = IdField
 
 
-COMMON_TOPIC_LINKS = 5000
-COMMON_TOPIC_TTL = 600
-
-
-def topic_is_common(topic_id, *, using="default"):
-    """Whether a topic has many articles (a capped count, cached for ten minutes)."""
-    key = f"curation:queue:topic-common:{using}:{topic_id}"
-    common = cache.get(key)
-    if common is None:
-        links = Article.topics.through.objects.using(using).filter(topic_id=topic_id)
-        common = links[:COMMON_TOPIC_LINKS].count() >= COMMON_TOPIC_LINKS
-        cache.set(key, common, COMMON_TOPIC_TTL)
-    return common
-
-
 def _day_start(day):
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
@@ -193,20 +177,10 @@ class ArticleFilterSet(django_filters.FilterSet):
         return search_articles(queryset, value)
 
     def filter_topic(self, queryset, name, value):
-        links = Article.topics.through.objects.filter(topic_id=value)
-        vendor = connections[queryset.db].vendor
-        common = topic_is_common(value, using=queryset.db) if vendor in ("sqlite", "postgresql") else True
-        if vendor == "sqlite" and common:
-            # SQLite would start from the topic's links and sort all of them (seconds for a
-            # topic on a quarter of a million articles); a per-row EXISTS lets it walk the
-            # index of the page's sort order instead and stop after one page.
-            return queryset.filter(Exists(links.filter(article_id=OuterRef("pk"))))
-        if not common:
-            # The opposite mistake, on PostgreSQL: for a topic on a few thousand articles it
-            # walks the sort index (100,000 rows and more) hoping to meet them soon; reading
-            # the topic's articles and sorting them is a few milliseconds.
+        narrowing = with_topic(queryset, value)
+        if narrowing.few:
             self.sort_by_index = False
-        return queryset.filter(pk__in=links.values("article_id"))
+        return narrowing.queryset
 
     def filter_state(self, queryset, name, value):
         if not value or value == STATE_ALL:

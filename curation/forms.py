@@ -2,6 +2,8 @@
 
 from django import forms
 
+from curation.services.editorial import MAX_BULK_ITEMS
+
 ACTION_LABELS = {"publish": "Publish", "unpublish": "Unpublish", "reject": "Reject", "restore": "Restore"}
 
 
@@ -81,7 +83,7 @@ class BulkActionForm(forms.Form):
     )
     reason = forms.CharField(required=False, max_length=2000)
 
-    MAX_ITEMS = 500
+    MAX_ITEMS = MAX_BULK_ITEMS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -7,6 +7,7 @@ each other: the importer refreshes imported columns except those named in
 """
 
 import hashlib
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
@@ -372,3 +373,35 @@ HEAT_UNKNOWN = -1
 # index and sort them (2.5 s / 0.27 s on 1M articles); this form is checked row by row
 # while the page's sort index is walked (0.1 ms / 0.7 ms). Same rows either way.
 HEAT_UNKNOWN_Q = Q(Exact(Coalesce("heat", Value(HEAT_UNKNOWN)), HEAT_UNKNOWN))
+
+
+@dataclass(frozen=True)
+class ScoreBand:
+    """A range of a score that editors read as one grade (low <= value < high)."""
+
+    key: str
+    label: str
+    low: int | None
+    high: int | None
+
+    def condition(self, field="quality"):
+        condition = Q()
+        if self.low is not None:
+            condition &= Q(**{f"{field}__gte": self.low})
+        if self.high is not None:
+            condition &= Q(**{f"{field}__lt": self.high})
+        return condition
+
+    def contains(self, value):
+        return value is not None and (self.low is None or value >= self.low) and (self.high is None or value < self.high)
+
+
+# Quality has been seen from 0 to 189; these bands cut it where editors read it. The admin's
+# filter, the queue's score bars and the statistics all use them.
+QUALITY_BANDS = (
+    ScoreBand("low", "Low (below 25)", None, 25),
+    ScoreBand("fair", "Fair (25–49)", 25, 50),
+    ScoreBand("good", "Good (50–74)", 50, 75),
+    ScoreBand("high", "High (75–99)", 75, 100),
+    ScoreBand("top", "Top (100 and above)", 100, None),
+)

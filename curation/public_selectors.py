@@ -20,23 +20,18 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
-from django.utils.dateparse import parse_datetime
 
+from curation.db import backend
+from curation.db.queries import images_json_sql, latest_change_stamps, related_json_sql, topics_json_sql
 from curation.models import (
     HEAT_UNKNOWN,
     Article,
-    ArticleImage,
-    ArticleState,
-    EditorialAction,
-    ImportLedgerEntry,
-    Provider,
-    RelatedCoverage,
     Topic,
 )
-from curation.seedformat import safe_url
+from curation.selectors import with_topic
+from curation.validation import safe_url
 
 FEED_SIZE = 50
 PAGE_SIZE = 20
@@ -71,80 +66,6 @@ class InvalidCursor(ValueError):
     pass
 
 
-# --- JSON aggregation of related rows -------------------------------------------------
-
-
-def _qn(name):
-    return connection.ops.quote_name(name)
-
-
-def _json_array_sql(pairs, from_where):
-    """SQL for a JSON array (as text) of one object per row of `from_where`.
-
-    `pairs`: (key, SQL expression) for each object member. Works on PostgreSQL and SQLite;
-    the result is text on both so that decoding does not depend on the driver.
-    """
-    if connection.vendor == "postgresql":
-        members = ", ".join(f"'{key}', {expr}" for key, expr in pairs)
-        return f"(SELECT COALESCE(json_agg(json_build_object({members})), '[]'::json)::text {from_where})"
-    members = ", ".join(f"'{key}', {expr}" for key, expr in pairs)
-    return f"(SELECT json_group_array(json_object({members})) {from_where})"
-
-
-def _outer_id():
-    return f"{_qn(Article._meta.db_table)}.{_qn('id')}"
-
-
-def _topics_sql():
-    through = Article.topics.through._meta.db_table
-    return _json_array_sql(
-        [("name", "t.name"), ("slug", "t.slug")],
-        f"FROM {_qn(Topic._meta.db_table)} t INNER JOIN {_qn(through)} at ON at.topic_id = t.id "
-        f"WHERE at.article_id = {_outer_id()}",
-    )
-
-
-def _images_sql():
-    return _json_array_sql(
-        [
-            ("position", "i.position"),
-            ("url", "i.url"),
-            ("width", "i.width"),
-            ("height", "i.height"),
-            ("title", "i.title"),
-        ],
-        f"FROM {_qn(ArticleImage._meta.db_table)} i WHERE i.article_id = {_outer_id()}",
-    )
-
-
-def _related_sql():
-    images = "r.images" if connection.vendor == "postgresql" else "json(r.images)"
-    # The linked article is named only when it is itself published.
-    return _json_array_sql(
-        [
-            ("position", "r.position"),
-            ("title", "r.title"),
-            ("excerpt", "r.excerpt"),
-            ("web_url", "r.web_url"),
-            ("amp_url", "r.amp_url"),
-            ("cdn_amp_url", "r.cdn_amp_url"),
-            ("published_at", "r.published_at"),
-            ("type", "r.article_type"),
-            ("quality", "r.quality"),
-            ("heat", "r.heat"),
-            ("images", images),
-            ("provider_name", "p.name"),
-            ("provider_domain", "p.domain"),
-            ("linked_article_id", "la.id"),
-        ],
-        f"FROM {_qn(RelatedCoverage._meta.db_table)} r "
-        f"LEFT JOIN {_qn(Provider._meta.db_table)} p ON p.id = r.provider_id "
-        f"LEFT JOIN {_qn(Article._meta.db_table)} la ON la.id = r.linked_article_id "
-        f"AND la.state = '{ArticleState.PUBLISHED}' "
-        f"WHERE r.article_id = {_outer_id()}",
-    )
-
-
 def published_articles(*, with_body=False, with_related=False):
     """Published articles with provider, topics and images (and optionally body and
     related coverage) in one query. Call `attach_relations` on the results."""
@@ -153,25 +74,15 @@ def published_articles(*, with_body=False, with_related=False):
         Article.objects.published()
         .select_related("provider")
         .only(*fields)
-        .annotate(topics_json=RawSQL(_topics_sql(), ()), images_json=RawSQL(_images_sql(), ()))
+        .annotate(topics_json=RawSQL(topics_json_sql(), ()), images_json=RawSQL(images_json_sql(), ()))
     )
     if with_related:
-        queryset = queryset.annotate(related_json=RawSQL(_related_sql(), ()))
+        queryset = queryset.annotate(related_json=RawSQL(related_json_sql(), ()))
     return queryset.order_by(*PUBLIC_ORDER)
 
 
 def _datetime(value):
-    if not value:
-        return None
-    if isinstance(value, dt.datetime):
-        parsed = value
-    else:
-        parsed = parse_datetime(str(value).replace(" ", "T", 1))
-        if parsed is None:
-            return None
-    if parsed.tzinfo is None:  # SQLite stores UTC without an offset
-        parsed = parsed.replace(tzinfo=dt.UTC)
-    return parsed
+    return backend().datetime_from_db(value)
 
 
 def _int(value):
@@ -249,16 +160,11 @@ def _related(row):
 # --- selectors --------------------------------------------------------------------------
 
 
-def with_topic(queryset, topic_id):
-    through = Article.topics.through
-    return queryset.filter(Exists(through.objects.filter(article_id=OuterRef("pk"), topic_id=topic_id)))
-
-
 def latest_articles(*, topic=None, limit=FEED_SIZE):
     """The newest `limit` published items (for feeds), in one query."""
     queryset = published_articles()
     if topic is not None:
-        queryset = with_topic(queryset, topic.pk)
+        queryset = with_topic(queryset, topic.pk).queryset
     return attach_relations(queryset[:limit])
 
 
@@ -339,32 +245,12 @@ class Validators:
 
 def public_validators(*, topic_slug=None):
     """One query: the latest editorial action and import times (and the topic, if a slug is
-    given; `topic` is None when no such topic exists)."""
-    actions = _qn(EditorialAction._meta.db_table)
-    ledger = _qn(ImportLedgerEntry._meta.db_table)
-    articles = _qn(Article._meta.db_table)
-    # The newest article id also catches rows inserted without an import or an editorial
-    # action (bulk-loaded data sets, test factories).
-    stamps = (
-        f"(SELECT MAX(created_at) FROM {actions}), (SELECT MAX(created_at) FROM {ledger}), "
-        f"(SELECT MAX(id) FROM {articles})"
-    )
-    with connection.cursor() as cursor:
-        if topic_slug is None:
-            cursor.execute(f"SELECT {stamps}")
-            row = cursor.fetchone()
-            topic = None
-        else:
-            cursor.execute(
-                f"SELECT t.id, t.name, t.slug, {stamps} FROM {_qn(Topic._meta.db_table)} t WHERE t.slug = %s",
-                [topic_slug],
-            )
-            found = cursor.fetchone()
-            if found is None:
-                return None
-            topic = Topic(pk=found[0], name=found[1], slug=found[2])
-            row = found[3:]
-    last_action, last_import = (_datetime(value) for value in row[:2])
+    given); None when there is no topic with that slug."""
+    found = latest_change_stamps(topic_slug=topic_slug)
+    if found is None:
+        return None
+    last_action, last_import, newest_id, topic_row = found
+    topic = Topic(pk=topic_row[0], name=topic_row[1], slug=topic_row[2]) if topic_row else None
     known = [stamp for stamp in (last_action, last_import) if stamp]
-    token = "|".join([*(stamp.isoformat() if stamp else "-" for stamp in (last_action, last_import)), str(row[2])])
+    token = "|".join([*(stamp.isoformat() if stamp else "-" for stamp in (last_action, last_import)), str(newest_id)])
     return Validators(last_modified=max(known) if known else None, token=token, topic=topic)

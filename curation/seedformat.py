@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from curation.fastyaml import FastSafeLoader
+from curation.validation import INT_MAX, INT_MIN, MAX_DOMAIN, MAX_NAME, MAX_SHORT_TEXT, safe_url
 
 try:
     from yaml import CSafeLoader as SafeLoader
@@ -22,11 +23,6 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
     from yaml import SafeLoader
 
 BOM = "\ufeff"
-MAX_URL_LENGTH = 2000
-MAX_SHORT_TEXT = 100  # category, type
-MAX_NAME = 200  # provider name, topic name
-MAX_DOMAIN = 253
-INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 DERIVED_TITLE_LENGTH = 120
 MAX_DEPTH = 20
 
@@ -36,10 +32,7 @@ MAX_DEPTH = 20
 _ALIAS_HINT = re.compile(r"(?:^|[\s\[\{,:\-?])\*[^\s\[\]\{\},]")
 # Matched at the start of a line: `$` with MULTILINE is the end of that line.
 _FRONT_MATTER_CLOSE = re.compile(r"(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
-# scheme, optional user info, a non-empty host: what a link or an image source may be.
-_HTTP_URL = re.compile(r"https?://(?:[^/?#\s@]*@)?[^/?#\s@:]+", re.IGNORECASE)
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_URL_FORBIDDEN = re.compile(r"[\x00-\x20\x7f]")
 
 
 class SeedError(ValueError):
@@ -350,16 +343,6 @@ def _datetime(value, key):
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.UTC)
     return parsed.astimezone(dt.UTC)
-
-
-def safe_url(value):
-    """The URL if it is an absolute http(s) URL with a host, else ''."""
-    if not isinstance(value, str):
-        return ""
-    value = value.strip()
-    if len(value) > MAX_URL_LENGTH or not _HTTP_URL.match(value) or _URL_FORBIDDEN.search(value):
-        return ""
-    return value
 
 
 def _optional_url(mapping, key, notes, where=""):

@@ -12,12 +12,12 @@ PostgreSQL (whose NULL ordering differs).
 import datetime as dt
 from dataclasses import dataclass
 
-from django.core.exceptions import EmptyResultSet
-from django.db import connections
 from django.db.models import F, IntegerField, Prefetch, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils.dateparse import parse_datetime
 
+from curation.db import backend
+from curation.db.queries import first_rows_of_each
 from curation.models import (
     Article,
     ArticleImage,
@@ -26,21 +26,13 @@ from curation.models import (
     ImportLedgerEntry,
     RelatedCoverage,
 )
-
-try:
-    from curation.search import search_articles as _search_backend
-except ImportError:  # pragma: no cover - the search module is optional
-    _search_backend = None
+from curation.search import search_articles
 
 
-def search_articles(queryset, text):
-    """Full-text search when curation.search provides it, else a plain substring scan."""
-    if not (text or "").strip():
-        return queryset
-    if _search_backend is not None:
-        return _search_backend(queryset, text)
-    text = text.strip()
-    return queryset.filter(Q(title__icontains=text) | Q(excerpt__icontains=text) | Q(body__icontains=text))
+def with_topic(queryset, topic_id, *, size=None, count_cap=None):
+    """A `Narrowing` of `queryset` to the articles tagged with the topic, in the shape that
+    suits the topic's size (see `curation.db.base.DatabaseBackend.with_topic`)."""
+    return backend(queryset.db).with_topic(queryset, topic_id, size=size, count_cap=count_cap)
 
 
 @dataclass(frozen=True)
@@ -195,32 +187,7 @@ def _walk(queryset, sort, *, cursor, forward, limit, fetch, by_index=True):
 
 
 def _candidate_ids(parts, sort, order, *, forward, limit, using):
-    # The first segment is a CTE: referenced twice, both databases materialize it, so its
-    # (possibly costly, e.g. full-text) condition runs once. A later segment is limited to
-    # what the first left of the page, `LIMIT n - (SELECT COUNT(*) FROM walk_0)`: zero on
-    # every page but the last, and with a zero limit both databases skip the scan (a
-    # guard in its WHERE did not stop SQLite from scanning every row without a value).
-    first, statements, params = None, [], []
-    for number, part in enumerate(parts):
-        try:
-            sql, part_params = part.values_list("pk", sort.field).query.sql_with_params()
-        except EmptyResultSet:  # e.g. an invalid filter form: nothing can match
-            continue
-        if first is None:
-            first = number
-            cte = f"WITH walk_{number} AS ({sql} LIMIT %s) "
-            statements.append(f"SELECT * FROM walk_{number}")
-            params.extend([*part_params, limit])
-        else:
-            statements.append(
-                f"SELECT * FROM ({sql} LIMIT (%s - (SELECT COUNT(*) FROM walk_{first}))) AS walk_{number}"
-            )
-            params.extend([*part_params, limit])
-    if first is None:
-        return []
-    with connections[using].cursor() as cursor:
-        cursor.execute(cte + " UNION ALL ".join(statements), params)
-        found = cursor.fetchall()
+    found = first_rows_of_each(parts, [sort.field], limit, using=using)
     # Raw values: within one column they compare as the database compares them (SQLite
     # returns its stored datetime text, whose order is the order SQLite sorts by).
     descending = sort.descending if forward else not sort.descending

@@ -17,13 +17,17 @@ from django.db.models import F
 from django.utils import timezone
 
 from curation.models import Article, ArticleState, EditorialAction, Provider, Topic
-from curation.seedformat import MAX_NAME, MAX_SHORT_TEXT, safe_url
+from curation.validation import MAX_NAME, MAX_SHORT_TEXT, safe_url
 
 Action = EditorialAction.Action
 
 PUBLISH_PERMISSION = "curation.publish_article"
 REJECT_PERMISSION = "curation.reject_article"
 EDIT_PERMISSION = "curation.change_article"
+
+# One bulk request changes at most this many items, one transaction each: a larger
+# selection is refused up front rather than half done.
+MAX_BULK_ITEMS = 500
 
 
 class EditorialError(Exception):
@@ -199,6 +203,8 @@ def bulk_transition(*, action, article_ids, user, reason="", via="bulk"):
     Permission is checked once up front: without it nothing is attempted.
     """
     _require(user, TRANSITIONS[action].permission)
+    if len(article_ids) > MAX_BULK_ITEMS:
+        raise EditorialError(f"Select at most {MAX_BULK_ITEMS} items at a time (narrow the list with the filters).")
     result = BulkResult(action=action)
     titles = dict(Article.objects.filter(pk__in=article_ids).values_list("pk", "title"))
     for article_id in article_ids:

@@ -32,6 +32,7 @@ from django.db import DatabaseError, IntegrityError, connection, models, transac
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from curation.db import backend
 from curation.models import (
     Article,
     ArticleImage,
@@ -42,7 +43,6 @@ from curation.models import (
     RelatedCoverage,
     Topic,
 )
-from curation.search import deferred_search_indexing
 from curation.seedformat import ParsedSeed, parse_seed_batch
 
 logger = logging.getLogger(__name__)
@@ -425,7 +425,7 @@ class SeedWriter:
                     has_front_matter=parsed.has_front_matter,
                 )
                 rows.append(row)
-            with deferred_search_indexing():
+            with backend().deferred_search_indexing():
                 insert_rows(Article, rows)
             keys = [parsed.source_key for _, _, parsed in creates]
             ids = dict(Article.objects.with_source_keys(keys).values_list("source_key", "pk"))

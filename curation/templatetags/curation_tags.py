@@ -8,7 +8,7 @@ from django.utils.html import format_html, format_html_join
 
 from curation.filters import FastSelect
 from curation.models import HEAT_UNKNOWN
-from curation.seedformat import safe_url as _safe_url
+from curation.validation import safe_url as _safe_url
 
 register = template.Library()
 

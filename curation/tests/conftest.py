@@ -51,3 +51,12 @@ def empty_response_cache(monkeypatch):
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_query_plans():
+    """Plan facts (a topic's size, a search's match count) are remembered per process;
+    test databases reuse ids and texts, so every test starts without them."""
+    from curation.db import plans
+
+    plans.forget()

@@ -252,8 +252,8 @@ def test_the_queue_never_counts_rows(editor_client, sortable):
             sql = query["sql"].upper()
             for counted in sql.split("COUNT(")[1:]:
                 # Either over a LIMITed subquery, or over the page's candidates (a LIMITed CTE).
-                assert "LIMIT 4" in counted or counted.startswith("*) FROM WALK_0"), query["sql"]
-            if "WITH WALK_0 AS (" in sql:
+                assert "LIMIT 4" in counted or counted.startswith("*) FROM PART_0"), query["sql"]
+            if "WITH PART_0 AS (" in sql:
                 assert "LIMIT 4) SELECT" in sql
 
 
@@ -373,9 +373,12 @@ def test_a_cursor_whose_plus_became_a_space_still_works(editor_client, sortable)
 
 @pytest.mark.parametrize("common", [False, True])
 def test_topic_filter_gives_the_same_rows_whichever_plan_it_uses(editor_client, monkeypatch, common):
-    from curation import filters
+    from curation.db.base import DatabaseBackend
+    from curation.db.postgresql import PostgreSQLBackend
+    from curation.db.sqlite import SQLiteBackend
 
-    monkeypatch.setattr(filters, "COMMON_TOPIC_LINKS", 1 if common else 10**6)
+    for backend_class in (DatabaseBackend, SQLiteBackend, PostgreSQLBackend):
+        monkeypatch.setattr(backend_class, "few_topic_articles", 1 if common else 10**6)
     science = make_topic(name="Science")
     tagged = [make_article(topics=[science, "Other"], quality=q) for q in (10, 30, 20)]
     make_article(topics=["Other"], quality=99)

@@ -12,17 +12,13 @@ from django.db.models import Exists, OuterRef
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from curation import search
+from curation.db import backend, plans
+from curation.db.base import DatabaseBackend
+from curation.db.postgresql import PostgreSQLBackend
+from curation.db.sqlite import SQLiteBackend, fts5_query
 from curation.models import Article
-from curation.search import (
-    deferred_search_indexing,
-    ensure_sqlite_search_index,
-    filter_by_topic,
-    fts5_query,
-    order_by_relevance,
-    search_articles,
-)
-from curation.selectors import queue_page
+from curation.search import parse_query, search, search_articles
+from curation.selectors import queue_page, with_topic
 from curation.services.editorial import edit_article
 from curation.tests.factories import make_article
 
@@ -77,13 +73,6 @@ def test_keeps_the_callers_queryset_filters_and_ordering(corpus):
         "Glaciers retreat faster than expected", "Morning briefing", "Weather roundup"]
 
 
-def test_relevance_ranks_title_matches_above_body_matches(corpus):
-    ranked = titles(order_by_relevance(Article.objects.all(), "glacier"))
-    assert ranked[0] == "Glaciers retreat faster than expected"
-    assert ranked[-1] == "Weather roundup"
-    assert len(ranked) == 3
-
-
 def test_empty_query_returns_everything_and_punctuation_only_returns_nothing(corpus):
     assert search_articles(Article.objects.all(), "   ").count() == 4
     for text in ['"', "*", "()", "-", "'; --", "!!!"]:
@@ -94,7 +83,7 @@ def test_empty_query_returns_everything_and_punctuation_only_returns_nothing(cor
 def test_hostile_input_never_errors(corpus, text):
     results = list(search_articles(Article.objects.all(), text))
     assert corpus["other"] not in results
-    list(order_by_relevance(Article.objects.all(), text))
+    assert search(Article.objects.all(), text, count_cap=10).count in (None, 0, 1, 2, 3)
     assert Article.objects.count() == 4  # and certainly dropped nothing
 
 
@@ -106,8 +95,8 @@ def test_operator_words_are_searched_as_plain_words(db):
 
 
 def test_fts5_query_quotes_every_term():
-    assert fts5_query('NEAR( "a b" * x') == '("NEAR" AND "a" + "b" AND "x")'
-    assert fts5_query('"') == ""
+    assert fts5_query(parse_query('NEAR( "a b" * x')) == '("NEAR" AND "a" + "b" AND "x")'
+    assert fts5_query(parse_query('"')) == ""
 
 
 def test_edits_are_found_and_old_text_is_not(corpus, editor):
@@ -149,17 +138,17 @@ def test_both_sqlite_plans_find_the_same_rows(corpus, monkeypatch):
     # On SQLite a search walks the sort index when a word is common and fetches the
     # matches by rowid when it is rare; the choice must never change the result.
     expected = titles(search_articles(Article.objects.order_by("-published_at"), "glacier"))
-    monkeypatch.setattr(search, "SQLITE_FEW_MATCHES", 1)
-    monkeypatch.setattr(search, "_plan_cache", {})
+    monkeypatch.setattr(SQLiteBackend, "few_search_matches", 1)
+    plans.forget()
     assert titles(search_articles(Article.objects.order_by("-published_at"), "glacier")) == expected
     assert len(expected) == 3
 
 
 def _many_matches_in_small_ranges(monkeypatch):
     # The many-matches plan, with a rowid range per id or so: every range boundary is used.
-    monkeypatch.setattr(search, "SQLITE_FEW_MATCHES", 1)
-    monkeypatch.setattr(search, "SQLITE_MATCHES_PER_RANGE", 1)
-    monkeypatch.setattr(search, "_plan_cache", {})
+    monkeypatch.setattr(SQLiteBackend, "few_search_matches", 1)
+    monkeypatch.setattr(SQLiteBackend, "matches_per_range", 1)
+    plans.forget()
 
 
 @pytest.fixture
@@ -224,17 +213,18 @@ def test_sqlite_triggers_are_restored_after_a_table_rebuild(corpus):
         for name in ("article_fts_insert", "article_fts_update", "article_fts_delete"):
             cursor.execute(f"DROP TRIGGER {name}")
     Article.objects.filter(pk=corpus["other"].pk).update(title="Avalanche warning")
-    assert ensure_sqlite_search_index() is True
+    assert backend().repair_search_index() is True
     assert titles(search_articles(Article.objects.all(), "avalanche")) == ["Avalanche warning"]
     make_article(title="Avalanche season opens")
     assert len(search_articles(Article.objects.all(), "avalanche")) == 2
-    assert ensure_sqlite_search_index() is False
+    assert backend().repair_search_index() is False
 
 
 @pytest.mark.parametrize("cap", [1, 10_000], ids=["walk-and-probe plan", "fetch-and-sort plan"])
-def test_filter_by_topic_finds_the_same_rows_whichever_plan(db, monkeypatch, cap):
-    monkeypatch.setattr(search, "FEW_TOPIC_ARTICLES", {"sqlite": cap, "postgresql": cap})
-    monkeypatch.setattr(search, "_plan_cache", {})
+def test_topic_filter_finds_the_same_rows_whichever_plan(db, monkeypatch, cap):
+    for backend_class in (DatabaseBackend, SQLiteBackend, PostgreSQLBackend):
+        monkeypatch.setattr(backend_class, "few_topic_articles", cap)
+    plans.forget()
     now = timezone.now()
     science = make_article(title="Old science", topics=["Science", "Space"], published_at=now - timedelta(days=2))
     make_article(title="Sport only", topics=["Sport"])
@@ -242,10 +232,11 @@ def test_filter_by_topic_finds_the_same_rows_whichever_plan(db, monkeypatch, cap
     Article.objects.filter(pk=newer.pk).update(state=Article.State.PUBLISHED)
     topic = science.topics.get(name="Science")
 
-    queue = filter_by_topic(Article.objects.order_by("-published_at"), topic)
-    assert titles(queue) == ["New science", "Old science"]  # once each: no join duplicates
-    assert titles(filter_by_topic(Article.objects.in_queue(), topic.pk)) == ["Old science"]
-    assert list(filter_by_topic(Article.objects.all(), 999_999)) == []
+    narrowing = with_topic(Article.objects.order_by("-published_at"), topic.pk, count_cap=10)
+    assert titles(narrowing.queryset) == ["New science", "Old science"]  # once each: no join duplicates
+    assert narrowing.count == 2 and narrowing.few == (cap > 1)
+    assert titles(with_topic(Article.objects.in_queue(), topic.pk).queryset) == ["Old science"]
+    assert list(with_topic(Article.objects.all(), 999_999).queryset) == []
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite FTS5 machinery")
@@ -263,7 +254,7 @@ def test_sqlite_search_survives_a_migration_that_rebuilds_the_article_table():
 
 
 def test_articles_inserted_under_deferred_indexing_are_found_and_the_trigger_resumes(db):
-    with deferred_search_indexing():
+    with backend().deferred_search_indexing():
         make_article(title="Heatwave grips the north")
         make_article(title="Heatwave ends")
     assert len(search_articles(Article.objects.all(), "heatwave")) == 2
@@ -278,7 +269,7 @@ def test_articles_inserted_under_deferred_indexing_are_found_and_the_trigger_res
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite FTS5 machinery")
 def test_deferred_indexing_leaves_nothing_behind_when_the_block_fails(db):
     make_article(title="Flood defences hold")
-    with pytest.raises(RuntimeError), deferred_search_indexing():
+    with pytest.raises(RuntimeError), backend().deferred_search_indexing():
         make_article(title="Flood warning lifted")
         raise RuntimeError("the insert failed")
     assert titles(search_articles(Article.objects.all(), "flood")) == ["Flood defences hold"]

@@ -13,10 +13,8 @@ static/js/curator.js does; every action is also a plain HTML form that works wit
 """
 
 import html
-import json
 from urllib.parse import quote
 
-import yaml
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
@@ -36,14 +34,10 @@ from curation import selectors
 from curation.filters import ArticleFilterSet
 from curation.forms import ACTION_LABELS, AttachForm, BulkActionForm, CompleteForm, EditForm, TransitionForm
 from curation.models import HEAT_UNKNOWN, Article, ArticleState, Topic
-from curation.seedformat import safe_url
+from curation.redaction import displayable_front_matter
 from curation.services import editorial
 from curation.services.editorial import Action, ConflictError, EditorialError, InvalidEdit
-
-try:
-    from yaml import CSafeLoader as SafeLoader
-except ImportError:  # pragma: no cover
-    from yaml import SafeLoader
+from curation.validation import safe_url
 
 READ_PERMISSION = "curation.view_article"
 PAGE_SIZES = (20, 50, 100, 200)
@@ -284,52 +278,6 @@ class QueueView(CuratorAccessMixin, FilterView):
 # --- the article page ---------------------------------------------------------------------
 
 
-def front_matter_for_display(article):
-    """The raw front matter with `secured` replaced by its fingerprint, or None when that
-    cannot be done with certainty (then it is not shown at all, rather than risk the blob).
-
-    The source's own text is kept when possible (a line-based replacement, verified by
-    parsing both versions); otherwise the parsed mapping is dumped again.
-    """
-    raw = article.front_matter_raw
-    if not raw:
-        return ""
-    fingerprint = article.secured_fingerprint or "(empty)"
-    try:
-        original = yaml.load(raw, Loader=SafeLoader)
-        if not isinstance(original, dict):
-            return None
-        if "secured" not in original:
-            return raw
-        expected = {**original, "secured": fingerprint}
-        replaced = _replace_top_level_key(raw, "secured", fingerprint)
-        secret = article.secured.strip()
-        if (
-            replaced is not None
-            and not (secret and secret in replaced)  # e.g. repeated in a comment
-            and yaml.load(replaced, Loader=SafeLoader) == expected
-        ):
-            return replaced
-        return yaml.safe_dump(expected, sort_keys=False, allow_unicode=True, width=10**6)
-    except (yaml.YAMLError, ValueError, TypeError, RecursionError):
-        return None
-
-
-def _replace_top_level_key(text, key, value):
-    """`text` with the top-level `key:` entry (and its continuation lines) replaced."""
-    lines = text.split("\n")
-    for start, line in enumerate(lines):
-        if line.startswith(f"{key}:") or line.startswith(f'"{key}":') or line.startswith(f"'{key}':"):
-            end = start + 1
-            # Continuation: indented lines, blank lines inside a block, flow continuations.
-            while end < len(lines) and (lines[end][:1] in (" ", "\t") or lines[end] == ""):
-                end += 1
-            while end > start + 1 and lines[end - 1] == "":
-                end -= 1
-            return "\n".join(lines[:start] + [f"{key}: {json.dumps(value)}"] + lines[end:])
-    return None
-
-
 def _filterset_for(request):
     return ArticleFilterSet(request.GET, queryset=Article.objects.all(), request=request)
 
@@ -360,7 +308,7 @@ def article_page_context(request, article, **forms):
         "next_article": following,
         "this_url": request.get_full_path(),
         "can": can,
-        "front_matter": front_matter_for_display(article),
+        "front_matter": displayable_front_matter(article),
         "history_rows": selectors.HISTORY_ROWS,
     }
     if article.needs_metadata and article.is_body_only and article.state == ArticleState.NEW:

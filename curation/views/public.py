@@ -27,8 +27,8 @@ from curation.public_selectors import (
     keyset_page,
     public_validators,
     published_articles,
-    with_topic,
 )
+from curation.selectors import with_topic
 
 # How long a browser or CDN may reuse a public response without asking again. An item
 # unpublished now disappears from every cache within this many seconds.
@@ -214,7 +214,7 @@ def home(request):
 @public_cache(personalised=True, store=True)
 def topic(request, topic_slug):
     topic = request.public_topic
-    return _listing(request, with_topic(published_articles(), topic.pk), "public/topic.html", {"topic": topic})
+    return _listing(request, with_topic(published_articles(), topic.pk).queryset, "public/topic.html", {"topic": topic})
 
 
 @require_safe

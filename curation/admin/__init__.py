@@ -1,0 +1,11 @@
+"""The Django admin as the back office: articles, providers, topics, the import ledger, the audit log.
+
+    large_tables.py  capped counts and estimates for tables that grow without bound
+    facts.py         the article sidebar's facts, one query per request
+    filters.py       the sidebar filters
+    articles.py      the article admin (writes through the editorial service)
+    taxonomy.py      providers and topics
+    records.py       import runs, the ledger, the audit log (read-only)
+"""
+
+from curation.admin import articles, records, taxonomy  # noqa: F401 - registers the admins

@@ -1,0 +1,34 @@
+"""Providers and topics: thousands of rows, each a link to its articles."""
+
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+
+from curation.admin.large_tables import LargeTableAdmin
+from curation.models import Provider, Topic
+
+
+def _articles_link(parameter, pk):
+    url = reverse("admin:curation_article_changelist") + f"?{parameter}={int(pk)}"
+    return format_html('<a href="{}">Articles</a>', url)
+
+
+@admin.register(Provider)
+class ProviderAdmin(LargeTableAdmin):
+    list_display = ["name", "domain", "articles_link"]
+    search_fields = ["name", "domain"]
+
+    @admin.display(description="Articles")
+    def articles_link(self, provider):
+        return _articles_link("provider", provider.pk)
+
+
+@admin.register(Topic)
+class TopicAdmin(LargeTableAdmin):
+    list_display = ["name", "slug", "articles_link"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    @admin.display(description="Articles")
+    def articles_link(self, topic):
+        return _articles_link("topic", topic.pk)

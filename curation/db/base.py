@@ -1,0 +1,232 @@
+"""What every database backend offers, written once in portable SQL where that is possible.
+
+A vendor module (`sqlite.py`, `postgresql.py`) overrides what that database does better or
+differently; a database with neither (the tests of a third-party setup, say) gets these
+portable versions, which are correct but not tuned for a million rows.
+"""
+
+import datetime as dt
+from contextlib import nullcontext
+from dataclasses import dataclass
+from functools import partial
+
+from django.db import models
+from django.db.models import BooleanField, Exists, F, OuterRef, Q
+from django.db.models.expressions import Expression
+from django.utils.dateparse import parse_datetime
+
+from curation.db.plans import remembered
+
+
+@dataclass(frozen=True)
+class Narrowing:
+    """A filter (a topic, a search) in the shape that suits how many rows it matches.
+
+    `count`: how many articles the filter alone matches when that is known without another
+    query, exact up to the cap the caller gave and cap + 1 for "more"; None when unknown.
+    `few`: the matches are collected first, so the caller should sort them rather than walk
+    the index of its sort order looking for them (see `selectors.queue_page`, `by_index`).
+    """
+
+    queryset: models.QuerySet
+    count: int | None = None
+    few: bool = False
+
+
+class RowCondition(Expression):
+    """A boolean SQL condition about the article row itself.
+
+    The row is referred to through a compiled `pk` column, so the condition names the
+    table by whatever alias the query gives it (the admin, for instance, wraps its
+    queryset in EXISTS with relabelled aliases). `{pk}` and `{table}` in `template` become
+    the qualified id column and the table alias; `%s` placeholders take `params`.
+    """
+
+    def __init__(self, template, params, output_field=None):
+        super().__init__(output_field=output_field or BooleanField())
+        self.template, self.params, self.pk = template, tuple(params), F("pk")
+
+    def get_source_expressions(self):
+        return [self.pk]
+
+    def set_source_expressions(self, exprs):
+        (self.pk,) = exprs
+
+    def as_sql(self, compiler, connection):
+        pk_sql, pk_params = compiler.compile(self.pk)
+        table = pk_sql.rsplit(".", 1)[0] if "." in pk_sql else connection.ops.quote_name(self._table_name())
+        return self.template.format(pk=pk_sql, table=table), (*pk_params, *self.params)
+
+    @staticmethod
+    def _table_name():
+        from curation.models import Article
+
+        return Article._meta.db_table
+
+
+class DatabaseBackend:
+    vendor = "portable"
+    # Below this many matches a topic's articles are collected first and sorted; above, the
+    # sort order's index is walked and each row tested (a popular topic fills a page soon).
+    few_topic_articles = 5000
+
+    def __init__(self, connection):
+        self.connection = connection
+
+    @property
+    def alias(self):
+        return self.connection.alias
+
+    def quote(self, name):
+        return self.connection.ops.quote_name(name)
+
+    # --- narrowing the article list -----------------------------------------------------
+
+    def with_topic(self, queryset, topic_id, *, size=None, count_cap=None):
+        """Articles tagged with the topic. `size`: the topic's capped article count if the
+        caller read it already (else it is read once and remembered for the plan)."""
+        through = queryset.model.topics.through
+        links = through.objects.using(queryset.db).filter(topic_id=topic_id).values("article_id")
+        cap = max(self.few_topic_articles, (count_cap or 0) + 1)
+        if size is None:
+            size = remembered((self.alias, "topic-size", topic_id, cap), lambda: links[:cap].count())
+        count = min(size, count_cap + 1) if count_cap else None
+        if size >= self.few_topic_articles:
+            # One probe of the (article, topic) unique index per row walked: a page of a
+            # popular topic is found after a few hundred rows of the sort order.
+            return Narrowing(queryset.filter(Exists(links.filter(article_id=OuterRef("pk")))), count)
+        return Narrowing(self.collected(queryset, links), count, few=True)
+
+    def collected(self, queryset, ids):
+        """`queryset` narrowed to the ids of the one-column queryset `ids`, read first."""
+        return queryset.filter(pk__in=ids)
+
+    def search(self, queryset, groups, *, count_cap=None):
+        """Articles whose title, excerpt or body match the parsed query `groups` (see
+        `curation.search.parse_query`): substring tests, for a database without a
+        full-text index of ours."""
+        condition = Q(pk__in=[])
+        for group in groups:
+            group_q = Q()
+            for negated, words in group:
+                phrase = " ".join(words)
+                term_q = Q(title__icontains=phrase) | Q(excerpt__icontains=phrase) | Q(body__icontains=phrase)
+                group_q &= ~term_q if negated else term_q
+            condition |= group_q
+        return Narrowing(queryset.filter(condition))
+
+    # --- the search index ---------------------------------------------------------------
+
+    def deferred_search_indexing(self):
+        """Inside the block, bulk inserts may leave indexing for search to its end."""
+        return nullcontext()
+
+    def repair_search_index(self):
+        """Put back whatever keeps the search index in sync, if a migration removed it.
+        Returns True when it had to."""
+        return False
+
+    # --- sizes --------------------------------------------------------------------------
+
+    def estimated_rows(self, model):
+        """The database's own estimate of a table's rows, free to read, or None."""
+        return None
+
+    # --- bulk writing -------------------------------------------------------------------
+
+    def insert_rows(self, model, rows, *, json_encoded=frozenset()):
+        """INSERT plain dicts (attname -> value), validated already, as one statement.
+
+        Django's bulk_create builds a model instance and prepares every value of every row
+        through its field; for the import's thousands of rows a batch that is most of the
+        cost. Only timestamps and JSON need adapting here; columns a row leaves out take the
+        field's default. Values of the JSON columns in `json_encoded` are JSON text already.
+        """
+        if not rows:
+            return
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        params = self._row_values(fields, rows, json_encoded)
+        columns = ", ".join(self.quote(f.column) for f in fields)
+        placeholders = ", ".join(["%s"] * len(fields))
+        with self.connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {self.quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})", params
+            )
+
+    def _row_values(self, fields, rows, json_encoded):
+        columns = []  # per column: its name, how to adapt a value, and its default, adapted
+        for f in fields:
+            adapt = None
+            if isinstance(f, models.DateTimeField):
+                adapt = self.adapt_datetime
+            elif isinstance(f, models.JSONField):
+                adapt = partial(self.connection.ops.adapt_json_value, encoder=f.encoder)
+            default = f.get_default()
+            if adapt is not None and default is not None:
+                default = adapt(default)
+            if f.attname in json_encoded:
+                adapt = self.adapt_json_text
+            columns.append((f.attname, adapt, default))
+        missing = object()
+        params = []
+        for row in rows:
+            values = []
+            for name, adapt, default in columns:
+                value = row.get(name, missing)
+                if value is missing:
+                    values.append(default)
+                elif adapt is None or value is None:
+                    values.append(value)
+                else:
+                    values.append(adapt(value))
+            params.append(values)
+        return params
+
+    def adapt_datetime(self, value):
+        return self.connection.ops.adapt_datetimefield_value(value)
+
+    def adapt_json_text(self, text):
+        return text
+
+    def bulk_write_session(self):
+        """Settings for a connection that is about to write many rows (the import)."""
+        return nullcontext()
+
+    def planner_statistics(self):
+        """Keeps the planner's picture of the tables current while an import grows them."""
+        return _NoStatistics()
+
+    # --- reading raw values -------------------------------------------------------------
+
+    def json_array_sql(self, pairs, from_where):
+        """SQL for a JSON array (as text) of one object per row of `from_where`;
+        `pairs`: (key, SQL expression) for each member of the objects."""
+        raise NotImplementedError(f"JSON aggregation is not written for {self.connection.vendor}")
+
+    def json_column_sql(self, expression):
+        """A JSON column's value as a JSON value inside `json_array_sql`."""
+        return expression
+
+    def datetime_from_db(self, value):
+        """An aware datetime from a value a raw query returned, or None."""
+        if not value:
+            return None
+        if isinstance(value, dt.datetime):
+            parsed = value
+        else:
+            parsed = parse_datetime(str(value).replace(" ", "T", 1))
+            if parsed is None:
+                return None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=dt.UTC)
+        return parsed
+
+    def in_array_sql(self, lhs_sql, lhs_params, values):
+        """`lhs IN values` for a long list of strings bound as one parameter (see
+        curation.lookups), or None where the ordinary IN is the way."""
+        return None
+
+
+class _NoStatistics:
+    def wrote(self, created):
+        pass

@@ -1,0 +1,151 @@
+"""PostgreSQL: the tsvector column and its GIN index, planner hints, binary COPY, statistics.
+
+Full-text search matches the stored generated column `search_vector` (migration 0003)
+with `websearch_to_tsquery`, which accepts anything without a syntax error; the query
+is still rebuilt from the parsed terms so that both databases read it alike.
+"""
+
+import json
+
+from curation.db.base import DatabaseBackend, Narrowing, RowCondition
+from curation.db.plans import remembered
+
+# Text search configuration; must match the generated column in migration 0003.
+TS_CONFIG = "english"
+_MATCHES = "{table}.search_vector @@ websearch_to_tsquery(%s::regconfig, %s)"
+
+
+def websearch_text(groups):
+    """The parsed query as text for websearch_to_tsquery, or "" when nothing can match."""
+    alternatives = []
+    for group in groups:
+        if not any(not negated for negated, _ in group):
+            continue
+        terms = []
+        for negated, words in group:
+            term = '"' + " ".join(words) + '"' if len(words) > 1 else words[0]
+            terms.append(("-" if negated else "") + term)
+        alternatives.append(" ".join(terms))
+    return " or ".join(alternatives)
+
+
+class PostgreSQLBackend(DatabaseBackend):
+    vendor = "postgresql"
+    few_topic_articles = 10_000
+    # A search the planner expects to match at most this many rows collects them first.
+    few_search_matches = 10_000
+
+    def collected(self, queryset, ids):
+        # An InitPlan, evaluated once before the outer query: otherwise the planner may
+        # walk the sort order's index hoping to meet a page of the few rows early.
+        sql, params = ids.query.sql_with_params()
+        return queryset.filter(RowCondition("{pk} = ANY(ARRAY(" + sql + "))", params))
+
+    def search(self, queryset, groups, *, count_cap=None):
+        """Directly on the row, so the planner chooses between the GIN index and walking
+        the sort order's index, except for a search it expects to match few rows: those
+        are collected from the GIN index first. The planner's estimate (no rows read) also
+        tells a common word apart, whose capped count would cost more than its first page."""
+        query = websearch_text(groups)
+        if not query:
+            return Narrowing(queryset.none(), 0 if count_cap else None, few=True)
+        estimate = remembered((self.alias, "tsquery-rows", query), lambda: self._estimated_matches(query))
+        count = count_cap + 1 if count_cap and estimate > 5 * count_cap else None
+        if estimate <= self.few_search_matches:
+            matches = queryset.model.objects.using(queryset.db).filter(RowCondition(_MATCHES, (TS_CONFIG, query)))
+            return Narrowing(self.collected(queryset, matches.order_by().values("pk")), count, few=True)
+        return Narrowing(queryset.filter(RowCondition(_MATCHES, (TS_CONFIG, query))), count)
+
+    def _estimated_matches(self, query):
+        from curation.models import Article
+
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {self.quote(Article._meta.db_table)} "
+                "WHERE search_vector @@ websearch_to_tsquery(%s::regconfig, %s)",
+                [TS_CONFIG, query],
+            )
+            plan = cursor.fetchone()[0]
+        if isinstance(plan, str):
+            plan = json.loads(plan)
+        return plan[0]["Plan"]["Plan Rows"]
+
+    def estimated_rows(self, model):
+        with self.connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [model._meta.db_table])
+            row = cursor.fetchone()
+        return row[0] if row and row[0] and row[0] > 0 else None
+
+    # --- bulk writing -------------------------------------------------------------------
+
+    def insert_rows(self, model, rows, *, json_encoded=frozenset()):
+        """One binary COPY: executemany pays a round of adaptation and pipeline bookkeeping
+        per row that costs more than the insert, and in binary format neither side escapes
+        or parses the text."""
+        if not rows:
+            return
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        params = self._row_values(fields, rows, json_encoded)
+        columns = ", ".join(self.quote(f.column) for f in fields)
+        copy_sql = f"COPY {self.quote(model._meta.db_table)} ({columns}) FROM STDIN (FORMAT BINARY)"
+        with self.connection.cursor() as cursor, self.connection.wrap_database_errors:
+            with cursor.cursor.copy(copy_sql) as copy:
+                # Binary COPY needs each column's type: varchar(64) -> varchar.
+                copy.set_types([f.db_type(self.connection).split("(")[0] for f in fields])
+                for values in params:
+                    copy.write_row(values)
+
+    def adapt_json_text(self, text):
+        from psycopg.types.json import Jsonb
+
+        return Jsonb(text, dumps=str)
+
+    def planner_statistics(self):
+        return PlannerStatistics(self)
+
+    # --- reading raw values -------------------------------------------------------------
+
+    def json_array_sql(self, pairs, from_where):
+        members = ", ".join(f"'{key}', {expression}" for key, expression in pairs)
+        return f"(SELECT COALESCE(json_agg(json_build_object({members})), '[]'::json)::text {from_where})"
+
+    def in_array_sql(self, lhs_sql, lhs_params, values):
+        # One JSON text the server unpacks into the array, rather than a Python list, which
+        # psycopg would quote element by element.
+        return f"{lhs_sql} = ANY(ARRAY(SELECT json_array_elements_text(%s::json)))", [*lhs_params, json.dumps(values)]
+
+
+class PlannerStatistics:
+    """ANALYZE the tables an import grows each time they have doubled.
+
+    Autovacuum analyzes a table at most once a minute, so during a first import the planner
+    believes the tables are empty and scans them whole for the batch's lookups (growing with
+    every batch). Analyzing at 400, 800, 1,600, ... rows keeps its picture current for a
+    handful of ANALYZEs; a table that is already large is left to autovacuum.
+    """
+
+    # Only the columns the import looks rows up by: the full-text column's statistics
+    # (target 1000) would make each ANALYZE many times dearer.
+    TABLES = "curation_article (id, source_key, source_sha256), curation_relatedcoverage (article_id, url_key)"
+
+    def __init__(self, backend):
+        from curation.models import Article
+
+        self.backend = backend
+        self.table = Article
+        self.since_analyze = 0
+        self.known_rows = backend.estimated_rows(Article) or 0
+
+    def wrote(self, created):
+        self.since_analyze += created
+        if self.since_analyze and self.since_analyze >= self.known_rows:
+            from django.db import transaction
+
+            with transaction.atomic(using=self.backend.alias), self.backend.connection.cursor() as cursor:
+                # A small sample: the lookups need the tables' sizes and that the hashes are
+                # distinct, not fine histograms of random hashes; autovacuum later analyzes
+                # with the server's own target.
+                cursor.execute("SELECT set_config('default_statistics_target', '10', true)")
+                cursor.execute("ANALYZE " + self.TABLES)
+            self.since_analyze = 0
+            self.known_rows = self.backend.estimated_rows(self.table) or 0

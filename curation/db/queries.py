@@ -1,0 +1,201 @@
+"""The few reads the ORM cannot write as one query: portable SQL, the same on every database.
+
+Each is one statement that would otherwise be several round trips (or a per-row subquery):
+the first rows of several index ranges at once, the choices and date range of the admin's
+article sidebar, and the time stamps behind the public side's ETags.
+"""
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+
+from curation.db import backend
+
+
+def first_rows_of_each(parts, columns, limit, *, using):
+    """(pk, *columns) rows: up to `limit` from the first queryset of `parts`, then what the
+    first left of `limit` from each later one, as one statement.
+
+    The first part is a CTE: referenced twice, both databases materialize it, so its
+    (possibly costly, e.g. full-text) condition runs once. A later part is limited to
+    `limit - (SELECT COUNT(*) FROM part_0)`: zero on every page but the last, and with a
+    zero limit both databases skip the scan. Parts that cannot match (EmptyResultSet) are
+    left out. Raw values come back: datetimes as each database stores them.
+    """
+    first, statements, params, cte = None, [], [], ""
+    for number, part in enumerate(parts):
+        try:
+            sql, part_params = part.values_list("pk", *columns).query.sql_with_params()
+        except EmptyResultSet:
+            continue
+        if first is None:
+            first = number
+            cte = f"WITH part_{number} AS ({sql} LIMIT %s) "
+            statements.append(f"SELECT * FROM part_{number}")
+        else:
+            statements.append(f"SELECT * FROM ({sql} LIMIT (%s - (SELECT COUNT(*) FROM part_{first}))) AS part_{number}")
+        params.extend([*part_params, limit])
+    if first is None:
+        return []
+    with connections[using].cursor() as cursor:
+        cursor.execute(cte + " UNION ALL ".join(statements), params)
+        return cursor.fetchall()
+
+
+# Only index seeks: the distinct categories and types by a "loose index scan" (each step
+# asks the index for the next value above the previous one, so the cost is the number of
+# distinct values, not rows), the first and last publication dates (the two ends of the
+# published_at index), the first topics and providers by name, and the selected topic
+# (with its capped size) and provider.
+_ARTICLE_LIST_FACTS = """
+WITH RECURSIVE
+categories(v, n) AS (
+    SELECT CAST(MIN({category}) AS TEXT), 1 FROM {article}
+    UNION ALL
+    SELECT CAST((SELECT MIN({category}) FROM {article} WHERE {category} > categories.v) AS TEXT), n + 1
+    FROM categories WHERE categories.v IS NOT NULL AND n <= {distinct_limit}
+),
+types(v, n) AS (
+    SELECT CAST(MIN({article_type}) AS TEXT), 1 FROM {article}
+    UNION ALL
+    SELECT CAST((SELECT MIN({article_type}) FROM {article} WHERE {article_type} > types.v) AS TEXT), n + 1
+    FROM types WHERE types.v IS NOT NULL AND n <= {distinct_limit}
+)
+SELECT 'category', v, '', '' FROM categories WHERE v IS NOT NULL
+UNION ALL
+SELECT 'type', v, '', '' FROM types WHERE v IS NOT NULL
+UNION ALL
+SELECT 'first', CAST((SELECT MIN({published_at}) FROM {article}) AS TEXT), '', ''
+UNION ALL
+SELECT 'last', CAST((SELECT MAX({published_at}) FROM {article}) AS TEXT), '', ''
+UNION ALL
+SELECT 'topic', CAST(id AS TEXT), name, '' FROM (
+    SELECT id, name FROM {topic} ORDER BY name, id LIMIT {choice_limit}
+) first_topics
+UNION ALL
+SELECT 'provider', CAST(id AS TEXT), name, domain FROM (
+    SELECT id, name, domain FROM {provider} ORDER BY name, domain LIMIT {choice_limit}
+) first_providers
+UNION ALL
+SELECT 'selected_topic', CAST(id AS TEXT), name,
+    CAST((SELECT COUNT(*) FROM (SELECT 1 FROM {through} WHERE topic_id = %s LIMIT {size_limit}) tagged) AS TEXT)
+FROM {topic} WHERE id = %s
+UNION ALL
+SELECT 'selected_provider', CAST(id AS TEXT), name, domain FROM {provider} WHERE id = %s
+"""
+
+
+def article_list_facts(*, distinct_limit, choice_limit, size_limit, topic_id, provider_id, using="default"):
+    """Rows of (kind, key, label, extra) for the article changelist's sidebar, in one query:
+    kinds 'category', 'type', 'first', 'last' (publication dates as the database stores
+    them), 'topic', 'provider', 'selected_topic' (extra: its article count, capped at
+    `size_limit`) and 'selected_provider'."""
+    from curation.models import Article, Provider, Topic
+
+    quote = connections[using].ops.quote_name
+    field = Article._meta.get_field
+    sql = _ARTICLE_LIST_FACTS.format(
+        article=quote(Article._meta.db_table),
+        topic=quote(Topic._meta.db_table),
+        provider=quote(Provider._meta.db_table),
+        through=quote(Article.topics.through._meta.db_table),
+        category=quote(field("category").column),
+        article_type=quote(field("article_type").column),
+        published_at=quote(field("published_at").column),
+        distinct_limit=int(distinct_limit),
+        choice_limit=int(choice_limit),
+        size_limit=int(size_limit),
+    )
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, [topic_id or 0, topic_id or 0, provider_id or 0])
+        rows = cursor.fetchall()
+    as_datetime = backend(using).datetime_from_db
+    return [(kind, as_datetime(key) if kind in ("first", "last") else key, label, extra) for kind, key, label, extra in rows]
+
+
+def latest_change_stamps(*, topic_slug=None, using="default"):
+    """(last editorial action time, last import ledger time, newest article id), and the
+    topic row (id, name, slug) when a slug is given: one query of three index reads.
+    None when the slug names no topic."""
+    from curation.models import Article, EditorialAction, ImportLedgerEntry, Topic
+
+    quote = connections[using].ops.quote_name
+    stamps = (
+        f"(SELECT MAX(created_at) FROM {quote(EditorialAction._meta.db_table)}), "
+        f"(SELECT MAX(created_at) FROM {quote(ImportLedgerEntry._meta.db_table)}), "
+        f"(SELECT MAX(id) FROM {quote(Article._meta.db_table)})"
+    )
+    with connections[using].cursor() as cursor:
+        if topic_slug is None:
+            cursor.execute(f"SELECT {stamps}")
+            row, topic = cursor.fetchone(), None
+        else:
+            cursor.execute(f"SELECT t.id, t.name, t.slug, {stamps} FROM {quote(Topic._meta.db_table)} t WHERE t.slug = %s", [topic_slug])
+            found = cursor.fetchone()
+            if found is None:
+                return None
+            topic, row = found[:3], found[3:]
+    as_datetime = backend(using).datetime_from_db
+    return as_datetime(row[0]), as_datetime(row[1]), row[2], topic
+
+
+# --- an article's relations as JSON, for one-query public listings ------------------------
+# Correlated subqueries on the outer article row, each giving a JSON array as text.
+
+
+def _outer_id(quote):
+    from curation.models import Article
+
+    return f"{quote(Article._meta.db_table)}.{quote('id')}"
+
+
+def topics_json_sql(using="default"):
+    from curation.models import Article, Topic
+
+    quote = connections[using].ops.quote_name
+    through = Article.topics.through._meta.db_table
+    return backend(using).json_array_sql(
+        [("name", "t.name"), ("slug", "t.slug")],
+        f"FROM {quote(Topic._meta.db_table)} t INNER JOIN {quote(through)} at ON at.topic_id = t.id "
+        f"WHERE at.article_id = {_outer_id(quote)}",
+    )
+
+
+def images_json_sql(using="default"):
+    from curation.models import ArticleImage
+
+    quote = connections[using].ops.quote_name
+    return backend(using).json_array_sql(
+        [("position", "i.position"), ("url", "i.url"), ("width", "i.width"), ("height", "i.height"), ("title", "i.title")],
+        f"FROM {quote(ArticleImage._meta.db_table)} i WHERE i.article_id = {_outer_id(quote)}",
+    )
+
+
+def related_json_sql(using="default"):
+    """The article's related coverage; the linked article is named only when it is published."""
+    from curation.models import Article, ArticleState, Provider, RelatedCoverage
+
+    quote = connections[using].ops.quote_name
+    database = backend(using)
+    return database.json_array_sql(
+        [
+            ("position", "r.position"),
+            ("title", "r.title"),
+            ("excerpt", "r.excerpt"),
+            ("web_url", "r.web_url"),
+            ("amp_url", "r.amp_url"),
+            ("cdn_amp_url", "r.cdn_amp_url"),
+            ("published_at", "r.published_at"),
+            ("type", "r.article_type"),
+            ("quality", "r.quality"),
+            ("heat", "r.heat"),
+            ("images", database.json_column_sql("r.images")),
+            ("provider_name", "p.name"),
+            ("provider_domain", "p.domain"),
+            ("linked_article_id", "la.id"),
+        ],
+        f"FROM {quote(RelatedCoverage._meta.db_table)} r "
+        f"LEFT JOIN {quote(Provider._meta.db_table)} p ON p.id = r.provider_id "
+        f"LEFT JOIN {quote(Article._meta.db_table)} la ON la.id = r.linked_article_id "
+        f"AND la.state = '{ArticleState.PUBLISHED}' "
+        f"WHERE r.article_id = {_outer_id(quote)}",
+    )

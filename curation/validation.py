@@ -1,0 +1,29 @@
+"""Sizes and shapes every stored value must respect, whoever writes it.
+
+The seed parser, the editorial services and the public outputs all check values against
+these, so a limit is the same for an imported title and an edited one. No Django imports:
+the import's parse workers load this.
+"""
+
+import re
+
+MAX_URL_LENGTH = 2000
+MAX_SHORT_TEXT = 100  # category, type
+MAX_NAME = 200  # provider name, topic name
+MAX_DOMAIN = 253
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1  # what an IntegerField holds on every database
+
+# scheme, optional user info, a non-empty host: what a link or an image source may be.
+_HTTP_URL = re.compile(r"https?://(?:[^/?#\s@]*@)?[^/?#\s@:]+", re.IGNORECASE)
+_URL_FORBIDDEN = re.compile(r"[\x00-\x20\x7f]")
+
+
+def safe_url(value):
+    """The URL if it is an absolute http(s) URL with a host, else ''. Only such URLs are
+    ever stored or shown as links (never `javascript:` and friends)."""
+    if not isinstance(value, str):
+        return ""
+    value = value.strip()
+    if len(value) > MAX_URL_LENGTH or not _HTTP_URL.match(value) or _URL_FORBIDDEN.search(value):
+        return ""
+    return value
