@@ -29,10 +29,10 @@ from curation.models import (
 from curation.search import search_articles
 
 
-def with_topic(queryset, topic_id, *, size=None, count_cap=None):
-    """A `Narrowing` of `queryset` to the articles tagged with the topic, in the shape that
-    suits the topic's size (see `curation.db.base.DatabaseBackend.with_topic`)."""
-    return backend(queryset.db).with_topic(queryset, topic_id, size=size, count_cap=count_cap)
+def with_topic(queryset, topic, *, size=None, count_cap=None):
+    """A `Narrowing` of `queryset` to the articles tagged with `topic` (an id, or a slug as a
+    string), in the shape that suits the topic's size (see `DatabaseBackend.with_topic`)."""
+    return backend(queryset.db).with_topic(queryset, topic, size=size, count_cap=count_cap)
 
 
 @dataclass(frozen=True)

@@ -248,6 +248,16 @@ AXES_LOCKOUT_TEMPLATE = "security/locked_out.html"
 TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "newsroom.security.client_ip_address"
 
+# --- The public side (pages, feeds, API) ---------------------------------------------------
+PUBLIC_SITE_TITLE = os.environ.get("PUBLIC_SITE_TITLE", "Newsroom")
+# How long a browser or CDN may reuse a public response without asking again: an item
+# unpublished now disappears from every cache within this many seconds.
+PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 60)
+# How long a rendered feed or API response is kept server-side under its ETag (0: never).
+PUBLIC_RESPONSE_CACHE_SECONDS = env_int("PUBLIC_RESPONSE_CACHE_SECONDS", 300)
+# Upper bound on an ETag's life whatever the validators say (changes they cannot see).
+PUBLIC_ETAG_REFRESH_SECONDS = env_int("PUBLIC_ETAG_REFRESH_SECONDS", 600)
+
 # Seed import limits. Seed files are untrusted: a file larger than this is refused
 # before it is read into memory or parsed.
 SEED_MAX_BYTES = int(os.environ.get("SEED_MAX_BYTES", str(2 * 1024 * 1024)))

@@ -82,14 +82,16 @@ class DatabaseBackend:
 
     # --- narrowing the article list -----------------------------------------------------
 
-    def with_topic(self, queryset, topic_id, *, size=None, count_cap=None):
-        """Articles tagged with the topic. `size`: the topic's capped article count if the
-        caller read it already (else it is read once and remembered for the plan)."""
+    def with_topic(self, queryset, topic, *, size=None, count_cap=None):
+        """Articles tagged with the topic (its id, or a slug as a string). `size`: the
+        topic's capped article count if the caller read it already (else it is read once
+        and remembered for the plan)."""
         through = queryset.model.topics.through
-        links = through.objects.using(queryset.db).filter(topic_id=topic_id).values("article_id")
+        by = {"topic__slug": topic} if isinstance(topic, str) else {"topic_id": topic}
+        links = through.objects.using(queryset.db).filter(**by).values("article_id")
         cap = max(self.few_topic_articles, (count_cap or 0) + 1)
         if size is None:
-            size = remembered((self.alias, "topic-size", topic_id, cap), lambda: links[:cap].count())
+            size = remembered((self.alias, "topic-size", repr(topic), cap), lambda: links[:cap].count())
         count = min(size, count_cap + 1) if count_cap else None
         if size >= self.few_topic_articles:
             # One probe of the (article, topic) unique index per row walked: a page of a

@@ -47,7 +47,7 @@ def empty_response_cache(monkeypatch):
     cache under their ETag, and test databases reuse ids and timestamps, so each test starts
     with an empty cache. The ETag's periodic refresh is frozen so that a 304 test cannot
     straddle it."""
-    monkeypatch.setattr("curation.views.public.etag_epoch", lambda: 0)
+    monkeypatch.setattr("curation.public.http.etag_epoch", lambda: 0)
     cache.clear()
     yield
     cache.clear()

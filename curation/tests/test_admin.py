@@ -17,8 +17,8 @@ from curation.admin.articles import ArticleAdmin
 from curation.db.base import DatabaseBackend
 from curation.db.postgresql import PostgreSQLBackend
 from curation.db.sqlite import SQLiteBackend
-from curation.services import editorial
 from curation.models import Article, EditorialAction, ImportLedgerEntry, ImportRun, Provider
+from curation.services import editorial
 from curation.services.editorial import publish_article
 from curation.tests.factories import make_article, make_provider, make_topic, make_user
 

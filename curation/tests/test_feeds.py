@@ -229,6 +229,6 @@ def test_changes_the_validators_cannot_see_still_show_after_the_etag_refresh(cli
     provider.name = "Renamed provider"  # an admin rename leaves no editorial action behind
     provider.save()
     assert client.get("/feeds/rss/", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
-    monkeypatch.setattr("curation.views.public.etag_epoch", lambda: 1)
+    monkeypatch.setattr("curation.public.http.etag_epoch", lambda: 1)
     later = client.get("/feeds/rss/", HTTP_IF_NONE_MATCH=first["ETag"])
     assert later.status_code == 200 and b"Renamed provider" in later.content

@@ -8,11 +8,11 @@ import datetime as dt
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from curation.models import Article
+from curation.selectors import with_topic
 
 
 class DateOrDateTimeField(forms.Field):
@@ -56,8 +56,7 @@ class PublicArticleFilterSet(django_filters.FilterSet):
         fields = []
 
     def filter_topic(self, queryset, name, value):
-        through = Article.topics.through
-        return queryset.filter(Exists(through.objects.filter(article_id=OuterRef("pk"), topic__slug=value)))
+        return with_topic(queryset, value).queryset
 
     def filter_provider(self, queryset, name, value):
         value = value.strip()

@@ -15,14 +15,11 @@ version, who changed it, rejection reasons, edited fields) or private (`secured`
 front matter) can appear by accident: those columns are not even loaded.
 """
 
-import json
-
-from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpResponse
 from django.views.decorators.http import require_safe
 
-from curation.public_filters import PublicArticleFilterSet
-from curation.public_selectors import (
+from curation.public.filters import PublicArticleFilterSet
+from curation.public.http import PublicLinks, json_response, public_cache
+from curation.public.selectors import (
     MAX_PAGE_SIZE,
     PAGE_SIZE,
     InvalidCursor,
@@ -31,18 +28,6 @@ from curation.public_selectors import (
     published_articles,
 )
 from curation.validation import safe_url
-from curation.views.public import PublicLinks, public_cache
-
-
-def json_response(data, *, status=200, content_type="application/json; charset=utf-8"):
-    """JSON with <, > and & escaped (as \\u003c...): the same data for any JSON parser, but
-    inert if a client ever drops it into HTML."""
-    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    response = HttpResponse(text, status=status, content_type=content_type)
-    # Public, read-only data: any site may read it from a browser.
-    response["Access-Control-Allow-Origin"] = "*"
-    return response
 
 
 def _error(message, *, status=400, details=None):

@@ -11,7 +11,7 @@ latest editorial action (publish, unpublish, reject, edit... every editorial wri
 one), of the latest import ledger row (every import leaves them) and the newest article id,
 each read from an index. What readers see changes only through those paths; the rest
 (deleting rows or renaming a provider/topic in the admin) is caught by the ETag's periodic
-refresh (views/public.py, ETAG_REFRESH_SECONDS).
+refresh (public/http.py, PUBLIC_ETAG_REFRESH_SECONDS).
 """
 
 import base64

@@ -20,11 +20,10 @@ from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.html import escape, format_html, linebreaks
 from django.views.decorators.http import require_safe
 
-from curation.api import json_response
-from curation.public_selectors import latest_articles
-from curation.views.public import PublicLinks, public_cache
+from curation.public.http import PublicLinks, json_response, public_cache
+from curation.public.selectors import latest_articles
 
-SITE_TITLE = getattr(settings, "PUBLIC_SITE_TITLE", "Newsroom")
+SITE_TITLE = settings.PUBLIC_SITE_TITLE
 
 # Characters XML 1.0 does not allow (C0 controls except tab/newline/return, surrogates,
 # U+FFFE/U+FFFF).
@@ -118,8 +117,8 @@ class LatestRssFeed(Feed):
     feed_type = RssFeedType
     kind = "rss"
 
-    def get_object(self, request, topic_slug=None):
-        return _Context(request, request.public_topic)
+    def get_object(self, request, topic_slug=None, topic=None):
+        return _Context(request, topic)
 
     def title(self, obj):
         return feed_meta(obj.request, obj.topic, self.kind)["title"]
@@ -184,9 +183,8 @@ class LatestAtomFeed(LatestRssFeed):
 
 @require_safe
 @public_cache(store=True)
-def json_feed(request, topic_slug=None):
+def json_feed(request, topic_slug=None, topic=None):
     """JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/)."""
-    topic = request.public_topic
     meta = feed_meta(request, topic, "json")
     items = []
     for article in feed_items(request, topic):

@@ -2,8 +2,8 @@
 
 from django.urls import path
 
-from curation import api, feeds
-from curation.views import public
+from curation.public import api, feeds
+from curation.public import views as public
 
 app_name = "public"
 
