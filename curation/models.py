@@ -117,7 +117,7 @@ class Article(models.Model):
     heat = models.IntegerField(null=True, blank=True)
     source_published = models.BooleanField(default=False, help_text="The `published` flag in the seed file.")
     # No index of its own: article_provider_state and article_provider_published start with it,
-    # and every extra index costs each imported row (about 6 us on SQLite).
+    # and every extra index costs each imported row.
     provider = models.ForeignKey(
         Provider, null=True, blank=True, on_delete=models.PROTECT, related_name="articles", db_index=False
     )
@@ -370,8 +370,8 @@ class EditorialAction(models.Model):
 HEAT_UNKNOWN = -1
 # Written as COALESCE(heat, -1) = -1 rather than `heat = -1 OR heat IS NULL`: with the OR,
 # SQLite and PostgreSQL collect every unknown-heat row (half the table) through the heat
-# index and sort them (2.5 s / 0.27 s on 1M articles); this form is checked row by row
-# while the page's sort index is walked (0.1 ms / 0.7 ms). Same rows either way.
+# index and sort them; this form is checked row by row while the page's sort index is
+# walked, which stops after a page. Same rows either way.
 HEAT_UNKNOWN_Q = Q(Exact(Coalesce("heat", Value(HEAT_UNKNOWN)), HEAT_UNKNOWN))
 
 
