@@ -3,7 +3,8 @@
     large_tables.py  capped counts and estimates for tables that grow without bound
     facts.py         the article sidebar's facts, one query per request
     filters.py       the sidebar filters
-    articles.py      the article admin (writes through the editorial service)
+    articles.py      the article changelist and admin (writes through the editorial service)
+    change_page.py   the article change page: its form and read-only inlines
     taxonomy.py      providers and topics
     records.py       import runs, the ledger, the audit log (read-only)
 """
