@@ -2,6 +2,8 @@
 
 from django import forms
 
+from curation.params import parse_id
+
 ACTION_LABELS = {"publish": "Publish", "unpublish": "Unpublish", "reject": "Reject", "restore": "Restore"}
 
 
@@ -85,8 +87,8 @@ class BulkActionForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Any positive integer is acceptable: the service reports ids that do not exist.
-        self.fields["ids"].valid_value = lambda value: str(value).isdigit()
+        # Any id a database can hold is acceptable: the service reports ids that do not exist.
+        self.fields["ids"].valid_value = lambda value: parse_id(str(value)) is not None
 
     def clean_ids(self):
         ids = list(dict.fromkeys(self.cleaned_data["ids"]))

@@ -248,6 +248,13 @@ class QueueView(CuratorAccessMixin, FilterView):
     def get_queryset(self):
         return Article.objects.all()
 
+    def render_to_response(self, context, **kwargs):
+        # A filter the form refuses lists nothing and says why next to the field: a 400,
+        # like every other refused input (the API's filters, the edit form).
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            kwargs.setdefault("status", 400)
+        return super().render_to_response(context, **kwargs)
+
     def get_page_size(self):
         try:
             size = int(self.request.GET.get("size", selectors.DEFAULT_PAGE_SIZE))
