@@ -64,6 +64,7 @@ from curation.models import (
     RelatedCoverage,
     Topic,
 )
+from curation.params import admin_lookups_checked
 from curation.search import TS_CONFIG, fts5_query, search_articles, websearch_text
 from curation.seedformat import MAX_NAME, safe_url
 from curation.services.editorial import (
@@ -153,7 +154,8 @@ class LargeTableChangeList(ChangeList):
 
     def __init__(self, request, *args, **kwargs):
         self.request = request
-        super().__init__(request, *args, **kwargs)
+        with admin_lookups_checked():  # a value the database refuses is a bad lookup, not a 500
+            super().__init__(request, *args, **kwargs)
 
     @property
     def result_count_label(self):
