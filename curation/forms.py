@@ -2,7 +2,7 @@
 
 from django import forms
 
-from curation.params import parse_id
+from curation.params import BIGINT_MAX, parse_id
 
 ACTION_LABELS = {"publish": "Publish", "unpublish": "Unpublish", "reject": "Reject", "restore": "Restore"}
 
@@ -15,7 +15,7 @@ def split_topics(text):
 
 class VersionedForm(forms.Form):
     # The version the editor's page showed: the service refuses the write if it moved on.
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=BIGINT_MAX, required=False)
 
 
 class TransitionForm(VersionedForm):
@@ -59,9 +59,10 @@ class CompleteForm(VersionedForm):
 class AttachForm(VersionedForm):
     """The target is either picked from the suggestions (`target`) or typed (`target_id`)."""
 
-    target = forms.IntegerField(min_value=1, required=False, widget=forms.RadioSelect)
+    target = forms.IntegerField(min_value=1, max_value=BIGINT_MAX, required=False, widget=forms.RadioSelect)
     target_id = forms.IntegerField(
         min_value=1,
+        max_value=BIGINT_MAX,
         required=False,
         label="Article id",
         help_text="The id of the article that should receive this body.",

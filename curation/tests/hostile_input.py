@@ -112,3 +112,12 @@ def query_pairs(names):
     alone = st.tuples(known, values).map(lambda pair: [pair])
     several = st.lists(st.tuples(st.one_of(known, known, known, st.text(min_size=1, max_size=10)), values), max_size=8)
     return st.one_of(alone, several)
+
+
+def form_data(fields):
+    """POST data for a form with these fields: each present or missing, some repeated."""
+    known = st.sampled_from(sorted(fields))
+    return st.lists(st.tuples(st.one_of(known, known, known, st.text(min_size=1, max_size=8)), values), max_size=10)
+
+
+ids = st.one_of(numbers, unicode_digits, special)

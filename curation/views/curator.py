@@ -76,9 +76,13 @@ def _wants_json(request):
 
 
 def _safe_next(request, fallback):
+    """Where to go back to: a path on this site, or `fallback`. Only a path (never a host,
+    and never a bare word, which redirect() would take for a URL name and fail on)."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    if (
+        target.startswith("/")
+        and not target.startswith("//")
+        and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure())
     ):
         return target
     return fallback
@@ -465,6 +469,16 @@ def _inplace_payload(request, article, message):
     }
 
 
+def _form_errors_json(form):
+    """A refused form, for an in-place request: the reasons, each under its field's name."""
+    errors = {name: [str(message) for message in messages] for name, messages in form.errors.items()}
+    summary = "; ".join(
+        f"{form.fields[name].label or name}: {messages[0]}" if name in form.fields else messages[0]
+        for name, messages in errors.items()
+    )
+    return JsonResponse({"ok": False, "error": summary or "The form was refused.", "errors": errors}, status=400)
+
+
 def _fail(request, exc, fallback_url):
     message = str(exc)
     if _wants_json(request):
@@ -554,6 +568,8 @@ def article_edit(request, pk):
                 return JsonResponse(_inplace_payload(request, edited, message))
             messages.success(request, message)
             return redirect(_safe_next(request, detail_url))
+    if _wants_json(request):
+        return _form_errors_json(form)
     return render(request, "curation/article_edit.html", _edit_context(request, article, form), status=400)
 
 
@@ -608,6 +624,8 @@ def article_complete(request, pk):
         else:
             messages.success(request, "Metadata completed: the item can now be published.")
             return redirect(detail_url)
+    if _wants_json(request):
+        return _form_errors_json(form)
     return _render_article_page(request, article, status=400, complete_form=form)
 
 
@@ -636,6 +654,8 @@ def article_attach(request, pk):
                 return redirect(detail_url)
             messages.success(request, f"Attached the body to “{_short(target.title)}”.")
             return redirect(reverse("curation:article-detail", args=[target.pk]))
+    if _wants_json(request):
+        return _form_errors_json(form)
     return _render_article_page(request, article, status=400, attach_form=form)
 
 
