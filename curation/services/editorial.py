@@ -16,8 +16,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from curation.models import Article, ArticleState, EditorialAction, Provider, Topic
+from curation.models import Article, ArticleState, EditorialAction, Topic
 from curation.seedformat import MAX_NAME, MAX_SHORT_TEXT, safe_url
+from curation.services import taxonomy
+from curation.services.taxonomy import TaxonomyError
 
 Action = EditorialAction.Action
 
@@ -217,21 +219,12 @@ def bulk_transition(*, action, article_ids, user, reason="", via="bulk"):
 # --- edits ------------------------------------------------------------------------------
 
 
-def _topic_objects(names):
-    names = [name.strip() for name in names if name and name.strip()]
-    existing = {topic.name: topic for topic in Topic.objects.filter(name__in=names)}
-    topics = []
-    for name in dict.fromkeys(names):
-        if len(name) > MAX_NAME:
-            raise InvalidEdit({"topics": f"“{_short(name, 30)}” is longer than {MAX_NAME} characters."})
-        topic = existing.get(name)
-        if topic is None:
-            slug = Topic.slug_for(name)
-            if Topic.objects.filter(slug=slug).exists():
-                slug = Topic.slug_for(name, disambiguate=True)
-            topic, _ = Topic.objects.get_or_create(name=name, defaults={"slug": slug})  # another editor may create it now
-        topics.append(topic)
-    return topics
+def _topics_named(names):
+    """The Topic rows for these names, created where missing (race-free, see taxonomy)."""
+    try:
+        return list(taxonomy.ensure_topics(names).values())
+    except TaxonomyError as exc:
+        raise InvalidEdit({"topics": str(exc)}) from None
 
 
 def edit_article(*, article, user, title=None, excerpt=None, topics=None, expected_version=None, via="curator"):
@@ -259,7 +252,7 @@ def edit_article(*, article, user, title=None, excerpt=None, topics=None, expect
         new_topics = None
         if topics is not None:
             current = sorted(article.topics.values_list("name", flat=True))
-            new_topics = _topic_objects(topics)
+            new_topics = _topics_named(topics)
             if sorted(topic.name for topic in new_topics) != current:
                 before["topics"], after["topics"] = current, [topic.name for topic in new_topics]
             else:
@@ -306,18 +299,17 @@ def complete_article(
         article = _lock(article_id, expected_version)
         if not article.needs_metadata:
             raise InvalidTransition(f"“{_short(article.title)}” already has its metadata.")
-        provider = None
-        if provider_name.strip():
-            provider, _ = Provider.objects.get_or_create(
-                name=provider_name.strip(), domain=(provider_domain or "").strip().lower()
-            )
+        try:
+            provider = taxonomy.ensure_provider(provider_name or "", provider_domain or "")
+        except TaxonomyError as exc:
+            raise InvalidEdit({"provider_name": str(exc)}) from None
         after = {
             "title": title,
             "web_url": web_url,
             "excerpt": (excerpt or "").strip(),
             "category": (category or "").strip(),
             "provider": provider.name if provider else "",
-            "topics": [topic.name for topic in _topic_objects(list(topics))],
+            "topics": [topic.name for topic in _topics_named(list(topics))],
         }
         before = {"title": article.title, "needs_metadata": True}
         article.topics.set(Topic.objects.filter(name__in=after["topics"]))
