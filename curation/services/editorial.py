@@ -3,7 +3,8 @@
 The curator views, the admin and management commands all call these functions, so the
 permission checks, the state rules, the conflict check and the audit row live here once.
 
-Each write runs in its own transaction, checks the article's `version` against the one
+Each write runs in its own transaction (run again, twice at most, when PostgreSQL rolls it
+back to break a deadlock: see `transactions.retry_transient`), checks the article's `version` against the one
 the editor saw (when the caller knows it) and bumps it with a conditional UPDATE, so a
 decision made from a stale page raises `ConflictError` instead of overwriting a
 colleague's; this works the same on SQLite and PostgreSQL.
@@ -20,6 +21,7 @@ from curation.models import Article, ArticleState, EditorialAction, Topic
 from curation.seedformat import MAX_NAME, MAX_SHORT_TEXT, safe_url
 from curation.services import taxonomy
 from curation.services.taxonomy import TaxonomyError
+from curation.services.transactions import retry_transient
 
 Action = EditorialAction.Action
 
@@ -123,6 +125,7 @@ def _short(text, length=60):
 # --- state transitions ------------------------------------------------------------------
 
 
+@retry_transient
 def transition_article(*, article, action, user, expected_version=None, reason="", via="curator"):
     """Move an article through publish / unpublish / reject / restore."""
     transition = TRANSITIONS[action]
@@ -227,6 +230,7 @@ def _topics_named(names):
         raise InvalidEdit({"topics": str(exc)}) from None
 
 
+@retry_transient
 def edit_article(*, article, user, title=None, excerpt=None, topics=None, expected_version=None, via="curator"):
     """Change the title, excerpt and/or topics (a list of names). Edits survive re-import."""
     _require(user, EDIT_PERMISSION)
@@ -265,6 +269,7 @@ def edit_article(*, article, user, title=None, excerpt=None, topics=None, expect
         return _save(article, changes=changes, user=user, action=Action.EDIT, via=via, before=before, after=after)
 
 
+@retry_transient
 def complete_article(
     *,
     article,
@@ -329,6 +334,7 @@ def complete_article(
         )
 
 
+@retry_transient
 def attach_body(*, item, target, user, expected_version=None, via="curator"):
     """Give `target` the body text of the body-only `item`; the item leaves the queue as merged.
 
@@ -340,12 +346,15 @@ def attach_body(*, item, target, user, expected_version=None, via="curator"):
     if item_id == target_id:
         raise InvalidTransition("An item cannot be attached to itself.")
     with transaction.atomic():
-        item = _lock(item_id, expected_version)
+        # Both rows locked in id order, whichever is the item: an editor attaching the
+        # target to the item at the same moment then waits for this one instead of each
+        # holding the row the other needs (a deadlock).
+        locked = {pk: _lock(pk, expected_version if pk == item_id else None) for pk in sorted((item_id, target_id))}
+        item, target = locked[item_id], locked[target_id]
         if item.has_front_matter:
             raise InvalidTransition(f"“{_short(item.title)}” is not a body-only item.")
         if item.state != ArticleState.NEW:
             raise InvalidTransition(f"“{_short(item.title)}” is {item.get_state_display().lower()}.")
-        target = _lock(target_id, None)
         if target.state == ArticleState.MERGED:
             raise InvalidTransition(f"“{_short(target.title)}” was itself merged into another article.")
         updated = Article.objects.filter(pk=item.pk, version=item.version).update(
