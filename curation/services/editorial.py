@@ -103,7 +103,7 @@ def _save(article, *, changes, user, action, via, before, after, reason=""):
         version=F("version") + 1, **changes
     )
     if not updated:  # lost a race that select_for_update could not prevent (SQLite has none)
-        raise ConflictError(f"“{_short(article.title)}” was changed by someone else at the same moment. Reload.")
+        raise ConflictError(f"“{_short(article.title)}” was changed by someone else at the same moment. Reload to see the current version.")
     EditorialAction.objects.create(
         article=article,
         actor=user,
@@ -365,7 +365,7 @@ def attach_body(*, item, target, user, expected_version=None, via="curator"):
             version=F("version") + 1,
         )
         if not updated:
-            raise ConflictError(f"“{_short(item.title)}” was changed by someone else at the same moment. Reload.")
+            raise ConflictError(f"“{_short(item.title)}” was changed by someone else at the same moment. Reload to see the current version.")
         return _save(
             target,
             changes={"body": item.body, "edited_fields": sorted(set(target.edited_fields or ()) | {"body"})},
