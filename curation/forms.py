@@ -45,6 +45,14 @@ class CompleteForm(VersionedForm):
     category = forms.CharField(required=False, max_length=100)
     provider_name = forms.CharField(required=False, max_length=200, label="Provider name")
     provider_domain = forms.CharField(required=False, max_length=253, label="Provider domain")
+    # Required to publish, which the service decides (one rule with publishing); here it
+    # is only parsed, so a missing date is reported beside the field like the others.
+    published_at = forms.DateTimeField(
+        required=False,
+        label="Publication date",
+        help_text="When the source published it (your time zone).",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
     topics = forms.CharField(
         required=False,
         max_length=5000,

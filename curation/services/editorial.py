@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from curation.models import Article, ArticleState, EditorialAction, Topic
+from curation.models import Article, ArticleState, EditorialAction
 from curation.seedformat import MAX_NAME, MAX_SHORT_TEXT, safe_url
 from curation.services import taxonomy
 from curation.services.taxonomy import TaxonomyError
@@ -46,6 +46,48 @@ class InvalidEdit(EditorialError):
     def __init__(self, errors):
         self.errors = errors  # {field: message}
         super().__init__("; ".join(f"{name}: {message}" for name, message in errors.items()))
+
+
+# --- what publishing needs ---------------------------------------------------------------
+
+# What readers get with every published item: a headline, who published it (the pages and
+# feeds credit the provider) and when (listings and feeds are ordered by it; an undated
+# item would sink below everything). The source URL is not required: a body-only item's
+# text is the story itself.
+PUBLICATION_REQUIREMENTS = {
+    "title": "A title is required.",
+    "provider": "A provider is required to publish: readers are told whose story it is.",
+    "published_at": "A publication date is required to publish: pages and feeds are ordered by it.",
+}
+# The same, as the article page lists what an item lacks.
+PUBLICATION_LABELS = {
+    "title": "a title",
+    "provider": "a provider (readers are told whose story it is)",
+    "published_at": "a publication date (pages and feeds are ordered by it)",
+}
+# The complete form's field for each requirement.
+COMPLETE_FIELDS = {"provider": "provider_name"}
+
+
+def publication_problems(*, title, has_provider, published_at):
+    """{requirement: message} for what an item with these values lacks to be published (the
+    one rule: publishing checks it, completing the metadata must meet it)."""
+    present = {"title": bool((title or "").strip()), "provider": has_provider, "published_at": published_at is not None}
+    return {name: message for name, message in PUBLICATION_REQUIREMENTS.items() if not present[name]}
+
+
+def article_publication_problems(article):
+    problems = publication_problems(
+        title=article.title, has_provider=article.provider_id is not None, published_at=article.published_at
+    )
+    if article.needs_metadata:
+        problems = {"needs_metadata": "Its metadata must be completed (or its body attached to an article).", **problems}
+    return problems
+
+
+def needs_completing(article):
+    """Whether the item lacks something publishing needs (and so offers "Complete metadata")."""
+    return bool(article_publication_problems(article))
 
 
 @dataclass(frozen=True)
@@ -141,6 +183,10 @@ def transition_article(*, article, action, user, expected_version=None, reason="
         if action == Action.PUBLISH and article.needs_metadata:
             raise InvalidTransition(
                 f"“{_short(article.title)}” needs its metadata completed (or attaching to an article) before publishing."
+            )
+        if action == Action.PUBLISH and (problems := article_publication_problems(article)):
+            raise InvalidTransition(
+                f"“{_short(article.title)}” cannot be published yet: " + " ".join(problems.values())
             )
         now = timezone.now()
         changes = {"state": transition.to_state, "state_changed_at": now, "state_changed_by": user}
@@ -280,55 +326,71 @@ def complete_article(
     category="",
     provider_name="",
     provider_domain="",
+    published_at=None,
     topics=(),
     expected_version=None,
     via="curator",
 ):
-    """Give a body-only item the metadata it lacks, so it can be published."""
+    """Give an item the metadata it lacks to be published (a body-only item, or an
+    imported one without a provider or date).
+
+    The arguments are the whole metadata as the editor leaves it (the form starts from the
+    current values). It must meet `publication_problems`, the rule publishing checks, and
+    only what actually changed is recorded as edited.
+    """
     _require(user, EDIT_PERMISSION)
     errors = {}
     title = (title or "").strip()
-    if not title:
-        errors["title"] = "A title is required."
     web_url = (web_url or "").strip()
+    excerpt, category = (excerpt or "").strip(), (category or "").strip()
+    provider_name, provider_domain = (provider_name or "").strip(), (provider_domain or "").strip().lower()
     if web_url and not safe_url(web_url):
         errors["web_url"] = "Only absolute http(s) URLs are accepted."
-    if len(category or "") > MAX_SHORT_TEXT:
+    if len(category) > MAX_SHORT_TEXT:
         errors["category"] = f"At most {MAX_SHORT_TEXT} characters."
-    if len(provider_name or "") > MAX_NAME:
+    if len(provider_name) > MAX_NAME:
         errors["provider_name"] = f"At most {MAX_NAME} characters."
+    for name, message in publication_problems(title=title, has_provider=bool(provider_name), published_at=published_at).items():
+        errors.setdefault(COMPLETE_FIELDS.get(name, name), message)
     if errors:
         raise InvalidEdit(errors)
     article_id = article.pk if isinstance(article, Article) else article
     with transaction.atomic():
         article = _lock(article_id, expected_version)
-        if not article.needs_metadata:
-            raise InvalidTransition(f"“{_short(article.title)}” already has its metadata.")
+        if not needs_completing(article):
+            raise InvalidTransition(f"“{_short(article.title)}” already has what publishing needs.")
         try:
-            provider = taxonomy.ensure_provider(provider_name or "", provider_domain or "")
+            provider = taxonomy.ensure_provider(provider_name, provider_domain)
         except TaxonomyError as exc:
             raise InvalidEdit({"provider_name": str(exc)}) from None
-        after = {
+        current_topics = sorted(article.topics.values_list("name", flat=True))
+        new_topics = _topics_named(list(topics))
+        wanted = {
             "title": title,
             "web_url": web_url,
-            "excerpt": (excerpt or "").strip(),
-            "category": (category or "").strip(),
-            "provider": provider.name if provider else "",
-            "topics": [topic.name for topic in _topics_named(list(topics))],
+            "excerpt": excerpt,
+            "category": category,
+            "published_at": published_at,
         }
-        before = {"title": article.title, "needs_metadata": True}
-        article.topics.set(Topic.objects.filter(name__in=after["topics"]))
-        changes = {
-            "title": title,
-            "web_url": web_url,
-            "excerpt": after["excerpt"],
-            "category": after["category"],
-            "provider": provider,
-            "needs_metadata": False,
-            "edited_fields": sorted(
-                set(article.edited_fields or ()) | {"title", "web_url", "excerpt", "category", "provider", "topics"}
-            ),
-        }
+        before, after, changes = {}, {}, {}
+        for name, value in wanted.items():
+            if value != getattr(article, name):
+                before[name], after[name] = getattr(article, name), value
+                changes[name] = value
+        if provider.pk != article.provider_id:
+            before["provider"] = str(article.provider) if article.provider_id else ""
+            after["provider"] = str(provider)
+            changes["provider"] = provider
+        if sorted(topic.name for topic in new_topics) != current_topics:
+            before["topics"], after["topics"] = current_topics, [topic.name for topic in new_topics]
+            article.topics.set(new_topics)
+        for key in ("published_at",):  # the audit row is JSON
+            for side in (before, after):
+                if side.get(key) is not None:
+                    side[key] = side[key].isoformat()
+        before["needs_metadata"], after["needs_metadata"] = article.needs_metadata, False
+        changes["needs_metadata"] = False
+        changes["edited_fields"] = sorted(set(article.edited_fields or ()) | (set(after) - {"needs_metadata"}))
         return _save(
             article, changes=changes, user=user, action=Action.COMPLETE, via=via, before=before, after=after
         )

@@ -149,12 +149,12 @@ class QueueRow:
             timezone.localtime(article.published_at).strftime("%Y-%m-%d %H:%M") if article.published_at else "–"
         )
         self.state_label = article.get_state_display()
-        self.blocked = article.needs_metadata  # cannot be published until completed
+        self.blocked = editorial.needs_completing(article)  # cannot be published until completed
         self.merged_into_url = urls["detail"](article.merged_into_id) if article.merged_into_id else ""
         self.actions = [
             (action, ACTION_LABELS[action], urls[action](article.pk))
             for action in ROW_ACTIONS.get(article.state, ())
-            if can[action] and not (action == "publish" and article.needs_metadata)
+            if can[action] and not (action == "publish" and self.blocked)
         ]
 
     def actions_html(self):
@@ -167,7 +167,7 @@ class QueueRow:
                 f'<button type="submit" form="row-action-form" formaction="{_e(url)}" name="expected_version" '
                 f'value="{int(article.version)}" class="btn {action}" data-action="{action}">{_e(label)}</button>'
             )
-        if self.blocked and article.state == ArticleState.NEW:
+        if self.blocked and article.state in (ArticleState.NEW, ArticleState.REJECTED):
             parts.append('<span class="hint">Needs metadata</span>')
         if article.state == ArticleState.MERGED:
             target = (
@@ -374,15 +374,31 @@ def article_page_context(request, article, **forms):
         "front_matter": front_matter_for_display(article),
         "history_rows": selectors.HISTORY_ROWS,
     }
-    if article.needs_metadata and article.is_body_only and article.state == ArticleState.NEW:
-        context["complete_form"] = forms.get("complete_form") or CompleteForm(
-            initial={"expected_version": version, "title": article.title}
-        )
-        context["attach_form"] = forms.get("attach_form") or AttachForm(initial={"expected_version": version})
-        context["attach_search"] = request.GET.get("attach_q", "")
-        context["attach_candidates"] = selectors.attach_candidates(article, search=context["attach_search"])
-        context["missing_fields"] = _missing_fields(article)
+    context["publish_blocked"] = editorial.needs_completing(article)
+    if context["publish_blocked"] and article.state in (ArticleState.NEW, ArticleState.REJECTED):
+        context["complete_form"] = forms.get("complete_form") or CompleteForm(initial=_complete_initial(article))
+        problems = editorial.article_publication_problems(article)
+        context["missing_fields"] = [label for name, label in editorial.PUBLICATION_LABELS.items() if name in problems]
+        if article.is_body_only and article.state == ArticleState.NEW:
+            context["attach_form"] = forms.get("attach_form") or AttachForm(initial={"expected_version": version})
+            context["attach_search"] = request.GET.get("attach_q", "")
+            context["attach_candidates"] = selectors.attach_candidates(article, search=context["attach_search"])
     return context
+
+
+def _complete_initial(article):
+    """The form starts from what the item has, so that an untouched field is unchanged."""
+    return {
+        "expected_version": article.version,
+        "title": article.title,
+        "web_url": article.web_url,
+        "excerpt": article.excerpt,
+        "category": article.category,
+        "provider_name": article.provider.name if article.provider_id else "",
+        "provider_domain": article.provider.domain if article.provider_id else "",
+        "published_at": timezone.localtime(article.published_at) if article.published_at else None,
+        "topics": ", ".join(topic.name for topic in article.topics.all()),
+    }
 
 
 def _edit_form_for(article):
@@ -394,18 +410,6 @@ def _edit_form_for(article):
             "topics": ", ".join(topic.name for topic in article.topics.all()),
         }
     )
-
-
-def _missing_fields(article):
-    missing = []
-    if not article.web_url:
-        missing.append("source URL")
-    if not article.provider_id:
-        missing.append("provider")
-    if not article.category:
-        missing.append("category")
-    missing.append("a title of its own (the current one is taken from the body)")
-    return missing
 
 
 def _article_or_404(pk):
@@ -447,7 +451,12 @@ def _inplace_payload(request, article, message):
     else:
         actions = render_to_string(
             "curation/_article_actions.html",
-            {"article": article, "can": permissions_for(request.user), "next_url": _safe_next(request, "")},
+            {
+                "article": article,
+                "can": permissions_for(request.user),
+                "next_url": _safe_next(request, ""),
+                "publish_blocked": editorial.needs_completing(article),
+            },
             request=request,
         )
         # The article page lists the editorial history; the action just taken belongs in it.
@@ -609,6 +618,7 @@ def article_complete(request, pk):
                 category=data["category"],
                 provider_name=data["provider_name"],
                 provider_domain=data["provider_domain"],
+                published_at=data["published_at"],
                 topics=data["topics"],
                 expected_version=data["expected_version"],
             )
