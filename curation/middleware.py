@@ -4,10 +4,12 @@ requests), never a traceback and a 500.
 """
 
 import logging
+import sys
 
 from django.db import OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.views.defaults import server_error as plain_server_error
 
 from curation.services import transactions
 
@@ -88,3 +90,14 @@ class DatabaseTroubleMiddleware:
         status, message = MESSAGES[kind]
         log.warning("%s %s: database %s: %s", request.method, request.path, kind, exception)
         return problem_response(request, status, message, retry_after=RETRY_AFTER_SECONDS if status == 503 else None)
+
+
+def server_error(request):
+    """handler500: database trouble raised outside a view (loading the session, rendering
+    a template) is the same 503 as inside one; anything else is Django's plain 500 page."""
+    exception = sys.exc_info()[1]
+    kind = transactions.classify(exception)
+    if kind is None:
+        return plain_server_error(request)
+    status, message = MESSAGES[kind]
+    return problem_response(request, status, message, retry_after=RETRY_AFTER_SECONDS if status == 503 else None)

@@ -159,3 +159,20 @@ def test_sqlite_lock_messages_are_busy_and_refused_input_is_told_apart():
     assert transactions.is_refused_input(OperationalError("user-defined function raised exception"))
     assert transactions.is_refused_input(OverflowError("Python int too large to convert to SQLite INTEGER"))
     assert not transactions.is_refused_input(OperationalError("database is locked"))
+
+
+@pytest.mark.django_db
+def test_database_trouble_outside_a_view_is_a_503_too(editor, article, monkeypatch):
+    """Raised while the session loads (before any view): handler500 answers, not the 500 page."""
+    from django.contrib.sessions.backends.db import SessionStore
+
+    def unreachable(self):
+        raise OperationalError("connection to server at 127.0.0.1 failed: Connection refused")
+
+    client = Client(raise_request_exception=False)
+    client.force_login(editor)
+    monkeypatch.setattr(SessionStore, "load", unreachable)
+    response = client.get(f"/curate/articles/{article.pk}/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == str(RETRY_AFTER_SECONDS)
+    assert b"cannot be reached" in response.content
