@@ -43,6 +43,9 @@ def slow_locks(monkeypatch):
 @requires_postgresql
 @pytest.mark.django_db(transaction=True)
 def test_attaching_x_to_y_while_another_editor_attaches_y_to_x_does_not_deadlock(slow_locks):
+    from curation.tests.browser_support import ensure_editorial_groups
+
+    ensure_editorial_groups()  # a transactional test starts from an emptied database
     first, second = make_user(role="editor"), make_user(role="editor")
     for attempt in range(TRIES):
         x, y = body_only(f"Item X {attempt}"), body_only(f"Item Y {attempt}")
