@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from curation.models import HEAT_UNKNOWN_Q, Article, ArticleState, Provider, Topic
+from curation.params import BIGINT_MAX, parse_id
 from curation.search import search_articles
 from curation.selectors import DEFAULT_SORT, SORTS, with_topic
 
@@ -75,9 +76,9 @@ class FastSelect(forms.Select):
 
     def render(self, name, value, attrs=None, renderer=None):
         options = self.options_html()
-        selected = "" if value in (None, "") else str(value)
-        if selected.isdigit():
-            marker = f'<option value="{int(selected)}">'
+        selected = parse_id(value if isinstance(value, int) else str(value or "").strip())
+        if selected is not None:
+            marker = f'<option value="{selected}">'
             options = options.replace(marker, marker[:-1] + " selected>", 1)
         return format_html(
             '<select name="{}"{}><option value="">{}</option>{}</select>',
@@ -89,9 +90,17 @@ class FastSelect(forms.Select):
 
 
 class IdField(forms.IntegerField):
+    """An id from the select: ASCII digits only ("٣" is not an id anyone picked)."""
+
     def __init__(self, *, options, empty_label, **kwargs):
         kwargs.pop("null_label", None)
-        super().__init__(min_value=1, max_value=2**63 - 1, widget=FastSelect(options, empty_label), **kwargs)
+        super().__init__(min_value=1, max_value=BIGINT_MAX, widget=FastSelect(options, empty_label), **kwargs)
+
+    def to_python(self, value):
+        text = str(value).strip() if value is not None else ""
+        if text and not (text.isascii() and text.lstrip("-").isdigit()):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
 
 
 class IdChoiceFilter(django_filters.NumberFilter):
@@ -102,6 +111,14 @@ class IdChoiceFilter(django_filters.NumberFilter):
 
 def _day_start(day):
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def _day_start_or_none(day):
+    """The day's first moment, or None at the ends of the calendar (year 1, year 9999),
+    where a time-zone shift would leave the range datetime can hold: no bound there."""
+    if not dt.date(1, 1, 2) <= day <= dt.date(9999, 12, 30):
+        return None
+    return _day_start(day)
 
 
 class ArticleFilterSet(django_filters.FilterSet):
@@ -195,10 +212,12 @@ class ArticleFilterSet(django_filters.FilterSet):
         return queryset
 
     def filter_published_after(self, queryset, name, value):
-        return queryset.filter(published_at__gte=_day_start(value))
+        start = _day_start_or_none(value)
+        return queryset.filter(published_at__gte=start) if start else queryset.exclude(published_at=None)
 
     def filter_published_before(self, queryset, name, value):
-        return queryset.filter(published_at__lt=_day_start(value + dt.timedelta(days=1)))
+        end = _day_start_or_none(value + dt.timedelta(days=1)) if value < dt.date.max else None
+        return queryset.filter(published_at__lt=end) if end else queryset.exclude(published_at=None)
 
     def filter_yes_no(self, queryset, name, value):
         if value in ("yes", "no"):

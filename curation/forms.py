@@ -2,6 +2,7 @@
 
 from django import forms
 
+from curation.params import BIGINT_MAX, parse_id
 from curation.services.editorial import MAX_BULK_ITEMS
 
 ACTION_LABELS = {"publish": "Publish", "unpublish": "Unpublish", "reject": "Reject", "restore": "Restore"}
@@ -15,7 +16,7 @@ def split_topics(text):
 
 class VersionedForm(forms.Form):
     # The version the editor's page showed: the service refuses the write if it moved on.
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=BIGINT_MAX, required=False)
 
 
 class TransitionForm(VersionedForm):
@@ -45,6 +46,14 @@ class CompleteForm(VersionedForm):
     category = forms.CharField(required=False, max_length=100)
     provider_name = forms.CharField(required=False, max_length=200, label="Provider name")
     provider_domain = forms.CharField(required=False, max_length=253, label="Provider domain")
+    # Required to publish, which the service decides (one rule with publishing); here it
+    # is only parsed, so a missing date is reported beside the field like the others.
+    published_at = forms.DateTimeField(
+        required=False,
+        label="Publication date",
+        help_text="When the source published it (your time zone).",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
     topics = forms.CharField(
         required=False,
         max_length=5000,
@@ -59,9 +68,10 @@ class CompleteForm(VersionedForm):
 class AttachForm(VersionedForm):
     """The target is either picked from the suggestions (`target`) or typed (`target_id`)."""
 
-    target = forms.IntegerField(min_value=1, required=False, widget=forms.RadioSelect)
+    target = forms.IntegerField(min_value=1, max_value=BIGINT_MAX, required=False, widget=forms.RadioSelect)
     target_id = forms.IntegerField(
         min_value=1,
+        max_value=BIGINT_MAX,
         required=False,
         label="Article id",
         help_text="The id of the article that should receive this body.",
@@ -87,8 +97,8 @@ class BulkActionForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Any positive integer is acceptable: the service reports ids that do not exist.
-        self.fields["ids"].valid_value = lambda value: str(value).isdigit()
+        # Any id a database can hold is acceptable: the service reports ids that do not exist.
+        self.fields["ids"].valid_value = lambda value: parse_id(str(value)) is not None
 
     def clean_ids(self):
         ids = list(dict.fromkeys(self.cleaned_data["ids"]))

@@ -26,6 +26,7 @@ from curation.models import (
     ImportLedgerEntry,
     RelatedCoverage,
 )
+from curation.params import BIGINT_MAX, parse_id
 from curation.search import search_articles
 
 
@@ -63,8 +64,6 @@ LISTING_DEFERRED = ("body", "excerpt", "front_matter_raw", "secured")
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 
-BIGINT_MAX = 2**63 - 1  # larger numbers in a cursor are garbage (and overflow the database)
-
 # Rows whose sort value is missing come after all the others, whatever the direction.
 VALUE, MISSING = 0, 1
 
@@ -88,10 +87,11 @@ class Cursor:
         """The cursor in `text`, or None when it is malformed (the first page is shown)."""
         # A "+" in a hand-typed or hand-copied URL arrives as a space ("…10:00:00 00:00").
         value, sep, pk = (text or "").strip().replace(" ", "+").rpartition("~")
-        if not sep or not pk.isdigit() or int(pk) > BIGINT_MAX:
+        pk = parse_id(pk)
+        if not sep or pk is None:
             return None
         if value == "":
-            return cls(MISSING, None, int(pk)) if sort.nullable else None
+            return cls(MISSING, None, pk) if sort.nullable else None
         try:
             if sort.kind == "int":
                 parsed = int(value)
@@ -103,7 +103,7 @@ class Cursor:
                     return None
         except (ValueError, OverflowError):
             return None
-        return cls(VALUE, parsed, int(pk))
+        return cls(VALUE, parsed, pk)
 
     @classmethod
     def of(cls, article, sort):
@@ -366,8 +366,9 @@ def attach_candidates(article, *, search=""):
         same_body = base.filter(body_sha256=article.body_sha256).select_related("provider")
         found.extend(same_body.order_by("-pk")[:ATTACH_SUGGESTIONS])  # by id: see article_for_page
     text = (search or "").strip()
-    if text.isdigit():
-        found.extend(base.filter(pk=int(text)).select_related("provider"))
+    typed_id = parse_id(text.removeprefix("#"))
+    if typed_id is not None:
+        found.extend(base.filter(pk=typed_id).select_related("provider"))
     elif text or article.title:
         words = text or " ".join(article.title.split()[:8])
         matches = search_articles(base, words) if text else _similar_title(base, words)

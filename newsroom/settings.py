@@ -70,6 +70,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # A NUL in the address: 400 before any view queries the database with it.
+    "curation.middleware.RefuseNulMiddleware",
+    # Deadlocks, lock timeouts and a busy or unreachable database: 409/503 with a message.
+    "curation.middleware.DatabaseTroubleMiddleware",
     # Last, as django-axes requires: it turns a lockout raised during login into HTTP 429.
     "axes.middleware.AxesMiddleware",
 ]

@@ -9,3 +9,6 @@ urlpatterns = [
     path("curate/", include("curation.urls")),
     path("", include("curation.public.urls")),
 ]
+
+# Database trouble outside a view (the session, a template) is a 503 with a message too.
+handler500 = "curation.middleware.server_error"

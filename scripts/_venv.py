@@ -17,8 +17,8 @@ PYTHON = VENV / "bin" / "python"
 
 def ensure_venv(requirements):
     """Create .venv if needed and install `requirements` when the file changed since last time."""
-    if sys.version_info < (3, 10):  # noqa: UP036 - this runs under whatever python3 the machine has
-        sys.exit(f"Python 3.10 or newer is needed; this is {sys.version.split()[0]}.")
+    if sys.version_info < (3, 11):  # noqa: UP036 - this runs under whatever python3 the machine has
+        sys.exit(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}.")
     if not PYTHON.exists():
         print(f"Creating a virtual environment in {VENV} ...", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)

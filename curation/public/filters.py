@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from curation.models import Article
+from curation.params import parse_id
 from curation.selectors import with_topic
 
 
@@ -60,6 +61,8 @@ class PublicArticleFilterSet(django_filters.FilterSet):
 
     def filter_provider(self, queryset, name, value):
         value = value.strip()
-        if value.isdigit():
-            return queryset.filter(provider_id=int(value))
+        if value.isascii() and value.isdigit():
+            # An id: one no column can hold matches nothing (rather than overflow SQLite).
+            provider_id = parse_id(value)
+            return queryset.filter(provider_id=provider_id) if provider_id else queryset.none()
         return queryset.filter(provider__domain__iexact=value)

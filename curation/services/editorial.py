@@ -3,7 +3,8 @@
 The curator views, the admin and management commands all call these functions, so the
 permission checks, the state rules, the conflict check and the audit row live here once.
 
-Each write runs in its own transaction, checks the article's `version` against the one
+Each write runs in its own transaction (run again, twice at most, when PostgreSQL rolls it
+back to break a deadlock: see `transactions.retry_transient`), checks the article's `version` against the one
 the editor saw (when the caller knows it) and bumps it with a conditional UPDATE, so a
 decision made from a stale page raises `ConflictError` instead of overwriting a
 colleague's; this works the same on SQLite and PostgreSQL.
@@ -16,7 +17,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from curation.models import Article, ArticleState, EditorialAction, Provider, Topic
+from curation.models import Article, ArticleState, EditorialAction
+from curation.services import taxonomy
+from curation.services.taxonomy import TaxonomyError
+from curation.services.transactions import retry_transient
 from curation.validation import MAX_NAME, MAX_SHORT_TEXT, safe_url
 
 Action = EditorialAction.Action
@@ -46,6 +50,48 @@ class InvalidEdit(EditorialError):
     def __init__(self, errors):
         self.errors = errors  # {field: message}
         super().__init__("; ".join(f"{name}: {message}" for name, message in errors.items()))
+
+
+# --- what publishing needs ---------------------------------------------------------------
+
+# What readers get with every published item: a headline, who published it (the pages and
+# feeds credit the provider) and when (listings and feeds are ordered by it; an undated
+# item would sink below everything). The source URL is not required: a body-only item's
+# text is the story itself.
+PUBLICATION_REQUIREMENTS = {
+    "title": "A title is required.",
+    "provider": "A provider is required to publish: readers are told whose story it is.",
+    "published_at": "A publication date is required to publish: pages and feeds are ordered by it.",
+}
+# The same, as the article page lists what an item lacks.
+PUBLICATION_LABELS = {
+    "title": "a title",
+    "provider": "a provider (readers are told whose story it is)",
+    "published_at": "a publication date (pages and feeds are ordered by it)",
+}
+# The complete form's field for each requirement.
+COMPLETE_FIELDS = {"provider": "provider_name"}
+
+
+def publication_problems(*, title, has_provider, published_at):
+    """{requirement: message} for what an item with these values lacks to be published (the
+    one rule: publishing checks it, completing the metadata must meet it)."""
+    present = {"title": bool((title or "").strip()), "provider": has_provider, "published_at": published_at is not None}
+    return {name: message for name, message in PUBLICATION_REQUIREMENTS.items() if not present[name]}
+
+
+def article_publication_problems(article):
+    problems = publication_problems(
+        title=article.title, has_provider=article.provider_id is not None, published_at=article.published_at
+    )
+    if article.needs_metadata:
+        problems = {"needs_metadata": "Its metadata must be completed (or its body attached to an article).", **problems}
+    return problems
+
+
+def needs_completing(article):
+    """Whether the item lacks something publishing needs (and so offers "Complete metadata")."""
+    return bool(article_publication_problems(article))
 
 
 @dataclass(frozen=True)
@@ -103,7 +149,7 @@ def _save(article, *, changes, user, action, via, before, after, reason=""):
         version=F("version") + 1, **changes
     )
     if not updated:  # lost a race that select_for_update could not prevent (SQLite has none)
-        raise ConflictError(f"“{_short(article.title)}” was changed by someone else at the same moment. Reload.")
+        raise ConflictError(f"“{_short(article.title)}” was changed by someone else at the same moment. Reload to see the current version.")
     EditorialAction.objects.create(
         article=article,
         actor=user,
@@ -125,6 +171,7 @@ def _short(text, length=60):
 # --- state transitions ------------------------------------------------------------------
 
 
+@retry_transient
 def transition_article(*, article, action, user, expected_version=None, reason="", via="curator"):
     """Move an article through publish / unpublish / reject / restore."""
     transition = TRANSITIONS[action]
@@ -140,6 +187,10 @@ def transition_article(*, article, action, user, expected_version=None, reason="
         if action == Action.PUBLISH and article.needs_metadata:
             raise InvalidTransition(
                 f"“{_short(article.title)}” needs its metadata completed (or attaching to an article) before publishing."
+            )
+        if action == Action.PUBLISH and (problems := article_publication_problems(article)):
+            raise InvalidTransition(
+                f"“{_short(article.title)}” cannot be published yet: " + " ".join(problems.values())
             )
         now = timezone.now()
         changes = {"state": transition.to_state, "state_changed_at": now, "state_changed_by": user}
@@ -223,23 +274,15 @@ def bulk_transition(*, action, article_ids, user, reason="", via="bulk"):
 # --- edits ------------------------------------------------------------------------------
 
 
-def _topic_objects(names):
-    names = [name.strip() for name in names if name and name.strip()]
-    existing = {topic.name: topic for topic in Topic.objects.filter(name__in=names)}
-    topics = []
-    for name in dict.fromkeys(names):
-        if len(name) > MAX_NAME:
-            raise InvalidEdit({"topics": f"“{_short(name, 30)}” is longer than {MAX_NAME} characters."})
-        topic = existing.get(name)
-        if topic is None:
-            slug = Topic.slug_for(name)
-            if Topic.objects.filter(slug=slug).exists():
-                slug = Topic.slug_for(name, disambiguate=True)
-            topic, _ = Topic.objects.get_or_create(name=name, defaults={"slug": slug})  # another editor may create it now
-        topics.append(topic)
-    return topics
+def _topics_named(names):
+    """The Topic rows for these names, created where missing (race-free, see taxonomy)."""
+    try:
+        return list(taxonomy.ensure_topics(names).values())
+    except TaxonomyError as exc:
+        raise InvalidEdit({"topics": str(exc)}) from None
 
 
+@retry_transient
 def edit_article(*, article, user, title=None, excerpt=None, topics=None, expected_version=None, via="curator"):
     """Change the title, excerpt and/or topics (a list of names). Edits survive re-import."""
     _require(user, EDIT_PERMISSION)
@@ -265,7 +308,7 @@ def edit_article(*, article, user, title=None, excerpt=None, topics=None, expect
         new_topics = None
         if topics is not None:
             current = sorted(article.topics.values_list("name", flat=True))
-            new_topics = _topic_objects(topics)
+            new_topics = _topics_named(topics)
             if sorted(topic.name for topic in new_topics) != current:
                 before["topics"], after["topics"] = current, [topic.name for topic in new_topics]
             else:
@@ -278,6 +321,7 @@ def edit_article(*, article, user, title=None, excerpt=None, topics=None, expect
         return _save(article, changes=changes, user=user, action=Action.EDIT, via=via, before=before, after=after)
 
 
+@retry_transient
 def complete_article(
     *,
     article,
@@ -288,61 +332,77 @@ def complete_article(
     category="",
     provider_name="",
     provider_domain="",
+    published_at=None,
     topics=(),
     expected_version=None,
     via="curator",
 ):
-    """Give a body-only item the metadata it lacks, so it can be published."""
+    """Give an item the metadata it lacks to be published (a body-only item, or an
+    imported one without a provider or date).
+
+    The arguments are the whole metadata as the editor leaves it (the form starts from the
+    current values). It must meet `publication_problems`, the rule publishing checks, and
+    only what actually changed is recorded as edited.
+    """
     _require(user, EDIT_PERMISSION)
     errors = {}
     title = (title or "").strip()
-    if not title:
-        errors["title"] = "A title is required."
     web_url = (web_url or "").strip()
+    excerpt, category = (excerpt or "").strip(), (category or "").strip()
+    provider_name, provider_domain = (provider_name or "").strip(), (provider_domain or "").strip().lower()
     if web_url and not safe_url(web_url):
         errors["web_url"] = "Only absolute http(s) URLs are accepted."
-    if len(category or "") > MAX_SHORT_TEXT:
+    if len(category) > MAX_SHORT_TEXT:
         errors["category"] = f"At most {MAX_SHORT_TEXT} characters."
-    if len(provider_name or "") > MAX_NAME:
+    if len(provider_name) > MAX_NAME:
         errors["provider_name"] = f"At most {MAX_NAME} characters."
+    for name, message in publication_problems(title=title, has_provider=bool(provider_name), published_at=published_at).items():
+        errors.setdefault(COMPLETE_FIELDS.get(name, name), message)
     if errors:
         raise InvalidEdit(errors)
     article_id = article.pk if isinstance(article, Article) else article
     with transaction.atomic():
         article = _lock(article_id, expected_version)
-        if not article.needs_metadata:
-            raise InvalidTransition(f"“{_short(article.title)}” already has its metadata.")
-        provider = None
-        if provider_name.strip():
-            provider, _ = Provider.objects.get_or_create(
-                name=provider_name.strip(), domain=(provider_domain or "").strip().lower()
-            )
-        after = {
+        if not needs_completing(article):
+            raise InvalidTransition(f"“{_short(article.title)}” already has what publishing needs.")
+        try:
+            provider = taxonomy.ensure_provider(provider_name, provider_domain)
+        except TaxonomyError as exc:
+            raise InvalidEdit({"provider_name": str(exc)}) from None
+        current_topics = sorted(article.topics.values_list("name", flat=True))
+        new_topics = _topics_named(list(topics))
+        wanted = {
             "title": title,
             "web_url": web_url,
-            "excerpt": (excerpt or "").strip(),
-            "category": (category or "").strip(),
-            "provider": provider.name if provider else "",
-            "topics": [topic.name for topic in _topic_objects(list(topics))],
+            "excerpt": excerpt,
+            "category": category,
+            "published_at": published_at,
         }
-        before = {"title": article.title, "needs_metadata": True}
-        article.topics.set(Topic.objects.filter(name__in=after["topics"]))
-        changes = {
-            "title": title,
-            "web_url": web_url,
-            "excerpt": after["excerpt"],
-            "category": after["category"],
-            "provider": provider,
-            "needs_metadata": False,
-            "edited_fields": sorted(
-                set(article.edited_fields or ()) | {"title", "web_url", "excerpt", "category", "provider", "topics"}
-            ),
-        }
+        before, after, changes = {}, {}, {}
+        for name, value in wanted.items():
+            if value != getattr(article, name):
+                before[name], after[name] = getattr(article, name), value
+                changes[name] = value
+        if provider.pk != article.provider_id:
+            before["provider"] = str(article.provider) if article.provider_id else ""
+            after["provider"] = str(provider)
+            changes["provider"] = provider
+        if sorted(topic.name for topic in new_topics) != current_topics:
+            before["topics"], after["topics"] = current_topics, [topic.name for topic in new_topics]
+            article.topics.set(new_topics)
+        for key in ("published_at",):  # the audit row is JSON
+            for side in (before, after):
+                if side.get(key) is not None:
+                    side[key] = side[key].isoformat()
+        before["needs_metadata"], after["needs_metadata"] = article.needs_metadata, False
+        changes["needs_metadata"] = False
+        changes["edited_fields"] = sorted(set(article.edited_fields or ()) | (set(after) - {"needs_metadata"}))
         return _save(
             article, changes=changes, user=user, action=Action.COMPLETE, via=via, before=before, after=after
         )
 
 
+@retry_transient
 def attach_body(*, item, target, user, expected_version=None, via="curator"):
     """Give `target` the body text of the body-only `item`; the item leaves the queue as merged.
 
@@ -354,12 +414,15 @@ def attach_body(*, item, target, user, expected_version=None, via="curator"):
     if item_id == target_id:
         raise InvalidTransition("An item cannot be attached to itself.")
     with transaction.atomic():
-        item = _lock(item_id, expected_version)
+        # Both rows locked in id order, whichever is the item: an editor attaching the
+        # target to the item at the same moment then waits for this one instead of each
+        # holding the row the other needs (a deadlock).
+        locked = {pk: _lock(pk, expected_version if pk == item_id else None) for pk in sorted((item_id, target_id))}
+        item, target = locked[item_id], locked[target_id]
         if item.has_front_matter:
             raise InvalidTransition(f"“{_short(item.title)}” is not a body-only item.")
         if item.state != ArticleState.NEW:
             raise InvalidTransition(f"“{_short(item.title)}” is {item.get_state_display().lower()}.")
-        target = _lock(target_id, None)
         if target.state == ArticleState.MERGED:
             raise InvalidTransition(f"“{_short(target.title)}” was itself merged into another article.")
         updated = Article.objects.filter(pk=item.pk, version=item.version).update(
@@ -370,7 +433,7 @@ def attach_body(*, item, target, user, expected_version=None, via="curator"):
             version=F("version") + 1,
         )
         if not updated:
-            raise ConflictError(f"“{_short(item.title)}” was changed by someone else at the same moment. Reload.")
+            raise ConflictError(f"“{_short(item.title)}” was changed by someone else at the same moment. Reload to see the current version.")
         return _save(
             target,
             changes={"body": item.body, "edited_fields": sorted(set(target.edited_fields or ()) | {"body"})},

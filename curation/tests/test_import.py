@@ -345,7 +345,10 @@ def test_import_leaves_objects_the_process_froze_itself_frozen(tmp_path):
         frozen = gc.get_freeze_count()
         code, _, _ = run_import(tmp_path)
         assert code == 0
-        assert gc.get_freeze_count() >= frozen
+        # Frozen objects still die when their last reference goes (a cache cleared during
+        # the import: a few dozen, depending on what earlier tests left); an unfreeze would
+        # leave none frozen at all.
+        assert gc.get_freeze_count() > frozen // 2
     finally:
         gc.unfreeze()
 

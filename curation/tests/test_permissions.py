@@ -28,7 +28,10 @@ def write_requests(article, item, target):
     return [
         *[(reverse("curation:article-action", args=[article.pk, action]), v) for action in ACTIONS],
         (reverse("curation:article-edit", args=[article.pk]), {**v, "title": "Changed", "excerpt": "", "topics": ""}),
-        (reverse("curation:article-complete", args=[item.pk]), {"expected_version": item.version, "title": "Done"}),
+        (
+            reverse("curation:article-complete", args=[item.pk]),
+            {"expected_version": item.version, "title": "Done", "provider_name": "Wire", "published_at": "2024-03-01T10:00"},
+        ),
         (reverse("curation:article-attach", args=[item.pk]), {"expected_version": item.version, "target": target.pk}),
         (reverse("curation:bulk-action"), {"action": "publish", "ids": [article.pk]}),
     ]

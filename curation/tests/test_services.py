@@ -5,6 +5,7 @@ import re
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection
+from django.utils import timezone
 
 from curation.models import Article, EditorialAction
 from curation.services import editorial
@@ -146,6 +147,7 @@ def test_complete_gives_a_body_only_item_its_metadata(editor, body_only):
     done = editorial.complete_article(
         article=body_only, user=editor, title="Council extends night buses", web_url="https://paper.example/buses",
         provider_name="The Paper", provider_domain="Paper.Example", topics=["Transport"],
+        published_at=timezone.now(),
     )
     assert not done.needs_metadata
     assert (done.title, done.web_url, done.provider.domain) == ("Council extends night buses", "https://paper.example/buses", "paper.example")

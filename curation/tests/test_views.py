@@ -393,7 +393,7 @@ def test_body_only_page_shows_what_is_missing_and_suggests_targets(editor_client
     twin = make_article(title="Article with the same body", body_sha256="f" * 64)
     html = editor_client.get(detail(body_only)).content.decode()
     assert "This item is a body without metadata" in html
-    assert "source URL" in html and "provider" in html
+    assert "<li>a publication date (pages and feeds are ordered by it)</li>" in html
     assert "Complete metadata" in html and "Attach body" in html
     assert f'name="target" value="{twin.pk}"' in html and "same body" in html
 
@@ -412,6 +412,7 @@ def test_complete_metadata(editor_client, body_only):
             "title": "Proper title",
             "web_url": "https://ok.example/a",
             "provider_name": "OK News",
+            "published_at": "2024-03-01T10:00",
             "topics": "Local",
         },
     )

@@ -70,9 +70,13 @@ def _wants_json(request):
 
 
 def _safe_next(request, fallback):
+    """Where to go back to: a path on this site, or `fallback`. Only a path (never a host,
+    and never a bare word, which redirect() would take for a URL name and fail on)."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    if (
+        target.startswith("/")
+        and not target.startswith("//")
+        and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure())
     ):
         return target
     return fallback
@@ -139,12 +143,12 @@ class QueueRow:
             timezone.localtime(article.published_at).strftime("%Y-%m-%d %H:%M") if article.published_at else "–"
         )
         self.state_label = article.get_state_display()
-        self.blocked = article.needs_metadata  # cannot be published until completed
+        self.blocked = editorial.needs_completing(article)  # cannot be published until completed
         self.merged_into_url = urls["detail"](article.merged_into_id) if article.merged_into_id else ""
         self.actions = [
             (action, ACTION_LABELS[action], urls[action](article.pk))
             for action in ROW_ACTIONS.get(article.state, ())
-            if can[action] and not (action == "publish" and article.needs_metadata)
+            if can[action] and not (action == "publish" and self.blocked)
         ]
 
     def actions_html(self):
@@ -157,7 +161,7 @@ class QueueRow:
                 f'<button type="submit" form="row-action-form" formaction="{_e(url)}" name="expected_version" '
                 f'value="{int(article.version)}" class="btn {action}" data-action="{action}">{_e(label)}</button>'
             )
-        if self.blocked and article.state == ArticleState.NEW:
+        if self.blocked and article.state in (ArticleState.NEW, ArticleState.REJECTED):
             parts.append('<span class="hint">Needs metadata</span>')
         if article.state == ArticleState.MERGED:
             target = (
@@ -242,6 +246,13 @@ class QueueView(CuratorAccessMixin, FilterView):
     def get_queryset(self):
         return Article.objects.all()
 
+    def render_to_response(self, context, **kwargs):
+        # A filter the form refuses lists nothing and says why next to the field: a 400,
+        # like every other refused input (the API's filters, the edit form).
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            kwargs.setdefault("status", 400)
+        return super().render_to_response(context, **kwargs)
+
     def get_page_size(self):
         try:
             size = int(self.request.GET.get("size", selectors.DEFAULT_PAGE_SIZE))
@@ -311,15 +322,31 @@ def article_page_context(request, article, **forms):
         "front_matter": displayable_front_matter(article),
         "history_rows": selectors.HISTORY_ROWS,
     }
-    if article.needs_metadata and article.is_body_only and article.state == ArticleState.NEW:
-        context["complete_form"] = forms.get("complete_form") or CompleteForm(
-            initial={"expected_version": version, "title": article.title}
-        )
-        context["attach_form"] = forms.get("attach_form") or AttachForm(initial={"expected_version": version})
-        context["attach_search"] = request.GET.get("attach_q", "")
-        context["attach_candidates"] = selectors.attach_candidates(article, search=context["attach_search"])
-        context["missing_fields"] = _missing_fields(article)
+    context["publish_blocked"] = editorial.needs_completing(article)
+    if context["publish_blocked"] and article.state in (ArticleState.NEW, ArticleState.REJECTED):
+        context["complete_form"] = forms.get("complete_form") or CompleteForm(initial=_complete_initial(article))
+        problems = editorial.article_publication_problems(article)
+        context["missing_fields"] = [label for name, label in editorial.PUBLICATION_LABELS.items() if name in problems]
+        if article.is_body_only and article.state == ArticleState.NEW:
+            context["attach_form"] = forms.get("attach_form") or AttachForm(initial={"expected_version": version})
+            context["attach_search"] = request.GET.get("attach_q", "")
+            context["attach_candidates"] = selectors.attach_candidates(article, search=context["attach_search"])
     return context
+
+
+def _complete_initial(article):
+    """The form starts from what the item has, so that an untouched field is unchanged."""
+    return {
+        "expected_version": article.version,
+        "title": article.title,
+        "web_url": article.web_url,
+        "excerpt": article.excerpt,
+        "category": article.category,
+        "provider_name": article.provider.name if article.provider_id else "",
+        "provider_domain": article.provider.domain if article.provider_id else "",
+        "published_at": timezone.localtime(article.published_at) if article.published_at else None,
+        "topics": ", ".join(topic.name for topic in article.topics.all()),
+    }
 
 
 def _edit_form_for(article):
@@ -331,18 +358,6 @@ def _edit_form_for(article):
             "topics": ", ".join(topic.name for topic in article.topics.all()),
         }
     )
-
-
-def _missing_fields(article):
-    missing = []
-    if not article.web_url:
-        missing.append("source URL")
-    if not article.provider_id:
-        missing.append("provider")
-    if not article.category:
-        missing.append("category")
-    missing.append("a title of its own (the current one is taken from the body)")
-    return missing
 
 
 def _article_or_404(pk):
@@ -384,7 +399,12 @@ def _inplace_payload(request, article, message):
     else:
         actions = render_to_string(
             "curation/_article_actions.html",
-            {"article": article, "can": permissions_for(request.user), "next_url": _safe_next(request, "")},
+            {
+                "article": article,
+                "can": permissions_for(request.user),
+                "next_url": _safe_next(request, ""),
+                "publish_blocked": editorial.needs_completing(article),
+            },
             request=request,
         )
         # The article page lists the editorial history; the action just taken belongs in it.
@@ -404,6 +424,16 @@ def _inplace_payload(request, article, message):
         "actions_html": actions,
         "history_html": history,
     }
+
+
+def _form_errors_json(form):
+    """A refused form, for an in-place request: the reasons, each under its field's name."""
+    errors = {name: [str(message) for message in messages] for name, messages in form.errors.items()}
+    summary = "; ".join(
+        f"{form.fields[name].label or name}: {messages[0]}" if name in form.fields else messages[0]
+        for name, messages in errors.items()
+    )
+    return JsonResponse({"ok": False, "error": summary or "The form was refused.", "errors": errors}, status=400)
 
 
 def _fail(request, exc, fallback_url):
@@ -495,6 +525,8 @@ def article_edit(request, pk):
                 return JsonResponse(_inplace_payload(request, edited, message))
             messages.success(request, message)
             return redirect(_safe_next(request, detail_url))
+    if _wants_json(request):
+        return _form_errors_json(form)
     return render(request, "curation/article_edit.html", _edit_context(request, article, form), status=400)
 
 
@@ -534,6 +566,7 @@ def article_complete(request, pk):
                 category=data["category"],
                 provider_name=data["provider_name"],
                 provider_domain=data["provider_domain"],
+                published_at=data["published_at"],
                 topics=data["topics"],
                 expected_version=data["expected_version"],
             )
@@ -549,6 +582,8 @@ def article_complete(request, pk):
         else:
             messages.success(request, "Metadata completed: the item can now be published.")
             return redirect(detail_url)
+    if _wants_json(request):
+        return _form_errors_json(form)
     return _render_article_page(request, article, status=400, complete_form=form)
 
 
@@ -577,6 +612,8 @@ def article_attach(request, pk):
                 return redirect(detail_url)
             messages.success(request, f"Attached the body to “{_short(target.title)}”.")
             return redirect(reverse("curation:article-detail", args=[target.pk]))
+    if _wants_json(request):
+        return _form_errors_json(form)
     return _render_article_page(request, article, status=400, attach_form=form)
 
 

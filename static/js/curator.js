@@ -62,6 +62,13 @@
     }
   }
 
+  // Where a submission goes: the button's own formaction when it has one (the queue rows'
+  // buttons share one form), else the form's action. (A button's formAction property is
+  // never empty: without the attribute it is the page's own URL, which answers 405.)
+  function actionUrl(form, submitter) {
+    return submitter && submitter.hasAttribute("formaction") ? submitter.formAction : form.action;
+  }
+
   function nativeSubmit(form, submitter) {
     // The ordinary form post, as without JavaScript (used when fetch itself fails).
     if (submitter && submitter.name) {
@@ -71,7 +78,7 @@
       field.value = submitter.value;
       form.appendChild(field);
     }
-    if (submitter) { form.action = submitter.formAction; }
+    form.action = actionUrl(form, submitter);
     HTMLFormElement.prototype.submit.call(form);
   }
 
@@ -88,7 +95,7 @@
   function sendInPlace(form, submitter) {
     var source = submitter || form;
     var container = source.closest(".article-actions");
-    var url = submitter ? submitter.formAction : form.action;
+    var url = actionUrl(form, submitter);
     var buttons = container ? container.querySelectorAll("button") : form.querySelectorAll("button");
     buttons.forEach(function (b) { b.disabled = true; });
     return fetch(url, {
@@ -116,7 +123,7 @@
     }).catch(function (error) {
       buttons.forEach(function (b) { b.disabled = false; });
       if (error && error.shown) {
-        flash(error.text + (error.status === 409 ? " (Reload the page to see the current version.)" : ""), "error");
+        flash(error.text, "error"); // the server's message already says what to do (e.g. reload)
         throw error;
       }
       nativeSubmit(form, submitter); // network or server trouble: fall back to the ordinary post
@@ -127,8 +134,12 @@
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form.classList || !form.classList.contains("inplace") || !window.fetch) { return; }
-    var submitter = event.submitter && event.submitter.formAction ? event.submitter : null;
-    if (form.id === "row-action-form" && !submitter) { event.preventDefault(); return; }
+    var submitter = event.submitter || null;
+    // The rows' shared form has no action of its own: only its buttons say where to go.
+    if (form.id === "row-action-form" && !(submitter && submitter.hasAttribute("formaction"))) {
+      event.preventDefault();
+      return;
+    }
     event.preventDefault();
     var row = (submitter || form).closest("tr.queue-row"); // before the buttons are replaced
     sendInPlace(form, submitter).then(function () {

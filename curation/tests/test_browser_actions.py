@@ -1,0 +1,120 @@
+# ruff: noqa: F811 - the browser fixtures are imported from test_browser and requested by name
+"""The article page's decision buttons in Chromium: Publish, Unpublish, Reject and Restore,
+clicked with the mouse with JavaScript on (sent in place), with JavaScript off (plain form
+posts), and pressed from the keyboard (Tab to the button and Enter or Space, and the
+shortcut keys). Each step checks what is stored and what the editor sees.
+
+With JavaScript on, a click used to POST to the page's own URL (HTTP 405): curator.js took
+`submitter.formAction`, which for a button without a formaction attribute is the document's
+URL. Browser-level setup (Chromium, live server, groups) is shared with test_browser.py.
+"""
+
+import re
+
+import pytest
+
+from curation.models import Article, ArticleState, EditorialAction
+from curation.tests.factories import make_article, make_user
+from curation.tests.test_browser import (  # noqa: F401 - fixtures
+    PASSWORD,
+    browser,
+    editorial_groups,
+    empty_response_cache,
+    expect,
+    open_page,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# The cycle every button takes part in, from a new item: (button, state after it).
+CYCLE = [
+    ("Publish", ArticleState.PUBLISHED, "Published"),
+    ("Unpublish", ArticleState.NEW, "New"),
+    ("Reject", ArticleState.REJECTED, "Rejected"),
+    ("Restore", ArticleState.NEW, "New"),
+]
+
+
+@pytest.fixture
+def story():
+    return make_article(title="Harbour ferry returns after repairs", topics=["Transport"])
+
+
+def decision_button(page, label):
+    return page.locator(".actions-bar").get_by_role("button", name=label, exact=True)
+
+
+def assert_decided(page, story, label, state, badge, *, actions_before):
+    check = expect()
+    check(page.locator(f'.article-header [data-state-for="{story.pk}"]')).to_have_text(badge)
+    check(page.locator("ul.messages .message").last).to_contain_text("Harbour ferry returns after repairs")
+    stored = Article.objects.get(pk=story.pk)
+    assert stored.state == state, label
+    assert EditorialAction.objects.filter(article=story).count() == actions_before + 1, label
+
+
+def test_mouse_with_javascript_decides_in_place(open_page, story):
+    editor = make_user(role="editor", password=PASSWORD)
+    page, watch = open_page(user=editor)
+    page.goto(f"/curate/articles/{story.pk}/")
+    failed = []
+    page.on("response", lambda response: response.status >= 400 and failed.append((response.status, response.url)))
+    for count, (label, state, badge) in enumerate(CYCLE):
+        decision_button(page, label).click()
+        assert_decided(page, story, label, state, badge, actions_before=count)
+        # In place: no navigation, and the new buttons arrived with the answer.
+        expect()(page).to_have_url(re.compile(rf"/curate/articles/{story.pk}/$"))
+    assert failed == []
+    # Each decision shows in the history without a reload.
+    expect()(page.locator("section.history .history-list li")).to_have_count(4)
+    watch.assert_clean()
+
+
+def test_mouse_without_javascript_decides_with_plain_posts(open_page, story):
+    editor = make_user(role="editor", password=PASSWORD)
+    page, watch = open_page(user=editor, java_script_enabled=False)
+    page.goto(f"/curate/articles/{story.pk}/")
+    for count, (label, state, badge) in enumerate(CYCLE):
+        with page.expect_navigation():
+            decision_button(page, label).click()
+        expect()(page).to_have_url(re.compile(rf"/curate/articles/{story.pk}/$"))
+        assert_decided(page, story, label, state, badge, actions_before=count)
+    watch.assert_clean()
+
+
+@pytest.mark.parametrize("key", ["Enter", " "])
+def test_keyboard_focus_and_press_decides_in_place(open_page, story, key):
+    editor = make_user(role="editor", password=PASSWORD)
+    page, watch = open_page(user=editor)
+    page.goto(f"/curate/articles/{story.pk}/")
+    for count, (label, state, badge) in enumerate(CYCLE):
+        button = decision_button(page, label)
+        button.focus()
+        expect()(button).to_be_focused()
+        page.keyboard.press(key)
+        assert_decided(page, story, label, state, badge, actions_before=count)
+    watch.assert_clean()
+
+
+def test_shortcut_keys_publish_unpublish_and_reject(open_page, story):
+    editor = make_user(role="editor", password=PASSWORD)
+    page, watch = open_page(user=editor)
+    page.goto(f"/curate/articles/{story.pk}/")
+    page.wait_for_load_state()
+    for count, (key, (label, state, badge)) in enumerate(zip("pur", CYCLE[:3], strict=True)):
+        page.keyboard.press(key)
+        assert_decided(page, story, label, state, badge, actions_before=count)
+    watch.assert_clean()
+
+
+def test_a_conflict_says_reload_once(open_page, story):
+    editor = make_user(role="editor", password=PASSWORD)
+    page, watch = open_page(user=editor)
+    page.goto(f"/curate/articles/{story.pk}/")
+    Article.objects.filter(pk=story.pk).update(version=story.version + 1)  # a colleague acted
+    decision_button(page, "Publish").click()
+    message = page.locator("ul.messages .message.error")
+    expect()(message).to_contain_text("changed by someone else")
+    assert message.inner_text().lower().count("reload") == 1, message.inner_text()
+    assert Article.objects.get(pk=story.pk).state == ArticleState.NEW
+    watch.assert_clean(allow=["409"])
