@@ -16,9 +16,14 @@ from curation.search import search_articles
 from curation.selectors import DEFAULT_SORT, SORTS, with_topic
 
 STATE_ALL = "all"
+# Published items by the clock (see Article.schedule_status): subsets of "published".
+STATE_SCHEDULED, STATE_EXPIRED, STATE_EMBARGOED = "scheduled", "expired", "embargoed"
 STATE_CHOICES = [
     (ArticleState.NEW.value, "New (the queue)"),
-    (ArticleState.PUBLISHED.value, "Published"),
+    (ArticleState.PUBLISHED.value, "Published (all)"),
+    (STATE_SCHEDULED, "Scheduled (not live yet)"),
+    (STATE_EXPIRED, "Expired"),
+    (STATE_EMBARGOED, "Under embargo (any state)"),
     (ArticleState.REJECTED.value, "Rejected"),
     (ArticleState.MERGED.value, "Merged"),
     (STATE_ALL, "All"),
@@ -185,6 +190,16 @@ class ArticleFilterSet(django_filters.FilterSet):
     def filter_state(self, queryset, name, value):
         if not value or value == STATE_ALL:
             return queryset
+        by_clock = {
+            STATE_SCHEDULED: queryset.scheduled,
+            STATE_EXPIRED: queryset.expired,
+            STATE_EMBARGOED: queryset.under_embargo,
+        }
+        if value in by_clock:
+            # Few rows, found through the schedule columns' indexes: sort them rather than
+            # walk the sort order's index looking for them.
+            self.sort_by_index = False
+            return by_clock[value]()
         return queryset.filter(state=value)
 
     def filter_heat_known(self, queryset, name, value):
