@@ -123,9 +123,9 @@ class BulkUnscheduleForm(forms.Form):
         return ids
 
 
-class BulkScheduleForm(BulkUnscheduleForm, ZonedForm):
-    """The queue's and the admin's bulk scheduling: the selected items in the order shown,
-    the first at `go_live_at`, each next one `interval_minutes` later."""
+class ScheduleSeriesForm(ZonedForm):
+    """A series of go-live times: the first at `go_live_at`, each next one `interval_minutes`
+    later (the admin's "Schedule selected articles" uses it as it is)."""
 
     go_live_at = LocalDateTimeField(label="First goes live at", help_text="Seconds are accepted.")
     interval_minutes = forms.IntegerField(
@@ -134,8 +134,14 @@ class BulkScheduleForm(BulkUnscheduleForm, ZonedForm):
     expire_at = LocalDateTimeField(required=False, label="All expire at", help_text="Optional.")
     time_zone = ZoneField()
 
-    field_order = ["ids", "go_live_at", "interval_minutes", "expire_at", "time_zone"]
+    field_order = ["go_live_at", "interval_minutes", "expire_at", "time_zone"]
 
     def clean_interval_minutes(self):
         minutes = self.cleaned_data.get("interval_minutes")
         return dt.timedelta(minutes=minutes or 0)
+
+
+class BulkScheduleForm(BulkUnscheduleForm, ScheduleSeriesForm):
+    """The queue's bulk scheduling: the selected items in the order shown."""
+
+    field_order = ["ids", *ScheduleSeriesForm.field_order]

@@ -183,6 +183,16 @@ class BulkScheduleResult:
 
     @property
     def message(self):
+        text = self.summary
+        if self.failed:
+            names = "; ".join(f"“{_short(title, 40)}”: {message}" for _, title, message in self.failed[:10])
+            more = f" (and {len(self.failed) - 10} more)" if len(self.failed) > 10 else ""
+            text += f" {len(self.failed)} failed: {names}{more}"
+        return text
+
+    @property
+    def summary(self):
+        """What succeeded, without the failures."""
         count = len(self.succeeded)
         if self.unscheduled:
             text = f"{count} {'item' if count == 1 else 'items'} unscheduled (back in the queue)."
@@ -194,10 +204,6 @@ class BulkScheduleResult:
             held = sum(1 for item in self.succeeded if item.held_until is not None)
             if held:
                 text += f" {held} {'is' if held == 1 else 'are'} under embargo and go{'es' if held == 1 else ''} live when it ends."
-        if self.failed:
-            names = "; ".join(f"“{_short(title, 40)}”: {message}" for _, title, message in self.failed[:10])
-            more = f" (and {len(self.failed) - 10} more)" if len(self.failed) > 10 else ""
-            text += f" {len(self.failed)} failed: {names}{more}"
         return text
 
 
