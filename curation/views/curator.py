@@ -185,6 +185,9 @@ class QueueRow:
             else ""
         )
         tags = ' <span class="tag warn">needs metadata</span>' if self.blocked else ""
+        if self.state_key == "scheduled":
+            goes_live = timezone.localtime(article.goes_live_at).strftime("%Y-%m-%d %H:%M %Z")
+            tags += f' <span class="tag">goes live {_e(goes_live)}</span>'
         if article.is_under_embargo():
             tags += ' <span class="tag warn">embargo</span>'
         if article.source_changed_at:
