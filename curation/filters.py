@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from curation.db import backend
 from curation.models import HEAT_UNKNOWN_Q, Article, ArticleState, Provider, Topic
 from curation.search import search_articles
 from curation.selectors import DEFAULT_SORT, SORTS, with_topic
@@ -191,15 +192,15 @@ class ArticleFilterSet(django_filters.FilterSet):
         if not value or value == STATE_ALL:
             return queryset
         by_clock = {
-            STATE_SCHEDULED: queryset.scheduled,
-            STATE_EXPIRED: queryset.expired,
-            STATE_EMBARGOED: queryset.under_embargo,
+            STATE_SCHEDULED: Article.objects.scheduled,
+            STATE_EXPIRED: Article.objects.expired,
+            STATE_EMBARGOED: Article.objects.under_embargo,
         }
         if value in by_clock:
-            # Few rows, found through the schedule columns' indexes: sort them rather than
-            # walk the sort order's index looking for them.
+            # Few rows, found through the schedule columns' indexes first and then sorted,
+            # rather than looked for along the sort order's index (as a small topic is).
             self.sort_by_index = False
-            return by_clock[value]()
+            return backend(queryset.db).collected(queryset, by_clock[value]().order_by().values("pk"))
         return queryset.filter(state=value)
 
     def filter_heat_known(self, queryset, name, value):

@@ -19,6 +19,7 @@ from django.utils.dateparse import parse_datetime
 
 UTC_NAME = "UTC"
 ONE_MINUTE = dt.timedelta(minutes=1)
+MIN_YEAR, MAX_YEAR = 1900, 9998
 
 
 class LocalTimeError(ValueError):
@@ -55,6 +56,10 @@ def parse_input(text):
         raise LocalTimeError(f"“{text}” is not a real date and time. {example}") from None
     if parsed is None:
         raise LocalTimeError(example)
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        # Far from any schedule, and at the ends of Python's range a zone's offset would
+        # carry the time out of it.
+        raise LocalTimeError(f"Enter a year between {MIN_YEAR} and {MAX_YEAR}.")
     return parsed
 
 

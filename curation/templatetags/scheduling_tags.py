@@ -40,6 +40,9 @@ def schedule_panel(context, article):
             },
             auto_id="schedule_%s",
         )
+    if article.state != ArticleState.PUBLISHED:
+        # Not published yet: an empty go-live time is refused (Publish is for "now").
+        schedule_form.fields["go_live_at"].help_text = "When readers first see it. Seconds are accepted."
     embargo_form = context.get("embargo_form") or EmbargoForm(
         initial={**EmbargoForm.initial_for(zone), "expected_version": article.version}, auto_id="embargo_%s"
     )

@@ -16,16 +16,16 @@ from django.utils import timezone
 
 from curation.models import Article, EditorialAction
 from curation.services import scheduling
+from curation.tests import test_browser as curator_browser
 from curation.tests.browser_support import save_screenshot
 from curation.tests.factories import make_article, make_user
-from curation.tests.test_browser import (  # noqa: F401 - fixtures shared with the curator's browser tests
-    arrive,
-    browser,
-    editorial_groups,
-    empty_response_cache,
-    expect,
-    open_page,
-)
+from curation.tests.test_browser import arrive, expect
+
+# The curator's browser tests' fixtures: one Chromium per module, signed-in pages, the groups.
+browser = curator_browser.browser
+open_page = curator_browser.open_page
+editorial_groups = curator_browser.editorial_groups
+empty_response_cache = curator_browser.empty_response_cache
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
