@@ -303,3 +303,19 @@ def test_json_answers_for_schedule_carry_the_new_version(editor_client, article)
     response = post_schedule(editor_client, article, json_api=True, go_live_at="2026-03-21T07:00")
     data = json.loads(response.content)
     assert data["ok"] and data["version"] == 2 and data["state_label"] == "Scheduled"
+
+
+def test_no_form_or_bulk_action_reaches_the_embargo_without_its_permission(editor_client, editor):
+    emma = make_user(role="editor", username="emma")
+    emma.groups.add(Group.objects.get(name="Embargo editors"))
+    article = make_article()
+    until = NOW + dt.timedelta(hours=5)
+    scheduling.set_embargo(article=article, user=emma, until=until)
+    article.refresh_from_db()
+    # Extra fields on the schedule form are ignored; the bulk bar has no embargo action.
+    post_schedule(editor_client, article, go_live_at="2026-03-20T11:00", embargo_until="", live_from="")
+    response = editor_client.post(reverse("curation:bulk-action"), {"action": "lift_embargo", "ids": [article.pk]}, follow=True)
+    assert "Select a valid choice" in response.content.decode()
+    editor_client.post(reverse("curation:bulk-action"), {"action": "publish", "ids": [article.pk]})
+    article.refresh_from_db()
+    assert article.embargo_until == until and not Article.objects.live().filter(pk=article.pk).exists()
