@@ -319,3 +319,11 @@ def test_no_form_or_bulk_action_reaches_the_embargo_without_its_permission(edito
     editor_client.post(reverse("curation:bulk-action"), {"action": "publish", "ids": [article.pk]})
     article.refresh_from_db()
     assert article.embargo_until == until and not Article.objects.live().filter(pk=article.pk).exists()
+
+
+def test_a_malformed_version_is_refused_not_ignored(editor_client, editor, article):
+    scheduled = scheduling.schedule_article(article=article, user=editor, go_live_at=NOW + dt.timedelta(days=1)).article
+    url = reverse("curation:article-unschedule", args=[article.pk])
+    assert editor_client.post(url, {"expected_version": "abc"}, HTTP_ACCEPT="application/json").status_code == 400
+    article.refresh_from_db()
+    assert article.version == scheduled.version and article.state == "published"

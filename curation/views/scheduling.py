@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from curation.forms import VersionedForm
 from curation.localtime import describe
 from curation.models import ArticleState
 from curation.schedule_forms import (
@@ -35,6 +36,8 @@ from curation.views.curator import (
     _wants_json,
     article_page_context,
 )
+
+INCOMPLETE = "The form was incomplete; reload the page and try again."
 
 
 def _answer(request, *, ok, message, article=None, status=200, errors=None):
@@ -130,8 +133,9 @@ def schedule_message(outcome, zone):
 def article_unschedule(request, pk):
     _require(request.user, scheduling.can_schedule(request.user))
     article = _get_article_light(pk)
-    form = ScheduleForm(request.POST)
-    form.is_valid()  # only the version is read
+    form = VersionedForm(request.POST)
+    if not form.is_valid():
+        return _answer(request, ok=False, message=INCOMPLETE, article=article, status=400)
     try:
         article = scheduling.unschedule_article(
             article=article, user=request.user, expected_version=form.cleaned_data.get("expected_version")
@@ -171,8 +175,9 @@ def article_embargo(request, pk):
 def article_lift_embargo(request, pk):
     _require(request.user, scheduling.can_embargo(request.user))
     article = _get_article_light(pk)
-    form = EmbargoForm(request.POST)
-    form.is_valid()  # only the version is read
+    form = VersionedForm(request.POST)
+    if not form.is_valid():
+        return _answer(request, ok=False, message=INCOMPLETE, article=article, status=400)
     try:
         article = scheduling.lift_embargo(
             article=article, user=request.user, expected_version=form.cleaned_data.get("expected_version")
