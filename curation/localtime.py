@@ -33,9 +33,19 @@ def zone_names():
     return sorted(names | {UTC_NAME})
 
 
+@lru_cache(maxsize=1)
+def _known_zones():
+    return frozenset(zone_names())
+
+
+def is_zone(name):
+    """Whether `name` is one of the offered zone names."""
+    return name in _known_zones()
+
+
 def get_zone(name):
     """The ZoneInfo for an offered zone name; LocalTimeError for anything else."""
-    if name not in set(zone_names()):
+    if not is_zone(name):
         raise LocalTimeError(f"“{str(name)[:60]}” is not a time zone this form knows (e.g. Europe/Berlin, UTC).")
     return zoneinfo.ZoneInfo(name)
 

@@ -12,7 +12,7 @@ import datetime as dt
 from django import forms
 from django.conf import settings
 
-from curation.localtime import LocalTimeError, input_value, parse_input, to_instant, zone_names
+from curation.localtime import LocalTimeError, input_value, is_zone, parse_input, to_instant, zone_names
 from curation.services.editorial import MAX_BULK_ITEMS
 
 SESSION_ZONE = "curation_time_zone"
@@ -21,13 +21,13 @@ SESSION_ZONE = "curation_time_zone"
 def editor_zone(request):
     """(zone name, whether the editor chose it): their last choice, else the site's zone."""
     chosen = request.session.get(SESSION_ZONE) if hasattr(request, "session") else None
-    if chosen in set(zone_names()):
+    if is_zone(chosen):
         return chosen, True
-    return (settings.TIME_ZONE if settings.TIME_ZONE in set(zone_names()) else "UTC"), False
+    return (settings.TIME_ZONE if is_zone(settings.TIME_ZONE) else "UTC"), False
 
 
 def remember_zone(request, name):
-    if name in set(zone_names()):
+    if is_zone(name):
         request.session[SESSION_ZONE] = name
 
 

@@ -388,3 +388,11 @@ def test_a_reimport_of_a_scheduled_item_leaves_its_schedule_and_embargo_alone(tm
     assert article.title == "Retitled" and article.source_changed_at is not None
     assert Article.objects.values(*before).get() == before
     assert not Article.objects.live().exists()
+
+
+def test_editing_a_scheduled_item_keeps_its_schedule_and_moves_the_version_on(clock, editor):
+    scheduled = scheduling.schedule_article(article=make_article(), user=editor, go_live_at=SEVEN).article
+    edited = editorial.edit_article(article=scheduled, user=editor, title="Sharper headline", expected_version=2)
+    assert (edited.live_from, edited.state, edited.version) == (SEVEN, "published", 3)
+    with pytest.raises(editorial.ConflictError):  # a schedule form opened before the edit
+        scheduling.schedule_article(article=scheduled, user=editor, go_live_at=EIGHT, expected_version=2)
