@@ -3,7 +3,12 @@
 Imported data (what a seed file said) and editorial data (what editors decided or changed)
 live side by side on `Article`, but they are written by different services and never by
 each other: the importer refreshes imported columns except those named in
-`Article.edited_fields`, and it never touches `state`, `version` or the audit log.
+`Article.edited_fields`, and it never touches `state`, `version`, the schedule or the audit log.
+
+What readers may see is one rule, `live_condition`: a published item whose go-live time
+(`live_from`) has come, whose expiry (`live_until`) has not, and that is not under embargo
+(`embargo_until`). Every public read applies it with the current time, so an item goes
+live and expires on time whether or not the scheduled job (`publish_scheduled`) has run.
 """
 
 import hashlib
@@ -15,6 +20,7 @@ from django.db.models import Q, Value
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import Exact
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 
 
@@ -62,14 +68,73 @@ class ArticleState(models.TextChoices):
     MERGED = "merged", "Merged into another article"
 
 
+def live_condition(now, prefix=""):
+    """What readers may see at `now`: the one rule every public read uses (pages, feeds, the
+    API, related-coverage links, exports for a static site). `prefix` applies it across a
+    relation (e.g. "linked_article__")."""
+
+    def q(**lookups):
+        return Q(**{f"{prefix}{name}": value for name, value in lookups.items()})
+
+    return (
+        q(state=ArticleState.PUBLISHED)
+        & (q(live_from__isnull=True) | q(live_from__lte=now))
+        & (q(live_until__isnull=True) | q(live_until__gt=now))
+        & (q(embargo_until__isnull=True) | q(embargo_until__lte=now))
+    )
+
+
+# state = 'published', written so that no index serves it (see ArticleQuerySet.scheduled).
+_STATE_IS_PUBLISHED = Q(Exact(Coalesce("state", Value("")), ArticleState.PUBLISHED.value))
+
+
+class ScheduleStatus(models.TextChoices):
+    """How an editor reads a published item against the clock (the state stays "published")."""
+
+    SCHEDULED = "scheduled", "Scheduled"
+    LIVE = "live", "Published"
+    EXPIRED = "expired", "Expired"
+
+
 class ArticleQuerySet(models.QuerySet):
     def in_queue(self):
         """Items waiting for an editorial decision."""
         return self.filter(state=ArticleState.NEW)
 
     def published(self):
-        """What readers may see."""
+        """Items editors published: live now, scheduled for later, or expired. Readers see
+        only `live()`."""
         return self.filter(state=ArticleState.PUBLISHED)
+
+    def live(self, now=None):
+        """What readers may see now (see `live_condition`)."""
+        return self.filter(live_condition(now or timezone.now()))
+
+    def scheduled(self, now=None):
+        """Published, but not live yet: the go-live time or the end of an embargo is ahead.
+
+        The time columns' partial indexes find these few rows (SQLite: a multi-index OR);
+        the state is tested on them through COALESCE, so that neither database walks the
+        state index's hundreds of thousands of published rows instead (see HEAT_UNKNOWN_Q).
+        """
+        now = now or timezone.now()
+        return (
+            self.filter(Q(live_from__gt=now) | Q(embargo_until__gt=now))
+            .filter(_STATE_IS_PUBLISHED)
+            .exclude(live_until__lte=now)
+        )
+
+    def expired(self, now=None):
+        """Published, with an expiry that has passed (found through the expiry's index)."""
+        return self.filter(live_until__lte=now or timezone.now()).filter(_STATE_IS_PUBLISHED)
+
+    def under_embargo(self, now=None):
+        """Held from readers whatever their state, until the embargo ends."""
+        return self.filter(embargo_until__gt=now or timezone.now())
+
+    def with_boundary_due(self, now=None):
+        """Items with a go-live or expiry time that has passed and is not yet in the audit log."""
+        return self.filter(boundary_due_at__lte=now or timezone.now())
 
     def rejected(self):
         return self.filter(state=ArticleState.REJECTED)
@@ -163,6 +228,18 @@ class Article(models.Model):
     # re-import leaves them alone and export writes the editor's value.
     edited_fields = models.JSONField(default=list, blank=True)
 
+    # --- the schedule (editorial; written by curation.services.scheduling) ---
+    # A published item is live from `live_from` (NULL: since it was published) until
+    # `live_until` (NULL: no expiry), and never before `embargo_until`, whoever publishes it.
+    # All NULL on nearly every row, so indexed only where set (see Meta); the public side's
+    # validators read the latest time that has passed and the next to come from these indexes.
+    live_from = models.DateTimeField(null=True, blank=True, help_text="Goes live at (none: when published).")
+    live_until = models.DateTimeField(null=True, blank=True, help_text="Expires at (none: never).")
+    embargo_until = models.DateTimeField(null=True, blank=True, help_text="No reader sees it before this time.")
+    # The earliest go-live or expiry time the audit log has no row for yet: publish_scheduled
+    # records the rows for those that have passed and moves this on (NULL: nothing ahead).
+    boundary_due_at = models.DateTimeField(null=True, blank=True)
+
     objects = ArticleQuerySet.as_manager()
 
     class Meta:
@@ -170,6 +247,7 @@ class Article(models.Model):
         permissions = [
             ("publish_article", "Can publish and unpublish articles"),
             ("reject_article", "Can reject and restore articles"),
+            ("embargo_article", "Can set and lift embargoes"),
         ]
         constraints = [models.UniqueConstraint(fields=["source_key"], name="article_unique_source_key")]
         indexes = [
@@ -197,6 +275,12 @@ class Article(models.Model):
                 fields=["state_changed_by"], condition=Q(state_changed_by__isnull=False), name="article_state_changed_by"
             ),
             models.Index(fields=["merged_into"], condition=Q(merged_into__isnull=False), name="article_merged_into"),
+            models.Index(fields=["live_from"], condition=Q(live_from__isnull=False), name="article_live_from"),
+            models.Index(fields=["live_until"], condition=Q(live_until__isnull=False), name="article_live_until"),
+            models.Index(fields=["embargo_until"], condition=Q(embargo_until__isnull=False), name="article_embargo"),
+            models.Index(
+                fields=["boundary_due_at"], condition=Q(boundary_due_at__isnull=False), name="article_boundary_due"
+            ),
         ]
 
     def __str__(self):
@@ -215,6 +299,62 @@ class Article(models.Model):
     @property
     def is_body_only(self):
         return not self.has_front_matter
+
+    # --- the schedule, read in Python (the same rule as live_condition) ---
+
+    @property
+    def goes_live_at(self):
+        """When a published item becomes visible: its go-live time or the end of its
+        embargo, whichever is later (None: as soon as it is published)."""
+        times = [time for time in (self.live_from, self.embargo_until) if time is not None]
+        return max(times) if times else None
+
+    def is_live(self, now=None):
+        return self.schedule_status(now) == ScheduleStatus.LIVE
+
+    def is_under_embargo(self, now=None):
+        return self.embargo_until is not None and self.embargo_until > (now or timezone.now())
+
+    def schedule_status(self, now=None):
+        """ScheduleStatus for a published item, None for any other state: `live_condition`
+        read on this instance, for the editors' badge (the tests hold the two together)."""
+        if self.state != ArticleState.PUBLISHED:
+            return None
+        now = now or timezone.now()
+        if self.live_until is not None and self.live_until <= now:
+            return ScheduleStatus.EXPIRED
+        if self.goes_live_at is not None and self.goes_live_at > now:
+            return ScheduleStatus.SCHEDULED
+        return ScheduleStatus.LIVE
+
+    def status(self, now=None):
+        """(key, label) of the badge editors see: the state, or Scheduled / Expired for a
+        published item not live because of the clock."""
+        scheduled = self.schedule_status(now)
+        if scheduled in (ScheduleStatus.SCHEDULED, ScheduleStatus.EXPIRED):
+            return scheduled.value, scheduled.label
+        return self.state, self.get_state_display()
+
+    def boundaries(self):
+        """[(time, kind)] at which readers' view of this item changes, in order: "went_live"
+        at the go-live time (when it has one) and "expired" at the expiry."""
+        start, end = self.goes_live_at, self.live_until
+        if self.state != ArticleState.PUBLISHED or (start is not None and end is not None and end <= start):
+            return []  # not published, or an embargo outlasting the expiry: readers never see it
+        return [(time, kind) for time, kind in ((start, "went_live"), (end, "expired")) if time is not None]
+
+    def schedule_after_decision(self, to_state, now):
+        """(column changes, audit "before" values) when an editor publishes, unpublishes or
+        rejects this item now: its go-live and expiry times go (publishing now means live
+        now, and a stale time must not come back with a later publish); an embargo stays,
+        and a published item under one goes live when it ends."""
+        before = {name: getattr(self, name).isoformat() for name in ("live_from", "live_until") if getattr(self, name)}
+        after = Article(state=to_state, embargo_until=self.embargo_until)
+        return {"live_from": None, "live_until": None, "boundary_due_at": after.next_boundary_after(now)}, before
+
+    def next_boundary_after(self, now):
+        """The first boundary after `now` (what `boundary_due_at` holds), or None."""
+        return next((time for time, _ in self.boundaries() if time > now), None)
 
 
 class ArticleImage(models.Model):
@@ -345,6 +485,13 @@ class EditorialAction(models.Model):
         EDIT = "edit", "Edited"
         COMPLETE = "complete", "Completed metadata"
         ATTACH = "attach", "Attached body"
+        SCHEDULE = "schedule", "Scheduled"
+        UNSCHEDULE = "unschedule", "Unscheduled"
+        EMBARGO = "embargo", "Embargoed"
+        LIFT_EMBARGO = "lift_embargo", "Lifted embargo"
+        # Written by publish_scheduled when a time passes: no editor acted (actor is empty).
+        WENT_LIVE = "went_live", "Went live"
+        EXPIRED = "expired", "Expired"
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="actions")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from curation.views import curator
+from curation.views import curator, scheduling
 
 
 class TransitionConverter:
@@ -27,4 +27,8 @@ urlpatterns = [
     path("articles/<int:pk>/complete/", curator.article_complete, name="article-complete"),
     path("articles/<int:pk>/attach/", curator.article_attach, name="article-attach"),
     path("articles/<int:pk>/<transition:action>/", curator.article_action, name="article-action"),
+    path("articles/<int:pk>/schedule/", scheduling.article_schedule, name="article-schedule"),
+    path("articles/<int:pk>/unschedule/", scheduling.article_unschedule, name="article-unschedule"),
+    path("articles/<int:pk>/embargo/", scheduling.article_embargo, name="article-embargo"),
+    path("articles/<int:pk>/lift-embargo/", scheduling.article_lift_embargo, name="article-lift-embargo"),
 ]

@@ -252,6 +252,30 @@ AXES_LOCKOUT_TEMPLATE = "security/locked_out.html"
 TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "newsroom.security.client_ip_address"
 
+# --- Shared state for several app servers -------------------------------------------------
+# With REDIS_URL, Django's own Redis cache backend is the cache every app server shares: the
+# public side's stored renders (kept under their ETag, whose validators every server reads
+# from the database) and django-axes' failed-login counters, so five failures spread over
+# two servers lock the client out on both. Without it: each process's local memory for the
+# renders, and axes' counters in the database (also shared, one row per attempt). Sessions
+# stay in the database either way.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(f"REDIS_URL must start with redis://, rediss:// or unix://, not {REDIS_URL[:20]!r}")
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Several sites may share one Redis: keys carry this prefix.
+            "KEY_PREFIX": os.environ.get("DJANGO_CACHE_KEY_PREFIX", "newsroom"),
+        }
+    }
+    AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+
 # --- The public side (pages, feeds, API) ---------------------------------------------------
 PUBLIC_SITE_TITLE = os.environ.get("PUBLIC_SITE_TITLE", "Newsroom")
 # How long a browser or CDN may reuse a public response without asking again: an item

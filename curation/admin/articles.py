@@ -46,6 +46,7 @@ from curation.admin.filters import (
     TopicFilter,
 )
 from curation.admin.large_tables import COUNT_CAP, LargeTableAdmin, LargeTableChangeList
+from curation.admin.scheduling import ScheduleAdminMixin
 from curation.models import Article
 from curation.redaction import displayable_front_matter
 from curation.search import search
@@ -176,7 +177,7 @@ class ArticleChangeList(LargeTableChangeList):
 
 
 @admin.register(Article)
-class ArticleAdmin(LargeTableAdmin):
+class ArticleAdmin(ScheduleAdminMixin, LargeTableAdmin):
     form = ArticleEditorialForm
     list_display = ["title_column", "provider_column", "quality", "heat", "state", "published_at", "needs_metadata"]
     list_display_links = ["title_column"]
@@ -203,7 +204,14 @@ class ArticleAdmin(LargeTableAdmin):
     list_select_related = ["provider"]
     raw_id_fields = ["provider", "merged_into"]
     inlines = [ArticleImageInline, RelatedCoverageInline, EditorialActionInline]
-    actions = ["publish_selected", "unpublish_selected", "reject_selected", "restore_selected"]
+    actions = [
+        "publish_selected",
+        "unpublish_selected",
+        "reject_selected",
+        "restore_selected",
+        "schedule_selected",
+        "unschedule_selected",
+    ]
     readonly_fields = [*IMPORTED_FIELDS, *STATUS_FIELDS, *PROVENANCE_FIELDS, "front_matter", "topic_list"]
     change_list_template = "admin/curation/article/change_list.html"
 

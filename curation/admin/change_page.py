@@ -136,6 +136,7 @@ IMPORTED_FIELDS = [
 ]
 STATUS_FIELDS = [
     "state",
+    "schedule_summary",
     "curator_link",
     "needs_metadata",
     "state_changed_at",

@@ -5,11 +5,14 @@ bulk insert, a JSON aggregate) and never which database it runs on, the way Djan
 `connection.ops` or Wagtail's search backends keep vendor knowledge in one place. Raw SQL
 is written here and nowhere else in the app (migrations excepted: they are history).
 
-    base.py        portable versions, and the interface (DatabaseBackend, Narrowing)
+    base.py        portable versions, and the interface (DatabaseBackend, Narrowing);
+                   a job lock on a file (exclusive_job) for a database on one machine
     sqlite.py      FTS5 search plans, statement journals, text datetimes, json_each
-    postgresql.py  tsvector search, planner estimates, binary COPY, ANALYZE, json_agg
+    postgresql.py  tsvector search, planner estimates, binary COPY, ANALYZE, json_agg,
+                   advisory locks for jobs that every app server may start
     plans.py       per-process memory of the facts that pick a plan
-    queries.py     the few portable raw-SQL reads (one-query summaries of several tables)
+    queries.py     the few portable raw-SQL reads (one-query summaries of several tables),
+                   and ORM conditions compiled for them (condition_sql)
 """
 
 from django.db import connections

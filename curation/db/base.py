@@ -6,9 +6,14 @@ portable versions, which are correct but not tuned for a million rows.
 """
 
 import datetime as dt
-from contextlib import nullcontext
+import fcntl
+import hashlib
+import re
+import tempfile
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 
 from django.db import models
 from django.db.models import BooleanField, Exists, F, OuterRef, Q
@@ -16,6 +21,8 @@ from django.db.models.expressions import Expression
 from django.utils.dateparse import parse_datetime
 
 from curation.db.plans import remembered
+
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
 
 
 @dataclass(frozen=True)
@@ -197,6 +204,39 @@ class DatabaseBackend:
     def planner_statistics(self):
         """Keeps the planner's picture of the tables current while an import grows them."""
         return _NoStatistics()
+
+    # --- jobs that must not overlap -----------------------------------------------------
+
+    @contextmanager
+    def exclusive_job(self, name):
+        """Yields True when this process holds the lock `name` for the block, False when
+        another process holds it (the caller then does nothing). Released when the block
+        ends, and by the operating system if the process dies.
+
+        Portable version: an exclusive lock on a file beside the database (its folder, or
+        the temporary folder for an in-memory one), which serialises the runs on one machine,
+        as SQLite serves one machine.
+        """
+        path = self._lock_path(name)
+        handle = open(path, "a+b")  # noqa: SIM115 - held for the block, closed in finally
+        try:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+        finally:
+            handle.close()
+
+    def _lock_path(self, name):
+        database = str(self.connection.settings_dict.get("NAME") or "")
+        digest = hashlib.sha256(f"{database}|{name}".encode()).hexdigest()[:16]
+        folder = Path(database).parent if database and Path(database).parent.is_dir() and "memory" not in database else None
+        return (folder or Path(tempfile.gettempdir())) / f".newsroom-{_SAFE_NAME.sub('-', name)}-{digest}.lock"
 
     # --- reading raw values -------------------------------------------------------------
 

@@ -5,7 +5,9 @@ with `websearch_to_tsquery`, which accepts anything without a syntax error; the 
 is still rebuilt from the parsed terms so that both databases read it alike.
 """
 
+import hashlib
 import json
+from contextlib import contextmanager
 
 from curation.db.base import DatabaseBackend, Narrowing, RowCondition
 from curation.db.plans import remembered
@@ -102,6 +104,28 @@ class PostgreSQLBackend(DatabaseBackend):
 
     def planner_statistics(self):
         return PlannerStatistics(self)
+
+    # --- jobs that must not overlap -----------------------------------------------------
+
+    @contextmanager
+    def exclusive_job(self, name):
+        """A session-level advisory lock: every app server's cron may start the job, and one
+        run at a time does the work, whichever machine it is on. The server releases it when
+        the connection ends, so a killed run never leaves it held. (Through a pooler in
+        transaction mode a session lock can land on another backend: point jobs at the
+        server directly.)"""
+        key = int.from_bytes(hashlib.sha256(f"newsroom:{name}".encode()).digest()[:8], "big", signed=True)
+        with self.connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+            (acquired,) = cursor.fetchone()
+        if not acquired:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            with self.connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
 
     # --- reading raw values -------------------------------------------------------------
 

@@ -5,6 +5,9 @@ the first rows of several index ranges at once, the choices and date range of th
 article sidebar, and the time stamps behind the public side's ETags.
 """
 
+import datetime as dt
+from dataclasses import dataclass
+
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 
@@ -112,30 +115,86 @@ def article_list_facts(*, distinct_limit, choice_limit, size_limit, topic_id, pr
     return [(kind, as_datetime(key) if kind in ("first", "last") else key, label, extra) for kind, key, label, extra in rows]
 
 
-def latest_change_stamps(*, topic_slug=None, using="default"):
-    """(last editorial action time, last import ledger time, newest article id), and the
-    topic row (id, name, slug) when a slug is given: one query of three index reads.
-    None when the slug names no topic."""
+@dataclass(frozen=True)
+class ChangeStamps:
+    """What the public side's validators are made of (see `latest_change_stamps`)."""
+
+    last_action: dt.datetime | None  # the latest editorial action (every editorial write leaves one)
+    last_import: dt.datetime | None  # the latest import ledger row (every import leaves them)
+    newest_id: int | None
+    last_boundary: dt.datetime | None  # the latest go-live, expiry or embargo end that has passed
+    next_boundary: dt.datetime | None  # the next one to come
+    topic: tuple | None = None  # (id, name, slug) when a slug was given
+
+
+# The schedule columns whose times change what readers see; each has a partial index.
+_BOUNDARY_COLUMNS = ("live_from", "live_until", "embargo_until")
+
+
+def latest_change_stamps(*, now, topic_slug=None, using="default"):
+    """ChangeStamps at `now`, and the topic row when a slug is given: one query of nine
+    index reads. None when the slug names no topic.
+
+    The schedule's times are read as "the latest at or before now" and "the first after
+    now" (one row from each end of an index range): an item going live at 07:00 changes no
+    other stamp, so without them a conditional GET at 07:00:01 would be answered 304 with
+    the list from before.
+    """
     from curation.models import Article, EditorialAction, ImportLedgerEntry, Topic
 
     quote = connections[using].ops.quote_name
-    stamps = (
-        f"(SELECT MAX(created_at) FROM {quote(EditorialAction._meta.db_table)}), "
-        f"(SELECT MAX(created_at) FROM {quote(ImportLedgerEntry._meta.db_table)}), "
-        f"(SELECT MAX(id) FROM {quote(Article._meta.db_table)})"
+    article = quote(Article._meta.db_table)
+    passed, coming = [], []
+    for name in _BOUNDARY_COLUMNS:
+        column = quote(Article._meta.get_field(name).column)
+        passed.append(f"(SELECT {column} FROM {article} WHERE {column} <= %s ORDER BY {column} DESC LIMIT 1)")
+        coming.append(f"(SELECT {column} FROM {article} WHERE {column} > %s ORDER BY {column} LIMIT 1)")
+    stamps = ", ".join(
+        [
+            f"(SELECT MAX(created_at) FROM {quote(EditorialAction._meta.db_table)})",
+            f"(SELECT MAX(created_at) FROM {quote(ImportLedgerEntry._meta.db_table)})",
+            f"(SELECT MAX(id) FROM {article})",
+            *passed,
+            *coming,
+        ]
     )
+    database = backend(using)
+    params = [database.adapt_datetime(now)] * (2 * len(_BOUNDARY_COLUMNS))
     with connections[using].cursor() as cursor:
         if topic_slug is None:
-            cursor.execute(f"SELECT {stamps}")
+            cursor.execute(f"SELECT {stamps}", params)
             row, topic = cursor.fetchone(), None
         else:
-            cursor.execute(f"SELECT t.id, t.name, t.slug, {stamps} FROM {quote(Topic._meta.db_table)} t WHERE t.slug = %s", [topic_slug])
+            cursor.execute(
+                f"SELECT t.id, t.name, t.slug, {stamps} FROM {quote(Topic._meta.db_table)} t WHERE t.slug = %s",
+                [*params, topic_slug],
+            )
             found = cursor.fetchone()
             if found is None:
                 return None
             topic, row = found[:3], found[3:]
-    as_datetime = backend(using).datetime_from_db
-    return as_datetime(row[0]), as_datetime(row[1]), row[2], topic
+    as_datetime = database.datetime_from_db
+    count = len(_BOUNDARY_COLUMNS)
+    passed_times = [t for t in map(as_datetime, row[3 : 3 + count]) if t is not None]
+    coming_times = [t for t in map(as_datetime, row[3 + count :]) if t is not None]
+    return ChangeStamps(
+        last_action=as_datetime(row[0]),
+        last_import=as_datetime(row[1]),
+        newest_id=row[2],
+        last_boundary=max(passed_times, default=None),
+        next_boundary=min(coming_times, default=None),
+        topic=topic,
+    )
+
+
+def condition_sql(model, condition, alias, *, using="default"):
+    """(sql, params) for a Q about one row of `model`, on the table alias `alias` of a raw
+    query: the ORM writes the SQL, so a rule such as `live_condition` is stated once."""
+    query = model.objects.using(using).filter(condition).query
+    compiler = query.get_compiler(using)
+    sql, params = compiler.compile(query.where)
+    table = connections[using].ops.quote_name(model._meta.db_table)
+    return sql.replace(f"{table}.", f"{alias}."), tuple(params)
 
 
 # --- an article's relations as JSON, for one-query public listings ------------------------
@@ -170,13 +229,15 @@ def images_json_sql(using="default"):
     )
 
 
-def related_json_sql(using="default"):
-    """The article's related coverage; the linked article is named only when it is published."""
-    from curation.models import Article, ArticleState, Provider, RelatedCoverage
+def related_json_sql(now, using="default"):
+    """(sql, params): the article's related coverage; the linked article is named only when
+    readers may see it at `now` (`live_condition`)."""
+    from curation.models import Article, Provider, RelatedCoverage, live_condition
 
     quote = connections[using].ops.quote_name
     database = backend(using)
-    return database.json_array_sql(
+    linked_live, params = condition_sql(Article, live_condition(now), "la", using=using)
+    sql = database.json_array_sql(
         [
             ("position", "r.position"),
             ("title", "r.title"),
@@ -195,7 +256,7 @@ def related_json_sql(using="default"):
         ],
         f"FROM {quote(RelatedCoverage._meta.db_table)} r "
         f"LEFT JOIN {quote(Provider._meta.db_table)} p ON p.id = r.provider_id "
-        f"LEFT JOIN {quote(Article._meta.db_table)} la ON la.id = r.linked_article_id "
-        f"AND la.state = '{ArticleState.PUBLISHED}' "
+        f"LEFT JOIN {quote(Article._meta.db_table)} la ON la.id = r.linked_article_id AND {linked_live} "
         f"WHERE r.article_id = {_outer_id(quote)}",
     )
+    return sql, params

@@ -3,15 +3,22 @@
 The pages, the feeds and the API all sit on this module and on nothing of each other's.
 
 Every public response carries an ETag and Last-Modified computed by one cheap query
-(`selectors.public_validators`: the latest editorial action, the latest import and the
-newest article), so a conditional request costs that query alone. `store=True` also keeps
-the rendered 200 response in Django's cache under its ETag: the ETag changes with anything
-a reader can see, so a stored response is never stale, and a repeated request costs the
-validator query instead of a render.
+(`selectors.public_validators`: the latest editorial action, the latest import, the
+newest article and the latest schedule time that has passed), so a conditional request
+costs that query alone. `store=True` also keeps the rendered 200 response in Django's cache
+under its ETag: the ETag changes with anything a reader can see, so a stored response is
+never stale, and a repeated request costs the validator query instead of a render.
+
+Django's cache is the local memory of one process by default, and Redis when `REDIS_URL`
+is set, where every app server finds what any of them rendered. Nothing else is kept per
+process: each request reads its validators from the database, so a change made through
+one server changes the ETag on all of them at once. Browsers and CDNs may reuse a response
+for PUBLIC_CACHE_SECONDS, or until the next schedule time if that comes sooner.
 """
 
 import hashlib
 import json
+import math
 import time
 from functools import wraps
 from urllib.parse import quote
@@ -21,12 +28,13 @@ from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 from django.utils.text import slugify
 from django.views.decorators.http import condition
 
-from curation.public.selectors import public_validators
+from curation.public.selectors import public_validators, reading_at
 
 # Part of every ETag: bump it when the output format changes so caches do not serve
 # responses rendered by older code.
@@ -52,7 +60,11 @@ def public_cache(view=None, *, personalised=False, store=False):
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        found = public_validators(topic_slug=kwargs.get("topic_slug"))
+        with reading_at(timezone.now()) as now:
+            return respond(request, now, *args, **kwargs)
+
+    def respond(request, now, *args, **kwargs):
+        found = public_validators(topic_slug=kwargs.get("topic_slug"), now=now)
         if found is None:
             raise Http404("No such topic.")
         if "topic_slug" in kwargs:
@@ -67,7 +79,7 @@ def public_cache(view=None, *, personalised=False, store=False):
         if private:
             patch_cache_control(response, private=True, no_cache=True)
         elif response.status_code in (200, 304):
-            seconds = settings.PUBLIC_CACHE_SECONDS
+            seconds = fresh_for(found, now)
             patch_cache_control(response, public=True, max_age=seconds, s_maxage=seconds)
             # The feed framework sets Last-Modified to the newest item's date; the
             # validator is what conditional requests are checked against, so say that.
@@ -78,6 +90,15 @@ def public_cache(view=None, *, personalised=False, store=False):
         return response
 
     return wrapper
+
+
+def fresh_for(found, now):
+    """Seconds a browser or CDN may reuse the response: PUBLIC_CACHE_SECONDS, or less when a
+    scheduled item goes live (or one expires) sooner."""
+    seconds = settings.PUBLIC_CACHE_SECONDS
+    if found.next_change is not None:
+        seconds = min(seconds, max(0, math.ceil((found.next_change - now).total_seconds())))
+    return seconds
 
 
 def _etag(request, found):

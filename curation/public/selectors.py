@@ -1,4 +1,8 @@
-"""Reads for the public side (pages, feeds, API): published items only, in few queries.
+"""Reads for the public side (pages, feeds, API): live items only, in few queries.
+
+"Live" is `Article.objects.live()` (curation.models.live_condition): published, its go-live
+time come, its expiry not, no embargo. It is applied with the time of the request, so
+correctness never waits for the scheduled job.
 
 Every public listing is one SQL query whatever its length: the provider comes by a join
 and each item's topics, images and related coverage come as a JSON array from a correlated
@@ -8,20 +12,24 @@ paginated by keyset on (published_at, id) so that page 1000 costs what page 1 co
 
 `public_validators()` is the one cheap query behind ETag / Last-Modified: the time of the
 latest editorial action (publish, unpublish, reject, edit... every editorial write leaves
-one), of the latest import ledger row (every import leaves them) and the newest article id,
-each read from an index. What readers see changes only through those paths; the rest
+one), of the latest import ledger row (every import leaves them), the newest article id, and
+the latest schedule time (go-live, expiry, end of an embargo) that has passed, each read
+from an index. What readers see changes only through those paths; the rest
 (deleting rows or renaming a provider/topic in the admin) is caught by the ETag's periodic
 refresh (public/http.py, PUBLIC_ETAG_REFRESH_SECONDS).
 """
 
 import base64
 import binascii
+import contextvars
 import datetime as dt
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 
 from curation.db import backend
 from curation.db.queries import images_json_sql, latest_change_stamps, related_json_sql, topics_json_sql
@@ -66,18 +74,39 @@ class InvalidCursor(ValueError):
     pass
 
 
-def published_articles(*, with_body=False, with_related=False):
-    """Published articles with provider, topics and images (and optionally body and
-    related coverage) in one query. Call `attach_relations` on the results."""
+# The moment a public request reads at: its validators and its listing use the same one, so
+# a response stored under an ETag never shows what that ETag's moment would not (an item
+# going live between the two reads, say). Set by public_cache around the view.
+_reading_at = contextvars.ContextVar("public_reading_at", default=None)
+
+
+@contextmanager
+def reading_at(now):
+    token = _reading_at.set(now)
+    try:
+        yield now
+    finally:
+        _reading_at.reset(token)
+
+
+def reading_time():
+    return _reading_at.get() or timezone.now()
+
+
+def published_articles(*, with_body=False, with_related=False, now=None):
+    """Articles readers may see at `now` (default: this moment) with provider, topics and
+    images (and optionally body and related coverage) in one query. Call `attach_relations`
+    on the results."""
+    now = now or reading_time()
     fields = PUBLIC_FIELDS + ("body",) if with_body else PUBLIC_FIELDS
     queryset = (
-        Article.objects.published()
+        Article.objects.live(now)
         .select_related("provider")
         .only(*fields)
         .annotate(topics_json=RawSQL(topics_json_sql(), ()), images_json=RawSQL(images_json_sql(), ()))
     )
     if with_related:
-        queryset = queryset.annotate(related_json=RawSQL(related_json_sql(), ()))
+        queryset = queryset.annotate(related_json=RawSQL(*related_json_sql(now)))
     return queryset.order_by(*PUBLIC_ORDER)
 
 
@@ -240,16 +269,22 @@ class Validators:
     last_modified: dt.datetime | None
     token: str  # changes whenever anything a reader sees may have changed
     topic: Topic | None = None
+    # The next schedule time (go-live, expiry, end of an embargo): caches may keep a
+    # response until then at most.
+    next_change: dt.datetime | None = None
 
 
-def public_validators(*, topic_slug=None):
-    """One query: the latest editorial action and import times (and the topic, if a slug is
-    given); None when there is no topic with that slug."""
-    found = latest_change_stamps(topic_slug=topic_slug)
+def public_validators(*, topic_slug=None, now=None):
+    """One query: the latest editorial action and import times, the latest schedule time
+    that has passed and the next to come (and the topic, if a slug is given); None when
+    there is no topic with that slug."""
+    found = latest_change_stamps(now=now or reading_time(), topic_slug=topic_slug)
     if found is None:
         return None
-    last_action, last_import, newest_id, topic_row = found
-    topic = Topic(pk=topic_row[0], name=topic_row[1], slug=topic_row[2]) if topic_row else None
-    known = [stamp for stamp in (last_action, last_import) if stamp]
-    token = "|".join([*(stamp.isoformat() if stamp else "-" for stamp in (last_action, last_import)), str(newest_id)])
-    return Validators(last_modified=max(known) if known else None, token=token, topic=topic)
+    topic = Topic(pk=found.topic[0], name=found.topic[1], slug=found.topic[2]) if found.topic else None
+    stamps = (found.last_action, found.last_import, found.last_boundary)
+    known = [stamp for stamp in stamps if stamp]
+    token = "|".join([*(stamp.isoformat() if stamp else "-" for stamp in stamps), str(found.newest_id)])
+    return Validators(
+        last_modified=max(known) if known else None, token=token, topic=topic, next_change=found.next_boundary
+    )

@@ -171,6 +171,22 @@ def _short(text, length=60):
 # --- state transitions ------------------------------------------------------------------
 
 
+def check_transition(article, action):
+    """Raise InvalidTransition unless the (locked) article may take `action` now."""
+    transition = TRANSITIONS[action]
+    if article.state not in transition.from_states:
+        raise InvalidTransition(
+            f"“{_short(article.title)}” cannot be {Action(action).label.lower()}: "
+            f"it is {article.get_state_display().lower()}."
+        )
+    if action == Action.PUBLISH and article.needs_metadata:
+        raise InvalidTransition(
+            f"“{_short(article.title)}” needs its metadata completed (or attaching to an article) before publishing."
+        )
+    if action == Action.PUBLISH and (problems := article_publication_problems(article)):
+        raise InvalidTransition(f"“{_short(article.title)}” cannot be published yet: " + " ".join(problems.values()))
+
+
 @retry_transient
 def transition_article(*, article, action, user, expected_version=None, reason="", via="curator"):
     """Move an article through publish / unpublish / reject / restore."""
@@ -179,33 +195,24 @@ def transition_article(*, article, action, user, expected_version=None, reason="
     article_id = article.pk if isinstance(article, Article) else article
     with transaction.atomic():
         article = _lock(article_id, expected_version)
-        if article.state not in transition.from_states:
-            raise InvalidTransition(
-                f"“{_short(article.title)}” cannot be {Action(action).label.lower()}: "
-                f"it is {article.get_state_display().lower()}."
-            )
-        if action == Action.PUBLISH and article.needs_metadata:
-            raise InvalidTransition(
-                f"“{_short(article.title)}” needs its metadata completed (or attaching to an article) before publishing."
-            )
-        if action == Action.PUBLISH and (problems := article_publication_problems(article)):
-            raise InvalidTransition(
-                f"“{_short(article.title)}” cannot be published yet: " + " ".join(problems.values())
-            )
+        check_transition(article, action)
         now = timezone.now()
         changes = {"state": transition.to_state, "state_changed_at": now, "state_changed_by": user}
         if action == Action.REJECT:
             changes["rejection_reason"] = reason
         elif action == Action.RESTORE:
             changes["rejection_reason"] = ""
+        # A decision made now ends any schedule (see Article.schedule_after_decision).
+        schedule_changes, schedule_before = article.schedule_after_decision(transition.to_state, now)
+        changes.update(schedule_changes)
         return _save(
             article,
             changes=changes,
             user=user,
             action=action,
             via=via,
-            before={"state": article.state},
-            after={"state": transition.to_state},
+            before={"state": article.state, **schedule_before},
+            after={"state": transition.to_state, **dict.fromkeys(schedule_before)},
             reason=reason,
         )
 

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from django.db.models import BooleanField, ExpressionWrapper
+from django.utils import timezone
 
-from curation.models import Article, ArticleState
+from curation.models import Article, ArticleState, live_condition
 from curation.seedformat import SafeLoader
 
 try:
@@ -38,7 +40,8 @@ class ExportReport:
 
 
 def front_matter_mapping(article):
-    """The mapping to export: the source's, with the editorial state laid over it."""
+    """The mapping to export: the source's, with the editorial state laid over it.
+    `article.readers_see` is annotated by `export_seeds` (`live_condition`)."""
     mapping = {}
     if article.front_matter_raw:
         mapping = yaml.load(article.front_matter_raw, Loader=SafeLoader) or {}
@@ -52,7 +55,9 @@ def front_matter_mapping(article):
         provider = article.provider
         mapping["provider"] = {"name": provider.name, "domain": provider.domain} if provider else None
     if mapping or article.has_front_matter:
-        mapping["published"] = article.state == ArticleState.PUBLISHED
+        # Whether readers may see it now: a scheduled item not live yet, an expired one or
+        # one under embargo exports as unpublished, so a static site built from it holds them too.
+        mapping["published"] = bool(article.readers_see)
     return mapping
 
 
@@ -82,7 +87,12 @@ def export_seeds(outdir, *, queryset=None):
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     queryset = Article.objects.all() if queryset is None else queryset
-    queryset = queryset.exclude(state=ArticleState.MERGED).select_related("provider").prefetch_related("topics")
+    queryset = (
+        queryset.exclude(state=ArticleState.MERGED)
+        .annotate(readers_see=ExpressionWrapper(live_condition(timezone.now()), output_field=BooleanField()))
+        .select_related("provider")
+        .prefetch_related("topics")
+    )
     report = ExportReport()
     used = set()
     for article in queryset.order_by("pk").iterator(chunk_size=500):

@@ -142,7 +142,7 @@ class QueueRow:
         self.published = (
             timezone.localtime(article.published_at).strftime("%Y-%m-%d %H:%M") if article.published_at else "–"
         )
-        self.state_label = article.get_state_display()
+        self.state_key, self.state_label = article.status()  # "Scheduled" / "Expired" for published items
         self.blocked = editorial.needs_completing(article)  # cannot be published until completed
         self.merged_into_url = urls["detail"](article.merged_into_id) if article.merged_into_id else ""
         self.actions = [
@@ -189,6 +189,11 @@ class QueueRow:
             else ""
         )
         tags = ' <span class="tag warn">needs metadata</span>' if self.blocked else ""
+        if self.state_key == "scheduled":
+            goes_live = timezone.localtime(article.goes_live_at).strftime("%Y-%m-%d %H:%M %Z")
+            tags += f' <span class="tag">goes live {_e(goes_live)}</span>'
+        if article.is_under_embargo():
+            tags += ' <span class="tag warn">embargo</span>'
         if article.source_changed_at:
             tags += (
                 ' <span class="tag warn" title="The source changed after an editorial decision">source changed</span>'
@@ -206,7 +211,7 @@ class QueueRow:
             f'<td class="num">{_e(self.quality)}</td>'
             f'<td class="num">{_e(self.heat)}</td>'
             f"<td>{_e(self.published)}</td>"
-            f'<td><span class="state-badge state-{state}" data-state-for="{self.pk}">{_e(self.state_label)}</span></td>'
+            f'<td><span class="state-badge state-{_e(self.state_key)}" data-state-for="{self.pk}">{_e(self.state_label)}</span></td>'
             f'<td class="num">{int(article.related_count)}</td>'
             f'<td class="actions-col">{self.actions_html()}</td>'
             "</tr>\n"
@@ -418,8 +423,8 @@ def _inplace_payload(request, article, message):
         "ok": True,
         "message": message,
         "id": article.pk,
-        "state": article.state,
-        "state_label": article.get_state_display(),
+        "state": article.status()[0],
+        "state_label": article.status()[1],
         "version": article.version,
         "actions_html": actions,
         "history_html": history,
@@ -623,6 +628,10 @@ def bulk_action(request):
     """Apply one action to the selected rows, one transaction per item."""
     if not any(editorial.can_perform(request.user, action) for action in editorial.TRANSITIONS):
         raise PermissionDenied("You do not have permission to change articles.")
+    if request.POST.get("action") in ("schedule", "unschedule"):
+        from curation.views.scheduling import bulk_schedule_action  # the schedule's own module
+
+        return bulk_schedule_action(request)
     queue_url = reverse("curation:queue")
     form = BulkActionForm(request.POST)
     if not form.is_valid():

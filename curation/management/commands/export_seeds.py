@@ -12,10 +12,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("outdir", metavar="OUTDIR")
-        parser.add_argument("--published-only", action="store_true", help="export only what readers can see")
+        parser.add_argument("--published-only", action="store_true", help="export only what readers can see now (live: not scheduled for later, expired or under embargo)")
 
     def handle(self, *args, **options):
-        queryset = Article.objects.published() if options["published_only"] else Article.objects.all()
+        queryset = Article.objects.live() if options["published_only"] else Article.objects.all()
         try:
             report = export_seeds(options["outdir"], queryset=queryset)
         except OSError as exc:

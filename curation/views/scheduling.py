@@ -1,0 +1,245 @@
+"""The schedule's POST actions: schedule, unschedule, embargo, lift an embargo, and the same in
+bulk from the queue. Thin: the forms turn typed times into instants (curation.schedule_forms),
+the service decides and records (curation.services.scheduling).
+
+Like the other curator actions: a form that works without JavaScript (a message and a
+redirect; a form error re-renders the article page with status 400), or JSON for a client
+that asks for it (`Accept: application/json`): 400 with the errors, 409 on a conflict.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from curation.forms import VersionedForm
+from curation.localtime import describe
+from curation.models import ArticleState
+from curation.schedule_forms import (
+    BulkScheduleForm,
+    BulkUnscheduleForm,
+    EmbargoForm,
+    ScheduleForm,
+    editor_zone,
+    remember_zone,
+)
+from curation.services import scheduling
+from curation.services.editorial import ConflictError, EditorialError, InvalidEdit
+from curation.views.curator import (
+    _article_or_404,
+    _get_article_light,
+    _safe_next,
+    _short,
+    _wants_json,
+    article_page_context,
+)
+
+INCOMPLETE = "The form was incomplete; reload the page and try again."
+
+
+def _answer(request, *, ok, message, article=None, status=200, errors=None):
+    """JSON for a client that asked for it, else a message and a redirect back."""
+    fallback = reverse("curation:article-detail", args=[article.pk]) if article is not None else reverse("curation:queue")
+    if _wants_json(request):
+        data = {"ok": ok, "message" if ok else "error": message}
+        if errors:
+            data["errors"] = errors
+        if article is not None and ok:
+            key, label = article.status()
+            data.update(id=article.pk, version=article.version, state=key, state_label=label)
+        return JsonResponse(data, status=status)
+    (messages.success if ok else messages.error)(request, message)
+    return redirect(_safe_next(request, fallback))
+
+
+def _invalid_form(request, article, form, name):
+    """Form errors: the article page again with the form as typed (or JSON 400)."""
+    if _wants_json(request):
+        errors = {field: [str(e) for e in field_errors] for field, field_errors in form.errors.items()}
+        return JsonResponse({"ok": False, "error": "Check the times you entered.", "errors": errors}, status=400)
+    page = _article_or_404(article.pk)
+    context = article_page_context(request, page)
+    context[name] = form
+    return render(request, "curation/article_detail.html", context, status=400)
+
+
+def _refused(request, exc, article, form, name):
+    if isinstance(exc, InvalidEdit):
+        for field, message in exc.errors.items():
+            form.add_error(field if field in form.fields else None, message)
+        return _invalid_form(request, article, form, name)
+    status = 409 if isinstance(exc, ConflictError) else 400
+    return _answer(request, ok=False, message=str(exc), article=article, status=status)
+
+
+def _require(user, allowed):
+    if not allowed:
+        raise PermissionDenied("You do not have permission to do that.")
+
+
+@login_required
+@require_POST
+def article_schedule(request, pk):
+    """Schedule a go-live time and/or an expiry (or reschedule a published item)."""
+    _require(request.user, scheduling.can_schedule(request.user))
+    article = _get_article_light(pk)
+    form = ScheduleForm(request.POST, auto_id="schedule_%s")
+    if not form.is_valid():
+        return _invalid_form(request, article, form, "schedule_form")
+    data = form.cleaned_data
+    zone = data["time_zone"] or editor_zone(request)[0]
+    remember_zone(request, data["time_zone"])
+    if data["go_live_at"] is None and data["expire_at"] is None and article.state != ArticleState.PUBLISHED:
+        form.add_error("go_live_at", "Enter a go-live time, an expiry time, or both (or use Publish to publish now).")
+        return _invalid_form(request, article, form, "schedule_form")
+    try:
+        outcome = scheduling.schedule_article(
+            article=article,
+            user=request.user,
+            go_live_at=data["go_live_at"],
+            expire_at=data["expire_at"],
+            expected_version=data["expected_version"],
+        )
+    except EditorialError as exc:
+        return _refused(request, exc, article, form, "schedule_form")
+    return _answer(request, ok=True, message=schedule_message(outcome, zone), article=outcome.article)
+
+
+def schedule_message(outcome, zone):
+    article = outcome.article
+    title = _short(article.title)
+    if not outcome.changed:
+        return f"Nothing to change: “{title}” already has that schedule."
+    if outcome.past_time is not None:
+        text = f"{describe(outcome.past_time, zone)} has already passed, so “{title}” went live now."
+    elif outcome.live_now:
+        text = f"“{title}” is live now."
+    elif article.live_from is not None:
+        text = f"Scheduled “{title}” to go live at {describe(article.live_from, zone)}."
+    else:
+        text = f"“{title}” is live."
+    if outcome.held_until is not None:
+        text += f" It is under embargo until {describe(outcome.held_until, zone)}: readers see it from then."
+    if article.live_until is not None:
+        text += f" It expires at {describe(article.live_until, zone)}."
+    return text
+
+
+@login_required
+@require_POST
+def article_unschedule(request, pk):
+    _require(request.user, scheduling.can_schedule(request.user))
+    article = _get_article_light(pk)
+    form = VersionedForm(request.POST)
+    if not form.is_valid():
+        return _answer(request, ok=False, message=INCOMPLETE, article=article, status=400)
+    try:
+        article = scheduling.unschedule_article(
+            article=article, user=request.user, expected_version=form.cleaned_data.get("expected_version")
+        )
+    except EditorialError as exc:
+        return _answer(request, ok=False, message=str(exc), article=article, status=_status(exc))
+    return _answer(request, ok=True, message=f"Unscheduled “{_short(article.title)}”: it is back in the queue.", article=article)
+
+
+def _status(exc):
+    return 409 if isinstance(exc, ConflictError) else 400
+
+
+@login_required
+@require_POST
+def article_embargo(request, pk):
+    _require(request.user, scheduling.can_embargo(request.user))
+    article = _get_article_light(pk)
+    form = EmbargoForm(request.POST, auto_id="embargo_%s")
+    if not form.is_valid():
+        return _invalid_form(request, article, form, "embargo_form")
+    data = form.cleaned_data
+    remember_zone(request, data["time_zone"])
+    try:
+        article = scheduling.set_embargo(
+            article=article, user=request.user, until=data["embargo_until"], expected_version=data["expected_version"]
+        )
+    except EditorialError as exc:
+        return _refused(request, exc, article, form, "embargo_form")
+    zone = data["time_zone"] or editor_zone(request)[0]
+    message = f"“{_short(article.title)}” is under embargo until {describe(article.embargo_until, zone)}."
+    return _answer(request, ok=True, message=message, article=article)
+
+
+@login_required
+@require_POST
+def article_lift_embargo(request, pk):
+    _require(request.user, scheduling.can_embargo(request.user))
+    article = _get_article_light(pk)
+    form = VersionedForm(request.POST)
+    if not form.is_valid():
+        return _answer(request, ok=False, message=INCOMPLETE, article=article, status=400)
+    try:
+        article = scheduling.lift_embargo(
+            article=article, user=request.user, expected_version=form.cleaned_data.get("expected_version")
+        )
+    except EditorialError as exc:
+        return _answer(request, ok=False, message=str(exc), article=article, status=_status(exc))
+    live = " It is live now." if article.is_live() else ""
+    return _answer(request, ok=True, message=f"Lifted the embargo on “{_short(article.title)}”.{live}", article=article)
+
+
+# --- bulk, from the queue -----------------------------------------------------------------
+
+
+def _bulk_answer(request, result):
+    if _wants_json(request):
+        failed = [{"id": article_id, "title": title, "error": message} for article_id, title, message in result.failed]
+        return JsonResponse({"ok": not result.failed, "message": result.message, "failed": failed})
+    level = messages.warning if result.failed and result.succeeded else messages.error if result.failed else messages.success
+    level(request, result.message)
+    return redirect(_safe_next(request, reverse("curation:queue")))
+
+
+def _form_errors(request, form):
+    text = " ".join(
+        f"{form.fields[name].label}: {error}" if name in form.fields else str(error)
+        for name, errors in form.errors.items()
+        for error in errors
+    )
+    if _wants_json(request):
+        errors = {field: [str(e) for e in field_errors] for field, field_errors in form.errors.items()}
+        return JsonResponse({"ok": False, "error": text, "errors": errors}, status=400)
+    messages.error(request, f"Nothing changed. {text}")
+    return redirect(_safe_next(request, reverse("curation:queue")))
+
+
+def bulk_schedule_action(request):
+    """The queue's bulk bar with the action "schedule" or "unschedule" (curator.bulk_action
+    hands these over): the selected rows in the order shown, the first at the given time,
+    then one every N minutes."""
+    _require(request.user, scheduling.can_schedule(request.user))
+    unscheduling = request.POST.get("action") == "unschedule"
+    form = (BulkUnscheduleForm if unscheduling else BulkScheduleForm)(request.POST)
+    if not form.is_valid():
+        return _form_errors(request, form)
+    data = form.cleaned_data
+    try:
+        if unscheduling:
+            result = scheduling.bulk_unschedule(article_ids=data["ids"], user=request.user)
+        else:
+            remember_zone(request, data["time_zone"])
+            result = scheduling.bulk_schedule(
+                article_ids=data["ids"],
+                user=request.user,
+                start=data["go_live_at"],
+                interval=data["interval_minutes"],
+                expire_at=data["expire_at"],
+            )
+    except InvalidEdit as exc:
+        for name, message in exc.errors.items():
+            form.add_error(name if name in form.fields else None, message)
+        return _form_errors(request, form)
+    except EditorialError as exc:
+        form.add_error(None, str(exc))
+        return _form_errors(request, form)
+    return _bulk_answer(request, result)
