@@ -3,9 +3,7 @@
 from django import forms
 
 from curation.params import BIGINT_MAX, parse_id
-from curation.services.editorial import MAX_BULK_ITEMS
-
-ACTION_LABELS = {"publish": "Publish", "unpublish": "Unpublish", "reject": "Reject", "restore": "Restore"}
+from curation.services.editorial import ACTION_LABELS, MAX_BULK_ITEMS
 
 
 def split_topics(text):

@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from curation.views import curator, scheduling
+from curation.views import actions, article, queue, scheduling
 
 
 class TransitionConverter:
@@ -20,13 +20,13 @@ register_converter(TransitionConverter, "transition")
 app_name = "curation"
 
 urlpatterns = [
-    path("", curator.QueueView.as_view(), name="queue"),
-    path("bulk/", curator.bulk_action, name="bulk-action"),
-    path("articles/<int:pk>/", curator.ArticleDetailView.as_view(), name="article-detail"),
-    path("articles/<int:pk>/edit/", curator.article_edit, name="article-edit"),
-    path("articles/<int:pk>/complete/", curator.article_complete, name="article-complete"),
-    path("articles/<int:pk>/attach/", curator.article_attach, name="article-attach"),
-    path("articles/<int:pk>/<transition:action>/", curator.article_action, name="article-action"),
+    path("", queue.QueueView.as_view(), name="queue"),
+    path("bulk/", queue.bulk_action, name="bulk-action"),
+    path("articles/<int:pk>/", article.ArticleDetailView.as_view(), name="article-detail"),
+    path("articles/<int:pk>/edit/", article.article_edit, name="article-edit"),
+    path("articles/<int:pk>/complete/", article.article_complete, name="article-complete"),
+    path("articles/<int:pk>/attach/", article.article_attach, name="article-attach"),
+    path("articles/<int:pk>/<transition:action>/", actions.article_action, name="article-action"),
     path("articles/<int:pk>/schedule/", scheduling.article_schedule, name="article-schedule"),
     path("articles/<int:pk>/unschedule/", scheduling.article_unschedule, name="article-unschedule"),
     path("articles/<int:pk>/embargo/", scheduling.article_embargo, name="article-embargo"),

@@ -100,20 +100,56 @@ class Transition:
     from_states: frozenset
     to_state: str
     permission: str
+    label: str  # on its button
+    shortcut: str = ""  # its key in the curator ("" for none)
+    asks_reason: bool = False
 
 
+# The state machine, in the order the curator shows the buttons.
 TRANSITIONS = {
-    Action.PUBLISH: Transition(
-        Action.PUBLISH, frozenset({ArticleState.NEW, ArticleState.REJECTED}), ArticleState.PUBLISHED, PUBLISH_PERMISSION
-    ),
-    Action.UNPUBLISH: Transition(
-        Action.UNPUBLISH, frozenset({ArticleState.PUBLISHED}), ArticleState.NEW, PUBLISH_PERMISSION
-    ),
-    Action.REJECT: Transition(
-        Action.REJECT, frozenset({ArticleState.NEW, ArticleState.PUBLISHED}), ArticleState.REJECTED, REJECT_PERMISSION
-    ),
-    Action.RESTORE: Transition(Action.RESTORE, frozenset({ArticleState.REJECTED}), ArticleState.NEW, REJECT_PERMISSION),
+    transition.action: transition
+    for transition in (
+        Transition(
+            Action.PUBLISH,
+            frozenset({ArticleState.NEW, ArticleState.REJECTED}),
+            ArticleState.PUBLISHED,
+            PUBLISH_PERMISSION,
+            "Publish",
+            "p",
+        ),
+        Transition(Action.UNPUBLISH, frozenset({ArticleState.PUBLISHED}), ArticleState.NEW, PUBLISH_PERMISSION, "Unpublish", "u"),
+        Transition(
+            Action.REJECT,
+            frozenset({ArticleState.NEW, ArticleState.PUBLISHED}),
+            ArticleState.REJECTED,
+            REJECT_PERMISSION,
+            "Reject",
+            "r",
+            asks_reason=True,
+        ),
+        Transition(Action.RESTORE, frozenset({ArticleState.REJECTED}), ArticleState.NEW, REJECT_PERMISSION, "Restore"),
+    )
 }
+ACTION_LABELS = {action: transition.label for action, transition in TRANSITIONS.items()}
+
+
+def allowed_actions(user):
+    """The transitions this user holds the permission for (computed once per page)."""
+    return frozenset(action for action, transition in TRANSITIONS.items() if user.has_perm(transition.permission))
+
+
+def available_actions(article, allowed):
+    """The transitions `article` offers now to a user who may perform `allowed` (see
+    allowed_actions), in display order: its state allows them, and publishing only when
+    the item has what publishing needs. Every button in the curator comes from here; the
+    write checks everything again."""
+    return [
+        transition
+        for action, transition in TRANSITIONS.items()
+        if action in allowed
+        and article.state in transition.from_states
+        and not (action == Action.PUBLISH and needs_completing(article))
+    ]
 
 
 def can_perform(user, action):

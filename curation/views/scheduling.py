@@ -28,14 +28,8 @@ from curation.schedule_forms import (
 )
 from curation.services import scheduling
 from curation.services.editorial import ConflictError, EditorialError, InvalidEdit
-from curation.views.curator import (
-    _article_or_404,
-    _get_article_light,
-    _safe_next,
-    _short,
-    _wants_json,
-    article_page_context,
-)
+from curation.views.article import article_page_context
+from curation.views.common import article_for_page_or_404, article_light, safe_next, short, wants_json
 
 INCOMPLETE = "The form was incomplete; reload the page and try again."
 
@@ -43,7 +37,7 @@ INCOMPLETE = "The form was incomplete; reload the page and try again."
 def _answer(request, *, ok, message, article=None, status=200, errors=None):
     """JSON for a client that asked for it, else a message and a redirect back."""
     fallback = reverse("curation:article-detail", args=[article.pk]) if article is not None else reverse("curation:queue")
-    if _wants_json(request):
+    if wants_json(request):
         data = {"ok": ok, "message" if ok else "error": message}
         if errors:
             data["errors"] = errors
@@ -52,15 +46,15 @@ def _answer(request, *, ok, message, article=None, status=200, errors=None):
             data.update(id=article.pk, version=article.version, state=key, state_label=label)
         return JsonResponse(data, status=status)
     (messages.success if ok else messages.error)(request, message)
-    return redirect(_safe_next(request, fallback))
+    return redirect(safe_next(request, fallback))
 
 
 def _invalid_form(request, article, form, name):
     """Form errors: the article page again with the form as typed (or JSON 400)."""
-    if _wants_json(request):
+    if wants_json(request):
         errors = {field: [str(e) for e in field_errors] for field, field_errors in form.errors.items()}
         return JsonResponse({"ok": False, "error": "Check the times you entered.", "errors": errors}, status=400)
-    page = _article_or_404(article.pk)
+    page = article_for_page_or_404(article.pk)
     context = article_page_context(request, page)
     context[name] = form
     return render(request, "curation/article_detail.html", context, status=400)
@@ -85,7 +79,7 @@ def _require(user, allowed):
 def article_schedule(request, pk):
     """Schedule a go-live time and/or an expiry (or reschedule a published item)."""
     _require(request.user, scheduling.can_schedule(request.user))
-    article = _get_article_light(pk)
+    article = article_light(pk)
     form = ScheduleForm(request.POST, auto_id="schedule_%s")
     if not form.is_valid():
         return _invalid_form(request, article, form, "schedule_form")
@@ -110,7 +104,7 @@ def article_schedule(request, pk):
 
 def schedule_message(outcome, zone):
     article = outcome.article
-    title = _short(article.title)
+    title = short(article.title)
     if not outcome.changed:
         return f"Nothing to change: “{title}” already has that schedule."
     if outcome.past_time is not None:
@@ -132,7 +126,7 @@ def schedule_message(outcome, zone):
 @require_POST
 def article_unschedule(request, pk):
     _require(request.user, scheduling.can_schedule(request.user))
-    article = _get_article_light(pk)
+    article = article_light(pk)
     form = VersionedForm(request.POST)
     if not form.is_valid():
         return _answer(request, ok=False, message=INCOMPLETE, article=article, status=400)
@@ -142,7 +136,7 @@ def article_unschedule(request, pk):
         )
     except EditorialError as exc:
         return _answer(request, ok=False, message=str(exc), article=article, status=_status(exc))
-    return _answer(request, ok=True, message=f"Unscheduled “{_short(article.title)}”: it is back in the queue.", article=article)
+    return _answer(request, ok=True, message=f"Unscheduled “{short(article.title)}”: it is back in the queue.", article=article)
 
 
 def _status(exc):
@@ -153,7 +147,7 @@ def _status(exc):
 @require_POST
 def article_embargo(request, pk):
     _require(request.user, scheduling.can_embargo(request.user))
-    article = _get_article_light(pk)
+    article = article_light(pk)
     form = EmbargoForm(request.POST, auto_id="embargo_%s")
     if not form.is_valid():
         return _invalid_form(request, article, form, "embargo_form")
@@ -166,7 +160,7 @@ def article_embargo(request, pk):
     except EditorialError as exc:
         return _refused(request, exc, article, form, "embargo_form")
     zone = data["time_zone"] or editor_zone(request)[0]
-    message = f"“{_short(article.title)}” is under embargo until {describe(article.embargo_until, zone)}."
+    message = f"“{short(article.title)}” is under embargo until {describe(article.embargo_until, zone)}."
     return _answer(request, ok=True, message=message, article=article)
 
 
@@ -174,7 +168,7 @@ def article_embargo(request, pk):
 @require_POST
 def article_lift_embargo(request, pk):
     _require(request.user, scheduling.can_embargo(request.user))
-    article = _get_article_light(pk)
+    article = article_light(pk)
     form = VersionedForm(request.POST)
     if not form.is_valid():
         return _answer(request, ok=False, message=INCOMPLETE, article=article, status=400)
@@ -185,19 +179,19 @@ def article_lift_embargo(request, pk):
     except EditorialError as exc:
         return _answer(request, ok=False, message=str(exc), article=article, status=_status(exc))
     live = " It is live now." if article.is_live() else ""
-    return _answer(request, ok=True, message=f"Lifted the embargo on “{_short(article.title)}”.{live}", article=article)
+    return _answer(request, ok=True, message=f"Lifted the embargo on “{short(article.title)}”.{live}", article=article)
 
 
 # --- bulk, from the queue -----------------------------------------------------------------
 
 
 def _bulk_answer(request, result):
-    if _wants_json(request):
+    if wants_json(request):
         failed = [{"id": article_id, "title": title, "error": message} for article_id, title, message in result.failed]
         return JsonResponse({"ok": not result.failed, "message": result.message, "failed": failed})
     level = messages.warning if result.failed and result.succeeded else messages.error if result.failed else messages.success
     level(request, result.message)
-    return redirect(_safe_next(request, reverse("curation:queue")))
+    return redirect(safe_next(request, reverse("curation:queue")))
 
 
 def _form_errors(request, form):
@@ -206,15 +200,15 @@ def _form_errors(request, form):
         for name, errors in form.errors.items()
         for error in errors
     )
-    if _wants_json(request):
+    if wants_json(request):
         errors = {field: [str(e) for e in field_errors] for field, field_errors in form.errors.items()}
         return JsonResponse({"ok": False, "error": text, "errors": errors}, status=400)
     messages.error(request, f"Nothing changed. {text}")
-    return redirect(_safe_next(request, reverse("curation:queue")))
+    return redirect(safe_next(request, reverse("curation:queue")))
 
 
 def bulk_schedule_action(request):
-    """The queue's bulk bar with the action "schedule" or "unschedule" (curator.bulk_action
+    """The queue's bulk bar with the action "schedule" or "unschedule" (queue.bulk_action
     hands these over): the selected rows in the order shown, the first at the given time,
     then one every N minutes."""
     _require(request.user, scheduling.can_schedule(request.user))

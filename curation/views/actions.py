@@ -1,0 +1,85 @@
+"""The decisions on one article (publish, unpublish, reject, restore), from a button on the
+article page or a queue row, in place (JSON for curator.js) or as a plain form post."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_POST
+
+from curation import selectors
+from curation.forms import TransitionForm
+from curation.models import Article
+from curation.services import editorial
+from curation.services.editorial import Action, EditorialError
+from curation.views.common import ActionUrls, article_light, detail_url, fail, safe_next, short, wants_json
+
+SUCCESS_MESSAGES = {
+    Action.PUBLISH: "Published “{}”.",
+    Action.UNPUBLISH: "Unpublished “{}”: it is back in the queue.",
+    Action.REJECT: "Rejected “{}”.",
+    Action.RESTORE: "Restored “{}” to the queue.",
+}
+
+
+@login_required
+@require_POST
+def article_action(request, pk, action):
+    """Publish, unpublish, reject or restore one article (the service checks everything)."""
+    if action not in editorial.TRANSITIONS:
+        raise Http404("No such action.")
+    article = article_light(pk)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        return fail(request, EditorialError("The form was incomplete; reload the page and try again."), detail_url(pk))
+    try:
+        article = editorial.transition_article(
+            article=article,
+            action=action,
+            user=request.user,
+            expected_version=form.cleaned_data["expected_version"],
+            reason=form.cleaned_data["reason"],
+        )
+    except EditorialError as exc:
+        return fail(request, exc, detail_url(pk))
+    message = SUCCESS_MESSAGES[action].format(short(article.title))
+    if wants_json(request):
+        return JsonResponse(inplace_payload(request, article, message))
+    messages.success(request, message)
+    return redirect(safe_next(request, detail_url(pk)))
+
+
+def inplace_payload(request, article, message):
+    """What curator.js puts in place after a write: the article's buttons as they are now
+    (a queue row's, or the article page's with its history), its state and version."""
+    article = Article.objects.select_related("provider").get(pk=article.pk)
+    compact = request.POST.get("compact") == "1"  # a queue row's buttons, not the article page's forms
+    context = {
+        "article": article,
+        "offers": ActionUrls().offers(article, editorial.allowed_actions(request.user)),
+        "compact": compact,
+        "next_url": safe_next(request, ""),
+        "publish_blocked": editorial.needs_completing(article),
+    }
+    actions = render_to_string("curation/_article_actions.html", context, request=request)
+    history = None
+    if not compact:
+        # The article page lists the editorial history; the action just taken belongs in it.
+        article.recent_actions = list(
+            article.actions.select_related("actor").order_by("-created_at", "-id")[: selectors.HISTORY_ROWS]
+        )
+        history = render_to_string(
+            "curation/_history.html", {"article": article, "history_rows": selectors.HISTORY_ROWS}, request=request
+        )
+    state_key, state_label = article.status()
+    return {
+        "ok": True,
+        "message": message,
+        "id": article.pk,
+        "state": state_key,
+        "state_label": state_label,
+        "version": article.version,
+        "actions_html": actions,
+        "history_html": history,
+    }

@@ -1,0 +1,227 @@
+"""The article page, and the forms that change what an article says: edit, complete, attach."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+from django.views.generic import DetailView
+
+from curation import selectors
+from curation.filters import ArticleFilterSet
+from curation.forms import AttachForm, CompleteForm, EditForm
+from curation.models import Article, ArticleState, Topic
+from curation.redaction import displayable_front_matter
+from curation.services import editorial
+from curation.services.editorial import Action, ConflictError, EditorialError, InvalidEdit
+from curation.views.actions import inplace_payload
+from curation.views.common import (
+    ActionUrls,
+    CuratorAccessMixin,
+    article_for_page_or_404,
+    article_light,
+    detail_url,
+    fail,
+    form_errors_json,
+    queue_querystring,
+    require_edit_permission,
+    safe_next,
+    short,
+    wants_json,
+)
+
+
+def article_page_context(request, article, **forms):
+    filterset = ArticleFilterSet(request.GET, queryset=Article.objects.all(), request=request)
+    query = queue_querystring(request.GET)
+    previous = following = None
+    if filterset.is_valid():
+        queryset = filterset.qs  # evaluating the filters tells whether to sort by index
+        previous, following = selectors.neighbours(
+            queryset, article, sort_key=filterset.sort_key, by_index=filterset.sort_by_index
+        )
+    after = ""
+    if previous is not None:
+        # Back to the queue page that starts at this article.
+        sort = selectors.SORTS.get(filterset.sort_key) or selectors.SORTS[selectors.DEFAULT_SORT]
+        after = selectors.Cursor.of(previous, sort).encode()
+    back_query = queue_querystring(request.GET, after=after)
+    allowed = editorial.allowed_actions(request.user)
+    context = {
+        "article": article,
+        "object": article,
+        "queue_query": query,
+        "back_url": reverse("curation:queue") + (f"?{back_query}" if back_query else ""),
+        "previous_article": previous,
+        "next_article": following,
+        "this_url": request.get_full_path(),
+        "offers": ActionUrls().offers(article, allowed),
+        "can_edit": editorial.can_perform(request.user, Action.EDIT),
+        "front_matter": displayable_front_matter(article),
+        "history_rows": selectors.HISTORY_ROWS,
+        "publish_blocked": editorial.needs_completing(article),
+    }
+    if context["publish_blocked"] and article.state in (ArticleState.NEW, ArticleState.REJECTED):
+        context["complete_form"] = forms.get("complete_form") or CompleteForm(initial=_complete_initial(article))
+        problems = editorial.article_publication_problems(article)
+        context["missing_fields"] = [label for name, label in editorial.PUBLICATION_LABELS.items() if name in problems]
+        if article.is_body_only and article.state == ArticleState.NEW:
+            context["attach_form"] = forms.get("attach_form") or AttachForm(initial={"expected_version": article.version})
+            context["attach_search"] = request.GET.get("attach_q", "")
+            context["attach_candidates"] = selectors.attach_candidates(article, search=context["attach_search"])
+    return context
+
+
+def _complete_initial(article):
+    """The form starts from what the item has, so that an untouched field is unchanged."""
+    return {
+        "expected_version": article.version,
+        "title": article.title,
+        "web_url": article.web_url,
+        "excerpt": article.excerpt,
+        "category": article.category,
+        "provider_name": article.provider.name if article.provider_id else "",
+        "provider_domain": article.provider.domain if article.provider_id else "",
+        "published_at": timezone.localtime(article.published_at) if article.published_at else None,
+        "topics": ", ".join(topic.name for topic in article.topics.all()),
+    }
+
+
+class ArticleDetailView(CuratorAccessMixin, DetailView):
+    model = Article
+    template_name = "curation/article_detail.html"
+
+    def get_object(self, queryset=None):
+        return article_for_page_or_404(self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(article_page_context(self.request, self.object))
+        return context
+
+
+def _render_article_page(request, article, *, status, **forms):
+    article = article_for_page_or_404(article.pk)
+    return render(request, "curation/article_detail.html", article_page_context(request, article, **forms), status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def article_edit(request, pk):
+    """Edit the title, excerpt and topics; edits are recorded and survive re-import."""
+    require_edit_permission(request.user)
+    article = article_for_page_or_404(pk)
+    if request.method == "GET":
+        form = EditForm(
+            initial={
+                "expected_version": article.version,
+                "title": article.title,
+                "excerpt": article.excerpt,
+                "topics": ", ".join(topic.name for topic in article.topics.all()),
+            }
+        )
+        return render(request, "curation/article_edit.html", _edit_context(request, article, form))
+    form = EditForm(request.POST)
+    if form.is_valid():
+        try:
+            edited = editorial.edit_article(
+                article=article,
+                user=request.user,
+                title=form.cleaned_data["title"],
+                excerpt=form.cleaned_data["excerpt"],
+                topics=form.cleaned_data["topics"],
+                expected_version=form.cleaned_data["expected_version"],
+            )
+        except ConflictError as exc:
+            return fail(request, exc, detail_url(pk))  # 409 in place, else a message and a redirect
+        except InvalidEdit as exc:
+            for name, message in exc.errors.items():
+                form.add_error(name if name in form.fields else None, message)
+        except EditorialError as exc:
+            form.add_error(None, str(exc))
+        else:
+            message = "Saved your changes. They will survive a re-import."
+            if wants_json(request):
+                return JsonResponse(inplace_payload(request, edited, message))
+            messages.success(request, message)
+            return redirect(safe_next(request, detail_url(pk)))
+    if wants_json(request):
+        return form_errors_json(form)
+    return render(request, "curation/article_edit.html", _edit_context(request, article, form), status=400)
+
+
+def _edit_context(request, article, form):
+    return {
+        "article": article,
+        "form": form,
+        "next_url": safe_next(request, ""),
+        "topic_names": Topic.objects.order_by("name").values_list("name", flat=True)[:500],
+    }
+
+
+@login_required
+@require_POST
+def article_complete(request, pk):
+    """Give an item the metadata publishing needs."""
+    require_edit_permission(request.user)
+    article = article_light(pk)
+    form = CompleteForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            editorial.complete_article(
+                article=article,
+                user=request.user,
+                title=data["title"],
+                web_url=data["web_url"],
+                excerpt=data["excerpt"],
+                category=data["category"],
+                provider_name=data["provider_name"],
+                provider_domain=data["provider_domain"],
+                published_at=data["published_at"],
+                topics=data["topics"],
+                expected_version=data["expected_version"],
+            )
+        except InvalidEdit as exc:
+            for name, message in exc.errors.items():
+                form.add_error(name if name in form.fields else None, message)
+        except EditorialError as exc:
+            messages.error(request, str(exc))
+            return redirect(detail_url(pk))
+        else:
+            messages.success(request, "Metadata completed: the item can now be published.")
+            return redirect(detail_url(pk))
+    if wants_json(request):
+        return form_errors_json(form)
+    return _render_article_page(request, article, status=400, complete_form=form)
+
+
+@login_required
+@require_POST
+def article_attach(request, pk):
+    """Attach a body-only item's text to an existing article; the item becomes merged."""
+    require_edit_permission(request.user)
+    article = article_light(pk)
+    form = AttachForm(request.POST)
+    if form.is_valid():
+        target_id = form.cleaned_data["target"]
+        if not Article.objects.filter(pk=target_id).exists():
+            form.add_error("target_id", f"There is no article #{target_id}.")
+        else:
+            try:
+                target = editorial.attach_body(
+                    item=article,
+                    target=target_id,
+                    user=request.user,
+                    expected_version=form.cleaned_data["expected_version"],
+                )
+            except EditorialError as exc:
+                messages.error(request, str(exc))
+                return redirect(detail_url(pk))
+            messages.success(request, f"Attached the body to “{short(target.title)}”.")
+            return redirect(detail_url(target.pk))
+    if wants_json(request):
+        return form_errors_json(form)
+    return _render_article_page(request, article, status=400, attach_form=form)

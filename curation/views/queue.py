@@ -1,0 +1,179 @@
+"""The queue: filtered, sorted, keyset-paginated rows, and the bulk bar."""
+
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django_filters.views import FilterView
+
+from curation import selectors
+from curation.filters import ArticleFilterSet
+from curation.forms import BulkActionForm
+from curation.models import HEAT_UNKNOWN, Article
+from curation.services import editorial
+from curation.services.editorial import ACTION_LABELS, Action
+from curation.validation import safe_url
+from curation.views.common import ActionUrls, CuratorAccessMixin, UrlTemplate, queue_querystring, safe_next
+
+PAGE_SIZES = (20, 50, 100, 200)
+
+
+@dataclass
+class QueueRow:
+    """What one row shows, as plain values: the template (curation/_queue_row.html) turns
+    them into HTML, escaping every one."""
+
+    article: Article
+    detail_url: str
+    edit_url: str
+    thumbnail: str
+    topics: list
+    quality: object
+    heat: object
+    published: str
+    state_key: str
+    state_label: str
+    offers: list  # [(transition, url)] from the editorial service
+    blocked: bool  # lacks what publishing needs
+    tags: list = field(default_factory=list)  # [(text, css class, title)]
+
+
+class QueueRows:
+    """Builds the rows of a page (or the one row an in-place action answers with)."""
+
+    def __init__(self, user, *, query="", this_url=""):
+        self.allowed = editorial.allowed_actions(user)
+        self.can_edit = editorial.can_perform(user, Action.EDIT)
+        self.query = query
+        self.edit_next = quote(this_url, safe="")
+        self.detail = UrlTemplate("curation:article-detail")
+        self.edit = UrlTemplate("curation:article-edit")
+        self.actions = ActionUrls()
+
+    def row(self, article):
+        detail = self.detail(article.pk)
+        # topic_names / image_urls come from selectors.prefetch_listing (queue pages); a
+        # single article (the in-place answer) reads its relations.
+        image_urls = getattr(article, "image_urls", None)
+        if image_urls is None:
+            image_urls = [image.url for image in article.images.all()]
+        topic_names = getattr(article, "topic_names", None)
+        if topic_names is None:
+            topic_names = [topic.name for topic in article.topics.all()]
+        state_key, state_label = article.status()  # "Scheduled" / "Expired" for published items
+        blocked = editorial.needs_completing(article)
+        tags = []
+        if blocked:
+            tags.append(("needs metadata", "warn", "It lacks what publishing needs"))
+        if state_key == "scheduled":
+            goes_live = timezone.localtime(article.goes_live_at).strftime("%Y-%m-%d %H:%M %Z")
+            tags.append((f"goes live {goes_live}", "", ""))
+        if article.is_under_embargo():
+            tags.append(("embargo", "warn", ""))
+        if article.source_changed_at:
+            tags.append(("source changed", "warn", "The source changed after an editorial decision"))
+        return QueueRow(
+            article=article,
+            detail_url=f"{detail}?{self.query}" if self.query else detail,
+            edit_url=f"{self.edit(article.pk)}?next={self.edit_next}" if self.can_edit else "",
+            thumbnail=next((url for url in map(safe_url, image_urls) if url), ""),
+            topics=topic_names,
+            quality="–" if article.quality is None else article.quality,
+            heat="unknown" if article.heat is None or article.heat == HEAT_UNKNOWN else article.heat,
+            published=timezone.localtime(article.published_at).strftime("%Y-%m-%d %H:%M") if article.published_at else "–",
+            state_key=state_key,
+            state_label=state_label,
+            offers=self.actions.offers(article, self.allowed),
+            blocked=blocked,
+            tags=tags,
+        )
+
+
+class QueueView(CuratorAccessMixin, FilterView):
+    model = Article
+    filterset_class = ArticleFilterSet
+    template_name = "curation/article_filter.html"
+    paginate_by = None  # keyset pagination in selectors.queue_page, never COUNT(*)
+
+    def get_queryset(self):
+        return Article.objects.all()
+
+    def render_to_response(self, context, **kwargs):
+        # A filter the form refuses lists nothing and says why next to the field: a 400,
+        # like every other refused input (the API's filters, the edit form).
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            kwargs.setdefault("status", 400)
+        return super().render_to_response(context, **kwargs)
+
+    def get_page_size(self):
+        try:
+            size = int(self.request.GET.get("size", selectors.DEFAULT_PAGE_SIZE))
+        except ValueError:
+            size = selectors.DEFAULT_PAGE_SIZE
+        return max(1, min(size, selectors.MAX_PAGE_SIZE))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        page = selectors.queue_page(
+            self.object_list,
+            sort_key=self.filterset.sort_key,
+            after=self.request.GET.get("after", ""),
+            before=self.request.GET.get("before", ""),
+            page_size=self.get_page_size(),
+            by_index=self.filterset.sort_by_index,
+        )
+        query = queue_querystring(self.request.GET)
+        this_url = self.request.get_full_path()
+        rows = QueueRows(self.request.user, query=query, this_url=this_url)
+        allowed = rows.allowed
+        context.update(
+            page=page,
+            articles=page.articles,
+            rows=[rows.row(article) for article in page.articles],
+            queue_query=query,
+            this_url=this_url,
+            bulk_actions=[(action, label) for action, label in ACTION_LABELS.items() if action in allowed],
+            can_bulk=bool(allowed),
+            can_schedule=Action.PUBLISH in allowed,
+            page_sizes=PAGE_SIZES,
+        )
+        return context
+
+
+@login_required
+@require_POST
+def bulk_action(request):
+    """Apply one action to the selected rows, one transaction per item."""
+    if not editorial.allowed_actions(request.user):
+        raise PermissionDenied("You do not have permission to change articles.")
+    if request.POST.get("action") in ("schedule", "unschedule"):
+        from curation.views.scheduling import bulk_schedule_action  # the schedule's own module
+
+        return bulk_schedule_action(request)
+    queue_url = reverse("curation:queue")
+    form = BulkActionForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(safe_next(request, queue_url))
+    result = editorial.bulk_transition(
+        action=form.cleaned_data["action"],
+        article_ids=form.cleaned_data["ids"],
+        user=request.user,
+        reason=form.cleaned_data["reason"],
+    )
+    if result.failed and result.succeeded:
+        messages.warning(request, result.message)
+    elif result.failed:
+        messages.error(request, result.message)
+    else:
+        messages.success(request, result.message)
+    return redirect(safe_next(request, queue_url))
+
