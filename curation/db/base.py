@@ -263,10 +263,48 @@ class DatabaseBackend:
             parsed = parsed.replace(tzinfo=dt.UTC)
         return parsed
 
+    def error_kind(self, exc):
+        """How this database says an OperationalError was a conflict or a busy lock."""
+        return UNAVAILABLE
+
+    def refused_input(self, exc):
+        """Whether this database raised `exc` (beyond DataError) for a value it was given."""
+        return False
+
     def in_array_sql(self, lhs_sql, lhs_params, values):
         """`lhs IN values` for a long list of strings bound as one parameter (see
         curation.lookups), or None where the ordinary IN is the way."""
         return None
+
+
+# How a database error is answered (see curation.services.transactions and the middleware).
+CONFLICT, BUSY, UNAVAILABLE = "conflict", "busy", "unavailable"
+
+
+def error_kind(exc, *, using="default"):
+    """CONFLICT (rolled back whole for a deadlock or serialization failure: running it again
+    is safe), BUSY (a lock not granted in time) or UNAVAILABLE for an OperationalError; None
+    for anything else."""
+    from django.db import OperationalError
+
+    if not isinstance(exc, OperationalError):
+        return None
+    from curation.db import backend
+
+    return backend(using).error_kind(exc)
+
+
+def is_refused_input(exc, *, using="default"):
+    """Whether the database (or its driver) refused a query for a value it was given (a
+    NUL, a bad regular expression, a number beyond 64 bits, a pattern too long): the
+    request was bad, not the server."""
+    from django.db import DataError
+
+    if isinstance(exc, DataError | OverflowError):
+        return True
+    from curation.db import backend
+
+    return backend(using).refused_input(exc)
 
 
 class _NoStatistics:

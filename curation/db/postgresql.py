@@ -9,7 +9,7 @@ import hashlib
 import json
 from contextlib import contextmanager
 
-from curation.db.base import DatabaseBackend, Narrowing, RowCondition
+from curation.db.base import BUSY, CONFLICT, UNAVAILABLE, DatabaseBackend, Narrowing, RowCondition
 from curation.db.plans import remembered
 
 # Text search configuration; must match the generated column in migration 0003.
@@ -29,6 +29,11 @@ def websearch_text(groups):
             terms.append(("-" if negated else "") + term)
         alternatives.append(" ".join(terms))
     return " or ".join(alternatives)
+
+
+# SQLSTATEs: deadlock detected, serialization failure; lock_timeout, statement timeout.
+_CONFLICT_STATES = {"40P01", "40001"}
+_BUSY_STATES = {"55P03", "57014"}
 
 
 class PostgreSQLBackend(DatabaseBackend):
@@ -132,6 +137,12 @@ class PostgreSQLBackend(DatabaseBackend):
     def json_array_sql(self, pairs, from_where):
         members = ", ".join(f"'{key}', {expression}" for key, expression in pairs)
         return f"(SELECT COALESCE(json_agg(json_build_object({members})), '[]'::json)::text {from_where})"
+
+    def error_kind(self, exc):
+        state = getattr(exc.__cause__, "sqlstate", None)
+        if state in _CONFLICT_STATES:
+            return CONFLICT
+        return BUSY if state in _BUSY_STATES else UNAVAILABLE
 
     def in_array_sql(self, lhs_sql, lhs_params, values):
         # One JSON text the server unpacks into the array, rather than a Python list, which

@@ -10,9 +10,9 @@ import datetime as dt
 import json
 from contextlib import contextmanager
 
-from django.db import transaction
+from django.db import OperationalError, transaction
 
-from curation.db.base import DatabaseBackend, Narrowing, RowCondition
+from curation.db.base import BUSY, UNAVAILABLE, DatabaseBackend, Narrowing, RowCondition
 from curation.db.plans import remembered
 
 FTS_TABLE = "article_fts"
@@ -39,6 +39,19 @@ TRIGGERS = {
             INSERT INTO article_fts(rowid, title, excerpt, body) VALUES (new.id, new.title, new.excerpt, new.body);
         END""",
 }
+
+
+_BUSY_MESSAGES = ("database is locked", "database table is locked", "database schema is locked")
+# What SQLite says (as an OperationalError) when a query is refused for what it was given,
+# where PostgreSQL raises a DataError: a bad regular expression, too many values, too long.
+_REFUSED_INPUT_MESSAGES = (
+    "user-defined function raised exception",
+    "too many sql variables",
+    "like or glob pattern too complex",
+    "parser stack overflow",
+    "string or blob too big",
+    "expression tree is too large",
+)
 
 
 def _fts5_phrase(words):
@@ -235,6 +248,13 @@ class SQLiteBackend(DatabaseBackend):
     def json_column_sql(self, expression):
         # Stored as JSON text: json() makes it a value inside the array, not a string.
         return f"json({expression})"
+
+    def error_kind(self, exc):
+        # SQLite has no deadlocks (one writer at a time): only a lock not granted in time.
+        return BUSY if any(text in str(exc).lower() for text in _BUSY_MESSAGES) else UNAVAILABLE
+
+    def refused_input(self, exc):
+        return isinstance(exc, OperationalError) and any(text in str(exc).lower() for text in _REFUSED_INPUT_MESSAGES)
 
     def in_array_sql(self, lhs_sql, lhs_params, values):
         return f"{lhs_sql} IN (SELECT value FROM json_each(%s))", [*lhs_params, json.dumps(values)]

@@ -1,10 +1,10 @@
 """Database trouble that is nobody's mistake: two writers in each other's way, a busy or
-unreachable server. The one place that knows how each database says so.
+unreachable server: which of them an error was (asked of the database seam), and running a
+write again when that is safe.
 
-- "conflict": PostgreSQL broke a deadlock (40P01) or a serialization failure (40001); the
-  transaction was rolled back whole, so running it again is safe.
-- "busy": a lock was not granted in time (PostgreSQL 55P03 lock_timeout, 57014 statement
-  timeout; SQLite "database is locked" after its busy timeout).
+- "conflict": the database broke a deadlock or a serialization failure; the transaction was
+  rolled back whole, so running it again is safe.
+- "busy": a lock was not granted in time.
 - "unavailable": any other OperationalError (the server went away, too many connections).
 
 Editorial writes run through `retry_transient` (a conflict is retried at once, twice at most);
@@ -16,49 +16,18 @@ import functools
 import logging
 import time
 
-from django.db import DataError, OperationalError, connection
+from django.db import OperationalError, connection
+
+from curation.db import base as db_base
 
 log = logging.getLogger(__name__)
 
-CONFLICT, BUSY, UNAVAILABLE = "conflict", "busy", "unavailable"
-
-_CONFLICT_STATES = {"40P01", "40001"}
-_BUSY_STATES = {"55P03", "57014"}
-_SQLITE_BUSY = ("database is locked", "database table is locked", "database schema is locked")
-
-# What SQLite says (as an OperationalError) when a query is refused for what it was given,
-# where PostgreSQL raises a DataError: a bad regular expression, too many values, too long.
-_SQLITE_REFUSED_INPUT = (
-    "user-defined function raised exception",
-    "too many sql variables",
-    "like or glob pattern too complex",
-    "parser stack overflow",
-    "string or blob too big",
-    "expression tree is too large",
-)
+# How each database says so lives in the database seam; re-exported for the callers here.
+CONFLICT, BUSY, UNAVAILABLE = db_base.CONFLICT, db_base.BUSY, db_base.UNAVAILABLE
+classify = db_base.error_kind
+is_refused_input = db_base.is_refused_input
 
 RETRY_ATTEMPTS = 3  # the first try and two more
-
-
-def classify(exc):
-    """CONFLICT, BUSY or UNAVAILABLE for an OperationalError, else None."""
-    if not isinstance(exc, OperationalError):
-        return None
-    state = getattr(exc.__cause__, "sqlstate", None)
-    if state in _CONFLICT_STATES:
-        return CONFLICT
-    if state in _BUSY_STATES or any(text in str(exc).lower() for text in _SQLITE_BUSY):
-        return BUSY
-    return UNAVAILABLE
-
-
-def is_refused_input(exc):
-    """Whether the database (or the driver) refused a query for a value it was given: a
-    NUL or a bad regular expression (PostgreSQL), a number beyond 64 bits (SQLite's driver
-    raises OverflowError), a pattern too long. The request was bad, not the server."""
-    if isinstance(exc, DataError | OverflowError):
-        return True
-    return isinstance(exc, OperationalError) and any(text in str(exc).lower() for text in _SQLITE_REFUSED_INPUT)
 
 
 def retry_transient(function):
