@@ -15,7 +15,7 @@ from curation.db import backend
 from curation.models import HEAT_UNKNOWN_Q, Article, ArticleState, Provider, Topic
 from curation.params import BIGINT_MAX, parse_id
 from curation.search import search_articles
-from curation.selectors import DEFAULT_SORT, SORTS, with_topic
+from curation.selectors import DEFAULT_SORT, SORTS, offered_reasons, with_topic
 
 STATE_ALL = "all"
 # Published items by the clock (see Article.schedule_status): subsets of "published".
@@ -166,6 +166,12 @@ class ArticleFilterSet(django_filters.FilterSet):
     )
     has_images = django_filters.ChoiceFilter(
         label="Has images", choices=YES_NO[1:], empty_label="Any", method="filter_yes_no"
+    )
+    reason = django_filters.ChoiceFilter(
+        label="Rejection reason",
+        field_name="rejection_code",
+        choices=lambda: [(code, label) for code, label, _ in offered_reasons()],
+        empty_label="Any reason",
     )
     sort = django_filters.ChoiceFilter(
         label="Sort", choices=[(sort.key, sort.label) for sort in SORTS.values()], empty_label=None, method="keep"

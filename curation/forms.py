@@ -18,7 +18,8 @@ class VersionedForm(forms.Form):
 
 
 class TransitionForm(VersionedForm):
-    reason = forms.CharField(required=False, max_length=2000, label="Reason (optional)")
+    reason_code = forms.CharField(required=False, max_length=40, label="Reason")
+    reason = forms.CharField(required=False, max_length=2000, label="Note")
 
 
 class EditForm(VersionedForm):
@@ -89,6 +90,7 @@ class BulkActionForm(forms.Form):
     ids = forms.TypedMultipleChoiceField(
         coerce=int, choices=(), error_messages={"required": "Select at least one item."}
     )
+    reason_code = forms.CharField(required=False, max_length=40)
     reason = forms.CharField(required=False, max_length=2000)
 
     MAX_ITEMS = MAX_BULK_ITEMS

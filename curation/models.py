@@ -220,6 +220,9 @@ class Article(models.Model):
     state_changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
+    # Why it was rejected: a code from RejectionReason (kept as text, so renaming or retiring
+    # a reason never rewrites history) and the editor's own words.
+    rejection_code = models.CharField(max_length=40, blank=True, default="")
     rejection_reason = models.TextField(blank=True, default="")
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_items", db_index=False
@@ -500,6 +503,7 @@ class EditorialAction(models.Model):
     via = models.CharField(max_length=16, default="curator", help_text="curator, bulk, admin or command")
     before = models.JSONField(default=dict)
     after = models.JSONField(default=dict)
+    reason_code = models.CharField(max_length=40, blank=True, default="")
     reason = models.TextField(blank=True, default="")
 
     class Meta:
@@ -552,3 +556,30 @@ QUALITY_BANDS = (
     ScoreBand("high", "High (75–99)", 75, 100),
     ScoreBand("top", "Top (100 and above)", 100, None),
 )
+
+
+class RejectionReasonQuerySet(models.QuerySet):
+    def offered(self):
+        """The reasons editors pick from, in the order admins gave them."""
+        return self.filter(active=True).order_by("position", "label")
+
+
+class RejectionReason(models.Model):
+    """Why editors reject items: a short list admins keep (duplicate, off-topic, ...).
+
+    Articles and audit rows store the code, so a label can be reworded and a reason retired
+    without touching history; a retired reason is no longer offered but still shown."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    label = models.CharField(max_length=100)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order in menus; its place is its keyboard digit.")
+    active = models.BooleanField(default=True, help_text="Offered to editors.")
+    needs_note = models.BooleanField(default=False, help_text="Editors must say more in words (e.g. “other”).")
+
+    objects = RejectionReasonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "label"]
+
+    def __str__(self):
+        return self.label

@@ -12,6 +12,7 @@ PostgreSQL (whose NULL ordering differs).
 import datetime as dt
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import F, IntegerField, Prefetch, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils.dateparse import parse_datetime
@@ -24,6 +25,7 @@ from curation.models import (
     ArticleState,
     EditorialAction,
     ImportLedgerEntry,
+    RejectionReason,
     RelatedCoverage,
 )
 from curation.params import BIGINT_MAX, parse_id
@@ -387,3 +389,27 @@ def _similar_title(queryset, title):
     if not words:
         return queryset.none()
     return search_articles(queryset, " OR ".join(words))
+
+
+# --- rejection reasons ------------------------------------------------------------------
+
+REASONS_TTL = 60
+
+
+def offered_reasons():
+    """[(code, label, needs_note)] editors pick from when rejecting, cached for a minute
+    (admins rarely change them; the service checks the code again on every write)."""
+    reasons = cache.get("curation:reasons:offered")
+    if reasons is None:
+        reasons = list(RejectionReason.objects.offered().values_list("code", "label", "needs_note"))
+        cache.set("curation:reasons:offered", reasons, REASONS_TTL)
+    return reasons
+
+
+def reason_labels():
+    """{code: label} of every reason, retired ones included (history shows them)."""
+    labels = cache.get("curation:reasons:labels")
+    if labels is None:
+        labels = dict(RejectionReason.objects.values_list("code", "label"))
+        cache.set("curation:reasons:labels", labels, REASONS_TTL)
+    return labels

@@ -1,11 +1,11 @@
-"""Providers and topics: thousands of rows, each a link to its articles."""
+"""Providers and topics (thousands of rows, each a link to its articles) and rejection reasons."""
 
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
 from curation.admin.large_tables import LargeTableAdmin
-from curation.models import Provider, Topic
+from curation.models import Provider, RejectionReason, Topic
 
 
 def _articles_link(parameter, pk):
@@ -32,3 +32,19 @@ class TopicAdmin(LargeTableAdmin):
     @admin.display(description="Articles")
     def articles_link(self, topic):
         return _articles_link("topic", topic.pk)
+
+
+@admin.register(RejectionReason)
+class RejectionReasonAdmin(admin.ModelAdmin):
+    """The reasons editors pick when they reject. Retire one (untick "active") rather than
+    delete it: articles and the audit log keep its code."""
+
+    list_display = ["label", "code", "position", "active", "needs_note"]
+    list_editable = ["position", "active", "needs_note"]
+    ordering = ["position", "label"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["code"] if obj is not None else []  # a code in use must not change meaning

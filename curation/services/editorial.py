@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from curation.models import Article, ArticleState, EditorialAction
+from curation.models import Article, ArticleState, EditorialAction, RejectionReason
 from curation.services import taxonomy
 from curation.services.taxonomy import TaxonomyError
 from curation.services.transactions import retry_transient
@@ -178,7 +178,7 @@ def _lock(article_id, expected_version):
     return article
 
 
-def _save(article, *, changes, user, action, via, before, after, reason=""):
+def _save(article, *, changes, user, action, via, before, after, reason="", reason_code=""):
     """Conditional update on the version, then the audit row. Returns the refreshed article."""
     now = timezone.now()
     updated = Article.objects.filter(pk=article.pk, version=article.version).update(
@@ -195,6 +195,7 @@ def _save(article, *, changes, user, action, via, before, after, reason=""):
         before={**before, "version": article.version},
         after={**after, "version": article.version + 1},
         reason=reason,
+        reason_code=reason_code,
     )
     article.refresh_from_db()
     return article
@@ -223,11 +224,29 @@ def check_transition(article, action):
         raise InvalidTransition(f"“{_short(article.title)}” cannot be published yet: " + " ".join(problems.values()))
 
 
+def rejection_reason(code, note=""):
+    """Check a reason given for rejecting: `code` names a reason editors are offered (or is
+    empty: no reason given), and a reason that asks for words has them. Returns the code and
+    the note, cleaned."""
+    code, note = (code or "").strip(), (note or "").strip()
+    if not code:
+        return "", note
+    reason = RejectionReason.objects.filter(code=code).first()
+    if reason is None or not reason.active:
+        raise InvalidEdit({"reason_code": f"“{_short(code, 40)}” is not one of the reasons offered."})
+    if reason.needs_note and not note:
+        raise InvalidEdit({"reason": f"Say in a few words why (“{reason.label}” needs a note)."})
+    return code, note
+
+
 @retry_transient
-def transition_article(*, article, action, user, expected_version=None, reason="", via="curator"):
-    """Move an article through publish / unpublish / reject / restore."""
+def transition_article(*, article, action, user, expected_version=None, reason="", reason_code="", via="curator"):
+    """Move an article through publish / unpublish / reject / restore. A rejection may carry
+    a reason code (see RejectionReason) and a note."""
     transition = TRANSITIONS[action]
     _require(user, transition.permission)
+    if action == Action.REJECT:
+        reason_code, reason = rejection_reason(reason_code, reason)
     article_id = article.pk if isinstance(article, Article) else article
     with transaction.atomic():
         article = _lock(article_id, expected_version)
@@ -235,9 +254,9 @@ def transition_article(*, article, action, user, expected_version=None, reason="
         now = timezone.now()
         changes = {"state": transition.to_state, "state_changed_at": now, "state_changed_by": user}
         if action == Action.REJECT:
-            changes["rejection_reason"] = reason
-        elif action == Action.RESTORE:
-            changes["rejection_reason"] = ""
+            changes.update(rejection_code=reason_code, rejection_reason=reason)
+        elif article.state == ArticleState.REJECTED:
+            changes.update(rejection_code="", rejection_reason="")
         # A decision made now ends any schedule (see Article.schedule_after_decision).
         schedule_changes, schedule_before = article.schedule_after_decision(transition.to_state, now)
         changes.update(schedule_changes)
@@ -250,6 +269,7 @@ def transition_article(*, article, action, user, expected_version=None, reason="
             before={"state": article.state, **schedule_before},
             after={"state": transition.to_state, **dict.fromkeys(schedule_before)},
             reason=reason,
+            reason_code=reason_code if action == Action.REJECT else "",
         )
 
 
@@ -263,9 +283,15 @@ def unpublish_article(*, article, user, expected_version=None, via="curator"):
     )
 
 
-def reject_article(*, article, user, reason="", expected_version=None, via="curator"):
+def reject_article(*, article, user, reason="", reason_code="", expected_version=None, via="curator"):
     return transition_article(
-        article=article, action=Action.REJECT, user=user, reason=reason, expected_version=expected_version, via=via
+        article=article,
+        action=Action.REJECT,
+        user=user,
+        reason=reason,
+        reason_code=reason_code,
+        expected_version=expected_version,
+        via=via,
     )
 
 
@@ -290,15 +316,18 @@ class BulkResult:
         return text
 
 
-def bulk_transition(*, action, article_ids, user, reason="", via="bulk"):
+def bulk_transition(*, action, article_ids, user, reason="", reason_code="", via="bulk"):
     """Apply one transition to many articles, one transaction per article.
 
     A failure (wrong state, conflict) affects only that article; the result names it.
-    Permission is checked once up front: without it nothing is attempted.
+    Permission (and a rejection's reason) is checked once up front: without it nothing is
+    attempted.
     """
     _require(user, TRANSITIONS[action].permission)
     if len(article_ids) > MAX_BULK_ITEMS:
         raise EditorialError(f"Select at most {MAX_BULK_ITEMS} items at a time (narrow the list with the filters).")
+    if action == Action.REJECT:
+        reason_code, reason = rejection_reason(reason_code, reason)
     result = BulkResult(action=action)
     titles = dict(Article.objects.filter(pk__in=article_ids).values_list("pk", "title"))
     for article_id in article_ids:
@@ -307,7 +336,9 @@ def bulk_transition(*, action, article_ids, user, reason="", via="bulk"):
             continue
         try:
             result.succeeded.append(
-                transition_article(article=article_id, action=action, user=user, reason=reason, via=via)
+                transition_article(
+                    article=article_id, action=action, user=user, reason=reason, reason_code=reason_code, via=via
+                )
             )
         except EditorialError as exc:
             result.failed.append((article_id, titles[article_id], str(exc)))

@@ -8,6 +8,7 @@ from django.utils.html import format_html, format_html_join
 
 from curation.filters import FastSelect
 from curation.models import HEAT_UNKNOWN
+from curation.selectors import reason_labels
 from curation.validation import safe_url as _safe_url
 
 register = template.Library()
@@ -30,6 +31,12 @@ def heat_display(value):
 @register.filter
 def score_display(value):
     return "–" if value is None else value
+
+
+@register.filter
+def reason_label(code):
+    """A rejection reason's label (its code, if the reason was deleted since)."""
+    return reason_labels().get(code, code) if code else ""
 
 
 @register.simple_tag

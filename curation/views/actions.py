@@ -40,6 +40,7 @@ def article_action(request, pk, action):
             user=request.user,
             expected_version=form.cleaned_data["expected_version"],
             reason=form.cleaned_data["reason"],
+            reason_code=form.cleaned_data["reason_code"],
         )
     except EditorialError as exc:
         return fail(request, exc, detail_url(pk))
@@ -58,6 +59,7 @@ def inplace_payload(request, article, message):
     context = {
         "article": article,
         "offers": ActionUrls().offers(article, editorial.allowed_actions(request.user)),
+        "reasons": selectors.offered_reasons(),
         "compact": compact,
         "next_url": safe_next(request, ""),
         "publish_blocked": editorial.needs_completing(article),

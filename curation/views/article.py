@@ -58,6 +58,7 @@ def article_page_context(request, article, **forms):
         "next_article": following,
         "this_url": request.get_full_path(),
         "offers": ActionUrls().offers(article, allowed),
+        "reasons": selectors.offered_reasons(),
         "can_edit": editorial.can_perform(request.user, Action.EDIT),
         "front_matter": displayable_front_matter(article),
         "history_rows": selectors.HISTORY_ROWS,

@@ -168,6 +168,7 @@ def bulk_action(request):
         article_ids=form.cleaned_data["ids"],
         user=request.user,
         reason=form.cleaned_data["reason"],
+        reason_code=form.cleaned_data["reason_code"],
     )
     if result.failed and result.succeeded:
         messages.warning(request, result.message)

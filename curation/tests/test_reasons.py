@@ -1,0 +1,123 @@
+"""Rejection reasons: codes editors pick (admins keep the list), stored on the article and
+the audit row, shown in history, filterable in the queue."""
+
+import importlib
+
+import pytest
+from django.apps import apps
+
+from curation.models import Article, ArticleState, EditorialAction, RejectionReason
+from curation.services import editorial
+from curation.services.editorial import InvalidEdit
+from curation.tests.factories import make_article
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def default_reasons(db):
+    # The migration's own list (a transactional test elsewhere may have flushed it).
+    migration = importlib.import_module("curation.migrations.0012_rejection_reasons")
+    migration.add_default_reasons(apps, None)
+
+
+def test_a_rejection_keeps_its_code_and_note_on_the_article_and_the_audit_row(editor):
+    article = make_article()
+    editorial.reject_article(article=article, user=editor, reason_code="paywalled", reason="needs a subscription")
+    article.refresh_from_db()
+    assert (article.state, article.rejection_code, article.rejection_reason) == (
+        ArticleState.REJECTED,
+        "paywalled",
+        "needs a subscription",
+    )
+    entry = EditorialAction.objects.get(article=article, action="reject")
+    assert (entry.reason_code, entry.reason) == ("paywalled", "needs a subscription")
+
+
+def test_an_unknown_or_retired_code_is_refused_and_nothing_changes(editor):
+    article = make_article()
+    with pytest.raises(InvalidEdit, match="not one of the reasons offered"):
+        editorial.reject_article(article=article, user=editor, reason_code="no-such-reason")
+    RejectionReason.objects.filter(code="outdated").update(active=False)
+    with pytest.raises(InvalidEdit):
+        editorial.reject_article(article=article, user=editor, reason_code="outdated")
+    article.refresh_from_db()
+    assert article.state == ArticleState.NEW and not EditorialAction.objects.exists()
+
+
+def test_other_needs_words(editor):
+    article = make_article()
+    with pytest.raises(InvalidEdit, match="needs a note"):
+        editorial.reject_article(article=article, user=editor, reason_code="other", reason="  ")
+    editorial.reject_article(article=article, user=editor, reason_code="other", reason="a press release")
+    assert Article.objects.get(pk=article.pk).rejection_code == "other"
+
+
+def test_restoring_or_publishing_forgets_why_it_was_rejected(editor):
+    first, second = make_article(), make_article()
+    for article in (first, second):
+        editorial.reject_article(article=article, user=editor, reason_code="duplicate")
+    editorial.restore_article(article=first, user=editor)
+    editorial.publish_article(article=second, user=editor)
+    for article in (first, second):
+        article.refresh_from_db()
+        assert (article.rejection_code, article.rejection_reason) == ("", "")
+
+
+def test_a_bulk_rejection_checks_the_reason_once_and_records_it_on_each(editor):
+    articles = [make_article() for _ in range(3)]
+    with pytest.raises(InvalidEdit):
+        editorial.bulk_transition(action="reject", article_ids=[a.pk for a in articles], user=editor, reason_code="x")
+    assert not EditorialAction.objects.exists()
+    result = editorial.bulk_transition(
+        action="reject", article_ids=[a.pk for a in articles], user=editor, reason_code="low-quality"
+    )
+    assert len(result.succeeded) == 3
+    assert set(EditorialAction.objects.values_list("reason_code", flat=True)) == {"low-quality"}
+
+
+def test_the_article_page_offers_the_reasons_and_history_shows_the_label(editor, editor_client):
+    article = make_article()
+    page = editor_client.get(f"/curate/articles/{article.pk}/").content.decode()
+    assert '<option value="paywalled">Paywalled</option>' in page
+    response = editor_client.post(
+        f"/curate/articles/{article.pk}/reject/",
+        {"expected_version": article.version, "reason_code": "off-topic", "reason": "sports"},
+    )
+    assert response.status_code == 302
+    RejectionReason.objects.filter(code="off-topic").update(label="Not our beat")  # admins reword labels
+    from django.core.cache import cache
+
+    cache.clear()
+    page = editor_client.get(f"/curate/articles/{article.pk}/").content.decode()
+    assert "Rejected because: Not our beat — sports" in page
+    assert "Reason: Not our beat — sports" in page  # the history
+
+
+def test_a_refused_reason_is_told_to_the_editor_not_a_500(editor_client):
+    article = make_article()
+    response = editor_client.post(
+        f"/curate/articles/{article.pk}/reject/",
+        {"expected_version": article.version, "reason_code": "other"},
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 400 and "needs a note" in response.json()["error"]
+
+
+def test_the_queue_filters_by_reason(editor, editor_client):
+    paywalled, duplicate = make_article(title="Behind a wall"), make_article(title="Seen before")
+    editorial.reject_article(article=paywalled, user=editor, reason_code="paywalled")
+    editorial.reject_article(article=duplicate, user=editor, reason_code="duplicate")
+    page = editor_client.get("/curate/", {"state": "rejected", "reason": "paywalled"}).content.decode()
+    assert "Behind a wall" in page and "Seen before" not in page
+    assert editor_client.get("/curate/", {"state": "rejected", "reason": "nonsense"}).status_code == 400
+
+
+def test_admins_reword_reorder_and_retire_reasons_but_never_delete_one(client):
+    from curation.tests.factories import make_user
+
+    client.force_login(make_user(role="superuser"))
+    reason = RejectionReason.objects.get(code="outdated")
+    page = client.get(f"/admin/curation/rejectionreason/{reason.pk}/change/").content.decode()
+    assert 'name="code"' not in page  # a code in use keeps its meaning
+    assert client.get(f"/admin/curation/rejectionreason/{reason.pk}/delete/").status_code == 403
