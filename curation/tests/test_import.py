@@ -16,8 +16,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from curation.models import Article, ImportLedgerEntry, ImportRun, RelatedCoverage, Topic
-from curation.seedformat import parse_seed_batch
-from curation.services import editorial, importing
+from curation.seedformat import SeedLimits, parse_seed_batch
+from curation.services import editorial, importing, seedparsing
 from curation.services.importing import import_seed_files
 from curation.tests.factories import make_user, seed_text, valid_front_matter
 
@@ -409,17 +409,17 @@ def test_worker_processes_give_the_same_result(tmp_path):
     assert [r.path for r in report.results] == sorted(str(p) for p in tmp_path.iterdir())
 
 
-def test_parsing_shared_between_a_worker_and_this_process_keeps_every_file_in_order(monkeypatch):
-    # The writing process parses the chunks no worker has started; whoever parsed a
-    # chunk, the results come back complete and in the order submitted.
-    monkeypatch.setattr(importing.Parser, "CHUNK_SIZE", 2)
+def test_parse_workers_return_every_file_in_the_order_submitted(monkeypatch):
+    # Chunks go to whichever worker has least to do; whoever parsed a chunk, the results
+    # come back complete and in the order submitted.
+    monkeypatch.setattr(seedparsing, "CHUNK_SIZE", 2)
     payloads = [(index, seed_text(**valid_front_matter(index)).encode()) for index in range(40)]
     payloads[7] = (7, b"---\ntitle: [unclosed\n---\n")
-    parser = importing.Parser(workers=1)
+    pool = seedparsing.ParsePool(2, limits=SeedLimits())
     try:
-        results = parser.submit(payloads)()
+        results = pool.submit(payloads)()
     finally:
-        parser.close()
+        pool.close()
     expected = parse_seed_batch(payloads)
     assert [index for index, _ in results] == list(range(40))
     assert [getattr(outcome, "web_url", outcome) for _, outcome in results] == [
@@ -585,10 +585,11 @@ def test_sqlite_import_keeps_statement_journals_in_memory_then_restores_the_sett
 
 def test_parse_workers_run_below_the_writing_process():
     # The writer is the critical path; workers must only take the CPU it leaves.
-    parser = importing.Parser(workers=1)
+    pool = seedparsing.ParsePool(1, limits=SeedLimits())
     try:
-        worker_niceness = parser.pool.submit(os.nice, 0).result()
+        pool.submit([(0, b"x")])()
+        worker_niceness = int(open(f"/proc/{pool.workers[0].process.pid}/stat").read().rsplit(")", 1)[1].split()[16])
     finally:
-        parser.close()
+        pool.close()
     assert os.nice(0) < 19, "run the tests at a priority the workers can go below"
-    assert worker_niceness == min(19, os.nice(0) + importing.Parser.WORKER_NICENESS)
+    assert worker_niceness == min(19, os.nice(0) + seedparsing.WORKER_NICENESS)

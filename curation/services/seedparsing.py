@@ -1,0 +1,364 @@
+"""Parsing seed files so that no file can stop an import: worker processes, time limits.
+
+Parsing is where untrusted bytes meet C code (libyaml), so it runs in worker processes that
+the importer can lose without losing the import:
+
+- every exception is one file's reason (seedformat.parse_one);
+- a file that runs past the time limit (SEED_PARSE_TIMEOUT, 5 s) fails with that reason: a
+  timer interrupts the parse between two Python operations, and, should the parse be stuck
+  inside C code, a CPU-time timer with the default action ends the worker;
+- a worker that dies (a crash in C code, the CPU timer, the OOM killer) or stops answering
+  is replaced, and the chunk of files it was parsing is parsed again one file per fresh
+  process, so the file that kills its parser is named ("the YAML parser crashed (signal
+  11, SIGSEGV)") and the others are parsed as usual;
+- workers die with the importer: PR_SET_PDEATHSIG on Linux, and a check of the parent
+  before each file everywhere.
+
+With `workers=0` (`--workers 0`) files are parsed in the importing process itself: the same
+checks and the timer apply, but a crash inside libyaml, or a hang inside C code, would
+end the import (the batches already written stay written). It is for debugging and for
+platforms without fork.
+"""
+
+import ctypes
+import itertools
+import logging
+import multiprocessing
+import os
+import queue
+import signal
+import sys
+import threading
+import time
+from collections import deque
+from contextlib import contextmanager
+from multiprocessing.connection import wait
+
+from curation.seedformat import parse_one
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 5.0
+# Workers run at the lowest priority. The writing process is the import's critical path
+# (one connection, one transaction at a time); on two cores it competed with two workers
+# for the CPU and was preempted ~2,400 times a 10,000-file run. Niced workers get the CPU
+# it leaves. It also leaves a server's web workers ahead of an import's parsing.
+WORKER_NICENESS = 19
+CHUNK_SIZE = 25
+# Room for several chunks in each direction, so that neither side waits for the other to
+# read (Linux lets an unprivileged process grow a pipe to 1 MB).
+PIPE_BYTES = 1 << 20
+# Beyond the per-file limits, before the importer gives up on a silent worker.
+GRACE_SECONDS = 10.0
+_PR_SET_PDEATHSIG = 1
+
+
+class ParseTimeout(BaseException):
+    """Raised by the timer inside a parse. A BaseException, so that no `except Exception`
+    on the way can mistake it for the file's own error."""
+
+
+def timeout_reason(timeout):
+    return f"parsing took longer than {timeout:g} s (SEED_PARSE_TIMEOUT)"
+
+
+def _raise_timeout(signum, frame):
+    raise ParseTimeout
+
+
+def hard_limit(timeout):
+    """CPU seconds after which a worker stuck in C code is ended by the kernel."""
+    return 2 * timeout + 1
+
+
+def parse_within(data, limits, timeout, *, hard=False):
+    """parse_one under the time limit (SIGALRM must already be routed to _raise_timeout).
+    `hard`: also arm the CPU-time timer whose default action ends the process (workers only)."""
+    try:
+        if hard:
+            signal.setitimer(signal.ITIMER_PROF, hard_limit(timeout))
+        signal.setitimer(signal.ITIMER_REAL, timeout)
+        try:
+            return parse_one(data, limits)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            if hard:
+                signal.setitimer(signal.ITIMER_PROF, 0)
+    except ParseTimeout:
+        return timeout_reason(timeout)
+
+
+# --- in this process --------------------------------------------------------------------
+
+
+class InProcessParser:
+    """`--workers 0`: parse here, at once, under the timer (see the module docstring)."""
+
+    def __init__(self, *, limits, timeout=DEFAULT_TIMEOUT):
+        self.limits = limits
+        self.timeout = timeout
+
+    def submit(self, payloads):
+        with _timer_routed() as timed:
+            if timed:
+                results = [(index, parse_within(data, self.limits, self.timeout)) for index, data in payloads]
+            else:
+                results = [(index, parse_one(data, self.limits)) for index, data in payloads]
+        return lambda: results
+
+    def close(self):
+        pass
+
+
+@contextmanager
+def _timer_routed():
+    """Route SIGALRM to the parse timer; yields False where signals cannot be used (not the
+    main thread, e.g. an import started from a web request), where files parse untimed."""
+    if threading.current_thread() is not threading.main_thread():
+        yield False
+        return
+    previous = signal.signal(signal.SIGALRM, _raise_timeout)
+    try:
+        yield True
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+# --- worker processes -------------------------------------------------------------------
+
+
+def die_with_parent(parent_pid):
+    """Make the kernel end this process when the importer ends, however it ends (kill -9
+    included); elsewhere than Linux, the check before each file does it a little later."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - a libc without prctl
+            pass
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(0)
+
+
+def _worker_main(tasks, results, parent_pid, limits, timeout, inherited):
+    """A worker: chunks in, results out, until told to stop or the importer is gone.
+
+    Two threads move the messages, so the parse never waits for the importer to read
+    (it reads only between database writes) and the importer never waits for a parse to
+    take its next chunk."""
+    die_with_parent(parent_pid)
+    for connection in inherited:  # other workers' pipe ends, forked along with the importer
+        connection.close()
+    os.nice(WORKER_NICENESS)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the importer's to handle
+    signal.signal(signal.SIGALRM, _raise_timeout)
+    inbox, outbox = queue.SimpleQueue(), queue.SimpleQueue()
+    threading.Thread(target=_receive, args=(tasks, inbox), daemon=True).start()
+    sender = threading.Thread(target=_send, args=(results, outbox), daemon=True)
+    sender.start()
+    while (task := inbox.get()) is not None:
+        chunk_id, payloads = task
+        parsed = []
+        for index, data in payloads:
+            if os.getppid() != parent_pid:
+                os._exit(0)
+            parsed.append((index, parse_within(data, limits, timeout, hard=True)))
+        outbox.put((chunk_id, parsed))
+    outbox.put(None)
+    sender.join()
+    os._exit(0)
+
+
+def _receive(connection, inbox):
+    try:
+        while True:
+            inbox.put(connection.recv())
+    except (EOFError, OSError):
+        inbox.put(None)
+
+
+def _send(connection, outbox):
+    try:
+        while (message := outbox.get()) is not None:
+            connection.send(message)
+    except OSError:
+        os._exit(0)
+
+
+def _grow_pipe(connection):
+    try:
+        import fcntl
+
+        fcntl.fcntl(connection.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (ImportError, AttributeError, OSError):  # not Linux, or over the system's pipe-max-size
+        pass
+
+
+class _Worker:
+    def __init__(self, pool):
+        context = multiprocessing.get_context("fork")
+        task_reader, self.tasks = context.Pipe(duplex=False)
+        self.results, result_writer = context.Pipe(duplex=False)
+        for connection in (self.tasks, self.results):
+            _grow_pipe(connection)
+        inherited = [end for worker in pool.workers for end in (worker.tasks, worker.results)]
+        self.process = context.Process(
+            target=_worker_main,
+            args=(task_reader, result_writer, os.getpid(), pool.limits, pool.timeout, [self.tasks, self.results, *inherited]),
+            daemon=True,
+        )
+        self.process.start()
+        task_reader.close()
+        result_writer.close()
+        self.timeout = pool.timeout
+        self.outstanding = deque()  # chunks sent and not answered: (chunk_id, payloads)
+        self.busy_since = None  # when the first of them was seen to start, at the latest
+
+    def files(self):
+        return sum(len(payloads) for _, payloads in self.outstanding)
+
+    def send(self, chunk_id, payloads):
+        if not self.outstanding:
+            self.busy_since = time.monotonic()
+        self.outstanding.append((chunk_id, payloads))
+        self.tasks.send((chunk_id, payloads))
+
+    def deadline(self):
+        """When the chunk in progress is overdue: its files' hard limits, and some grace."""
+        return self.busy_since + len(self.outstanding[0][1]) * hard_limit(self.timeout) + GRACE_SECONDS
+
+    def shut_down(self):
+        """After the stop message: let it finish, or end it if it does not within seconds."""
+        self.process.join(timeout=5)
+        self._end()
+
+    def end(self, *, overdue):
+        """Make sure the process is gone; returns why it stopped answering, as a file's reason.
+
+        A worker found dead (its pipe closed) is given a moment to exit, for its status;
+        one found overdue, or still there after that moment, is killed and has timed out."""
+        if not overdue:
+            self.process.join(timeout=2)
+        overdue = overdue or self.process.is_alive()
+        self._end()
+        code = self.process.exitcode
+        if overdue or code == -signal.SIGPROF:
+            return timeout_reason(self.timeout)
+        if code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = "unknown signal"
+            if -code == signal.SIGKILL:
+                return f"the YAML parser was killed (signal {-code}, {name}; out of memory?)"
+            return f"the YAML parser crashed (signal {-code}, {name})"
+        return f"the YAML parser process exited with status {code}"
+
+    def _end(self):
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+        for connection in (self.tasks, self.results):
+            connection.close()
+
+
+class ParsePool:
+    """Worker processes that parse chunks of files; see the module docstring."""
+
+    def __init__(self, workers, *, limits, timeout=DEFAULT_TIMEOUT):
+        self.size = workers
+        self.limits = limits
+        self.timeout = timeout
+        self.workers = []
+        self.ids = itertools.count()
+        self.done = {}  # chunk id -> [(index, outcome)]
+
+    def submit(self, payloads):
+        """Start parsing; returns a callable that returns the results, in order, when called."""
+        chunk_ids = []
+        for start in range(0, len(payloads), CHUNK_SIZE):
+            chunk_id = next(self.ids)
+            self._dispatch(chunk_id, payloads[start : start + CHUNK_SIZE])
+            chunk_ids.append(chunk_id)
+        return lambda: self._collect(chunk_ids)
+
+    def close(self):
+        for worker in self.workers:
+            try:
+                worker.tasks.send(None)
+            except OSError:
+                pass
+        for worker in self.workers:
+            if worker.outstanding:
+                worker.end(overdue=True)
+            else:
+                worker.shut_down()
+        self.workers = []
+
+    def _dispatch(self, chunk_id, payloads):
+        """To the worker with the fewest files waiting (starting workers as needed)."""
+        if len(self.workers) < self.size:
+            self.workers.append(_Worker(self))
+        worker = min(self.workers, key=_Worker.files)
+        try:
+            worker.send(chunk_id, payloads)
+        except OSError:
+            # It died since its last answer; its chunks are dealt with when it is noticed.
+            pass
+
+    def _collect(self, chunk_ids):
+        while any(chunk_id not in self.done for chunk_id in chunk_ids):
+            busy = [worker for worker in self.workers if worker.outstanding]
+            deadline = min(worker.deadline() for worker in busy)
+            wait([worker.results for worker in busy], timeout=max(0.0, deadline - time.monotonic()))
+            for worker in busy:
+                self._read(worker)
+        return [item for chunk_id in chunk_ids for item in self.done.pop(chunk_id)]
+
+    def _read(self, worker):
+        """Take whatever this worker has answered; replace it if it died or is overdue."""
+        try:
+            while worker.results.poll():
+                chunk_id, parsed = worker.results.recv()
+                worker.outstanding.popleft()
+                worker.busy_since = time.monotonic()
+                self.done[chunk_id] = parsed
+        except (EOFError, OSError):
+            self._replace(worker, overdue=False)
+            return
+        if worker.outstanding and time.monotonic() > worker.deadline():
+            self._replace(worker, overdue=True)
+
+    def _replace(self, worker, *, overdue):
+        """The worker died or hangs: its chunk in progress is parsed again one file per
+        process to find the culprit; the chunks it had not started go to the others."""
+        reason = worker.end(overdue=overdue)
+        self.workers.remove(worker)
+        if not worker.outstanding:
+            return
+        chunk_id, payloads = worker.outstanding.popleft()
+        logger.warning("a parse worker stopped (%s); parsing its %d files one by one", reason, len(payloads))
+        self.done[chunk_id] = [(index, self._parse_alone(index, data)) for index, data in payloads]
+        for other_id, other_payloads in worker.outstanding:
+            self._dispatch(other_id, other_payloads)
+
+    def _parse_alone(self, index, data):
+        lone = _Worker(self)
+        try:
+            lone.send(0, [(index, data)])
+            wait([lone.results], timeout=hard_limit(self.timeout) + GRACE_SECONDS)
+            try:
+                if lone.results.poll():
+                    return lone.results.recv()[1][0][1]
+            except (EOFError, OSError):
+                return lone.end(overdue=False)
+            return lone.end(overdue=True)
+        finally:
+            lone.end(overdue=True)
+
+
+def make_parser(workers, *, limits, timeout=DEFAULT_TIMEOUT):
+    if workers > 0:
+        return ParsePool(workers, limits=limits, timeout=timeout)
+    return InProcessParser(limits=limits, timeout=timeout)
