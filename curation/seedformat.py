@@ -65,6 +65,7 @@ class SeedError(ValueError):
 
     def __init__(self, message, *, field=None):
         self.field = field
+        self.reason = message
         super().__init__(f"field '{field}': {message}" if field else message)
 
 
@@ -480,7 +481,8 @@ def _related(value, notes, limits):
                 )
             )
         except SeedError as exc:
-            raise SeedError(str(exc), field=f"related[{index + 1}]") from None
+            where = f"related[{index + 1}]" + (f".{exc.field}" if exc.field else "")
+            raise SeedError(exc.reason, field=where) from None
     return related
 
 

@@ -11,7 +11,7 @@ from unittest import mock
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, reset_queries
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -593,3 +593,46 @@ def test_parse_workers_run_below_the_writing_process():
         pool.close()
     assert os.nice(0) < 19, "run the tests at a priority the workers can go below"
     assert worker_niceness == min(19, os.nice(0) + seedparsing.WORKER_NICENESS)
+
+
+def test_an_import_keeps_no_query_log_even_with_debug_on(tmp_path, settings):
+    # DEBUG (the README's development default) made Django time and keep every query.
+    settings.DEBUG = True
+    for n in range(3):
+        write(tmp_path, f"{n}.txt", seed_text(**valid_front_matter(n)))
+    reset_queries()
+
+    code, _, _ = run_import(tmp_path)
+    imported_queries = len(connection.queries)
+
+    assert code == 0 and Article.objects.count() == 3
+    assert imported_queries == 0 and len(connection.queries) == 1  # the log is back afterwards
+
+
+def test_an_import_still_logs_queries_for_whoever_captures_them(tmp_path):
+    write(tmp_path, "a.txt", seed_text(**valid_front_matter(1)))
+    with CaptureQueriesContext(connection) as queries:
+        import_seed_files([tmp_path], workers=0)
+    assert any("curation_article" in query["sql"] for query in queries)
+
+
+def test_a_topic_whose_slug_another_import_took_a_moment_ago_does_not_cost_the_file(tmp_path, monkeypatch):
+    # "Zap!" is new and its slug "zap" was free when looked up; another import creates
+    # "Zap?" (slug "zap") before ours inserts. ignore_conflicts skipped "Zap!": it must be
+    # created with its own disambiguated slug, not lost (it was a KeyError, the file failed).
+    write(tmp_path, "a.txt", seed_text(**valid_front_matter(1, topics=["Zap!"])))
+    real_bulk_create = Topic.objects.bulk_create
+
+    def bulk_create_after_a_rival(objs, **options):
+        if any(topic.slug == "zap" for topic in objs) and not Topic.objects.filter(slug="zap").exists():
+            Topic.objects.create(name="Zap?", slug="zap")
+        return real_bulk_create(objs, **options)
+
+    monkeypatch.setattr(Topic.objects, "bulk_create", bulk_create_after_a_rival)
+
+    code, _, err = run_import(tmp_path)
+
+    assert code == 0, err
+    article = Article.objects.get()
+    assert [(topic.name, topic.slug) for topic in article.topics.all()] == [("Zap!", Topic.slug_for("Zap!", disambiguate=True))]
+    assert Topic.objects.get(name="Zap?").slug == "zap"

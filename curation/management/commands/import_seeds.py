@@ -91,6 +91,10 @@ class Command(BaseCommand):
                 progress.finish()
 
         counts = report.counts
+        # Failures go to stderr either way: with --json, stdout stays one JSON object.
+        for result in report.failures:
+            # display_path and escape_controls: no file name or reason can start a line of its own.
+            self.stderr.write(f"{result.display_path}: {escape_controls(result.error or '')}")
         if options["json"]:
             self.stdout.write(
                 json.dumps(
@@ -105,10 +109,7 @@ class Command(BaseCommand):
 
     def _report(self, report, verbosity):
         for result in report.results:
-            # display_path and escape_controls: no file name or reason can start a line of its own.
-            if result.status == "failed":
-                self.stderr.write(f"{result.display_path}: {escape_controls(result.error or '')}")
-            elif verbosity >= 2 or (verbosity >= 1 and result.notes):
+            if result.status != "failed" and (verbosity >= 2 or (verbosity >= 1 and result.notes)):
                 line = f"{result.display_path}: {result.status}"
                 line += f" (article {result.article_id})" if result.article_id else ""
                 self.stdout.write(line)
