@@ -18,7 +18,7 @@ small file expensive or fatal:
   That happens before anything is constructed, and no character before `*` (a BOM, a tab)
   can hide an alias from it, as it could from a test on the text.
 - long numbers: a base-60 integer (`1:0:0:...`) is computed by repeated multiplication,
-  quadratic in its length (a 1 MB one takes minutes); integers longer than a number can
+  quadratic in its length (a 1 MB one takes minutes); numbers longer than a number can
   usefully be are refused before SafeConstructor computes them.
 
 Every refusal is a `RefusedYAML`, a `yaml.YAMLError`, so callers that catch YAML errors
@@ -35,9 +35,10 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
 
 DEFAULT_MAX_DEPTH = 20
 DEFAULT_MAX_NODES = 50_000
-# Longer than any whole number a seed carries; sexagesimal and underscored forms included.
-MAX_INTEGER_TEXT = 100
+# Longer than any number a seed carries; sexagesimal and underscored forms included.
+MAX_NUMBER_TEXT = 100
 INT_TAG = "tag:yaml.org,2002:int"
+FLOAT_TAG = "tag:yaml.org,2002:float"
 
 
 class RefusedYAML(yaml.YAMLError):
@@ -76,10 +77,17 @@ class SeedYAMLLoader(_StockSafeLoader):
     def ascend_resolver(self):
         self._depth -= 1
 
-    def construct_yaml_int(self, node):
-        if len(node.value) > MAX_INTEGER_TEXT:
+    def _check_number(self, node):
+        if len(node.value) > MAX_NUMBER_TEXT:
             raise RefusedYAML(f"a number of {len(node.value):,} characters (line {self._line(node)}) is refused")
+
+    def construct_yaml_int(self, node):
+        self._check_number(node)
         return super().construct_yaml_int(node)
+
+    def construct_yaml_float(self, node):
+        self._check_number(node)
+        return super().construct_yaml_float(node)
 
     def _line(self, node):
         return node.start_mark.line + 1 + self.line_offset
@@ -98,6 +106,7 @@ class SeedYAMLLoader(_StockSafeLoader):
 
 
 SeedYAMLLoader.add_constructor(INT_TAG, SeedYAMLLoader.construct_yaml_int)
+SeedYAMLLoader.add_constructor(FLOAT_TAG, SeedYAMLLoader.construct_yaml_float)
 
 
 def load(text, *, max_depth=DEFAULT_MAX_DEPTH, max_nodes=DEFAULT_MAX_NODES, line_offset=0):

@@ -451,13 +451,19 @@ class SeedWriter:
                     "sha256": result.sha256,
                     "status": str(result.status),
                     "article_id": result.article_id,
-                    "error": result.error or "",
-                    "notes": "\n".join(result.notes),
+                    "error": _storable(result.error or ""),
+                    "notes": _storable("\n".join(result.notes)),
                     "created_at": now,
                 }
                 for result in results
             ],
         )
+
+
+def _storable(text):
+    """Text any database stores: reasons quote values with repr, but a NUL or a lone
+    surrogate in a ledger row would make the database refuse the whole batch's rows."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
 
 
 def _provider_key(provider):
