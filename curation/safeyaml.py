@@ -67,12 +67,15 @@ class SeedYAMLLoader(_StockSafeLoader):
         self.composed_nodes = 0
 
     def descend_resolver(self, current_node, current_index):
-        self._depth += 1
-        self.composed_nodes += 1
+        self._depth = depth = self._depth + 1
+        self.composed_nodes = composed = self.composed_nodes + 1
+        if depth > self.max_depth or composed > self.max_nodes:
+            self._refuse()
+
+    def _refuse(self):
         if self._depth > self.max_depth:
             raise RefusedYAML(f"front matter is nested more than {self.max_depth} levels deep")
-        if self.composed_nodes > self.max_nodes:
-            raise RefusedYAML(f"front matter has more than {self.max_nodes:,} YAML values")
+        raise RefusedYAML(f"front matter has more than {self.max_nodes:,} YAML values")
 
     def ascend_resolver(self):
         self._depth -= 1
