@@ -100,9 +100,12 @@ def main():
                 kind = reason_class(result.error)
                 reasons[kind] += 1
                 examples.setdefault(kind, result.error[:200])
-                if "crashed" in result.error or "killed" in result.error or "exited with" in result.error:
+                # The reasons seedparsing gives for a worker that died or hung (a generated
+                # value may hold the same words, so only the reason's start counts).
+                if result.error.startswith(("the YAML parser crashed", "the YAML parser was killed",
+                                            "the YAML parser process exited")):
                     parser_crashes.append(f"{result.path}: {result.error}")
-                if "crashed" in result.error or "took longer" in result.error or "killed" in result.error:
+                if result.error.startswith(("the YAML parser", "parsing took longer")):
                     parser_lost.add(result.path)
         for index, data in enumerate(documents):
             path = str(folder / f"{batch_number:04d}-{index:05d}.txt")

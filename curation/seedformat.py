@@ -255,8 +255,13 @@ def _check_text(text, path):
 
 
 def _yaml_problem(exc):
+    """libyaml's reason, with where it is in the file (front matter line + 1) and, for the
+    errors that name two places (a duplicate anchor), both."""
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     mark = getattr(exc, "problem_mark", None)
+    context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    if context and context_mark is not None and mark is not None:
+        return f"{context} (line {context_mark.line + 2}), {problem} (line {mark.line + 2}, column {mark.column + 1})"
     if mark is not None:
         return f"{problem} (line {mark.line + 2}, column {mark.column + 1})"
     return problem

@@ -39,10 +39,14 @@ from curation.seedformat import parse_one
 logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 5.0
-# Workers run at the lowest priority. The writing process is the import's critical path
-# (one connection, one transaction at a time); on two cores it competed with two workers
-# for the CPU and was preempted ~2,400 times a 10,000-file run. Niced workers get the CPU
-# it leaves. It also leaves a server's web workers ahead of an import's parsing.
+# The extra workers run at the lowest priority. The writing process is the import's critical
+# path (one connection, one transaction at a time); on two cores it competed with two workers
+# for the CPU and was preempted ~2,400 times a 10,000-file run. Niced workers get the CPU it
+# leaves, and they leave a server's web workers ahead of an import's parsing. The first worker
+# keeps the importer's priority: while the writer waits for parsed files it leaves its share
+# of the CPU unused, and on a busy machine niced workers alone got almost none of it (CFS
+# weighs nice 19 at 1.5 % of nice 0); the writer used to parse in that time itself, which a
+# crash in libyaml would have ended.
 WORKER_NICENESS = 19
 CHUNK_SIZE = 25
 # Room for several chunks in each direction, so that neither side waits for the other to
@@ -141,7 +145,7 @@ def die_with_parent(parent_pid):
         os._exit(0)
 
 
-def _worker_main(tasks, results, parent_pid, limits, timeout, inherited):
+def _worker_main(tasks, results, parent_pid, limits, timeout, inherited, niceness):
     """A worker: chunks in, results out, until told to stop or the importer is gone.
 
     Two threads move the messages, so the parse never waits for the importer to read
@@ -150,15 +154,19 @@ def _worker_main(tasks, results, parent_pid, limits, timeout, inherited):
     die_with_parent(parent_pid)
     for connection in inherited:  # other workers' pipe ends, forked along with the importer
         connection.close()
-    os.nice(WORKER_NICENESS)
+    if niceness:
+        os.nice(niceness)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the importer's to handle
     signal.signal(signal.SIGALRM, _raise_timeout)
-    inbox, outbox = queue.SimpleQueue(), queue.SimpleQueue()
-    threading.Thread(target=_receive, args=(tasks, inbox), daemon=True).start()
+    inbox, outbox, cancelled = queue.SimpleQueue(), queue.SimpleQueue(), set()
+    threading.Thread(target=_receive, args=(tasks, inbox, cancelled), daemon=True).start()
     sender = threading.Thread(target=_send, args=(results, outbox), daemon=True)
     sender.start()
     while (task := inbox.get()) is not None:
         chunk_id, payloads = task
+        if chunk_id in cancelled:  # another worker took it over (see ParsePool._steal)
+            cancelled.discard(chunk_id)
+            continue
         parsed = []
         for index, data in payloads:
             if os.getppid() != parent_pid:
@@ -170,10 +178,14 @@ def _worker_main(tasks, results, parent_pid, limits, timeout, inherited):
     os._exit(0)
 
 
-def _receive(connection, inbox):
+def _receive(connection, inbox, cancelled):
     try:
         while True:
-            inbox.put(connection.recv())
+            message = connection.recv()
+            if message is not None and message[0] == "cancel":
+                cancelled.add(message[1])
+            else:
+                inbox.put(message)
     except (EOFError, OSError):
         inbox.put(None)
 
@@ -196,7 +208,7 @@ def _grow_pipe(connection):
 
 
 class _Worker:
-    def __init__(self, pool):
+    def __init__(self, pool, niceness=WORKER_NICENESS):
         context = multiprocessing.get_context("fork")
         task_reader, self.tasks = context.Pipe(duplex=False)
         self.results, result_writer = context.Pipe(duplex=False)
@@ -205,18 +217,32 @@ class _Worker:
         inherited = [end for worker in pool.workers for end in (worker.tasks, worker.results)]
         self.process = context.Process(
             target=_worker_main,
-            args=(task_reader, result_writer, os.getpid(), pool.limits, pool.timeout, [self.tasks, self.results, *inherited]),
+            args=(
+                task_reader, result_writer, os.getpid(), pool.limits, pool.timeout,
+                [self.tasks, self.results, *inherited], niceness,
+            ),
             daemon=True,
         )
         self.process.start()
         task_reader.close()
         result_writer.close()
         self.timeout = pool.timeout
+        self.niceness = niceness
         self.outstanding = deque()  # chunks sent and not answered: (chunk_id, payloads)
         self.busy_since = None  # when the first of them was seen to start, at the latest
 
     def files(self):
         return sum(len(payloads) for _, payloads in self.outstanding)
+
+    def answered(self, chunk_id):
+        """Forget an answered (or taken over) chunk; True if it was this worker's."""
+        for position, (outstanding_id, _) in enumerate(self.outstanding):
+            if outstanding_id == chunk_id:
+                del self.outstanding[position]
+                if position == 0:
+                    self.busy_since = time.monotonic()
+                return True
+        return False
 
     def send(self, chunk_id, payloads):
         if not self.outstanding:
@@ -299,7 +325,8 @@ class ParsePool:
     def _dispatch(self, chunk_id, payloads):
         """To the worker with the fewest files waiting (starting workers as needed)."""
         if len(self.workers) < self.size:
-            self.workers.append(_Worker(self))
+            first = not any(worker.niceness == 0 for worker in self.workers)
+            self.workers.append(_Worker(self, niceness=0 if first else WORKER_NICENESS))
         worker = min(self.workers, key=_Worker.files)
         try:
             worker.send(chunk_id, payloads)
@@ -309,6 +336,7 @@ class ParsePool:
 
     def _collect(self, chunk_ids):
         while any(chunk_id not in self.done for chunk_id in chunk_ids):
+            self._steal()
             busy = [worker for worker in self.workers if worker.outstanding]
             deadline = min(worker.deadline() for worker in busy)
             wait([worker.results for worker in busy], timeout=max(0.0, deadline - time.monotonic()))
@@ -321,14 +349,31 @@ class ParsePool:
         try:
             while worker.results.poll():
                 chunk_id, parsed = worker.results.recv()
-                worker.outstanding.popleft()
-                worker.busy_since = time.monotonic()
-                self.done[chunk_id] = parsed
+                # A chunk taken over by another worker may be answered twice: the first counts.
+                if worker.answered(chunk_id) or chunk_id not in self.done:
+                    self.done.setdefault(chunk_id, parsed)
         except (EOFError, OSError):
             self._replace(worker, overdue=False)
             return
         if worker.outstanding and time.monotonic() > worker.deadline():
             self._replace(worker, overdue=True)
+
+    def _steal(self):
+        """A worker with nothing to do takes chunks another has queued and not started,
+        from the back of its queue: chunks are dealt out evenly as they are submitted,
+        but one worker may get far less of the CPU than another (see WORKER_NICENESS)."""
+        for idle in [worker for worker in self.workers if not worker.outstanding]:
+            while len(idle.outstanding) < 2:
+                donor = max(self.workers, key=lambda worker: len(worker.outstanding))
+                if len(donor.outstanding) < 2:
+                    return
+                chunk_id, payloads = donor.outstanding.pop()
+                try:
+                    donor.tasks.send(("cancel", chunk_id))
+                    idle.send(chunk_id, payloads)
+                except OSError:
+                    donor.outstanding.append((chunk_id, payloads))  # noticed at the next read
+                    return
 
     def _replace(self, worker, *, overdue):
         """The worker died or hangs: its chunk in progress is parsed again one file per
