@@ -166,9 +166,9 @@ def _worker_main(tasks, results, parent_pid, limits, timeout, inherited, nicenes
     sender = threading.Thread(target=_send, args=(results, outbox), daemon=True)
     sender.start()
     while (task := inbox.get()) is not None:
-        chunk_id, payloads = task
-        if chunk_id in cancelled:  # another worker took it over (see ParsePool._steal)
-            cancelled.discard(chunk_id)
+        sequence, chunk_id, payloads = task
+        if sequence in cancelled:  # another worker took it over (see ParsePool._steal)
+            cancelled.discard(sequence)
             continue
         parsed = []
         for index, data in payloads:
@@ -236,6 +236,10 @@ class _Worker:
         self.timeout = pool.timeout
         self.niceness = niceness
         self.outstanding = deque()  # chunks sent and not answered: (chunk_id, payloads)
+        # Each message's own number, which a cancel names: the same chunk may come back to a
+        # worker later (a copy), and a cancel meant for the first must not skip the second.
+        self.sequence = itertools.count()
+        self.sent_as = {}
         self.in_flight = 0  # their bytes
         self.busy_since = None  # when the first of them was seen to start, at the latest
 
@@ -247,6 +251,7 @@ class _Worker:
         for position, (outstanding_id, payloads) in enumerate(self.outstanding):
             if outstanding_id == chunk_id:
                 del self.outstanding[position]
+                self.sent_as.pop(chunk_id, None)
                 self.in_flight -= _size(payloads)
                 if position == 0:
                     self.busy_since = time.monotonic()
@@ -263,7 +268,15 @@ class _Worker:
             self.busy_since = time.monotonic()
         self.outstanding.append((chunk_id, payloads))
         self.in_flight += _size(payloads)
-        self.tasks.send((chunk_id, payloads))
+        self.sent_as[chunk_id] = sequence = next(self.sequence)
+        self.tasks.send((sequence, chunk_id, payloads))
+
+    def cancel(self, chunk_id, sequence):
+        """Tell the worker to skip a chunk it may not have started (see ParsePool._steal)."""
+        try:
+            self.tasks.send(("cancel", sequence))
+        except OSError:
+            pass
 
     def deadline(self):
         """When the chunk in progress is overdue: its files' hard limits, and some grace."""
@@ -314,6 +327,7 @@ class ParsePool:
         self.workers = []
         self.ids = itertools.count()
         self.pending = deque()  # chunks no worker has yet: (chunk_id, payloads)
+        self.copied = set()  # chunks a second worker parses too (see _steal)
         self.done = {}  # chunk id -> [(index, outcome)]
 
     def submit(self, payloads):
@@ -369,7 +383,7 @@ class ParsePool:
     def _collect(self, chunk_ids):
         while any(chunk_id not in self.done for chunk_id in chunk_ids):
             self._dispatch()
-            self._steal()
+            self._steal({chunk_id for chunk_id in chunk_ids if chunk_id not in self.done})
             busy = [worker for worker in self.workers if worker.outstanding]
             deadline = min(worker.deadline() for worker in busy)
             wait([worker.results for worker in busy], timeout=max(0.0, deadline - time.monotonic()))
@@ -382,33 +396,59 @@ class ParsePool:
         try:
             while worker.results.poll():
                 chunk_id, parsed = worker.results.recv()
-                # A chunk taken over by another worker may be answered twice: the first counts.
-                if worker.answered(chunk_id) or chunk_id not in self.done:
-                    self.done.setdefault(chunk_id, parsed)
+                mine = worker.answered(chunk_id)
+                # A chunk taken over or copied by another worker may be answered twice: the
+                # first answer counts, and the other worker need not (or no longer) parse it.
+                if mine and chunk_id not in self.done:
+                    self.done[chunk_id] = parsed
+                    self._forget_copies(chunk_id, worker)
         except (EOFError, OSError):
             self._replace(worker, overdue=False)
             return
         if worker.outstanding and time.monotonic() > worker.deadline():
             self._replace(worker, overdue=True)
 
-    def _steal(self):
-        """With nothing pending, a worker with nothing to do takes chunks another has not
-        started, from the back of its queue: one worker may get far less of the CPU than
-        another (see WORKER_NICENESS)."""
+    def _steal(self, waiting_for):
+        """With nothing pending, a worker with nothing to do helps another: one worker may
+        get far less of the CPU than another (see WORKER_NICENESS). It takes the chunks the
+        other has not started, from the back of its queue; failing those, it parses a copy
+        of the chunk the other has in hand, if the importer waits for it, and the first
+        answer counts (a niced worker's last chunk was the whole import's critical path)."""
         if self.pending:
             return
         for idle in [worker for worker in self.workers if not worker.outstanding]:
             while len(idle.outstanding) < 2:
                 donor = max(self.workers, key=lambda worker: len(worker.outstanding))
                 if len(donor.outstanding) < 2:
-                    return
+                    break
                 chunk_id, payloads = donor.take_back_last()
+                donor.cancel(chunk_id, donor.sent_as.pop(chunk_id))
                 try:
-                    donor.tasks.send(("cancel", chunk_id))
                     idle.send(chunk_id, payloads)
                 except OSError:
                     self.pending.appendleft((chunk_id, payloads))
                     return
+            if idle.outstanding:
+                continue
+            in_hand = [
+                worker.outstanding[0] for worker in self.workers
+                if worker.outstanding and worker.outstanding[0][0] in waiting_for and worker.outstanding[0][0] not in self.copied
+            ]
+            if in_hand:
+                chunk_id, payloads = in_hand[0]
+                self.copied.add(chunk_id)
+                try:
+                    idle.send(chunk_id, payloads)
+                except OSError:
+                    return
+
+    def _forget_copies(self, chunk_id, answered_by):
+        """The chunk is answered: whoever else holds it drops it (or skips it, if not started)."""
+        self.copied.discard(chunk_id)
+        for worker in self.workers:
+            sequence = worker.sent_as.get(chunk_id)
+            if worker is not answered_by and worker.answered(chunk_id):
+                worker.cancel(chunk_id, sequence)
 
     def _replace(self, worker, *, overdue):
         """The worker died or hangs: its chunk in progress is parsed again one file per
@@ -418,9 +458,12 @@ class ParsePool:
         if not worker.outstanding:
             return
         chunk_id, payloads = worker.outstanding.popleft()
+        self.pending.extendleft(reversed(worker.outstanding))
+        if chunk_id in self.copied and any(chunk_id in (i for i, _ in other.outstanding) for other in self.workers):
+            return  # another worker parses a copy: if this chunk kills it too, it is isolated then
         logger.warning("a parse worker stopped (%s); parsing its %d files one by one", reason, len(payloads))
         self.done[chunk_id] = [(index, self._parse_alone(index, data)) for index, data in payloads]
-        self.pending.extendleft(reversed(worker.outstanding))
+        self._forget_copies(chunk_id, None)
 
     def _parse_alone(self, index, data):
         lone = _Worker(self, niceness=0)  # rare, and its wall time is its limit: not niced

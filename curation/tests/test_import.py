@@ -4,6 +4,8 @@ import gc
 import json
 import os
 import shutil
+import signal
+import time
 from datetime import timedelta
 from io import StringIO
 from pathlib import Path
@@ -426,6 +428,28 @@ def test_parse_workers_return_every_file_in_the_order_submitted(monkeypatch):
         getattr(outcome, "web_url", outcome) for _, outcome in expected
     ]
     assert "not valid YAML" in results[7][1]
+
+
+def test_a_worker_that_gets_no_cpu_does_not_hold_up_the_batch(monkeypatch):
+    # A niced worker on a busy machine may not run for seconds: the other takes over the
+    # chunks it has not started, and parses a copy of the one it holds, without waiting
+    # for that worker's deadline (files' limits plus GRACE_SECONDS).
+    monkeypatch.setattr(seedparsing, "CHUNK_SIZE", 2)
+    payloads = [(index, seed_text(**valid_front_matter(index)).encode()) for index in range(40)]
+    pool = seedparsing.ParsePool(2, limits=SeedLimits())
+    try:
+        pool.submit(payloads[:2])()  # both workers exist
+        stalled = next(worker for worker in pool.workers if worker.niceness)
+        os.kill(stalled.process.pid, signal.SIGSTOP)
+        started = time.monotonic()
+        results = pool.submit(payloads)()
+        took = time.monotonic() - started
+        os.kill(stalled.process.pid, signal.SIGCONT)
+    finally:
+        pool.close()
+    assert [index for index, _ in results] == list(range(40))
+    assert all(outcome.web_url.endswith(f"/{index}") for index, outcome in results)
+    assert took < seedparsing.GRACE_SECONDS / 2
 
 
 # --- output, dry run, ledger -------------------------------------------------------------
