@@ -2,10 +2,12 @@
 
 The pipeline is built for an operator importing tens of thousands of files:
 
-1. discover: walk the paths (recursively, hidden files skipped, symlink loops survived);
+1. discover: walk the paths (recursively, hidden files skipped, symlink loops survived,
+   links out of the folder refused; seedfiles.py);
 2. read and hash each file in this process; a file whose hash matches the last import of an
    article is unchanged and is never parsed;
-3. parse the rest in worker processes (YAML parsing is the expensive part);
+3. parse the rest in worker processes (YAML parsing is the expensive part, and the one where
+   a file could crash or hang its process: seedparsing.py);
 4. write in batches, one transaction per batch, with bulk inserts. If the database refuses a
    batch, its files are retried one transaction each, so one bad file never costs the others.
 
