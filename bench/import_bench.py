@@ -13,6 +13,11 @@ the (a) measured just before it; the rounds are repeated (--rounds) and the medi
 is the result. Each round also says how much two busy processes get done at once against
 one alone: the import needs a second core, and a shared VM's second vCPU may give far less.
 Target: >= 0.8. Results are also written to bench/results/import.json.
+
+    .venv/bin/python bench/import_bench.py --files 3000 --debug-compare 3
+
+instead times the same import on SQLite with DJANGO_DEBUG=1 and with 0, alternately, and
+prints the ratio (Django's query log, which DEBUG turns on, must cost an import nothing).
 """
 
 import argparse
@@ -79,12 +84,12 @@ def parse_only(folder):
     return len(files), time.perf_counter() - started
 
 
-def run_import(folder, database_url):
+def run_import(folder, database_url, debug=False):
     # As an operator runs it on a server: production settings (DEBUG off).
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
-        "DJANGO_DEBUG": "0",
+        "DJANGO_DEBUG": "1" if debug else "0",
         "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY", "bench-only-" + "k" * 50),
         "DJANGO_ALLOWED_HOSTS": "localhost",
     }
@@ -138,7 +143,10 @@ def main():
     parser.add_argument("--files", type=int, default=10_000)
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="sqlite")
     parser.add_argument("--rounds", type=int, default=3, help="repeat (a) and (b); the median ratio is the figure")
+    parser.add_argument("--debug-compare", type=int, metavar="ROUNDS", help="time DJANGO_DEBUG=1 against 0 instead")
     args = parser.parse_args()
+    if args.debug_compare:
+        return debug_compare(args.files, args.debug_compare)
 
     work = Path(tempfile.mkdtemp(prefix="import-bench-"))
     try:
@@ -183,6 +191,25 @@ def main():
         results = ROOT / "bench" / "results"
         results.mkdir(parents=True, exist_ok=True)
         (results / "import.json").write_text(json.dumps(figures, indent=2))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def debug_compare(files, rounds):
+    work = Path(tempfile.mkdtemp(prefix="import-bench-debug-"))
+    try:
+        corpus = work / "seeds"
+        corpus.mkdir()
+        make_corpus(corpus, files)
+        times = {True: [], False: []}
+        for round_number in range(rounds):
+            for debug in (True, False) if round_number % 2 == 0 else (False, True):
+                url = f"sqlite:///{work / f'debug-{round_number}-{int(debug)}.sqlite3'}"
+                seconds, _ = run_import(corpus, url, debug=debug)
+                times[debug].append(seconds)
+                print(f"round {round_number + 1}: DJANGO_DEBUG={int(debug)}  {files / seconds:8,.0f} files/s  ({seconds:.2f} s)")
+        ratio = statistics.median(times[True]) / statistics.median(times[False])
+        print(f"median time with DJANGO_DEBUG=1 / with 0: {ratio:.3f}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

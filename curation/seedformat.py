@@ -9,30 +9,48 @@ act on. It imports nothing from Django so that worker processes can load it chea
 import datetime as dt
 import hashlib
 import json
+import logging
 import re
 from dataclasses import dataclass, field
 
 import yaml
 
-from curation.fastyaml import FastSafeLoader
+from curation import safeyaml
 from curation.validation import INT_MAX, INT_MIN, MAX_DOMAIN, MAX_NAME, MAX_SHORT_TEXT, safe_url
 
-try:
-    from yaml import CSafeLoader as SafeLoader
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    from yaml import SafeLoader
+# The loader every reader of seed front matter uses (the export reads stored front matter too).
+SafeLoader = safeyaml.SeedYAMLLoader
 
 BOM = "\ufeff"
 DERIVED_TITLE_LENGTH = 120
-MAX_DEPTH = 20
+MAX_DEPTH = safeyaml.DEFAULT_MAX_DEPTH
+# Positions of images and related items are small integers in the database.
+MAX_POSITION = 32767
 
-# An alias (`*name`) is the only YAML feature that lets a small file expand into a huge
-# structure ("billion laughs"). This cheap test finds every place one could start; only a
-# file that matches pays for the exact check on the event stream.
-_ALIAS_HINT = re.compile(r"(?:^|[\s\[\{,:\-?])\*[^\s\[\]\{\},]")
+
+@dataclass(frozen=True)
+class SeedLimits:
+    """What one seed file may hold. The defaults are the settings' defaults (newsroom/settings.py,
+    README "Configuration"); the importer passes the configured values. Over a limit the
+    file fails with a reason naming the field, except images and related items, which are
+    cut to the limit with a note: the article is still whole without the extra ones."""
+
+    max_title: int = 1_000
+    max_excerpt: int = 10_000
+    max_body: int = 1_000_000
+    max_topics: int = 50
+    max_related: int = 100
+    max_images: int = 50
+    max_depth: int = MAX_DEPTH
+    max_yaml_nodes: int = safeyaml.DEFAULT_MAX_NODES
+
+
 # Matched at the start of a line: `$` with MULTILINE is the end of that line.
 _FRONT_MATTER_CLOSE = re.compile(r"(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+logger = logging.getLogger(__name__)
 
 
 class SeedError(ValueError):
@@ -40,6 +58,7 @@ class SeedError(ValueError):
 
     def __init__(self, message, *, field=None):
         self.field = field
+        self.reason = message
         super().__init__(f"field '{field}': {message}" if field else message)
 
 
@@ -157,84 +176,68 @@ def _find_closing(rest):
 def _match_at_line_start(text, pattern, starts):
     """The first match of `pattern` at the start of a line that begins with one of
     `starts`. str.find picks the candidate lines, which is many times quicker than a
-    multi-line regex search over a 7 KB front matter (46 us -> 3 us)."""
+    multi-line regex search over a 7 KB front matter (46 us -> 3 us). Each start's next
+    candidate is remembered and searched for again only once passed, so the whole text
+    is scanned once per start whatever the lines hold (searching afresh for every start
+    at every candidate made a file of 400,000 '---x' lines take minutes)."""
     position = 0
+    candidates = {start: text.find("\n" + start) for start in starts}
     while True:
         match = pattern.match(text, position)
         if match is not None:
             return match
-        found = [at for at in (text.find("\n" + start, position) for start in starts) if at != -1]
+        for start, at in candidates.items():
+            if at != -1 and at < position:
+                candidates[start] = text.find("\n" + start, position)
+        found = [at for at in candidates.values() if at != -1]
         if not found:
             return None
         position = min(found) + 1
 
 
-def load_front_matter(front_matter):
-    if "*" in front_matter and _ALIAS_HINT.search(front_matter):
-        try:
-            for event in yaml.parse(front_matter, Loader=SafeLoader):
-                if isinstance(event, yaml.AliasEvent):
-                    mark = event.start_mark
-                    line = mark.line + 2 if mark else "?"  # +1 for 1-based, +1 for the opening '---'
-                    raise SeedError(f"YAML aliases are not accepted (line {line})")
-        except yaml.YAMLError as exc:
-            raise SeedError(f"front matter is not valid YAML: {_yaml_problem(exc)}") from None
+def load_front_matter(front_matter, limits=None):
+    limits = limits or SeedLimits()
     try:
-        mapping = yaml.load(front_matter, Loader=FastSafeLoader)
+        # line_offset 1: the front matter starts on line 2 of the file, below the opening '---'.
+        mapping = safeyaml.load(
+            front_matter, max_depth=limits.max_depth, max_nodes=limits.max_yaml_nodes, line_offset=1
+        )
+    except safeyaml.RefusedYAML as exc:
+        raise SeedError(str(exc)) from None
+    except safeyaml.UnreadableValue as exc:
+        where = f"field '{exc.path}': " if exc.path else ""
+        raise SeedError(f"{where}{exc} (line {exc.line})") from None
     except yaml.YAMLError as exc:
         raise SeedError(f"front matter is not valid YAML: {_yaml_problem(exc)}") from None
-    except (ValueError, OverflowError, TypeError) as exc:
-        # The safe constructor raises these for values such as a timestamp with month 13.
-        raise SeedError(f"{_locate_unreadable_value(front_matter)}cannot be read: {exc}") from None
     if mapping is None:
         mapping = {}
     if not isinstance(mapping, dict):
         raise SeedError(f"front matter must be a mapping of keys to values, not a {_kind(mapping)}")
     for key in mapping:
         if not isinstance(key, str):
-            raise SeedError(f"front matter key {key!r} is not a string")
-    _check_structure(front_matter, mapping)
+            raise SeedError(f"front matter key {str(key)[:40]!r} is not a string")
+    if "\\" in front_matter:
+        _check_escaped_text(mapping)
     return mapping
 
 
-def _check_structure(front_matter, mapping):
-    """Refuse absurd nesting (export and display recurse over it) and, when the text has
-    escape sequences, strings that no database stores alike: YAML turns "\\0" into a NUL,
-    which PostgreSQL refuses and SQLite keeps, and "\\ud800" into a lone surrogate,
-    which is not UTF-8 at all."""
-    check_text = "\\" in front_matter
-    if not check_text:
-        # The usual file: only the depth to check, and no field names to build on the way.
-        if _deeper_than(mapping, MAX_DEPTH):
-            raise SeedError(f"front matter is nested more than {MAX_DEPTH} levels deep")
-        return
-    stack = [(mapping, 1, "")]
+def _check_escaped_text(mapping):
+    """Refuse strings that no database stores alike. Only escape sequences make them: YAML
+    turns "\\0" into a NUL, which PostgreSQL refuses and SQLite keeps, and "\\ud800" into a
+    lone surrogate, which is not UTF-8 at all. (The loader bounded depth and size, and
+    refused aliases, so this walk is over a tree no larger than the file.)"""
+    stack = [(mapping, "")]
     while stack:
-        item, depth, path = stack.pop()
-        if depth > MAX_DEPTH:
-            raise SeedError(f"front matter is nested more than {MAX_DEPTH} levels deep")
+        item, path = stack.pop()
         if isinstance(item, dict):
             for key, child in item.items():
-                if check_text and isinstance(key, str):
+                if isinstance(key, str):
                     _check_text(key, path or "front matter key")
-                stack.append((child, depth + 1, f"{path}.{key}" if path else str(key)))
+                stack.append((child, f"{path}.{key}" if path else str(key)))
         elif isinstance(item, list):
-            stack.extend((child, depth + 1, f"{path}[{index + 1}]") for index, child in enumerate(item))
-        elif check_text and isinstance(item, str):
+            stack.extend((child, f"{path}[{index + 1}]") for index, child in enumerate(item))
+        elif isinstance(item, str):
             _check_text(item, path)
-
-
-def _deeper_than(mapping, limit):
-    stack = [(mapping, 1)]
-    while stack:
-        item, depth = stack.pop()
-        # Counted as the full walk below counts: a container's children sit one level deeper.
-        if depth > limit or (depth == limit and item):
-            return True
-        for child in item.values() if type(item) is dict else item:
-            if type(child) is dict or type(child) is list:
-                stack.append((child, depth + 1))
-    return False
 
 
 def _check_text(text, path):
@@ -244,31 +247,14 @@ def _check_text(text, path):
         raise SeedError("contains an unpaired UTF-16 surrogate escape, which is not text", field=path)
 
 
-def _locate_unreadable_value(front_matter):
-    """Only on the error path: find which key holds the value the loader choked on."""
-    try:
-        plain = yaml.load(front_matter, Loader=yaml.BaseLoader)  # every scalar stays a string
-    except yaml.YAMLError:
-        return "a front matter value "
-    stack = [((), plain)]
-    while stack:
-        path, item = stack.pop()
-        if isinstance(item, dict):
-            stack.extend((path + (str(key),), child) for key, child in item.items())
-        elif isinstance(item, list):
-            stack.extend((path + (f"[{index + 1}]",), child) for index, child in enumerate(item))
-        elif isinstance(item, str):
-            try:
-                yaml.load(item, Loader=SafeLoader)
-            except (ValueError, OverflowError, TypeError, yaml.YAMLError):
-                name = ".".join(path).replace(".[", "[")
-                return f"field '{name}': {item[:40]!r} "
-    return "a front matter value "
-
-
 def _yaml_problem(exc):
+    """libyaml's reason, with where it is in the file (front matter line + 1) and, for the
+    errors that name two places (a duplicate anchor), both."""
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     mark = getattr(exc, "problem_mark", None)
+    context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    if context and context_mark is not None and mark is not None:
+        return f"{context} (line {context_mark.line + 2}), {problem} (line {mark.line + 2}, column {mark.column + 1})"
     if mark is not None:
         return f"{problem} (line {mark.line + 2}, column {mark.column + 1})"
     return problem
@@ -283,7 +269,14 @@ def _kind(value):
 # --- field validators -----------------------------------------------------------------
 
 
-def _text(mapping, key, *, max_length=None, required=False):
+def _shown(value, length=60):
+    """A value quoted in a reason: short, whatever the file held (a reason is printed,
+    stored in the ledger and shown in the admin)."""
+    text = repr(value) if isinstance(value, str) else repr(str(value)[: length + 1])
+    return text if len(text) <= length else text[: length - 4] + "...'"
+
+
+def _text(mapping, key, *, max_length=None, required=False, setting=None):
     value = mapping.get(key)
     if value is None:
         if required:
@@ -297,7 +290,8 @@ def _text(mapping, key, *, max_length=None, required=False):
     if required and not value.strip():
         raise SeedError("is empty", field=key)
     if max_length is not None and len(value) > max_length:
-        raise SeedError(f"is {len(value)} characters long; at most {max_length} are accepted", field=key)
+        limit = f" ({setting})" if setting else ""
+        raise SeedError(f"is {len(value):,} characters long; at most {max_length:,} are accepted{limit}", field=key)
     return value
 
 
@@ -306,14 +300,14 @@ def _int(mapping, key):
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise SeedError(f"must be a whole number, not {value!r}", field=key)
+        raise SeedError(f"must be a whole number, not {_shown(value)}", field=key)
     if isinstance(value, str):
         try:
             value = int(value.strip())
         except ValueError:
-            raise SeedError(f"must be a whole number, not {value!r}", field=key) from None
+            raise SeedError(f"must be a whole number, not {_shown(value)}", field=key) from None
     if not INT_MIN <= value <= INT_MAX:
-        raise SeedError(f"{value} is out of range", field=key)
+        raise SeedError(f"{_shown(value)} is out of range", field=key)
     return value
 
 
@@ -322,7 +316,7 @@ def _bool(mapping, key):
     if value is None:
         return False
     if not isinstance(value, bool):
-        raise SeedError(f"must be true or false, not {value!r}", field=key)
+        raise SeedError(f"must be true or false, not {_shown(value)}", field=key)
     return value
 
 
@@ -337,21 +331,25 @@ def _datetime(value, key):
         try:
             parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
         except ValueError:
-            raise SeedError(f"{value!r} is not an ISO 8601 date-time", field=key) from None
+            raise SeedError(f"{_shown(value)} is not an ISO 8601 date-time", field=key) from None
     else:
-        raise SeedError(f"must be a date-time, not {value!r}", field=key)
+        raise SeedError(f"must be a date-time, not {_shown(value)}", field=key)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.UTC)
-    return parsed.astimezone(dt.UTC)
+    try:
+        return parsed.astimezone(dt.UTC)
+    except OverflowError:
+        # 0001-01-01T00:00+01:00 is a valid timestamp whose UTC time is before year 1.
+        raise SeedError(f"{_shown(value)} is outside the years 1 to 9999 in UTC", field=key) from None
 
 
 def _optional_url(mapping, key, notes, where=""):
     value = mapping.get(key)
-    if value in (None, ""):
+    if value is None or value == "":
         return ""
     url = safe_url(value)
     if not url:
-        notes.append(f"{where}{key}: dropped {str(value)[:80]!r} (only http(s) URLs are kept as links)")
+        notes.append(f"{where}{key}: dropped {_shown(value, 80)} (only http(s) URLs are kept as links)")
     return url
 
 
@@ -369,22 +367,29 @@ def _provider(value, key):
     return ParsedProvider(name=name or domain, domain=domain)
 
 
-def _topics(value):
+def _topics(value, limits):
     if value is None:
         return []
     if isinstance(value, (str, int)) and not isinstance(value, bool):
         value = [value]
     if not isinstance(value, list):
         raise SeedError(f"must be a list of names, not a {_kind(value)}", field="topics")
-    topics = []
+    topics, seen = [], set()
     for item in value:
         if isinstance(item, (dict, list)) or item is None or isinstance(item, bool):
-            raise SeedError(f"every topic must be a name, not {item!r}", field="topics")
+            raise SeedError(f"every topic must be a name, not {_shown(item)}", field="topics")
         name = str(item).strip()
         if len(name) > MAX_NAME:
-            raise SeedError(f"topic {name[:40]!r}... is longer than {MAX_NAME} characters", field="topics")
-        if name and name not in topics:
+            raise SeedError(f"topic {_shown(name, 40)} is longer than {MAX_NAME} characters", field="topics")
+        if name and name not in seen:
+            seen.add(name)
             topics.append(name)
+            if len(topics) > limits.max_topics:
+                raise SeedError(
+                    f"names more than {limits.max_topics:,} topics; at most {limits.max_topics:,} are accepted"
+                    " (SEED_MAX_TOPICS)",
+                    field="topics",
+                )
     return topics
 
 
@@ -394,22 +399,35 @@ def _dimension(value):
     return value
 
 
-def _images(value, key, notes, where=""):
+def _at_most(items, limit, key, notes, setting):
+    """Images and related items beyond the limit are cut, with a note (see SeedLimits)."""
+    if len(items) <= limit:
+        return items
+    notes.append(f"{key}: kept the first {limit:,} of {len(items):,} items ({setting})")
+    return items[:limit]
+
+
+def _images(value, key, notes, limits, where=""):
     if value is None:
         return []
     if not isinstance(value, list):
         raise SeedError(f"must be a list, not a {_kind(value)}", field=key)
     images = []
-    for index, item in enumerate(value):
+    for index, item in enumerate(_at_most(value, limits.max_images, f"{where}{key}", notes, "SEED_MAX_IMAGES")):
         if isinstance(item, str):
             item = {"url": item}
         if not isinstance(item, dict):
             raise SeedError(f"item {index + 1} must be a mapping with a url, not a {_kind(item)}", field=key)
         url = safe_url(item.get("url"))
         if not url:
-            notes.append(f"{where}{key}[{index + 1}]: dropped {str(item.get('url'))[:80]!r} (not an http(s) URL)")
+            notes.append(f"{where}{key}[{index + 1}]: dropped {_shown(item.get('url'), 80)} (not an http(s) URL)")
             continue
         title = item.get("title")
+        if isinstance(title, str) and len(title) > limits.max_title:
+            raise SeedError(
+                f"is {len(title):,} characters long; at most {limits.max_title:,} are accepted (SEED_MAX_TITLE_CHARS)",
+                field=f"{key}[{index + 1}].title",
+            )
         images.append(
             ParsedImage(
                 url=url,
@@ -421,23 +439,23 @@ def _images(value, key, notes, where=""):
     return images
 
 
-def _related(value, notes):
+def _related(value, notes, limits):
     if value is None:
         return []
     if not isinstance(value, list):
         raise SeedError(f"must be a list, not a {_kind(value)}", field="related")
     related = []
-    for index, item in enumerate(value):
+    for index, item in enumerate(_at_most(value, limits.max_related, "related", notes, "SEED_MAX_RELATED")):
         where = f"related[{index + 1}]."
         if not isinstance(item, dict):
             raise SeedError(f"item {index + 1} must be a mapping, not a {_kind(item)}", field="related")
         try:
-            images = _images(item.get("images"), "images", notes, where)
+            images = _images(item.get("images"), "images", notes, limits, where)
             web_url = _optional_url(item, "webUrl", notes, where)
             related.append(
                 ParsedRelated(
-                    title=_text(item, "title"),
-                    excerpt=_text(item, "excerpt"),
+                    title=_text(item, "title", max_length=limits.max_title, setting="SEED_MAX_TITLE_CHARS"),
+                    excerpt=_text(item, "excerpt", max_length=limits.max_excerpt, setting="SEED_MAX_EXCERPT_CHARS"),
                     web_url=web_url,
                     url_key=url_key(web_url) if web_url else "",
                     amp_url=_optional_url(item, "ampWebUrl", notes, where),
@@ -451,7 +469,8 @@ def _related(value, notes):
                 )
             )
         except SeedError as exc:
-            raise SeedError(str(exc), field=f"related[{index + 1}]") from None
+            where = f"related[{index + 1}]" + (f".{exc.field}" if exc.field else "")
+            raise SeedError(exc.reason, field=where) from None
     return related
 
 
@@ -484,18 +503,45 @@ def content_hash(front_matter, mapping, body):
     if "secured" in mapping:
         key = _match_at_line_start(front_matter, _SECURED_KEY, ("secured",))
         if key is None:
-            comparable = {k: v for k, v in mapping.items() if k != "secured"}
-            front_matter = json.dumps(comparable, sort_keys=True, default=str, ensure_ascii=False)
+            front_matter = _stable_json({k: v for k, v in mapping.items() if k != "secured"})
         else:
             end = _NEXT_TOP_LEVEL_LINE.search(front_matter, key.end())
             front_matter = front_matter[: key.start()] + (front_matter[end.end() :] if end else "")
     return hashlib.sha256(f"{front_matter}\x00{body}".encode()).hexdigest()
 
 
-def parse_seed(data):
+def _stable_json(value):
+    """JSON text for a parsed value, keys sorted where they can be. YAML keys may be dates,
+    numbers or None beside strings: dates become their ISO text, and a mapping whose keys
+    still mix types (`{1: a, b: c}`) cannot be sorted, so it keeps the file's order, which
+    is as stable for the same text."""
+    value = _json_keys(value)
+    try:
+        return json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
+    except TypeError:
+        return json.dumps(value, default=str, ensure_ascii=False)
+
+
+def _json_keys(value):
+    if isinstance(value, dict):
+        return {
+            key if key is None or isinstance(key, (str, int, float)) else str(key): _json_keys(child)
+            for key, child in value.items()
+        }
+    if isinstance(value, list):
+        return [_json_keys(child) for child in value]
+    return value
+
+
+def parse_seed(data, limits=None):
     """Parse and validate one seed file's bytes. Raises SeedError."""
+    limits = limits or SeedLimits()
     text = decode_seed(data)
     front_matter, body = split_front_matter(text)
+    if len(body) > limits.max_body:
+        raise SeedError(
+            f"body is {len(body):,} characters long; at most {limits.max_body:,} are accepted (SEED_MAX_BODY_CHARS)"
+        )
     body_sha256 = hashlib.sha256(body.strip().encode()).hexdigest() if body.strip() else ""
     if front_matter is None:
         body = body.strip("\n")
@@ -511,17 +557,17 @@ def parse_seed(data):
             body=body,
         )
 
-    mapping = load_front_matter(front_matter)
+    mapping = load_front_matter(front_matter, limits)
     notes = []
     raw_url = mapping.get("webUrl")
-    if raw_url in (None, ""):
+    if raw_url is None or raw_url == "":
         raise SeedError("is missing; it identifies the article", field="webUrl")
     web_url = safe_url(raw_url)
     if not web_url:
-        raise SeedError(f"{str(raw_url)[:80]!r} is not an absolute http(s) URL", field="webUrl")
+        raise SeedError(f"{_shown(raw_url, 80)} is not an absolute http(s) URL", field="webUrl")
     secured = mapping.get("secured")
     if secured is not None and not isinstance(secured, str):
-        secured = json.dumps(secured, default=str, sort_keys=True)
+        secured = _stable_json(secured)
 
     return ParsedSeed(
         source_key=url_key(web_url),
@@ -529,9 +575,9 @@ def parse_seed(data):
         body_sha256=body_sha256,
         has_front_matter=True,
         front_matter_raw=front_matter,
-        title=_text(mapping, "title", required=True),
+        title=_text(mapping, "title", required=True, max_length=limits.max_title, setting="SEED_MAX_TITLE_CHARS"),
         body=body,
-        excerpt=_text(mapping, "excerpt"),
+        excerpt=_text(mapping, "excerpt", max_length=limits.max_excerpt, setting="SEED_MAX_EXCERPT_CHARS"),
         category=_text(mapping, "category", max_length=MAX_SHORT_TEXT).strip(),
         article_type=_text(mapping, "type", max_length=MAX_SHORT_TEXT).strip(),
         web_url=web_url,
@@ -543,23 +589,29 @@ def parse_seed(data):
         source_published=_bool(mapping, "published"),
         secured=secured or "",
         provider=_provider(mapping.get("provider"), "provider"),
-        topics=_topics(mapping.get("topics")),
-        images=_images(mapping.get("images"), "images", notes),
-        related=_related(mapping.get("related"), notes),
+        topics=_topics(mapping.get("topics"), limits),
+        images=_images(mapping.get("images"), "images", notes, limits),
+        related=_related(mapping.get("related"), notes, limits),
         notes=notes,
     )
 
 
-def parse_seed_batch(payloads):
-    """Worker entry point: [(index, bytes)] -> [(index, ParsedSeed or the error text)]."""
-    results = []
-    for index, data in payloads:
-        try:
-            results.append((index, parse_seed(data)))
-        except SeedError as exc:
-            results.append((index, str(exc)))
-        except RecursionError:
-            results.append((index, "front matter is nested too deeply"))
-        except MemoryError:
-            results.append((index, "front matter is too large to parse"))
-    return results
+def parse_one(data, limits=None):
+    """ParsedSeed, or the reason the file failed as text. Never raises for any bytes: a
+    failure nobody foresaw is still one file's failure, named by its exception."""
+    try:
+        return parse_seed(data, limits)
+    except SeedError as exc:
+        return str(exc)
+    except RecursionError:
+        return "front matter is nested too deeply"
+    except MemoryError:
+        return "front matter is too large to parse"
+    except Exception as exc:  # noqa: BLE001 - see the docstring
+        logger.warning("unexpected error parsing a seed file", exc_info=True)
+        return f"cannot be parsed: unexpected {type(exc).__name__}: {_shown(str(exc), 200)}"
+
+
+def parse_seed_batch(payloads, limits=None):
+    """[(index, bytes)] -> [(index, ParsedSeed or the error text)]."""
+    return [(index, parse_one(data, limits)) for index, data in payloads]

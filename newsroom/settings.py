@@ -286,9 +286,35 @@ PUBLIC_RESPONSE_CACHE_SECONDS = env_int("PUBLIC_RESPONSE_CACHE_SECONDS", 300)
 # Upper bound on an ETag's life whatever the validators say (changes they cannot see).
 PUBLIC_ETAG_REFRESH_SECONDS = env_int("PUBLIC_ETAG_REFRESH_SECONDS", 600)
 
-# Seed import limits. Seed files are untrusted: a file larger than this is refused
-# before it is read into memory or parsed.
-SEED_MAX_BYTES = int(os.environ.get("SEED_MAX_BYTES", str(2 * 1024 * 1024)))
+# Seed import limits (README, "Configuration"). Seed files are untrusted: a file larger
+# than SEED_MAX_BYTES is refused before it is read into memory or parsed; inside a file,
+# a field over its limit fails the file with a reason naming the field, except images and
+# related items, which are cut to the limit with a note in the ledger.
+def env_limit(name, default, *, most=None):
+    value = env_int(name, default)
+    if value < 1 or (most is not None and value > most):
+        raise ImproperlyConfigured(f"{name} must be from 1 to {most or 'any'}, not {value}")
+    return value
+
+
+SEED_MAX_BYTES = env_limit("SEED_MAX_BYTES", 2 * 1024 * 1024)
+SEED_MAX_TITLE_CHARS = env_limit("SEED_MAX_TITLE_CHARS", 1_000)
+SEED_MAX_EXCERPT_CHARS = env_limit("SEED_MAX_EXCERPT_CHARS", 10_000)
+SEED_MAX_BODY_CHARS = env_limit("SEED_MAX_BODY_CHARS", 1_000_000)
+SEED_MAX_TOPICS = env_limit("SEED_MAX_TOPICS", 50)
+# Positions of images and related items are small integers (at most 32,767) in the database.
+SEED_MAX_RELATED = env_limit("SEED_MAX_RELATED", 100, most=32_767)
+SEED_MAX_IMAGES = env_limit("SEED_MAX_IMAGES", 50, most=32_767)
+# Deeper nesting than this is refused while libyaml composes it, long before its recursion
+# in C could overflow the stack (about 25,000 levels did).
+SEED_MAX_DEPTH = env_limit("SEED_MAX_DEPTH", 20, most=1_000)
+SEED_MAX_YAML_NODES = env_limit("SEED_MAX_YAML_NODES", 50_000)
+try:
+    SEED_PARSE_TIMEOUT = float(os.environ.get("SEED_PARSE_TIMEOUT") or 5)
+except ValueError:
+    raise ImproperlyConfigured("SEED_PARSE_TIMEOUT must be a number of seconds") from None
+if not 0 < SEED_PARSE_TIMEOUT <= 3600:
+    raise ImproperlyConfigured("SEED_PARSE_TIMEOUT must be more than 0 and at most 3600 seconds")
 
 LOGGING = {
     "version": 1,

@@ -2,10 +2,12 @@
 
 The pipeline is built for an operator importing tens of thousands of files:
 
-1. discover: walk the paths (recursively, hidden files skipped, symlink loops survived);
+1. discover: walk the paths (recursively, hidden files skipped, symlink loops survived,
+   links out of the folder refused; seedfiles.py);
 2. read and hash each file in this process; a file whose hash matches the last import of an
    article is unchanged and is never parsed;
-3. parse the rest in worker processes (YAML parsing is the expensive part);
+3. parse the rest in worker processes (YAML parsing is the expensive part, and the one where
+   a file could crash or hang its process: seedparsing.py);
 4. write in batches, one transaction per batch, with bulk inserts. If the database refuses a
    batch, its files are retried one transaction each, so one bad file never costs the others.
 
@@ -15,17 +17,12 @@ leaves no half-imported file, and running it again finishes the job.
 
 import datetime as dt
 import gc
-import hashlib
 import logging
-import multiprocessing
 import os
-import stat
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
-from pathlib import Path
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, models, transaction
@@ -43,11 +40,17 @@ from curation.models import (
     RelatedCoverage,
     Topic,
 )
-from curation.seedformat import ParsedSeed, parse_seed_batch
+from curation.seedformat import ParsedSeed, SeedLimits
+from curation.services.seedfiles import (  # noqa: F401 - MissingPathError is part of this service's interface
+    MissingPathError,
+    discover_seed_files,
+    display_path,
+    read_seed_file,
+)
+from curation.services.seedparsing import make_parser
 
 logger = logging.getLogger(__name__)
 
-SEED_SUFFIXES = {".txt", ".md"}
 DEFAULT_BATCH_SIZE = 400
 # Below this many files to parse, starting worker processes costs more than it saves.
 MIN_FILES_FOR_WORKERS = 200
@@ -79,10 +82,6 @@ IMPORTED_FIELDS = [
 ]
 
 
-class MissingPathError(ValueError):
-    """An operator named a path that does not exist (a usage error, not a bad file)."""
-
-
 @dataclass
 class FileResult:
     path: str
@@ -93,8 +92,12 @@ class FileResult:
     size: int | None = None
     sha256: str = ""
 
+    @property
+    def display_path(self):
+        return display_path(self.path)
+
     def as_dict(self):
-        return {"path": self.path, "status": str(self.status), "article": self.article_id, "error": self.error}
+        return {"path": self.display_path, "status": str(self.status), "article": self.article_id, "error": self.error}
 
 
 @dataclass
@@ -115,162 +118,6 @@ class ImportReport:
     @property
     def failures(self):
         return [result for result in self.results if result.status == ImportStatus.FAILED]
-
-
-# --- discovery -------------------------------------------------------------------------
-
-
-def discover_seed_files(paths):
-    """Expand files and folders into seed file paths, in a stable order.
-
-    A file named explicitly is taken whatever its name; inside folders only visible
-    `*.txt` and `*.md` files are. Each real file is listed once, and a folder reached again
-    through a symlink loop is not walked twice.
-    """
-    missing = [str(path) for path in paths if not os.path.exists(path)]
-    if missing:
-        raise MissingPathError(f"no such file or folder: {', '.join(missing)}")
-    found = []
-    seen_files = set()
-
-    def add(path):
-        try:
-            info = os.stat(path)
-        except OSError:
-            found.append(path)  # reported as unreadable when it is read
-            return
-        identity = (info.st_dev, info.st_ino)
-        if identity not in seen_files:
-            seen_files.add(identity)
-            found.append(path)
-
-    for top in paths:
-        top = os.fspath(top)
-        if not os.path.isdir(top):
-            add(top)
-            continue
-        seen_dirs = set()
-        for folder, dirnames, filenames in os.walk(top, followlinks=True):
-            info = os.stat(folder)
-            if (info.st_dev, info.st_ino) in seen_dirs:
-                dirnames[:] = []
-                continue
-            seen_dirs.add((info.st_dev, info.st_ino))
-            dirnames[:] = sorted(name for name in dirnames if not name.startswith("."))
-            for name in sorted(filenames):
-                if name.startswith(".") or Path(name).suffix.lower() not in SEED_SUFFIXES:
-                    continue
-                add(os.path.join(folder, name))
-    return found
-
-
-# --- reading and parsing ----------------------------------------------------------------
-
-
-@dataclass
-class SeedFile:
-    path: str
-    size: int | None = None
-    sha256: str = ""
-    data: bytes | None = None
-    error: str | None = None
-
-
-def read_seed_file(path, max_bytes):
-    """Read and hash one file; oversized and unreadable files are refused before parsing."""
-    seed_file = SeedFile(path=path)
-    try:
-        info = os.stat(path)
-        if not stat.S_ISREG(info.st_mode):
-            seed_file.error = "is not a regular file"
-            return seed_file
-        seed_file.size = info.st_size
-        if info.st_size > max_bytes:
-            seed_file.error = f"is {info.st_size:,} bytes; files over {max_bytes:,} bytes are refused (SEED_MAX_BYTES)"
-            return seed_file
-        # Asking for the size stat gave, not for the limit: read(limit) allocates a buffer of
-        # the limit (2 MB) for every 7 KB file, which made reading 4x dearer (42 us -> 10 us).
-        with open(path, "rb", buffering=0) as handle:
-            data = handle.read(info.st_size + 1)
-            # A file that grew since stat (or a short read): go on, up to the limit.
-            while len(data) <= max_bytes:
-                more = handle.read(max_bytes + 1 - len(data))
-                if not more:
-                    break
-                data += more
-    except OSError as exc:
-        seed_file.error = f"cannot be read: {exc.strerror or exc}"
-        return seed_file
-    if len(data) > max_bytes:  # grew while we looked
-        seed_file.error = f"is over {max_bytes:,} bytes; larger files are refused (SEED_MAX_BYTES)"
-        return seed_file
-    seed_file.size = len(data)
-    seed_file.data = data
-    seed_file.sha256 = hashlib.sha256(data).hexdigest()
-    return seed_file
-
-
-class Parser:
-    """Parses in this process or in a pool of worker processes.
-
-    With workers, a batch is split into small chunks queued for the pool. When this
-    process comes for a batch's results it first parses, itself, the chunks no worker has
-    started yet, from the back of the queue while the workers go on from the front: the
-    process that writes to the database is never idle while parsing remains, and the
-    work balances itself whichever side is slower on the machine at hand.
-    """
-
-    CHUNK_SIZE = 25
-    # Workers run at the lowest priority. The writing process is the import's critical path
-    # (one connection, one transaction at a time); on two cores it competed with two workers
-    # for the CPU and was preempted ~2,400 times a 10,000-file run. Niced workers get the
-    # CPU it leaves, and if they fall behind it parses itself. Median ratio to the parse-only
-    # baseline over interleaved 5,000-file runs: 0.82 -> 0.92-0.97. It also leaves a server's
-    # web workers ahead of an import's parsing.
-    WORKER_NICENESS = 19
-
-    def __init__(self, workers):
-        self.workers = workers
-        self.pool = None
-        if workers > 0:
-            # fork: workers inherit the loaded modules and start in milliseconds. They never
-            # touch the database, and forked children leave with os._exit, so the parent's
-            # open connections are neither used nor closed by them.
-            self.pool = ProcessPoolExecutor(
-                max_workers=workers,
-                mp_context=multiprocessing.get_context("fork"),
-                initializer=os.nice,
-                initargs=(self.WORKER_NICENESS,),
-            )
-
-    def submit(self, payloads):
-        """Start parsing; returns a callable that yields the results when called."""
-        if not payloads:
-            return lambda: []
-        if self.pool is None:
-            results = parse_seed_batch(payloads)
-            return lambda: results
-        size = self.CHUNK_SIZE
-        chunks = [payloads[i : i + size] for i in range(0, len(payloads), size)]
-        futures = [self.pool.submit(parse_seed_batch, chunk) for chunk in chunks]
-
-        def collect():
-            parsed = [None] * len(chunks)
-            for index in reversed(range(len(chunks))):
-                if not futures[index].cancel():
-                    break  # a worker has this chunk, so it has the ones before it too
-                parsed[index] = parse_seed_batch(chunks[index])
-            return [
-                item
-                for index, future in enumerate(futures)
-                for item in (parsed[index] if parsed[index] is not None else future.result())
-            ]
-
-        return collect
-
-    def close(self):
-        if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
 
 
 # --- writing ----------------------------------------------------------------------------
@@ -491,7 +338,7 @@ class SeedWriter:
             "front_matter_raw": parsed.front_matter_raw,
             "has_images": bool(parsed.images),
             "related_count": len(parsed.related),
-            "source_path": seed_file.path[-1000:],
+            "source_path": display_path(seed_file.path)[-1000:],
             "source_sha256": seed_file.sha256,
             "content_sha256": parsed.content_sha256,
             "body_sha256": parsed.body_sha256,
@@ -561,23 +408,34 @@ class SeedWriter:
                 self.providers[(name, domain)] = pk
 
     def _ensure_topics(self, parsed_seeds):
+        """Every topic the seeds name, created where missing; self.topics maps each name to its id.
+
+        ignore_conflicts skips a topic whose name *or slug* another import (or an editor)
+        took a moment ago. A taken name is found by name; a taken slug leaves the name
+        without a row, so it is tried again with the name's own disambiguated slug, which
+        only that name can make."""
         missing = {name for parsed in parsed_seeds for name in parsed.topics} - self.topics.keys()
         if not missing:
             return
         self.topics.update(Topic.objects.filter(name__in=missing).values_list("name", "pk"))
-        to_create = missing - self.topics.keys()
-        if to_create:
-            slugs = [Topic.slug_for(name) for name in to_create]
-            taken = set(Topic.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+        for disambiguate in (False, True):
+            to_create = missing - self.topics.keys()
+            if not to_create:
+                return
+            slugs = {name: Topic.slug_for(name, disambiguate=disambiguate) for name in to_create}
+            taken = set(Topic.objects.filter(slug__in=slugs.values()).values_list("slug", flat=True))
             topics = []
             for name in sorted(to_create):
-                slug = Topic.slug_for(name)
+                slug = slugs[name]
                 if slug in taken:
                     slug = Topic.slug_for(name, disambiguate=True)
                 taken.add(slug)
                 topics.append(Topic(name=name, slug=slug))
             Topic.objects.bulk_create(topics, ignore_conflicts=True)
             self.topics.update(Topic.objects.filter(name__in=to_create).values_list("name", "pk"))
+        still_missing = missing - self.topics.keys()
+        if still_missing:
+            raise DatabaseError(f"topic {sorted(still_missing)[0][:60]!r} could not be created (its slug is taken)")
 
     # Ledger -----------------------------------------------------------------------------
 
@@ -590,18 +448,24 @@ class SeedWriter:
             [
                 {
                     "run_id": self.run.pk,
-                    "path": result.path[-1000:],
+                    "path": result.display_path[-1000:],
                     "size": result.size,
                     "sha256": result.sha256,
                     "status": str(result.status),
                     "article_id": result.article_id,
-                    "error": result.error or "",
-                    "notes": "\n".join(result.notes),
+                    "error": _storable(result.error or ""),
+                    "notes": _storable("\n".join(result.notes)),
                     "created_at": now,
                 }
                 for result in results
             ],
         )
+
+
+def _storable(text):
+    """Text any database stores: reasons quote values with repr, but a NUL or a lone
+    surrogate in a ledger row would make the database refuse the whole batch's rows."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
 
 
 def _provider_key(provider):
@@ -681,10 +545,22 @@ def insert_rows(model, rows, json_encoded=frozenset()):
 
 
 def default_workers():
-    """A worker per core (at most 4). The writing process parses too when it would
-    otherwise wait (see Parser), so on 2 cores 2 workers edged out 1 (median ratio 0.73
-    vs 0.70 over three 6,000-file runs each; without that sharing, 1 worker had won)."""
+    """A worker per core (at most 4)."""
     return min(os.cpu_count() or 1, 4)
+
+
+def seed_limits():
+    """The configured limits on what one seed file may hold (README, "Configuration")."""
+    return SeedLimits(
+        max_title=settings.SEED_MAX_TITLE_CHARS,
+        max_excerpt=settings.SEED_MAX_EXCERPT_CHARS,
+        max_body=settings.SEED_MAX_BODY_CHARS,
+        max_topics=settings.SEED_MAX_TOPICS,
+        max_related=settings.SEED_MAX_RELATED,
+        max_images=settings.SEED_MAX_IMAGES,
+        max_depth=settings.SEED_MAX_DEPTH,
+        max_yaml_nodes=settings.SEED_MAX_YAML_NODES,
+    )
 
 
 def import_seed_files(
@@ -694,30 +570,28 @@ def import_seed_files(
     workers: int | None = None,
     batch_size=DEFAULT_BATCH_SIZE,
     max_bytes: int | None = None,
+    follow_links=False,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
     """Import seed files and folders. Raises MissingPathError if a path does not exist.
 
     Never raises for a bad file: each one becomes a failed FileResult with its reason,
-    and a failed ledger row.
+    and a failed ledger row. `workers`: parser processes (None: one, or one per core for
+    large imports; 0: parse in this process, see seedparsing).
     """
     max_bytes = settings.SEED_MAX_BYTES if max_bytes is None else max_bytes
-    files = discover_seed_files(paths)
+    files = discover_seed_files(paths, follow_links=follow_links)
     report = ImportReport(dry_run=dry_run)
-    run = None
-    if not dry_run:
-        run = ImportRun.objects.create(started_at=timezone.now(), paths=[os.fspath(p) for p in paths])
-        report.run_id = run.pk
-    writer = SeedWriter(run=run, dry_run=dry_run, max_bytes=max_bytes)
     if workers is None:
-        workers = default_workers() if len(files) >= MIN_FILES_FOR_WORKERS else 0
-    parser = Parser(workers if len(files) >= 2 else 0)
-    statistics = PlannerStatistics(enabled=not dry_run)
+        # One worker at least: a file that crashes or hangs its parser then costs that file alone.
+        workers = default_workers() if len(files) >= MIN_FILES_FOR_WORKERS else 1
+    parser = make_parser(workers, limits=seed_limits(), timeout=settings.SEED_PARSE_TIMEOUT)
+    statistics = None
     done = 0
 
     def finish(batch):
         nonlocal done
-        results = _finish_batch(batch, writer)
+        results = _finish_batch(batch, writer, parser)
         report.results.extend(results)
         statistics.wrote(sum(result.status == ImportStatus.CREATED for result in results))
         done += batch[0]
@@ -725,29 +599,57 @@ def import_seed_files(
             progress(done, len(files))
 
     try:
-        with statement_journals_in_memory(), cycle_collection_for_bulk_work():
-            pending = None  # the previous batch, parsing while this one is read
-            for start in range(0, len(files), batch_size):
-                batch = _prepare_batch(files[start : start + batch_size], max_bytes, parser, writer)
+        with no_query_log():
+            run = None
+            if not dry_run:
+                run = ImportRun.objects.create(started_at=timezone.now(), paths=[display_path(os.fspath(p)) for p in paths])
+                report.run_id = run.pk
+            writer = SeedWriter(run=run, dry_run=dry_run, max_bytes=max_bytes)
+            statistics = PlannerStatistics(enabled=not dry_run)
+            with statement_journals_in_memory(), cycle_collection_for_bulk_work():
+                pending = None  # the previous batch, parsing while this one is read
+                for start in range(0, len(files), batch_size):
+                    batch = _prepare_batch(files[start : start + batch_size], max_bytes, parser)
+                    if pending is not None:
+                        finish(pending)
+                    pending = batch
                 if pending is not None:
                     finish(pending)
-                pending = batch
-            if pending is not None:
-                finish(pending)
+            if run is not None:
+                if _ran_alongside_another_import(run):
+                    link_pending_coverage(list(writer.written_by))
+                counts = report.counts
+                ImportRun.objects.filter(pk=run.pk).update(
+                    finished_at=timezone.now(),
+                    created=counts["created"],
+                    updated=counts["updated"],
+                    unchanged=counts["unchanged"],
+                    failed=counts["failed"],
+                )
     finally:
         parser.close()
-    if run is not None:
-        if _ran_alongside_another_import(run):
-            link_pending_coverage(list(writer.written_by))
-        counts = report.counts
-        ImportRun.objects.filter(pk=run.pk).update(
-            finished_at=timezone.now(),
-            created=counts["created"],
-            updated=counts["updated"],
-            unchanged=counts["unchanged"],
-            failed=counts["failed"],
-        )
     return report
+
+
+@contextmanager
+def no_query_log():
+    """No query log while importing, even with DEBUG on (the README's development default).
+
+    With DEBUG, Django wraps every cursor to time each query and keep its SQL in
+    connection.queries; an import runs thousands of queries and bulk statements, and paid
+    about 15 % for a log nobody reads. `queries_logged` (DEBUG or force_debug_cursor) is a
+    property, so this connection's debug wrapper is what is switched off, until the import
+    ends. A caller who asked for the log explicitly (CaptureQueriesContext sets
+    force_debug_cursor) keeps it.
+    """
+    if connection.force_debug_cursor or not settings.DEBUG:
+        yield
+        return
+    connection.make_debug_cursor = connection.make_cursor  # this object only; the class is untouched
+    try:
+        yield
+    finally:
+        del connection.make_debug_cursor
 
 
 def _ran_alongside_another_import(run):
@@ -884,9 +786,9 @@ def _article_with_coverage_url():
     return Subquery(Article.objects.filter(source_key=OuterRef("url_key")).values("pk")[:1])
 
 
-def _prepare_batch(paths, max_bytes, parser, writer):
+def _prepare_batch(found_files, max_bytes, parser):
     """Read and hash a batch, set aside files known by hash, and start parsing the rest."""
-    seed_files = [read_seed_file(path, max_bytes) for path in paths]
+    seed_files = [read_seed_file(found, max_bytes) for found in found_files]
     known = {}
     hashes = {seed_file.sha256 for seed_file in seed_files if seed_file.data is not None}
     if hashes:
@@ -904,11 +806,11 @@ def _prepare_batch(paths, max_bytes, parser, writer):
     # The bytes now live in the parse payloads only.
     for seed_file in seed_files:
         seed_file.data = None
-    return len(seed_files), seed_files, early, parser.submit(to_parse)
+    return len(seed_files), (found_files, seed_files), early, parser.submit(to_parse)
 
 
-def _finish_batch(batch, writer):
-    _, seed_files, early, parsed_results = batch
+def _finish_batch(batch, writer, parser):
+    _, (found_files, seed_files), early, parsed_results = batch
     order = {seed_file.path: position for position, seed_file in enumerate(seed_files)}
     items = []
     skipped_by_hash = [r for r in early if r.status == ImportStatus.UNCHANGED]
@@ -934,12 +836,15 @@ def _finish_batch(batch, writer):
         )
         (stale if earlier else still_unchanged).append(result)
     rewrite = []
-    for result in stale:
-        seed_file = read_seed_file(result.path, writer.max_bytes)
-        outcome = parse_seed_batch([(0, seed_file.data)])[0][1] if seed_file.data is not None else seed_file.error
-        if isinstance(outcome, ParsedSeed):
-            rewrite.append((seed_file, outcome))
-        else:
-            still_unchanged.append(result)
+    if stale:
+        # Read again (it may have changed since) and parsed as any file is, by the parser.
+        again = [read_seed_file(found_files[order[result.path]], writer.max_bytes) for result in stale]
+        outcomes = dict(parser.submit([(i, f.data) for i, f in enumerate(again) if f.data is not None])())
+        for position, (result, seed_file) in enumerate(zip(stale, again, strict=True)):
+            outcome = outcomes.get(position, seed_file.error)
+            if isinstance(outcome, ParsedSeed):
+                rewrite.append((seed_file, outcome))
+            else:
+                still_unchanged.append(result)
     results += writer.write_batch(rewrite, still_unchanged)
     return sorted(results, key=lambda result: order.get(result.path, 0))

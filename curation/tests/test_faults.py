@@ -344,3 +344,52 @@ def test_reimporting_an_unchanged_folder_changes_nothing_even_with_a_repeated_ur
         result = manage(url, "import_seeds", str(folder), "--no-progress", "--json")
         assert json.loads(result.stdout)["counts"]["failed"] == 0
         assert_same_content(dump(url), first)
+
+
+def _live(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _children(pid):
+    children = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                children.append(int(entry))
+    return children
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_parse_workers_die_with_an_importer_killed_with_sigkill(databases, corpus):
+    """kill -9 of the importer alone (not its process group): its workers go too, at once,
+    instead of parsing on for their queue (they were seen 20 s later)."""
+    url = databases.fresh("orphans")
+    process = subprocess.Popen(
+        import_command(corpus, "--workers", "2"), cwd=BASE_DIR, env=subprocess_env(url),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while len(workers := _children(process.pid)) < 2:
+            assert process.poll() is None, "the import ended before its workers were seen"
+            assert time.monotonic() < deadline, "no parse workers in 60 s"
+            time.sleep(0.01)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        deadline = time.monotonic() + 2
+        while any(_live(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not [pid for pid in workers if _live(pid)], "parse workers outlived the importer"
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()

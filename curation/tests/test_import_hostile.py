@@ -107,20 +107,20 @@ def test_oversized_files_are_refused_before_parsing(tmp_path, monkeypatch):
 
 
 def _stat_reporting_size(monkeypatch, name, size):
-    """Make stat report `size` for the file `name`, as if it grew after the importer looked."""
+    """Make fstat report `size` for the file `name`, as if it grew after the importer looked."""
     import os
 
-    real_stat = os.stat
+    real_fstat = os.fstat
 
-    def stat(path, *args, **kwargs):
-        info = real_stat(path, *args, **kwargs)
-        if os.fspath(path).endswith(name):
+    def fstat(descriptor):
+        info = real_fstat(descriptor)
+        if os.readlink(f"/proc/self/fd/{descriptor}").endswith(name):
             values = list(info)
             values[6] = size  # st_size
             info = os.stat_result(values)
         return info
 
-    monkeypatch.setattr(os, "stat", stat)
+    monkeypatch.setattr(os, "fstat", fstat)
 
 
 def test_a_file_that_grew_past_the_limit_after_stat_is_refused(tmp_path, monkeypatch):

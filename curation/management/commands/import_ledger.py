@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from curation.models import ImportLedgerEntry, ImportRun
+from curation.services.seedfiles import escape_controls
 
 
 class Command(BaseCommand):
@@ -20,7 +21,7 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"run {run.pk}  {run.started_at:%Y-%m-%d %H:%M:%S} -> {finished}  "
                     f"created {run.created}, updated {run.updated}, unchanged {run.unchanged}, failed {run.failed}  "
-                    f"{', '.join(run.paths)}"
+                    f"{escape_controls(', '.join(map(str, run.paths)))}"
                 )
             if not runs:
                 self.stdout.write("No imports yet.")
@@ -33,9 +34,10 @@ class Command(BaseCommand):
         if options["failed"]:
             entries = entries.failed()
         for entry in entries[:limit]:
-            line = f"{entry.created_at:%Y-%m-%d %H:%M:%S}  {entry.status:9}  {entry.path}"
+            # Paths are stored escaped (display_path); rows from before that may hold a newline.
+            line = f"{entry.created_at:%Y-%m-%d %H:%M:%S}  {entry.status:9}  {escape_controls(entry.path)}"
             if entry.error:
-                line += f": {entry.error}"
+                line += f": {escape_controls(entry.error)}"
             elif entry.article_id:
                 line += f"  (article {entry.article_id})"
             self.stdout.write(line)

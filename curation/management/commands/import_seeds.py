@@ -10,6 +10,7 @@ from curation.services.importing import (
     default_workers,
     import_seed_files,
 )
+from curation.services.seedfiles import escape_controls
 
 
 class ProgressBar:
@@ -49,12 +50,20 @@ class Command(BaseCommand):
             "--workers",
             type=int,
             default=None,
-            help=f"parser processes (default: {default_workers()} for large imports, 0 = parse in this process)",
+            help=(
+                f"parser processes (default: 1, or {default_workers()} for large imports; 0 = parse in this "
+                "process, without protection against a parser crash)"
+            ),
         )
         parser.add_argument(
             "--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help="files written per transaction (default: %(default)s)"
         )
         parser.add_argument("--max-bytes", type=int, default=None, help="refuse larger files (default: SEED_MAX_BYTES)")
+        parser.add_argument(
+            "--follow-links",
+            action="store_true",
+            help="follow symbolic links that lead out of the folders given (refused by default)",
+        )
         parser.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
 
     def handle(self, *paths, **options):
@@ -72,6 +81,7 @@ class Command(BaseCommand):
                 workers=options["workers"],
                 batch_size=options["batch_size"],
                 max_bytes=options["max_bytes"],
+                follow_links=options["follow_links"],
                 progress=progress,
             )
         except MissingPathError as exc:
@@ -81,6 +91,10 @@ class Command(BaseCommand):
                 progress.finish()
 
         counts = report.counts
+        # Failures go to stderr either way: with --json, stdout stays one JSON object.
+        for result in report.failures:
+            # display_path and escape_controls: no file name or reason can start a line of its own.
+            self.stderr.write(f"{result.display_path}: {escape_controls(result.error or '')}")
         if options["json"]:
             self.stdout.write(
                 json.dumps(
@@ -95,13 +109,12 @@ class Command(BaseCommand):
 
     def _report(self, report, verbosity):
         for result in report.results:
-            if result.status == "failed":
-                self.stderr.write(f"{result.path}: {result.error}")
-            elif verbosity >= 2 or (verbosity >= 1 and result.notes):
-                line = f"{result.path}: {result.status}" + (f" (article {result.article_id})" if result.article_id else "")
+            if result.status != "failed" and (verbosity >= 2 or (verbosity >= 1 and result.notes)):
+                line = f"{result.display_path}: {result.status}"
+                line += f" (article {result.article_id})" if result.article_id else ""
                 self.stdout.write(line)
                 for note in result.notes:
-                    self.stdout.write(f"  note: {note}")
+                    self.stdout.write(f"  note: {escape_controls(note)}")
         counts = report.counts
         prefix = "Dry run, nothing written. Would import: " if report.dry_run else ""
         summary = (

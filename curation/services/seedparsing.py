@@ -1,0 +1,489 @@
+"""Parsing seed files so that no file can stop an import: worker processes, time limits.
+
+Parsing is where untrusted bytes meet C code (libyaml), so it runs in worker processes that
+the importer can lose without losing the import:
+
+- every exception is one file's reason (seedformat.parse_one);
+- a file that runs past the time limit (SEED_PARSE_TIMEOUT, 5 s) fails with that reason: a
+  timer interrupts the parse between two Python operations, and, should the parse be stuck
+  inside C code, a CPU-time timer with the default action ends the worker;
+- a worker that dies (a crash in C code, the CPU timer, the OOM killer) or stops answering
+  is replaced, and the chunk of files it was parsing is parsed again one file per fresh
+  process, so the file that kills its parser is named ("the YAML parser crashed (signal
+  11, SIGSEGV)") and the others are parsed as usual;
+- workers die with the importer: PR_SET_PDEATHSIG on Linux, and a check of the parent
+  before each file everywhere.
+
+With `workers=0` (`--workers 0`) files are parsed in the importing process itself: the same
+checks and the timer apply, but a crash inside libyaml, or a hang inside C code, would
+end the import (the batches already written stay written). It is for debugging and for
+platforms without fork.
+"""
+
+import ctypes
+import itertools
+import logging
+import multiprocessing
+import os
+import queue
+import signal
+import sys
+import threading
+import time
+from collections import deque
+from contextlib import contextmanager
+from multiprocessing.connection import wait
+
+from curation.seedformat import parse_one
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 5.0
+# The extra workers run at the lowest priority. The writing process is the import's critical
+# path (one connection, one transaction at a time); on two cores it competed with two workers
+# for the CPU and was preempted ~2,400 times a 10,000-file run. Niced workers get the CPU it
+# leaves, and they leave a server's web workers ahead of an import's parsing. The first worker
+# keeps the importer's priority: while the writer waits for parsed files it leaves its share
+# of the CPU unused, and on a busy machine niced workers alone got almost none of it (CFS
+# weighs nice 19 at 1.5 % of nice 0); the writer used to parse in that time itself, which a
+# crash in libyaml would have ended.
+WORKER_NICENESS = 19
+CHUNK_SIZE = 25
+CHUNK_BYTES = 256 * 1024
+# Linux lets an unprivileged process grow a pipe to 1 MB. The importer never sends a worker
+# more than its pipe holds unread (IN_FLIGHT_BYTES), so a send never waits for a worker that
+# gets little CPU: profiled, those waits were 0.85 s of a 9.6 s import.
+PIPE_BYTES = 1 << 20
+IN_FLIGHT_BYTES = 768 * 1024
+# Beyond the per-file limits, before the importer gives up on a silent worker.
+GRACE_SECONDS = 10.0
+_PR_SET_PDEATHSIG = 1
+
+
+class ParseTimeout(BaseException):
+    """Raised by the timer inside a parse. A BaseException, so that no `except Exception`
+    on the way can mistake it for the file's own error."""
+
+
+def timeout_reason(timeout):
+    return f"parsing took longer than {timeout:g} s (SEED_PARSE_TIMEOUT)"
+
+
+def _raise_timeout(signum, frame):
+    raise ParseTimeout
+
+
+def hard_limit(timeout):
+    """CPU seconds after which a worker stuck in C code is ended by the kernel."""
+    return 2 * timeout + 1
+
+
+def parse_within(data, limits, timeout, *, hard=False):
+    """parse_one under the time limit (SIGALRM must already be routed to _raise_timeout).
+    `hard`: also arm the CPU-time timer whose default action ends the process (workers only)."""
+    try:
+        if hard:
+            signal.setitimer(signal.ITIMER_PROF, hard_limit(timeout))
+        signal.setitimer(signal.ITIMER_REAL, timeout)
+        try:
+            return parse_one(data, limits)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            if hard:
+                signal.setitimer(signal.ITIMER_PROF, 0)
+    except ParseTimeout:
+        return timeout_reason(timeout)
+
+
+# --- in this process --------------------------------------------------------------------
+
+
+class InProcessParser:
+    """`--workers 0`: parse here, at once, under the timer (see the module docstring)."""
+
+    def __init__(self, *, limits, timeout=DEFAULT_TIMEOUT):
+        self.limits = limits
+        self.timeout = timeout
+
+    def submit(self, payloads):
+        with _timer_routed() as timed:
+            if timed:
+                results = [(index, parse_within(data, self.limits, self.timeout)) for index, data in payloads]
+            else:
+                results = [(index, parse_one(data, self.limits)) for index, data in payloads]
+        return lambda: results
+
+    def close(self):
+        pass
+
+
+@contextmanager
+def _timer_routed():
+    """Route SIGALRM to the parse timer; yields False where signals cannot be used (not the
+    main thread, e.g. an import started from a web request), where files parse untimed."""
+    if threading.current_thread() is not threading.main_thread():
+        yield False
+        return
+    previous = signal.signal(signal.SIGALRM, _raise_timeout)
+    try:
+        yield True
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+# --- worker processes -------------------------------------------------------------------
+
+
+def die_with_parent(parent_pid):
+    """Make the kernel end this process when the importer ends, however it ends (kill -9
+    included); elsewhere than Linux, the check before each file does it a little later."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - a libc without prctl
+            pass
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(0)
+
+
+def _worker_main(tasks, results, parent_pid, limits, timeout, inherited, niceness):
+    """A worker: chunks in, results out, until told to stop or the importer is gone.
+
+    Two threads move the messages, so the parse never waits for the importer to read
+    (it reads only between database writes) and the importer never waits for a parse to
+    take its next chunk."""
+    die_with_parent(parent_pid)
+    for connection in inherited:  # other workers' pipe ends, forked along with the importer
+        connection.close()
+    if niceness:
+        os.nice(niceness)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the importer's to handle
+    signal.signal(signal.SIGALRM, _raise_timeout)
+    inbox, outbox, cancelled = queue.SimpleQueue(), queue.SimpleQueue(), set()
+    threading.Thread(target=_receive, args=(tasks, inbox, cancelled), daemon=True).start()
+    sender = threading.Thread(target=_send, args=(results, outbox), daemon=True)
+    sender.start()
+    while (task := inbox.get()) is not None:
+        sequence, chunk_id, payloads = task
+        if sequence in cancelled:  # another worker took it over (see ParsePool._steal)
+            cancelled.discard(sequence)
+            continue
+        parsed = []
+        for index, data in payloads:
+            if os.getppid() != parent_pid:
+                os._exit(0)
+            parsed.append((index, parse_within(data, limits, timeout, hard=True)))
+        outbox.put((chunk_id, parsed))
+    outbox.put(None)
+    sender.join()
+    os._exit(0)
+
+
+def _receive(connection, inbox, cancelled):
+    try:
+        while True:
+            message = connection.recv()
+            if message is not None and message[0] == "cancel":
+                cancelled.add(message[1])
+            else:
+                inbox.put(message)
+    except (EOFError, OSError):
+        inbox.put(None)
+
+
+def _send(connection, outbox):
+    try:
+        while (message := outbox.get()) is not None:
+            connection.send(message)
+    except OSError:
+        os._exit(0)
+
+
+def _size(payloads):
+    return sum(len(data) for _, data in payloads)
+
+
+def _grow_pipe(connection):
+    try:
+        import fcntl
+
+        fcntl.fcntl(connection.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (ImportError, AttributeError, OSError):  # not Linux, or over the system's pipe-max-size
+        pass
+
+
+class _Worker:
+    def __init__(self, pool, niceness=WORKER_NICENESS):
+        context = multiprocessing.get_context("fork")
+        task_reader, self.tasks = context.Pipe(duplex=False)
+        self.results, result_writer = context.Pipe(duplex=False)
+        for connection in (self.tasks, self.results):
+            _grow_pipe(connection)
+        inherited = [end for worker in pool.workers for end in (worker.tasks, worker.results)]
+        self.process = context.Process(
+            target=_worker_main,
+            args=(
+                task_reader, result_writer, os.getpid(), pool.limits, pool.timeout,
+                [self.tasks, self.results, *inherited], niceness,
+            ),
+            daemon=True,
+        )
+        self.process.start()
+        task_reader.close()
+        result_writer.close()
+        self.timeout = pool.timeout
+        self.niceness = niceness
+        self.outstanding = deque()  # chunks sent and not answered: (chunk_id, payloads)
+        # Each message's own number, which a cancel names: the same chunk may come back to a
+        # worker later (a copy), and a cancel meant for the first must not skip the second.
+        self.sequence = itertools.count()
+        self.sent_as = {}
+        self.in_flight = 0  # their bytes
+        self.busy_since = None  # when the first of them was seen to start, at the latest
+
+    def has_room(self, payloads):
+        return not self.outstanding or self.in_flight + _size(payloads) <= IN_FLIGHT_BYTES
+
+    def answered(self, chunk_id):
+        """Forget an answered (or taken over) chunk; True if it was this worker's."""
+        for position, (outstanding_id, payloads) in enumerate(self.outstanding):
+            if outstanding_id == chunk_id:
+                del self.outstanding[position]
+                self.sent_as.pop(chunk_id, None)
+                self.in_flight -= _size(payloads)
+                if position == 0:
+                    self.busy_since = time.monotonic()
+                return True
+        return False
+
+    def take_back_last(self):
+        chunk_id, payloads = self.outstanding.pop()
+        self.in_flight -= _size(payloads)
+        return chunk_id, payloads
+
+    def send(self, chunk_id, payloads):
+        if not self.outstanding:
+            self.busy_since = time.monotonic()
+        self.outstanding.append((chunk_id, payloads))
+        self.in_flight += _size(payloads)
+        self.sent_as[chunk_id] = sequence = next(self.sequence)
+        self.tasks.send((sequence, chunk_id, payloads))
+
+    def cancel(self, chunk_id, sequence):
+        """Tell the worker to skip a chunk it may not have started (see ParsePool._steal)."""
+        try:
+            self.tasks.send(("cancel", sequence))
+        except OSError:
+            pass
+
+    def deadline(self):
+        """When the chunk in progress is overdue: its files' hard limits, and some grace."""
+        return self.busy_since + len(self.outstanding[0][1]) * hard_limit(self.timeout) + GRACE_SECONDS
+
+    def shut_down(self):
+        """After the stop message: let it finish, or end it if it does not within seconds."""
+        self.process.join(timeout=5)
+        self._end()
+
+    def end(self, *, overdue):
+        """Make sure the process is gone; returns why it stopped answering, as a file's reason.
+
+        A worker found dead (its pipe closed) is given a moment to exit, for its status;
+        one found overdue, or still there after that moment, is killed and has timed out."""
+        if not overdue:
+            self.process.join(timeout=2)
+        overdue = overdue or self.process.is_alive()
+        self._end()
+        code = self.process.exitcode
+        if overdue or code == -signal.SIGPROF:
+            return timeout_reason(self.timeout)
+        if code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = "unknown signal"
+            if -code == signal.SIGKILL:
+                return f"the YAML parser was killed (signal {-code}, {name}; out of memory?)"
+            return f"the YAML parser crashed (signal {-code}, {name})"
+        return f"the YAML parser process exited with status {code}"
+
+    def _end(self):
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+        for connection in (self.tasks, self.results):
+            connection.close()
+
+
+class ParsePool:
+    """Worker processes that parse chunks of files; see the module docstring."""
+
+    def __init__(self, workers, *, limits, timeout=DEFAULT_TIMEOUT):
+        self.size = workers
+        self.limits = limits
+        self.timeout = timeout
+        self.workers = []
+        self.ids = itertools.count()
+        self.pending = deque()  # chunks no worker has yet: (chunk_id, payloads)
+        self.copied = set()  # chunks a second worker parses too (see _steal)
+        self.done = {}  # chunk id -> [(index, outcome)]
+
+    def submit(self, payloads):
+        """Start parsing; returns a callable that returns the results, in order, when called."""
+        chunk_ids = []
+        chunk, chunk_bytes = [], 0
+        for item in payloads:
+            chunk.append(item)
+            chunk_bytes += len(item[1])
+            if len(chunk) == CHUNK_SIZE or chunk_bytes >= CHUNK_BYTES:
+                chunk_ids.append(self._queue(chunk))
+                chunk, chunk_bytes = [], 0
+        if chunk:
+            chunk_ids.append(self._queue(chunk))
+        self._dispatch()
+        return lambda: self._collect(chunk_ids)
+
+    def close(self):
+        for worker in self.workers:
+            try:
+                worker.tasks.send(None)
+            except OSError:
+                pass
+        for worker in self.workers:
+            if worker.outstanding:
+                worker.end(overdue=True)
+            else:
+                worker.shut_down()
+        self.workers = []
+
+    def _queue(self, chunk):
+        chunk_id = next(self.ids)
+        self.pending.append((chunk_id, chunk))
+        return chunk_id
+
+    def _dispatch(self):
+        """Hand pending chunks to the workers with the fewest bytes in hand (starting
+        workers as needed), as far as their pipes hold them unread."""
+        while len(self.workers) < self.size:
+            first = not any(worker.niceness == 0 for worker in self.workers)
+            self.workers.append(_Worker(self, niceness=0 if first else WORKER_NICENESS))
+        while self.pending:
+            chunk_id, payloads = self.pending[0]
+            worker = min(self.workers, key=lambda worker: worker.in_flight)
+            if not worker.has_room(payloads):
+                return
+            self.pending.popleft()
+            try:
+                worker.send(chunk_id, payloads)
+            except OSError:
+                return  # it died since its last answer; its chunks are dealt with when that is noticed
+
+    def _collect(self, chunk_ids):
+        while any(chunk_id not in self.done for chunk_id in chunk_ids):
+            self._dispatch()
+            self._steal({chunk_id for chunk_id in chunk_ids if chunk_id not in self.done})
+            busy = [worker for worker in self.workers if worker.outstanding]
+            deadline = min(worker.deadline() for worker in busy)
+            wait([worker.results for worker in busy], timeout=max(0.0, deadline - time.monotonic()))
+            for worker in busy:
+                self._read(worker)
+        return [item for chunk_id in chunk_ids for item in self.done.pop(chunk_id)]
+
+    def _read(self, worker):
+        """Take whatever this worker has answered; replace it if it died or is overdue."""
+        try:
+            while worker.results.poll():
+                chunk_id, parsed = worker.results.recv()
+                mine = worker.answered(chunk_id)
+                # A chunk taken over or copied by another worker may be answered twice: the
+                # first answer counts, and the other worker need not (or no longer) parse it.
+                if mine and chunk_id not in self.done:
+                    self.done[chunk_id] = parsed
+                    self._forget_copies(chunk_id, worker)
+        except (EOFError, OSError):
+            self._replace(worker, overdue=False)
+            return
+        if worker.outstanding and time.monotonic() > worker.deadline():
+            self._replace(worker, overdue=True)
+
+    def _steal(self, waiting_for):
+        """With nothing pending, a worker with nothing to do helps another: one worker may
+        get far less of the CPU than another (see WORKER_NICENESS). It takes the chunks the
+        other has not started, from the back of its queue; failing those, it parses a copy
+        of the chunk the other has in hand, if the importer waits for it, and the first
+        answer counts (a niced worker's last chunk was the whole import's critical path)."""
+        if self.pending:
+            return
+        for idle in [worker for worker in self.workers if not worker.outstanding]:
+            while len(idle.outstanding) < 2:
+                donor = max(self.workers, key=lambda worker: len(worker.outstanding))
+                if len(donor.outstanding) < 2:
+                    break
+                chunk_id, payloads = donor.take_back_last()
+                donor.cancel(chunk_id, donor.sent_as.pop(chunk_id))
+                try:
+                    idle.send(chunk_id, payloads)
+                except OSError:
+                    self.pending.appendleft((chunk_id, payloads))
+                    return
+            if idle.outstanding:
+                continue
+            in_hand = [
+                worker.outstanding[0] for worker in self.workers
+                if worker.outstanding and worker.outstanding[0][0] in waiting_for and worker.outstanding[0][0] not in self.copied
+            ]
+            if in_hand:
+                chunk_id, payloads = in_hand[0]
+                self.copied.add(chunk_id)
+                try:
+                    idle.send(chunk_id, payloads)
+                except OSError:
+                    return
+
+    def _forget_copies(self, chunk_id, answered_by):
+        """The chunk is answered: whoever else holds it drops it (or skips it, if not started)."""
+        self.copied.discard(chunk_id)
+        for worker in self.workers:
+            sequence = worker.sent_as.get(chunk_id)
+            if worker is not answered_by and worker.answered(chunk_id):
+                worker.cancel(chunk_id, sequence)
+
+    def _replace(self, worker, *, overdue):
+        """The worker died or hangs: its chunk in progress is parsed again one file per
+        process to find the culprit; the chunks it had not started go back to the queue."""
+        reason = worker.end(overdue=overdue)
+        self.workers.remove(worker)
+        if not worker.outstanding:
+            return
+        chunk_id, payloads = worker.outstanding.popleft()
+        self.pending.extendleft(reversed(worker.outstanding))
+        if chunk_id in self.copied and any(chunk_id in (i for i, _ in other.outstanding) for other in self.workers):
+            return  # another worker parses a copy: if this chunk kills it too, it is isolated then
+        logger.warning("a parse worker stopped (%s); parsing its %d files one by one", reason, len(payloads))
+        self.done[chunk_id] = [(index, self._parse_alone(index, data)) for index, data in payloads]
+        self._forget_copies(chunk_id, None)
+
+    def _parse_alone(self, index, data):
+        lone = _Worker(self, niceness=0)  # rare, and its wall time is its limit: not niced
+        try:
+            try:
+                lone.send(0, [(index, data)])
+            except OSError:
+                return lone.end(overdue=False)
+            wait([lone.results], timeout=hard_limit(self.timeout) + GRACE_SECONDS)
+            try:
+                if lone.results.poll():
+                    return lone.results.recv()[1][0][1]
+            except (EOFError, OSError):
+                return lone.end(overdue=False)
+            return lone.end(overdue=True)
+        finally:
+            lone.end(overdue=True)
+
+
+def make_parser(workers, *, limits, timeout=DEFAULT_TIMEOUT):
+    if workers > 0:
+        return ParsePool(workers, limits=limits, timeout=timeout)
+    return InProcessParser(limits=limits, timeout=timeout)

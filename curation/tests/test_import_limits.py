@@ -1,0 +1,79 @@
+"""Limits on what one seed file may hold: over a limit the file fails with a reason that
+names the field and the setting, or (images, related items) the extra values are cut with a
+note in the ledger; never a database error, never a 1.5 MB title stored."""
+
+import pytest
+from django.test import override_settings
+
+from curation.models import Article, ImportLedgerEntry, Topic
+from curation.seedformat import SeedLimits
+from curation.services.importing import seed_limits
+from curation.tests.factories import seed_text, valid_front_matter
+from curation.tests.test_import import run_import, write
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_settings_defaults_are_the_parsers_defaults():
+    assert seed_limits() == SeedLimits()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "body", "reason"),
+    [
+        ({"title": "T" * 1_500_000}, "", "field 'title': is 1,500,000 characters long; at most 1,000 are accepted (SEED_MAX_TITLE_CHARS)"),
+        ({"excerpt": "E" * 10_001}, "", "field 'excerpt': is 10,001 characters long; at most 10,000 are accepted"),
+        ({"topics": [f"Topic {n}" for n in range(20_000)]}, "", "field 'topics': names more than 50 topics"),
+        ({}, "B" * 1_000_001, "body is 1,000,001 characters long; at most 1,000,000 are accepted (SEED_MAX_BODY_CHARS)"),
+        ({"related": [{"title": "R" * 1001}]}, "", "field 'related[1].title': is 1,001 characters long"),
+        ({"images": [{"url": "https://i.example/a.jpg", "title": "I" * 1001}]}, "", "field 'images[1].title'"),
+    ],
+    ids=["title", "excerpt", "topics", "body", "related-title", "image-title"],
+)
+def test_a_field_over_its_limit_fails_the_file_naming_the_field(tmp_path, overrides, body, reason):
+    write(tmp_path, "good.txt", seed_text(**valid_front_matter(1)))
+    write(tmp_path, "big.txt", seed_text(body=body, **valid_front_matter(2, **overrides)))
+
+    code, _, err = run_import(tmp_path)
+
+    assert code == 1
+    assert f"{tmp_path / 'big.txt'}: {reason}" in err
+    assert list(Article.objects.values_list("title", flat=True)) == ["Seed title 1"]
+    assert Topic.objects.count() == 1
+
+
+def test_many_copies_of_one_topic_are_one_topic(tmp_path):
+    write(tmp_path, "a.txt", seed_text(**valid_front_matter(1, topics=["AI"] * 20_000)))
+    code, _, _ = run_import(tmp_path)
+    assert code == 0 and list(Topic.objects.values_list("name", flat=True)) == ["AI"]
+
+
+def test_images_and_related_items_beyond_their_limits_are_cut_with_a_note(tmp_path):
+    images = [f"https://i.example/{n}.jpg" for n in range(40_000)]  # more than a position (small integer) holds
+    related = [{"title": f"R{n}", "images": images[:60] if n == 99 else []} for n in range(150)]
+    write(tmp_path, "a.txt", seed_text(**valid_front_matter(1, images=images, related=related)))
+
+    code, out, _ = run_import(tmp_path, verbosity=1)
+
+    assert code == 0
+    article = Article.objects.get()
+    assert article.images.count() == 50 and article.related.count() == 100
+    assert len(article.related.get(position=99).images) == 50
+    notes = ImportLedgerEntry.objects.get().notes
+    assert "images: kept the first 50 of 40,000 items (SEED_MAX_IMAGES)" in notes
+    assert "related: kept the first 100 of 150 items (SEED_MAX_RELATED)" in notes
+    assert "related[100].images: kept the first 50 of 60 items" in notes
+    assert "note: images: kept the first 50 of 40,000 items" in out
+
+
+def test_limits_come_from_the_settings(tmp_path):
+    write(tmp_path, "a.txt", seed_text(**valid_front_matter(1, title="A title of forty characters, near enough", topics=["a", "b", "c"])))
+    with override_settings(SEED_MAX_TITLE_CHARS=20):
+        code, _, err = run_import(tmp_path)
+    assert code == 1 and "field 'title': is 40 characters long; at most 20 are accepted" in err
+    with override_settings(SEED_MAX_TOPICS=2):
+        code, _, err = run_import(tmp_path)
+    assert code == 1 and "field 'topics': names more than 2 topics" in err
+    with override_settings(SEED_MAX_DEPTH=2):
+        code, _, err = run_import(tmp_path)
+    assert code == 1 and "nested more than 2 levels deep" in err
