@@ -27,7 +27,7 @@ NUM_PERM = 64
 ROWS = 2  # hash values per LSH band
 BANDS = NUM_PERM // ROWS
 # Terms fed to MinHash: the title's and the lede's first ones, where the event is named.
-SIGNATURE_TERMS = 40
+SIGNATURE_TERMS = 20
 LEDE_TERMS = 80
 
 ARTICLE, RELATED, BODY = "article", "related", "body"
@@ -157,7 +157,9 @@ def item_features(item):
     lede_terms = textmod.terms(f"{excerpt}\n{body[: textmod.MAX_CHARS]}", limit=LEDE_TERMS)
     generic = textmod.is_generic_title(title)
     # The title counts for the signature only when it names something; the lede always.
-    signature_terms = set(lede_terms[:SIGNATURE_TERMS])
+    # Names first: common words shared by unrelated items would make every band collide.
+    names = textmod.entities(title, excerpt, body[: textmod.MAX_CHARS])
+    signature_terms = set(lede_terms[:SIGNATURE_TERMS]) | (names & set(lede_terms))
     if not generic:
         signature_terms.update(title_terms)
     signature = signature_of(signature_terms)
@@ -180,7 +182,7 @@ def item_features(item):
         title_terms=frozenset(title_terms),
         terms=frozenset(title_terms) | frozenset(lede_terms),
         shingles=frozenset(textmod.word_shingles(lede_terms)),
-        entities=textmod.entities(title, excerpt, body[: textmod.MAX_CHARS]),
+        entities=names,
         title_numbers=textmod.numbers(title),
         signature=signature,
         band_keys=band_keys_of(signature),

@@ -24,6 +24,13 @@ __all__ = ["StoryIndex", "Update"]
 # A title seen on this many items from at least two days is a format, not a headline.
 GENERIC_TITLE_MIN_ITEMS = 4
 GENERIC_TITLE_MIN_DAYS = 2
+# A band shared by more items than this is a phrase everyone uses, not a story: it finds no
+# candidates (the item's other bands and its URLs still do). Below it, incremental and batch
+# runs see the same candidates; above it, the order items arrived in can matter.
+MAX_BUCKET = 300
+# Candidates further apart than this many windows can neither join nor keep apart anything
+# the window has not already decided.
+FAR_WINDOWS = 3
 
 
 @dataclass
@@ -153,7 +160,17 @@ class StoryIndex:
     def _candidates(self, item):
         found = set()
         for band_key in item.band_keys:
-            found.update(self.bands.get(band_key, ()))
+            bucket = self.bands.get(band_key, ())
+            if len(bucket) <= MAX_BUCKET:
+                found.update(bucket)
+        if item.published is not None:
+            horizon = self.config.window_hours * 3600 * FAR_WINDOWS
+            features = self.features
+            found = {
+                key
+                for key in found
+                if features[key].published is None or abs(features[key].published - item.published) <= horizon
+            }
         for url in item.urls:
             found.update(self.by_url.get(url, ()))
             found.update(self.by_related.get(url, ()))

@@ -8,6 +8,7 @@ megabytes costs the same as one of a few kilobytes, because only its lede is rea
 
 import re
 import unicodedata
+from functools import lru_cache
 
 __all__ = [
     "normalise",
@@ -21,7 +22,7 @@ __all__ = [
 
 # How much of a text is read: the lede carries the event; the rest of a long body mostly
 # adds background that other stories share.
-MAX_CHARS = 1500
+MAX_CHARS = 800
 MAX_TERMS = 120
 
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
@@ -78,6 +79,7 @@ def normalise(text):
     return " ".join(text.split())
 
 
+@lru_cache(maxsize=131072)  # news repeats its words: most stems come from the cache
 def stem(word):
     """A crude English stem: enough for "recall/recalls/recalling" or "scrape/scraping" to
     agree; words of other languages pass through with the same few suffix rules."""
