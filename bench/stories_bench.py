@@ -1,0 +1,198 @@
+"""Stories core: quality on the labelled corpus against the naive floor, and speed.
+
+    .venv/bin/python bench/stories_bench.py [--recent 100000] [--new 10000] [--skip-speed]
+
+Quality: pairwise precision and recall, and hard negatives joined, on the tuning and the
+held-out part of fixtures/stories/, for curation.stories and for the floor the issue names
+(TF-IDF cosine over title + excerpt + body, pairs above a threshold joined by union-find;
+its threshold is the best one on the tuning part, then applied unchanged to the held-out).
+
+Speed, as ratios to a baseline measured in the same run (the import's own unit of work:
+parsing one seed file's front matter with yaml.CSafeLoader): the per-item feature cost,
+then candidates + clustering for `--new` items against an index of `--recent` ones, and a
+full rebuild extrapolated from the measured per-item rates.
+"""
+
+import argparse
+import math
+import random
+import re
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import yaml  # noqa: E402
+
+from curation.stories import StoryIndex, StoryItem, item_features  # noqa: E402
+from curation.stories.evaluation import load_corpus, pairwise_scores  # noqa: E402
+
+# --- the floor: naive TF-IDF cosine + union-find ------------------------------------------
+
+
+def tfidf_clusters(labelled, threshold):
+    docs = []
+    for entry in labelled:
+        item = entry.item
+        docs.append(Counter(re.findall(r"\w+", f"{item.title} {item.excerpt} {item.body}".lower())))
+    df = Counter(term for doc in docs for term in doc)
+    n = len(docs)
+    vectors = []
+    for doc in docs:
+        vector = {term: count * math.log((1 + n) / (1 + df[term])) for term, count in doc.items()}
+        norm = math.sqrt(sum(value * value for value in vector.values())) or 1.0
+        vectors.append({term: value / norm for term, value in vector.items()})
+    parent = list(range(n))
+
+    def find(x):
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for i in range(n):
+        for j in range(i + 1, n):
+            a, b = vectors[i], vectors[j]
+            if len(b) < len(a):
+                a, b = b, a
+            if sum(value * b.get(term, 0.0) for term, value in a.items()) >= threshold:
+                parent[find(i)] = find(j)
+    groups = {}
+    for i, entry in enumerate(labelled):
+        groups.setdefault(find(i), set()).add(entry.item.key)
+    return list(groups.values())
+
+
+def our_clusters(labelled):
+    index = StoryIndex()
+    index.add(item_features(entry.item) for entry in labelled)
+    return [story.members for story in index.stories()]
+
+
+def quality():
+    tune, heldout = load_corpus("tune"), load_corpus("heldout")
+    print(f"corpus: tuning {len(tune)} items, held-out {len(heldout)} items\n")
+    best = max(
+        (t / 100 for t in range(10, 95, 5)),
+        key=lambda t: (lambda s: s.recall if s.precision >= 0.95 else s.precision - 1)(
+            pairwise_scores(tune, tfidf_clusters(tune, t))
+        ),
+    )
+    print("| part | method | precision | recall | hard negatives joined |")
+    print("| --- | --- | --- | --- | --- |")
+    for name, labelled in (("tuning", tune), ("held-out", heldout)):
+        for method, clusters in (
+            ("curation.stories", our_clusters(labelled)),
+            (f"TF-IDF cosine >= {best:.2f} + union-find", tfidf_clusters(labelled, best)),
+        ):
+            s = pairwise_scores(labelled, clusters)
+            joined = ", ".join(f"{a}-{b}" for a, b in s.hard_negatives_joined[:6])
+            more = "…" if len(s.hard_negatives_joined) > 6 else ""
+            print(
+                f"| {name} | {method} | {s.precision:.3f} | {s.recall:.3f} | "
+                f"{len(s.hard_negatives_joined)} of {s.hard_negative_pairs} {joined}{more} |"
+            )
+    print()
+
+
+# --- speed ------------------------------------------------------------------------------------
+
+SYLLABLES = ["ka", "lo", "mi", "ra", "ten", "vor", "bel", "sun", "dri", "pa", "zen", "mor", "tal", "quin", "ost", "el"]
+
+
+def vocabulary(rng, size):
+    words = set()
+    while len(words) < size:
+        words.add("".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))))
+    return sorted(words)
+
+
+def synthetic_items(count, seed=7, days=30, start=1_700_000_000.0):
+    """News-shaped items: stories of 1-6 items sharing names and topic words, Zipf-ish
+    common words, a ~6 KB body like the import benchmark's seeds."""
+    rng = random.Random(seed)
+    words = vocabulary(rng, 20_000)
+    names = [word.capitalize() for word in vocabulary(random.Random(seed + 1), 30_000)]
+    weights = [1 / (rank + 1) for rank in range(len(words))]
+    items, n = [], 0
+    while n < count:
+        size = min(rng.choice([1, 1, 1, 2, 3, 4, 6]), count - n)
+        cast = rng.sample(names, 3)
+        topic = rng.sample(words[200:], 8)
+        when = start + rng.random() * days * 86400
+        for _ in range(size):
+            common = rng.choices(words, weights, k=60)
+            title = " ".join(rng.sample(cast, 2) + rng.sample(topic, 4) + common[:3])
+            excerpt = " ".join(cast + topic[:5] + common[3:30]).capitalize() + "."
+            body = (" ".join(common) + ". ") * 12
+            items.append(StoryItem(key=n, title=title, excerpt=excerpt, body=body, published=when + rng.random() * 7200,
+                                   url=f"https://site{rng.randint(1, 300)}.example/{n}?utm_source=rss",
+                                   provider=f"site{rng.randint(1, 300)}.example", quality=rng.randint(0, 150)))
+            n += 1
+    return items
+
+
+SEED = (ROOT / "fixtures" / "real-seeds" / "000_5791a4ba6fe0fc15.txt").read_text(encoding="utf-8")
+
+
+def yaml_parse_us(rounds=2000):
+    front_matter = SEED.split("---")[1]
+    start = time.perf_counter()
+    for _ in range(rounds):
+        yaml.load(front_matter, Loader=yaml.CSafeLoader)  # noqa: S506 - the safe C loader
+    return (time.perf_counter() - start) / rounds * 1e6
+
+
+def speed(recent, new):
+    items = synthetic_items(recent + new)
+    baseline = yaml_parse_us()
+    sample = items[:3000]
+    start = time.perf_counter()
+    for item in sample:
+        item_features(item)
+    feature_us = (time.perf_counter() - start) / len(sample) * 1e6
+    baseline_after = yaml_parse_us()
+    parse_us = (baseline + baseline_after) / 2
+    print(f"parse one seed's front matter (yaml.CSafeLoader): {parse_us:.0f} us (before {baseline:.0f}, after {baseline_after:.0f})")
+    print(f"item_features, per item (~6 KB body): {feature_us:.0f} us = {feature_us / parse_us:.2f}x the parse")
+
+    start = time.perf_counter()
+    features = [item_features(item) for item in items]
+    all_features_s = time.perf_counter() - start
+    old, fresh = features[:recent], features[recent:]
+    index = StoryIndex()
+    start = time.perf_counter()
+    index.add(old)
+    build_s = time.perf_counter() - start
+    scored_before = index.pairs_scored
+    start = time.perf_counter()
+    update = index.add(fresh)
+    add_s = time.perf_counter() - start
+    print(f"features for {len(items):,} items: {all_features_s:.1f} s")
+    print(f"index of {recent:,} recent items built in one batch: {build_s:.1f} s ({build_s / recent * 1e6:.0f} us an item)")
+    print(
+        f"{new:,} new items against it (candidates + scoring + clustering): {add_s:.2f} s "
+        f"= {add_s / new * 1e6:.0f} us an item = {add_s / new * 1e6 / parse_us:.2f}x the parse; "
+        f"{index.pairs_scored - scored_before:,} pairs scored, {len(update.stories):,} stories touched"
+    )
+    per_item = (all_features_s / len(items)) + build_s / recent
+    print(f"full rebuild of 1,000,000 items, extrapolated (features + clustering, one process): {per_item * 1e6 / 60:.1f} min")
+    return parse_us
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--recent", type=int, default=100_000)
+    parser.add_argument("--new", type=int, default=10_000)
+    parser.add_argument("--skip-speed", action="store_true")
+    args = parser.parse_args()
+    quality()
+    if not args.skip_speed:
+        speed(args.recent, args.new)
+
+
+if __name__ == "__main__":
+    main()
