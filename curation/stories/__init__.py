@@ -2,6 +2,7 @@
 Django imports, so parse workers, commands and benchmarks can all use it.
 
     features = item_features(StoryItem(key=..., title=..., url=..., published=...))
+    blob = features.to_blob()                # stored; ItemFeatures.from_blob(blob, ...) reads it back
     index = StoryIndex()
     update = index.add([features, ...])      # incremental: cost follows the new items
     index.constrain(cannot=[(a, b)])         # an editor's "not the same story"

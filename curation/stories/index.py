@@ -1,36 +1,82 @@
 """`StoryIndex`: incremental story clustering over an index of recent items.
 
 `add(features)` costs time in proportion to the new items and the stories they touch:
-each new item finds its candidates through the LSH band table, the URL tables and the
-parent/related links (dictionary look-ups), is scored against them, and only the connected
-components of the evidence graph that now contain a new item are re-clustered. A batch run
-is `StoryIndex().add(everything)`; adding the same items in any number of chunks gives the
-same stories as long as no item arrives after its window partners were evicted (see
-`evict`).
+each new item finds its candidates through its keys (its rarest terms and its title), the
+URL tables and the parent/related links (dictionary look-ups), the best of them are scored,
+and only the connected components of the evidence graph that now contain a new item are
+re-clustered. A batch run is `StoryIndex().add(everything)`; adding the same items in any
+number of chunks gives the same stories as long as no key holds more than `BUCKET_LIMIT`
+items within reach of a new one and no item arrives after its window partners were evicted
+(see `evict`).
 
-Every table here is one a database holds with an index (see the report in bench/README.md):
-`bands` is `(band_key bigint, item)`, `by_url` is `(canonical_url, item)`, `edges` is
-`(a, b, score)`, the constraints are `(a, b, kind)`.
+Every table here is one a database holds with an index (curation/services/stories.py
+does the same with them): `by_key` is `(key bigint, item, published)`, `by_url` is
+`(canonical_url, item)`, `edges` is `(a, b, score)`, the constraints are `(a, b, kind)`.
 """
 
+import heapq
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from curation.stories.clustering import DEFAULT_CAP, Story, choose_lead, cluster_component, sort_key
+from curation.stories.features import BODY, RELATED, related_space
 from curation.stories.scoring import DEFAULT_CONFIG, score_pair
 
-__all__ = ["StoryIndex", "Update"]
+__all__ = ["StoryIndex", "Update", "arrival_order", "lookup_keys", "rank_candidates", "BUCKET_LIMIT", "MAX_CANDIDATES", "reach_seconds"]
 
-# A title seen on this many items from at least two days is a format, not a headline.
-GENERIC_TITLE_MIN_ITEMS = 4
-GENERIC_TITLE_MIN_DAYS = 2
-# A band shared by more items than this is a phrase everyone uses, not a story: it finds no
-# candidates (the item's other bands and its URLs still do). Below it, incremental and batch
-# runs see the same candidates; above it, the order items arrived in can matter.
-MAX_BUCKET = 300
-# Candidates further apart than this many windows can neither join nor keep apart anything
-# the window has not already decided.
-FAR_WINDOWS = 3
+# Per key, at most this many items within reach are looked at (the newest): a key that
+# many items share in a few days (a hot story's name) finds enough of that story's members.
+BUCKET_LIMIT = 16
+# Per new item, at most this many candidates found by keys are scored: those sharing the
+# most keys, then the nearest in time. URL, related-coverage and parent links always count.
+MAX_CANDIDATES = 8
+# Candidates are looked for this many windows either side: past one window they can only
+# be kept apart (the same kind of event another time), which matters within a few.
+FAR_WINDOWS = 2
+
+
+def arrival_order(item):
+    """The order items are indexed in: by publication (undated last), then by key."""
+    return (item.published is None, item.published or 0.0, sort_key(item.key))
+
+
+def lookup_keys(item):
+    """The keys `item` looks candidates up by: its own (a related-coverage entry looks up
+    nothing: its URL and its parent place it), and for a body-only item also the entries'
+    keys of its terms (see features.RELATED_KEY_TERMS)."""
+    if item.kind == RELATED:
+        return ()
+    if item.kind == BODY:
+        return item.keys + tuple(related_space(key) for key in item.keys)
+    return item.keys
+
+
+def reach_seconds(config=DEFAULT_CONFIG):
+    return config.window_hours * 3600 * FAR_WINDOWS
+
+
+def rank_candidates(item, found, published_of, limit=MAX_CANDIDATES):
+    """The best `limit` of `found` ({key: keys shared}) for `item`: most keys shared, then
+    the nearest in time, then by key (a deterministic order)."""
+    if len(found) <= limit:
+        return list(found)
+    when = item.published
+
+    def order(other):
+        published = published_of(other)
+        gap = abs(published - when) if published is not None and when is not None else float("inf")
+        return (-found[other], gap, sort_key(other))
+
+    # Most candidates share one key: rank the fewer that share more first.
+    by_count = sorted(set(found.values()), reverse=True)
+    chosen = []
+    for count in by_count:
+        tier = [other for other, shared in found.items() if shared == count]
+        room = limit - len(chosen)
+        chosen.extend(tier if len(tier) <= room else heapq.nsmallest(room, tier, key=order))
+        if len(chosen) >= limit:
+            break
+    return chosen
 
 
 @dataclass
@@ -49,12 +95,10 @@ class StoryIndex:
         self.cap = cap
         self.max_component = max_component or cap * 10
         self.features = {}
-        self.bands = defaultdict(list)
+        self.by_key = defaultdict(list)
         self.by_url = defaultdict(set)
         self.by_related = defaultdict(set)
         self.children = defaultdict(set)
-        self.titles = defaultdict(set)
-        self.generic_titles = set()
         self.edges = defaultdict(dict)  # key -> {key: score}; negative = apart
         self.must = defaultdict(set)
         self.cannot = defaultdict(set)
@@ -64,20 +108,21 @@ class StoryIndex:
     # -- input ------------------------------------------------------------------------------
     def add(self, features):
         """Index new items (or new versions of known ones) and re-cluster what they touch."""
-        batch = list(features)
+        batch = sorted(features, key=arrival_order)
         for item in batch:
             if item.key in self.features:
                 self._forget(item.key)
-        for item in batch:
-            self._register(item)
         touched = set()
+        # One at a time, in arrival order, each against what arrived before it: a batch
+        # then finds the pairs (and, where a cap binds, the same ones) that the same items
+        # arriving in several imports would.
         for item in batch:
+            self.features[item.key] = item
             touched.add(item.key)
             for other in self._candidates(item):
-                if other in self.edges[item.key] or other == item.key:
-                    continue
-                self._score(item.key, other)
-        touched |= self._update_generic_titles(batch)
+                if other not in self.edges[item.key]:
+                    self._score(item.key, other)
+            self._register(item)
         return self._recluster(touched)
 
     def constrain(self, *, must=(), cannot=()):
@@ -124,23 +169,21 @@ class StoryIndex:
     # -- internals --------------------------------------------------------------------------
     def _register(self, item):
         self.features[item.key] = item
-        for band_key in item.band_keys:
-            self.bands[band_key].append(item.key)
+        for key in item.keys:
+            self.by_key[key].append(item.key)
         for url in item.urls:
             self.by_url[url].add(item.key)
         for url in item.related:
             self.by_related[url].add(item.key)
         if item.parent is not None:
             self.children[item.parent].add(item.key)
-        if item.title_key:
-            self.titles[item.title_key].add(item.key)
 
     def _unregister(self, item):
-        for band_key in item.band_keys:
-            bucket = self.bands[band_key]
+        for key in item.keys:
+            bucket = self.by_key[key]
             bucket.remove(item.key)
             if not bucket:
-                del self.bands[band_key]
+                del self.by_key[key]
         for table, urls in ((self.by_url, item.urls), (self.by_related, item.related)):
             for url in urls:
                 table[url].discard(item.key)
@@ -148,8 +191,6 @@ class StoryIndex:
                     del table[url]
         if item.parent is not None:
             self.children[item.parent].discard(item.key)
-        if item.title_key:
-            self.titles[item.title_key].discard(item.key)
 
     def _forget(self, key):
         """A new version of a known item: its old evidence goes; its constraints stay."""
@@ -158,56 +199,40 @@ class StoryIndex:
             self.edges[other].pop(key, None)
 
     def _candidates(self, item):
-        found = set()
-        for band_key in item.band_keys:
-            bucket = self.bands.get(band_key, ())
-            if len(bucket) <= MAX_BUCKET:
-                found.update(bucket)
-        if item.published is not None:
-            horizon = self.config.window_hours * 3600 * FAR_WINDOWS
-            features = self.features
-            found = {
-                key
-                for key in found
-                if features[key].published is None or abs(features[key].published - item.published) <= horizon
-            }
+        found = {}
+        features = self.features
+        reach = reach_seconds(self.config)
+        for key in lookup_keys(item):
+            taken = 0
+            for other in reversed(self.by_key.get(key, ())):
+                if other == item.key:
+                    continue
+                published = features[other].published
+                if item.published is not None and published is not None and abs(published - item.published) > reach:
+                    continue
+                found[other] = found.get(other, 0) + 1
+                taken += 1
+                if taken >= BUCKET_LIMIT:
+                    break
+        chosen = set(rank_candidates(item, found, lambda other: features[other].published))
         for url in item.urls:
-            found.update(self.by_url.get(url, ()))
-            found.update(self.by_related.get(url, ()))
+            chosen.update(self.by_url.get(url, ()))
+            chosen.update(self.by_related.get(url, ()))
         for url in item.related:
-            found.update(self.by_url.get(url, ()))
-        found.update(self.children.get(item.key, ()))
-        if item.parent is not None and item.parent in self.features:
-            found.add(item.parent)
-        found.discard(item.key)
-        return found
+            chosen.update(self.by_url.get(url, ()))
+        chosen.update(self.children.get(item.key, ()))
+        if item.parent is not None and item.parent in features:
+            chosen.add(item.parent)
+        chosen.discard(item.key)
+        return chosen
 
     def _score(self, a, b):
         self.pairs_scored += 1
-        evidence = score_pair(self.features[a], self.features[b], self.config, self.generic_titles)
+        evidence = score_pair(self.features[a], self.features[b], self.config)
         if evidence.score:
             self.edges[a][b] = self.edges[b][a] = evidence.score
         else:
             self.edges[a].pop(b, None), self.edges[b].pop(a, None)
-
-    def _update_generic_titles(self, batch):
-        """Titles that have just become generic: re-score every pair their items are in."""
-        touched = set()
-        for title_key in {item.title_key for item in batch if item.title_key}:
-            keys = self.titles.get(title_key, ())
-            if title_key in self.generic_titles or len(keys) < GENERIC_TITLE_MIN_ITEMS:
-                continue
-            days = {int(self.features[key].published // 86400) for key in keys if self.features[key].published is not None}
-            if len(days) < GENERIC_TITLE_MIN_DAYS:
-                continue
-            self.generic_titles.add(title_key)
-            for key in keys:
-                touched.add(key)
-                for other in list(self.edges.get(key, ())):
-                    if other in self.features:
-                        self._score(key, other)
-                        touched.add(other)
-        return touched
 
     def _component(self, start, seen):
         component, frontier = {start}, [start]

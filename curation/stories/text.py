@@ -10,28 +10,15 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = [
-    "normalise",
-    "terms",
-    "word_shingles",
-    "entities",
-    "numbers",
-    "is_generic_title",
-    "GENERIC_TITLES",
-]
+__all__ = ["normalise", "stem", "STOPWORDS", "GENERIC_TITLES"]
 
 # How much of a text is read: the lede carries the event; the rest of a long body mostly
 # adds background that other stories share.
 MAX_CHARS = 800
-MAX_TERMS = 120
 
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\uac00-\ud7af"
 _CJK_RUN = re.compile(f"[{_CJK}]+")
-_TOKEN = re.compile(rf"\d+(?:[.,]\d+)*%?|[{_CJK}]+|[^\W\d_]+(?:'[^\W\d_]+)?")
-_CAPITALISED = re.compile(r"(?<![.!?:]\s)(?<!^)\b([A-Z][a-zA-Z]+|[A-Z]{2,})\b")
-_SENTENCE_START = re.compile(r"(?:^|[.!?\"]\s+)([A-Z][a-zA-Z]+)")
-_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 
 # Function words and the words every news item uses: they say nothing about which event.
 STOPWORDS = frozenset(
@@ -91,83 +78,3 @@ def stem(word):
                 word = word[: -len(suffix)]
                 break
     return word[:6]
-
-
-def _tokens(normalised):
-    for match in _TOKEN.finditer(_THOUSANDS.sub("", normalised)):
-        token = match.group()
-        if _CJK_RUN.fullmatch(token):
-            if len(token) == 1:
-                yield token
-            else:
-                for i in range(len(token) - 1):
-                    yield token[i : i + 2]
-        else:
-            yield token
-
-
-def terms(text, limit=MAX_TERMS):
-    """The content terms of `text`, in order, at most `limit`: stems of words that are not
-    stopwords, numbers as written (without thousands separators), CJK character bigrams."""
-    out = []
-    for token in _tokens(normalise(text)):
-        if token[0].isdigit():
-            out.append(token.rstrip("%"))
-        elif _CJK_RUN.match(token):
-            out.append(token)
-        elif token not in STOPWORDS and len(token) > 1:
-            out.append(stem(token))
-        if len(out) >= limit:
-            break
-    return out
-
-
-def word_shingles(term_list):
-    """Consecutive pairs of content terms: near-copies share most, paraphrases few."""
-    return {f"{a} {b}" for a, b in zip(term_list, term_list[1:], strict=False)}
-
-
-def entities(title, *texts):
-    """Stems of names (people, companies, places): words capitalised where capitals mean
-    something (not at the start of a sentence, not in a Title Case headline), or
-    capitalised both in the title and in the text below it."""
-    found, capitalised_in = set(), {}
-    for part, text in enumerate((title, *texts)):
-        if not text:
-            continue
-        text = unicodedata.normalize("NFKC", text[:MAX_CHARS]).translate(_QUOTES)
-        words = re.findall(r"[A-Za-z]{4,}", text)
-        title_case = words and sum(word[0].isupper() for word in words) / len(words) > 0.6
-        starts = {m.group(1) for m in _SENTENCE_START.finditer(text)}
-        for word in re.findall(r"\b[A-Z][a-zA-Z]+\b|\b[A-Z]{2,}\b", text):
-            lowered = word.casefold()
-            if lowered in STOPWORDS or lowered in _GENERIC_WORDS:
-                continue
-            stemmed = stem(lowered)
-            capitalised_in.setdefault(stemmed, set()).add(part if part == 0 else 1)
-            if not title_case and word not in starts:
-                found.add(stemmed)
-    found.update(term for term, parts in capitalised_in.items() if len(parts) == 2)
-    return frozenset(found)
-
-
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
-
-
-def numbers(text):
-    """The numbers a title or lede states ("4.25", "310000", "2024"): two items that both
-    state numbers and share none are often the same kind of event on another occasion."""
-    return frozenset(match.group() for match in _NUMBER.finditer(_THOUSANDS.sub("", normalise(text))))
-
-
-def is_generic_title(title):
-    """True for a title that names a format ("Live updates", "Opinion"), is empty, or is
-    only numbers, symbols and format words ("Update 3", "🔥🔥🔥", "2024")."""
-    normalised = normalise(title).strip(" .:!?-|")
-    if not normalised or normalised in GENERIC_TITLES:
-        return True
-    words = [token for token in _tokens(normalised) if not token[0].isdigit()]
-    if not words:
-        return True
-    content = [word for word in words if word not in _GENERIC_WORDS]
-    return not content or (len(content) == 1 and len(words) == 1 and not _CJK_RUN.match(content[0]))

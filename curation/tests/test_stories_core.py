@@ -12,7 +12,7 @@ from curation.stories.evaluation import load_corpus, pairwise_scores
 
 # A little under what the method reaches (bench/README.md has the figures), so a change
 # that makes stories worse fails here.
-FLOORS = {"tune": (0.95, 0.75), "heldout": (0.95, 0.75)}
+FLOORS = {"tune": (0.95, 0.92), "heldout": (0.93, 0.85), "heldout2": (0.95, 0.62)}
 
 
 def _cluster(labelled, chunks=1):
@@ -24,7 +24,7 @@ def _cluster(labelled, chunks=1):
     return index
 
 
-@pytest.fixture(scope="module", params=["tune", "heldout"])
+@pytest.fixture(scope="module", params=["tune", "heldout", "heldout2"])
 def corpus(request):
     return request.param, load_corpus(request.param)
 
@@ -68,7 +68,7 @@ def test_a_body_only_item_finds_the_related_entry_it_is_the_body_of():
                         published=dt.datetime(2020, 2, 6, 19, 37))
     body_only = next(entry.item for entry in load_corpus("tune") if entry.item.key == "R00h")
     evidence = score_pair(item_features(body_only), item_features(tribune))
-    assert evidence.joins and {"clearv", "venmo", "youtub"} <= set(evidence.overlap)
+    assert evidence.joins and {"clearv", "venmo"} <= set(evidence.overlap)
     index = StoryIndex()
     index.add(item_features(item) for item in (fast_company, tribune, body_only))
     assert index.story_of("R00h").members == {"fc", "ct", "R00h"}
@@ -184,7 +184,7 @@ def test_text_without_spaces_is_compared_by_character_bigrams():
 def test_huge_texts_cost_no_more_than_their_lede():
     huge = "Storm Imogen battered Wales overnight. " * 200_000
     features = item_features(StoryItem(key=1, title=STORM, excerpt=huge, body=huge))
-    assert len(features.terms) <= 150 and len(features.band_keys) == 32
+    assert len(features.terms) <= 150 and 1 <= len(features.keys) <= 9
 
 
 def test_features_survive_pickling_for_the_parse_workers():
@@ -192,7 +192,7 @@ def test_features_survive_pickling_for_the_parse_workers():
 
     features = _item("a", STORM)
     copy = pickle.loads(pickle.dumps(features))
-    assert copy.band_keys == features.band_keys and (copy.signature == features.signature).all()
+    assert copy.keys == features.keys and copy.weights == features.weights and copy.names == features.names
 
 
 @settings(max_examples=150, deadline=None)
