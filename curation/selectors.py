@@ -358,10 +358,20 @@ ATTACH_SUGGESTIONS = 8
 
 
 def attach_candidates(article, *, search=""):
-    """Articles a body-only item could be attached to: the same body first, then by search
-    text (or, without one, by the item's derived title)."""
+    """Articles a body-only item could be attached to: those the story evidence joins it
+    to first (with `story_overlap`, the words they share), then the same body, then by
+    search text (or, without one, by the item's derived title). An item that reads like a
+    related entry no article of ours carries is for completing, not attaching (see
+    selectors_stories.attach_suggestions)."""
+    from curation.selectors_stories import attach_suggestions
+
     base = Article.objects.exclude(pk=article.pk).exclude(state=ArticleState.MERGED).filter(has_front_matter=True)
     found = []
+    if not search:
+        for suggestion in attach_suggestions(article):
+            if suggestion.entry is None:
+                suggestion.article.story_overlap = suggestion.overlap
+                found.append(suggestion.article)
     if article.body_sha256:
         same_body = base.filter(body_sha256=article.body_sha256).select_related("provider")
         found.extend(same_body.order_by("-pk")[:ATTACH_SUGGESTIONS])  # by id: see article_for_page

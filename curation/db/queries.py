@@ -113,15 +113,17 @@ def article_list_facts(*, distinct_limit, choice_limit, size_limit, topic_id, pr
 
 
 def latest_change_stamps(*, topic_slug=None, using="default"):
-    """(last editorial action time, last import ledger time, newest article id), and the
-    topic row (id, name, slug) when a slug is given: one query of three index reads.
-    None when the slug names no topic."""
-    from curation.models import Article, EditorialAction, ImportLedgerEntry, Topic
+    """(last editorial action time, last import ledger time or story change, whichever is
+    later, newest article id), and the topic row (id, name, slug) when a slug is given: one
+    query of four index reads. None when the slug names no topic."""
+    from curation.models import Article, EditorialAction, ImportLedgerEntry, Story, Topic
 
     quote = connections[using].ops.quote_name
+    # Stories change at the end of an import, after its ledger rows: the later of the two.
     stamps = (
         f"(SELECT MAX(created_at) FROM {quote(EditorialAction._meta.db_table)}), "
-        f"(SELECT MAX(created_at) FROM {quote(ImportLedgerEntry._meta.db_table)}), "
+        f"(SELECT MAX(stamp) FROM (SELECT MAX(created_at) AS stamp FROM {quote(ImportLedgerEntry._meta.db_table)} "
+        f"UNION ALL SELECT MAX(updated_at) FROM {quote(Story._meta.db_table)}) changes), "
         f"(SELECT MAX(id) FROM {quote(Article._meta.db_table)})"
     )
     with connections[using].cursor() as cursor:
@@ -170,6 +172,27 @@ def images_json_sql(using="default"):
     )
 
 
+def story_json_sql(using="default"):
+    """The other published articles of the article's story (none outside a story)."""
+    from curation.models import Article, ArticleState, Provider
+
+    quote = connections[using].ops.quote_name
+    article = quote(Article._meta.db_table)
+    return backend(using).json_array_sql(
+        [
+            ("id", "m.id"),
+            ("title", "m.title"),
+            ("web_url", "m.web_url"),
+            ("published_at", "m.published_at"),
+            ("provider_name", "mp.name"),
+            ("provider_domain", "mp.domain"),
+        ],
+        f"FROM {article} m LEFT JOIN {quote(Provider._meta.db_table)} mp ON mp.id = m.provider_id "
+        f"WHERE m.story_id = {article}.{quote('story_id')} AND m.id <> {_outer_id(quote)} "
+        f"AND m.state = '{ArticleState.PUBLISHED}'",
+    )
+
+
 def related_json_sql(using="default"):
     """The article's related coverage; the linked article is named only when it is published."""
     from curation.models import Article, ArticleState, Provider, RelatedCoverage
@@ -199,3 +222,33 @@ def related_json_sql(using="default"):
         f"AND la.state = '{ArticleState.PUBLISHED}' "
         f"WHERE r.article_id = {_outer_id(quote)}",
     )
+
+
+# --- stories --------------------------------------------------------------------------------
+
+
+def story_key_rows(keys, *, low, high, per_key, using="default"):
+    """(key, item, published) rows of the story index for these keys: per key the `per_key`
+    newest items published between `low` and `high` (datetimes), undated items first (a
+    body-only item has no date and is always within reach). One statement; the database
+    walks the (key, published) index once per key and numbers the rows itself."""
+    from curation.models import StoryKey
+
+    if not keys:
+        return []
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    database = backend(using)
+    key_in, key_params = database.in_integers_sql(quote("key"), keys)
+    sql = (
+        f"SELECT {quote('key')}, item, published FROM ("
+        f"SELECT {quote('key')}, item, published, ROW_NUMBER() OVER ("
+        f"PARTITION BY {quote('key')} ORDER BY CASE WHEN published IS NULL THEN 0 ELSE 1 END, published DESC, item DESC"
+        f") AS place FROM {quote(StoryKey._meta.db_table)} "
+        f"WHERE {key_in} AND (published IS NULL OR (published >= %s AND published <= %s))"
+        f") ranked WHERE place <= %s"
+    )
+    adapt = database.adapt_datetime
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*key_params, adapt(low), adapt(high), int(per_key)])
+        return [(key, item, database.datetime_from_db(published)) for key, item, published in cursor.fetchall()]

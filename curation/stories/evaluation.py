@@ -5,7 +5,7 @@ corpus test and by bench/stories_bench.py."""
 import datetime as dt
 import itertools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from curation.stories.features import StoryItem
@@ -50,7 +50,17 @@ def load_corpus(name_or_path):
                 parent=row.get("parent"),
             )
             out.append(LabelledItem(item, row["story"], tuple(row.get("hard") or ())))
-    return out
+    # An article carries the titles and excerpts of the entries it lists, as an import has them.
+    texts = {}
+    for entry in out:
+        if entry.item.parent is not None:
+            texts.setdefault(entry.item.parent, []).append(f"{entry.item.title}\n{entry.item.excerpt}")
+    return [
+        LabelledItem(replace(entry.item, related_texts=tuple(texts[entry.item.key])), entry.story, entry.hard)
+        if entry.item.key in texts
+        else entry
+        for entry in out
+    ]
 
 
 @dataclass(frozen=True)

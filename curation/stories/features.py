@@ -26,7 +26,7 @@ from curation.stories import rarity
 from curation.stories import text as textmod
 from curation.stories.urls import canonical_url, url_aliases
 
-__all__ = ["StoryItem", "ItemFeatures", "item_features", "FEATURES_VERSION", "term_key", "related_space", "title_lookup_key"]
+__all__ = ["StoryItem", "ItemFeatures", "item_features", "FEATURES_VERSION", "term_key", "related_space", "is_related_space", "title_lookup_key"]
 
 FEATURES_VERSION = 2
 ARTICLE, RELATED, BODY = "article", "related", "body"
@@ -63,10 +63,11 @@ _GENERIC_WORDS = textmod._GENERIC_WORDS
 _TERM_SPACE = 1 << 32
 _TITLE_SPACE = 2 << 32
 _RELATED_SPACE = 3 << 32
-# A related-coverage entry is keyed by fewer terms, in a space of its own that only
-# body-only items look in: such an item may be the text of an entry another article lists
-# (its only way into a story), while an article finds the article that lists the entry.
-RELATED_KEY_TERMS = 4
+# An article is also keyed by the rarest terms of the entries it lists as related coverage,
+# in a space of its own that only body-only items look in: such an item may be the text of
+# one of those entries (its only way into a story); the entries are then compared with it.
+RELATED_KEY_TERMS = 8
+RELATED_WORDS = 160
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,8 @@ class StoryItem:
     quality: int | None = None
     related_urls: tuple = ()
     parent: object = None
+    # Titles and excerpts of the entries an article lists as related coverage.
+    related_texts: tuple = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,7 +113,8 @@ class ItemFeatures:
     weights: dict  # term -> weight, for every term of the title and the lede
     names: frozenset  # terms that were written as names
     title_numbers: frozenset  # specific figures stated in the title
-    keys: tuple  # lookup keys (64-bit): the rarest terms, rarest first, then the outlet's title
+    keys: tuple  # lookup keys (64-bit): the rarest terms, rarest first, then the outlet's title,
+    # then the related entries' rarest terms (in their own space, see related_space)
     # Sums of the weights of the title's, the lede's and all terms (every pair needs them).
     title_weight: float = 0.0
     lede_weight: float = 0.0
@@ -140,6 +144,7 @@ class ItemFeatures:
             [
                 FEATURES_VERSION, flags, self.title_key, self.excerpt_key, self.weights,
                 sorted(self.title_terms), sorted(self.lede_terms), sorted(self.names), sorted(self.title_numbers),
+                list(self.keys),
             ],
             ensure_ascii=False,
             separators=(",", ":"),
@@ -147,15 +152,16 @@ class ItemFeatures:
 
     @classmethod
     def from_blob(cls, blob, *, key, kind, published, provider, quality, urls=(), related=(), parent=None, url=""):
-        version, flags, title_key, excerpt_key, weights, title, lede, names, numbers = json.loads(blob)
-        if version != FEATURES_VERSION:
-            raise ValueError(f"features of version {version}, not {FEATURES_VERSION}: rebuild the index")
+        values = json.loads(blob)
+        if not isinstance(values, list) or not values or values[0] != FEATURES_VERSION:
+            raise ValueError(f"features of another version than {FEATURES_VERSION}: rebuild the index")
+        _version, flags, title_key, excerpt_key, weights, title, lede, names, numbers, keys = values
         return cls(
             key=key, kind=kind, published=published, provider=provider, quality=quality, url=url,
             urls=frozenset(urls), related=frozenset(related), parent=parent, title_key=title_key,
             generic_title=bool(flags & 1), excerpt_key=excerpt_key, excerpt_names_nothing=bool(flags & 2),
             title_terms=frozenset(title), lede_terms=frozenset(lede), weights=weights, names=frozenset(names),
-            title_numbers=frozenset(numbers), keys=(),
+            title_numbers=frozenset(numbers), keys=tuple(keys),
         )
 
 
@@ -175,6 +181,10 @@ def term_key(term):
 def related_space(key):
     """The key a body-only item looks up related-coverage entries by, for one of its term keys."""
     return _RELATED_SPACE | (key & 0xFFFFFFFF)
+
+
+def is_related_space(key):
+    return key >> 32 == _RELATED_SPACE >> 32
 
 
 def title_lookup_key(outlet_title_hash):
@@ -327,6 +337,16 @@ class _Analysis:
         return self.names | (self.capitalised[0] & self.capitalised[1])
 
 
+def _related_keys(texts):
+    """Keys (related space) of the rarest terms of the listed entries' titles and excerpts,
+    read as one text."""
+    analysis = _Analysis()
+    found = analysis.read("\n".join(texts)[: RELATED_WORDS * 12], 1, RELATED_WORDS)
+    weights = analysis.weights
+    ranked = sorted((term for term in found if weights[term] >= KEY_MIN_WEIGHT), key=lambda t: (-weights[t], t))
+    return [related_space(term_key(term)) for term in ranked[:RELATED_KEY_TERMS]]
+
+
 def _generic_title(normalised, analysis):
     """A title that names a format ("Live updates", "Opinion"), or nothing: empty, only
     figures, symbols and format words ("Update 3", "🔥🔥🔥", "2024"), or one lone word."""
@@ -357,13 +377,12 @@ def item_features(item):
     candidates = lede_terms if generic else title_set | lede_terms
     ranked = sorted((term for term in candidates if weights[term] >= KEY_MIN_WEIGHT), key=lambda t: (-weights[t], t))
     provider = (item.provider or "").casefold().removeprefix("www.")
-    if item.kind == RELATED:
-        keys = [related_space(term_key(term)) for term in ranked[:RELATED_KEY_TERMS]]
-    else:
-        keys = [term_key(term) for term in ranked[:KEY_TERMS]]
+    keys = [] if item.kind == RELATED else [term_key(term) for term in ranked[:KEY_TERMS]]
     if title_key and provider and item.kind != RELATED:
         # One outlet's title on other days: a recurring column, kept apart (scoring.py).
         keys.append(title_lookup_key(_hash64(f"{provider}\x00{normalised_title}")))
+    if item.related_texts:
+        keys.extend(_related_keys(item.related_texts))
     excerpt_normalised = textmod.normalise(excerpt)
     return ItemFeatures(
         key=item.key,

@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from curation.stories.clustering import DEFAULT_CAP, Story, choose_lead, cluster_component, sort_key
-from curation.stories.features import BODY, RELATED, related_space
+from curation.stories.features import BODY, RELATED, is_related_space, related_space
 from curation.stories.scoring import DEFAULT_CONFIG, score_pair
 
 __all__ = ["StoryIndex", "Update", "arrival_order", "lookup_keys", "rank_candidates", "BUCKET_LIMIT", "MAX_CANDIDATES", "reach_seconds"]
@@ -42,13 +42,15 @@ def arrival_order(item):
 
 def lookup_keys(item):
     """The keys `item` looks candidates up by: its own (a related-coverage entry looks up
-    nothing: its URL and its parent place it), and for a body-only item also the entries'
-    keys of its terms (see features.RELATED_KEY_TERMS)."""
+    nothing: its URL and its parent place it), and for a body-only item also the related
+    space of its term keys (articles that list an entry with its rare words, see
+    features.RELATED_KEY_TERMS)."""
     if item.kind == RELATED:
         return ()
+    own = tuple(key for key in item.keys if not is_related_space(key))
     if item.kind == BODY:
-        return item.keys + tuple(related_space(key) for key in item.keys)
-    return item.keys
+        return own + tuple(related_space(key) for key in own)
+    return own
 
 
 def reach_seconds(config=DEFAULT_CONFIG):
@@ -215,6 +217,10 @@ class StoryIndex:
                 if taken >= BUCKET_LIMIT:
                     break
         chosen = set(rank_candidates(item, found, lambda other: features[other].published))
+        if item.kind == BODY:
+            # A body-only item may be the text of an entry a candidate lists.
+            for other in list(chosen):
+                chosen.update(self.children.get(other, ()))
         for url in item.urls:
             chosen.update(self.by_url.get(url, ()))
             chosen.update(self.by_related.get(url, ()))

@@ -28,6 +28,11 @@ RELATED = 0.95
 HOUR = 3600.0
 # Text scores stay below explicit evidence, so clustering takes explicit joins first.
 TEXT_SCALE = 0.9
+# Two headlines must share a word at least this rare ("data" is 1.2, "rates" 1.6, a name 6.5).
+TITLE_WORD_WEIGHT = 1.5
+# An item without a headline (a body-only item) must share a word at least this rare: a
+# name, a figure, a word few texts use (its common words may be a template's boilerplate).
+ANCHOR_WEIGHT = 3.5
 
 SIGNALS = (
     "title_overlap",
@@ -43,7 +48,7 @@ SIGNALS = (
     "rare_shared",
 )
 # Fitted by scripts/fit_story_scorer.py on fixtures/stories/tune.jsonl (the last is the intercept).
-COEFFICIENTS = (1.96, 2.16, 1.33, 1.55, 2.84, 1.2, -1.4, -0.61, -4.59, -1.85, 0.94, -2.88)
+COEFFICIENTS = (1.03, 1.66, 0.94, 1.16, 2.31, 0.53, -0.96, -0.53, -4.02, -1.98, 0.6, -1.1)
 
 
 @dataclass(frozen=True)
@@ -174,13 +179,20 @@ def score_pair(a, b, config=None):
     if same_title and a.provider and a.provider == b.provider and _day(a) != _day(b):
         # A recurring column: one outlet, one title, another day.
         return Evidence(APART, "recurring title on another day")
+    if a.title_terms and b.title_terms and not (a.generic_title or b.generic_title) and not any(
+        min(a.weights[term], b.weights[term]) >= TITLE_WORD_WEIGHT for term in a.title_terms & b.title_terms
+    ):
+        # Two headlines that name something and share no telling word: an outlet's own
+        # summary of the event says they are different events, whatever text they share (a
+        # template's boilerplate paragraphs, an agency's standard lines).
+        return NOTHING
     near_copy = _lede_jaccard(a, b)
     if (a.generic_title and a.title_key or b.generic_title and b.title_key) and near_copy < 0.5:
         # A format title ("Live updates", "Morning briefing") names no event, and such an
         # item (a digest) mentions many: it joins only a near-copy of itself.
         return NOTHING
     values = signals(a, b, near_copy)
-    if values is None:
+    if values is None or (a.kind == "body" or b.kind == "body") and values[5] * 6.5 < ANCHOR_WEIGHT:
         return NOTHING
     p = probability(values, config.coefficients)
     if p < config.join_probability:

@@ -29,9 +29,11 @@ import re
 import string
 from urllib.parse import urlsplit
 
-__all__ = ["canonical_url", "url_aliases", "TRACKING_PARAMETERS"]
+__all__ = ["canonical_url", "stored_canonical_url", "url_aliases", "TRACKING_PARAMETERS"]
 
 MAX_URL_LENGTH = 4000
+# The longest canonical URL that is stored (and indexed: a B-tree entry must fit a page).
+MAX_STORED_LENGTH = 1000
 _MAX_AMP_CACHE_DEPTH = 3
 
 # Exact names, compared case-insensitively. Generous, because a kept tracker only costs a
@@ -82,6 +84,13 @@ def canonical_url(url):
         return _canonical(url, _MAX_AMP_CACHE_DEPTH)
     except (ValueError, UnicodeError):  # urlsplit's and str.encode's verdicts on garbage
         return ""
+
+
+def stored_canonical_url(url):
+    """The canonical URL as stored beside a web URL: "" when there is none or it is too
+    long to index (such an item is simply never matched by URL)."""
+    canonical = canonical_url(url)
+    return canonical if len(canonical) <= MAX_STORED_LENGTH else ""
 
 
 def url_aliases(web_url, amp_url="", cdn_amp_url=""):

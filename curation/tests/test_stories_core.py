@@ -56,14 +56,17 @@ def test_the_real_seeds_cluster_is_one_story():
 
 
 def test_a_body_only_item_finds_the_related_entry_it_is_the_body_of():
+    tribune_title = "Facebook, YouTube, Twitter warn Clearview face-recognition service to stop harvesting images"
+    tribune_excerpt = (
+        "Facebook joined YouTube, Twitter and payment service Venmo on Wednesday in demanding that a facial "
+        "recognition company stop harvesting user images to identify the people in them, which the startup does "
+        "as part of its work with police."
+    )
     fast_company = StoryItem(key="fc", title="Facebook orders creepy AI firm to stop scraping your Instagram photos",
                              url="https://www.fastcompany.com/90461077/x?partner=rss", published=dt.datetime(2020, 2, 6, 15, 15),
-                             related_urls=("https://www.chicagotribune.com/business/ct-biz-clearview-story.html",))
-    tribune = StoryItem(key="ct", kind="related", parent="fc",
-                        title="Facebook, YouTube, Twitter warn Clearview face-recognition service to stop harvesting images",
-                        excerpt="Facebook joined YouTube, Twitter and payment service Venmo on Wednesday in demanding that a "
-                        "facial recognition company stop harvesting user images to identify the people in them, which the "
-                        "startup does as part of its work with police.",
+                             related_urls=("https://www.chicagotribune.com/business/ct-biz-clearview-story.html",),
+                             related_texts=(f"{tribune_title}\n{tribune_excerpt}",))
+    tribune = StoryItem(key="ct", kind="related", parent="fc", title=tribune_title, excerpt=tribune_excerpt,
                         url="https://www.chicagotribune.com/business/ct-biz-clearview-story.html?outputType=amp",
                         published=dt.datetime(2020, 2, 6, 19, 37))
     body_only = next(entry.item for entry in load_corpus("tune") if entry.item.key == "R00h")

@@ -12,6 +12,16 @@ from curation.services.importing import (
 )
 
 
+def story_summary(stories):
+    text = (
+        f"Stories: {stories['items']} items clustered; {stories['stories_created']} stories created, "
+        f"{stories['stories_changed']} changed, {stories['stories_removed']} removed"
+    )
+    if stories["capped"]:
+        text += f"; {len(stories['capped'])} reached the cap of {stories['cap']} articles (stories {', '.join(map(str, stories['capped'][:10]))})"
+    return text + "."
+
+
 class ProgressBar:
     """A one-line progress bar on a terminal; silent when output is not a terminal."""
 
@@ -56,6 +66,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--max-bytes", type=int, default=None, help="refuse larger files (default: SEED_MAX_BYTES)")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
+        parser.add_argument(
+            "--no-stories", action="store_true", help="do not cluster the new items into stories (cluster_stories can, later)"
+        )
 
     def handle(self, *paths, **options):
         if options["batch_size"] < 1:
@@ -73,6 +86,7 @@ class Command(BaseCommand):
                 batch_size=options["batch_size"],
                 max_bytes=options["max_bytes"],
                 progress=progress,
+                stories=not options["no_stories"],
             )
         except MissingPathError as exc:
             raise CommandError(str(exc), returncode=2) from None
@@ -84,7 +98,12 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(
                 json.dumps(
-                    {"files": [result.as_dict() for result in report.results], "counts": counts, "dry_run": report.dry_run},
+                    {
+                        "files": [result.as_dict() for result in report.results],
+                        "counts": counts,
+                        "dry_run": report.dry_run,
+                        "stories": report.stories,
+                    },
                     ensure_ascii=False,
                 )
             )
@@ -111,3 +130,5 @@ class Command(BaseCommand):
         if verbosity >= 1:
             style = self.style.ERROR if counts["failed"] else self.style.SUCCESS
             self.stdout.write(style(summary))
+            if report.stories is not None:
+                self.stdout.write(story_summary(report.stories))
