@@ -483,7 +483,7 @@ def recluster_all(*, run_into, cap):
         if ra != rb:
             parent[ra] = rb
     components = defaultdict(set)
-    for node in set(parent) | {n for pair in edges for n in pair}:
+    for node in {n for pair in list(edges) + list(together) for n in pair}:
         components[find(node)].add(node)
     by_node = {}
     for root, members in components.items():
