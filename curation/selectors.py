@@ -259,12 +259,15 @@ def prefetch_listing(rows):
         article.topic_names.sort()
 
 
-def queue_page(queryset, *, sort_key=DEFAULT_SORT, after="", before="", page_size=DEFAULT_PAGE_SIZE, by_index=True):
+def queue_page(
+    queryset, *, sort_key=DEFAULT_SORT, after="", before="", page_size=DEFAULT_PAGE_SIZE, by_index=True, rows_with=None
+):
     """One page of `queryset` (already filtered) under `sort_key`, located by a cursor.
 
     `after`/`before` are cursors from a previous page's next/previous links. The query
     count is fixed by the sort, whatever the data: one row query (two for a sort column
-    that may be NULL, see `_walk`) and one for the rows' topics and images.
+    that may be NULL, see `_walk`) and one for the rows' topics and images. `rows_with`
+    may add columns to the row query (a function of the row queryset).
     """
     sort = SORTS.get(sort_key) or SORTS[DEFAULT_SORT]
     page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
@@ -273,7 +276,8 @@ def queue_page(queryset, *, sort_key=DEFAULT_SORT, after="", before="", page_siz
 
     def fetch(ids, walk):
         # The walk's own query when it is one index range, else the candidates by id.
-        return listing_rows(walk) if ids is None else listing_rows(Article.objects.filter(pk__in=ids))
+        rows = listing_rows(walk) if ids is None else listing_rows(Article.objects.filter(pk__in=ids))
+        return rows_with(rows) if rows_with is not None else rows
 
     if before_cursor is not None:
         rows = _walk(

@@ -11,12 +11,16 @@
 No writes (features of an article never indexed are computed, not stored).
 """
 
+import json
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Exists, F, Min, OuterRef, Q
+from django.db.models.expressions import RawSQL
 from django.db.models.lookups import IsNull
 
+from curation.db import backend
+from curation.db.queries import story_summary_sql
 from curation.models import Article, ArticleState, RelatedCoverage, Story
 from curation.selectors import DEFAULT_SORT, SORTS, queue_page
 from curation.services import story_index
@@ -26,7 +30,7 @@ from curation.stories.features import BODY
 from curation.stories.scoring import shared_terms
 from curation.stories.urls import stored_canonical_url
 
-OUTLETS_SHOWN = 5
+OUTLETS_SHOWN = 5  # the summary reads one more, to say there are more
 SUGGESTIONS = 8
 
 
@@ -57,7 +61,7 @@ class StorySummary:
     lead_id: int | None
     lead_title: str
     sources: int  # other articles, plus coverage they list that we did not import
-    outlets: list  # provider names, the lead's first
+    outlets: list  # provider names, alphabetically (the first OUTLETS_SHOWN)
     best_quality: int | None
     best_heat: int | None
     newest_published: object
@@ -69,60 +73,41 @@ class StorySummary:
 
 
 def story_summaries(story_ids):
-    """{story id: StorySummary} in two queries, whatever the number of stories."""
+    """{story id: StorySummary} in one query, whatever the number of stories."""
     story_ids = [pk for pk in dict.fromkeys(story_ids) if pk]
     if not story_ids:
         return {}
-    stories = {
-        row["pk"]: row
-        for row in Story.objects.filter(pk__in=story_ids).values("pk", "lead_id", "lead__title", "capped", "size")
-    }
-    rows = (
-        Article.objects.filter(story_id__in=story_ids).exclude(state=ArticleState.MERGED).order_by()
-        .values("story_id", "provider__name", "state", "quality", "heat", "published_at", "imported_at", "pk", "related_count")
-    )
-    found = {}
-    for row in rows:
-        story = stories.get(row["story_id"])
-        if story is None:
-            continue
-        summary = found.get(row["story_id"])
-        if summary is None:
-            summary = found[row["story_id"]] = StorySummary(
-                id=row["story_id"], size=0, lead_id=story["lead_id"], lead_title=story["lead__title"] or "", sources=0,
-                outlets=[], best_quality=None, best_heat=None, newest_published=None, newest_imported=None,
-                published_count=0, new_count=0, capped=story["capped"],
-            )
-        summary.size += 1
-        name = row["provider__name"]
-        if name and name not in summary.outlets:
-            if row["pk"] == summary.lead_id:
-                summary.outlets.insert(0, name)
-            else:
-                summary.outlets.append(name)
-        summary.best_quality = _max(summary.best_quality, row["quality"])
-        summary.best_heat = _max(summary.best_heat, row["heat"] if row["heat"] != -1 else None)
-        summary.newest_published = _max(summary.newest_published, row["published_at"])
-        summary.newest_imported = _max(summary.newest_imported, row["imported_at"])
-        summary.published_count += row["state"] == ArticleState.PUBLISHED
-        summary.new_count += row["state"] == ArticleState.NEW
-        summary.sources += row["related_count"]
-    unlinked = dict(
-        RelatedCoverage.objects.filter(article__story_id__in=story_ids, linked_article__isnull=True).order_by()
-        .values_list("article__story_id").annotate(n=Count("pk"))
-    )
-    for summary in found.values():
-        # Related entries that are articles of ours are counted once, as articles.
-        summary.sources = summary.size - 1 + unlinked.get(summary.id, 0)
-        summary.more_outlets = max(0, len(summary.outlets) - OUTLETS_SHOWN)
-        summary.outlets = summary.outlets[:OUTLETS_SHOWN]
-    return found
+    firsts = Article.objects.filter(story_id__in=story_ids).order_by().values("story_id").annotate(first=Min("pk")).values("first")
+    rows = Article.objects.filter(pk__in=firsts).order_by().annotate(story_json=RawSQL(story_summary_sql(), ()))
+    return {story_id: summary for story_id, text in rows.values_list("story_id", "story_json") if (summary := _summary(story_id, text))}
 
 
-def _max(current, value):
-    if value is None:
-        return current
-    return value if current is None or value > current else current
+def with_story_summary(rows):
+    """The row queryset with each row's story summary as JSON (see story_summary_sql)."""
+    return rows.annotate(story_json=RawSQL(story_summary_sql(), ()))
+
+
+def _summary(story_id, text):
+    if not story_id or not text:
+        return None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    outlets = data.get("outlets") or []
+    if isinstance(outlets, str):
+        outlets = json.loads(outlets)
+    names = [outlet.get("name") for outlet in outlets if isinstance(outlet, dict) and outlet.get("name")]
+    size = int(data.get("size") or 0)
+    as_datetime = backend().datetime_from_db
+    return StorySummary(
+        id=story_id, size=size, lead_id=data.get("lead_id"), lead_title=data.get("lead_title") or "",
+        sources=max(0, size - 1) + int(data.get("unlinked") or 0), outlets=names[:OUTLETS_SHOWN],
+        best_quality=data.get("best_quality"), best_heat=data.get("best_heat"),
+        newest_published=as_datetime(data.get("newest_published")), newest_imported=as_datetime(data.get("newest_imported")),
+        published_count=int(data.get("published") or 0), new_count=int(data.get("new") or 0), capped=bool(data.get("capped")),
+        more_outlets=max(0, len(names) - OUTLETS_SHOWN),
+    )
 
 
 # --- the queue, one row per story ------------------------------------------------------------------
@@ -157,16 +142,15 @@ def first_of_their_story(queryset, sort_key=DEFAULT_SORT):
 
 def story_queue_page(queryset, *, sort_key=DEFAULT_SORT, after="", before="", page_size=50, by_index=True):
     """The queue page (selectors.queue_page) with one row per story; each row's article is
-    the story's first in the queue's order, and rows in a story carry `story` (a
+    the story's first in the queue's order, and rows in a story carry `story_summary` (a
     StorySummary: the lead's title, "+N sources" with the outlets, the best quality and heat,
-    the newest activity). One more query than the plain queue, for all the page's stories."""
+    the newest activity), read with the rows: as many queries as the plain queue."""
     page = queue_page(
         first_of_their_story(queryset, sort_key), sort_key=sort_key, after=after, before=before, page_size=page_size,
-        by_index=by_index,
+        by_index=by_index, rows_with=with_story_summary,
     )
-    summaries = story_summaries([article.story_id for article in page.articles if article.story_id])
     for article in page.articles:
-        article.story = summaries.get(article.story_id)
+        article.story_summary = _summary(article.story_id, getattr(article, "story_json", None))
     return page
 
 

@@ -230,6 +230,11 @@ class DatabaseBackend:
         `pairs`: (key, SQL expression) for each member of the objects."""
         raise NotImplementedError(f"JSON aggregation is not written for {self.connection.vendor}")
 
+    def json_object_sql(self, pairs):
+        """SQL for one JSON object (as text) of (key, SQL expression) pairs; a member that is
+        JSON text itself goes through json_column_sql first."""
+        raise NotImplementedError(f"JSON objects are not written for {self.connection.vendor}")
+
     def json_column_sql(self, expression):
         """A JSON column's value as a JSON value inside `json_array_sql`."""
         return expression

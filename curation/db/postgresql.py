@@ -129,6 +129,12 @@ class PostgreSQLBackend(DatabaseBackend):
         members = ", ".join(f"'{key}', {expression}" for key, expression in pairs)
         return f"(SELECT COALESCE(json_agg(json_build_object({members})), '[]'::json)::text {from_where})"
 
+    def json_object_sql(self, pairs):
+        return "json_build_object(" + ", ".join(f"'{key}', {expression}" for key, expression in pairs) + ")::text"
+
+    def json_column_sql(self, expression):
+        return f"({expression})::json"
+
     def in_integers_sql(self, lhs_sql, values):
         # psycopg sends a list of ints as one bigint[] parameter.
         return f"{lhs_sql} = ANY(%s::bigint[])", [[int(value) for value in values]]

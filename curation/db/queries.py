@@ -172,6 +172,47 @@ def images_json_sql(using="default"):
     )
 
 
+def story_summary_sql(using="default", outlets=6):
+    """For a row of the article table: its story's summary as a JSON object (text), or NULL
+    outside a story: size, best quality and heat, newest publication and import, how many
+    members are published and new, the lead's id and title, capped, the coverage its members
+    list that is not an article of ours, and the first `outlets` outlets. One correlated
+    subquery on the (story, ...) index, for the page's rows only."""
+    from curation.models import Article, ArticleState, Provider, RelatedCoverage, Story
+
+    quote = connections[using].ops.quote_name
+    database = backend(using)
+    article, story = quote(Article._meta.db_table), quote(Story._meta.db_table)
+    outer_story = f"{article}.{quote('story_id')}"
+    outlet_list = database.json_array_sql(
+        [("name", "o.name")],
+        f"FROM (SELECT DISTINCT op.name AS name FROM {article} om JOIN {quote(Provider._meta.db_table)} op "
+        f"ON op.id = om.provider_id WHERE om.story_id = s.id ORDER BY op.name LIMIT {int(outlets)}) o",
+    )
+    summary = database.json_object_sql(
+        [
+            ("size", "COUNT(*)"),
+            ("best_quality", "MAX(m.quality)"),
+            ("best_heat", "MAX(NULLIF(m.heat, -1))"),
+            ("newest_published", "MAX(m.published_at)"),
+            ("newest_imported", "MAX(m.imported_at)"),
+            ("published", f"SUM(CASE WHEN m.state = '{ArticleState.PUBLISHED}' THEN 1 ELSE 0 END)"),
+            ("new", f"SUM(CASE WHEN m.state = '{ArticleState.NEW}' THEN 1 ELSE 0 END)"),
+            ("lead_id", "s.lead_id"),
+            ("lead_title", f"(SELECT l.title FROM {article} l WHERE l.id = s.lead_id)"),
+            ("capped", "s.capped"),
+            ("unlinked", f"(SELECT COUNT(*) FROM {quote(RelatedCoverage._meta.db_table)} r JOIN {article} ra "
+                         f"ON ra.id = r.article_id WHERE ra.story_id = s.id AND r.linked_article_id IS NULL)"),
+            ("outlets", database.json_column_sql(outlet_list)),
+        ]
+    )
+    return (
+        f"CASE WHEN {outer_story} IS NULL THEN NULL ELSE (SELECT {summary} FROM {article} m JOIN {story} s "
+        f"ON s.id = m.story_id WHERE m.story_id = {outer_story} AND m.state <> '{ArticleState.MERGED}' "
+        f"GROUP BY s.id, s.lead_id, s.capped) END"
+    )
+
+
 def story_json_sql(using="default"):
     """The other published articles of the article's story (none outside a story)."""
     from curation.models import Article, ArticleState, Provider

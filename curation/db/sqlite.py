@@ -252,6 +252,9 @@ class SQLiteBackend(DatabaseBackend):
         members = ", ".join(f"'{key}', {expression}" for key, expression in pairs)
         return f"(SELECT json_group_array(json_object({members})) {from_where})"
 
+    def json_object_sql(self, pairs):
+        return "json_object(" + ", ".join(f"'{key}', {expression}" for key, expression in pairs) + ")"
+
     def json_column_sql(self, expression):
         # Stored as JSON text: json() makes it a value inside the array, not a string.
         return f"json({expression})"

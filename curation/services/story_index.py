@@ -35,6 +35,8 @@ BODY_CHARS = 1200
 # story is capped far below; see services.stories.STORY_CAP).
 MAX_COMPONENT = 2000
 CHUNK = 500
+EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC).timestamp()
+LATEST = dt.datetime(2200, 1, 1, tzinfo=dt.UTC).timestamp()
 
 _ARTICLE_COLUMNS = (
     "pk", "title", "excerpt", "web_url", "amp_url", "cdn_amp_url", "published_at", "quality", "has_front_matter",
@@ -164,19 +166,24 @@ def index_features(entries):
 
 
 def _time_groups(items, reach):
-    """Consecutive runs of `items` (in arrival order) whose dates span at most `reach`
-    seconds, so each is looked up with one query whose range suits all of its items."""
+    """Runs of `items` (in arrival order) whose dates span at most `reach` seconds, so each
+    is looked up with one query whose range suits all of its items; undated items (body-only)
+    last, in a group of their own: their candidates may be of any date."""
     groups, current, start = [], [], None
     for item in items:
-        when = item.published
-        if current and when is not None and start is not None and when - start > reach:
+        if item.published is None:
+            continue
+        if current and item.published - start > reach:
             groups.append(current)
-            current, start = [], None
-        if start is None and when is not None:
-            start = when
+            current = []
+        if not current:
+            start = item.published
         current.append(item)
     if current:
         groups.append(current)
+    undated = [item for item in items if item.published is None]
+    if undated:
+        groups.append(undated)
     return groups
 
 
@@ -184,9 +191,9 @@ def _key_candidates(group, order, config):
     """{item key: [candidate article ids]} for one time group, by their lookup keys."""
     reach = reach_seconds(config)
     dates = [item.published for item in group if item.published is not None]
-    now = timezone.now().timestamp()
-    low = (min(dates) if dates else now) - reach
-    high = (max(dates) if dates else now) + reach
+    # An undated group looks at every date (the per-key limit keeps the newest).
+    low = min(dates) - reach if dates else EARLIEST
+    high = max(dates) + reach if dates else LATEST
     keys = {key for item in group for key in lookup_keys(item)}
     rows = story_key_rows(
         sorted(keys),

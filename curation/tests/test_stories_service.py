@@ -17,7 +17,7 @@ from curation.models import Article, ArticleState, EditorialAction, RelatedCover
 from curation.selectors_stories import article_by_url, duplicates_of, stories_listing, story_members
 from curation.services import stories
 from curation.services.importing import import_seed_files
-from curation.tests.factories import make_user, seed_text, valid_front_matter
+from curation.tests.factories import seed_text, valid_front_matter
 from curation.tests.stories_support import corpus_seed_files, stored_story_scores
 
 pytestmark = pytest.mark.django_db
@@ -77,7 +77,7 @@ def test_the_real_seeds_body_only_item_joins_the_story_of_the_article_listing_it
     assert story_of(fast_company) == {fast_company.pk, body_only.pk}
     assert Story.objects.get().lead_id == fast_company.pk  # a body-only item never leads
     assert report.stories["stories_created"] == 1
-    listing, data = json.loads(cluster_command("--json"))["stories"], None
+    listing = json.loads(cluster_command("--json"))["stories"]
     assert listing == [{"id": fast_company.story_id, "lead": fast_company.pk, "articles": sorted([fast_company.pk, body_only.pk])}]
 
 
