@@ -375,7 +375,11 @@ def item_features(item):
     title_key = _hash64(normalised_title)
     # Keys: the rarest terms; a format title's words do not count (they name no event).
     candidates = lede_terms if generic else title_set | lede_terms
-    ranked = sorted((term for term in candidates if weights[term] >= KEY_MIN_WEIGHT), key=lambda t: (-weights[t], t))
+    # Text without spaces: its character bigrams all weigh the same; the headline's are keys.
+    ranked = sorted(
+        (term for term in candidates if weights[term] >= KEY_MIN_WEIGHT or term in title_set and _CJK_RUN.match(term)),
+        key=lambda t: (-weights[t], t),
+    )
     provider = (item.provider or "").casefold().removeprefix("www.")
     keys = [] if item.kind == RELATED else [term_key(term) for term in ranked[:KEY_TERMS]]
     if title_key and provider and item.kind != RELATED:
