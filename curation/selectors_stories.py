@@ -232,9 +232,9 @@ def attach_suggestions(article, limit=SUGGESTIONS):
     if features is None:
         return []
     known = {article.pk: features}
-    candidates = story_index.candidates_for([features], known)
-    others = story_index.features_of([pk for pk in candidates.get(article.pk, ()) if pk != article.pk], store=False)
-    entries = story_index.related_entries(list(others)) if features.kind == BODY else {}
+    found = story_index.candidates_for([features], known)[article.pk]
+    others = story_index.features_of([pk for pk in {*found.articles, *found.listing} if pk != article.pk], store=False)
+    entries = story_index.related_entries(list(found.listing)) if features.kind == BODY else {}
     scored = []
     for pk, other in others.items():
         evidence = score_pair(features, other)

@@ -258,6 +258,10 @@ class DatabaseBackend:
         curation.lookups), or None where the ordinary IN is the way."""
         return None
 
+    def epoch_seconds_sql(self, column):
+        """SQL for a datetime column as whole seconds since 1970 (NULL stays NULL)."""
+        raise NotImplementedError(f"epoch seconds are not written for {self.connection.vendor}")
+
     def in_integers_sql(self, lhs_sql, values):
         """(sql, params) for `lhs IN values`, a list of 64-bit integers of any length, bound
         as one parameter where the database can unpack one (the stories' key look-ups)."""

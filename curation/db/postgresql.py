@@ -106,11 +106,13 @@ class PostgreSQLBackend(DatabaseBackend):
         """One UPDATE ... FROM unnest(ids, values) per chunk: two array parameters."""
         pairs = list(pairs)
         table, quoted = self.quote(model._meta.db_table), self.quote(column)
+        value_type = model._meta.get_field(column).db_type(self.connection).split("(")[0]
+        value_type = {"bigserial": "bigint", "serial": "integer"}.get(value_type, value_type)
         with self.connection.cursor() as cursor:
             for start in range(0, len(pairs), chunk):
                 part = pairs[start : start + chunk]
                 cursor.execute(
-                    f"UPDATE {table} AS t SET {quoted} = v.value FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, value) "
+                    f"UPDATE {table} AS t SET {quoted} = v.value FROM unnest(%s::bigint[], %s::{value_type}[]) AS v(id, value) "
                     "WHERE t.id = v.id",
                     [[pk for pk, _ in part], [value for _, value in part]],
                 )
@@ -134,6 +136,9 @@ class PostgreSQLBackend(DatabaseBackend):
 
     def json_column_sql(self, expression):
         return f"({expression})::json"
+
+    def epoch_seconds_sql(self, column):
+        return f"EXTRACT(EPOCH FROM {column})::bigint"
 
     def in_integers_sql(self, lhs_sql, values):
         # psycopg sends a list of ints as one bigint[] parameter.

@@ -271,8 +271,9 @@ def related_json_sql(using="default"):
 def story_key_rows(keys, *, low, high, per_key, using="default"):
     """(key, item, published) rows of the story index for these keys: per key the `per_key`
     newest items published between `low` and `high` (datetimes), undated items first (a
-    body-only item has no date and is always within reach). One statement; the database
-    walks the (key, published) index once per key and numbers the rows itself."""
+    body-only item has no date and is always within reach); `published` in seconds since
+    1970. One statement; the database walks the (key, published) index once per key and
+    numbers the rows itself."""
     from curation.models import StoryKey
 
     if not keys:
@@ -282,7 +283,7 @@ def story_key_rows(keys, *, low, high, per_key, using="default"):
     database = backend(using)
     key_in, key_params = database.in_integers_sql(quote("key"), keys)
     sql = (
-        f"SELECT {quote('key')}, item, published FROM ("
+        f"SELECT {quote('key')}, item, {database.epoch_seconds_sql('published')} FROM ("
         f"SELECT {quote('key')}, item, published, ROW_NUMBER() OVER ("
         f"PARTITION BY {quote('key')} ORDER BY CASE WHEN published IS NULL THEN 0 ELSE 1 END, published DESC, item DESC"
         f") AS place FROM {quote(StoryKey._meta.db_table)} "
@@ -292,4 +293,4 @@ def story_key_rows(keys, *, low, high, per_key, using="default"):
     adapt = database.adapt_datetime
     with connection.cursor() as cursor:
         cursor.execute(sql, [*key_params, adapt(low), adapt(high), int(per_key)])
-        return [(key, item, database.datetime_from_db(published)) for key, item, published in cursor.fetchall()]
+        return cursor.fetchall()

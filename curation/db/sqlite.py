@@ -262,6 +262,9 @@ class SQLiteBackend(DatabaseBackend):
     def in_array_sql(self, lhs_sql, lhs_params, values):
         return f"{lhs_sql} IN (SELECT value FROM json_each(%s))", [*lhs_params, json.dumps(values)]
 
+    def epoch_seconds_sql(self, column):
+        return f"CAST(strftime('%%s', {column}) AS INTEGER)"
+
     def in_integers_sql(self, lhs_sql, values):
         return f"{lhs_sql} IN (SELECT value FROM json_each(%s))", [json.dumps([int(value) for value in values])]
 

@@ -13,28 +13,26 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-CHUNK = 2000
+CHUNK = 20000
 
 
 def fill_canonical_urls(apps, schema_editor):
+    from curation.db import backend
     from curation.stories.urls import stored_canonical_url
 
     using = schema_editor.connection.alias
+    database = backend(using)
     for model_name in ("Article", "RelatedCoverage"):
         model = apps.get_model("curation", model_name)
-        rows = model.objects.using(using).exclude(web_url="").order_by("pk")
+        rows = model.objects.using(using).exclude(web_url="").order_by("pk").values_list("pk", "web_url")
         last = 0
         while True:
-            chunk = list(rows.filter(pk__gt=last).only("pk", "web_url")[:CHUNK])
+            chunk = list(rows.filter(pk__gt=last)[:CHUNK])
             if not chunk:
                 break
-            last = chunk[-1].pk
-            changed = []
-            for row in chunk:
-                row.canonical_url = stored_canonical_url(row.web_url)
-                if row.canonical_url:
-                    changed.append(row)
-            model.objects.using(using).bulk_update(changed, ["canonical_url"])
+            last = chunk[-1][0]
+            # One statement per chunk (a million rows take a minute, not an hour of CASEs).
+            database.update_by_id(model, "canonical_url", [(pk, stored_canonical_url(url)) for pk, url in chunk])
     Article = apps.get_model("curation", "Article")
     RelatedCoverage = apps.get_model("curation", "RelatedCoverage")
     same_url = Article.objects.using(using).filter(canonical_url=models.OuterRef("canonical_url"))

@@ -25,8 +25,15 @@ from curation.db.queries import story_key_rows
 from curation.models import Article, RelatedCoverage, Story, StoryDecision, StoryEdge, StoryFeatures, StoryKey
 from curation.stories import StoryItem, item_features, score_pair
 from curation.stories.clustering import choose_lead
-from curation.stories.features import ARTICLE, BODY, FEATURES_VERSION, RELATED, ItemFeatures
-from curation.stories.index import BUCKET_LIMIT, arrival_order, lookup_keys, rank_candidates, reach_seconds
+from curation.stories.features import ARTICLE, BODY, FEATURES_VERSION, RELATED, ItemFeatures, is_related_space
+from curation.stories.index import (
+    BUCKET_LIMIT,
+    arrival_order,
+    lookup_keys,
+    rank_candidates,
+    rank_listing,
+    reach_seconds,
+)
 from curation.stories.scoring import DEFAULT_CONFIG, Evidence
 
 # How much of a body is read from the database to compute features (features.py reads less).
@@ -205,13 +212,14 @@ def _key_candidates(group, order, config):
     published = {}
     for key, item, when in rows:
         by_key[key].append(item)
-        published[item] = _seconds(when)
+        published[item] = when
     out = {}
     for item in group:
-        found = {}
+        found, listing = {}, {}
         mine = order[item.key]
         for key in lookup_keys(item):
             taken = 0
+            related = is_related_space(key)
             for other in by_key.get(key, ()):
                 # Only what arrived before it (a new item later in the run finds this one).
                 if other == item.key or order.get(other, -1) > mine:
@@ -220,11 +228,25 @@ def _key_candidates(group, order, config):
                 if item.published is not None and when is not None and abs(when - item.published) > reach:
                     continue
                 found[other] = found.get(other, 0) + 1
+                if related:
+                    listing[other] = listing.get(other, 0) + 1
                 taken += 1
                 if taken >= BUCKET_LIMIT:
                     break
-        out[item.key] = rank_candidates(item, found, published.get)
+        out[item.key] = Candidates(rank_candidates(item, found, published.get), rank_listing(listing) if item.kind == BODY else [])
     return out
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """An item's candidates, and those whose related entries share its words (for a
+    body-only item: it may be the text of one of those entries)."""
+
+    articles: list
+    listing: list
+
+    def __iter__(self):
+        return iter(self.articles)
 
 
 def _url_evidence(items):
@@ -299,9 +321,9 @@ def find_evidence(items, known, config=DEFAULT_CONFIG):
     items = sorted(items, key=arrival_order)
     result = Found(evidence={})
     candidates = candidates_for(items, known, config)
-    wanted = {other for others in candidates.values() for other in others} - known.keys()
+    wanted = {other for found in candidates.values() for other in found.articles} - known.keys()
     known.update(features_of(list(wanted)))
-    body_parents = {other for item in items if item.kind == BODY for other in candidates.get(item.key, ())}
+    body_parents = {other for item in items if item.kind == BODY for other in candidates[item.key].listing}
     entries = related_entries(list(body_parents)) if body_parents else {}
 
     def keep(a, b, evidence):
@@ -314,13 +336,15 @@ def find_evidence(items, known, config=DEFAULT_CONFIG):
             result.evidence[pair] = evidence
 
     for item in items:
-        for other in candidates.get(item.key, ()):
+        found = candidates[item.key]
+        for other in found.articles:
             features = known.get(other)
             if features is None:
                 continue
             result.pairs_scored += 1
             keep(item.key, other, score_pair(item, features, config))
-            if item.kind == BODY:
+        if item.kind == BODY:
+            for other in found.listing:
                 for entry in entries.get(other, ()):
                     result.pairs_scored += 1
                     evidence = score_pair(item, entry, config)
@@ -414,7 +438,7 @@ def assign(groups, capped_groups, nodes):
     info = members_info(nodes)
     capped_groups = {frozenset(group) for group in capped_groups}
     result = Assignment(capped=[])
-    claimed, moves = set(), defaultdict(list)
+    claimed, moves, new = set(), defaultdict(list), []
     for members in sorted(groups, key=lambda group: (-len(group), min(group))):
         if len(members) < 2:
             (pk,) = members
@@ -433,8 +457,8 @@ def assign(groups, capped_groups, nodes):
             lead = choose_lead(members, info)
         capped = members in capped_groups
         if story is None:
-            story = Story.objects.create(lead_id=lead, size=len(members), capped=capped, created_at=now, updated_at=now)
-            result.created += 1
+            new.append((Story(lead_id=lead, size=len(members), capped=capped, created_at=now, updated_at=now), members))
+            continue
         else:
             changed = {pk for pk in members if current.get(pk) != story.pk}
             old_size = story.size
@@ -448,12 +472,26 @@ def assign(groups, capped_groups, nodes):
         if capped:
             result.capped.append(story.pk)
         moves[story.pk].extend(pk for pk in members if current.get(pk) != story.pk)
+    created = _created(new)
+    for story, members in zip(created, (members for _, members in new), strict=True):
+        moves[story.pk].extend(members)
+        if story.capped:
+            result.capped.append(story.pk)
+    result.created = len(created)
     backend().update_by_id(Article, "story_id", [(pk, story_id) for story_id, pks in moves.items() for pk in pks])
     emptied = [pk for pk in stories if pk not in claimed]
     if emptied:
         Story.objects.filter(pk__in=emptied).delete()
         result.removed = len(emptied)
     return result
+
+
+def _created(new):
+    """Insert new stories in one statement and return them with their ids."""
+    created = Story.objects.bulk_create([story for story, _ in new], batch_size=2000)
+    if created and created[0].pk is None:  # a database that does not return ids: read them back
+        created = list(Story.objects.order_by("-pk")[: len(new)])[::-1]
+    return created
 
 
 def recluster_all(*, run_into, cap):
@@ -551,9 +589,7 @@ def assign_all(groups, capped_groups):
             result.changed += 1
         moves.update((pk, story.pk) for pk in moved)
     Story.objects.bulk_update(updates, ["lead", "lead_by_editor", "size", "capped", "updated_at"], batch_size=2000)
-    created = Story.objects.bulk_create([story for story, _ in new], batch_size=2000)
-    if created and created[0].pk is None:  # a database that does not return ids: read them back
-        created = list(Story.objects.order_by("-pk")[: len(new)])[::-1]
+    created = _created(new)
     for story, (_, members) in zip(created, new, strict=True):
         moves.update((pk, story.pk) for pk in members)
         if story.capped:

@@ -91,6 +91,10 @@ class StoryItem:
     parent: object = None
     # Titles and excerpts of the entries an article lists as related coverage.
     related_texts: tuple = ()
+    # Canonical forms of `url` and `related_urls` when the caller has them already (the
+    # import computes them for its rows); computed here otherwise.
+    canonical_url: str | None = None
+    canonical_related: tuple | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -361,8 +365,15 @@ def item_features(item):
     title = item.title or ""
     excerpt = item.excerpt or ""
     body = item.body or ""
-    primary, urls = url_aliases(item.url, item.amp_url, item.cdn_amp_url)
-    related = frozenset(canonical_url(url) for url in item.related_urls[:MAX_RELATED_URLS]) - urls - {""}
+    if item.canonical_url is not None:
+        primary = item.canonical_url
+        urls = frozenset({primary, *(canonical_url(url) for url in (item.amp_url, item.cdn_amp_url) if url)} - {""})
+    else:
+        primary, urls = url_aliases(item.url, item.amp_url, item.cdn_amp_url)
+    if item.canonical_related is not None:
+        related = frozenset(item.canonical_related[:MAX_RELATED_URLS]) - urls - {""}
+    else:
+        related = frozenset(canonical_url(url) for url in item.related_urls[:MAX_RELATED_URLS]) - urls - {""}
     analysis = _Analysis()
     title_set = frozenset(analysis.read(title, 0, TITLE_WORDS))
     normalised_title = textmod.normalise(title)

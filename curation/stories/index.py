@@ -22,7 +22,7 @@ from curation.stories.clustering import DEFAULT_CAP, Story, choose_lead, cluster
 from curation.stories.features import BODY, RELATED, is_related_space, related_space
 from curation.stories.scoring import DEFAULT_CONFIG, score_pair
 
-__all__ = ["StoryIndex", "Update", "arrival_order", "lookup_keys", "rank_candidates", "BUCKET_LIMIT", "MAX_CANDIDATES", "reach_seconds"]
+__all__ = ["StoryIndex", "Update", "arrival_order", "lookup_keys", "rank_candidates", "rank_listing", "BUCKET_LIMIT", "MAX_CANDIDATES", "reach_seconds"]
 
 # Per key, at most this many items within reach are looked at (the newest): a key that
 # many items share in a few days (a hot story's name) finds enough of that story's members.
@@ -30,6 +30,8 @@ BUCKET_LIMIT = 16
 # Per new item, at most this many candidates found by keys are scored: those sharing the
 # most keys, then the nearest in time. URL, related-coverage and parent links always count.
 MAX_CANDIDATES = 8
+# A body-only item compares the related entries of at most this many articles.
+LISTING_CANDIDATES = 2
 # Candidates are looked for this many windows either side: past one window they can only
 # be kept apart (the same kind of event another time), which matters within a few.
 FAR_WINDOWS = 2
@@ -55,6 +57,13 @@ def lookup_keys(item):
 
 def reach_seconds(config=DEFAULT_CONFIG):
     return config.window_hours * 3600 * FAR_WINDOWS
+
+
+def rank_listing(listing, limit=LISTING_CANDIDATES):
+    """The articles whose related entries a body-only item shares most keys with ({key:
+    keys shared}), two at least: their entries are compared with it."""
+    shared = [other for other in listing if listing[other] >= 2]
+    return sorted(shared, key=lambda other: (-listing[other], sort_key(other)))[:limit]
 
 
 def rank_candidates(item, found, published_of, limit=MAX_CANDIDATES):
@@ -201,11 +210,12 @@ class StoryIndex:
             self.edges[other].pop(key, None)
 
     def _candidates(self, item):
-        found = {}
+        found, listing = {}, {}
         features = self.features
         reach = reach_seconds(self.config)
         for key in lookup_keys(item):
             taken = 0
+            related = is_related_space(key)
             for other in reversed(self.by_key.get(key, ())):
                 if other == item.key:
                     continue
@@ -213,13 +223,15 @@ class StoryIndex:
                 if item.published is not None and published is not None and abs(published - item.published) > reach:
                     continue
                 found[other] = found.get(other, 0) + 1
+                if related:
+                    listing[other] = listing.get(other, 0) + 1
                 taken += 1
                 if taken >= BUCKET_LIMIT:
                     break
         chosen = set(rank_candidates(item, found, lambda other: features[other].published))
         if item.kind == BODY:
-            # A body-only item may be the text of an entry a candidate lists.
-            for other in list(chosen):
+            # A body-only item may be the text of an entry these articles list.
+            for other in rank_listing(listing):
                 chosen.update(self.children.get(other, ()))
         for url in item.urls:
             chosen.update(self.by_url.get(url, ()))

@@ -32,6 +32,8 @@ def seed_story_item(parsed, key=None):
         quality=parsed.quality,
         related_urls=tuple(entry.web_url for entry in parsed.related if entry.web_url),
         related_texts=tuple(f"{entry.title}\n{entry.excerpt}" for entry in parsed.related),
+        canonical_url=parsed.canonical_url,
+        canonical_related=tuple(entry.canonical_url for entry in parsed.related if entry.canonical_url),
     )
 
 

@@ -159,6 +159,8 @@ def _port(parts):
 def _normalise_escapes(text, safe):
     """Decode escapes of unreserved characters, upper-case the others, escape what `safe`
     does not allow. Applied to its own output it changes nothing."""
+    if set(text) <= safe:  # the common case, checked in C: nothing to decode or escape
+        return text
     out = []
     i, n = 0, len(text)
     while i < n:
