@@ -1,6 +1,6 @@
-"""Fit the story pair scorer's coefficients on the tuning part of the labelled corpus.
+"""Fit the story pair scorer's coefficients on the tuning parts of the labelled corpus.
 
-    .venv/bin/python scripts/fit_story_scorer.py [--l2 1.0] [--folds 3]
+    .venv/bin/python scripts/fit_story_scorer.py [--l2 1.0] [--folds 3] [--parts tune,tune2]
 
 Every pair of the tuning part within the time window that no explicit rule decides (same
 URL, related coverage, a recurring column, a format title) is one example: its signals
@@ -73,15 +73,19 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--l2", type=float, default=1.0)
     parser.add_argument("--folds", type=int, default=3, help="random halves for the cross-check")
+    parser.add_argument("--parts", default="tune,tune2", help="the tuning parts (never a held-out one)")
     args = parser.parse_args()
-    tune = load_corpus("tune")
+    names = args.parts.split(",")
+    if any(name.startswith("heldout") for name in names):
+        parser.error("the held-out parts are for measuring, never for fitting")
+    tune = [entry for name in names for entry in load_corpus(name)]
     rows, labels = examples(tune)
     coefficients = fit(rows, labels, args.l2)
     print(f"{len(rows)} pairs, {int(labels.sum())} of one story")
     print("COEFFICIENTS = " + repr(coefficients))
     for name, value in zip((*SIGNALS, "intercept"), coefficients, strict=True):
         print(f"    {name:22} {value:+.2f}")
-    print("\ntuning part, fitted on all of it:")
+    print(f"\ntuning parts ({', '.join(names)}), fitted on all of them:")
     for probability in PROBABILITIES:
         print(f"  p >= {probability}: {clustered(tune, coefficients, probability)}")
     print("\ncross-check: fitted on half the stories, scored on the other half (mean, worst):")

@@ -33,6 +33,11 @@ def fill_canonical_urls(apps, schema_editor):
             last = chunk[-1][0]
             # One statement per chunk (a million rows take a minute, not an hour of CASEs).
             database.update_by_id(model, "canonical_url", [(pk, stored_canonical_url(url)) for pk, url in chunk])
+
+
+def link_coverage_by_canonical_url(apps, schema_editor):
+    """After the canonical_url indexes exist: each unlinked entry is one index probe."""
+    using = schema_editor.connection.alias
     Article = apps.get_model("curation", "Article")
     RelatedCoverage = apps.get_model("curation", "RelatedCoverage")
     same_url = Article.objects.using(using).filter(canonical_url=models.OuterRef("canonical_url"))
@@ -176,4 +181,5 @@ class Migration(migrations.Migration):
             model_name='storydecision',
             constraint=models.UniqueConstraint(fields=('a', 'b'), name='storydecision_unique_pair'),
         ),
+        migrations.RunPython(link_coverage_by_canonical_url, migrations.RunPython.noop, elidable=True),
     ]

@@ -99,8 +99,13 @@ class ImportIndexer:
     """The import's side of the index: features and keys of each written batch, in that
     batch's transaction; the clustering of all of the run's items at its end."""
 
+    # Features of this many items are kept for the end of the run (a few KB each); beyond,
+    # they are read back from the index.
+    KEEP_FEATURES = 50_000
+
     def __init__(self):
         self.article_ids = []
+        self.features = {}
 
     def index(self, written):
         """written: [(article id, edited field names, web_url, ParsedSeed)]. Features come
@@ -113,20 +118,23 @@ class ImportIndexer:
                 missing.append(article_id)
             else:
                 entries.append((article_id, replace(features, key=article_id)))
-        story_index.index_features(entries)
         if missing:
-            story_index.index_features(list(story_index.compute_features(missing).items()))
+            entries.extend(story_index.compute_features(missing).items())
+        story_index.index_features(entries)
         self.article_ids.extend(article_id for article_id, *_ in written)
+        if len(self.features) < self.KEEP_FEATURES:
+            self.features.update(entries)
 
     def finish(self):
-        return cluster_articles(list(dict.fromkeys(self.article_ids)))
+        return cluster_articles(list(dict.fromkeys(self.article_ids)), known=self.features)
 
 
 # --- clustering --------------------------------------------------------------------------
 
 
-def cluster_articles(ids, *, config=DEFAULT_CONFIG, cap=STORY_CAP):
-    """Find the evidence of these articles against the index and re-cluster what they touch."""
+def cluster_articles(ids, *, config=DEFAULT_CONFIG, cap=None, known=None):
+    """Find the evidence of these articles against the index and re-cluster what they touch.
+    `known`: features of some of them already in memory ({id: ItemFeatures})."""
     started = time.monotonic()
     run = StoryRun(items=len(ids))
     if not ids:
@@ -135,8 +143,9 @@ def cluster_articles(ids, *, config=DEFAULT_CONFIG, cap=STORY_CAP):
         _lock()
         for start in range(0, len(ids), REBUILD_CHUNK):
             chunk = ids[start : start + REBUILD_CHUNK]
-            known = story_index.features_of(chunk)
-            found = story_index.find_evidence([known[pk] for pk in chunk if pk in known], known, config)
+            features = {pk: known[pk] for pk in chunk if pk in known} if known else {}
+            features.update(story_index.features_of([pk for pk in chunk if pk not in features]))
+            found = story_index.find_evidence([features[pk] for pk in chunk if pk in features], features, config)
             story_index.save_edges(chunk, found.evidence)
             run.pairs_scored += found.pairs_scored
             run.evidence += len(found.evidence)
@@ -150,7 +159,8 @@ def _lock():
     backend().lock_for_transaction("curation.stories")
 
 
-def _recluster(ids, run, cap=STORY_CAP):
+def _recluster(ids, run, cap=None):
+    cap = STORY_CAP if cap is None else cap
     _lock()
     nodes, edges, apart, together, cannot = story_index.component_of(
         ids, limit=story_index.MAX_COMPONENT + 20 * len(ids)
@@ -174,7 +184,7 @@ def catch_up(*, since=None):
     return cluster_articles(ids)
 
 
-def rebuild(*, config=DEFAULT_CONFIG, cap=STORY_CAP, progress=None):
+def rebuild(*, config=DEFAULT_CONFIG, cap=None, progress=None):
     """Recompute every story from the articles' text, keeping every editor's decision (the
     StoryDecision rows, attached body-only items, a lead an editor chose).
 
@@ -202,7 +212,7 @@ def rebuild(*, config=DEFAULT_CONFIG, cap=STORY_CAP, progress=None):
             run.evidence += len(found.evidence)
             if progress:
                 progress(run.items, len(ids))
-        story_index.recluster_all(run_into=run, cap=cap)
+        story_index.recluster_all(run_into=run, cap=STORY_CAP if cap is None else cap)
     run.seconds = time.monotonic() - started
     return run
 

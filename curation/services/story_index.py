@@ -97,11 +97,11 @@ def _story_item(row, related):
 def articles_with_text(ids):
     """Rows (dicts) of these articles with the lede of their body, and their related entries."""
     rows = list(
-        Article.objects.filter(pk__in=ids).order_by().annotate(lede=Substr("body", 1, BODY_CHARS)).values(*_ARTICLE_COLUMNS, "lede")
+        Article.objects.filter(pk__in_ints=ids).order_by().annotate(lede=Substr("body", 1, BODY_CHARS)).values(*_ARTICLE_COLUMNS, "lede")
     )
     related = defaultdict(list)
     for entry in (
-        RelatedCoverage.objects.filter(article_id__in=ids).order_by("article_id", "position")
+        RelatedCoverage.objects.filter(article_id__in_ints=ids).order_by("article_id", "position")
         .values("article_id", "title", "excerpt", "web_url")
     ):
         related[entry["article_id"]].append(entry)
@@ -127,7 +127,7 @@ def features_of(ids, *, store=True):
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         rows = (
-            Article.objects.filter(pk__in=chunk, story_features__version=FEATURES_VERSION).order_by()
+            Article.objects.filter(pk__in_ints=chunk, story_features__version=FEATURES_VERSION).order_by()
             .values("pk", "published_at", "quality", "has_front_matter", "needs_metadata", "provider__domain",
                     "provider__name", "canonical_url", "story_features__blob")
         )
@@ -159,7 +159,7 @@ def index_features(entries):
         return
     database = backend()
     ids = [pk for pk, _ in entries]
-    StoryFeatures.objects.filter(article_id__in=ids).delete()
+    StoryFeatures.objects.filter(article_id__in_ints=ids).delete()
     database.insert_rows(
         StoryFeatures, [{"article_id": pk, "version": FEATURES_VERSION, "blob": features.to_blob()} for pk, features in entries]
     )
@@ -206,7 +206,7 @@ def _key_candidates(group, order, config):
         sorted(keys),
         low=dt.datetime.fromtimestamp(low, dt.UTC),
         high=dt.datetime.fromtimestamp(high, dt.UTC),
-        per_key=BUCKET_LIMIT * 2,
+        per_key=BUCKET_LIMIT,
     )
     by_key = defaultdict(list)
     published = {}
@@ -256,14 +256,14 @@ def _url_evidence(items):
     urls = {item.url: item.key for item in items if item.url}
     found = []
     if urls:
-        for pk, url in Article.objects.filter(canonical_url__in_array=list(urls)).exclude(pk__in=ids).values_list("pk", "canonical_url"):
+        for pk, url in Article.objects.filter(canonical_url__in_array=list(urls)).exclude(pk__in_ints=ids).values_list("pk", "canonical_url"):
             found.append((urls[url], pk, Evidence(1.0, "same canonical URL", (url,))))
         for parent, url in (
-            RelatedCoverage.objects.filter(canonical_url__in_array=list(urls)).exclude(article_id__in=ids)
+            RelatedCoverage.objects.filter(canonical_url__in_array=list(urls)).exclude(article_id__in_ints=ids)
             .values_list("article_id", "canonical_url")
         ):
             found.append((urls[url], parent, Evidence(0.95, "listed as related coverage")))
-    listed = RelatedCoverage.objects.filter(article_id__in=ids).exclude(canonical_url="").values_list("article_id", "canonical_url")
+    listed = RelatedCoverage.objects.filter(article_id__in_ints=ids).exclude(canonical_url="").values_list("article_id", "canonical_url")
     listed_urls = defaultdict(set)
     for parent, url in listed:
         listed_urls[url].add(parent)
@@ -288,7 +288,7 @@ def related_entries(parent_ids):
     only ever compared with body-only items)."""
     out = defaultdict(list)
     rows = (
-        RelatedCoverage.objects.filter(article_id__in=parent_ids).order_by("article_id", "position")
+        RelatedCoverage.objects.filter(article_id__in_ints=parent_ids).order_by("article_id", "position")
         .values("pk", "article_id", "title", "excerpt", "web_url", "published_at", "provider__domain")
     )
     for row in rows:
@@ -361,7 +361,7 @@ def save_edges(item_ids, evidence, *, replace_old=True):
     if replace_old:
         for start in range(0, len(item_ids), CHUNK):
             chunk = item_ids[start : start + CHUNK]
-            StoryEdge.objects.filter(Q(a__in=chunk) | Q(b__in=chunk)).delete()
+            StoryEdge.objects.filter(Q(a__in_ints=chunk) | Q(b__in_ints=chunk)).delete()
     backend().insert_rows(
         StoryEdge,
         [{"a": a, "b": b, "score": e.score, "reason": e.reason[:40]} for (a, b), e in sorted(evidence.items())],
@@ -383,13 +383,13 @@ def component_of(ids, limit=MAX_COMPONENT):
         batch = list(frontier)
         frontier = set()
         new = set()
-        for a, b, score in StoryEdge.objects.filter(Q(a__in=batch) | Q(b__in=batch)).values_list("a", "b", "score"):
+        for a, b, score in StoryEdge.objects.filter(Q(a__in_ints=batch) | Q(b__in_ints=batch)).values_list("a", "b", "score"):
             if score > 0:
                 edges[(a, b)] = score
                 new.update((a, b))
             elif score < 0:
                 apart[a].add(b), apart[b].add(a)
-        for a, b, kind in StoryDecision.objects.filter(Q(a__in=batch) | Q(b__in=batch)).values_list("a", "b", "kind"):
+        for a, b, kind in StoryDecision.objects.filter(Q(a__in_ints=batch) | Q(b__in_ints=batch)).values_list("a", "b", "kind"):
             if kind == StoryDecision.Kind.TOGETHER:
                 together.add((a, b))
                 new.update((a, b))
@@ -397,13 +397,13 @@ def component_of(ids, limit=MAX_COMPONENT):
                 cannot[a].add(b), cannot[b].add(a)
         # An attached body-only item is part of the article it was attached to.
         for item, target in Article.objects.filter(
-            Q(pk__in=batch, merged_into__isnull=False) | Q(merged_into__in=batch)
+            Q(pk__in_ints=batch, merged_into__isnull=False) | Q(merged_into__in_ints=batch)
         ).values_list("pk", "merged_into"):
             together.add((item, target))
             new.update((item, target))
-        stories = set(Article.objects.filter(pk__in=batch, story__isnull=False).values_list("story_id", flat=True))
+        stories = set(Article.objects.filter(pk__in_ints=batch, story__isnull=False).values_list("story_id", flat=True))
         if stories:
-            new.update(Article.objects.filter(story_id__in=stories).values_list("pk", flat=True))
+            new.update(Article.objects.filter(story_id__in_ints=list(stories)).values_list("pk", flat=True))
         frontier = new - nodes
         nodes |= frontier
     edges = {pair: score for pair, score in edges.items() if pair[0] in nodes and pair[1] in nodes}
@@ -414,7 +414,7 @@ def component_of(ids, limit=MAX_COMPONENT):
 def members_info(ids):
     return {
         pk: Member(quality, _seconds(published), _kind(front, needs) == BODY)
-        for pk, quality, published, front, needs in Article.objects.filter(pk__in=ids).values_list(
+        for pk, quality, published, front, needs in Article.objects.filter(pk__in_ints=ids).values_list(
             "pk", "quality", "published_at", "has_front_matter", "needs_metadata"
         )
     }
@@ -433,9 +433,13 @@ def assign(groups, capped_groups, nodes):
     more keeps the Story most of it had (so ids, and an editor's lead, survive), others are
     created, emptied ones deleted."""
     now = timezone.now()
-    current = dict(Article.objects.filter(pk__in=nodes).values_list("pk", "story_id"))
-    stories = {story.pk: story for story in Story.objects.filter(pk__in={s for s in current.values() if s})}
-    info = members_info(nodes)
+    current, info = {}, {}
+    for pk, story_id, quality, published, front, needs in Article.objects.filter(pk__in_ints=list(nodes)).values_list(
+        "pk", "story_id", "quality", "published_at", "has_front_matter", "needs_metadata"
+    ):
+        current[pk] = story_id
+        info[pk] = Member(quality, _seconds(published), _kind(front, needs) == BODY)
+    stories = {story.pk: story for story in Story.objects.filter(pk__in_ints=list({s for s in current.values() if s}))}
     capped_groups = {frozenset(group) for group in capped_groups}
     result = Assignment(capped=[])
     claimed, moves, new = set(), defaultdict(list), []

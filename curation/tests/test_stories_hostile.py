@@ -142,7 +142,7 @@ def seed_files(draw):
 @given(files=seed_files(), cap=st.integers(2, 4))
 def test_any_seed_files_import_and_cluster_into_valid_stories(files, cap, monkeypatch):
     Article.objects.all().delete(), Story.objects.all().delete(), StoryKey.objects.all().delete()
-    monkeypatch.setattr(stories.cluster_articles, "__kwdefaults__", {"config": stories.DEFAULT_CONFIG, "cap": cap})
+    monkeypatch.setattr(stories, "STORY_CAP", cap)
     with tempfile.TemporaryDirectory() as folder:
         write_seeds(Path(folder), files)
         report = import_seed_files([folder], workers=0)

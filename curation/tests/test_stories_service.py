@@ -273,7 +273,6 @@ def test_story_acts_need_the_edit_permission(storm, viewer):
 
 def test_a_story_stops_growing_at_the_cap_and_the_run_says_so(tmp_path, monkeypatch):
     monkeypatch.setattr(stories, "STORY_CAP", 3)
-    monkeypatch.setattr(stories.cluster_articles, "__kwdefaults__", {"config": stories.DEFAULT_CONFIG, "cap": 3})
     write_seeds(tmp_path, [storm_seed(n) for n in range(7)])
     report = import_seed_files([tmp_path], workers=0)
 
