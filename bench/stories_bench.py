@@ -72,15 +72,15 @@ def our_clusters(labelled):
     return [story.members for story in index.stories()]
 
 
-PARTS = ("tune", "heldout", "heldout2")
-PART_NAMES = {"tune": "tuning", "heldout": "held-out", "heldout2": "held-out 2"}
+PARTS = ("tune", "tune2", "heldout", "heldout2")
+PART_NAMES = {"tune": "tuning", "tune2": "tuning 2", "heldout": "held-out", "heldout2": "held-out 2"}
 
 
 def quality():
     parts = {name: load_corpus(name) for name in PARTS}
     sizes = ", ".join(f"{PART_NAMES[name]} {len(labelled)}" for name, labelled in parts.items())
     print(f"corpus: {sizes} items\n")
-    tune = parts["tune"]
+    tune = parts["tune"] + parts["tune2"]
     best = max(
         (t / 100 for t in range(10, 95, 5)),
         key=lambda t: (lambda s: s.recall if s.precision >= 0.95 else s.precision - 1)(
@@ -95,8 +95,8 @@ def quality():
             (f"TF-IDF cosine >= {best:.2f} + union-find", tfidf_clusters(labelled, best)),
         ):
             s = pairwise_scores(labelled, clusters)
-            joined = ", ".join(f"{a}-{b}" for a, b in s.hard_negatives_joined[:6])
-            more = "…" if len(s.hard_negatives_joined) > 6 else ""
+            joined = ", ".join(f"{a}-{b}" for a, b in s.hard_negatives_joined[:4])
+            more = "…" if len(s.hard_negatives_joined) > 4 else ""
             print(
                 f"| {PART_NAMES[name]} ({len(labelled)}) | {method} | {s.precision:.3f} | {s.recall:.3f} | "
                 f"{len(s.hard_negatives_joined)} of {s.hard_negative_pairs} {joined}{more} |"

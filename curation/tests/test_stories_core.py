@@ -11,8 +11,13 @@ from curation.stories import StoryIndex, StoryItem, item_features, score_pair
 from curation.stories.evaluation import load_corpus, pairwise_scores
 
 # A little under what the method reaches (bench/README.md has the figures), so a change
-# that makes stories worse fails here.
-FLOORS = {"tune": (0.95, 0.92), "heldout": (0.93, 0.85), "heldout2": (0.95, 0.62)}
+# that makes stories worse fails here: (precision, recall, share of hard-negative pairs joined).
+FLOORS = {
+    "tune": (0.97, 0.95, 0.02),
+    "tune2": (0.9, 0.69, 0.08),
+    "heldout": (0.92, 0.93, 0.1),
+    "heldout2": (0.92, 0.70, 0.1),
+}
 
 
 def _cluster(labelled, chunks=1):
@@ -24,7 +29,7 @@ def _cluster(labelled, chunks=1):
     return index
 
 
-@pytest.fixture(scope="module", params=["tune", "heldout", "heldout2"])
+@pytest.fixture(scope="module", params=["tune", "tune2", "heldout", "heldout2"])
 def corpus(request):
     return request.param, load_corpus(request.param)
 
@@ -32,10 +37,10 @@ def corpus(request):
 def test_corpus_scores_stay_above_the_floor(corpus):
     name, labelled = corpus
     scores = pairwise_scores(labelled, [story.members for story in _cluster(labelled).stories()])
-    precision_floor, recall_floor = FLOORS[name]
+    precision_floor, recall_floor, hard_share = FLOORS[name]
     assert scores.precision >= precision_floor, str(scores)
     assert scores.recall >= recall_floor, str(scores)
-    assert len(scores.hard_negatives_joined) <= 0.05 * scores.hard_negative_pairs, scores.hard_negatives_joined
+    assert len(scores.hard_negatives_joined) <= hard_share * scores.hard_negative_pairs, scores.hard_negatives_joined
 
 
 def test_incremental_clustering_equals_a_rebuild(corpus):
