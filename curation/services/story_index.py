@@ -342,12 +342,12 @@ def find_evidence(items, known, config=DEFAULT_CONFIG):
             if features is None:
                 continue
             result.pairs_scored += 1
-            keep(item.key, other, score_pair(item, features, config))
+            keep(item.key, other, score_pair(item, features, config, explain=False))
         if item.kind == BODY:
             for other in found.listing:
                 for entry in entries.get(other, ()):
                     result.pairs_scored += 1
-                    evidence = score_pair(item, entry, config)
+                    evidence = score_pair(item, entry, config, explain=False)
                     if evidence.joins:
                         keep(item.key, other, replace(evidence, reason="the text of a related entry"))
     for a, b, evidence in _url_evidence(items):

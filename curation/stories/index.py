@@ -246,7 +246,7 @@ class StoryIndex:
 
     def _score(self, a, b):
         self.pairs_scored += 1
-        evidence = score_pair(self.features[a], self.features[b], self.config)
+        evidence = score_pair(self.features[a], self.features[b], self.config, explain=False)
         if evidence.score:
             self.edges[a][b] = self.edges[b][a] = evidence.score
         else:

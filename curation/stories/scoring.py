@@ -177,8 +177,9 @@ def _day(features):
     return int(features.published // 86400) if features.published is not None else None
 
 
-def score_pair(a, b, config=None):
-    """Evidence about features `a` and `b`."""
+def score_pair(a, b, config=None, *, explain=True):
+    """Evidence about features `a` and `b`; with `explain`, the shared terms that tell why
+    (for editors: the clustering itself needs only the score)."""
     config = config or DEFAULT_CONFIG
     if a.urls & b.urls:
         return Evidence(SAME_URL, "same canonical URL", tuple(sorted(a.urls & b.urls)))
@@ -206,7 +207,7 @@ def score_pair(a, b, config=None):
     p = probability(values, config.coefficients)
     if p < config.join_probability:
         return NOTHING
-    shared = shared_terms(a, b)[:8]
+    shared = shared_terms(a, b)[:8] if explain else ()
     if a.published is not None and b.published is not None and abs(a.published - b.published) > config.window_hours * HOUR:
         return Evidence(APART, "similar text, too far apart in time", shared)
     return Evidence(round(TEXT_SCALE * p, 4), "near-copy" if near_copy >= 0.5 else "similar text", shared)
