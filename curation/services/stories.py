@@ -13,7 +13,11 @@ Clustering work follows the new items: their candidates come from the index tabl
 (story_index.py), and only the articles connected to them are re-clustered.
 """
 
+import multiprocessing
+import os
 import time
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 from django.core.exceptions import PermissionDenied
@@ -184,12 +188,13 @@ def catch_up(*, since=None):
     return cluster_articles(ids)
 
 
-def rebuild(*, config=DEFAULT_CONFIG, cap=None, progress=None):
+def rebuild(*, config=DEFAULT_CONFIG, cap=None, progress=None, workers=None):
     """Recompute every story from the articles' text, keeping every editor's decision (the
     StoryDecision rows, attached body-only items, a lead an editor chose).
 
     The articles go through the same steps as an import's, in the order they were
-    published, a chunk at a time, so a rebuild gives what imports in that order give."""
+    published, a chunk at a time, so a rebuild gives what imports in that order give.
+    `workers` processes compute the features (default: one per core, at most 4; 0: none)."""
     started = time.monotonic()
     run = StoryRun()
     warm()
@@ -201,20 +206,54 @@ def rebuild(*, config=DEFAULT_CONFIG, cap=None, progress=None):
         ordered = Article.objects.order_by("published_at", "pk").values_list("pk", flat=True)
         undated = list(ordered.filter(published_at__isnull=True))
         ids = list(ordered.filter(published_at__isnull=False)) + undated
-        for start in range(0, len(ids), REBUILD_CHUNK):
-            chunk = ids[start : start + REBUILD_CHUNK]
-            known = story_index.compute_features(chunk)
-            story_index.index_features(list(known.items()))
-            found = story_index.find_evidence(list(known.values()), known, config)
-            story_index.save_edges(chunk, found.evidence, replace_old=False)
-            run.items += len(chunk)
-            run.pairs_scored += found.pairs_scored
-            run.evidence += len(found.evidence)
-            if progress:
-                progress(run.items, len(ids))
+        chunks = [ids[start : start + REBUILD_CHUNK] for start in range(0, len(ids), REBUILD_CHUNK)]
+        with _feature_workers(workers) as compute:
+            pending = compute(story_index.story_items(chunks[0])) if chunks else None
+            for number, chunk in enumerate(chunks):
+                # The next chunk's features are computed by the workers while this one is
+                # scored and written.
+                features = pending()
+                if number + 1 < len(chunks):
+                    pending = compute(story_index.story_items(chunks[number + 1]))
+                known = {item.key: item for item in features}
+                story_index.index_features(list(known.items()))
+                found = story_index.find_evidence(features, known, config)
+                story_index.save_edges(chunk, found.evidence, replace_old=False)
+                run.items += len(chunk)
+                run.pairs_scored += found.pairs_scored
+                run.evidence += len(found.evidence)
+                if progress:
+                    progress(run.items, len(ids))
         story_index.recluster_all(run_into=run, cap=STORY_CAP if cap is None else cap)
     run.seconds = time.monotonic() - started
     return run
+
+
+@contextmanager
+def _feature_workers(workers):
+    """compute(items) -> a callable returning their features: in worker processes (forked,
+    so they share the loaded word lists; they never touch the database) or, with no
+    workers, here."""
+    workers = min(os.cpu_count() or 1, 4) if workers is None else workers
+    if workers <= 0:
+
+        def compute_here(items):
+            features = story_index.features_batch(items)
+            return lambda: features
+
+        yield compute_here
+        return
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    try:
+
+        def compute(items):
+            size = max(1, len(items) // (workers * 4) + 1)
+            futures = [pool.submit(story_index.features_batch, items[i : i + size]) for i in range(0, len(items), size)]
+            return lambda: [features for future in futures for features in future.result()]
+
+        yield compute
+    finally:
+        pool.shutdown(cancel_futures=True)
 
 
 # --- what editors do ---------------------------------------------------------------------

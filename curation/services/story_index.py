@@ -108,14 +108,23 @@ def articles_with_text(ids):
     return rows, related
 
 
-def compute_features(ids):
-    """{id: ItemFeatures} read from the articles' text (for articles without stored features)."""
-    out = {}
+def story_items(ids):
+    """The StoryItems of these articles, read from the database."""
+    out = []
     for start in range(0, len(ids), CHUNK):
         rows, related = articles_with_text(ids[start : start + CHUNK])
-        for row in rows:
-            out[row["pk"]] = item_features(_story_item(row, related.get(row["pk"], ())))
+        out.extend(_story_item(row, related.get(row["pk"], ())) for row in rows)
     return out
+
+
+def compute_features(ids):
+    """{id: ItemFeatures} read from the articles' text (for articles without stored features)."""
+    return {item.key: item_features(item) for item in story_items(ids)}
+
+
+def features_batch(items):
+    """item_features of a list of StoryItems (a worker process's unit of work)."""
+    return [item_features(item) for item in items]
 
 
 def features_of(ids, *, store=True):
