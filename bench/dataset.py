@@ -335,6 +335,9 @@ def add_stories(connection, log, seed=1):
         cursor.execute("UPDATE curation_article SET story_id = NULL WHERE story_id IS NOT NULL")
     Story.objects.all().delete()
     Story.objects.bulk_create(stories, batch_size=5000)
+    if connection.vendor == "postgresql":  # ids were given: move the sequence past them
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT setval(pg_get_serial_sequence('curation_story', 'id'), %s)", [max(story_id, 1)])
     backend(connection.alias).update_by_id(Article, "story_id", members)
     log(f"{len(stories):,} stories of {len(members):,} articles")
 
