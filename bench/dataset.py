@@ -13,7 +13,10 @@ Shape: thousands of providers and hundreds of topics (both Zipf-like: a few are 
 common), 60 % new / 30 % published / 10 % rejected, quality 0-189, heat unknown for half,
 published dates spread over ten years and mostly following import order, 80 % with
 images, 30 % with related coverage, English-like text from a Zipf vocabulary (see
-`vocabulary()`, which the benchmark uses to pick search words of known frequency).
+`vocabulary()`, which the benchmark uses to pick search words of known frequency), and about
+a third of the articles in stories of 2-6 consecutive articles (the story tables are what
+the queue by story and the feeds read; the text does not make them, see
+bench/stories_bench.py for clustering itself).
 """
 
 import argparse
@@ -124,7 +127,8 @@ def drop_secondary_indexes(connection):
 
 def empty_tables(connection):
     tables = ["curation_editorialaction", "curation_importledgerentry", "curation_importrun", *reversed(BULK_TABLES),
-              "curation_provider", "curation_topic"]
+              "curation_storykey", "curation_storyedge", "curation_storyfeatures", "curation_storydecision",
+              "curation_story", "curation_provider", "curation_topic"]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE")
@@ -200,7 +204,7 @@ def generate(options, connection, log):
                 "front_matter_raw", "has_front_matter", "needs_metadata", "has_images", "related_count",
                 "source_path", "source_sha256", "content_sha256", "body_sha256", "imported_at",
                 "source_updated_at", "source_changed_at", "state", "version", "state_changed_at",
-                "state_changed_by_id", "rejection_reason", "merged_into_id", "edited_fields"]
+                "state_changed_by_id", "rejection_reason", "merged_into_id", "edited_fields", "canonical_url", "story_id"]
     extra = []
     for column, field in fields.items():
         if column not in explicit and not getattr(field, "generated", False):
@@ -224,11 +228,14 @@ def generate(options, connection, log):
 
     empty_json = "[]"
     batch = options.batch
-    article_rows, topic_rows, image_rows, related_rows = [], [], [], []
-    image_id = related_id = link_id = 0
+    article_rows, topic_rows, image_rows, related_rows, story_rows = [], [], [], [], []
+    image_id = related_id = link_id = story_id = 0
+    story_left = 0  # members of the open story still to come
     t0 = time.monotonic()
 
     def flush():
+        writer.write("curation_story", ["id", "lead_id", "lead_by_editor", "size", "capped", "created_at", "updated_at"],
+                     story_rows)
         writer.write("curation_article", columns, article_rows)
         writer.write("curation_article_topics", ["id", "article_id", "topic_id"], topic_rows)
         writer.write("curation_articleimage", ["id", "article_id", "position", "url", "width", "height", "title"],
@@ -236,8 +243,8 @@ def generate(options, connection, log):
         writer.write("curation_relatedcoverage",
                      ["id", "article_id", "position", "title", "excerpt", "web_url", "amp_url", "cdn_amp_url",
                       "url_key", "published_at", "article_type", "provider_id", "quality", "heat", "images",
-                      "linked_article_id"], related_rows)
-        for rows in (article_rows, topic_rows, image_rows, related_rows):
+                      "linked_article_id", "canonical_url"], related_rows)
+        for rows in (article_rows, topic_rows, image_rows, related_rows, story_rows):
             rows.clear()
 
     randint, random_ = rng.randint, rng.random
@@ -264,13 +271,20 @@ def generate(options, connection, log):
         needs_metadata = (not has_fm) or random_() < 0.01
         provider = rng.choices(provider_ids, cum_weights=provider_weights)[0] if has_fm else None
         changed = imported + timedelta(hours=randint(1, 48)) if state != "new" else None
+        if story_left == 0 and has_fm and i < n - 6 and random_() < 0.12:
+            story_left = randint(2, 6)
+            story_id += 1
+            story_rows.append((story_id, i, False, story_left, False, ts(imported), ts(imported)))
+        member_of = story_id if story_left else None
+        story_left = max(0, story_left - 1)
         article_rows.append((
             i, key, title, excerpt, body, CATEGORIES[randint(0, 9)], TYPES[randint(0, 5)], web_url, "", "",
             ts(published) if published else None, quality, heat, state == "published", provider,
             f"opaque-{i}", f'title: "{title}"\nwebUrl: "{web_url}"\n', has_fm, needs_metadata, has_images,
             related, f"seeds/{i // 1000:04d}/{i}.txt", key, key, "", ts(imported), ts(imported),
             None, state, 1 if state == "new" else 2, ts(changed) if changed else None, None,
-            "duplicate" if state == "rejected" else "", None, empty_json, *extra_values,
+            "duplicate" if state == "rejected" else "", None, empty_json, web_url, member_of,
+            *extra_values,
         ))
         for topic in set(rng.choices(topic_ids, cum_weights=topic_weights, k=randint(1, 3))):
             link_id += 1
@@ -286,7 +300,7 @@ def generate(options, connection, log):
             related_rows.append((
                 related_id, i, position, sentences[randint(0, n_sent - 1)][:80], "",
                 f"https://other{other % 31}.example/{other}", "", "", "", ts(imported), "article",
-                rng.choice(provider_ids), randint(0, 120), -1, empty_json, None,
+                rng.choice(provider_ids), randint(0, 120), -1, empty_json, None, f"https://other{other % 31}.example/{other}",
             ))
         if i % batch == 0:
             flush()
@@ -295,7 +309,37 @@ def generate(options, connection, log):
                 log(f"  {i:>9,} articles ({rate:,.0f}/s)")
     flush()
     return {"articles": n, "providers": len(providers), "topics": len(topics), "topic_links": link_id,
-            "images": image_id, "related": related_id}
+            "images": image_id, "related": related_id, "stories": story_id}
+
+
+def add_stories(connection, log, seed=1):
+    """Put about a third of an existing bench database's articles into stories of 2-6
+    consecutive articles (by id, as generate() does), for a database filled before the
+    story tables existed (after `manage.py migrate`)."""
+    from curation.db import backend
+    from curation.models import Article, Story
+
+    rng = random.Random(seed)
+    ids = list(Article.objects.filter(has_front_matter=True).order_by("pk").values_list("pk", flat=True))
+    now = datetime.now(UTC)
+    stories, members, left, story_id = [], [], 0, 0
+    for index, pk in enumerate(ids):
+        if left == 0 and index < len(ids) - 6 and rng.random() < 0.12:
+            left = rng.randint(2, 6)
+            story_id += 1
+            stories.append(Story(id=story_id, lead_id=pk, size=left, created_at=now, updated_at=now))
+        if left:
+            members.append((pk, story_id))
+            left -= 1
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE curation_article SET story_id = NULL WHERE story_id IS NOT NULL")
+    Story.objects.all().delete()
+    Story.objects.bulk_create(stories, batch_size=5000)
+    if connection.vendor == "postgresql":  # ids were given: move the sequence past them
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT setval(pg_get_serial_sequence('curation_story', 'id'), %s)", [max(story_id, 1)])
+    backend(connection.alias).update_by_id(Article, "story_id", members)
+    log(f"{len(stories):,} stories of {len(members):,} articles")
 
 
 def finish(connection, ddl, log):
@@ -307,7 +351,7 @@ def finish(connection, ddl, log):
             cursor.execute(statement)
             log(f"  {time.monotonic() - t:6.1f}s {statement[:110]}")
         if connection.vendor == "postgresql":
-            for table in ["curation_article", "curation_provider", "curation_topic", *BULK_TABLES[1:]]:
+            for table in ["curation_article", "curation_provider", "curation_topic", "curation_story", *BULK_TABLES[1:]]:
                 cursor.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT coalesce(max(id), 1) FROM {table}))")
     t = time.monotonic()
@@ -332,6 +376,7 @@ def main(argv=None):
     parser.add_argument("--batch", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--reset", action="store_true", help="empty the article tables first")
+    parser.add_argument("--add-stories", action="store_true", help="only put the existing articles into stories")
     options = parser.parse_args(argv)
     if not os.environ.get("DATABASE_URL"):
         sys.exit("set DATABASE_URL to a benchmark database (never the development or test database)")
@@ -347,6 +392,12 @@ def main(argv=None):
 
     t0 = time.monotonic()
     call_command("migrate", verbosity=0)
+    if options.add_stories:
+        with transaction.atomic():
+            add_stories(connection, log, options.seed)
+        analyze(connection, log)
+        log(f"done in {time.monotonic() - t0:.0f}s")
+        return
     check_target(connection, options.reset)
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:

@@ -175,6 +175,10 @@ class Article(models.Model):
     web_url = models.URLField(max_length=2000, blank=True, default="")
     amp_url = models.URLField(max_length=2000, blank=True, default="")
     cdn_amp_url = models.URLField(max_length=2000, blank=True, default="")
+    # web_url in one spelling for every way feeds and shares write it (curation.stories.urls:
+    # no tracking parameters, https, no www., AMP forms mapped back): links related coverage,
+    # finds duplicates and pasted URLs. Identity stays source_key, from web_url as given.
+    canonical_url = models.CharField(max_length=2000, blank=True, default="")
     published_at = models.DateTimeField(null=True, blank=True)
     # Scores are stored as the source gives them: quality has been seen from 0 to 189,
     # heat is -1 when the source does not know it. Neither is clamped.
@@ -230,6 +234,10 @@ class Article(models.Model):
     # Names of imported fields an editor changed ("title", "excerpt", "topics", ...):
     # re-import leaves them alone and export writes the editor's value.
     edited_fields = models.JSONField(default=list, blank=True)
+    # Written by curation.services.stories only (indexed where set, see Meta).
+    story = models.ForeignKey(
+        "curation.Story", null=True, blank=True, on_delete=models.SET_NULL, related_name="articles", db_index=False
+    )
 
     # --- the schedule (editorial; written by curation.services.scheduling) ---
     # A published item is live from `live_from` (NULL: since it was published) until
@@ -284,6 +292,8 @@ class Article(models.Model):
             models.Index(
                 fields=["boundary_due_at"], condition=Q(boundary_due_at__isnull=False), name="article_boundary_due"
             ),
+            models.Index(fields=["canonical_url"], name="article_canonical_url"),
+            models.Index(fields=["story", "-published_at", "-id"], condition=Q(story__isnull=False), name="article_story"),
         ]
 
     def __str__(self):
@@ -391,8 +401,10 @@ class RelatedCoverage(models.Model):
     web_url = models.URLField(max_length=2000, blank=True, default="")
     amp_url = models.URLField(max_length=2000, blank=True, default="")
     cdn_amp_url = models.URLField(max_length=2000, blank=True, default="")
-    # Same hash as Article.source_key for its URL, to link coverage that we also imported.
+    # Same hash as Article.source_key for its URL as given.
     url_key = models.CharField(max_length=64, blank=True, default="")  # indexed in Meta (see Article.source_key)
+    # As Article.canonical_url: links the entry to an article imported from any spelling of its URL.
+    canonical_url = models.CharField(max_length=2000, blank=True, default="")
     published_at = models.DateTimeField(null=True, blank=True)
     article_type = models.CharField(max_length=100, blank=True, default="")
     provider = models.ForeignKey(Provider, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -413,6 +425,7 @@ class RelatedCoverage(models.Model):
         verbose_name_plural = "related coverage"
         indexes = [
             models.Index(fields=["url_key"], name="coverage_url_key"),
+            models.Index(fields=["canonical_url"], name="coverage_canonical_url"),
             models.Index(fields=["linked_article"], condition=Q(linked_article__isnull=False), name="coverage_linked"),
         ]
 
@@ -495,6 +508,11 @@ class EditorialAction(models.Model):
         # Written by publish_scheduled when a time passes: no editor acted (actor is empty).
         WENT_LIVE = "went_live", "Went live"
         EXPIRED = "expired", "Expired"
+        # Story decisions (curation.services.stories), recorded on the article acted on.
+        STORY_SPLIT = "story_split", "Taken out of its story"
+        STORY_MERGE = "story_merge", "Stories merged"
+        STORY_APART = "story_apart", "Marked not the same story"
+        STORY_LEAD = "story_lead", "Made the story's lead"
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="actions")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -583,3 +601,7 @@ class RejectionReason(models.Model):
 
     def __str__(self):
         return self.label
+
+
+# Stories live in their own module; imported here so that Django registers them.
+from curation.models_stories import Story, StoryDecision, StoryEdge, StoryFeatures, StoryKey  # noqa: E402, F401

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from curation import safeyaml
+from curation.stories.urls import stored_canonical_url
 from curation.validation import INT_MAX, INT_MIN, MAX_DOMAIN, MAX_NAME, MAX_SHORT_TEXT, safe_url
 
 # The loader every reader of seed front matter uses (the export reads stored front matter too).
@@ -82,6 +83,7 @@ class ParsedRelated:
     excerpt: str = ""
     web_url: str = ""
     url_key: str = ""  # links the coverage to an article we imported from that URL
+    canonical_url: str = ""  # web_url in the one spelling of curation.stories.urls
     amp_url: str = ""
     cdn_amp_url: str = ""
     published_at: dt.datetime | None = None
@@ -107,6 +109,7 @@ class ParsedSeed:
     category: str = ""
     article_type: str = ""
     web_url: str = ""
+    canonical_url: str = ""  # web_url in the one spelling of curation.stories.urls
     amp_url: str = ""
     cdn_amp_url: str = ""
     published_at: dt.datetime | None = None
@@ -458,6 +461,7 @@ def _related(value, notes, limits):
                     excerpt=_text(item, "excerpt", max_length=limits.max_excerpt, setting="SEED_MAX_EXCERPT_CHARS"),
                     web_url=web_url,
                     url_key=url_key(web_url) if web_url else "",
+                    canonical_url=stored_canonical_url(web_url),
                     amp_url=_optional_url(item, "ampWebUrl", notes, where),
                     cdn_amp_url=_optional_url(item, "cdnAmpWebUrl", notes, where),
                     published_at=_datetime(item.get("publishedDateTime"), "publishedDateTime"),
@@ -581,6 +585,7 @@ def parse_seed(data, limits=None):
         category=_text(mapping, "category", max_length=MAX_SHORT_TEXT).strip(),
         article_type=_text(mapping, "type", max_length=MAX_SHORT_TEXT).strip(),
         web_url=web_url,
+        canonical_url=stored_canonical_url(web_url),
         amp_url=_optional_url(mapping, "ampWebUrl", notes),
         cdn_amp_url=_optional_url(mapping, "cdnAmpWebUrl", notes),
         published_at=_datetime(mapping.get("publishedDateTime"), "publishedDateTime"),

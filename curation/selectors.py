@@ -261,12 +261,15 @@ def prefetch_listing(rows):
         article.topic_names.sort()
 
 
-def queue_page(queryset, *, sort_key=DEFAULT_SORT, after="", before="", page_size=DEFAULT_PAGE_SIZE, by_index=True):
+def queue_page(
+    queryset, *, sort_key=DEFAULT_SORT, after="", before="", page_size=DEFAULT_PAGE_SIZE, by_index=True, rows_with=None
+):
     """One page of `queryset` (already filtered) under `sort_key`, located by a cursor.
 
     `after`/`before` are cursors from a previous page's next/previous links. The query
     count is fixed by the sort, whatever the data: one row query (two for a sort column
-    that may be NULL, see `_walk`) and one for the rows' topics and images.
+    that may be NULL, see `_walk`) and one for the rows' topics and images. `rows_with`
+    may add columns to the row query (a function of the row queryset).
     """
     sort = SORTS.get(sort_key) or SORTS[DEFAULT_SORT]
     page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
@@ -275,7 +278,8 @@ def queue_page(queryset, *, sort_key=DEFAULT_SORT, after="", before="", page_siz
 
     def fetch(ids, walk):
         # The walk's own query when it is one index range, else the candidates by id.
-        return listing_rows(walk) if ids is None else listing_rows(Article.objects.filter(pk__in=ids))
+        rows = listing_rows(walk) if ids is None else listing_rows(Article.objects.filter(pk__in=ids))
+        return rows_with(rows) if rows_with is not None else rows
 
     if before_cursor is not None:
         rows = _walk(
@@ -360,10 +364,20 @@ ATTACH_SUGGESTIONS = 8
 
 
 def attach_candidates(article, *, search=""):
-    """Articles a body-only item could be attached to: the same body first, then by search
-    text (or, without one, by the item's derived title)."""
+    """Articles a body-only item could be attached to: those the story evidence joins it
+    to first (with `story_overlap`, the words they share), then the same body, then by
+    search text (or, without one, by the item's derived title). An item that reads like a
+    related entry no article of ours carries is for completing, not attaching (see
+    selectors_stories.attach_suggestions)."""
+    from curation.selectors_stories import attach_suggestions
+
     base = Article.objects.exclude(pk=article.pk).exclude(state=ArticleState.MERGED).filter(has_front_matter=True)
     found = []
+    if not search:
+        for suggestion in attach_suggestions(article):
+            if suggestion.entry is None:
+                suggestion.article.story_overlap = suggestion.overlap
+                found.append(suggestion.article)
     if article.body_sha256:
         same_body = base.filter(body_sha256=article.body_sha256).select_related("provider")
         found.extend(same_body.order_by("-pk")[:ATTACH_SUGGESTIONS])  # by id: see article_for_page

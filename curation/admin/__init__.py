@@ -7,6 +7,7 @@
     change_page.py   the article change page: its form and read-only inlines
     taxonomy.py      providers and topics
     records.py       import runs, the ledger, the audit log (read-only)
+    stories.py       stories and their articles (read-only)
 """
 
-from curation.admin import articles, records, taxonomy  # noqa: F401 - registers the admins
+from curation.admin import articles, records, stories, taxonomy  # noqa: F401 - registers the admins

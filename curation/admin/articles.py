@@ -47,6 +47,7 @@ from curation.admin.filters import (
 )
 from curation.admin.large_tables import COUNT_CAP, LargeTableAdmin, LargeTableChangeList
 from curation.admin.scheduling import ScheduleAdminMixin
+from curation.admin.stories import story_link
 from curation.models import Article
 from curation.redaction import displayable_front_matter
 from curation.search import search
@@ -384,6 +385,10 @@ class ArticleAdmin(ScheduleAdminMixin, LargeTableAdmin):
             return "–"
         url = reverse("admin:curation_article_change", args=[article.merged_into_id])
         return format_html('<a href="{}">#{}</a>', url, article.merged_into_id)
+
+    @admin.display(description="Story")
+    def story_link(self, article):
+        return story_link(article.story_id, article.story.size if article.story_id else None)
 
     @admin.display(description="Front matter, as imported")
     def front_matter(self, article):

@@ -143,6 +143,7 @@ STATUS_FIELDS = [
     "state_changed_by",
     "rejection_reason",
     "merged_into_link",
+    "story_link",
     "edited_fields",
     "version",
     "source_changed_at",

@@ -71,6 +71,12 @@ class RowCondition(Expression):
         return Article._meta.db_table
 
 
+def insert_fields(model):
+    """The columns an INSERT writes: all but an automatic id (a primary key that is also a
+    foreign key, as on a one-to-one table, is written)."""
+    return [f for f in model._meta.concrete_fields if not (f.primary_key and isinstance(f, models.AutoField))]
+
+
 class DatabaseBackend:
     vendor = "portable"
     # Below this many matches a topic's articles are collected first and sorted; above, the
@@ -153,7 +159,7 @@ class DatabaseBackend:
         """
         if not rows:
             return
-        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        fields = insert_fields(model)
         params = self._row_values(fields, rows, json_encoded)
         columns = ", ".join(self.quote(f.column) for f in fields)
         placeholders = ", ".join(["%s"] * len(fields))
@@ -196,6 +202,25 @@ class DatabaseBackend:
 
     def adapt_json_text(self, text):
         return text
+
+    def update_by_id(self, model, column, pairs, *, chunk=5000):
+        """Set one column of many rows to per-row values: pairs of (id, value). Portable:
+        one CASE statement per chunk."""
+        pairs = list(pairs)
+        table, quoted = self.quote(model._meta.db_table), self.quote(column)
+        with self.connection.cursor() as cursor:
+            for start in range(0, len(pairs), chunk):
+                part = pairs[start : start + chunk]
+                cases = " ".join(["WHEN %s THEN %s"] * len(part))
+                params = [value for pair in part for value in pair] + [pk for pk, _ in part]
+                cursor.execute(
+                    f"UPDATE {table} SET {quoted} = CASE id {cases} END WHERE id IN ({', '.join(['%s'] * len(part))})", params
+                )
+
+    def lock_for_transaction(self, name):
+        """Hold a lock named `name` until the current transaction ends, so that one process
+        at a time does the work it guards (stories: two imports ending together would each
+        rewrite the same stories). Here, where writers are serialised anyway: nothing."""
 
     def bulk_write_session(self):
         """Settings for a connection that is about to write many rows (the import)."""
@@ -245,6 +270,11 @@ class DatabaseBackend:
         `pairs`: (key, SQL expression) for each member of the objects."""
         raise NotImplementedError(f"JSON aggregation is not written for {self.connection.vendor}")
 
+    def json_object_sql(self, pairs):
+        """SQL for one JSON object (as text) of (key, SQL expression) pairs; a member that is
+        JSON text itself goes through json_column_sql first."""
+        raise NotImplementedError(f"JSON objects are not written for {self.connection.vendor}")
+
     def json_column_sql(self, expression):
         """A JSON column's value as a JSON value inside `json_array_sql`."""
         return expression
@@ -275,6 +305,18 @@ class DatabaseBackend:
         """`lhs IN values` for a long list of strings bound as one parameter (see
         curation.lookups), or None where the ordinary IN is the way."""
         return None
+
+    def epoch_seconds_sql(self, column):
+        """SQL for a datetime column as whole seconds since 1970 (NULL stays NULL)."""
+        raise NotImplementedError(f"epoch seconds are not written for {self.connection.vendor}")
+
+    def in_integers_sql(self, lhs_sql, values):
+        """(sql, params) for `lhs IN values`, a list of 64-bit integers of any length, bound
+        as one parameter where the database can unpack one (the stories' key look-ups)."""
+        values = [int(value) for value in values]
+        if not values:
+            return "1 = 0", []
+        return f"{lhs_sql} IN ({', '.join(['%s'] * len(values))})", values
 
 
 # How a database error is answered (see curation.services.transactions and the middleware).

@@ -9,7 +9,7 @@ import hashlib
 import json
 from contextlib import contextmanager
 
-from curation.db.base import BUSY, CONFLICT, UNAVAILABLE, DatabaseBackend, Narrowing, RowCondition
+from curation.db.base import BUSY, CONFLICT, UNAVAILABLE, DatabaseBackend, Narrowing, RowCondition, insert_fields
 from curation.db.plans import remembered
 
 # Text search configuration; must match the generated column in migration 0003.
@@ -91,7 +91,7 @@ class PostgreSQLBackend(DatabaseBackend):
         or parses the text."""
         if not rows:
             return
-        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        fields = insert_fields(model)
         params = self._row_values(fields, rows, json_encoded)
         columns = ", ".join(self.quote(f.column) for f in fields)
         copy_sql = f"COPY {self.quote(model._meta.db_table)} ({columns}) FROM STDIN (FORMAT BINARY)"
@@ -101,6 +101,27 @@ class PostgreSQLBackend(DatabaseBackend):
                 copy.set_types([f.db_type(self.connection).split("(")[0] for f in fields])
                 for values in params:
                     copy.write_row(values)
+
+    def lock_for_transaction(self, name):
+        # A transaction-level advisory lock, keyed by a stable number for the name.
+        key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+        with self.connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+    def update_by_id(self, model, column, pairs, *, chunk=20000):
+        """One UPDATE ... FROM unnest(ids, values) per chunk: two array parameters."""
+        pairs = list(pairs)
+        table, quoted = self.quote(model._meta.db_table), self.quote(column)
+        value_type = model._meta.get_field(column).db_type(self.connection).split("(")[0]
+        value_type = {"bigserial": "bigint", "serial": "integer"}.get(value_type, value_type)
+        with self.connection.cursor() as cursor:
+            for start in range(0, len(pairs), chunk):
+                part = pairs[start : start + chunk]
+                cursor.execute(
+                    f"UPDATE {table} AS t SET {quoted} = v.value FROM unnest(%s::bigint[], %s::{value_type}[]) AS v(id, value) "
+                    "WHERE t.id = v.id",
+                    [[pk for pk, _ in part], [value for _, value in part]],
+                )
 
     def adapt_json_text(self, text):
         from psycopg.types.json import Jsonb
@@ -144,6 +165,19 @@ class PostgreSQLBackend(DatabaseBackend):
             return CONFLICT
         return BUSY if state in _BUSY_STATES else UNAVAILABLE
 
+    def json_object_sql(self, pairs):
+        return "json_build_object(" + ", ".join(f"'{key}', {expression}" for key, expression in pairs) + ")::text"
+
+    def json_column_sql(self, expression):
+        return f"({expression})::json"
+
+    def epoch_seconds_sql(self, column):
+        return f"EXTRACT(EPOCH FROM {column})::bigint"
+
+    def in_integers_sql(self, lhs_sql, values):
+        # psycopg sends a list of ints as one bigint[] parameter.
+        return f"{lhs_sql} = ANY(%s::bigint[])", [[int(value) for value in values]]
+
     def in_array_sql(self, lhs_sql, lhs_params, values):
         # One JSON text the server unpacks into the array, rather than a Python list, which
         # psycopg would quote element by element.
@@ -161,7 +195,7 @@ class PlannerStatistics:
 
     # Only the columns the import looks rows up by: the full-text column's statistics
     # (target 1000) would make each ANALYZE many times dearer.
-    TABLES = "curation_article (id, source_key, source_sha256), curation_relatedcoverage (article_id, url_key)"
+    TABLES = "curation_article (id, source_key, source_sha256, canonical_url), curation_relatedcoverage (article_id, canonical_url)"
 
     def __init__(self, backend):
         from curation.models import Article

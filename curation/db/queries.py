@@ -120,7 +120,7 @@ class ChangeStamps:
     """What the public side's validators are made of (see `latest_change_stamps`)."""
 
     last_action: dt.datetime | None  # the latest editorial action (every editorial write leaves one)
-    last_import: dt.datetime | None  # the latest import ledger row (every import leaves them)
+    last_import: dt.datetime | None  # the latest import ledger row or story change (imports leave both)
     newest_id: int | None
     last_boundary: dt.datetime | None  # the latest go-live, expiry or embargo end that has passed
     next_boundary: dt.datetime | None  # the next one to come
@@ -140,7 +140,7 @@ def latest_change_stamps(*, now, topic_slug=None, using="default"):
     other stamp, so without them a conditional GET at 07:00:01 would be answered 304 with
     the list from before.
     """
-    from curation.models import Article, EditorialAction, ImportLedgerEntry, Topic
+    from curation.models import Article, EditorialAction, ImportLedgerEntry, Story, Topic
 
     quote = connections[using].ops.quote_name
     article = quote(Article._meta.db_table)
@@ -152,7 +152,9 @@ def latest_change_stamps(*, now, topic_slug=None, using="default"):
     stamps = ", ".join(
         [
             f"(SELECT MAX(created_at) FROM {quote(EditorialAction._meta.db_table)})",
-            f"(SELECT MAX(created_at) FROM {quote(ImportLedgerEntry._meta.db_table)})",
+            # Stories change at the end of an import, after its ledger rows: the later of the two.
+            f"(SELECT MAX(stamp) FROM (SELECT MAX(created_at) AS stamp FROM {quote(ImportLedgerEntry._meta.db_table)} "
+            f"UNION ALL SELECT MAX(updated_at) FROM {quote(Story._meta.db_table)}) changes)",
             f"(SELECT MAX(id) FROM {article})",
             *passed,
             *coming,
@@ -229,6 +231,70 @@ def images_json_sql(using="default"):
     )
 
 
+def story_summary_sql(using="default", outlets=6):
+    """For a row of the article table: its story's summary as a JSON object (text), or NULL
+    outside a story: size, best quality and heat, newest publication and import, how many
+    members are published and new, the lead's id and title, capped, the coverage its members
+    list that is not an article of ours, and the first `outlets` outlets. One correlated
+    subquery on the (story, ...) index, for the page's rows only."""
+    from curation.models import Article, ArticleState, Provider, RelatedCoverage, Story
+
+    quote = connections[using].ops.quote_name
+    database = backend(using)
+    article, story = quote(Article._meta.db_table), quote(Story._meta.db_table)
+    outer_story = f"{article}.{quote('story_id')}"
+    outlet_list = database.json_array_sql(
+        [("name", "o.name")],
+        f"FROM (SELECT DISTINCT op.name AS name FROM {article} om JOIN {quote(Provider._meta.db_table)} op "
+        f"ON op.id = om.provider_id WHERE om.story_id = s.id ORDER BY op.name LIMIT {int(outlets)}) o",
+    )
+    summary = database.json_object_sql(
+        [
+            ("size", "COUNT(*)"),
+            ("best_quality", "MAX(m.quality)"),
+            ("best_heat", "MAX(NULLIF(m.heat, -1))"),
+            ("newest_published", "MAX(m.published_at)"),
+            ("newest_imported", "MAX(m.imported_at)"),
+            ("published", f"SUM(CASE WHEN m.state = '{ArticleState.PUBLISHED}' THEN 1 ELSE 0 END)"),
+            ("new", f"SUM(CASE WHEN m.state = '{ArticleState.NEW}' THEN 1 ELSE 0 END)"),
+            ("lead_id", "s.lead_id"),
+            ("lead_title", f"(SELECT l.title FROM {article} l WHERE l.id = s.lead_id)"),
+            ("capped", "s.capped"),
+            ("unlinked", f"(SELECT COUNT(*) FROM {quote(RelatedCoverage._meta.db_table)} r JOIN {article} ra "
+                         f"ON ra.id = r.article_id WHERE ra.story_id = s.id AND r.linked_article_id IS NULL)"),
+            ("outlets", database.json_column_sql(outlet_list)),
+        ]
+    )
+    return (
+        f"CASE WHEN {outer_story} IS NULL THEN NULL ELSE (SELECT {summary} FROM {article} m JOIN {story} s "
+        f"ON s.id = m.story_id WHERE m.story_id = {outer_story} AND m.state <> '{ArticleState.MERGED}' "
+        f"GROUP BY s.id, s.lead_id, s.capped) END"
+    )
+
+
+def story_json_sql(now, using="default"):
+    """(sql, params): the other articles of the article's story readers may see at `now`
+    (none outside a story)."""
+    from curation.models import Article, Provider, live_condition
+
+    quote = connections[using].ops.quote_name
+    article = quote(Article._meta.db_table)
+    member_live, params = condition_sql(Article, live_condition(now), "m", using=using)
+    sql = backend(using).json_array_sql(
+        [
+            ("id", "m.id"),
+            ("title", "m.title"),
+            ("web_url", "m.web_url"),
+            ("published_at", "m.published_at"),
+            ("provider_name", "mp.name"),
+            ("provider_domain", "mp.domain"),
+        ],
+        f"FROM {article} m LEFT JOIN {quote(Provider._meta.db_table)} mp ON mp.id = m.provider_id "
+        f"WHERE m.story_id = {article}.{quote('story_id')} AND m.id <> {_outer_id(quote)} AND {member_live}",
+    )
+    return sql, params
+
+
 def related_json_sql(now, using="default"):
     """(sql, params): the article's related coverage; the linked article is named only when
     readers may see it at `now` (`live_condition`)."""
@@ -260,3 +326,34 @@ def related_json_sql(now, using="default"):
         f"WHERE r.article_id = {_outer_id(quote)}",
     )
     return sql, params
+
+
+# --- stories --------------------------------------------------------------------------------
+
+
+def story_key_rows(keys, *, low, high, per_key, using="default"):
+    """(key, item, published) rows of the story index for these keys: per key the `per_key`
+    newest items published between `low` and `high` (datetimes), undated items first (a
+    body-only item has no date and is always within reach); `published` in seconds since
+    1970. One statement; the database walks the (key, published) index once per key and
+    numbers the rows itself."""
+    from curation.models import StoryKey
+
+    if not keys:
+        return []
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    database = backend(using)
+    key_in, key_params = database.in_integers_sql(quote("key"), keys)
+    sql = (
+        f"SELECT {quote('key')}, item, {database.epoch_seconds_sql('published')} FROM ("
+        f"SELECT {quote('key')}, item, published, ROW_NUMBER() OVER ("
+        f"PARTITION BY {quote('key')} ORDER BY CASE WHEN published IS NULL THEN 0 ELSE 1 END, published DESC, item DESC"
+        f") AS place FROM {quote(StoryKey._meta.db_table)} "
+        f"WHERE {key_in} AND (published IS NULL OR (published >= %s AND published <= %s))"
+        f") ranked WHERE place <= %s"
+    )
+    adapt = database.adapt_datetime
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*key_params, adapt(low), adapt(high), int(per_key)])
+        return cursor.fetchall()

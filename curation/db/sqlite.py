@@ -239,11 +239,34 @@ class SQLiteBackend(DatabaseBackend):
             with self.connection.cursor() as cursor:
                 cursor.execute(f"PRAGMA temp_store = {int(previous)}")
 
+    def lock_for_transaction(self, name):
+        """SQLite has one writer at a time (transactions here begin IMMEDIATE); a transaction
+        that has not written yet takes the write lock now, so the work it guards starts
+        from what the previous writer committed."""
+        with self.connection.cursor() as cursor:
+            cursor.execute("UPDATE curation_story SET id = id WHERE 0")
+
+    def update_by_id(self, model, column, pairs, *, chunk=20000):
+        """One UPDATE ... FROM a JSON array of [id, value] pairs per chunk (SQLite 3.33+)."""
+        pairs = list(pairs)
+        table, quoted = self.quote(model._meta.db_table), self.quote(column)
+        with self.connection.cursor() as cursor:
+            for start in range(0, len(pairs), chunk):
+                cursor.execute(
+                    f"UPDATE {table} SET {quoted} = v.value FROM (SELECT json_extract(j.value, '$[0]') AS id, "
+                    "json_extract(j.value, '$[1]') AS value FROM json_each(%s) AS j) AS v "
+                    f"WHERE {table}.id = v.id",
+                    [json.dumps([[pk, value] for pk, value in pairs[start : start + chunk]])],
+                )
+
     # --- reading raw values -------------------------------------------------------------
 
     def json_array_sql(self, pairs, from_where):
         members = ", ".join(f"'{key}', {expression}" for key, expression in pairs)
         return f"(SELECT json_group_array(json_object({members})) {from_where})"
+
+    def json_object_sql(self, pairs):
+        return "json_object(" + ", ".join(f"'{key}', {expression}" for key, expression in pairs) + ")"
 
     def json_column_sql(self, expression):
         # Stored as JSON text: json() makes it a value inside the array, not a string.
@@ -258,4 +281,10 @@ class SQLiteBackend(DatabaseBackend):
 
     def in_array_sql(self, lhs_sql, lhs_params, values):
         return f"{lhs_sql} IN (SELECT value FROM json_each(%s))", [*lhs_params, json.dumps(values)]
+
+    def epoch_seconds_sql(self, column):
+        return f"CAST(strftime('%%s', {column}) AS INTEGER)"
+
+    def in_integers_sql(self, lhs_sql, values):
+        return f"{lhs_sql} IN (SELECT value FROM json_each(%s))", [json.dumps([int(value) for value in values])]
 

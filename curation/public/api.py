@@ -67,6 +67,8 @@ def article_data(article, links, *, detail=False):
         ],
         "images": article.public_images,
         "related": [_related_data(related, links) for related in getattr(article, "public_related", [])],
+        # The other published articles of its story (the same event from other outlets).
+        "story": [_story_member_data(member, links) for member in getattr(article, "public_story", [])],
     }
     if detail:
         data["body"] = article.body
@@ -78,6 +80,18 @@ def _related_data(related, links):
     # Coverage we also carry, and have published, links to our copy.
     data["article"] = links.api_article(related["linked_article_id"]) if related["linked_article_id"] else None
     return data
+
+
+def _story_member_data(member, links):
+    return {
+        "id": member["id"],
+        "url": links.api_article(member["id"]),
+        "html_url": links.permalink(member["id"]),
+        "title": member["title"],
+        "web_url": member["web_url"],
+        "published_at": member["published_at"],
+        "provider": member["provider"],
+    }
 
 
 def _page_size(request):

@@ -45,9 +45,10 @@ def image_type(url):
 
 
 def feed_items(request, topic):
-    """The newest published items, with the absolute URLs the feeds need (the request knows
-    the host). A topic with nothing published has no feed, as it has no page."""
-    articles = latest_articles(topic=topic)
+    """The newest published items, one per story unless `?all=1`, with the absolute URLs
+    the feeds need (the request knows the host). A topic with nothing published has no
+    feed, as it has no page."""
+    articles = latest_articles(topic=topic, every_item=request.GET.get("all") == "1")
     if topic is not None and not articles:
         raise Http404("No published items about this topic.")
     links = PublicLinks(request)

@@ -38,7 +38,7 @@ from curation.public.selectors import public_validators, reading_at
 
 # Part of every ETag: bump it when the output format changes so caches do not serve
 # responses rendered by older code.
-FORMAT_VERSION = "public-1"
+FORMAT_VERSION = "public-2"
 
 
 def etag_epoch():

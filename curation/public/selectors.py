@@ -32,12 +32,13 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from curation.db import backend
-from curation.db.queries import images_json_sql, latest_change_stamps, related_json_sql, topics_json_sql
+from curation.db.queries import images_json_sql, latest_change_stamps, related_json_sql, story_json_sql, topics_json_sql
 from curation.models import (
     HEAT_UNKNOWN,
     Article,
     Topic,
 )
+from curation.public.stories import one_entry_per_story
 from curation.selectors import with_topic
 from curation.validation import safe_url
 
@@ -106,7 +107,9 @@ def published_articles(*, with_body=False, with_related=False, now=None):
         .annotate(topics_json=RawSQL(topics_json_sql(), ()), images_json=RawSQL(images_json_sql(), ()))
     )
     if with_related:
-        queryset = queryset.annotate(related_json=RawSQL(*related_json_sql(now)))
+        queryset = queryset.annotate(
+            related_json=RawSQL(*related_json_sql(now)), story_json=RawSQL(*story_json_sql(now))
+        )
     return queryset.order_by(*PUBLIC_ORDER)
 
 
@@ -155,7 +158,28 @@ def attach_relations(articles):
         if hasattr(article, "related_json"):
             related = sorted(_decode(article.related_json), key=lambda r: _int(r.get("position")) or 0)
             article.public_related = [_related(r) for r in related]
+        if hasattr(article, "story_json"):
+            article.public_story = _story(_decode(article.story_json))
     return articles
+
+
+def _story(rows):
+    """The story's other published coverage, newest first."""
+    members = [
+        {
+            "id": row["id"],
+            "title": row.get("title") or "",
+            "web_url": safe_url(row.get("web_url")),
+            "published_at": _datetime(row.get("published_at")),
+            "provider": {"name": row.get("provider_name") or "", "domain": row.get("provider_domain") or ""}
+            if row.get("provider_name") is not None
+            else None,
+        }
+        for row in rows
+        if isinstance(row, dict) and _int(row.get("id"))
+    ]
+    members.sort(key=lambda member: (member["published_at"] is not None, member["published_at"] or 0, member["id"]), reverse=True)
+    return members
 
 
 def _related(row):
@@ -189,9 +213,10 @@ def _related(row):
 # --- selectors --------------------------------------------------------------------------
 
 
-def latest_articles(*, topic=None, limit=FEED_SIZE):
-    """The newest `limit` published items (for feeds), in one query."""
-    queryset = published_articles()
+def latest_articles(*, topic=None, limit=FEED_SIZE, every_item=False):
+    """The newest `limit` published items (for feeds), in one query: one entry per story
+    (its lead, or its first published member) unless `every_item`."""
+    queryset = published_articles() if every_item else one_entry_per_story(published_articles())
     if topic is not None:
         queryset = with_topic(queryset, topic.pk).queryset
     return attach_relations(queryset[:limit])

@@ -63,6 +63,8 @@ def article_detail(request, pk, slug=None):
     for related in article.public_related:
         if related["linked_article_id"]:
             related["local_path"] = links.permalink(related["linked_article_id"])
+    for member in article.public_story:
+        member["local_path"] = links.permalink(member["id"])
     return render(
         request,
         "public/article_detail.html",

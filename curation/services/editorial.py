@@ -507,8 +507,10 @@ def attach_body(*, item, target, user, expected_version=None, via="curator"):
             version=F("version") + 1,
         )
         if not updated:
-            raise ConflictError(f"“{_short(item.title)}” was changed by someone else at the same moment. Reload to see the current version.")
-        return _save(
+            raise ConflictError(
+                f"“{_short(item.title)}” was changed by someone else at the same moment. Reload to see the current version."
+            )
+        target = _save(
             target,
             changes={"body": item.body, "edited_fields": sorted(set(target.edited_fields or ()) | {"body"})},
             user=user,
@@ -517,3 +519,7 @@ def attach_body(*, item, target, user, expected_version=None, via="curator"):
             before={"body_chars": len(target.body), "item": item.pk, "item_state": item.state},
             after={"body_chars": len(item.body), "item": item.pk, "item_state": ArticleState.MERGED},
         )
+        from curation.services import stories  # stories imports this module
+
+        stories.attached(item=item.pk, target=target.pk)  # the item is part of the target's story now
+        return target

@@ -41,6 +41,7 @@ from curation.models import (
     Topic,
 )
 from curation.seedformat import ParsedSeed, SeedLimits
+from curation.services import stories as story_service
 from curation.services.seedfiles import (  # noqa: F401 - MissingPathError is part of this service's interface
     MissingPathError,
     discover_seed_files,
@@ -48,6 +49,7 @@ from curation.services.seedfiles import (  # noqa: F401 - MissingPathError is pa
     read_seed_file,
 )
 from curation.services.seedparsing import make_parser
+from curation.stories.seeds import describe
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +65,7 @@ IMPORTED_FIELDS = [
     "category",
     "article_type",
     "web_url",
+    "canonical_url",
     "amp_url",
     "cdn_amp_url",
     "published_at",
@@ -105,6 +108,7 @@ class ImportReport:
     results: list = field(default_factory=list)
     run_id: int | None = None
     dry_run: bool = False
+    stories: dict | None = None  # what clustering the run's items did (services.stories.StoryRun)
 
     @property
     def counts(self):
@@ -126,8 +130,9 @@ class ImportReport:
 class SeedWriter:
     """Turns parsed seeds into rows, a batch per transaction. Caches providers and topics."""
 
-    def __init__(self, *, run, dry_run, max_bytes):
+    def __init__(self, *, run, dry_run, max_bytes, stories=None):
         self.run = run
+        self.stories = stories  # services.stories.ImportIndexer, or None
         self.dry_run = dry_run
         self.max_bytes = max_bytes
         # article id -> path of the last file of this run that created or updated it
@@ -313,9 +318,11 @@ class SeedWriter:
             Article.objects.bulk_update([a for a, _, _ in refreshes], ["secured", "front_matter_raw", "source_sha256"])
 
         self._write_children(written)
+        if self.stories is not None:
+            self.stories.index(written)
         # Coverage imported earlier that points at these articles links to them in the same
         # transaction; this batch's own coverage was linked as it was inserted.
-        link_coverage_to([parsed.source_key for _, _, web_url, parsed in written if web_url])
+        link_coverage_to([parsed.canonical_url for *_, parsed in written if parsed.canonical_url])
         return results
 
     def _imported_values(self, parsed, seed_file, now):
@@ -327,6 +334,7 @@ class SeedWriter:
             "category": parsed.category,
             "article_type": parsed.article_type,
             "web_url": parsed.web_url,
+            "canonical_url": parsed.canonical_url,
             "amp_url": parsed.amp_url,
             "cdn_amp_url": parsed.cdn_amp_url,
             "published_at": parsed.published_at,
@@ -347,10 +355,12 @@ class SeedWriter:
 
     def _write_children(self, written):
         images, related, topic_links = [], [], []
-        related_keys = {item.url_key for *_, parsed in written for item in parsed.related if item.url_key}
+        related_urls = {item.canonical_url for *_, parsed in written for item in parsed.related if item.canonical_url}
         linked = {}
-        if related_keys:
-            linked = dict(Article.objects.with_source_keys(related_keys).values_list("source_key", "pk"))
+        if related_urls:
+            linked = dict(
+                Article.objects.filter(canonical_url__in_array=list(related_urls)).order_by("pk").values_list("canonical_url", "pk")
+            )
         for article_id, edited, _, parsed in written:
             for position, image in enumerate(parsed.images):
                 images.append(
@@ -374,13 +384,14 @@ class SeedWriter:
                         "amp_url": item.amp_url,
                         "cdn_amp_url": item.cdn_amp_url,
                         "url_key": item.url_key,
+                        "canonical_url": item.canonical_url,
                         "published_at": item.published_at,
                         "article_type": item.article_type,
                         "provider_id": self.providers[_provider_key(item.provider)] if item.provider else None,
                         "quality": item.quality,
                         "heat": item.heat,
                         "images": item.images_json,
-                        "linked_article_id": linked.get(item.url_key),
+                        "linked_article_id": linked.get(item.canonical_url),
                     }
                 )
             if "topics" not in edited:
@@ -572,6 +583,7 @@ def import_seed_files(
     max_bytes: int | None = None,
     follow_links=False,
     progress: Callable[[int, int], None] | None = None,
+    stories: bool = True,
 ) -> ImportReport:
     """Import seed files and folders. Raises MissingPathError if a path does not exist.
 
@@ -585,7 +597,15 @@ def import_seed_files(
     if workers is None:
         # One worker at least: a file that crashes or hangs its parser then costs that file alone.
         workers = default_workers() if len(files) >= MIN_FILES_FOR_WORKERS else 1
-    parser = make_parser(workers, limits=seed_limits(), timeout=settings.SEED_PARSE_TIMEOUT)
+    indexer = story_service.ImportIndexer() if stories and not dry_run else None
+    if indexer is not None:
+        story_service.warm()  # before the parse workers fork, so they share the word lists
+    parser = make_parser(
+        workers,
+        limits=seed_limits(),
+        timeout=settings.SEED_PARSE_TIMEOUT,
+        describe=describe if indexer is not None else None,
+    )
     statistics = None
     done = 0
 
@@ -604,7 +624,7 @@ def import_seed_files(
             if not dry_run:
                 run = ImportRun.objects.create(started_at=timezone.now(), paths=[display_path(os.fspath(p)) for p in paths])
                 report.run_id = run.pk
-            writer = SeedWriter(run=run, dry_run=dry_run, max_bytes=max_bytes)
+            writer = SeedWriter(run=run, dry_run=dry_run, max_bytes=max_bytes, stories=indexer)
             statistics = PlannerStatistics(enabled=not dry_run)
             with statement_journals_in_memory(), cycle_collection_for_bulk_work():
                 pending = None  # the previous batch, parsing while this one is read
@@ -615,6 +635,8 @@ def import_seed_files(
                     pending = batch
                 if pending is not None:
                     finish(pending)
+            if indexer is not None:
+                report.stories = indexer.finish().as_dict()
             if run is not None:
                 if _ran_alongside_another_import(run):
                     link_pending_coverage(list(writer.written_by))
@@ -728,7 +750,7 @@ class PlannerStatistics:
 
     # Only the columns the import looks rows up by: the full-text column's statistics
     # (target 1000) would make each ANALYZE many times dearer.
-    TABLES = "curation_article (id, source_key, source_sha256), curation_relatedcoverage (article_id, url_key)"
+    TABLES = "curation_article (id, source_key, source_sha256, canonical_url), curation_relatedcoverage (article_id, canonical_url)"
 
     def __init__(self, enabled=True):
         self.enabled = enabled and connection.vendor == "postgresql"
@@ -757,13 +779,16 @@ class PlannerStatistics:
         return max(int(row[0]), 0) if row else 0
 
 
-def link_coverage_to(source_keys):
-    """Link unlinked coverage whose URL is one of these articles' to it: one UPDATE.
+def link_coverage_to(canonical_urls):
+    """Link unlinked coverage that names one of these canonical URLs to its article: one
+    UPDATE. Any spelling of an article's URL links (tracking parameters, http, AMP forms).
 
-    Driven by the keys (the url_key index), never by "unlinked", which is most rows.
+    Driven by the URLs (the canonical_url index), never by "unlinked", which is most rows.
     """
-    if source_keys:
-        RelatedCoverage.objects.unlinked().filter(url_key__in_array=source_keys).update(linked_article_id=_article_with_coverage_url())
+    if canonical_urls:
+        RelatedCoverage.objects.unlinked().filter(canonical_url__in_array=canonical_urls).update(
+            linked_article_id=_article_with_coverage_url()
+        )
 
 
 def link_pending_coverage(article_ids, chunk_size=500):
@@ -776,14 +801,14 @@ def link_pending_coverage(article_ids, chunk_size=500):
     """
     for start in range(0, len(article_ids), chunk_size):
         chunk = article_ids[start : start + chunk_size]
-        link_coverage_to(list(Article.objects.filter(pk__in=chunk).exclude(web_url="").values_list("source_key", flat=True)))
-        RelatedCoverage.objects.unlinked().filter(
-            Exists(Article.objects.filter(source_key=OuterRef("url_key"))), article_id__in=chunk
+        link_coverage_to(list(Article.objects.filter(pk__in=chunk).exclude(canonical_url="").values_list("canonical_url", flat=True)))
+        RelatedCoverage.objects.unlinked().exclude(canonical_url="").filter(
+            Exists(Article.objects.filter(canonical_url=OuterRef("canonical_url"))), article_id__in=chunk
         ).update(linked_article_id=_article_with_coverage_url())
 
 
 def _article_with_coverage_url():
-    return Subquery(Article.objects.filter(source_key=OuterRef("url_key")).values("pk")[:1])
+    return Subquery(Article.objects.filter(canonical_url=OuterRef("canonical_url")).order_by("-pk").values("pk")[:1])
 
 
 def _prepare_batch(found_files, max_bytes, parser):

@@ -78,15 +78,25 @@ def hard_limit(timeout):
     return 2 * timeout + 1
 
 
-def parse_within(data, limits, timeout, *, hard=False):
-    """parse_one under the time limit (SIGALRM must already be routed to _raise_timeout).
-    `hard`: also arm the CPU-time timer whose default action ends the process (workers only)."""
+def parse_and_describe(data, limits, describe=None):
+    """parse_one, and `describe(parsed)` on a file that parsed (extra facts computed where the
+    text is, e.g. a story's features; it must not raise for any text)."""
+    outcome = parse_one(data, limits)
+    if describe is not None and not isinstance(outcome, str):
+        describe(outcome)
+    return outcome
+
+
+def parse_within(data, limits, timeout, *, hard=False, describe=None):
+    """parse_and_describe under the time limit (SIGALRM must already be routed to
+    _raise_timeout). `hard`: also arm the CPU-time timer whose default action ends the
+    process (workers only)."""
     try:
         if hard:
             signal.setitimer(signal.ITIMER_PROF, hard_limit(timeout))
         signal.setitimer(signal.ITIMER_REAL, timeout)
         try:
-            return parse_one(data, limits)
+            return parse_and_describe(data, limits, describe)
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
             if hard:
@@ -101,16 +111,18 @@ def parse_within(data, limits, timeout, *, hard=False):
 class InProcessParser:
     """`--workers 0`: parse here, at once, under the timer (see the module docstring)."""
 
-    def __init__(self, *, limits, timeout=DEFAULT_TIMEOUT):
+    def __init__(self, *, limits, timeout=DEFAULT_TIMEOUT, describe=None):
         self.limits = limits
         self.timeout = timeout
+        self.describe = describe
 
     def submit(self, payloads):
+        limits, describe = self.limits, self.describe
         with _timer_routed() as timed:
             if timed:
-                results = [(index, parse_within(data, self.limits, self.timeout)) for index, data in payloads]
+                results = [(index, parse_within(data, limits, self.timeout, describe=describe)) for index, data in payloads]
             else:
-                results = [(index, parse_one(data, self.limits)) for index, data in payloads]
+                results = [(index, parse_and_describe(data, limits, describe)) for index, data in payloads]
         return lambda: results
 
     def close(self):
@@ -148,7 +160,7 @@ def die_with_parent(parent_pid):
         os._exit(0)
 
 
-def _worker_main(tasks, results, parent_pid, limits, timeout, inherited, niceness):
+def _worker_main(tasks, results, parent_pid, limits, timeout, describe, inherited, niceness):
     """A worker: chunks in, results out, until told to stop or the importer is gone.
 
     Two threads move the messages, so the parse never waits for the importer to read
@@ -174,7 +186,7 @@ def _worker_main(tasks, results, parent_pid, limits, timeout, inherited, nicenes
         for index, data in payloads:
             if os.getppid() != parent_pid:
                 os._exit(0)
-            parsed.append((index, parse_within(data, limits, timeout, hard=True)))
+            parsed.append((index, parse_within(data, limits, timeout, hard=True, describe=describe)))
         outbox.put((chunk_id, parsed))
     outbox.put(None)
     sender.join()
@@ -225,7 +237,7 @@ class _Worker:
         self.process = context.Process(
             target=_worker_main,
             args=(
-                task_reader, result_writer, os.getpid(), pool.limits, pool.timeout,
+                task_reader, result_writer, os.getpid(), pool.limits, pool.timeout, pool.describe,
                 [self.tasks, self.results, *inherited], niceness,
             ),
             daemon=True,
@@ -320,10 +332,11 @@ class _Worker:
 class ParsePool:
     """Worker processes that parse chunks of files; see the module docstring."""
 
-    def __init__(self, workers, *, limits, timeout=DEFAULT_TIMEOUT):
+    def __init__(self, workers, *, limits, timeout=DEFAULT_TIMEOUT, describe=None):
         self.size = workers
         self.limits = limits
         self.timeout = timeout
+        self.describe = describe
         self.workers = []
         self.ids = itertools.count()
         self.pending = deque()  # chunks no worker has yet: (chunk_id, payloads)
@@ -483,7 +496,9 @@ class ParsePool:
             lone.end(overdue=True)
 
 
-def make_parser(workers, *, limits, timeout=DEFAULT_TIMEOUT):
+def make_parser(workers, *, limits, timeout=DEFAULT_TIMEOUT, describe=None):
+    """Parse seed files in `workers` processes (0: in this one); `describe` (see
+    parse_and_describe) runs on each parsed file where it was parsed."""
     if workers > 0:
-        return ParsePool(workers, limits=limits, timeout=timeout)
-    return InProcessParser(limits=limits, timeout=timeout)
+        return ParsePool(workers, limits=limits, timeout=timeout, describe=describe)
+    return InProcessParser(limits=limits, timeout=timeout, describe=describe)

@@ -13,6 +13,16 @@ from curation.services.importing import (
 from curation.services.seedfiles import escape_controls
 
 
+def story_summary(stories):
+    text = (
+        f"Stories: {stories['items']} items clustered; {stories['stories_created']} stories created, "
+        f"{stories['stories_changed']} changed, {stories['stories_removed']} removed"
+    )
+    if stories["capped"]:
+        text += f"; {len(stories['capped'])} reached the cap of {stories['cap']} articles (stories {', '.join(map(str, stories['capped'][:10]))})"
+    return text + "."
+
+
 class ProgressBar:
     """A one-line progress bar on a terminal; silent when output is not a terminal."""
 
@@ -65,6 +75,9 @@ class Command(BaseCommand):
             help="follow symbolic links that lead out of the folders given (refused by default)",
         )
         parser.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
+        parser.add_argument(
+            "--no-stories", action="store_true", help="do not cluster the new items into stories (cluster_stories can, later)"
+        )
 
     def handle(self, *paths, **options):
         if options["batch_size"] < 1:
@@ -83,6 +96,7 @@ class Command(BaseCommand):
                 max_bytes=options["max_bytes"],
                 follow_links=options["follow_links"],
                 progress=progress,
+                stories=not options["no_stories"],
             )
         except MissingPathError as exc:
             raise CommandError(str(exc), returncode=2) from None
@@ -98,7 +112,12 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(
                 json.dumps(
-                    {"files": [result.as_dict() for result in report.results], "counts": counts, "dry_run": report.dry_run},
+                    {
+                        "files": [result.as_dict() for result in report.results],
+                        "counts": counts,
+                        "dry_run": report.dry_run,
+                        "stories": report.stories,
+                    },
                     ensure_ascii=False,
                 )
             )
@@ -124,3 +143,5 @@ class Command(BaseCommand):
         if verbosity >= 1:
             style = self.style.ERROR if counts["failed"] else self.style.SUCCESS
             self.stdout.write(style(summary))
+            if report.stories is not None:
+                self.stdout.write(story_summary(report.stories))

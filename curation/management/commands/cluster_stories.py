@@ -1,0 +1,54 @@
+import datetime as dt
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from curation.selectors_stories import stories_listing
+from curation.services import stories
+
+
+class Command(BaseCommand):
+    help = (
+        "Gather articles into stories. Without options, clusters the articles never indexed "
+        "(an interrupted import, rows from before stories existed); --since HOURS re-clusters "
+        "what was imported in that time; --rebuild recomputes every story, keeping every "
+        "editor's decision."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--since", type=float, metavar="HOURS", help="re-cluster the articles imported in the last HOURS")
+        parser.add_argument("--rebuild", action="store_true", help="recompute every story from the articles' text")
+        parser.add_argument("--dry-run", action="store_true", help="compute and report, then roll everything back")
+        parser.add_argument(
+            "--json",
+            action="store_true",
+            help='print {"stories": [{"id", "lead", "articles"}, ...], "counts": {...}} for every story of two or more articles',
+        )
+
+    def handle(self, *args, **options):
+        if options["rebuild"] and options["since"] is not None:
+            raise CommandError("--rebuild recomputes everything; it takes no --since", returncode=2)
+        if options["since"] is not None and options["since"] <= 0:
+            raise CommandError("--since takes a positive number of hours", returncode=2)
+        with transaction.atomic():
+            if options["rebuild"]:
+                run = stories.rebuild(progress=self._progress if options["verbosity"] >= 2 else None)
+            else:
+                since = timezone.now() - dt.timedelta(hours=options["since"]) if options["since"] is not None else None
+                run = stories.catch_up(since=since)
+            listing = stories_listing() if options["json"] else None
+            if options["dry_run"]:
+                transaction.set_rollback(True)
+        counts = {**run.as_dict(), "dry_run": options["dry_run"]}
+        if options["json"]:
+            counts["stories"] = len(listing)
+            self.stdout.write(json.dumps({"stories": listing, "counts": counts}, ensure_ascii=False))
+            return
+        if options["verbosity"] >= 1:
+            prefix = "Dry run, nothing written. " if options["dry_run"] else ""
+            self.stdout.write(self.style.SUCCESS(prefix + run.summary() + f" ({run.seconds:.1f} s)"))
+
+    def _progress(self, done, total):
+        self.stdout.write(f"{done:,}/{total:,} articles")

@@ -1,0 +1,404 @@
+"""Stories: every write about which articles cover one event.
+
+The import indexes each batch it writes (`ImportIndexer.index`, in the batch's
+transaction) and clusters its new items when the run ends (`ImportIndexer.finish`); the
+`cluster_stories` command calls `cluster_articles`, `catch_up` and `rebuild`. Editors act
+through `split_out`, `merge`, `keep_apart`, `set_lead` and `publish_story`, each checked,
+audited (EditorialAction) and remembered as a StoryDecision, which every recomputation
+obeys: a split or a "not the same story" is never undone by new evidence, not even through
+a third item, and a merge holds. A story stops growing at STORY_CAP articles (it is marked
+capped, and the run says so).
+
+Clustering work follows the new items: their candidates come from the index tables
+(story_index.py), and only the articles connected to them are re-clustered.
+"""
+
+import multiprocessing
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from curation.db import backend
+from curation.models import (
+    Article,
+    ArticleState,
+    EditorialAction,
+    Story,
+    StoryDecision,
+    StoryEdge,
+    StoryFeatures,
+    StoryKey,
+)
+from curation.services import story_index
+from curation.services.editorial import (
+    EDIT_PERMISSION,
+    PUBLISH_PERMISSION,
+    REJECT_PERMISSION,
+    Action,
+    EditorialError,
+    InvalidTransition,
+    transition_article,
+)
+from curation.stories import rarity
+from curation.stories.clustering import cluster_component
+from curation.stories.scoring import DEFAULT_CONFIG
+
+STORY_CAP = 200
+DUPLICATE_REASON = "duplicate"
+REBUILD_CHUNK = 2000
+
+
+@dataclass
+class StoryRun:
+    """What a clustering run did, for the import report, the command and the log."""
+
+    items: int = 0
+    pairs_scored: int = 0
+    evidence: int = 0
+    created: int = 0
+    changed: int = 0
+    removed: int = 0
+    capped: list = field(default_factory=list)  # ids of stories that reached the cap
+    seconds: float = 0.0
+
+    def as_dict(self):
+        return {
+            "items": self.items,
+            "pairs_scored": self.pairs_scored,
+            "evidence": self.evidence,
+            "stories_created": self.created,
+            "stories_changed": self.changed,
+            "stories_removed": self.removed,
+            "capped": sorted(self.capped),
+            "cap": STORY_CAP,
+            "seconds": round(self.seconds, 3),
+        }
+
+    def summary(self):
+        text = (
+            f"Stories: {self.items} items clustered, {self.created} stories created, {self.changed} changed, "
+            f"{self.removed} removed"
+        )
+        if self.capped:
+            text += f"; {len(self.capped)} reached the cap of {STORY_CAP} articles (stories {', '.join(map(str, sorted(self.capped)[:10]))})"
+        return text + "."
+
+
+def warm():
+    """Load what computing features needs before the import forks its parse workers."""
+    rarity.warm()
+
+
+# --- the import ------------------------------------------------------------------------------
+
+
+class ImportIndexer:
+    """The import's side of the index: features and keys of each written batch, in that
+    batch's transaction; the clustering of all of the run's items at its end."""
+
+    # Features of this many items are kept for the end of the run (a few KB each); beyond,
+    # they are read back from the index.
+    KEEP_FEATURES = 50_000
+
+    def __init__(self):
+        self.article_ids = []
+        self.features = {}
+
+    def index(self, written):
+        """written: [(article id, edited field names, web_url, ParsedSeed)]. Features come
+        from the parse workers; an article whose title or excerpt an editor changed is read
+        from the database instead (its stored text is what readers see)."""
+        entries, missing = [], []
+        for article_id, edited, _, parsed in written:
+            features = getattr(parsed, "story_features", None)
+            if features is None or {"title", "excerpt"} & set(edited or ()):
+                missing.append(article_id)
+            else:
+                entries.append((article_id, replace(features, key=article_id)))
+        if missing:
+            entries.extend(story_index.compute_features(missing).items())
+        story_index.index_features(entries)
+        self.article_ids.extend(article_id for article_id, *_ in written)
+        if len(self.features) < self.KEEP_FEATURES:
+            self.features.update(entries)
+
+    def finish(self):
+        return cluster_articles(list(dict.fromkeys(self.article_ids)), known=self.features)
+
+
+# --- clustering --------------------------------------------------------------------------
+
+
+def cluster_articles(ids, *, config=DEFAULT_CONFIG, cap=None, known=None):
+    """Find the evidence of these articles against the index and re-cluster what they touch.
+    `known`: features of some of them already in memory ({id: ItemFeatures})."""
+    started = time.monotonic()
+    run = StoryRun(items=len(ids))
+    if not ids:
+        return run
+    with transaction.atomic():
+        _lock()
+        for start in range(0, len(ids), REBUILD_CHUNK):
+            chunk = ids[start : start + REBUILD_CHUNK]
+            features = {pk: known[pk] for pk in chunk if pk in known} if known else {}
+            features.update(story_index.features_of([pk for pk in chunk if pk not in features]))
+            found = story_index.find_evidence([features[pk] for pk in chunk if pk in features], features, config)
+            story_index.save_edges(chunk, found.evidence)
+            run.pairs_scored += found.pairs_scored
+            run.evidence += len(found.evidence)
+        _recluster(ids, run, cap)
+    run.seconds = time.monotonic() - started
+    return run
+
+
+def _lock():
+    """One clustering at a time (two imports ending together would rewrite the same stories)."""
+    backend().lock_for_transaction("curation.stories")
+
+
+def _recluster(ids, run, cap=None):
+    cap = STORY_CAP if cap is None else cap
+    _lock()
+    nodes, edges, apart, together, cannot = story_index.component_of(
+        ids, limit=story_index.MAX_COMPONENT + 20 * len(ids)
+    )
+    groups, capped = cluster_component(nodes, edges, must=together, cannot=cannot, apart=apart, cap=cap)
+    assigned = story_index.assign(groups, capped, nodes)
+    run.created += assigned.created
+    run.changed += assigned.changed
+    run.removed += assigned.removed
+    run.capped.extend(assigned.capped)
+
+
+def catch_up(*, since=None):
+    """Cluster the articles that were never indexed (an interrupted import, rows older than
+    the story tables), or, with `since` (a datetime), everything imported since then."""
+    articles = Article.objects.order_by()
+    if since is not None:
+        ids = list(articles.filter(Q(imported_at__gte=since) | Q(source_updated_at__gte=since)).values_list("pk", flat=True))
+    else:
+        ids = list(articles.filter(story_features__isnull=True).values_list("pk", flat=True))
+    return cluster_articles(ids)
+
+
+def rebuild(*, config=DEFAULT_CONFIG, cap=None, progress=None, workers=None):
+    """Recompute every story from the articles' text, keeping every editor's decision (the
+    StoryDecision rows, attached body-only items, a lead an editor chose).
+
+    The articles go through the same steps as an import's, in the order they were
+    published, a chunk at a time, so a rebuild gives what imports in that order give.
+    `workers` processes compute the features (default: one per core, at most 4; 0: none)."""
+    started = time.monotonic()
+    run = StoryRun()
+    warm()
+    with transaction.atomic():
+        _lock()
+        StoryKey.objects.all().delete()
+        StoryEdge.objects.all().delete()
+        StoryFeatures.objects.all().delete()
+        ordered = Article.objects.order_by("published_at", "pk").values_list("pk", flat=True)
+        undated = list(ordered.filter(published_at__isnull=True))
+        ids = list(ordered.filter(published_at__isnull=False)) + undated
+        chunks = [ids[start : start + REBUILD_CHUNK] for start in range(0, len(ids), REBUILD_CHUNK)]
+        with _feature_workers(workers) as compute:
+            pending = compute(story_index.story_items(chunks[0])) if chunks else None
+            for number, chunk in enumerate(chunks):
+                # The next chunk's features are computed by the workers while this one is
+                # scored and written.
+                features = pending()
+                if number + 1 < len(chunks):
+                    pending = compute(story_index.story_items(chunks[number + 1]))
+                known = {item.key: item for item in features}
+                story_index.index_features(list(known.items()))
+                found = story_index.find_evidence(features, known, config)
+                story_index.save_edges(chunk, found.evidence, replace_old=False)
+                run.items += len(chunk)
+                run.pairs_scored += found.pairs_scored
+                run.evidence += len(found.evidence)
+                if progress:
+                    progress(run.items, len(ids))
+        story_index.recluster_all(run_into=run, cap=STORY_CAP if cap is None else cap)
+    run.seconds = time.monotonic() - started
+    return run
+
+
+@contextmanager
+def _feature_workers(workers):
+    """compute(items) -> a callable returning their features: in worker processes (forked,
+    so they share the loaded word lists; they never touch the database) or, with no
+    workers, here."""
+    workers = min(os.cpu_count() or 1, 4) if workers is None else workers
+    if workers <= 0:
+
+        def compute_here(items):
+            features = story_index.features_batch(items)
+            return lambda: features
+
+        yield compute_here
+        return
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    try:
+
+        def compute(items):
+            size = max(1, len(items) // (workers * 4) + 1)
+            futures = [pool.submit(story_index.features_batch, items[i : i + size]) for i in range(0, len(items), size)]
+            return lambda: [features for future in futures for features in future.result()]
+
+        yield compute
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
+# --- what editors do ---------------------------------------------------------------------
+
+
+def _require(user, permission):
+    if user is None or not user.is_active or not user.has_perm(permission):
+        raise PermissionDenied("You do not have permission to do that.")
+
+
+def _article(value):
+    pk = value.pk if isinstance(value, Article) else value
+    try:
+        return Article.objects.get(pk=pk)
+    except Article.DoesNotExist:
+        raise EditorialError("This article no longer exists.") from None
+
+
+def _audit(article, user, action, via, before, after):
+    EditorialAction.objects.create(
+        article=article, actor=user, action=action, created_at=timezone.now(), via=via, before=before, after=after
+    )
+
+
+def _decide(a, b, kind, user):
+    """Record an editor's decision about a pair (a later one replaces an earlier one)."""
+    a, b = (a, b) if a < b else (b, a)
+    StoryDecision.objects.update_or_create(
+        a_id=a, b_id=b, defaults={"kind": kind, "created_at": timezone.now(), "created_by": user}
+    )
+
+
+def _members(story_id):
+    return list(Article.objects.filter(story_id=story_id).order_by("pk").values_list("pk", flat=True)) if story_id else []
+
+
+def split_out(*, article, user, via="curator"):
+    """Take an article out of its story, for good: it is "not the same story" as each of
+    the story's other articles (and so never rejoins it, even through a new item)."""
+    _require(user, EDIT_PERMISSION)
+    with transaction.atomic():
+        article = _article(article)
+        members = [pk for pk in _members(article.story_id) if pk != article.pk]
+        if not members:
+            raise InvalidTransition("This article is not part of a story.")
+        for other in members:
+            _decide(article.pk, other, StoryDecision.Kind.APART, user)
+        _audit(article, user, Action.STORY_SPLIT, via, {"story": article.story_id, "with": members}, {"story": None})
+        run = StoryRun()
+        _recluster([article.pk, *members], run)
+    return run
+
+
+def merge(*, article, other, user, via="curator"):
+    """Put two articles' stories together (or two lone articles into one story). Any
+    "not the same story" between their members is withdrawn: the newer decision wins."""
+    _require(user, EDIT_PERMISSION)
+    with transaction.atomic():
+        article, other = _article(article), _article(other)
+        if article.pk == other.pk:
+            raise InvalidTransition("An article cannot be merged with itself.")
+        left = _members(article.story_id) or [article.pk]
+        right = _members(other.story_id) or [other.pk]
+        StoryDecision.objects.filter(kind=StoryDecision.Kind.APART).filter(
+            Q(a__in=left, b__in=right) | Q(a__in=right, b__in=left)
+        ).delete()
+        _decide(article.pk, other.pk, StoryDecision.Kind.TOGETHER, user)
+        for subject, partner in ((article, other), (other, article)):
+            _audit(subject, user, Action.STORY_MERGE, via, {"story": subject.story_id}, {"merged_with": partner.pk})
+        run = StoryRun()
+        _recluster([*left, *right], run)
+    return run
+
+
+def keep_apart(*, article, other, user, via="curator"):
+    """"Not the same story": the two articles' stories are never one, not even through a
+    third item."""
+    _require(user, EDIT_PERMISSION)
+    with transaction.atomic():
+        article, other = _article(article), _article(other)
+        if article.pk == other.pk:
+            raise InvalidTransition("An article is always in its own story.")
+        _decide(article.pk, other.pk, StoryDecision.Kind.APART, user)
+        for subject, partner in ((article, other), (other, article)):
+            _audit(subject, user, Action.STORY_APART, via, {"story": subject.story_id}, {"apart_from": partner.pk})
+        run = StoryRun()
+        _recluster([article.pk, other.pk, *_members(article.story_id), *_members(other.story_id)], run)
+    return run
+
+
+def set_lead(*, article, user, via="curator"):
+    """Make an article its story's lead (it stays the lead while it is a member)."""
+    _require(user, EDIT_PERMISSION)
+    with transaction.atomic():
+        article = _article(article)
+        if not article.story_id:
+            raise InvalidTransition("This article is not part of a story.")
+        story = Story.objects.select_for_update().get(pk=article.story_id)
+        before = story.lead_id
+        Story.objects.filter(pk=story.pk).update(lead=article, lead_by_editor=True, updated_at=timezone.now())
+        _audit(article, user, Action.STORY_LEAD, via, {"story": story.pk, "lead": before}, {"story": story.pk, "lead": article.pk})
+    return Story.objects.get(pk=story.pk)
+
+
+@dataclass
+class StoryPublication:
+    lead: Article
+    rejected: list = field(default_factory=list)  # [Article]
+    left: list = field(default_factory=list)  # [article id]: not new, or the editor chose to leave them
+    failed: list = field(default_factory=list)  # [(article id, message)]
+
+
+def publish_story(*, story, user, rest="reject", via="curator"):
+    """Publish the story's lead and, in the same act, reject its other new articles as
+    duplicates (`rest="reject"`) or leave them in the queue (`rest="leave"`). Each article
+    gets its own audit row; one that cannot be changed (a colleague got there first) is
+    reported and the others go on."""
+    if rest not in ("reject", "leave"):
+        raise ValueError("rest must be 'reject' or 'leave'")
+    _require(user, PUBLISH_PERMISSION)
+    if rest == "reject":
+        _require(user, REJECT_PERMISSION)
+    story = story if isinstance(story, Story) else Story.objects.filter(pk=story).first()
+    if story is None or story.lead_id is None:
+        raise EditorialError("This story no longer exists.")
+    lead = Article.objects.get(pk=story.lead_id)
+    if lead.state != ArticleState.PUBLISHED:
+        lead = transition_article(article=lead, action=Action.PUBLISH, user=user, via=via)
+    result = StoryPublication(lead=lead)
+    for pk, state in Article.objects.filter(story_id=story.pk).exclude(pk=lead.pk).order_by("pk").values_list("pk", "state"):
+        if rest == "leave" or state != ArticleState.NEW:
+            result.left.append(pk)
+            continue
+        try:
+            result.rejected.append(
+                transition_article(article=pk, action=Action.REJECT, user=user, reason=DUPLICATE_REASON, via=via)
+            )
+        except EditorialError as exc:
+            result.failed.append((pk, str(exc)))
+    return result
+
+
+def attached(*, item, target):
+    """A body-only item was attached to an article: it is part of the article's story now."""
+    run = StoryRun()
+    with transaction.atomic():
+        _recluster([item, target], run)
+    return run

@@ -1,0 +1,617 @@
+"""The story index in the database: what `curation.stories.StoryIndex` keeps in memory,
+kept in tables, so that an import clusters its new items in time that follows the new
+items, not the table.
+
+    features_of(ids)          an article's ItemFeatures (stored blob, or read from its text)
+    index_features(entries)   store features and lookup keys (inside the import's batch)
+    find_evidence(items)      candidates by key, by canonical URL and by related links; scored
+    save_edges(...)           the evidence, per pair of articles
+    component_of(ids)         the articles connected to these by evidence or decisions
+    assign(groups)            Story rows and Article.story for re-clustered groups
+
+Everything here is called by curation/services/stories.py, inside its transactions.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, replace
+
+from django.db.models import Q
+from django.db.models.functions import Substr
+from django.utils import timezone
+
+from curation.db import backend
+from curation.db.queries import story_key_rows
+from curation.models import Article, RelatedCoverage, Story, StoryDecision, StoryEdge, StoryFeatures, StoryKey
+from curation.stories import StoryItem, item_features, score_pair
+from curation.stories.clustering import choose_lead
+from curation.stories.features import ARTICLE, BODY, FEATURES_VERSION, RELATED, ItemFeatures, is_related_space
+from curation.stories.index import (
+    BUCKET_LIMIT,
+    arrival_order,
+    lookup_keys,
+    rank_candidates,
+    rank_listing,
+    reach_seconds,
+)
+from curation.stories.scoring import DEFAULT_CONFIG, Evidence
+
+# How much of a body is read from the database to compute features (features.py reads less).
+BODY_CHARS = 1200
+# Articles connected by evidence are re-clustered together, at most this many at a time (a
+# story is capped far below; see services.stories.STORY_CAP).
+MAX_COMPONENT = 2000
+CHUNK = 500
+EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC).timestamp()
+LATEST = dt.datetime(2200, 1, 1, tzinfo=dt.UTC).timestamp()
+
+_ARTICLE_COLUMNS = (
+    "pk", "title", "excerpt", "web_url", "amp_url", "cdn_amp_url", "published_at", "quality", "has_front_matter",
+    "needs_metadata", "provider__domain", "provider__name", "canonical_url",
+)
+
+
+def _seconds(value):
+    return value.timestamp() if value is not None else None
+
+
+def _kind(has_front_matter, needs_metadata):
+    # A body-only item an editor completed has a title and a URL of its own now.
+    return BODY if not has_front_matter and needs_metadata else ARTICLE
+
+
+@dataclass(frozen=True)
+class Member:
+    """What choosing a lead needs to know about an article."""
+
+    quality: int | None
+    published: float | None
+    body_only: bool
+
+
+# --- features -------------------------------------------------------------------------------
+
+
+def _story_item(row, related):
+    """The StoryItem of an article row (a values() dict) and its related entries."""
+    kind = _kind(row["has_front_matter"], row["needs_metadata"])
+    if kind == BODY:
+        return StoryItem(key=row["pk"], kind=BODY, body=row["lede"])
+    return StoryItem(
+        key=row["pk"],
+        kind=ARTICLE,
+        title=row["title"],
+        excerpt=row["excerpt"],
+        body=row["lede"],
+        url=row["web_url"],
+        amp_url=row["amp_url"],
+        cdn_amp_url=row["cdn_amp_url"],
+        published=row["published_at"],
+        provider=row["provider__domain"] or row["provider__name"] or "",
+        quality=row["quality"],
+        related_urls=tuple(entry["web_url"] for entry in related if entry["web_url"]),
+        related_texts=tuple(f"{entry['title']}\n{entry['excerpt']}" for entry in related),
+    )
+
+
+def articles_with_text(ids):
+    """Rows (dicts) of these articles with the lede of their body, and their related entries."""
+    rows = list(
+        Article.objects.filter(pk__in_ints=ids).order_by().annotate(lede=Substr("body", 1, BODY_CHARS)).values(*_ARTICLE_COLUMNS, "lede")
+    )
+    related = defaultdict(list)
+    for entry in (
+        RelatedCoverage.objects.filter(article_id__in_ints=ids).order_by("article_id", "position")
+        .values("article_id", "title", "excerpt", "web_url")
+    ):
+        related[entry["article_id"]].append(entry)
+    return rows, related
+
+
+def story_items(ids):
+    """The StoryItems of these articles, read from the database."""
+    out = []
+    for start in range(0, len(ids), CHUNK):
+        rows, related = articles_with_text(ids[start : start + CHUNK])
+        out.extend(_story_item(row, related.get(row["pk"], ())) for row in rows)
+    return out
+
+
+def compute_features(ids):
+    """{id: ItemFeatures} read from the articles' text (for articles without stored features)."""
+    return {item.key: item_features(item) for item in story_items(ids)}
+
+
+def features_batch(items):
+    """item_features of a list of StoryItems (a worker process's unit of work)."""
+    return [item_features(item) for item in items]
+
+
+def features_of(ids, *, store=True):
+    """{id: ItemFeatures} for these articles: from the stored blobs, and computed from the
+    text for the articles that have none or an old version (and stored, unless `store` is
+    false: a read that must not write)."""
+    ids = list(dict.fromkeys(ids))
+    out = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        rows = (
+            Article.objects.filter(pk__in_ints=chunk, story_features__version=FEATURES_VERSION).order_by()
+            .values("pk", "published_at", "quality", "has_front_matter", "needs_metadata", "provider__domain",
+                    "provider__name", "canonical_url", "story_features__blob")
+        )
+        for row in rows:
+            out[row["pk"]] = ItemFeatures.from_blob(
+                row["story_features__blob"],
+                key=row["pk"],
+                kind=_kind(row["has_front_matter"], row["needs_metadata"]),
+                published=_seconds(row["published_at"]),
+                provider=(row["provider__domain"] or row["provider__name"] or "").casefold().removeprefix("www."),
+                quality=row["quality"],
+                urls=(row["canonical_url"],) if row["canonical_url"] else (),
+                url=row["canonical_url"],
+            )
+    missing = [pk for pk in ids if pk not in out]
+    if missing:
+        computed = compute_features(missing)
+        if store:
+            index_features(list(computed.items()))
+        out.update(computed)
+    return out
+
+
+def index_features(entries):
+    """Store features and lookup keys: [(article id, ItemFeatures)]. An article indexed
+    again (a changed file) replaces its features; its old key rows stay until a rebuild
+    (they can only cost a candidate that is then scored on its new features)."""
+    if not entries:
+        return
+    database = backend()
+    ids = [pk for pk, _ in entries]
+    StoryFeatures.objects.filter(article_id__in_ints=ids).delete()
+    database.insert_rows(
+        StoryFeatures, [{"article_id": pk, "version": FEATURES_VERSION, "blob": features.to_blob()} for pk, features in entries]
+    )
+    published = {pk: dt.datetime.fromtimestamp(f.published, dt.UTC) if f.published is not None else None for pk, f in entries}
+    database.insert_rows(
+        StoryKey, [{"key": key, "item": pk, "published": published[pk]} for pk, features in entries for key in features.keys]
+    )
+
+
+# --- candidates and evidence -----------------------------------------------------------------
+
+
+def _time_groups(items, reach):
+    """Runs of `items` (in arrival order) whose dates span at most `reach` seconds, so each
+    is looked up with one query whose range suits all of its items; undated items (body-only)
+    last, in a group of their own: their candidates may be of any date."""
+    groups, current, start = [], [], None
+    for item in items:
+        if item.published is None:
+            continue
+        if current and item.published - start > reach:
+            groups.append(current)
+            current = []
+        if not current:
+            start = item.published
+        current.append(item)
+    if current:
+        groups.append(current)
+    undated = [item for item in items if item.published is None]
+    if undated:
+        groups.append(undated)
+    return groups
+
+
+def _key_candidates(group, order, config):
+    """{item key: [candidate article ids]} for one time group, by their lookup keys."""
+    reach = reach_seconds(config)
+    dates = [item.published for item in group if item.published is not None]
+    # An undated group looks at every date (the per-key limit keeps the newest).
+    low = min(dates) - reach if dates else EARLIEST
+    high = max(dates) + reach if dates else LATEST
+    keys = {key for item in group for key in lookup_keys(item)}
+    rows = story_key_rows(
+        sorted(keys),
+        low=dt.datetime.fromtimestamp(low, dt.UTC),
+        high=dt.datetime.fromtimestamp(high, dt.UTC),
+        per_key=BUCKET_LIMIT,
+    )
+    by_key = defaultdict(list)
+    published = {}
+    for key, item, when in rows:
+        by_key[key].append(item)
+        published[item] = when
+    out = {}
+    for item in group:
+        found, listing = {}, {}
+        mine = order[item.key]
+        for key in lookup_keys(item):
+            taken = 0
+            related = is_related_space(key)
+            for other in by_key.get(key, ()):
+                # Only what arrived before it (a new item later in the run finds this one).
+                if other == item.key or order.get(other, -1) > mine:
+                    continue
+                when = published[other]
+                if item.published is not None and when is not None and abs(when - item.published) > reach:
+                    continue
+                found[other] = found.get(other, 0) + 1
+                if related:
+                    listing[other] = listing.get(other, 0) + 1
+                taken += 1
+                if taken >= BUCKET_LIMIT:
+                    break
+        out[item.key] = Candidates(rank_candidates(item, found, published.get), rank_listing(listing) if item.kind == BODY else [])
+    return out
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """An item's candidates, and those whose related entries share its words (for a
+    body-only item: it may be the text of one of those entries)."""
+
+    articles: list
+    listing: list
+
+    def __iter__(self):
+        return iter(self.articles)
+
+
+def _url_evidence(items):
+    """[(article id, article id, Evidence)] from canonical URLs: the same URL (a duplicate,
+    the same article re-fetched), or a related entry naming the other."""
+    ids = [item.key for item in items]
+    urls = {item.url: item.key for item in items if item.url}
+    found = []
+    if urls:
+        for pk, url in Article.objects.filter(canonical_url__in_array=list(urls)).exclude(pk__in_ints=ids).values_list("pk", "canonical_url"):
+            found.append((urls[url], pk, Evidence(1.0, "same canonical URL", (url,))))
+        for parent, url in (
+            RelatedCoverage.objects.filter(canonical_url__in_array=list(urls)).exclude(article_id__in_ints=ids)
+            .values_list("article_id", "canonical_url")
+        ):
+            found.append((urls[url], parent, Evidence(0.95, "listed as related coverage")))
+    listed = RelatedCoverage.objects.filter(article_id__in_ints=ids).exclude(canonical_url="").values_list("article_id", "canonical_url")
+    listed_urls = defaultdict(set)
+    for parent, url in listed:
+        listed_urls[url].add(parent)
+    if listed_urls:
+        for pk, url in Article.objects.filter(canonical_url__in_array=list(listed_urls)).values_list("pk", "canonical_url"):
+            for parent in listed_urls[url]:
+                if parent != pk:
+                    found.append((parent, pk, Evidence(0.95, "listed as related coverage")))
+    # Among the new items themselves.
+    by_url = defaultdict(list)
+    for item in items:
+        if item.url:
+            by_url[item.url].append(item.key)
+    for same in by_url.values():
+        for other in same[1:]:
+            found.append((same[0], other, Evidence(1.0, "same canonical URL")))
+    return found
+
+
+def related_entries(parent_ids):
+    """{article id: [ItemFeatures of each related entry it lists]} (computed: entries are
+    only ever compared with body-only items)."""
+    out = defaultdict(list)
+    rows = (
+        RelatedCoverage.objects.filter(article_id__in_ints=parent_ids).order_by("article_id", "position")
+        .values("pk", "article_id", "title", "excerpt", "web_url", "published_at", "provider__domain")
+    )
+    for row in rows:
+        item = StoryItem(key=-row["pk"], kind=RELATED, title=row["title"], excerpt=row["excerpt"], url=row["web_url"],
+                         published=row["published_at"], provider=row["provider__domain"] or "", parent=row["article_id"])
+        out[row["article_id"]].append(item_features(item))
+    return out
+
+
+@dataclass
+class Found:
+    pairs_scored: int = 0
+    evidence: dict = None  # {(a, b): Evidence} with a < b, article ids
+
+
+def candidates_for(items, known, config=DEFAULT_CONFIG):
+    """{item key: [article ids]}: each item's best candidates by key, among what was
+    indexed before it (items in arrival order)."""
+    items = sorted(items, key=arrival_order)
+    order = {item.key: position for position, item in enumerate(items)}
+    candidates = {}
+    for group in _time_groups(items, reach_seconds(config)):
+        candidates.update(_key_candidates(group, order, config))
+    return candidates
+
+
+def find_evidence(items, known, config=DEFAULT_CONFIG):
+    """Evidence between `items` (ItemFeatures of articles, any order) and what was indexed
+    before each of them. `known`: {id: ItemFeatures} already loaded (extended here)."""
+    items = sorted(items, key=arrival_order)
+    result = Found(evidence={})
+    candidates = candidates_for(items, known, config)
+    wanted = {other for found in candidates.values() for other in found.articles} - known.keys()
+    known.update(features_of(list(wanted)))
+    body_parents = {other for item in items if item.kind == BODY for other in candidates[item.key].listing}
+    entries = related_entries(list(body_parents)) if body_parents else {}
+
+    def keep(a, b, evidence):
+        if not evidence.score or a == b:
+            return
+        pair = (a, b) if a < b else (b, a)
+        held = result.evidence.get(pair)
+        # Explicit evidence and "apart" outrank text; otherwise the stronger text wins.
+        if held is None or evidence.apart or (not held.apart and abs(evidence.score) > abs(held.score)):
+            result.evidence[pair] = evidence
+
+    for item in items:
+        found = candidates[item.key]
+        for other in found.articles:
+            features = known.get(other)
+            if features is None:
+                continue
+            result.pairs_scored += 1
+            keep(item.key, other, score_pair(item, features, config, explain=False))
+        if item.kind == BODY:
+            for other in found.listing:
+                for entry in entries.get(other, ()):
+                    result.pairs_scored += 1
+                    evidence = score_pair(item, entry, config, explain=False)
+                    if evidence.joins:
+                        keep(item.key, other, replace(evidence, reason="the text of a related entry"))
+    for a, b, evidence in _url_evidence(items):
+        keep(a, b, evidence)
+    return result
+
+
+def save_edges(item_ids, evidence, *, replace_old=True):
+    """Store `evidence` ({(a, b): Evidence}), replacing the stored evidence of `item_ids`
+    (their text may have changed)."""
+    if replace_old:
+        for start in range(0, len(item_ids), CHUNK):
+            chunk = item_ids[start : start + CHUNK]
+            StoryEdge.objects.filter(Q(a__in_ints=chunk) | Q(b__in_ints=chunk)).delete()
+    backend().insert_rows(
+        StoryEdge,
+        [{"a": a, "b": b, "score": e.score, "reason": e.reason[:40]} for (a, b), e in sorted(evidence.items())],
+    )
+
+
+# --- components and stories -----------------------------------------------------------------
+
+
+def component_of(ids, limit=MAX_COMPONENT):
+    """(nodes, {(a, b): score > 0}, apart {id: set}, together [(a, b)], editors' apart
+    {id: set}): every article connected to `ids` by joining evidence or an editor's
+    "together", plus the current members of their stories."""
+    nodes = set(ids)
+    frontier = set(ids)
+    edges, apart = {}, defaultdict(set)
+    together, cannot = set(), defaultdict(set)
+    while frontier and len(nodes) < limit:
+        batch = list(frontier)
+        frontier = set()
+        new = set()
+        for a, b, score in StoryEdge.objects.filter(Q(a__in_ints=batch) | Q(b__in_ints=batch)).values_list("a", "b", "score"):
+            if score > 0:
+                edges[(a, b)] = score
+                new.update((a, b))
+            elif score < 0:
+                apart[a].add(b), apart[b].add(a)
+        for a, b, kind in StoryDecision.objects.filter(Q(a__in_ints=batch) | Q(b__in_ints=batch)).values_list("a", "b", "kind"):
+            if kind == StoryDecision.Kind.TOGETHER:
+                together.add((a, b))
+                new.update((a, b))
+            else:
+                cannot[a].add(b), cannot[b].add(a)
+        # An attached body-only item is part of the article it was attached to.
+        for item, target in Article.objects.filter(
+            Q(pk__in_ints=batch, merged_into__isnull=False) | Q(merged_into__in_ints=batch)
+        ).values_list("pk", "merged_into"):
+            together.add((item, target))
+            new.update((item, target))
+        stories = set(Article.objects.filter(pk__in_ints=batch, story__isnull=False).values_list("story_id", flat=True))
+        if stories:
+            new.update(Article.objects.filter(story_id__in_ints=list(stories)).values_list("pk", flat=True))
+        frontier = new - nodes
+        nodes |= frontier
+    edges = {pair: score for pair, score in edges.items() if pair[0] in nodes and pair[1] in nodes}
+    together = [pair for pair in together if pair[0] in nodes and pair[1] in nodes]
+    return nodes, edges, apart, together, cannot
+
+
+def members_info(ids):
+    return {
+        pk: Member(quality, _seconds(published), _kind(front, needs) == BODY)
+        for pk, quality, published, front, needs in Article.objects.filter(pk__in_ints=ids).values_list(
+            "pk", "quality", "published_at", "has_front_matter", "needs_metadata"
+        )
+    }
+
+
+@dataclass
+class Assignment:
+    created: int = 0
+    changed: int = 0
+    removed: int = 0
+    capped: list = None
+
+
+def assign(groups, capped_groups, nodes):
+    """Write the clustering of `nodes` (groups: sets of article ids): each group of two or
+    more keeps the Story most of it had (so ids, and an editor's lead, survive), others are
+    created, emptied ones deleted."""
+    now = timezone.now()
+    current, info = {}, {}
+    for pk, story_id, quality, published, front, needs in Article.objects.filter(pk__in_ints=list(nodes)).values_list(
+        "pk", "story_id", "quality", "published_at", "has_front_matter", "needs_metadata"
+    ):
+        current[pk] = story_id
+        info[pk] = Member(quality, _seconds(published), _kind(front, needs) == BODY)
+    stories = {story.pk: story for story in Story.objects.filter(pk__in_ints=list({s for s in current.values() if s}))}
+    capped_groups = {frozenset(group) for group in capped_groups}
+    result = Assignment(capped=[])
+    claimed, moves, new = set(), defaultdict(list), []
+    for members in sorted(groups, key=lambda group: (-len(group), min(group))):
+        if len(members) < 2:
+            (pk,) = members
+            if current.get(pk):
+                moves[None].append(pk)
+            continue
+        overlap = defaultdict(int)
+        for pk in members:
+            if current.get(pk) and current[pk] not in claimed:
+                overlap[current[pk]] += 1
+        story = stories[max(overlap, key=lambda sid: (overlap[sid], -sid))] if overlap else None
+        lead = None
+        if story is not None and story.lead_by_editor and story.lead_id in members:
+            lead = story.lead_id
+        if lead is None:
+            lead = choose_lead(members, info)
+        capped = members in capped_groups
+        if story is None:
+            new.append((Story(lead_id=lead, size=len(members), capped=capped, created_at=now, updated_at=now), members))
+            continue
+        else:
+            changed = {pk for pk in members if current.get(pk) != story.pk}
+            old_size = story.size
+            if changed or story.size != len(members) or story.lead_id != lead or story.capped != capped:
+                Story.objects.filter(pk=story.pk).update(
+                    lead_id=lead, size=len(members), capped=capped, updated_at=now,
+                    lead_by_editor=story.lead_by_editor and story.lead_id == lead,
+                )
+                result.changed += int(bool(changed) or old_size != len(members))
+        claimed.add(story.pk)
+        if capped:
+            result.capped.append(story.pk)
+        moves[story.pk].extend(pk for pk in members if current.get(pk) != story.pk)
+    created = _created(new)
+    for story, members in zip(created, (members for _, members in new), strict=True):
+        moves[story.pk].extend(members)
+        if story.capped:
+            result.capped.append(story.pk)
+    result.created = len(created)
+    backend().update_by_id(Article, "story_id", [(pk, story_id) for story_id, pks in moves.items() for pk in pks])
+    emptied = [pk for pk in stories if pk not in claimed]
+    if emptied:
+        Story.objects.filter(pk__in=emptied).delete()
+        result.removed = len(emptied)
+    return result
+
+
+def _created(new):
+    """Insert new stories in one statement and return them with their ids."""
+    created = Story.objects.bulk_create([story for story, _ in new], batch_size=2000)
+    if created and created[0].pk is None:  # a database that does not return ids: read them back
+        created = list(Story.objects.order_by("-pk")[: len(new)])[::-1]
+    return created
+
+
+def recluster_all(*, run_into, cap):
+    """Cluster every article from the stored evidence and decisions, and write the stories
+    in bulk (the end of a rebuild). Stories keep their ids where most of their articles
+    stay together, and with them a lead an editor chose."""
+    from curation.stories.clustering import cluster_component
+
+    edges, apart, together, cannot = {}, defaultdict(set), set(), defaultdict(set)
+    for a, b, score in StoryEdge.objects.values_list("a", "b", "score").iterator(chunk_size=20000):
+        if score > 0:
+            edges[(a, b)] = score
+        elif score < 0:
+            apart[a].add(b), apart[b].add(a)
+    for a, b, kind in StoryDecision.objects.values_list("a", "b", "kind"):
+        if kind == StoryDecision.Kind.TOGETHER:
+            together.add((a, b))
+        else:
+            cannot[a].add(b), cannot[b].add(a)
+    together.update(Article.objects.filter(merged_into__isnull=False).values_list("pk", "merged_into"))
+    # Connected components by joining evidence and "together" decisions.
+    parent = {}
+
+    def find(x):
+        root = x
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while parent.get(x, x) != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    for a, b in list(edges) + list(together):
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[ra] = rb
+    components = defaultdict(set)
+    for node in {n for pair in list(edges) + list(together) for n in pair}:
+        components[find(node)].add(node)
+    by_node = {}
+    for root, members in components.items():
+        for node in members:
+            by_node[node] = root
+    component_edges = defaultdict(dict)
+    for pair, score in edges.items():
+        component_edges[by_node[pair[0]]][pair] = score
+    component_together = defaultdict(list)
+    for pair in together:
+        component_together[by_node[pair[0]]].append(pair)
+    groups, capped = [], []
+    for root, members in components.items():
+        found, hit = cluster_component(
+            members, component_edges[root], must=component_together[root], cannot=cannot, apart=apart, cap=cap
+        )
+        groups.extend(group for group in found if len(group) > 1)
+        capped.extend(hit)
+    result = assign_all(groups, capped)
+    run_into.created += result.created
+    run_into.changed += result.changed
+    run_into.removed += result.removed
+    run_into.capped.extend(result.capped)
+
+
+def assign_all(groups, capped_groups):
+    """`assign` for the whole table: every article not in `groups` leaves its story."""
+    now = timezone.now()
+    current = dict(Article.objects.filter(story__isnull=False).values_list("pk", "story_id"))
+    stories = {story.pk: story for story in Story.objects.all()}
+    grouped = {pk for group in groups for pk in group}
+    info = {}
+    for start in range(0, len(grouped), 20000):
+        info.update(members_info(list(grouped)[start : start + 20000]))
+    capped_groups = {frozenset(group) for group in capped_groups}
+    result = Assignment(capped=[])
+    claimed, moves, updates, new = set(), {}, [], []
+    for members in sorted(groups, key=lambda group: (-len(group), min(group))):
+        overlap = defaultdict(int)
+        for pk in members:
+            if current.get(pk) and current[pk] not in claimed:
+                overlap[current[pk]] += 1
+        story = stories[max(overlap, key=lambda sid: (overlap[sid], -sid))] if overlap else None
+        lead = story.lead_id if story is not None and story.lead_by_editor and story.lead_id in members else None
+        lead = lead or choose_lead(members, info)
+        capped = members in capped_groups
+        if story is None:
+            new.append((Story(lead_id=lead, size=len(members), capped=capped, created_at=now, updated_at=now), members))
+            continue
+        claimed.add(story.pk)
+        if capped:
+            result.capped.append(story.pk)
+        moved = [pk for pk in members if current.get(pk) != story.pk]
+        if moved or story.size != len(members) or story.lead_id != lead or story.capped != capped:
+            story.lead_by_editor = story.lead_by_editor and story.lead_id == lead
+            story.lead_id, story.size, story.capped, story.updated_at = lead, len(members), capped, now
+            updates.append(story)
+            result.changed += 1
+        moves.update((pk, story.pk) for pk in moved)
+    Story.objects.bulk_update(updates, ["lead", "lead_by_editor", "size", "capped", "updated_at"], batch_size=2000)
+    created = _created(new)
+    for story, (_, members) in zip(created, new, strict=True):
+        moves.update((pk, story.pk) for pk in members)
+        if story.capped:
+            result.capped.append(story.pk)
+    result.created = len(new)
+    moves.update((pk, None) for pk in current if pk not in grouped)
+    backend().update_by_id(Article, "story_id", list(moves.items()))
+    emptied = [pk for pk in stories if pk not in claimed]
+    for start in range(0, len(emptied), 5000):
+        Story.objects.filter(pk__in=emptied[start : start + 5000]).delete()
+    result.removed = len(emptied)
+    return result

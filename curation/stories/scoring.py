@@ -1,0 +1,213 @@
+"""The pair scorer: is this candidate pair one event, another event, or can we not tell?
+
+`score_pair` returns an `Evidence`: a score in [-1, 1] and the reason. A positive score
+joins (higher is surer), `APART` (-1) keeps the pair apart even through a third item, and 0
+says nothing. Explicit evidence (the same canonical URL, a related entry naming the other)
+beats text. Text is judged by a small logistic model over general signals (`signals`):
+how much of the two headlines and of the two texts agree, weighted by how rare the shared
+words are (rarity.py), split into shared names (who, where) and shared other words and
+figures (what happened), whether both headlines state figures and none agree, whether one
+is a near-copy of the other, the time between them and whether one outlet wrote both. Its
+coefficients were fitted on the tuning part of the labelled corpus (`scripts/fit_story_scorer.py`
+prints them; the held-out parts were never used) and are the only numbers here that came
+from data.
+
+Text counts only within the time window; past it, text that would join marks the same kind
+of event on another occasion (a rate decision a month later), which must not join through
+a third item either.
+"""
+
+import math
+from dataclasses import dataclass
+
+__all__ = ["Evidence", "ScoringConfig", "score_pair", "signals", "shared_terms", "SIGNALS", "APART", "SAME_URL", "RELATED"]
+
+APART = -1.0
+SAME_URL = 1.0
+RELATED = 0.95
+HOUR = 3600.0
+# Text scores stay below explicit evidence, so clustering takes explicit joins first.
+TEXT_SCALE = 0.9
+# Two headlines must share a word at least this rare ("data" is 1.2, "rates" 1.6, a name 6.5).
+TITLE_WORD_WEIGHT = 1.5
+# An item without a headline (a body-only item) must share a word at least this rare: a
+# name, a figure, a word few texts use (its common words may be a template's boilerplate).
+ANCHOR_WEIGHT = 3.5
+
+SIGNALS = (
+    "title_overlap",
+    "text_overlap",
+    "text_cosine",
+    "shared_names",
+    "shared_other",
+    "rarest_shared",
+    "title_figures_differ",
+    "near_copy",
+    "hours_apart",
+    "same_outlet",
+    "rare_shared",
+    "title_event_overlap",
+)
+# Fitted by scripts/fit_story_scorer.py on the tuning parts (the last is the intercept).
+COEFFICIENTS = (0.88, 2.25, 1.4, 1.33, 2.12, 0.9, -0.42, -1.15, -3.81, -2.04, 0.93, 1.24, -1.9)
+
+
+@dataclass(frozen=True)
+class ScoringConfig:
+    window_hours: float = 72.0
+    # The probability from which a pair joins; chosen on the tuning part with the clustering.
+    join_probability: float = 0.7
+    coefficients: tuple = COEFFICIENTS
+
+
+@dataclass(frozen=True)
+class Evidence:
+    score: float
+    reason: str
+    overlap: tuple = ()  # the shared terms, for an editor to see why
+
+    @property
+    def joins(self):
+        return self.score > 0
+
+    @property
+    def apart(self):
+        return self.score <= APART
+
+    @property
+    def explicit(self):
+        return self.score >= RELATED
+
+
+NOTHING = Evidence(0.0, "")
+DEFAULT_CONFIG = ScoringConfig()
+
+
+def _shared_weight(terms, a, b):
+    a_weights, b_weights = a.weights, b.weights
+    return sum([a_weights[term] if a_weights[term] < b_weights[term] else b_weights[term] for term in terms])
+
+
+def _sum(terms, weights):
+    return sum([weights[term] for term in terms])
+
+
+def _lede_jaccard(a, b):
+    """Weighted Jaccard index of the two ledes: near-copies (syndicated wire text) share most."""
+    shared = a.lede_terms & b.lede_terms
+    if not shared:
+        return 0.0
+    inter = _shared_weight(shared, a, b)
+    return inter / (a.lede_weight + b.lede_weight - inter)
+
+
+def _terms_compared(item, boilerplate):
+    """The item's terms and their weight, less what says nothing about the event: a
+    format title's words, or all but the title when the excerpt is boilerplate."""
+    if boilerplate:
+        return item.title_terms, item.title_weight
+    if item.generic_title:
+        terms = item.lede_terms
+        return terms, item.lede_weight
+    return item.title_terms | item.lede_terms, item.total_weight
+
+
+def signals(a, b, near_copy=None):
+    """The text signals of a pair (see SIGNALS), each roughly in [0, 1], or None when the
+    two share nothing."""
+    boilerplate = bool(a.excerpt_key) and a.excerpt_key == b.excerpt_key and a.excerpt_names_nothing and a.title_key != b.title_key
+    # One boilerplate excerpt ("Subscribe to read…") under two headlines: only the headlines
+    # can tell.
+    a_terms, a_total = _terms_compared(a, boilerplate)
+    b_terms, b_total = _terms_compared(b, boilerplate)
+    shared = a_terms & b_terms
+    if not shared:
+        return None
+    a_total, b_total = a_total or 1.0, b_total or 1.0
+    a_weights, b_weights = a.weights, b.weights
+    pair_weights = [a_weights[term] if a_weights[term] < b_weights[term] else b_weights[term] for term in shared]
+    inter = sum(pair_weights)
+    title_overlap = title_event_overlap = 0.0
+    names = a.names | b.names
+    if not a.generic_title and not b.generic_title:
+        title_shared = a.title_terms & b.title_terms
+        if title_shared:
+            title_overlap = _shared_weight(title_shared, a, b) / (min(a.title_weight, b.title_weight) or 1.0)
+            # The headlines' words other than names: what happened, rather than to whom.
+            a_event, b_event = a.title_terms - names, b.title_terms - names
+            event_shared = title_shared - names
+            if event_shared:
+                title_event_overlap = _shared_weight(event_shared, a, b) / (
+                    min(_sum(a_event, a.weights), _sum(b_event, b.weights)) or 1.0
+                )
+    shared_names = _shared_weight(shared & names, a, b) if names else 0.0
+    if near_copy is None:
+        near_copy = _lede_jaccard(a, b)
+    hours = 24.0
+    if a.published is not None and b.published is not None:
+        hours = abs(a.published - b.published) / HOUR
+    return (
+        title_overlap,
+        inter / min(a_total, b_total),
+        inter / math.sqrt(a_total * b_total),
+        min(shared_names, 20.0) / 10,
+        min(inter - shared_names, 20.0) / 10,
+        max(pair_weights) / 6.5,
+        float(bool(a.title_numbers and b.title_numbers and not (a.title_numbers & b.title_numbers))),
+        near_copy,
+        math.log1p(hours) / 5,
+        float(bool(a.provider) and a.provider == b.provider),
+        min(sum([weight >= 3.0 for weight in pair_weights]), 5) / 5,
+        title_event_overlap,
+    )
+
+
+def shared_terms(a, b):
+    """The terms two items share, rarest first: what an editor is shown as the reason."""
+    shared = (a.title_terms | a.lede_terms) & (b.title_terms | b.lede_terms)
+    return tuple(sorted(shared, key=lambda term: (-min(a.weights[term], b.weights[term]), term)))
+
+
+def probability(values, coefficients=COEFFICIENTS):
+    z = coefficients[-1] + sum(c * v for c, v in zip(coefficients, values, strict=False))
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def _day(features):
+    return int(features.published // 86400) if features.published is not None else None
+
+
+def score_pair(a, b, config=None, *, explain=True):
+    """Evidence about features `a` and `b`; with `explain`, the shared terms that tell why
+    (for editors: the clustering itself needs only the score)."""
+    config = config or DEFAULT_CONFIG
+    if a.urls & b.urls:
+        return Evidence(SAME_URL, "same canonical URL", tuple(sorted(a.urls & b.urls)))
+    if a.related & b.urls or b.related & a.urls or a.parent == b.key or b.parent == a.key:
+        return Evidence(RELATED, "listed as related coverage")
+    same_title = a.title_key == b.title_key and a.title_key != 0
+    if same_title and a.provider and a.provider == b.provider and _day(a) != _day(b):
+        # A recurring column: one outlet, one title, another day.
+        return Evidence(APART, "recurring title on another day")
+    if a.title_terms and b.title_terms and not (a.generic_title or b.generic_title) and not any(
+        min(a.weights[term], b.weights[term]) >= TITLE_WORD_WEIGHT for term in a.title_terms & b.title_terms
+    ):
+        # Two headlines that name something and share no telling word: an outlet's own
+        # summary of the event says they are different events, whatever text they share (a
+        # template's boilerplate paragraphs, an agency's standard lines).
+        return NOTHING
+    near_copy = _lede_jaccard(a, b)
+    if (a.generic_title and a.title_key or b.generic_title and b.title_key) and near_copy < 0.5:
+        # A format title ("Live updates", "Morning briefing") names no event, and such an
+        # item (a digest) mentions many: it joins only a near-copy of itself.
+        return NOTHING
+    values = signals(a, b, near_copy)
+    if values is None or (a.kind == "body" or b.kind == "body") and values[5] * 6.5 < ANCHOR_WEIGHT:
+        return NOTHING
+    p = probability(values, config.coefficients)
+    if p < config.join_probability:
+        return NOTHING
+    shared = shared_terms(a, b)[:8] if explain else ()
+    if a.published is not None and b.published is not None and abs(a.published - b.published) > config.window_hours * HOUR:
+        return Evidence(APART, "similar text, too far apart in time", shared)
+    return Evidence(round(TEXT_SCALE * p, 4), "near-copy" if near_copy >= 0.5 else "similar text", shared)

@@ -1,0 +1,79 @@
+"""Helpers for the story tests: the labelled corpus written out as seed files, so it goes
+through the whole import path (parse workers, canonical URLs, the index, the clustering)."""
+
+import json
+from pathlib import Path
+
+from curation.models import Article
+from curation.stories.evaluation import load_corpus, pairwise_scores
+from curation.tests.factories import seed_text
+
+
+def corpus_seed_files(folder, part):
+    """Write `part` of the labelled corpus as seed files (articles with their related
+    entries; body-only items as bodies). Returns {file name: corpus item id}."""
+    labelled = load_corpus(part)
+    children = {}
+    for entry in labelled:
+        if entry.item.parent is not None:
+            children.setdefault(entry.item.parent, []).append(entry.item)
+    names = {}
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for number, entry in enumerate(labelled):
+        item = entry.item
+        name = f"{number:04d}_{item.key}.txt"
+        if item.kind == "related":
+            continue
+        if item.kind == "body":
+            text = item.body
+        else:
+            front = {
+                "title": item.title or "Untitled",
+                "excerpt": item.excerpt,
+                "webUrl": item.url or f"https://corpus.example/{item.key}",
+                "ampWebUrl": item.amp_url or None,
+                "cdnAmpWebUrl": item.cdn_amp_url or None,
+                "publishedDateTime": item.published.strftime("%Y-%m-%dT%H:%M:%SZ") if item.published else None,
+                "provider": {"name": item.provider or "Unknown", "domain": item.provider or ""},
+                "quality": item.quality,
+                "related": [
+                    {
+                        "title": child.title,
+                        "excerpt": child.excerpt,
+                        "webUrl": child.url,
+                        "ampWebUrl": child.amp_url or None,
+                        "cdnAmpWebUrl": child.cdn_amp_url or None,
+                        "publishedDateTime": child.published.strftime("%Y-%m-%dT%H:%M:%SZ") if child.published else None,
+                        "provider": {"name": child.provider or "Unknown", "domain": child.provider or ""},
+                    }
+                    for child in children.get(item.key, ())
+                ],
+            }
+            text = seed_text(body=item.body, **{key: value for key, value in front.items() if value is not None})
+        (folder / name).write_text(text, encoding="utf-8")
+        names[name] = item.key
+    return names
+
+
+def corpus_keys_by_article(names):
+    """{article id: corpus item id} for the imported files."""
+    by_path = {Path(path).name: pk for pk, path in Article.objects.values_list("pk", "source_path")}
+    return {by_path[name]: key for name, key in names.items() if name in by_path}
+
+
+def stored_story_scores(part, names):
+    """Pairwise scores of the stored stories against the labels, over the imported items
+    (articles and body-only items; related entries are not articles of their own)."""
+    keys = corpus_keys_by_article(names)
+    labelled = [entry for entry in load_corpus(part) if entry.item.key in set(keys.values())]
+    groups = {}
+    for pk, story_id in Article.objects.filter(story__isnull=False).values_list("pk", "story_id"):
+        if pk in keys:
+            groups.setdefault(story_id, set()).add(keys[pk])
+    return pairwise_scores(labelled, list(groups.values()))
+
+
+def stories_json(output):
+    data = json.loads(output)
+    return {frozenset(story["articles"]) for story in data["stories"]}, data
