@@ -1,23 +1,12 @@
-"""Parsing seed files so that no file can stop an import: worker processes, time limits.
+"""Worker processes that parse seed files, so that no file can stop an import.
 
-Parsing is where untrusted bytes meet C code (libyaml), so it runs in worker processes that
-the importer can lose without losing the import:
-
-- every exception is one file's reason (seedformat.parse_one);
-- a file that runs past the time limit (SEED_PARSE_TIMEOUT, 5 s) fails with that reason: a
-  timer interrupts the parse between two Python operations, and, should the parse be stuck
-  inside C code, a CPU-time timer with the default action ends the worker;
-- a worker that dies (a crash in C code, the CPU timer, the OOM killer) or stops answering
-  is replaced, and the chunk of files it was parsing is parsed again one file per fresh
-  process, so the file that kills its parser is named ("the YAML parser crashed (signal
-  11, SIGSEGV)") and the others are parsed as usual;
+- a worker that dies (a crash in C code, the CPU timer of parsing.py, the OOM killer) or
+  stops answering is replaced, and the chunk of files it was parsing is parsed again one
+  file per fresh process, so the file that kills its parser is named ("the YAML parser
+  crashed (signal 11, SIGSEGV)") and the others are parsed as usual;
 - workers die with the importer: PR_SET_PDEATHSIG on Linux, and a check of the parent
-  before each file everywhere.
-
-With `workers=0` (`--workers 0`) files are parsed in the importing process itself: the same
-checks and the timer apply, but a crash inside libyaml, or a hang inside C code, would
-end the import (the batches already written stay written). It is for debugging and for
-platforms without fork.
+  before each file everywhere;
+- files travel in chunks (CHUNK_SIZE files or CHUNK_BYTES), one message each way a chunk.
 """
 
 import ctypes
@@ -31,120 +20,36 @@ import sys
 import threading
 import time
 from collections import deque
-from contextlib import contextmanager
 from multiprocessing.connection import wait
 
-from curation.seedformat import parse_one
+from curation.services.importing.parsing import (
+    DEFAULT_TIMEOUT,
+    InProcessParser,
+    hard_limit,
+    parse_within,
+    raise_timeout,
+    timeout_reason,
+)
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT = 5.0
-# The extra workers run at the lowest priority. The writing process is the import's critical
-# path (one connection, one transaction at a time); on two cores it competed with two workers
-# for the CPU and was preempted ~2,400 times a 10,000-file run. Niced workers get the CPU it
-# leaves, and they leave a server's web workers ahead of an import's parsing. The first worker
-# keeps the importer's priority: while the writer waits for parsed files it leaves its share
-# of the CPU unused, and on a busy machine niced workers alone got almost none of it (CFS
-# weighs nice 19 at 1.5 % of nice 0); the writer used to parse in that time itself, which a
-# crash in libyaml would have ended.
+# The extra workers run at the lowest priority: the writing process is the import's critical
+# path (one connection, one transaction at a time), and niced workers leave it, and a
+# server's web workers, ahead of an import's parsing. The first worker keeps the importer's
+# priority: while the writer waits for parsed files it leaves its share of the CPU unused,
+# and on a busy machine niced workers alone get almost none of it (CFS weighs nice 19 at
+# 1.5 % of nice 0).
 WORKER_NICENESS = 19
 CHUNK_SIZE = 25
 CHUNK_BYTES = 256 * 1024
 # Linux lets an unprivileged process grow a pipe to 1 MB. The importer never sends a worker
 # more than its pipe holds unread (IN_FLIGHT_BYTES), so a send never waits for a worker that
-# gets little CPU: profiled, those waits were 0.85 s of a 9.6 s import.
+# gets little CPU.
 PIPE_BYTES = 1 << 20
 IN_FLIGHT_BYTES = 768 * 1024
 # Beyond the per-file limits, before the importer gives up on a silent worker.
 GRACE_SECONDS = 10.0
 _PR_SET_PDEATHSIG = 1
-
-
-class ParseTimeout(BaseException):
-    """Raised by the timer inside a parse. A BaseException, so that no `except Exception`
-    on the way can mistake it for the file's own error."""
-
-
-def timeout_reason(timeout):
-    return f"parsing took longer than {timeout:g} s (SEED_PARSE_TIMEOUT)"
-
-
-def _raise_timeout(signum, frame):
-    raise ParseTimeout
-
-
-def hard_limit(timeout):
-    """CPU seconds after which a worker stuck in C code is ended by the kernel."""
-    return 2 * timeout + 1
-
-
-def parse_and_describe(data, limits, describe=None):
-    """parse_one, and `describe(parsed)` on a file that parsed (extra facts computed where the
-    text is, e.g. a story's features; it must not raise for any text)."""
-    outcome = parse_one(data, limits)
-    if describe is not None and not isinstance(outcome, str):
-        describe(outcome)
-    return outcome
-
-
-def parse_within(data, limits, timeout, *, hard=False, describe=None):
-    """parse_and_describe under the time limit (SIGALRM must already be routed to
-    _raise_timeout). `hard`: also arm the CPU-time timer whose default action ends the
-    process (workers only)."""
-    try:
-        if hard:
-            signal.setitimer(signal.ITIMER_PROF, hard_limit(timeout))
-        signal.setitimer(signal.ITIMER_REAL, timeout)
-        try:
-            return parse_and_describe(data, limits, describe)
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            if hard:
-                signal.setitimer(signal.ITIMER_PROF, 0)
-    except ParseTimeout:
-        return timeout_reason(timeout)
-
-
-# --- in this process --------------------------------------------------------------------
-
-
-class InProcessParser:
-    """`--workers 0`: parse here, at once, under the timer (see the module docstring)."""
-
-    def __init__(self, *, limits, timeout=DEFAULT_TIMEOUT, describe=None):
-        self.limits = limits
-        self.timeout = timeout
-        self.describe = describe
-
-    def submit(self, payloads):
-        limits, describe = self.limits, self.describe
-        with _timer_routed() as timed:
-            if timed:
-                results = [(index, parse_within(data, limits, self.timeout, describe=describe)) for index, data in payloads]
-            else:
-                results = [(index, parse_and_describe(data, limits, describe)) for index, data in payloads]
-        return lambda: results
-
-    def close(self):
-        pass
-
-
-@contextmanager
-def _timer_routed():
-    """Route SIGALRM to the parse timer; yields False where signals cannot be used (not the
-    main thread, e.g. an import started from a web request), where files parse untimed."""
-    if threading.current_thread() is not threading.main_thread():
-        yield False
-        return
-    previous = signal.signal(signal.SIGALRM, _raise_timeout)
-    try:
-        yield True
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-# --- worker processes -------------------------------------------------------------------
 
 
 def die_with_parent(parent_pid):
@@ -172,7 +77,7 @@ def _worker_main(tasks, results, parent_pid, limits, timeout, describe, inherite
     if niceness:
         os.nice(niceness)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the importer's to handle
-    signal.signal(signal.SIGALRM, _raise_timeout)
+    signal.signal(signal.SIGALRM, raise_timeout)
     inbox, outbox, cancelled = queue.SimpleQueue(), queue.SimpleQueue(), set()
     threading.Thread(target=_receive, args=(tasks, inbox, cancelled), daemon=True).start()
     sender = threading.Thread(target=_send, args=(results, outbox), daemon=True)
@@ -494,6 +399,11 @@ class ParsePool:
             return lone.end(overdue=True)
         finally:
             lone.end(overdue=True)
+
+
+def default_workers():
+    """A worker per core (at most 4)."""
+    return min(os.cpu_count() or 1, 4)
 
 
 def make_parser(workers, *, limits, timeout=DEFAULT_TIMEOUT, describe=None):
