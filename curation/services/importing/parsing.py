@@ -88,6 +88,9 @@ class InProcessParser:
                 results = [(index, parse_and_describe(data, limits, describe)) for index, data in payloads]
         return lambda: results
 
+    def pump(self):
+        pass
+
     def close(self):
         pass
 

@@ -33,13 +33,10 @@ from curation.services.importing.parsing import (
 
 logger = logging.getLogger(__name__)
 
-# The extra workers run at the lowest priority: the writing process is the import's critical
-# path (one connection, one transaction at a time), and niced workers leave it, and a
-# server's web workers, ahead of an import's parsing. The first worker keeps the importer's
-# priority: while the writer waits for parsed files it leaves its share of the CPU unused,
-# and on a busy machine niced workers alone get almost none of it (CFS weighs nice 19 at
-# 1.5 % of nice 0).
-WORKER_NICENESS = 19
+# Workers run at the importer's priority: parsing is the import's critical path (the writer
+# mostly waits for parsed files), and on a busy machine niced workers got almost none of the
+# CPU (CFS weighs nice 19 at 1.5 % of nice 0). To make a whole import yield to a web server,
+# start it with `nice`: its workers inherit that.
 CHUNK_SIZE = 25
 CHUNK_BYTES = 256 * 1024
 # Linux lets an unprivileged process grow a pipe to 1 MB. The importer never sends a worker
@@ -65,7 +62,7 @@ def die_with_parent(parent_pid):
         os._exit(0)
 
 
-def _worker_main(tasks, results, parent_pid, limits, timeout, describe, inherited, niceness):
+def _worker_main(tasks, results, parent_pid, limits, timeout, describe, inherited):
     """A worker: chunks in, results out, until told to stop or the importer is gone.
 
     Two threads move the messages, so the parse never waits for the importer to read
@@ -74,8 +71,6 @@ def _worker_main(tasks, results, parent_pid, limits, timeout, describe, inherite
     die_with_parent(parent_pid)
     for connection in inherited:  # other workers' pipe ends, forked along with the importer
         connection.close()
-    if niceness:
-        os.nice(niceness)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the importer's to handle
     signal.signal(signal.SIGALRM, raise_timeout)
     inbox, outbox, cancelled = queue.SimpleQueue(), queue.SimpleQueue(), set()
@@ -132,7 +127,7 @@ def _grow_pipe(connection):
 
 
 class _Worker:
-    def __init__(self, pool, niceness=WORKER_NICENESS):
+    def __init__(self, pool):
         context = multiprocessing.get_context("fork")
         task_reader, self.tasks = context.Pipe(duplex=False)
         self.results, result_writer = context.Pipe(duplex=False)
@@ -143,7 +138,7 @@ class _Worker:
             target=_worker_main,
             args=(
                 task_reader, result_writer, os.getpid(), pool.limits, pool.timeout, pool.describe,
-                [self.tasks, self.results, *inherited], niceness,
+                [self.tasks, self.results, *inherited],
             ),
             daemon=True,
         )
@@ -151,7 +146,6 @@ class _Worker:
         task_reader.close()
         result_writer.close()
         self.timeout = pool.timeout
-        self.niceness = niceness
         self.outstanding = deque()  # chunks sent and not answered: (chunk_id, payloads)
         # Each message's own number, which a cancel names: the same chunk may come back to a
         # worker later (a copy), and a cancel meant for the first must not skip the second.
@@ -285,8 +279,7 @@ class ParsePool:
         """Hand pending chunks to the workers with the fewest bytes in hand (starting
         workers as needed), as far as their pipes hold them unread."""
         while len(self.workers) < self.size:
-            first = not any(worker.niceness == 0 for worker in self.workers)
-            self.workers.append(_Worker(self, niceness=0 if first else WORKER_NICENESS))
+            self.workers.append(_Worker(self))
         while self.pending:
             chunk_id, payloads = self.pending[0]
             worker = min(self.workers, key=lambda worker: worker.in_flight)
@@ -297,6 +290,19 @@ class ParsePool:
                 worker.send(chunk_id, payloads)
             except OSError:
                 return  # it died since its last answer; its chunks are dealt with when that is noticed
+
+    def pump(self):
+        """Without waiting: take the answers that are in and hand out pending chunks. The
+        writer calls it between its statements, so workers that finished what they held
+        get more while a batch is written, not only when the writer waits for one.
+
+        A worker found dead or overdue is left for _collect to replace: the writer may be
+        inside a transaction."""
+        if not self.workers:
+            return
+        alive = [self._take_answers(worker) for worker in self.workers if worker.outstanding]
+        if all(alive):
+            self._dispatch()
 
     def _collect(self, chunk_ids):
         while any(chunk_id not in self.done for chunk_id in chunk_ids):
@@ -311,6 +317,13 @@ class ParsePool:
 
     def _read(self, worker):
         """Take whatever this worker has answered; replace it if it died or is overdue."""
+        if not self._take_answers(worker):
+            self._replace(worker, overdue=False)
+        elif worker.outstanding and time.monotonic() > worker.deadline():
+            self._replace(worker, overdue=True)
+
+    def _take_answers(self, worker):
+        """Take the answers in this worker's pipe; False if it is closed (the worker died)."""
         try:
             while worker.results.poll():
                 chunk_id, parsed = worker.results.recv()
@@ -321,17 +334,15 @@ class ParsePool:
                     self.done[chunk_id] = parsed
                     self._forget_copies(chunk_id, worker)
         except (EOFError, OSError):
-            self._replace(worker, overdue=False)
-            return
-        if worker.outstanding and time.monotonic() > worker.deadline():
-            self._replace(worker, overdue=True)
+            return False
+        return True
 
     def _steal(self, waiting_for):
         """With nothing pending, a worker with nothing to do helps another: one worker may
-        get far less of the CPU than another (see WORKER_NICENESS). It takes the chunks the
+        get far less of the CPU than another on a busy machine. It takes the chunks the
         other has not started, from the back of its queue; failing those, it parses a copy
         of the chunk the other has in hand, if the importer waits for it, and the first
-        answer counts (a niced worker's last chunk was the whole import's critical path)."""
+        answer counts (a stalled worker's last chunk is the whole import's critical path)."""
         if self.pending:
             return
         for idle in [worker for worker in self.workers if not worker.outstanding]:
@@ -384,7 +395,7 @@ class ParsePool:
         self._forget_copies(chunk_id, None)
 
     def _parse_alone(self, index, data):
-        lone = _Worker(self, niceness=0)  # rare, and its wall time is its limit: not niced
+        lone = _Worker(self)
         try:
             try:
                 lone.send(0, [(index, data)])

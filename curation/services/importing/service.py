@@ -99,7 +99,7 @@ def import_seed_files(
             if not dry_run:
                 run = ImportRun.objects.create(started_at=timezone.now(), paths=[display_path(os.fspath(p)) for p in paths])
                 report.run_id = run.pk
-            writer = SeedWriter(run=run, dry_run=dry_run, max_bytes=max_bytes, stories=indexer)
+            writer = SeedWriter(run=run, dry_run=dry_run, max_bytes=max_bytes, stories=indexer, pump=parser.pump)
             database = backend()
             statistics = database.planner_statistics(enabled=not dry_run)
             with database.bulk_write_session():
@@ -111,8 +111,8 @@ def import_seed_files(
                     pending = batch
                 if pending is not None:
                     finish(pending)
-            if indexer is not None:
-                report.stories = indexer.finish().as_dict()
+                if indexer is not None:
+                    report.stories = indexer.finish().as_dict()
             if run is not None:
                 if _ran_alongside_another_import(run):
                     link_pending_coverage(list(writer.written_by))

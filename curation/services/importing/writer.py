@@ -57,8 +57,10 @@ IMPORTED_FIELDS = [
 class SeedWriter:
     """Turns parsed seeds into rows, a batch per transaction. Caches providers and topics."""
 
-    def __init__(self, *, run, dry_run, max_bytes, stories=None):
+    def __init__(self, *, run, dry_run, max_bytes, stories=None, pump=None):
         self.run = run
+        # Called between the batch's statements (the parse pool's pump: see pool.py).
+        self.pump = pump or (lambda: None)
         self.db = backend()
         self.stories = stories  # services.stories.ImportIndexer, or None
         self.dry_run = dry_run
@@ -100,6 +102,7 @@ class SeedWriter:
             with transaction.atomic():
                 results = self._write(items)
                 self._record(results + decided)
+                self.pump()
             return results + decided
         except Exception:  # noqa: BLE001 - whatever it was, the per-file pass below names the file
             logger.info("batch of %d files failed; retrying one by one", len(items), exc_info=True)
@@ -159,6 +162,7 @@ class SeedWriter:
                 rows.append(row)
             with self.db.deferred_search_indexing():
                 self.db.insert_rows(Article, rows)
+            self.pump()
             keys = [parsed.source_key for _, _, parsed in creates]
             ids = dict(Article.objects.with_source_keys(keys).values_list("source_key", "pk"))
             for result, _, parsed in creates:
@@ -198,6 +202,7 @@ class SeedWriter:
             Article.objects.bulk_update([a for a, _, _ in refreshes], ["secured", "front_matter_raw", "source_sha256"])
 
         self._write_children(written)
+        self.pump()
         if self.stories is not None:
             self.stories.index(written)
         # Coverage imported earlier that points at these articles links to them in the same
