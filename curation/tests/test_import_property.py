@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from curation.models import Article, ImportLedgerEntry
-from curation.services.seedfiles import display_path, escape_controls
+from curation.services.importing import display_path, escape_controls
 from curation.tests.seed_strategies import seed_file_bytes
 from curation.tests.test_import import run_import
 
