@@ -294,6 +294,8 @@ class Article(models.Model):
             ),
             models.Index(fields=["canonical_url"], name="article_canonical_url"),
             models.Index(fields=["story", "-published_at", "-id"], condition=Q(story__isnull=False), name="article_story"),
+            # The statistics' share of items in a story over a range of import days.
+            models.Index(fields=["imported_at"], condition=Q(story__isnull=False), name="article_story_imported"),
         ]
 
     def __str__(self):
@@ -575,6 +577,16 @@ QUALITY_BANDS = (
     ScoreBand("top", "Top (100 and above)", 100, None),
 )
 
+# Heat runs from 0 to 100 where the source knows it; -1 (or nothing) is "unknown", a band of
+# its own so that the statistics never read an unknown heat as a cold item.
+HEAT_BANDS = (
+    ScoreBand("unknown", "Unknown (-1)", None, 0),
+    ScoreBand("cold", "Cold (0–24)", 0, 25),
+    ScoreBand("warm", "Warm (25–49)", 25, 50),
+    ScoreBand("hot", "Hot (50–74)", 50, 75),
+    ScoreBand("burning", "Burning (75 and above)", 75, None),
+)
+
 
 class RejectionReasonQuerySet(models.QuerySet):
     def offered(self):
@@ -604,4 +616,5 @@ class RejectionReason(models.Model):
 
 
 # Stories live in their own module; imported here so that Django registers them.
+from curation.models_stats import StatsCount, StatsWatermark  # noqa: E402, F401
 from curation.models_stories import Story, StoryDecision, StoryEdge, StoryFeatures, StoryKey  # noqa: E402, F401
