@@ -15,7 +15,7 @@ longer than DAILY_UP_TO days is shown per month, so a chart never has thousands 
 """
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -39,6 +39,7 @@ DAILY_UP_TO = 120
 EARLIEST = dt.date(1990, 1, 1)
 LATEST = dt.date(2200, 12, 31)
 RUN_LIMIT = 50
+DELETED_USERS = "(deleted users)"
 QUEUE_AGES = (("under_1h", "Under 1 h", 0, 3600), ("1_6h", "1–6 h", 3600, 6 * 3600),
               ("6_24h", "6–24 h", 6 * 3600, 86400), ("older", "Older than 24 h", 86400, None))
 STORY_SIZES = (("2", "2", 2, 3), ("3", "3", 3, 4), ("4_5", "4–5", 4, 6), ("6_10", "6–10", 6, 11),
@@ -258,20 +259,22 @@ def decided_by(r):
 
 
 def per_editor(r):
-    totals = defaultdict(lambda: {"published": 0, "rejected": 0, "merged": 0})
+    """Totals per editor. A deleted user's decisions stay: the rollup may still hold the id,
+    the log holds NULL after the deletion; both are shown as one "deleted users" row."""
+    by_id = defaultdict(Counter)
     for key, total in _totals("editor", r).items():
         user_id, kind = key.rsplit(":", 1)
-        totals[int(user_id)][kind] += total
-    names = dict(get_user_model().objects.filter(pk__in=[pk for pk in totals if pk]).values_list("pk", "username"))
-
-    def name(pk):
-        return names.get(pk) or (f"deleted user (#{pk})" if pk else "no user recorded")
-
-    order = sorted(totals, key=lambda pk: (-sum(totals[pk].values()), name(pk)))
+        by_id[int(user_id)][kind] += total
+    names = dict(get_user_model().objects.filter(pk__in=[pk for pk in by_id if pk]).values_list("pk", "username"))
+    totals = defaultdict(Counter)
+    for pk, counts in by_id.items():
+        totals[names.get(pk, DELETED_USERS)].update(counts)
+    order = sorted(totals, key=lambda name: (name == DELETED_USERS, -sum(totals[name].values()), name))
     return _figure("editors", "Decisions per editor", x_label="Editor", y_label="Decisions", stacked=True,
-                   labels=[name(pk) for pk in order],
-                   series=[_series(kind, label, [totals[pk][kind] for pk in order])
-                           for kind, label in (("published", "Published"), ("rejected", "Rejected"), ("merged", "Merged"))])
+                   labels=order,
+                   series=[_series(kind, label, [totals[name][kind] for name in order])
+                           for kind, label in (("published", "Published"), ("rejected", "Rejected"), ("merged", "Merged"))],
+                   note="Decisions by people (rules' decisions apart).")
 
 
 def stories(r):

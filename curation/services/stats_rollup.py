@@ -94,9 +94,10 @@ def refresh(*, max_rows=None, now=None):
     for source, counter in (("audit", _count_audit), ("ledger", _count_ledger)):
         done = 0
         while max_rows is None or done < max_rows:
-            n = _refresh_chunk(source, counter, zone, now)
+            size = CHUNK if max_rows is None else min(CHUNK, max_rows - done)
+            n = _refresh_chunk(source, counter, zone, now, size)
             done += n
-            if n < CHUNK:
+            if n < size:
                 break
         left[source] = _rows_after(source)
     return left
@@ -125,13 +126,13 @@ def _rows_after(source, cap=1_000_000):
     return _model(source).objects.filter(pk__gt=last).order_by()[: cap + 1].count()
 
 
-def _refresh_chunk(source, counter, zone, now):
+def _refresh_chunk(source, counter, zone, now, size):
     with transaction.atomic():
         state, _ = StatsWatermark.objects.select_for_update().get_or_create(
             source=source, defaults={"time_zone": settings.STATS_TIME_ZONE}
         )
         ids = list(
-            _model(source).objects.filter(pk__gt=state.last_id).order_by("pk").values_list("pk", flat=True)[:CHUNK]
+            _model(source).objects.filter(pk__gt=state.last_id).order_by("pk").values_list("pk", flat=True)[:size]
         )
         if not ids:
             return 0
