@@ -128,9 +128,10 @@ def _series(key, label, data, chart=True):
     return {"key": key, "label": label, "data": data, "chart": chart}
 
 
-def _figure(fid, title, *, x_label, y_label, labels, series, kind="bar", stacked=False, note=""):
+def _figure(fid, title, *, x_label, y_label, labels, series, kind="bar", stacked=False, note="", count_key=None):
+    """`count_key`: the series counting the items a share is of (the chart writes "n = ...")."""
     return {"id": fid, "title": title, "kind": kind, "stacked": stacked, "x_label": x_label, "y_label": y_label,
-            "labels": labels, "series": series, "note": note}
+            "labels": labels, "series": series, "note": note, "count_key": count_key}
 
 
 def _rollup(metric, r):
@@ -305,6 +306,7 @@ def _calibration(metric, bands, title, r):
                            _series("published", "Published", published, chart=False),
                            _series("rejected", "Rejected", rejected, chart=False),
                            _series("decided", "Decided", [p + j for p, j in zip(published, rejected)], chart=False)],
+                   count_key="decided",
                    note="Each item's first publish or reject by an editor in the range (rules' decisions apart), "
                         "in the band of its score then.")
 
@@ -330,7 +332,10 @@ def rule_agreement(r):
                    series=[_series("share", "Agreed (%)", [_share(a, a + d) for a, d in zip(agree, disagree)]),
                            _series("decided", "Decided by the rule", [rules[n]["decided"] for n in names], chart=False),
                            _series("agree", "Editor agreed", agree, chart=False),
-                           _series("disagree", "Editor reversed", disagree, chart=False)],
+                           _series("disagree", "Editor reversed", disagree, chart=False),
+                           _series("reviewed", "Reviewed by an editor", [a + d for a, d in zip(agree, disagree)],
+                                   chart=False)],
+                   count_key="reviewed",
                    note="An editor's first act on an item a rule decided: the same decision agrees, the other "
                         "decision, an unpublish or a restore reverses it. Rules are named by their rule field, "
                         "else by the reason code they record.")

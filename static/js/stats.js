@@ -24,11 +24,14 @@
     var percent = /%/.test(figure.y_label);
     var y = axis(figure.y_label, figure.stacked);
     y.beginAtZero = true;
-    if (percent) { y.max = 100; }
+    if (percent) { y.max = 100; } else { y.ticks.precision = 0; }
+    // A share is read with how many items it is of: "n = 31" under each band or rule.
+    var counts = figure.series.filter(function (s) { return s.key === figure.count_key; })[0];
+    var labels = counts ? figure.labels.map(function (label, n) { return [label, "n = " + counts.data[n]]; }) : figure.labels;
     canvas.parentElement.hidden = false;
     new Chart(canvas, {
       type: figure.kind,
-      data: { labels: figure.labels, datasets: datasets },
+      data: { labels: labels, datasets: datasets },
       options: {
         responsive: true, maintainAspectRatio: false, animation: false,
         scales: { x: axis(figure.x_label, figure.stacked), y: y },
