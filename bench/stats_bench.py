@@ -85,14 +85,24 @@ def fill(target, log, seed=5):
         user, _ = User.objects.get_or_create(username=f"bench-editor-{n}")
         editors.append(user.pk)
     per_article = target / max(articles, 1)
-    audit_cols = ["id", "article_id", "actor_id", "action", "created_at", "via", "before", "after", "reason_code",
-                  "reason"]
+    audit_cols = [
+        "id",
+        "article_id",
+        "actor_id",
+        "action",
+        "created_at",
+        "via",
+        "before",
+        "after",
+        "reason_code",
+        "reason",
+    ]
     ledger_cols = ["id", "run_id", "path", "size", "sha256", "status", "article_id", "error", "notes", "created_at"]
     run_cols = ["id", "started_at", "finished_at", "paths", "created", "updated", "unchanged", "failed"]
     audit, ledger, runs = [], [], []
     ledger_id, written, t0 = 0, 0, time.monotonic()
     day_run = {}
-    query = ("SELECT id, imported_at, state, state_changed_at FROM curation_article ORDER BY id")
+    query = "SELECT id, imported_at, state, state_changed_at FROM curation_article ORDER BY id"
     with connection.cursor() as cursor:
         cursor.execute(query)
         rows = cursor.fetchall()
@@ -106,30 +116,78 @@ def fill(target, log, seed=5):
             run_id += 1
             day_run[day] = run_id
             runs.append((run_id, ts(imported), ts(imported + timedelta(minutes=3)), "[]", 0, 0, 0, 0))
-        for n, status in enumerate(["created"] + (["updated"] if rnd.random() < 0.1 else [])
-                                   + (["failed"] if rnd.random() < 0.01 else [])):
+        for n, status in enumerate(
+            ["created"] + (["updated"] if rnd.random() < 0.1 else []) + (["failed"] if rnd.random() < 0.01 else [])
+        ):
             ledger_id += 1
-            ledger.append((ledger_id, day_run[day], f"seeds/{article_id}.txt", 1000, "", status, article_id, "", "",
-                           ts(imported + timedelta(seconds=n))))
+            ledger.append(
+                (
+                    ledger_id,
+                    day_run[day],
+                    f"seeds/{article_id}.txt",
+                    1000,
+                    "",
+                    status,
+                    article_id,
+                    "",
+                    "",
+                    ts(imported + timedelta(seconds=n)),
+                )
+            )
         budget = per_article + rnd.random() - 0.5
         at = imported
         if state != "new" and changed is not None:
             if rnd.random() < 0.2:  # a rule decided first; an editor sometimes reverses it
                 action_id += 1
-                audit.append((action_id, article_id, None, "publish" if state == "published" else "reject",
-                              ts(changed - timedelta(minutes=30)), "rule", "{}", "{}", "low-quality", ""))
+                audit.append(
+                    (
+                        action_id,
+                        article_id,
+                        None,
+                        "publish" if state == "published" else "reject",
+                        ts(changed - timedelta(minutes=30)),
+                        "rule",
+                        "{}",
+                        "{}",
+                        "low-quality",
+                        "",
+                    )
+                )
                 budget -= 1
             action_id += 1
-            audit.append((action_id, article_id, editors[article_id % 20], "publish" if state == "published" else
-                          "reject", ts(changed), "curator", "{}", "{}",
-                          "duplicate" if state == "rejected" else "", ""))
+            audit.append(
+                (
+                    action_id,
+                    article_id,
+                    editors[article_id % 20],
+                    "publish" if state == "published" else "reject",
+                    ts(changed),
+                    "curator",
+                    "{}",
+                    "{}",
+                    "duplicate" if state == "rejected" else "",
+                    "",
+                )
+            )
             budget -= 1
             at = changed
         while budget >= 1:
             at = at + timedelta(minutes=rnd.randrange(1, 600))
             action_id += 1
-            audit.append((action_id, article_id, editors[rnd.randrange(20)], rnd.choice(["edit", "edit", "schedule"]),
-                          ts(at), "curator", "{}", "{}", "", ""))
+            audit.append(
+                (
+                    action_id,
+                    article_id,
+                    editors[rnd.randrange(20)],
+                    rnd.choice(["edit", "edit", "schedule"]),
+                    ts(at),
+                    "curator",
+                    "{}",
+                    "{}",
+                    "",
+                    "",
+                )
+            )
             budget -= 1
         if len(audit) >= 50_000:
             writer.write("curation_editorialaction", audit_cols, audit)
@@ -167,15 +225,21 @@ def timed(fn, runs):
 def measure(runs, log):
     base_ms, _ = timed(lambda: User.objects.exists(), runs)
     end = stats.today()
-    ranges = {"1 day": stats.StatsRange(end, end), "30 days": stats.StatsRange(end - timedelta(days=29), end),
-              "1 year": stats.StatsRange(end - timedelta(days=364), end),
-              "10 years": stats.StatsRange(end - timedelta(days=3652), end)}
+    ranges = {
+        "1 day": stats.StatsRange(end, end),
+        "30 days": stats.StatsRange(end - timedelta(days=29), end),
+        "1 year": stats.StatsRange(end - timedelta(days=364), end),
+        "10 years": stats.StatsRange(end - timedelta(days=3652), end),
+    }
     results = {"vendor": connection.vendor, "baseline_ms": base_ms, "figures": {}}
     for name, r in ranges.items():
         for figure in stats.FIGURES:
-            ms, queries = timed(lambda figure=figure: figure(r), runs)
-            results["figures"][f"{figure.__name__} / {name}"] = {"ms": round(ms, 1), "queries": queries,
-                                                                  "x base": round(ms / base_ms, 1)}
+            ms, queries = timed(lambda figure=figure, r=r: figure(r), runs)
+            results["figures"][f"{figure.__name__} / {name}"] = {
+                "ms": round(ms, 1),
+                "queries": queries,
+                "x base": round(ms / base_ms, 1),
+            }
             log(f"{figure.__name__:22} {name:9} {ms:8.1f} ms {queries:3} queries")
     client = Client()
     client.force_login(User.objects.get_or_create(username="bench-admin", defaults={"is_superuser": True})[0])
@@ -200,9 +264,14 @@ def incremental(log, rows=10_000):
         ids = [row[0] for row in cursor.fetchall()]
     now = datetime.now(UTC)
     cols = ["id", "article_id", "actor_id", "action", "created_at", "via", "before", "after", "reason_code", "reason"]
-    Writer(connection).write("curation_editorialaction", cols, [
-        (last + n + 1, article_id, None, "unpublish", ts(now), "curator", "{}", "{}", "", "")
-        for n, article_id in enumerate(ids)])
+    Writer(connection).write(
+        "curation_editorialaction",
+        cols,
+        [
+            (last + n + 1, article_id, None, "unpublish", ts(now), "curator", "{}", "{}", "", "")
+            for n, article_id in enumerate(ids)
+        ],
+    )
     t = time.perf_counter()
     stats_rollup.refresh()
     ms = (time.perf_counter() - t) * 1000

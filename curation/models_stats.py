@@ -31,7 +31,9 @@ class StatsCount(models.Model):
 
     class Meta:
         # The unique index is also how a chart reads its metric over a range of days.
-        constraints = [models.UniqueConstraint(fields=["metric", "day", "key"], name="statscount_unique_metric_day_key")]
+        constraints = [
+            models.UniqueConstraint(fields=["metric", "day", "key"], name="statscount_unique_metric_day_key")
+        ]
 
     def __str__(self):
         return f"{self.metric} {self.day} {self.key}: {self.value}"

@@ -40,10 +40,20 @@ EARLIEST = dt.date(1990, 1, 1)
 LATEST = dt.date(2200, 12, 31)
 RUN_LIMIT = 50
 DELETED_USERS = "(deleted users)"
-QUEUE_AGES = (("under_1h", "Under 1 h", 0, 3600), ("1_6h", "1–6 h", 3600, 6 * 3600),
-              ("6_24h", "6–24 h", 6 * 3600, 86400), ("older", "Older than 24 h", 86400, None))
-STORY_SIZES = (("2", "2", 2, 3), ("3", "3", 3, 4), ("4_5", "4–5", 4, 6), ("6_10", "6–10", 6, 11),
-               ("11_20", "11–20", 11, 21), ("21", "21 and more", 21, None))
+QUEUE_AGES = (
+    ("under_1h", "Under 1 h", 0, 3600),
+    ("1_6h", "1–6 h", 3600, 6 * 3600),
+    ("6_24h", "6–24 h", 6 * 3600, 86400),
+    ("older", "Older than 24 h", 86400, None),
+)
+STORY_SIZES = (
+    ("2", "2", 2, 3),
+    ("3", "3", 3, 4),
+    ("4_5", "4–5", 4, 6),
+    ("6_10", "6–10", 6, 11),
+    ("11_20", "11–20", 11, 21),
+    ("21", "21 and more", 21, None),
+)
 
 
 class StatsRangeError(ValueError):
@@ -130,8 +140,18 @@ def _series(key, label, data, chart=True):
 
 def _figure(fid, title, *, x_label, y_label, labels, series, kind="bar", stacked=False, note="", count_key=None):
     """`count_key`: the series counting the items a share is of (the chart writes "n = ...")."""
-    return {"id": fid, "title": title, "kind": kind, "stacked": stacked, "x_label": x_label, "y_label": y_label,
-            "labels": labels, "series": series, "note": note, "count_key": count_key}
+    return {
+        "id": fid,
+        "title": title,
+        "kind": kind,
+        "stacked": stacked,
+        "x_label": x_label,
+        "y_label": y_label,
+        "labels": labels,
+        "series": series,
+        "note": note,
+        "count_key": count_key,
+    }
 
 
 def _rollup(metric, r):
@@ -149,7 +169,10 @@ def _per_bucket(metric, r, key_of=lambda key: key):
 
 
 def _totals(metric, r):
-    return {key: total for key, total in _rollup(metric, r).values("key").annotate(total=Sum("value")).values_list("key", "total")}
+    return {
+        key: total
+        for key, total in _rollup(metric, r).values("key").annotate(total=Sum("value")).values_list("key", "total")
+    }
 
 
 def _x_label(r):
@@ -179,23 +202,40 @@ def inflow(r):
     series = _per_bucket("inflow", r)
     labels = [r.label(b) for b in r.buckets()]
     keys = (("created", "Created"), ("updated", "Updated"), ("failed", "Failed"))
-    return _figure("inflow", "Inflow per day" if not r.monthly else "Inflow per month", x_label=_x_label(r),
-                   y_label="Files imported", labels=labels, stacked=True,
-                   series=[_series(k, label, series.get(k, [0] * len(labels))) for k, label in keys],
-                   note="One count per file per import run (a file imported twice counts twice).")
+    return _figure(
+        "inflow",
+        "Inflow per day" if not r.monthly else "Inflow per month",
+        x_label=_x_label(r),
+        y_label="Files imported",
+        labels=labels,
+        stacked=True,
+        series=[_series(k, label, series.get(k, [0] * len(labels))) for k, label in keys],
+        note="One count per file per import run (a file imported twice counts twice).",
+    )
 
 
 def import_runs(r):
     start, end = r.bounds()
-    runs = list(ImportRun.objects.filter(started_at__gte=start, started_at__lt=end).order_by("-started_at", "-id")
-                .values_list("started_at", "created", "updated", "failed")[:RUN_LIMIT])[::-1]
+    runs = list(
+        ImportRun.objects.filter(started_at__gte=start, started_at__lt=end)
+        .order_by("-started_at", "-id")
+        .values_list("started_at", "created", "updated", "failed")[:RUN_LIMIT]
+    )[::-1]
     zone = display_zone()
     labels = [started.astimezone(zone).strftime("%Y-%m-%d %H:%M") for started, *_ in runs]
-    return _figure("runs", "Inflow per import run", x_label=f"Import run (start, latest {RUN_LIMIT})",
-                   y_label="Files", labels=labels, stacked=True,
-                   series=[_series("created", "Created", [run[1] for run in runs]),
-                           _series("updated", "Updated", [run[2] for run in runs]),
-                           _series("failed", "Failed", [run[3] for run in runs])])
+    return _figure(
+        "runs",
+        "Inflow per import run",
+        x_label=f"Import run (start, latest {RUN_LIMIT})",
+        y_label="Files",
+        labels=labels,
+        stacked=True,
+        series=[
+            _series("created", "Created", [run[1] for run in runs]),
+            _series("updated", "Updated", [run[2] for run in runs]),
+            _series("failed", "Failed", [run[3] for run in runs]),
+        ],
+    )
 
 
 def queue(r, *, now=None):
@@ -209,10 +249,15 @@ def queue(r, *, now=None):
             rows = rows.filter(imported_at__gt=now - dt.timedelta(seconds=high))
         counts.append(rows.count())
     median = median_decision_seconds(r)
-    return _figure("queue", "The queue by age", x_label="Waiting for", y_label="Items in the queue",
-                   labels=[label for _k, label, _l, _h in QUEUE_AGES], series=[_series("waiting", "Waiting", counts)],
-                   note=f"Median time from import to first decision (decided in the range): {duration_text(median)}.") | {
-        "median_seconds": median}
+    return _figure(
+        "queue",
+        "The queue by age",
+        x_label="Waiting for",
+        y_label="Items in the queue",
+        labels=[label for _k, label, _l, _h in QUEUE_AGES],
+        series=[_series("waiting", "Waiting", counts)],
+        note=f"Median time from import to first decision (decided in the range): {duration_text(median)}.",
+    ) | {"median_seconds": median}
 
 
 def median_decision_seconds(r):
@@ -245,18 +290,33 @@ def decisions(r):
         out.append(_series("rejected:", "Rejected", [0] * len(r.buckets())))
     for key, label in (("merged", "Merged"), ("unpublished", "Unpublished"), ("restored", "Restored")):
         out.append(_series(key, label, series.pop(key, [0] * len(r.buckets()))))
-    return _figure("decisions", "Decisions by kind", x_label=_x_label(r), y_label="Decisions", stacked=True,
-                   labels=[r.label(b) for b in r.buckets()], series=out)
+    return _figure(
+        "decisions",
+        "Decisions by kind",
+        x_label=_x_label(r),
+        y_label="Decisions",
+        stacked=True,
+        labels=[r.label(b) for b in r.buckets()],
+        series=out,
+    )
 
 
 def decided_by(r):
     series = _per_bucket("decided_by", r)
     n = len(r.buckets())
-    return _figure("decided_by", "Decisions by rule and by editor", x_label=_x_label(r), y_label="Decisions",
-                   stacked=True, labels=[r.label(b) for b in r.buckets()],
-                   series=[_series("editor", "By an editor", series.get("editor", [0] * n)),
-                           _series("rule", "By a rule", series.get("rule", [0] * n))],
-                   note="Publish, reject and merge decisions.")
+    return _figure(
+        "decided_by",
+        "Decisions by rule and by editor",
+        x_label=_x_label(r),
+        y_label="Decisions",
+        stacked=True,
+        labels=[r.label(b) for b in r.buckets()],
+        series=[
+            _series("editor", "By an editor", series.get("editor", [0] * n)),
+            _series("rule", "By a rule", series.get("rule", [0] * n)),
+        ],
+        note="Publish, reject and merge decisions.",
+    )
 
 
 def per_editor(r):
@@ -271,11 +331,19 @@ def per_editor(r):
     for pk, counts in by_id.items():
         totals[names.get(pk, DELETED_USERS)].update(counts)
     order = sorted(totals, key=lambda name: (name == DELETED_USERS, -sum(totals[name].values()), name))
-    return _figure("editors", "Decisions per editor", x_label="Editor", y_label="Decisions", stacked=True,
-                   labels=order,
-                   series=[_series(kind, label, [totals[name][kind] for name in order])
-                           for kind, label in (("published", "Published"), ("rejected", "Rejected"), ("merged", "Merged"))],
-                   note="Decisions by people (rules' decisions apart).")
+    return _figure(
+        "editors",
+        "Decisions per editor",
+        x_label="Editor",
+        y_label="Decisions",
+        stacked=True,
+        labels=order,
+        series=[
+            _series(kind, label, [totals[name][kind] for name in order])
+            for kind, label in (("published", "Published"), ("rejected", "Rejected"), ("merged", "Merged"))
+        ],
+        note="Decisions by people (rules' decisions apart).",
+    )
 
 
 def stories(r):
@@ -283,32 +351,54 @@ def stories(r):
     arrived = Article.objects.filter(imported_at__gte=start, imported_at__lt=end).order_by()
     total = arrived.count()
     in_story = arrived.filter(story__isnull=False).count()
-    sizes = dict(Story.objects.with_articles().filter(created_at__gte=start, created_at__lt=end).order_by()
-                 .values("size").annotate(n=Count("id")).values_list("size", "n"))
-    counts = [sum(n for size, n in sizes.items() if low <= size and (high is None or size < high))
-              for _k, _l, low, high in STORY_SIZES]
+    sizes = dict(
+        Story.objects.with_articles()
+        .filter(created_at__gte=start, created_at__lt=end)
+        .order_by()
+        .values("size")
+        .annotate(n=Count("id"))
+        .values_list("size", "n")
+    )
+    counts = [
+        sum(n for size, n in sizes.items() if low <= size and (high is None or size < high))
+        for _k, _l, low, high in STORY_SIZES
+    ]
     share = _share(in_story, total)
-    return _figure("stories", "Stories by size", x_label="Articles in the story", y_label="Stories",
-                   labels=[label for _k, label, _l, _h in STORY_SIZES], series=[_series("stories", "Stories", counts)],
-                   note=(f"{in_story} of {total} items imported in the range joined a story"
-                         + (f" ({share} %)." if share is not None else ".")
-                         + " Stories counted by the day they were first formed.")) | {
-        "share": {"in_story": in_story, "imported": total, "percent": share}}
+    return _figure(
+        "stories",
+        "Stories by size",
+        x_label="Articles in the story",
+        y_label="Stories",
+        labels=[label for _k, label, _l, _h in STORY_SIZES],
+        series=[_series("stories", "Stories", counts)],
+        note=(
+            f"{in_story} of {total} items imported in the range joined a story"
+            + (f" ({share} %)." if share is not None else ".")
+            + " Stories counted by the day they were first formed."
+        ),
+    ) | {"share": {"in_story": in_story, "imported": total, "percent": share}}
 
 
 def _calibration(metric, bands, title, r):
     totals = _totals(metric, r)
     published = [totals.get(f"{band.key}:published", 0) for band in bands]
     rejected = [totals.get(f"{band.key}:rejected", 0) for band in bands]
-    return _figure(metric, title, x_label=f"{metric.capitalize()} band", y_label="Published by editors (%)",
-                   labels=[band.label for band in bands],
-                   series=[_series("share", "Published (%)", [_share(p, p + j) for p, j in zip(published, rejected)]),
-                           _series("published", "Published", published, chart=False),
-                           _series("rejected", "Rejected", rejected, chart=False),
-                           _series("decided", "Decided", [p + j for p, j in zip(published, rejected)], chart=False)],
-                   count_key="decided",
-                   note="Each item's first publish or reject by an editor in the range (rules' decisions apart), "
-                        "in the band of its score then.")
+    return _figure(
+        metric,
+        title,
+        x_label=f"{metric.capitalize()} band",
+        y_label="Published by editors (%)",
+        labels=[band.label for band in bands],
+        series=[
+            _series("share", "Published (%)", [_share(p, p + j) for p, j in zip(published, rejected, strict=True)]),
+            _series("published", "Published", published, chart=False),
+            _series("rejected", "Rejected", rejected, chart=False),
+            _series("decided", "Decided", [p + j for p, j in zip(published, rejected, strict=True)], chart=False),
+        ],
+        count_key="decided",
+        note="Each item's first publish or reject by an editor in the range (rules' decisions apart), "
+        "in the band of its score then.",
+    )
 
 
 def calibration_quality(r):
@@ -327,22 +417,40 @@ def rule_agreement(r):
     names = sorted(rules)
     agree = [rules[n]["agree"] for n in names]
     disagree = [rules[n]["disagree"] for n in names]
-    return _figure("rules", "Rules' agreement with editors", x_label="Rule", y_label="Editors agreed (%)",
-                   labels=names,
-                   series=[_series("share", "Agreed (%)", [_share(a, a + d) for a, d in zip(agree, disagree)]),
-                           _series("decided", "Decided by the rule", [rules[n]["decided"] for n in names], chart=False),
-                           _series("agree", "Editor agreed", agree, chart=False),
-                           _series("disagree", "Editor reversed", disagree, chart=False),
-                           _series("reviewed", "Reviewed by an editor", [a + d for a, d in zip(agree, disagree)],
-                                   chart=False)],
-                   count_key="reviewed",
-                   note="An editor's first act on an item a rule decided: the same decision agrees, the other "
-                        "decision, an unpublish or a restore reverses it. Rules are named by their rule field, "
-                        "else by the reason code they record.")
+    return _figure(
+        "rules",
+        "Rules' agreement with editors",
+        x_label="Rule",
+        y_label="Editors agreed (%)",
+        labels=names,
+        series=[
+            _series("share", "Agreed (%)", [_share(a, a + d) for a, d in zip(agree, disagree, strict=True)]),
+            _series("decided", "Decided by the rule", [rules[n]["decided"] for n in names], chart=False),
+            _series("agree", "Editor agreed", agree, chart=False),
+            _series("disagree", "Editor reversed", disagree, chart=False),
+            _series(
+                "reviewed", "Reviewed by an editor", [a + d for a, d in zip(agree, disagree, strict=True)], chart=False
+            ),
+        ],
+        count_key="reviewed",
+        note="An editor's first act on an item a rule decided: the same decision agrees, the other "
+        "decision, an unpublish or a restore reverses it. Rules are named by their rule field, "
+        "else by the reason code they record.",
+    )
 
 
-FIGURES = (inflow, import_runs, queue, decisions, decided_by, per_editor, stories, calibration_quality,
-           calibration_heat, rule_agreement)
+FIGURES = (
+    inflow,
+    import_runs,
+    queue,
+    decisions,
+    decided_by,
+    per_editor,
+    stories,
+    calibration_quality,
+    calibration_heat,
+    rule_agreement,
+)
 
 
 def all_figures(r, *, now=None):

@@ -49,7 +49,12 @@ SOURCES = ("audit", "ledger")
 
 # The decisions an item leaves the queue by, and how an editor's later act reads a rule's.
 DECISIONS = {Action.PUBLISH: "published", Action.REJECT: "rejected", Action.ATTACH: "merged"}
-OUTCOMES = {Action.PUBLISH: "published", Action.REJECT: "rejected", Action.UNPUBLISH: "rejected", Action.RESTORE: "published"}
+OUTCOMES = {
+    Action.PUBLISH: "published",
+    Action.REJECT: "rejected",
+    Action.UNPUBLISH: "rejected",
+    Action.RESTORE: "published",
+}
 REVERSALS = {Action.UNPUBLISH: "unpublished", Action.RESTORE: "restored"}
 COUNTED_ACTIONS = tuple({*DECISIONS, *OUTCOMES, *REVERSALS})
 RULE_VIA = "rule"

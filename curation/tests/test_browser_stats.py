@@ -36,25 +36,45 @@ def newsroom(transactional_db):
     Story.objects.create(size=7, created_at=now - dt.timedelta(days=3), updated_at=now)
     for day in range(14, -1, -1):
         started = now - dt.timedelta(days=day, hours=2)
-        run = ImportRun.objects.create(started_at=started, created=rnd.randrange(5, 30), updated=rnd.randrange(6),
-                                       failed=rnd.randrange(3))
+        run = ImportRun.objects.create(
+            started_at=started, created=rnd.randrange(5, 30), updated=rnd.randrange(6), failed=rnd.randrange(3)
+        )
         for n in range(rnd.randrange(3, 9)):
             imported = started + dt.timedelta(minutes=n)
-            article = make_article(imported_at=imported, quality=rnd.randrange(0, 190),
-                                   heat=rnd.choice([-1, rnd.randrange(0, 101)]), story=story if n == 0 else None)
-            ImportLedgerEntry.objects.create(run=run, path=f"/s/{day}-{n}.txt", article=article, created_at=imported,
-                                             status=rnd.choice(["created", "created", "updated", "failed"]))
+            article = make_article(
+                imported_at=imported,
+                quality=rnd.randrange(0, 190),
+                heat=rnd.choice([-1, rnd.randrange(0, 101)]),
+                story=story if n == 0 else None,
+            )
+            ImportLedgerEntry.objects.create(
+                run=run,
+                path=f"/s/{day}-{n}.txt",
+                article=article,
+                created_at=imported,
+                status=rnd.choice(["created", "created", "updated", "failed"]),
+            )
             decided = imported + dt.timedelta(minutes=rnd.randrange(5, 3000))
             if decided > now or n % 4 == 3:
                 continue
             via = "rule" if n % 3 == 0 else "curator"
             action = Action.PUBLISH if article.quality > 70 else Action.REJECT
-            EditorialAction.objects.create(article=article, actor=None if via == "rule" else rnd.choice(editors),
-                                           action=action, via=via, created_at=decided,
-                                           reason_code="low-quality" if via == "rule" else rnd.choice(["", "duplicate"]))
+            EditorialAction.objects.create(
+                article=article,
+                actor=None if via == "rule" else rnd.choice(editors),
+                action=action,
+                via=via,
+                created_at=decided,
+                reason_code="low-quality" if via == "rule" else rnd.choice(["", "duplicate"]),
+            )
             if via == "rule" and decided + dt.timedelta(hours=1) < now:
-                EditorialAction.objects.create(article=article, actor=editors[0], created_at=decided + dt.timedelta(hours=1),
-                                               action=rnd.choice([Action.PUBLISH, Action.REJECT]), via="curator")
+                EditorialAction.objects.create(
+                    article=article,
+                    actor=editors[0],
+                    created_at=decided + dt.timedelta(hours=1),
+                    action=rnd.choice([Action.PUBLISH, Action.REJECT]),
+                    via="curator",
+                )
     return editors
 
 
@@ -118,7 +138,10 @@ def test_the_date_picker_with_the_mouse(open_page, newsroom, javascript):
     if javascript:
         wait_drawn(page)
         assert page.evaluate("() => Chart.getChart(document.getElementById('chart-inflow')).data.labels") == [
-            "2026-01-01", "2026-01-02", "2026-01-03"]
+            "2026-01-01",
+            "2026-01-02",
+            "2026-01-03",
+        ]
     else:
         check(page.locator("#chart-inflow")).to_be_hidden()  # no script: the tables carry the numbers
     page.get_by_role("link", name="Last 7 days").click()

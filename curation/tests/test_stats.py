@@ -40,7 +40,7 @@ def generate(seed=1, *, articles=60):
     run = ImportRun.objects.create(started_at=NOW - dt.timedelta(days=6), created=articles, updated=3, failed=2)
     start = NOW - dt.timedelta(days=6)
     events = []
-    for n in range(articles):
+    for _ in range(articles):
         imported = start + dt.timedelta(seconds=rnd.randrange(5 * 86400))
         a = make_article(
             imported_at=imported,
@@ -53,7 +53,9 @@ def generate(seed=1, *, articles=60):
             at = at + dt.timedelta(seconds=rnd.choice([30, 600, 4000, 30000, 90000, 400000]))
             if at >= NOW:
                 break
-            kind = rnd.choice([Action.PUBLISH, Action.REJECT, Action.UNPUBLISH, Action.RESTORE, Action.ATTACH, Action.EDIT])
+            kind = rnd.choice(
+                [Action.PUBLISH, Action.REJECT, Action.UNPUBLISH, Action.RESTORE, Action.ATTACH, Action.EDIT]
+            )
             via = rnd.choice(["rule", "curator", "curator", "bulk"])
             actor = None if via == "rule" else rnd.choice(editors)
             code = rnd.choice(["", "duplicate", "off-topic"]) if kind == Action.REJECT or via == "rule" else ""
@@ -65,12 +67,14 @@ def generate(seed=1, *, articles=60):
 def write(events, run):
     for at, kind, article, detail in events:
         if kind == "ledger":
-            ImportLedgerEntry.objects.create(run=run, path=f"/seeds/{article.pk}.txt", status=detail, article=article,
-                                             created_at=at)
+            ImportLedgerEntry.objects.create(
+                run=run, path=f"/seeds/{article.pk}.txt", status=detail, article=article, created_at=at
+            )
         else:
             action, via, actor, code = detail
-            EditorialAction.objects.create(article=article, actor=actor, action=action, created_at=at, via=via,
-                                           reason_code=code)
+            EditorialAction.objects.create(
+                article=article, actor=actor, action=action, created_at=at, via=via, reason_code=code
+            )
 
 
 def local_day(at, zone):
@@ -124,8 +128,16 @@ def expected(zone, r):
                 decisions[(day, "unpublished")] += 1
             elif row.action == Action.RESTORE:
                 decisions[(day, "restored")] += 1
-    return {"inflow": inflow, "decisions": decisions, "by": by, "editors": editors, "latencies": latencies,
-            "quality": quality, "heat": heat, "rules": rules}
+    return {
+        "inflow": inflow,
+        "decisions": decisions,
+        "by": by,
+        "editors": editors,
+        "latencies": latencies,
+        "quality": quality,
+        "heat": heat,
+        "rules": rules,
+    }
 
 
 def series_counter(figure, r):
@@ -144,7 +156,7 @@ def check_figures(zone, r):
     names = {u.pk: u.username for u in User.objects.all()}
     got_editors = Counter()
     for s in figures["editors"]["series"]:
-        for label, value in zip(figures["editors"]["labels"], s["data"]):
+        for label, value in zip(figures["editors"]["labels"], s["data"], strict=True):
             if value:
                 got_editors[(label, s["key"])] += value
     assert got_editors == Counter(
@@ -157,8 +169,15 @@ def check_figures(zone, r):
         assert series["published"] == [want[metric][(b.key, "published")] for b in bands]
         assert series["rejected"] == [want[metric][(b.key, "rejected")] for b in bands]
     rules = figures["rules"]
-    got_rules = Counter({(name, s["key"]): s["data"][n] for s in rules["series"] if s["key"] not in ("share", "reviewed")
-                         for n, name in enumerate(rules["labels"]) if s["data"][n]})
+    got_rules = Counter(
+        {
+            (name, s["key"]): s["data"][n]
+            for s in rules["series"]
+            if s["key"] not in ("share", "reviewed")
+            for n, name in enumerate(rules["labels"])
+            if s["data"][n]
+        }
+    )
     assert got_rules == want["rules"]
     return figures
 
@@ -174,8 +193,10 @@ def test_every_figure_agrees_with_a_direct_count(zone):
         editors[0].delete()  # a deleted user's decisions stay, under "deleted user"
         stats_rollup.refresh()
         day = local_day(NOW, zone)
-        for r in (stats.StatsRange(day - dt.timedelta(days=7), day), stats.StatsRange(day - dt.timedelta(days=2),
-                                                                                     day - dt.timedelta(days=2))):
+        for r in (
+            stats.StatsRange(day - dt.timedelta(days=7), day),
+            stats.StatsRange(day - dt.timedelta(days=2), day - dt.timedelta(days=2)),
+        ):
             check_figures(zone, r)
         r = stats.StatsRange(day - dt.timedelta(days=7), day)
         counted = stats.all_figures(r, now=NOW)
@@ -212,10 +233,19 @@ def test_the_queue_by_age_and_stories_against_direct_counts():
     figure = stats.stories(r)
     arrived = [a for a in Article.objects.all() if r.bounds()[0] <= a.imported_at < r.bounds()[1]]
     in_story = sum(a.story_id is not None for a in arrived)
-    assert figure["share"] == {"in_story": in_story, "imported": len(arrived),
-                               "percent": round(100 * in_story / len(arrived), 1)}
-    assert dict(zip(figure["labels"], figure["series"][0]["data"])) == {
-        "2": 0, "3": 1, "4–5": 0, "6–10": 0, "11–20": 1, "21 and more": 0}
+    assert figure["share"] == {
+        "in_story": in_story,
+        "imported": len(arrived),
+        "percent": round(100 * in_story / len(arrived), 1),
+    }
+    assert dict(zip(figure["labels"], figure["series"][0]["data"], strict=True)) == {
+        "2": 0,
+        "3": 1,
+        "4–5": 0,
+        "6–10": 0,
+        "11–20": 1,
+        "21 and more": 0,
+    }
 
 
 def test_an_empty_database_gives_zeros_and_a_ten_year_range_is_monthly():
@@ -237,8 +267,12 @@ def test_ten_thousand_items_in_one_import_and_extreme_scores():
         for n in range(10_000)
     )
     editor = make_user(role="editor")
-    EditorialAction.objects.create(article=a, actor=editor, action=Action.PUBLISH, created_at=NOW + dt.timedelta(hours=2))
-    EditorialAction.objects.create(article=b, actor=editor, action=Action.REJECT, created_at=NOW + dt.timedelta(days=400))
+    EditorialAction.objects.create(
+        article=a, actor=editor, action=Action.PUBLISH, created_at=NOW + dt.timedelta(hours=2)
+    )
+    EditorialAction.objects.create(
+        article=b, actor=editor, action=Action.REJECT, created_at=NOW + dt.timedelta(days=400)
+    )
     with override_settings(STATS_TIME_ZONE="UTC"):
         stats_rollup.refresh(max_rows=5000)  # a page view's budget: the rest is left for later
         assert stats_rollup.lag()["ledger"] > 0

@@ -50,7 +50,7 @@ def test_viewers_see_every_chart_with_its_table_and_the_nav_links_the_page(viewe
     assert f'href="{STATS}"' in html  # the curator navigation
     for fid in ("inflow", "runs", "queue", "decisions", "decided_by", "editors", "stories", "quality", "heat", "rules"):
         assert f'id="chart-{fid}"' in html and f'id="figure-{fid}"' in html
-    assert "<th scope=\"row\">edna</th>" in html  # the editor's row in the per-editor table
+    assert '<th scope="row">edna</th>' in html  # the editor's row in the per-editor table
     assert "Rejected: Duplicate" in html  # the reason's label, not its code
     assert 'src="/static/vendor/chartjs/chart-4.6.1.umd.min.js"' in html and "<script>" not in html
 

@@ -36,10 +36,19 @@ class StatsView(CuratorAccessMixin, View):
     def get(self, request):
         r, figures, lag = _read(request)
         today = stats.today()
-        quick = [(label, "?" + urlencode({"from": (today - dt.timedelta(days=days - 1)).isoformat(),
-                                           "to": today.isoformat()})) for days, label in QUICK_RANGES]
-        context = {"quick_ranges": quick, "time_zone": settings.STATS_TIME_ZONE,
-                   "from_value": request.GET.get("from", "")[:10], "to_value": request.GET.get("to", "")[:10]}
+        quick = [
+            (
+                label,
+                "?" + urlencode({"from": (today - dt.timedelta(days=days - 1)).isoformat(), "to": today.isoformat()}),
+            )
+            for days, label in QUICK_RANGES
+        ]
+        context = {
+            "quick_ranges": quick,
+            "time_zone": settings.STATS_TIME_ZONE,
+            "from_value": request.GET.get("from", "")[:10],
+            "to_value": request.GET.get("to", "")[:10],
+        }
         if r is None:
             context["error"] = figures
             return render(request, "curation/stats.html", context, status=400)
@@ -61,8 +70,16 @@ class StatsDataView(CuratorAccessMixin, View):
         r, figures, lag = _read(request)
         if r is None:
             return JsonResponse({"ok": False, "error": figures}, status=400)
-        return JsonResponse({"ok": True, "from": r.start.isoformat(), "to": r.end.isoformat(),
-                             "time_zone": settings.STATS_TIME_ZONE, "lagging_rows": lag, "figures": figures})
+        return JsonResponse(
+            {
+                "ok": True,
+                "from": r.start.isoformat(),
+                "to": r.end.isoformat(),
+                "time_zone": settings.STATS_TIME_ZONE,
+                "lagging_rows": lag,
+                "figures": figures,
+            }
+        )
 
 
 class StatsExportView(CuratorAccessMixin, View):

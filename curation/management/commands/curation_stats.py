@@ -23,7 +23,9 @@ class Command(BaseCommand):
         parser.add_argument("--rebuild", action="store_true", help="Count the logs again from the start first.")
         parser.add_argument("--no-figures", action="store_true", help="Only refresh or rebuild; print nothing else.")
 
-    def handle(self, *args, since=None, until=None, json=False, refresh=False, rebuild=False, no_figures=False, **options):
+    def handle(
+        self, *args, since=None, until=None, json=False, refresh=False, rebuild=False, no_figures=False, **options
+    ):
         params = {name: [value] for name, value in (("from", since), ("to", until)) if value}
         try:
             r = stats.parse_range(params)
@@ -53,15 +55,22 @@ class Command(BaseCommand):
 
 
 def _json(r, figures):
-    return json.dumps({"from": r.start.isoformat(), "to": r.end.isoformat(), "figures": figures}, indent=1,
-                      default=lambda value: value.isoformat() if isinstance(value, dt.date) else str(value))
+    return json.dumps(
+        {"from": r.start.isoformat(), "to": r.end.isoformat(), "figures": figures},
+        indent=1,
+        default=lambda value: value.isoformat() if isinstance(value, dt.date) else str(value),
+    )
 
 
 def _text_table(columns, rows):
     cells = [[str(c) for c in columns]] + [["–" if v is None else str(v) for v in row] for row in rows]
     widths = [max(len(row[n]) for row in cells) for n in range(len(columns))]
-    lines = ["  ".join(cell.ljust(w) if n == 0 else cell.rjust(w) for n, (cell, w) in enumerate(zip(row, widths)))
-             for row in cells]
+    lines = [
+        "  ".join(
+            cell.ljust(w) if n == 0 else cell.rjust(w) for n, (cell, w) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in cells
+    ]
     if not rows:
         lines.append("(nothing in this range)")
     return "\n".join(lines)
