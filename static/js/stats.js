@@ -28,13 +28,15 @@
     // A share is read with how many items it is of: "n = 31" under each band or rule.
     var counts = figure.series.filter(function (s) { return s.key === figure.count_key; })[0];
     var labels = counts ? figure.labels.map(function (label, n) { return [label, "n = " + counts.data[n]]; }) : figure.labels;
+    var x = axis(figure.x_label, figure.stacked);
+    if (counts) { x.ticks.maxRotation = 0; x.ticks.autoSkip = false; }
     canvas.parentElement.hidden = false;
     new Chart(canvas, {
       type: figure.kind,
       data: { labels: labels, datasets: datasets },
       options: {
         responsive: true, maintainAspectRatio: false, animation: false,
-        scales: { x: axis(figure.x_label, figure.stacked), y: y },
+        scales: { x: x, y: y },
         plugins: { legend: { display: datasets.length > 1, labels: { color: fg } } }
       }
     });
