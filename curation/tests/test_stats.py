@@ -285,3 +285,28 @@ def test_ten_thousand_items_in_one_import_and_extreme_scores():
         heat = {s["key"]: s["data"] for s in stats.calibration_heat(r)["series"]}
         assert heat["published"][0] == 1 and heat["rejected"][-1] == 1  # -1 is "unknown", 100 "burning"
         assert stats.queue(r)["median_seconds"] == 7200  # two hours and four hundred days: the lower one
+
+
+def test_each_figure_takes_the_same_few_queries_however_many_rows():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_per_figure(r):
+        counts = {}
+        for figure in stats.FIGURES:
+            with CaptureQueriesContext(connection) as queries:
+                figure(r)
+            counts[figure.__name__] = len(queries)
+        return counts
+
+    day = local_day(NOW, "UTC")
+    r = stats.StatsRange(day - dt.timedelta(days=3650), day)
+    _editors, run, events = generate(seed=3, articles=5)
+    write(events, run)
+    stats_rollup.refresh()
+    few = queries_per_figure(r)
+    _editors, run, events = generate(seed=4, articles=80)
+    write(events, run)
+    stats_rollup.refresh()
+    assert queries_per_figure(r) == few
+    assert max(few.values()) <= 5
