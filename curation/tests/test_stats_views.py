@@ -152,3 +152,13 @@ def test_the_command_refreshes_and_rebuilds(decided):
     call_command("curation_stats", "--rebuild", "--no-figures", stdout=out)
     assert "up to date" in out.getvalue()
     assert User.objects.filter(username="edna").exists()
+
+
+def test_a_page_view_counts_only_its_budget_of_new_rows_and_says_the_figures_lag(editor_client, editor, settings):
+    settings.STATS_REFRESH_ROWS_PER_REQUEST = 2
+    for article in [make_article() for _ in range(5)]:
+        publish_article(article=article, user=editor)
+    page = editor_client.get(STATS)
+    assert "do not count the latest 3 log rows yet" in page.content.decode()
+    call_command("curation_stats", "--refresh", "--no-figures", stdout=io.StringIO())
+    assert "do not count the latest" not in editor_client.get(STATS).content.decode()
