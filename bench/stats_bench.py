@@ -134,7 +134,7 @@ def fill(target, log, seed=5):
                     ts(imported + timedelta(seconds=n)),
                 )
             )
-        budget = per_article + rnd.random() - 0.5
+        budget = per_article + rnd.random()
         at = imported
         if state != "new" and changed is not None:
             if rnd.random() < 0.2:  # a rule decided first; an editor sometimes reverses it

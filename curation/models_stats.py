@@ -22,9 +22,14 @@ def display_zone():
 
 
 class StatsCount(models.Model):
-    """How many of something (`metric`, `key`) happened on a day in the display time zone."""
+    """How many of something (`metric`, `key`) happened on a day in the display time zone,
+    or (period MONTH, `day` the month's first) in a whole month: a range of years reads its
+    full months from the month rows and only its ragged ends from the day rows."""
+
+    DAY, MONTH = "d", "m"
 
     metric = models.CharField(max_length=24)
+    period = models.CharField(max_length=1, default=DAY)
     day = models.DateField()
     key = models.CharField(max_length=120)
     value = models.BigIntegerField(default=0)
@@ -32,11 +37,11 @@ class StatsCount(models.Model):
     class Meta:
         # The unique index is also how a chart reads its metric over a range of days.
         constraints = [
-            models.UniqueConstraint(fields=["metric", "day", "key"], name="statscount_unique_metric_day_key")
+            models.UniqueConstraint(fields=["metric", "period", "day", "key"], name="statscount_unique_metric_day_key")
         ]
 
     def __str__(self):
-        return f"{self.metric} {self.day} {self.key}: {self.value}"
+        return f"{self.metric} {self.period}{self.day} {self.key}: {self.value}"
 
 
 class StatsWatermark(models.Model):

@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from curation.models import (
@@ -155,7 +155,23 @@ def _figure(fid, title, *, x_label, y_label, labels, series, kind="bar", stacked
 
 
 def _rollup(metric, r):
-    return StatsCount.objects.filter(metric=metric, day__gte=r.start, day__lte=r.end).order_by()
+    """The rollup rows of a metric that make up the range: the month rows of the months it
+    covers whole (for a range shown per month), the day rows of the rest."""
+    if not r.monthly:
+        return StatsCount.objects.filter(
+            metric=metric, period=StatsCount.DAY, day__gte=r.start, day__lte=r.end
+        ).order_by()
+    first_month = r.start if r.start.day == 1 else (r.start.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    after = r.end + dt.timedelta(days=1)
+    last_month_end = after.replace(day=1)  # months starting before this and at first_month or later are whole
+    if first_month >= last_month_end:
+        return StatsCount.objects.filter(
+            metric=metric, period=StatsCount.DAY, day__gte=r.start, day__lte=r.end
+        ).order_by()
+    whole = Q(period=StatsCount.MONTH, day__gte=first_month, day__lt=last_month_end)
+    head = Q(period=StatsCount.DAY, day__gte=r.start, day__lt=first_month)
+    tail = Q(period=StatsCount.DAY, day__gte=last_month_end, day__lte=r.end)
+    return StatsCount.objects.filter(Q(metric=metric) & (whole | head | tail)).order_by()
 
 
 def _per_bucket(metric, r, key_of=lambda key: key):

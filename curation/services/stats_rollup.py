@@ -59,13 +59,17 @@ REVERSALS = {Action.UNPUBLISH: "unpublished", Action.RESTORE: "restored"}
 COUNTED_ACTIONS = tuple({*DECISIONS, *OUTCOMES, *REVERSALS})
 RULE_VIA = "rule"
 
-# Seconds from import to first decision: a minute's precision up to an hour, then coarser;
-# the median is read off these (its bucket's lower bound).
+# Seconds from import to first decision, in about 120 steps (a few per day row, so a range of
+# years sums few rows): minutes at first, then coarser; the median is read off these (its
+# bucket's lower bound).
 LATENCY_BUCKETS = (
-    [m * 60 for m in range(60)]
-    + [3600 + m * 300 for m in range(12 * 23)]  # 5-minute steps to a day
-    + [86400 + h * 3600 for h in range(24 * 6)]  # hours to a week
-    + [7 * 86400 + d * 86400 for d in range(360)]  # days to a year and a week
+    [m * 60 for m in range(10)]  # each minute to 10 minutes
+    + [600 + m * 300 for m in range(10)]  # 5 minutes to an hour
+    + [3600 + m * 1800 for m in range(10)]  # half-hours to 6 hours
+    + [6 * 3600 + h * 3600 for h in range(18)]  # hours to a day
+    + [86400 + h * 6 * 3600 for h in range(24)]  # quarter-days to a week
+    + [7 * 86400 + d * 86400 for d in range(23)]  # days to 30 days
+    + [30 * 86400 + w * 7 * 86400 for w in range(48)]  # weeks to about a year
 )
 
 
@@ -151,21 +155,31 @@ def _refresh_chunk(source, counter, zone, now, size):
 
 
 def _add(counts):
-    """Add {(metric, day, key): n} to the rollup (read, add, write: the caller holds the lock)."""
+    """Add {(metric, day, key): n} to the rollup's day rows and their month rows (read, add,
+    write: the caller holds the watermark's lock)."""
     if not counts:
         return
+    months = Counter()
+    for (metric, day, key), n in counts.items():
+        months[(metric, day.replace(day=1), key)] += n
+    for period, deltas in ((StatsCount.DAY, counts), (StatsCount.MONTH, months)):
+        _add_rows(period, deltas)
+
+
+def _add_rows(period, deltas):
     by_metric = defaultdict(set)
-    for metric, day, _key in counts:
+    for metric, day, _key in deltas:
         by_metric[metric].add(day)
     existing = {}
     for metric, days in by_metric.items():
-        for row in StatsCount.objects.filter(metric=metric, day__gte=min(days), day__lte=max(days)):
+        rows = StatsCount.objects.filter(metric=metric, period=period, day__gte=min(days), day__lte=max(days))
+        for row in rows:
             existing[(row.metric, row.day, row.key)] = row
     changed, created = [], []
-    for (metric, day, key), n in counts.items():
-        row = existing.get((metric, day, key))
+    for (metric, day, key), n in deltas.items():
+        row = existing.get((metric, day, key[:120]))
         if row is None:
-            created.append(StatsCount(metric=metric, day=day, key=key[:120], value=n))
+            created.append(StatsCount(metric=metric, period=period, day=day, key=key[:120], value=n))
         else:
             row.value += n
             changed.append(row)

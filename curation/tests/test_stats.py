@@ -141,13 +141,23 @@ def expected(zone, r):
 
 
 def series_counter(figure, r):
-    """{(day, series key): value} of a per-day figure, zeros left out."""
-    days = [dt.date.fromisoformat(label) for label in figure["labels"]]
+    """{(day or month, series key): value} of a per-day (per-month) figure, zeros left out."""
+    days = [dt.date.fromisoformat(label if len(label) == 10 else f"{label}-01") for label in figure["labels"]]
     return Counter({(days[n], s["key"]): v for s in figure["series"] for n, v in enumerate(s["data"]) if v})
+
+
+def by_bucket(counter, r):
+    """A direct count per day, summed per month for a range shown per month."""
+    out = Counter()
+    for (day, key), n in counter.items():
+        out[(r.bucket_of(day), key)] += n
+    return out
 
 
 def check_figures(zone, r):
     want = expected(zone, r)
+    for name in ("inflow", "decisions", "by"):
+        want[name] = by_bucket(want[name], r)
     figures = {f["id"]: f for f in stats.all_figures(r, now=NOW)}
     inflow = want["inflow"]
     assert series_counter(figures["inflow"], r) == Counter({k: v for k, v in inflow.items() if k[1] != "unchanged"})
@@ -198,6 +208,14 @@ def test_every_figure_agrees_with_a_direct_count(zone):
             stats.StatsRange(day - dt.timedelta(days=2), day - dt.timedelta(days=2)),
         ):
             check_figures(zone, r)
+        # Per month: whole months from the month rows, the ragged ends from the day rows.
+        for first, last in (
+            (dt.date(2025, 10, 15), day),
+            (day - dt.timedelta(days=2), dt.date(2026, 9, 30)),
+            (dt.date(2025, 11, 1), dt.date(2026, 3, 31)),
+        ):
+            assert stats.StatsRange(first, last).monthly
+            check_figures(zone, stats.StatsRange(first, last))
         r = stats.StatsRange(day - dt.timedelta(days=7), day)
         counted = stats.all_figures(r, now=NOW)
         stats_rollup.rebuild_start()
