@@ -338,4 +338,4 @@ try:
     zoneinfo.ZoneInfo(STATS_TIME_ZONE)
 except (zoneinfo.ZoneInfoNotFoundError, ValueError):
     raise ImproperlyConfigured(f"STATS_TIME_ZONE {STATS_TIME_ZONE!r} is not a known time zone") from None
-STATS_REFRESH_ROWS_PER_REQUEST = env_int("STATS_REFRESH_ROWS_PER_REQUEST", 100_000)
+STATS_REFRESH_ROWS_PER_REQUEST = env_int("STATS_REFRESH_ROWS_PER_REQUEST", 5_000)
