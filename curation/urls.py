@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from curation.views import actions, article, queue, scheduling
+from curation.views import actions, article, queue, scheduling, stats
 
 
 class TransitionConverter:
@@ -22,6 +22,9 @@ app_name = "curation"
 urlpatterns = [
     path("", queue.QueueView.as_view(), name="queue"),
     path("bulk/", queue.bulk_action, name="bulk-action"),
+    path("stats/", stats.StatsView.as_view(), name="stats"),
+    path("stats/data.json", stats.StatsDataView.as_view(), name="stats-data"),
+    path("stats/export.csv", stats.StatsExportView.as_view(), name="stats-export"),
     path("articles/<int:pk>/", article.ArticleDetailView.as_view(), name="article-detail"),
     path("articles/<int:pk>/edit/", article.article_edit, name="article-edit"),
     path("articles/<int:pk>/complete/", article.article_complete, name="article-complete"),
