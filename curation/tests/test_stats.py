@@ -327,4 +327,4 @@ def test_each_figure_takes_the_same_few_queries_however_many_rows():
     write(events, run)
     stats_rollup.refresh()
     assert queries_per_figure(r) == few
-    assert max(few.values()) <= 5
+    assert max(few.values()) <= 7  # the queue: four counts, and up to three parts of the rollup
