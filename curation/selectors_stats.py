@@ -364,10 +364,14 @@ def per_editor(r):
 
 
 def stories(r):
+    """The share of the items created in the range (the ledger's "created" rows, from the
+    rollup: counting a decade of articles by import time cost 106 ms at 1,000,000) that are in
+    a story now (the partial index article_story_imported), and the stories formed in it."""
     start, end = r.bounds()
-    arrived = Article.objects.filter(imported_at__gte=start, imported_at__lt=end).order_by()
-    total = arrived.count()
-    in_story = arrived.filter(story__isnull=False).count()
+    total = _totals("inflow", r).get("created", 0)
+    in_story = (
+        Article.objects.filter(imported_at__gte=start, imported_at__lt=end, story__isnull=False).order_by().count()
+    )
     sizes = dict(
         Story.objects.with_articles()
         .filter(created_at__gte=start, created_at__lt=end)
@@ -380,7 +384,7 @@ def stories(r):
         sum(n for size, n in sizes.items() if low <= size and (high is None or size < high))
         for _k, _l, low, high in STORY_SIZES
     ]
-    share = _share(in_story, total)
+    share = _share(in_story, total) if total >= in_story else None
     return _figure(
         "stories",
         "Stories by size",
@@ -389,7 +393,7 @@ def stories(r):
         labels=[label for _k, label, _l, _h in STORY_SIZES],
         series=[_series("stories", "Stories", counts)],
         note=(
-            f"{in_story} of {total} items imported in the range joined a story"
+            f"{in_story} of {total} items created by imports in the range joined a story"
             + (f" ({share} %)." if share is not None else ".")
             + " Stories counted by the day they were first formed."
         ),
