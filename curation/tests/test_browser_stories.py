@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from curation.models import Article, ArticleState, EditorialAction, Story
+from curation.models import Article, ArticleState, EditorialAction, RejectionReason, Story
 from curation.services.importing import import_seed_files
 from curation.tests.browser_support import save_screenshot
 from curation.tests.factories import make_user
@@ -46,6 +46,9 @@ def axe_problems(page):
 
 @pytest.fixture
 def stories_db(tmp_path):
+    # A live-server test's database is flushed after each test: the data migration's
+    # reasons (0012_rejection_reasons) are gone with it.
+    RejectionReason.objects.get_or_create(code="duplicate", defaults={"label": "Duplicate"})
     write_seeds(tmp_path / "a", topic_seeds("Cedarvale", 3, 0))
     write_seeds(tmp_path / "b", topic_seeds("Marrowind", 4, 10, event=1))
     for part in "ab":
