@@ -36,7 +36,7 @@ from curation.models import (
     StoryFeatures,
     StoryKey,
 )
-from curation.services import story_index
+from curation.services import story_groups, story_index
 from curation.services.editorial import (
     EDIT_PERMISSION,
     PUBLISH_PERMISSION,
@@ -167,11 +167,11 @@ def _lock():
 def _recluster(ids, run, cap=None):
     cap = STORY_CAP if cap is None else cap
     _lock()
-    nodes, edges, apart, together, cannot = story_index.component_of(
-        ids, limit=story_index.MAX_COMPONENT + 20 * len(ids)
+    nodes, edges, apart, together, cannot = story_groups.component_of(
+        ids, limit=story_groups.MAX_COMPONENT + 20 * len(ids)
     )
     groups, capped = cluster_component(nodes, edges, must=together, cannot=cannot, apart=apart, cap=cap)
-    assigned = story_index.assign(groups, capped, nodes)
+    assigned = story_groups.assign(groups, capped, nodes)
     run.created += assigned.created
     run.changed += assigned.changed
     run.removed += assigned.removed
@@ -225,7 +225,7 @@ def rebuild(*, config=DEFAULT_CONFIG, cap=None, progress=None, workers=None):
                 run.evidence += len(found.evidence)
                 if progress:
                     progress(run.items, len(ids))
-        story_index.recluster_all(run_into=run, cap=STORY_CAP if cap is None else cap)
+        story_groups.recluster_all(run_into=run, cap=STORY_CAP if cap is None else cap)
     run.seconds = time.monotonic() - started
     return run
 

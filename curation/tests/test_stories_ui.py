@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the three_stories fixture is imported from test_stories_reads and requested by name
 """The curator's story screens: the queue by story (the toggle each session remembers, one
 row per story, publishing a story from its row), the article page's "Same story" panel and
 its acts, and a body-only item's best matches with the words they share."""

@@ -15,7 +15,6 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
-from django_filters.views import FilterView
 
 from curation.models import HEAT_UNKNOWN, Article, Story
 from curation.params import parse_id
