@@ -100,7 +100,7 @@ def main():
                 kind = reason_class(result.error)
                 reasons[kind] += 1
                 examples.setdefault(kind, result.error[:200])
-                # The reasons seedparsing gives for a worker that died or hung (a generated
+                # The reasons the parse pool gives for a worker that died or hung (a generated
                 # value may hold the same words, so only the reason's start counts).
                 if result.error.startswith(("the YAML parser crashed", "the YAML parser was killed",
                                             "the YAML parser process exited")):

@@ -105,3 +105,10 @@ class BulkActionForm(forms.Form):
         if len(ids) > self.MAX_ITEMS:
             raise forms.ValidationError(f"At most {self.MAX_ITEMS} items at once.")
         return ids
+
+
+def add_refusal_errors(form, refusal):
+    """Put a service's `InvalidEdit` errors ({field: message}) on the form that was sent: on
+    the field where the form has it, else at the top of the form."""
+    for name, message in refusal.errors.items():
+        form.add_error(name if name in form.fields else None, message)

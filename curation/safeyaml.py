@@ -61,24 +61,38 @@ class SeedYAMLLoader(_StockSafeLoader):
     # Added to line numbers in reasons: the text may start below line 1 of a file.
     line_offset = 0
 
-    def __init__(self, stream):
+    def __init__(self, stream, *, max_depth=None, max_nodes=None, line_offset=None):
         super().__init__(stream)
-        self._depth = 0
-        self.composed_nodes = 0
+        if max_depth is not None:
+            self.max_depth = max_depth
+        if max_nodes is not None:
+            self.max_nodes = max_nodes
+        if line_offset is not None:
+            self.line_offset = line_offset
+        self._count_nodes(self.max_depth, self.max_nodes)
 
-    def descend_resolver(self, current_node, current_index):
-        self._depth = depth = self._depth + 1
-        self.composed_nodes = composed = self.composed_nodes + 1
-        if depth > self.max_depth or composed > self.max_nodes:
-            self._refuse()
+    def _count_nodes(self, max_depth, max_nodes):
+        """The composer calls descend_resolver before each node and ascend_resolver after
+        (see the module docstring). They are closures over plain locals, set on the
+        instance: the composer calls them for every node, and attribute access on a
+        subclass of the C parser costs several times a closure's cell."""
+        depth = composed = 0
 
-    def _refuse(self):
-        if self._depth > self.max_depth:
-            raise RefusedYAML(f"front matter is nested more than {self.max_depth} levels deep")
-        raise RefusedYAML(f"front matter has more than {self.max_nodes:,} YAML values")
+        def descend_resolver(current_node, current_index):
+            nonlocal depth, composed
+            depth += 1
+            composed += 1
+            if depth > max_depth:
+                raise RefusedYAML(f"front matter is nested more than {max_depth} levels deep")
+            if composed > max_nodes:
+                raise RefusedYAML(f"front matter has more than {max_nodes:,} YAML values")
 
-    def ascend_resolver(self):
-        self._depth -= 1
+        def ascend_resolver():
+            nonlocal depth
+            depth -= 1
+
+        self.descend_resolver, self.ascend_resolver = descend_resolver, ascend_resolver
+        self.composed_nodes = lambda: composed
 
     def _check_number(self, node):
         if len(node.value) > MAX_NUMBER_TEXT:
@@ -99,7 +113,7 @@ class SeedYAMLLoader(_StockSafeLoader):
         node = self.get_single_node()
         if node is None:
             return None
-        refuse_aliases(node, self.composed_nodes, self.line_offset)
+        refuse_aliases(node, self.composed_nodes(), self.line_offset)
         try:
             return self.construct_document(node)
         except yaml.YAMLError:
@@ -115,8 +129,7 @@ SeedYAMLLoader.add_constructor(FLOAT_TAG, SeedYAMLLoader.construct_yaml_float)
 def load(text, *, max_depth=DEFAULT_MAX_DEPTH, max_nodes=DEFAULT_MAX_NODES, line_offset=0):
     """The document in `text`, checked as above. Raises yaml.YAMLError (RefusedYAML and
     UnreadableValue included) for a bad document."""
-    loader = SeedYAMLLoader(text)
-    loader.max_depth, loader.max_nodes, loader.line_offset = max_depth, max_nodes, line_offset
+    loader = SeedYAMLLoader(text, max_depth=max_depth, max_nodes=max_nodes, line_offset=line_offset)
     try:
         return loader.get_single_data()
     finally:

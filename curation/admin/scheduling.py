@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
+from curation.forms import add_refusal_errors
 from curation.localtime import describe
 from curation.schedule_forms import ScheduleSeriesForm, editor_zone, remember_zone
 from curation.services.editorial import MAX_BULK_ITEMS, EditorialError, InvalidEdit
@@ -57,8 +58,7 @@ class ScheduleAdminMixin:
                 self.message_user(request, "You do not have permission to do that.", messages.ERROR)
                 return None
             except InvalidEdit as exc:
-                for name, message in exc.errors.items():
-                    form.add_error(name if name in form.fields else None, message)
+                add_refusal_errors(form, exc)
             except EditorialError as exc:
                 self.message_user(request, str(exc), messages.ERROR)
                 return None
@@ -105,6 +105,4 @@ class ScheduleAdminMixin:
                 f"until {describe(article.embargo_until, zone)}" if article.is_under_embargo() else "none",
             ),
         ]
-        return format_html(
-            '<dl class="schedule-summary">{}</dl>', format_html_join("", "<dt>{}</dt><dd>{}</dd>", rows)
-        )
+        return format_html('<dl class="schedule-summary">{}</dl>', format_html_join("", "<dt>{}</dt><dd>{}</dd>", rows))

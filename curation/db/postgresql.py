@@ -128,8 +128,8 @@ class PostgreSQLBackend(DatabaseBackend):
 
         return Jsonb(text, dumps=str)
 
-    def planner_statistics(self):
-        return PlannerStatistics(self)
+    def planner_statistics(self, *, enabled=True):
+        return PlannerStatistics(self) if enabled else super().planner_statistics(enabled=False)
 
     # --- jobs that must not overlap -----------------------------------------------------
 

@@ -216,7 +216,7 @@ class SQLiteBackend(DatabaseBackend):
 
     @contextmanager
     def bulk_write_session(self):
-        """Keep this connection's statement journals in memory while it imports.
+        """Also keeps this connection's statement journals in memory while it imports.
 
         Inside a transaction SQLite journals every page a statement changes, so that the
         statement alone can be undone; the article table's insert trigger makes every insert
@@ -226,18 +226,19 @@ class SQLiteBackend(DatabaseBackend):
         disk rather than grow in memory. SQLite refuses the change inside a transaction; an
         import started in one (tests) keeps the setting it has.
         """
-        if self.connection.in_atomic_block:
-            yield
-            return
-        with self.connection.cursor() as cursor:
-            cursor.execute("PRAGMA temp_store")
-            (previous,) = cursor.fetchone()
-            cursor.execute("PRAGMA temp_store = MEMORY")
-        try:
-            yield
-        finally:
+        with super().bulk_write_session():
+            if self.connection.in_atomic_block:
+                yield
+                return
             with self.connection.cursor() as cursor:
-                cursor.execute(f"PRAGMA temp_store = {int(previous)}")
+                cursor.execute("PRAGMA temp_store")
+                (previous,) = cursor.fetchone()
+                cursor.execute("PRAGMA temp_store = MEMORY")
+            try:
+                yield
+            finally:
+                with self.connection.cursor() as cursor:
+                    cursor.execute(f"PRAGMA temp_store = {int(previous)}")
 
     def lock_for_transaction(self, name):
         """SQLite has one writer at a time (transactions here begin IMMEDIATE); a transaction

@@ -19,6 +19,16 @@ from django.utils import timezone
 
 from curation.models import Article, ArticleState, EditorialAction, RejectionReason
 from curation.services import taxonomy
+
+# Re-exported: views read what publishing needs through the editorial service.
+from curation.services.publication import (  # noqa: F401
+    COMPLETE_FIELDS,
+    PUBLICATION_LABELS,
+    PUBLICATION_REQUIREMENTS,
+    article_publication_problems,
+    needs_completing,
+    publication_problems,
+)
 from curation.services.taxonomy import TaxonomyError
 from curation.services.transactions import retry_transient
 from curation.validation import MAX_NAME, MAX_SHORT_TEXT, safe_url
@@ -52,48 +62,6 @@ class InvalidEdit(EditorialError):
         super().__init__("; ".join(f"{name}: {message}" for name, message in errors.items()))
 
 
-# --- what publishing needs ---------------------------------------------------------------
-
-# What readers get with every published item: a headline, who published it (the pages and
-# feeds credit the provider) and when (listings and feeds are ordered by it; an undated
-# item would sink below everything). The source URL is not required: a body-only item's
-# text is the story itself.
-PUBLICATION_REQUIREMENTS = {
-    "title": "A title is required.",
-    "provider": "A provider is required to publish: readers are told whose story it is.",
-    "published_at": "A publication date is required to publish: pages and feeds are ordered by it.",
-}
-# The same, as the article page lists what an item lacks.
-PUBLICATION_LABELS = {
-    "title": "a title",
-    "provider": "a provider (readers are told whose story it is)",
-    "published_at": "a publication date (pages and feeds are ordered by it)",
-}
-# The complete form's field for each requirement.
-COMPLETE_FIELDS = {"provider": "provider_name"}
-
-
-def publication_problems(*, title, has_provider, published_at):
-    """{requirement: message} for what an item with these values lacks to be published (the
-    one rule: publishing checks it, completing the metadata must meet it)."""
-    present = {"title": bool((title or "").strip()), "provider": has_provider, "published_at": published_at is not None}
-    return {name: message for name, message in PUBLICATION_REQUIREMENTS.items() if not present[name]}
-
-
-def article_publication_problems(article):
-    problems = publication_problems(
-        title=article.title, has_provider=article.provider_id is not None, published_at=article.published_at
-    )
-    if article.needs_metadata:
-        problems = {"needs_metadata": "Its metadata must be completed (or its body attached to an article).", **problems}
-    return problems
-
-
-def needs_completing(article):
-    """Whether the item lacks something publishing needs (and so offers "Complete metadata")."""
-    return bool(article_publication_problems(article))
-
-
 @dataclass(frozen=True)
 class Transition:
     action: str
@@ -117,7 +85,14 @@ TRANSITIONS = {
             "Publish",
             "p",
         ),
-        Transition(Action.UNPUBLISH, frozenset({ArticleState.PUBLISHED}), ArticleState.NEW, PUBLISH_PERMISSION, "Unpublish", "u"),
+        Transition(
+            Action.UNPUBLISH,
+            frozenset({ArticleState.PUBLISHED}),
+            ArticleState.NEW,
+            PUBLISH_PERMISSION,
+            "Unpublish",
+            "u",
+        ),
         Transition(
             Action.REJECT,
             frozenset({ArticleState.NEW, ArticleState.PUBLISHED}),
@@ -181,11 +156,11 @@ def _lock(article_id, expected_version):
 def _save(article, *, changes, user, action, via, before, after, reason="", reason_code=""):
     """Conditional update on the version, then the audit row. Returns the refreshed article."""
     now = timezone.now()
-    updated = Article.objects.filter(pk=article.pk, version=article.version).update(
-        version=F("version") + 1, **changes
-    )
+    updated = Article.objects.filter(pk=article.pk, version=article.version).update(version=F("version") + 1, **changes)
     if not updated:  # lost a race that select_for_update could not prevent (SQLite has none)
-        raise ConflictError(f"“{_short(article.title)}” was changed by someone else at the same moment. Reload to see the current version.")
+        raise ConflictError(
+            f"“{_short(article.title)}” was changed by someone else at the same moment. Reload to see the current version."
+        )
     EditorialAction.objects.create(
         article=article,
         actor=user,
@@ -274,7 +249,9 @@ def transition_article(*, article, action, user, expected_version=None, reason="
 
 
 def publish_article(*, article, user, expected_version=None, via="curator"):
-    return transition_article(article=article, action=Action.PUBLISH, user=user, expected_version=expected_version, via=via)
+    return transition_article(
+        article=article, action=Action.PUBLISH, user=user, expected_version=expected_version, via=via
+    )
 
 
 def unpublish_article(*, article, user, expected_version=None, via="curator"):
@@ -296,7 +273,9 @@ def reject_article(*, article, user, reason="", reason_code="", expected_version
 
 
 def restore_article(*, article, user, expected_version=None, via="curator"):
-    return transition_article(article=article, action=Action.RESTORE, user=user, expected_version=expected_version, via=via)
+    return transition_article(
+        article=article, action=Action.RESTORE, user=user, expected_version=expected_version, via=via
+    )
 
 
 @dataclass
@@ -430,7 +409,9 @@ def complete_article(
         errors["category"] = f"At most {MAX_SHORT_TEXT} characters."
     if len(provider_name) > MAX_NAME:
         errors["provider_name"] = f"At most {MAX_NAME} characters."
-    for name, message in publication_problems(title=title, has_provider=bool(provider_name), published_at=published_at).items():
+    for name, message in publication_problems(
+        title=title, has_provider=bool(provider_name), published_at=published_at
+    ).items():
         errors.setdefault(COMPLETE_FIELDS.get(name, name), message)
     if errors:
         raise InvalidEdit(errors)
@@ -471,9 +452,7 @@ def complete_article(
         before["needs_metadata"], after["needs_metadata"] = article.needs_metadata, False
         changes["needs_metadata"] = False
         changes["edited_fields"] = sorted(set(article.edited_fields or ()) | (set(after) - {"needs_metadata"}))
-        return _save(
-            article, changes=changes, user=user, action=Action.COMPLETE, via=via, before=before, after=after
-        )
+        return _save(article, changes=changes, user=user, action=Action.COMPLETE, via=via, before=before, after=after)
 
 
 @retry_transient

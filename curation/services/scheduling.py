@@ -130,7 +130,9 @@ def schedule_article(*, article, user, go_live_at=None, expire_at=None, expected
         before = _schedule_snapshot(article)
         changes = {"live_from": live_from, "live_until": expire_at}
         if article.state != ArticleState.PUBLISHED:
-            changes.update(state=ArticleState.PUBLISHED, state_changed_at=now, state_changed_by=user, rejection_reason="")
+            changes.update(
+                state=ArticleState.PUBLISHED, state_changed_at=now, state_changed_by=user, rejection_reason=""
+            )
         if all(getattr(article, name) == value for name, value in changes.items()):
             return Scheduled(article, changed=False)
         planned = Article(
@@ -151,7 +153,9 @@ def unschedule_article(*, article, user, expected_version=None, via="curator"):
         article = _lock(article_id, expected_version)
         now = timezone.now()
         if article.schedule_status(now) != ScheduleStatus.SCHEDULED:
-            raise InvalidTransition(f"“{_short(article.title)}” is not scheduled (it is {article.status(now)[1].lower()}).")
+            raise InvalidTransition(
+                f"“{_short(article.title)}” is not scheduled (it is {article.status(now)[1].lower()})."
+            )
         changes = {
             "state": ArticleState.NEW,
             "state_changed_at": now,
@@ -265,15 +269,8 @@ def _embargo_write(article_id, *, user, until, action, expected_version, via):
             state=article.state, live_from=article.live_from, live_until=article.live_until, embargo_until=until
         )
         changes = {"embargo_until": until, "boundary_due_at": planned.next_boundary_after(now)}
-        return _save(
-            article,
-            changes=changes,
-            user=user,
-            action=action,
-            via=via,
-            before={"embargo_until": _iso(article.embargo_until)},
-            after={"embargo_until": _iso(until)},
-        )
+        before, after = {"embargo_until": _iso(article.embargo_until)}, {"embargo_until": _iso(until)}
+        return _save(article, changes=changes, user=user, action=action, via=via, before=before, after=after)
 
 
 def set_embargo(*, article, user, until, expected_version=None, via="curator"):
@@ -316,8 +313,10 @@ def due_boundaries(now=None):
     """The boundaries that have passed and have no audit row yet, oldest first (no writes)."""
     now = now or timezone.now()
     found = []
-    for article in Article.objects.with_boundary_due(now).order_by("boundary_due_at", "pk").only(
-        "pk", "title", "state", "live_from", "live_until", "embargo_until", "boundary_due_at"
+    for article in (
+        Article.objects.with_boundary_due(now)
+        .order_by("boundary_due_at", "pk")
+        .only("pk", "title", "state", "live_from", "live_until", "embargo_until", "boundary_due_at")
     ):
         found.extend(_passed(article, now))
     return sorted(found, key=lambda boundary: (boundary.at, boundary.article_id))

@@ -20,7 +20,7 @@ def superuser(db):
     return make_user(role="superuser", username="root")
 
 
-def _client_for(user):
+def client_for(user):
     client = Client()
     client.force_login(user)
     return client
@@ -28,12 +28,38 @@ def _client_for(user):
 
 @pytest.fixture
 def editor_client(editor):
-    return _client_for(editor)
+    return client_for(editor)
 
 
 @pytest.fixture
 def viewer_client(viewer):
-    return _client_for(viewer)
+    return client_for(viewer)
+
+
+# Staff accounts for the admin's tests: editors and viewers who may open /admin/.
+@pytest.fixture
+def staff_editor(db):
+    return make_user(role="editor", username="staff-editor", is_staff=True)
+
+
+@pytest.fixture
+def staff_viewer(db):
+    return make_user(role="viewer", username="staff-viewer", is_staff=True)
+
+
+@pytest.fixture
+def editor_admin(staff_editor):
+    return client_for(staff_editor)
+
+
+@pytest.fixture
+def viewer_admin(staff_viewer):
+    return client_for(staff_viewer)
+
+
+@pytest.fixture
+def superuser_admin(superuser):
+    return client_for(superuser)
 
 
 @pytest.fixture

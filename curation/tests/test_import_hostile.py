@@ -91,12 +91,12 @@ def test_each_bad_file_fails_alone_with_its_name_and_reason(tmp_path, name, cont
 
 
 def test_oversized_files_are_refused_before_parsing(tmp_path, monkeypatch):
-    from curation import seedformat
+    from curation.seedformat import parse as seedformat_parse
 
     def never(*args, **kwargs):
         raise AssertionError("an oversized file was parsed")
 
-    monkeypatch.setattr(seedformat, "parse_seed", never)
+    monkeypatch.setattr(seedformat_parse, "parse_seed", never)
     write(tmp_path, "big.txt", fm(excerpt="x" * 5000))
 
     with override_settings(SEED_MAX_BYTES=1000):

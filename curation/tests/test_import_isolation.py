@@ -15,7 +15,7 @@ import pytest
 from django.test import override_settings
 
 from curation.models import Article, ImportLedgerEntry
-from curation.services import seedparsing
+from curation.services.importing import parsing, pool
 from curation.tests.factories import seed_text, valid_front_matter
 from curation.tests.test_import import run_import, write
 
@@ -143,7 +143,7 @@ def misbehave(real_parse_one):
 
 @pytest.fixture
 def misbehaving_parser(monkeypatch):
-    monkeypatch.setattr(seedparsing, "parse_one", misbehave(seedparsing.parse_one))
+    monkeypatch.setattr(parsing, "parse_one", misbehave(parsing.parse_one))
 
 
 @pytest.mark.slow
@@ -154,7 +154,7 @@ def misbehaving_parser(monkeypatch):
 def test_a_file_that_kills_or_hangs_its_worker_fails_alone(tmp_path, misbehaving_parser, monkeypatch, marker, reason):
     # Many files in small chunks on two workers: the chunk the dead worker held is parsed
     # again file by file, the chunks it had not started go to the other worker.
-    monkeypatch.setattr(seedparsing, "CHUNK_SIZE", 5)
+    monkeypatch.setattr(pool, "CHUNK_SIZE", 5)
     for n in range(40):
         write(tmp_path, f"{n:02d}.txt", seed_text(body=BODY, **valid_front_matter(n)))
     write(tmp_path, "17-bad.txt", front(f"note: {marker}"))

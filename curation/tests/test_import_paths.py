@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from curation.models import Article, ImportLedgerEntry, ImportRun
-from curation.services.seedfiles import display_path
+from curation.services.importing import display_path
 from curation.tests.factories import seed_text, valid_front_matter
 from curation.tests.test_import import run_import, write
 

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from curation.forms import VersionedForm
+from curation.forms import VersionedForm, add_refusal_errors
 from curation.localtime import describe
 from curation.models import ArticleState
 from curation.schedule_forms import (
@@ -36,7 +36,9 @@ INCOMPLETE = "The form was incomplete; reload the page and try again."
 
 def _answer(request, *, ok, message, article=None, status=200, errors=None):
     """JSON for a client that asked for it, else a message and a redirect back."""
-    fallback = reverse("curation:article-detail", args=[article.pk]) if article is not None else reverse("curation:queue")
+    fallback = (
+        reverse("curation:article-detail", args=[article.pk]) if article is not None else reverse("curation:queue")
+    )
     if wants_json(request):
         data = {"ok": ok, "message" if ok else "error": message}
         if errors:
@@ -62,8 +64,7 @@ def _invalid_form(request, article, form, name):
 
 def _refused(request, exc, article, form, name):
     if isinstance(exc, InvalidEdit):
-        for field, message in exc.errors.items():
-            form.add_error(field if field in form.fields else None, message)
+        add_refusal_errors(form, exc)
         return _invalid_form(request, article, form, name)
     status = 409 if isinstance(exc, ConflictError) else 400
     return _answer(request, ok=False, message=str(exc), article=article, status=status)
@@ -122,21 +123,33 @@ def schedule_message(outcome, zone):
     return text
 
 
-@login_required
-@require_POST
-def article_unschedule(request, pk):
-    _require(request.user, scheduling.can_schedule(request.user))
+def _versioned_act(request, pk, *, allowed, act, message):
+    """An act whose only input is the version the editor saw (unschedule, lift an embargo):
+    `act(article, expected_version)` calls the service, `message(article)` words the result."""
+    _require(request.user, allowed)
     article = article_light(pk)
     form = VersionedForm(request.POST)
     if not form.is_valid():
         return _answer(request, ok=False, message=INCOMPLETE, article=article, status=400)
     try:
-        article = scheduling.unschedule_article(
-            article=article, user=request.user, expected_version=form.cleaned_data.get("expected_version")
-        )
+        article = act(article, form.cleaned_data.get("expected_version"))
     except EditorialError as exc:
         return _answer(request, ok=False, message=str(exc), article=article, status=_status(exc))
-    return _answer(request, ok=True, message=f"Unscheduled “{short(article.title)}”: it is back in the queue.", article=article)
+    return _answer(request, ok=True, message=message(article), article=article)
+
+
+@login_required
+@require_POST
+def article_unschedule(request, pk):
+    return _versioned_act(
+        request,
+        pk,
+        allowed=scheduling.can_schedule(request.user),
+        act=lambda article, version: scheduling.unschedule_article(
+            article=article, user=request.user, expected_version=version
+        ),
+        message=lambda article: f"Unscheduled “{short(article.title)}”: it is back in the queue.",
+    )
 
 
 def _status(exc):
@@ -167,19 +180,19 @@ def article_embargo(request, pk):
 @login_required
 @require_POST
 def article_lift_embargo(request, pk):
-    _require(request.user, scheduling.can_embargo(request.user))
-    article = article_light(pk)
-    form = VersionedForm(request.POST)
-    if not form.is_valid():
-        return _answer(request, ok=False, message=INCOMPLETE, article=article, status=400)
-    try:
-        article = scheduling.lift_embargo(
-            article=article, user=request.user, expected_version=form.cleaned_data.get("expected_version")
-        )
-    except EditorialError as exc:
-        return _answer(request, ok=False, message=str(exc), article=article, status=_status(exc))
-    live = " It is live now." if article.is_live() else ""
-    return _answer(request, ok=True, message=f"Lifted the embargo on “{short(article.title)}”.{live}", article=article)
+    def lifted(article):
+        live = " It is live now." if article.is_live() else ""
+        return f"Lifted the embargo on “{short(article.title)}”.{live}"
+
+    return _versioned_act(
+        request,
+        pk,
+        allowed=scheduling.can_embargo(request.user),
+        act=lambda article, version: scheduling.lift_embargo(
+            article=article, user=request.user, expected_version=version
+        ),
+        message=lifted,
+    )
 
 
 # --- bulk, from the queue -----------------------------------------------------------------
@@ -189,7 +202,13 @@ def _bulk_answer(request, result):
     if wants_json(request):
         failed = [{"id": article_id, "title": title, "error": message} for article_id, title, message in result.failed]
         return JsonResponse({"ok": not result.failed, "message": result.message, "failed": failed})
-    level = messages.warning if result.failed and result.succeeded else messages.error if result.failed else messages.success
+    level = (
+        messages.warning
+        if result.failed and result.succeeded
+        else messages.error
+        if result.failed
+        else messages.success
+    )
     level(request, result.message)
     return redirect(safe_next(request, reverse("curation:queue")))
 
@@ -230,8 +249,7 @@ def bulk_schedule_action(request):
                 expire_at=data["expire_at"],
             )
     except InvalidEdit as exc:
-        for name, message in exc.errors.items():
-            form.add_error(name if name in form.fields else None, message)
+        add_refusal_errors(form, exc)
         return _form_errors(request, form)
     except EditorialError as exc:
         form.add_error(None, str(exc))

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from curation.models import ImportLedgerEntry, ImportRun
-from curation.services.seedfiles import escape_controls
+from curation.services.importing import escape_controls
 
 
 class Command(BaseCommand):

@@ -8,9 +8,9 @@ from curation.services.importing import (
     DEFAULT_BATCH_SIZE,
     MissingPathError,
     default_workers,
+    escape_controls,
     import_seed_files,
 )
-from curation.services.seedfiles import escape_controls
 
 
 def story_summary(stories):

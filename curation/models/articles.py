@@ -12,7 +12,6 @@ live and expires on time whether or not the scheduled job (`publish_scheduled`) 
 """
 
 import hashlib
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
@@ -21,43 +20,8 @@ from django.db.models.functions import Coalesce
 from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 
-
-class Provider(models.Model):
-    name = models.CharField(max_length=200)
-    domain = models.CharField(max_length=253, blank=True, default="")
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(fields=["name", "domain"], name="provider_unique_name_domain"),
-        ]
-
-    def __str__(self):
-        return f"{self.name} ({self.domain})" if self.domain else self.name
-
-
-class Topic(models.Model):
-    name = models.CharField(max_length=200, unique=True)
-    slug = models.SlugField(max_length=220, unique=True, allow_unicode=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-    def get_absolute_url(self):
-        return reverse("public:topic", args=[self.slug])
-
-    @staticmethod
-    def slug_for(name, *, disambiguate=False):
-        """The URL slug for a topic name; `disambiguate` adds a suffix when two names collide
-        (e.g. "AI" and "ai"), so every topic stays reachable."""
-        suffix = hashlib.sha256(name.encode()).hexdigest()[:8]
-        slug = slugify(name, allow_unicode=True)[:200] or f"topic-{suffix}"
-        return f"{slug}-{suffix}" if disambiguate else slug
+from curation.models.taxonomy import Provider, Topic
 
 
 class ArticleState(models.TextChoices):
@@ -283,7 +247,9 @@ class Article(models.Model):
                 fields=["-published_at", "-id"], condition=Q(needs_metadata=True), name="article_needs_metadata"
             ),
             models.Index(
-                fields=["state_changed_by"], condition=Q(state_changed_by__isnull=False), name="article_state_changed_by"
+                fields=["state_changed_by"],
+                condition=Q(state_changed_by__isnull=False),
+                name="article_state_changed_by",
             ),
             models.Index(fields=["merged_into"], condition=Q(merged_into__isnull=False), name="article_merged_into"),
             models.Index(fields=["live_from"], condition=Q(live_from__isnull=False), name="article_live_from"),
@@ -293,7 +259,9 @@ class Article(models.Model):
                 fields=["boundary_due_at"], condition=Q(boundary_due_at__isnull=False), name="article_boundary_due"
             ),
             models.Index(fields=["canonical_url"], name="article_canonical_url"),
-            models.Index(fields=["story", "-published_at", "-id"], condition=Q(story__isnull=False), name="article_story"),
+            models.Index(
+                fields=["story", "-published_at", "-id"], condition=Q(story__isnull=False), name="article_story"
+            ),
         ]
 
     def __str__(self):
@@ -431,177 +399,3 @@ class RelatedCoverage(models.Model):
 
     def __str__(self):
         return self.title or self.web_url
-
-
-class ImportRun(models.Model):
-    started_at = models.DateTimeField()
-    finished_at = models.DateTimeField(null=True, blank=True)
-    paths = models.JSONField(default=list)
-    created = models.PositiveIntegerField(default=0)
-    updated = models.PositiveIntegerField(default=0)
-    unchanged = models.PositiveIntegerField(default=0)
-    failed = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        ordering = ["-started_at"]
-
-    def __str__(self):
-        return f"Import {self.started_at:%Y-%m-%d %H:%M:%S}"
-
-
-class ImportStatus(models.TextChoices):
-    CREATED = "created", "Created"
-    UPDATED = "updated", "Updated"
-    UNCHANGED = "unchanged", "Unchanged"
-    FAILED = "failed", "Failed"
-
-
-class ImportLedgerEntryQuerySet(models.QuerySet):
-    def failed(self):
-        return self.filter(status=ImportStatus.FAILED)
-
-
-class ImportLedgerEntry(models.Model):
-    """One row per file per import run: what came in, and what became of it."""
-
-    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="entries")
-    path = models.CharField(max_length=1000)
-    size = models.BigIntegerField(null=True, blank=True)
-    sha256 = models.CharField(max_length=64, blank=True, default="")
-    status = models.CharField(max_length=16, choices=ImportStatus.choices)
-    article = models.ForeignKey(Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="ledger")
-    error = models.TextField(blank=True, default="")
-    # Non-fatal notes: dropped non-http(s) links, source changed after an editorial decision.
-    notes = models.TextField(blank=True, default="")
-    created_at = models.DateTimeField()
-
-    objects = ImportLedgerEntryQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name = "import ledger entry"
-        verbose_name_plural = "import ledger"
-        indexes = [
-            models.Index(fields=["status", "-created_at"], name="ledger_status_created"),
-            models.Index(fields=["-created_at", "-id"], name="ledger_created"),
-        ]
-
-    def __str__(self):
-        return f"{self.path}: {self.status}"
-
-
-class EditorialAction(models.Model):
-    """The audit log: one row for every editorial write, whatever path it came through."""
-
-    class Action(models.TextChoices):
-        PUBLISH = "publish", "Published"
-        UNPUBLISH = "unpublish", "Unpublished"
-        REJECT = "reject", "Rejected"
-        RESTORE = "restore", "Restored"
-        EDIT = "edit", "Edited"
-        COMPLETE = "complete", "Completed metadata"
-        ATTACH = "attach", "Attached body"
-        SCHEDULE = "schedule", "Scheduled"
-        UNSCHEDULE = "unschedule", "Unscheduled"
-        EMBARGO = "embargo", "Embargoed"
-        LIFT_EMBARGO = "lift_embargo", "Lifted embargo"
-        # Written by publish_scheduled when a time passes: no editor acted (actor is empty).
-        WENT_LIVE = "went_live", "Went live"
-        EXPIRED = "expired", "Expired"
-        # Story decisions (curation.services.stories), recorded on the article acted on.
-        STORY_SPLIT = "story_split", "Taken out of its story"
-        STORY_MERGE = "story_merge", "Stories merged"
-        STORY_APART = "story_apart", "Marked not the same story"
-        STORY_LEAD = "story_lead", "Made the story's lead"
-
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="actions")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    action = models.CharField(max_length=16, choices=Action.choices)
-    created_at = models.DateTimeField()
-    via = models.CharField(max_length=16, default="curator", help_text="curator, bulk, admin or command")
-    before = models.JSONField(default=dict)
-    after = models.JSONField(default=dict)
-    reason_code = models.CharField(max_length=40, blank=True, default="")
-    reason = models.TextField(blank=True, default="")
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [
-            models.Index(fields=["article", "-created_at"], name="action_article_created"),
-            models.Index(fields=["-created_at", "-id"], name="action_created"),
-        ]
-
-    def __str__(self):
-        return f"{self.get_action_display()} #{self.article_id}"
-
-
-# Used by filters and the admin: an unknown heat is stored as -1, as the source says.
-HEAT_UNKNOWN = -1
-# Written as COALESCE(heat, -1) = -1 rather than `heat = -1 OR heat IS NULL`: with the OR,
-# SQLite and PostgreSQL collect every unknown-heat row (half the table) through the heat
-# index and sort them; this form is checked row by row while the page's sort index is
-# walked, which stops after a page. Same rows either way.
-HEAT_UNKNOWN_Q = Q(Exact(Coalesce("heat", Value(HEAT_UNKNOWN)), HEAT_UNKNOWN))
-
-
-@dataclass(frozen=True)
-class ScoreBand:
-    """A range of a score that editors read as one grade (low <= value < high)."""
-
-    key: str
-    label: str
-    low: int | None
-    high: int | None
-
-    def condition(self, field="quality"):
-        condition = Q()
-        if self.low is not None:
-            condition &= Q(**{f"{field}__gte": self.low})
-        if self.high is not None:
-            condition &= Q(**{f"{field}__lt": self.high})
-        return condition
-
-    def contains(self, value):
-        return value is not None and (self.low is None or value >= self.low) and (self.high is None or value < self.high)
-
-
-# Quality has been seen from 0 to 189; these bands cut it where editors read it. The admin's
-# filter, the queue's score bars and the statistics all use them.
-QUALITY_BANDS = (
-    ScoreBand("low", "Low (below 25)", None, 25),
-    ScoreBand("fair", "Fair (25–49)", 25, 50),
-    ScoreBand("good", "Good (50–74)", 50, 75),
-    ScoreBand("high", "High (75–99)", 75, 100),
-    ScoreBand("top", "Top (100 and above)", 100, None),
-)
-
-
-class RejectionReasonQuerySet(models.QuerySet):
-    def offered(self):
-        """The reasons editors pick from, in the order admins gave them."""
-        return self.filter(active=True).order_by("position", "label")
-
-
-class RejectionReason(models.Model):
-    """Why editors reject items: a short list admins keep (duplicate, off-topic, ...).
-
-    Articles and audit rows store the code, so a label can be reworded and a reason retired
-    without touching history; a retired reason is no longer offered but still shown."""
-
-    code = models.SlugField(max_length=40, unique=True)
-    label = models.CharField(max_length=100)
-    position = models.PositiveSmallIntegerField(default=0, help_text="Order in menus; its place is its keyboard digit.")
-    active = models.BooleanField(default=True, help_text="Offered to editors.")
-    needs_note = models.BooleanField(default=False, help_text="Editors must say more in words (e.g. “other”).")
-
-    objects = RejectionReasonQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["position", "label"]
-
-    def __str__(self):
-        return self.label
-
-
-# Stories live in their own module; imported here so that Django registers them.
-from curation.models_stories import Story, StoryDecision, StoryEdge, StoryFeatures, StoryKey  # noqa: E402, F401

@@ -1,23 +1,12 @@
-"""Parsing seed files so that no file can stop an import: worker processes, time limits.
+"""Worker processes that parse seed files, so that no file can stop an import.
 
-Parsing is where untrusted bytes meet C code (libyaml), so it runs in worker processes that
-the importer can lose without losing the import:
-
-- every exception is one file's reason (seedformat.parse_one);
-- a file that runs past the time limit (SEED_PARSE_TIMEOUT, 5 s) fails with that reason: a
-  timer interrupts the parse between two Python operations, and, should the parse be stuck
-  inside C code, a CPU-time timer with the default action ends the worker;
-- a worker that dies (a crash in C code, the CPU timer, the OOM killer) or stops answering
-  is replaced, and the chunk of files it was parsing is parsed again one file per fresh
-  process, so the file that kills its parser is named ("the YAML parser crashed (signal
-  11, SIGSEGV)") and the others are parsed as usual;
+- a worker that dies (a crash in C code, the CPU timer of parsing.py, the OOM killer) or
+  stops answering is replaced, and the chunk of files it was parsing is parsed again one
+  file per fresh process, so the file that kills its parser is named ("the YAML parser
+  crashed (signal 11, SIGSEGV)") and the others are parsed as usual;
 - workers die with the importer: PR_SET_PDEATHSIG on Linux, and a check of the parent
-  before each file everywhere.
-
-With `workers=0` (`--workers 0`) files are parsed in the importing process itself: the same
-checks and the timer apply, but a crash inside libyaml, or a hang inside C code, would
-end the import (the batches already written stay written). It is for debugging and for
-platforms without fork.
+  before each file everywhere;
+- files travel in chunks (CHUNK_SIZE files or CHUNK_BYTES), one message each way a chunk.
 """
 
 import ctypes
@@ -31,120 +20,33 @@ import sys
 import threading
 import time
 from collections import deque
-from contextlib import contextmanager
 from multiprocessing.connection import wait
 
-from curation.seedformat import parse_one
+from curation.services.importing.parsing import (
+    DEFAULT_TIMEOUT,
+    InProcessParser,
+    hard_limit,
+    parse_within,
+    raise_timeout,
+    timeout_reason,
+)
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT = 5.0
-# The extra workers run at the lowest priority. The writing process is the import's critical
-# path (one connection, one transaction at a time); on two cores it competed with two workers
-# for the CPU and was preempted ~2,400 times a 10,000-file run. Niced workers get the CPU it
-# leaves, and they leave a server's web workers ahead of an import's parsing. The first worker
-# keeps the importer's priority: while the writer waits for parsed files it leaves its share
-# of the CPU unused, and on a busy machine niced workers alone got almost none of it (CFS
-# weighs nice 19 at 1.5 % of nice 0); the writer used to parse in that time itself, which a
-# crash in libyaml would have ended.
-WORKER_NICENESS = 19
+# Workers run at the importer's priority: parsing is the import's critical path (the writer
+# mostly waits for parsed files), and on a busy machine niced workers got almost none of the
+# CPU (CFS weighs nice 19 at 1.5 % of nice 0). To make a whole import yield to a web server,
+# start it with `nice`: its workers inherit that.
 CHUNK_SIZE = 25
 CHUNK_BYTES = 256 * 1024
 # Linux lets an unprivileged process grow a pipe to 1 MB. The importer never sends a worker
 # more than its pipe holds unread (IN_FLIGHT_BYTES), so a send never waits for a worker that
-# gets little CPU: profiled, those waits were 0.85 s of a 9.6 s import.
+# gets little CPU.
 PIPE_BYTES = 1 << 20
 IN_FLIGHT_BYTES = 768 * 1024
 # Beyond the per-file limits, before the importer gives up on a silent worker.
 GRACE_SECONDS = 10.0
 _PR_SET_PDEATHSIG = 1
-
-
-class ParseTimeout(BaseException):
-    """Raised by the timer inside a parse. A BaseException, so that no `except Exception`
-    on the way can mistake it for the file's own error."""
-
-
-def timeout_reason(timeout):
-    return f"parsing took longer than {timeout:g} s (SEED_PARSE_TIMEOUT)"
-
-
-def _raise_timeout(signum, frame):
-    raise ParseTimeout
-
-
-def hard_limit(timeout):
-    """CPU seconds after which a worker stuck in C code is ended by the kernel."""
-    return 2 * timeout + 1
-
-
-def parse_and_describe(data, limits, describe=None):
-    """parse_one, and `describe(parsed)` on a file that parsed (extra facts computed where the
-    text is, e.g. a story's features; it must not raise for any text)."""
-    outcome = parse_one(data, limits)
-    if describe is not None and not isinstance(outcome, str):
-        describe(outcome)
-    return outcome
-
-
-def parse_within(data, limits, timeout, *, hard=False, describe=None):
-    """parse_and_describe under the time limit (SIGALRM must already be routed to
-    _raise_timeout). `hard`: also arm the CPU-time timer whose default action ends the
-    process (workers only)."""
-    try:
-        if hard:
-            signal.setitimer(signal.ITIMER_PROF, hard_limit(timeout))
-        signal.setitimer(signal.ITIMER_REAL, timeout)
-        try:
-            return parse_and_describe(data, limits, describe)
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            if hard:
-                signal.setitimer(signal.ITIMER_PROF, 0)
-    except ParseTimeout:
-        return timeout_reason(timeout)
-
-
-# --- in this process --------------------------------------------------------------------
-
-
-class InProcessParser:
-    """`--workers 0`: parse here, at once, under the timer (see the module docstring)."""
-
-    def __init__(self, *, limits, timeout=DEFAULT_TIMEOUT, describe=None):
-        self.limits = limits
-        self.timeout = timeout
-        self.describe = describe
-
-    def submit(self, payloads):
-        limits, describe = self.limits, self.describe
-        with _timer_routed() as timed:
-            if timed:
-                results = [(index, parse_within(data, limits, self.timeout, describe=describe)) for index, data in payloads]
-            else:
-                results = [(index, parse_and_describe(data, limits, describe)) for index, data in payloads]
-        return lambda: results
-
-    def close(self):
-        pass
-
-
-@contextmanager
-def _timer_routed():
-    """Route SIGALRM to the parse timer; yields False where signals cannot be used (not the
-    main thread, e.g. an import started from a web request), where files parse untimed."""
-    if threading.current_thread() is not threading.main_thread():
-        yield False
-        return
-    previous = signal.signal(signal.SIGALRM, _raise_timeout)
-    try:
-        yield True
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-# --- worker processes -------------------------------------------------------------------
 
 
 def die_with_parent(parent_pid):
@@ -160,7 +62,7 @@ def die_with_parent(parent_pid):
         os._exit(0)
 
 
-def _worker_main(tasks, results, parent_pid, limits, timeout, describe, inherited, niceness):
+def _worker_main(tasks, results, parent_pid, limits, timeout, describe, inherited):
     """A worker: chunks in, results out, until told to stop or the importer is gone.
 
     Two threads move the messages, so the parse never waits for the importer to read
@@ -169,10 +71,8 @@ def _worker_main(tasks, results, parent_pid, limits, timeout, describe, inherite
     die_with_parent(parent_pid)
     for connection in inherited:  # other workers' pipe ends, forked along with the importer
         connection.close()
-    if niceness:
-        os.nice(niceness)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the importer's to handle
-    signal.signal(signal.SIGALRM, _raise_timeout)
+    signal.signal(signal.SIGALRM, raise_timeout)
     inbox, outbox, cancelled = queue.SimpleQueue(), queue.SimpleQueue(), set()
     threading.Thread(target=_receive, args=(tasks, inbox, cancelled), daemon=True).start()
     sender = threading.Thread(target=_send, args=(results, outbox), daemon=True)
@@ -227,7 +127,7 @@ def _grow_pipe(connection):
 
 
 class _Worker:
-    def __init__(self, pool, niceness=WORKER_NICENESS):
+    def __init__(self, pool):
         context = multiprocessing.get_context("fork")
         task_reader, self.tasks = context.Pipe(duplex=False)
         self.results, result_writer = context.Pipe(duplex=False)
@@ -238,7 +138,7 @@ class _Worker:
             target=_worker_main,
             args=(
                 task_reader, result_writer, os.getpid(), pool.limits, pool.timeout, pool.describe,
-                [self.tasks, self.results, *inherited], niceness,
+                [self.tasks, self.results, *inherited],
             ),
             daemon=True,
         )
@@ -246,7 +146,6 @@ class _Worker:
         task_reader.close()
         result_writer.close()
         self.timeout = pool.timeout
-        self.niceness = niceness
         self.outstanding = deque()  # chunks sent and not answered: (chunk_id, payloads)
         # Each message's own number, which a cancel names: the same chunk may come back to a
         # worker later (a copy), and a cancel meant for the first must not skip the second.
@@ -380,8 +279,7 @@ class ParsePool:
         """Hand pending chunks to the workers with the fewest bytes in hand (starting
         workers as needed), as far as their pipes hold them unread."""
         while len(self.workers) < self.size:
-            first = not any(worker.niceness == 0 for worker in self.workers)
-            self.workers.append(_Worker(self, niceness=0 if first else WORKER_NICENESS))
+            self.workers.append(_Worker(self))
         while self.pending:
             chunk_id, payloads = self.pending[0]
             worker = min(self.workers, key=lambda worker: worker.in_flight)
@@ -392,6 +290,19 @@ class ParsePool:
                 worker.send(chunk_id, payloads)
             except OSError:
                 return  # it died since its last answer; its chunks are dealt with when that is noticed
+
+    def pump(self):
+        """Without waiting: take the answers that are in and hand out pending chunks. The
+        writer calls it between its statements, so workers that finished what they held
+        get more while a batch is written, not only when the writer waits for one.
+
+        A worker found dead or overdue is left for _collect to replace: the writer may be
+        inside a transaction."""
+        if not self.workers:
+            return
+        alive = [self._take_answers(worker) for worker in self.workers if worker.outstanding]
+        if all(alive):
+            self._dispatch()
 
     def _collect(self, chunk_ids):
         while any(chunk_id not in self.done for chunk_id in chunk_ids):
@@ -406,6 +317,13 @@ class ParsePool:
 
     def _read(self, worker):
         """Take whatever this worker has answered; replace it if it died or is overdue."""
+        if not self._take_answers(worker):
+            self._replace(worker, overdue=False)
+        elif worker.outstanding and time.monotonic() > worker.deadline():
+            self._replace(worker, overdue=True)
+
+    def _take_answers(self, worker):
+        """Take the answers in this worker's pipe; False if it is closed (the worker died)."""
         try:
             while worker.results.poll():
                 chunk_id, parsed = worker.results.recv()
@@ -416,17 +334,15 @@ class ParsePool:
                     self.done[chunk_id] = parsed
                     self._forget_copies(chunk_id, worker)
         except (EOFError, OSError):
-            self._replace(worker, overdue=False)
-            return
-        if worker.outstanding and time.monotonic() > worker.deadline():
-            self._replace(worker, overdue=True)
+            return False
+        return True
 
     def _steal(self, waiting_for):
         """With nothing pending, a worker with nothing to do helps another: one worker may
-        get far less of the CPU than another (see WORKER_NICENESS). It takes the chunks the
+        get far less of the CPU than another on a busy machine. It takes the chunks the
         other has not started, from the back of its queue; failing those, it parses a copy
         of the chunk the other has in hand, if the importer waits for it, and the first
-        answer counts (a niced worker's last chunk was the whole import's critical path)."""
+        answer counts (a stalled worker's last chunk is the whole import's critical path)."""
         if self.pending:
             return
         for idle in [worker for worker in self.workers if not worker.outstanding]:
@@ -479,7 +395,7 @@ class ParsePool:
         self._forget_copies(chunk_id, None)
 
     def _parse_alone(self, index, data):
-        lone = _Worker(self, niceness=0)  # rare, and its wall time is its limit: not niced
+        lone = _Worker(self)
         try:
             try:
                 lone.send(0, [(index, data)])
@@ -494,6 +410,11 @@ class ParsePool:
             return lone.end(overdue=True)
         finally:
             lone.end(overdue=True)
+
+
+def default_workers():
+    """A worker per core (at most 4)."""
+    return min(os.cpu_count() or 1, 4)
 
 
 def make_parser(workers, *, limits, timeout=DEFAULT_TIMEOUT, describe=None):

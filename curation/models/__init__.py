@@ -1,0 +1,59 @@
+"""The curation data model, one module per part; import models from here (`curation.models`).
+
+- `articles`: the article (imported data and editorial data side by side), its images and
+  related coverage, and `live_condition`, the one rule of what readers may see;
+- `taxonomy`: providers, topics and rejection reasons;
+- `records`: import runs with their per-file ledger, and the editorial audit log;
+- `scores`: how the sources' quality and heat scores are read (bands, unknown heat);
+- `stories`: stories and the index that finds them.
+"""
+
+from curation.models.articles import (
+    Article,
+    ArticleImage,
+    ArticleQuerySet,
+    ArticleState,
+    RelatedCoverage,
+    RelatedCoverageQuerySet,
+    ScheduleStatus,
+    live_condition,
+)
+from curation.models.records import (
+    EditorialAction,
+    ImportLedgerEntry,
+    ImportLedgerEntryQuerySet,
+    ImportRun,
+    ImportStatus,
+)
+from curation.models.scores import HEAT_UNKNOWN, HEAT_UNKNOWN_Q, QUALITY_BANDS, ScoreBand
+from curation.models.stories import Story, StoryDecision, StoryEdge, StoryFeatures, StoryKey
+from curation.models.taxonomy import Provider, RejectionReason, RejectionReasonQuerySet, Topic
+
+__all__ = [
+    "HEAT_UNKNOWN",
+    "HEAT_UNKNOWN_Q",
+    "QUALITY_BANDS",
+    "Article",
+    "ArticleImage",
+    "ArticleQuerySet",
+    "ArticleState",
+    "EditorialAction",
+    "ImportLedgerEntry",
+    "ImportLedgerEntryQuerySet",
+    "ImportRun",
+    "ImportStatus",
+    "Provider",
+    "RejectionReason",
+    "RejectionReasonQuerySet",
+    "RelatedCoverage",
+    "RelatedCoverageQuerySet",
+    "ScheduleStatus",
+    "ScoreBand",
+    "Story",
+    "StoryDecision",
+    "StoryEdge",
+    "StoryFeatures",
+    "StoryKey",
+    "Topic",
+    "live_condition",
+]

@@ -1,0 +1,70 @@
+"""Reference data editors and admins keep: providers, topics and the reasons for rejecting."""
+
+import hashlib
+
+from django.db import models
+from django.urls import reverse
+from django.utils.text import slugify
+
+
+class Provider(models.Model):
+    name = models.CharField(max_length=200)
+    domain = models.CharField(max_length=253, blank=True, default="")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "domain"], name="provider_unique_name_domain"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.domain})" if self.domain else self.name
+
+
+class Topic(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=220, unique=True, allow_unicode=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("public:topic", args=[self.slug])
+
+    @staticmethod
+    def slug_for(name, *, disambiguate=False):
+        """The URL slug for a topic name; `disambiguate` adds a suffix when two names collide
+        (e.g. "AI" and "ai"), so every topic stays reachable."""
+        suffix = hashlib.sha256(name.encode()).hexdigest()[:8]
+        slug = slugify(name, allow_unicode=True)[:200] or f"topic-{suffix}"
+        return f"{slug}-{suffix}" if disambiguate else slug
+
+
+class RejectionReasonQuerySet(models.QuerySet):
+    def offered(self):
+        """The reasons editors pick from, in the order admins gave them."""
+        return self.filter(active=True).order_by("position", "label")
+
+
+class RejectionReason(models.Model):
+    """Why editors reject items: a short list admins keep (duplicate, off-topic, ...).
+
+    Articles and audit rows store the code, so a label can be reworded and a reason retired
+    without touching history; a retired reason is no longer offered but still shown."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    label = models.CharField(max_length=100)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order in menus; its place is its keyboard digit.")
+    active = models.BooleanField(default=True, help_text="Offered to editors.")
+    needs_note = models.BooleanField(default=False, help_text="Editors must say more in words (e.g. “other”).")
+
+    objects = RejectionReasonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "label"]
+
+    def __str__(self):
+        return self.label

@@ -1,0 +1,108 @@
+"""The values a seed file becomes, the limits on them, and the error a bad file raises."""
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+
+from curation import safeyaml
+
+
+@dataclass(frozen=True)
+class SeedLimits:
+    """What one seed file may hold. The defaults are the settings' defaults (newsroom/settings.py,
+    README "Configuration"); the importer passes the configured values. Over a limit the
+    file fails with a reason naming the field, except images and related items, which are
+    cut to the limit with a note: the article is still whole without the extra ones."""
+
+    max_title: int = 1_000
+    max_excerpt: int = 10_000
+    max_body: int = 1_000_000
+    max_topics: int = 50
+    max_related: int = 100
+    max_images: int = 50
+    max_depth: int = safeyaml.DEFAULT_MAX_DEPTH
+    max_yaml_nodes: int = safeyaml.DEFAULT_MAX_NODES
+
+
+class SeedError(ValueError):
+    """The file cannot be imported; the message says why (and which field, if any)."""
+
+    def __init__(self, message, *, field=None):
+        self.field = field
+        self.reason = message
+        super().__init__(f"field '{field}': {message}" if field else message)
+
+
+@dataclass
+class ParsedImage:
+    url: str
+    width: int | None = None
+    height: int | None = None
+    title: str = ""
+
+
+@dataclass
+class ParsedProvider:
+    name: str
+    domain: str = ""
+
+
+@dataclass
+class ParsedRelated:
+    title: str = ""
+    excerpt: str = ""
+    web_url: str = ""
+    url_key: str = ""  # links the coverage to an article we imported from that URL
+    canonical_url: str = ""  # web_url in the one spelling of curation.stories.urls
+    amp_url: str = ""
+    cdn_amp_url: str = ""
+    published_at: dt.datetime | None = None
+    article_type: str = ""
+    provider: ParsedProvider | None = None
+    quality: int | None = None
+    heat: int | None = None
+    # [{"url", "width", "height"}] as the JSON text stored in the coverage row: encoded here,
+    # in the parsing process, so the process that writes to the database does not have to.
+    images_json: str = "[]"
+
+
+@dataclass
+class ParsedSeed:
+    source_key: str
+    content_sha256: str
+    body_sha256: str
+    has_front_matter: bool
+    front_matter_raw: str
+    title: str
+    body: str
+    excerpt: str = ""
+    category: str = ""
+    article_type: str = ""
+    web_url: str = ""
+    canonical_url: str = ""  # web_url in the one spelling of curation.stories.urls
+    amp_url: str = ""
+    cdn_amp_url: str = ""
+    published_at: dt.datetime | None = None
+    quality: int | None = None
+    heat: int | None = None
+    source_published: bool = False
+    secured: str = ""
+    provider: ParsedProvider | None = None
+    topics: list = field(default_factory=list)
+    images: list = field(default_factory=list)
+    related: list = field(default_factory=list)
+    # Non-fatal findings, e.g. a `javascript:` link that was dropped.
+    notes: list = field(default_factory=list)
+
+    @property
+    def needs_metadata(self):
+        return not self.has_front_matter
+
+
+def url_key(url):
+    """The identity of an article that has a web URL (also used to link related coverage)."""
+    return hashlib.sha256(f"url:{url}".encode()).hexdigest()
+
+
+def body_key(body):
+    return hashlib.sha256(f"body:{body}".encode()).hexdigest()

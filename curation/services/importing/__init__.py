@@ -1,0 +1,28 @@
+"""Seed import: files on disk to articles, with a ledger row for every file.
+
+    discovery.py  finding and reading files, and how a path is shown (display_path)
+    parsing.py    one file's parse under a time limit, and parsing in this process
+    pool.py       worker processes that parse, so that no file can stop an import
+    planning.py   what each file needs (skipped by hash, created, updated, unchanged)
+    writer.py     batches written in bulk through the database seam, the ledger
+    service.py    import_seed_files: the pipeline that runs them
+"""
+
+from curation.services.importing.discovery import MissingPathError, display_path, escape_controls
+from curation.services.importing.planning import FileResult, ImportReport
+from curation.services.importing.pool import default_workers
+from curation.services.importing.service import DEFAULT_BATCH_SIZE, import_seed_files, seed_limits
+from curation.services.importing.writer import SeedWriter
+
+__all__ = [
+    "DEFAULT_BATCH_SIZE",
+    "FileResult",
+    "ImportReport",
+    "MissingPathError",
+    "SeedWriter",
+    "default_workers",
+    "display_path",
+    "escape_controls",
+    "import_seed_files",
+    "seed_limits",
+]

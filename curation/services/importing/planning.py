@@ -1,0 +1,140 @@
+"""What each file of a batch needs: skipped by its hash, created, updated, or unchanged.
+
+The outcome of every file is a `FileResult`; a run's is an `ImportReport`. Planning reads
+the database (by file hash before parsing, by identity after) and writes nothing.
+"""
+
+from dataclasses import dataclass, field
+
+from curation.models import Article, ImportStatus
+from curation.services.importing.discovery import display_path
+
+
+@dataclass
+class FileResult:
+    path: str
+    status: str
+    article_id: int | None = None
+    error: str | None = None
+    notes: list = field(default_factory=list)
+    size: int | None = None
+    sha256: str = ""
+
+    @classmethod
+    def of(cls, seed_file, status, **values):
+        """The result for a SeedFile, with its size and hash."""
+        return cls(path=seed_file.path, status=status, size=seed_file.size, sha256=seed_file.sha256, **values)
+
+    @property
+    def display_path(self):
+        return display_path(self.path)
+
+    def as_dict(self):
+        return {"path": self.display_path, "status": str(self.status), "article": self.article_id, "error": self.error}
+
+
+@dataclass
+class ImportReport:
+    results: list = field(default_factory=list)
+    run_id: int | None = None
+    dry_run: bool = False
+    stories: dict | None = None  # what clustering the run's items did (services.stories.StoryRun)
+
+    @property
+    def counts(self):
+        counts = {"files": len(self.results)}
+        for status in ImportStatus.values:
+            counts[status] = 0
+        for result in self.results:
+            counts[result.status] += 1
+        return counts
+
+    @property
+    def failures(self):
+        return [result for result in self.results if result.status == ImportStatus.FAILED]
+
+
+def sort_read_files(seed_files):
+    """Split a batch of read SeedFiles: (results decided before parsing: unreadable files,
+    and files whose bytes match an article's last import, which are never parsed;
+    [(index, bytes)] to parse)."""
+    known = {}
+    hashes = {seed_file.sha256 for seed_file in seed_files if seed_file.data is not None}
+    if hashes:
+        known = dict(Article.objects.with_file_hashes(hashes).values_list("source_sha256", "pk"))
+    early, to_parse = [], []
+    for index, seed_file in enumerate(seed_files):
+        if seed_file.error:
+            early.append(FileResult.of(seed_file, ImportStatus.FAILED, error=seed_file.error))
+        elif seed_file.sha256 in known:
+            early.append(FileResult.of(seed_file, ImportStatus.UNCHANGED, article_id=known[seed_file.sha256]))
+        else:
+            to_parse.append((index, seed_file.data))
+    return early, to_parse
+
+
+def stale_skips(skipped_by_hash, written_by, written_before, order):
+    """Split files skipped by their hash into (stale, still unchanged).
+
+    A skip matched the article as it was before the batch. If an earlier file of this run
+    (two files with one webUrl) has since written over that article, the skip is stale:
+    that file is parsed and written too, so the later file wins on every run instead of
+    the two taking turns. `written_by`: article id -> path of its last writer in this run;
+    `written_before`: the same before the batch; `order`: path -> position in the batch."""
+    stale, unchanged = [], []
+    for result in skipped_by_hash:
+        writer_path = written_by.get(result.article_id)
+        earlier = writer_path is not None and (
+            result.article_id in written_before or order.get(writer_path, -1) < order[result.path]
+        )
+        (stale if earlier else unchanged).append(result)
+    return stale, unchanged
+
+
+@dataclass
+class Plan:
+    """One FileResult per item, and the work: creates [(result, seed_file, parsed)],
+    updates [(result, article, seed_file, parsed)], refreshes [(article, seed_file, parsed)]
+    (unchanged content whose opaque `secured` blob or file bytes moved on)."""
+
+    results: list
+    creates: list
+    updates: list
+    refreshes: list
+
+
+def plan_items(items, *, planned=None):
+    """Decide created / updated / unchanged for parsed items [(SeedFile, ParsedSeed)]
+    against what is stored. `planned` (dry runs, which write nothing): source key ->
+    Article that an earlier batch of the run would have created, filled in here."""
+    keys = [parsed.source_key for _, parsed in items]
+    existing = {}
+    if keys:
+        # Bodies and front matter stay in the database: an update writes them from the
+        # parsed file. Fields editors edit are loaded, as an update writes them back as they are.
+        stored = Article.objects.with_source_keys(keys).only(
+            "source_key", "content_sha256", "secured", "source_sha256", "edited_fields", "state",
+            "title", "excerpt", "category", "web_url", "provider_id",
+        )
+        existing = {article.source_key: article for article in stored}
+    plan = Plan([], [], [], [])
+    for seed_file, parsed in items:
+        result = FileResult.of(seed_file, ImportStatus.CREATED, notes=list(parsed.notes))
+        article = existing.get(parsed.source_key)
+        if planned is not None and article is None:
+            article = planned.get(parsed.source_key)
+        if article is None:
+            plan.creates.append((result, seed_file, parsed))
+            if planned is not None:
+                planned[parsed.source_key] = Article(content_sha256=parsed.content_sha256)
+        elif article.content_sha256 == parsed.content_sha256:
+            result.status = ImportStatus.UNCHANGED
+            result.article_id = article.pk
+            if article.pk and (article.secured != parsed.secured or article.source_sha256 != seed_file.sha256):
+                plan.refreshes.append((article, seed_file, parsed))
+        else:
+            result.status = ImportStatus.UPDATED
+            result.article_id = article.pk
+            plan.updates.append((result, article, seed_file, parsed))
+        plan.results.append(result)
+    return plan

@@ -1,0 +1,200 @@
+"""The import service: discover files, read and hash them, parse in workers, write in batches.
+
+1. discover: walk the paths (recursively, hidden files skipped, symlink loops survived,
+   links out of the folder refused; discovery.py);
+2. read and hash each file in this process; a file whose hash matches the last import of an
+   article is unchanged and is never parsed (planning.py);
+3. parse the rest in worker processes (YAML parsing is the expensive part, and the one where
+   a file could crash or hang its process: pool.py, parsing.py), a batch parsing while the
+   previous one is written;
+4. write in batches, one transaction per batch, with bulk inserts through the database
+   seam (writer.py).
+"""
+
+import os
+from collections.abc import Callable
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Q
+from django.utils import timezone
+
+from curation.db import backend
+from curation.models import ImportRun, ImportStatus
+from curation.seedformat import ParsedSeed, SeedLimits
+from curation.services import stories as story_service
+from curation.services.importing.discovery import discover_seed_files, display_path, read_seed_file
+from curation.services.importing.planning import FileResult, ImportReport, sort_read_files, stale_skips
+from curation.services.importing.pool import default_workers, make_parser
+from curation.services.importing.writer import SeedWriter, link_pending_coverage
+from curation.stories.seeds import describe
+
+DEFAULT_BATCH_SIZE = 400
+# Below this many files to parse, starting worker processes costs more than it saves.
+MIN_FILES_FOR_WORKERS = 200
+
+
+def seed_limits():
+    """The configured limits on what one seed file may hold (README, "Configuration")."""
+    return SeedLimits(
+        max_title=settings.SEED_MAX_TITLE_CHARS,
+        max_excerpt=settings.SEED_MAX_EXCERPT_CHARS,
+        max_body=settings.SEED_MAX_BODY_CHARS,
+        max_topics=settings.SEED_MAX_TOPICS,
+        max_related=settings.SEED_MAX_RELATED,
+        max_images=settings.SEED_MAX_IMAGES,
+        max_depth=settings.SEED_MAX_DEPTH,
+        max_yaml_nodes=settings.SEED_MAX_YAML_NODES,
+    )
+
+
+def import_seed_files(
+    paths,
+    *,
+    dry_run=False,
+    workers: int | None = None,
+    batch_size=DEFAULT_BATCH_SIZE,
+    max_bytes: int | None = None,
+    follow_links=False,
+    progress: Callable[[int, int], None] | None = None,
+    stories: bool = True,
+) -> ImportReport:
+    """Import seed files and folders. Raises MissingPathError if a path does not exist.
+
+    Never raises for a bad file: each one becomes a failed FileResult with its reason,
+    and a failed ledger row. `workers`: parser processes (None: one, or one per core for
+    large imports; 0: parse in this process, see parsing.py).
+    """
+    max_bytes = settings.SEED_MAX_BYTES if max_bytes is None else max_bytes
+    files = discover_seed_files(paths, follow_links=follow_links)
+    report = ImportReport(dry_run=dry_run)
+    if workers is None:
+        # One worker at least: a file that crashes or hangs its parser then costs that file alone.
+        workers = default_workers() if len(files) >= MIN_FILES_FOR_WORKERS else 1
+    indexer = story_service.ImportIndexer() if stories and not dry_run else None
+    if indexer is not None:
+        story_service.warm()  # before the parse workers fork, so they share the word lists
+    parser = make_parser(
+        workers,
+        limits=seed_limits(),
+        timeout=settings.SEED_PARSE_TIMEOUT,
+        describe=describe if indexer is not None else None,
+    )
+    statistics = None
+    done = 0
+
+    def finish(batch):
+        nonlocal done
+        results = _finish_batch(batch, writer, parser)
+        report.results.extend(results)
+        statistics.wrote(sum(result.status == ImportStatus.CREATED for result in results))
+        done += batch[0]
+        if progress:
+            progress(done, len(files))
+
+    try:
+        with no_query_log():
+            run = None
+            if not dry_run:
+                run = ImportRun.objects.create(started_at=timezone.now(), paths=[display_path(os.fspath(p)) for p in paths])
+                report.run_id = run.pk
+            writer = SeedWriter(run=run, dry_run=dry_run, max_bytes=max_bytes, stories=indexer, pump=parser.pump)
+            database = backend()
+            statistics = database.planner_statistics(enabled=not dry_run)
+            with database.bulk_write_session():
+                pending = None  # the previous batch, parsing while this one is read
+                for start in range(0, len(files), batch_size):
+                    batch = _prepare_batch(files[start : start + batch_size], max_bytes, parser)
+                    if pending is not None:
+                        finish(pending)
+                    pending = batch
+                if pending is not None:
+                    finish(pending)
+                if indexer is not None:
+                    report.stories = indexer.finish().as_dict()
+            if run is not None:
+                if _ran_alongside_another_import(run):
+                    link_pending_coverage(list(writer.written_by))
+                counts = report.counts
+                ImportRun.objects.filter(pk=run.pk).update(
+                    finished_at=timezone.now(),
+                    created=counts["created"],
+                    updated=counts["updated"],
+                    unchanged=counts["unchanged"],
+                    failed=counts["failed"],
+                )
+    finally:
+        parser.close()
+    return report
+
+
+@contextmanager
+def no_query_log():
+    """No query log while importing, even with DEBUG on (the README's development default).
+
+    With DEBUG, Django wraps every cursor to time each query and keep its SQL in
+    connection.queries, a cost on every one of an import's thousands of statements for a
+    log nobody reads. `queries_logged` (DEBUG or force_debug_cursor) is a property, so this
+    connection's debug wrapper is what is switched off, until the import ends. A caller who
+    asked for the log explicitly (CaptureQueriesContext sets force_debug_cursor) keeps it.
+    """
+    if connection.force_debug_cursor or not settings.DEBUG:
+        yield
+        return
+    connection.make_debug_cursor = connection.make_cursor  # this object only; the class is untouched
+    try:
+        yield
+    finally:
+        del connection.make_debug_cursor
+
+
+def _ran_alongside_another_import(run):
+    """Did another import run at any moment during this one? (A killed run never finished,
+    so it counts forever: the cost is one extra pass, never a missed link.)"""
+    return (
+        ImportRun.objects.exclude(pk=run.pk)
+        .filter(started_at__lte=timezone.now())
+        .filter(Q(finished_at__isnull=True) | Q(finished_at__gte=run.started_at))
+        .exists()
+    )
+
+
+def _prepare_batch(found_files, max_bytes, parser):
+    """Read and hash a batch, set aside files known by hash, and start parsing the rest."""
+    seed_files = [read_seed_file(found, max_bytes) for found in found_files]
+    early, to_parse = sort_read_files(seed_files)
+    # The bytes now live in the parse payloads only.
+    for seed_file in seed_files:
+        seed_file.data = None
+    return len(seed_files), (found_files, seed_files), early, parser.submit(to_parse)
+
+
+def _finish_batch(batch, writer, parser):
+    _, (found_files, seed_files), early, parsed_results = batch
+    order = {seed_file.path: position for position, seed_file in enumerate(seed_files)}
+    items = []
+    skipped_by_hash = [r for r in early if r.status == ImportStatus.UNCHANGED]
+    decided = [r for r in early if r.status != ImportStatus.UNCHANGED]
+    for index, outcome in parsed_results():
+        seed_file = seed_files[index]
+        if isinstance(outcome, ParsedSeed):
+            items.append((seed_file, outcome))
+        else:
+            decided.append(FileResult.of(seed_file, ImportStatus.FAILED, error=outcome))
+    written_before = dict(writer.written_by)
+    results = writer.write_batch(items, decided)
+    stale, still_unchanged = stale_skips(skipped_by_hash, writer.written_by, written_before, order)
+    rewrite = []
+    if stale:
+        # Read again (it may have changed since) and parsed as any file is, by the parser.
+        again = [read_seed_file(found_files[order[result.path]], writer.max_bytes) for result in stale]
+        outcomes = dict(parser.submit([(i, f.data) for i, f in enumerate(again) if f.data is not None])())
+        for position, (result, seed_file) in enumerate(zip(stale, again, strict=True)):
+            outcome = outcomes.get(position, seed_file.error)
+            if isinstance(outcome, ParsedSeed):
+                rewrite.append((seed_file, outcome))
+            else:
+                still_unchanged.append(result)
+    results += writer.write_batch(rewrite, still_unchanged)
+    return sorted(results, key=lambda result: order.get(result.path, 0))
