@@ -29,17 +29,13 @@ pasted = st.one_of(
 )
 
 
-@pytest.fixture(scope="module")
-def story_desk(django_db_setup, django_db_blocker, tmp_path_factory):
-    with django_db_blocker.unblock():
-        folder = tmp_path_factory.mktemp("hostile-stories")
-        write_seeds(folder, topic_seeds("Cedarvale", 3, 0))
-        import_seed_files([folder], workers=0)
-        editor = make_user(role="editor", username="hostile-stories")
-        yield {"editor": editor, "story": Story.objects.get(), "ids": list(Article.objects.values_list("pk", flat=True))}
-        Article.objects.all().delete()
-        Story.objects.all().delete()
-        editor.delete()
+@pytest.fixture
+def story_desk(db, tmp_path):
+    # Function-scoped: the import's rows (providers, the ledger) go with the test's transaction.
+    write_seeds(tmp_path, topic_seeds("Cedarvale", 3, 0))
+    import_seed_files([tmp_path], workers=0)
+    editor = make_user(role="editor", username="hostile-stories")
+    return {"editor": editor, "story": Story.objects.get(), "ids": list(Article.objects.values_list("pk", flat=True))}
 
 
 def client_for(desk):
