@@ -327,3 +327,15 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
 }
+
+# Statistics (/curate/stats/): the time zone whose days the figures are counted in (a change
+# rebuilds the rollup), and how many log rows a page view may count before it shows figures
+# that lag (the rest is left to `manage.py curation_stats --refresh`, run by the scheduler).
+STATS_TIME_ZONE = os.environ.get("STATS_TIME_ZONE") or TIME_ZONE
+try:
+    import zoneinfo
+
+    zoneinfo.ZoneInfo(STATS_TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    raise ImproperlyConfigured(f"STATS_TIME_ZONE {STATS_TIME_ZONE!r} is not a known time zone") from None
+STATS_REFRESH_ROWS_PER_REQUEST = env_int("STATS_REFRESH_ROWS_PER_REQUEST", 5_000)

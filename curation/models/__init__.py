@@ -5,7 +5,8 @@
 - `taxonomy`: providers, topics and rejection reasons;
 - `records`: import runs with their per-file ledger, and the editorial audit log;
 - `scores`: how the sources' quality and heat scores are read (bands, unknown heat);
-- `stories`: stories and the index that finds them.
+- `stories`: stories and the index that finds them;
+- `stats`: the statistics' per-day rollup and its watermarks.
 """
 
 from curation.models.articles import (
@@ -25,11 +26,13 @@ from curation.models.records import (
     ImportRun,
     ImportStatus,
 )
-from curation.models.scores import HEAT_UNKNOWN, HEAT_UNKNOWN_Q, QUALITY_BANDS, ScoreBand
+from curation.models.scores import HEAT_BANDS, HEAT_UNKNOWN, HEAT_UNKNOWN_Q, QUALITY_BANDS, ScoreBand
+from curation.models.stats import StatsCount, StatsWatermark
 from curation.models.stories import Story, StoryDecision, StoryEdge, StoryFeatures, StoryKey
 from curation.models.taxonomy import Provider, RejectionReason, RejectionReasonQuerySet, Topic
 
 __all__ = [
+    "HEAT_BANDS",
     "HEAT_UNKNOWN",
     "HEAT_UNKNOWN_Q",
     "QUALITY_BANDS",
@@ -49,6 +52,8 @@ __all__ = [
     "RelatedCoverageQuerySet",
     "ScheduleStatus",
     "ScoreBand",
+    "StatsCount",
+    "StatsWatermark",
     "Story",
     "StoryDecision",
     "StoryEdge",

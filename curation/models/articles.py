@@ -262,6 +262,8 @@ class Article(models.Model):
             models.Index(
                 fields=["story", "-published_at", "-id"], condition=Q(story__isnull=False), name="article_story"
             ),
+            # The statistics' share of items in a story over a range of import days.
+            models.Index(fields=["imported_at"], condition=Q(story__isnull=False), name="article_story_imported"),
         ]
 
     def __str__(self):

@@ -47,3 +47,13 @@ QUALITY_BANDS = (
     ScoreBand("high", "High (75–99)", 75, 100),
     ScoreBand("top", "Top (100 and above)", 100, None),
 )
+
+# Heat runs from 0 to 100 where the source knows it; -1 (or nothing) is "unknown", a band of
+# its own so that the statistics never read an unknown heat as a cold item.
+HEAT_BANDS = (
+    ScoreBand("unknown", "Unknown (-1)", None, 0),
+    ScoreBand("cold", "Cold (0–24)", 0, 25),
+    ScoreBand("warm", "Warm (25–49)", 25, 50),
+    ScoreBand("hot", "Hot (50–74)", 50, 75),
+    ScoreBand("burning", "Burning (75 and above)", 75, None),
+)

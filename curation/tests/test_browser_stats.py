@@ -1,0 +1,173 @@
+"""The statistics page in Chromium: every chart drawn with labelled axes, light and dark
+(screenshots in test-artifacts/), axe-core clean, and the date range picker worked with the
+mouse (JavaScript on and off) and from the keyboard."""
+
+import datetime as dt
+import random
+import re
+
+import pytest
+from django.utils import timezone
+
+from curation.models import EditorialAction, ImportLedgerEntry, ImportRun, Story
+from curation.tests import test_browser as curator_browser
+from curation.tests.browser_support import ARTIFACTS_DIR
+from curation.tests.factories import make_article, make_user
+from curation.tests.test_browser import arrive, expect
+from curation.tests.test_browser_schedule import axe_violations
+
+browser = curator_browser.browser
+open_page = curator_browser.open_page
+editorial_groups = curator_browser.editorial_groups
+empty_response_cache = curator_browser.empty_response_cache
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+FIGURES = ("inflow", "runs", "queue", "decisions", "decided_by", "editors", "stories", "quality", "heat", "rules")
+Action = EditorialAction.Action
+
+
+@pytest.fixture
+def newsroom(transactional_db):
+    """Two weeks of a small newsroom: imports, two editors, a rule, stories."""
+    rnd = random.Random(4)
+    now = timezone.now()
+    editors = [make_user(role="editor", username=name) for name in ("edna", "omar")]
+    story = Story.objects.create(size=3, created_at=now, updated_at=now)
+    Story.objects.create(size=7, created_at=now - dt.timedelta(days=3), updated_at=now)
+    for day in range(14, -1, -1):
+        started = now - dt.timedelta(days=day, hours=2)
+        run = ImportRun.objects.create(
+            started_at=started, created=rnd.randrange(5, 30), updated=rnd.randrange(6), failed=rnd.randrange(3)
+        )
+        for n in range(rnd.randrange(3, 9)):
+            imported = started + dt.timedelta(minutes=n)
+            article = make_article(
+                imported_at=imported,
+                quality=rnd.randrange(0, 190),
+                heat=rnd.choice([-1, rnd.randrange(0, 101)]),
+                story=story if n == 0 else None,
+            )
+            ImportLedgerEntry.objects.create(
+                run=run,
+                path=f"/s/{day}-{n}.txt",
+                article=article,
+                created_at=imported,
+                status=rnd.choice(["created", "created", "updated", "failed"]),
+            )
+            decided = imported + dt.timedelta(minutes=rnd.randrange(5, 3000))
+            if decided > now or n % 4 == 3:
+                continue
+            via = "rule" if n % 3 == 0 else "curator"
+            action = Action.PUBLISH if article.quality > 70 else Action.REJECT
+            EditorialAction.objects.create(
+                article=article,
+                actor=None if via == "rule" else rnd.choice(editors),
+                action=action,
+                via=via,
+                created_at=decided,
+                reason_code="low-quality" if via == "rule" else rnd.choice(["", "duplicate"]),
+            )
+            if via == "rule" and decided + dt.timedelta(hours=1) < now:
+                EditorialAction.objects.create(
+                    article=article,
+                    actor=editors[0],
+                    created_at=decided + dt.timedelta(hours=1),
+                    action=rnd.choice([Action.PUBLISH, Action.REJECT]),
+                    via="curator",
+                )
+    return editors
+
+
+def wait_drawn(page):
+    page.wait_for_selector("#stats[data-drawn]", state="attached")
+
+
+def tab_to(page, element_id, most=40):
+    """Press Tab until `element_id` has the focus (a date field's segments and its calendar
+    button take Tabs of their own)."""
+    for _ in range(most):
+        if page.evaluate("() => document.activeElement && document.activeElement.id") == element_id:
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"#{element_id} never took the focus from the keyboard")
+
+
+def chart_axes(page):
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll('canvas[id^=chart-]')).map(c => {
+             const chart = Chart.getChart(c);
+             return [c.id, chart ? chart.options.scales.x.title.text : null, chart ? chart.options.scales.y.title.text : null,
+                     c.getBoundingClientRect().width];
+           })"""
+    )
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_chart_is_drawn_with_labelled_axes_and_the_page_passes_axe(open_page, newsroom, scheme):
+    page, watch = open_page(user=newsroom[0], color_scheme=scheme)
+    page.goto("/curate/stats/")
+    wait_drawn(page)
+    axes = chart_axes(page)
+    assert [cid for cid, *_ in axes] == [f"chart-{fid}" for fid in FIGURES]
+    for cid, x_title, y_title, width in axes:
+        assert x_title and y_title and width > 300, (cid, x_title, y_title, width)
+    assert axe_violations(page) == []
+    ARTIFACTS_DIR.mkdir(exist_ok=True)
+    for fid in FIGURES:
+        path = ARTIFACTS_DIR / f"stats-{fid}-{scheme}.png"
+        page.locator(f"#figure-{fid}").screenshot(path=str(path))
+        assert path.read_bytes().startswith(b"\x89PNG") and path.stat().st_size > 5_000
+    page.screenshot(path=str(ARTIFACTS_DIR / f"stats-page-{scheme}.png"), full_page=True)
+    watch.assert_clean(allow=["favicon"])
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_the_date_picker_with_the_mouse(open_page, newsroom, javascript):
+    page, watch = open_page(user=newsroom[0], java_script_enabled=javascript, locale="en-US")
+    check = expect()
+    page.goto("/curate/")
+    page.get_by_role("link", name="Statistics").click()
+    arrive(page, re.compile(r"/curate/stats/$"))
+    page.locator("#stats-from").click()
+    page.locator("#stats-from").fill("2026-01-01")
+    page.locator("#stats-to").click()
+    page.locator("#stats-to").fill("2026-01-03")
+    page.get_by_role("button", name="Show").click()
+    arrive(page, re.compile(r"from=2026-01-01&to=2026-01-03"))
+    check(page.locator("#figure-inflow tbody th")).to_have_text(["2026-01-01", "2026-01-02", "2026-01-03"])
+    if javascript:
+        wait_drawn(page)
+        assert page.evaluate("() => Chart.getChart(document.getElementById('chart-inflow')).data.labels") == [
+            "2026-01-01",
+            "2026-01-02",
+            "2026-01-03",
+        ]
+    else:
+        check(page.locator("#chart-inflow")).to_be_hidden()  # no script: the tables carry the numbers
+    page.get_by_role("link", name="Last 7 days").click()
+    arrive(page, re.compile(r"from=\d{4}-\d\d-\d\d&to="))
+    check(page.locator("#figure-inflow tbody tr")).to_have_count(7)
+
+    # A range that ends before it starts: a message, and the picker to correct it.
+    page.locator("#stats-from").fill("2026-02-01")
+    page.locator("#stats-to").fill("2026-01-01")
+    page.get_by_role("button", name="Show").click()
+    check(page.locator("[role=alert]")).to_contain_text("starts after it ends")
+    watch.assert_clean(allow=["favicon", "400 (Bad Request)"])
+
+
+def test_the_date_picker_from_the_keyboard(open_page, newsroom):
+    page, watch = open_page(user=newsroom[0], locale="en-US")
+    check = expect()
+    page.goto("/curate/stats/")
+    wait_drawn(page)
+    tab_to(page, "stats-from")
+    page.keyboard.type("03012026")  # month, day, year: the en-US date field's segments
+    tab_to(page, "stats-to")
+    page.keyboard.type("03102026")
+    tab_to(page, "stats-show")
+    page.keyboard.press("Enter")
+    arrive(page, re.compile(r"from=2026-03-01&to=2026-03-10"))
+    check(page.locator("#figure-inflow tbody tr")).to_have_count(10)
+    wait_drawn(page)
+    watch.assert_clean(allow=["favicon"])

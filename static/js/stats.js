@@ -1,0 +1,51 @@
+/* The statistics page's charts, drawn with Chart.js (static/vendor/chartjs) from the page's
+   JSON endpoint. Without JavaScript the tables under each chart carry the same numbers. */
+(function () {
+  "use strict";
+  var root = document.getElementById("stats");
+  if (!root || typeof Chart === "undefined") return;
+
+  function cssVar(name) {
+    return getComputedStyle(document.body).getPropertyValue(name).trim();
+  }
+
+  function draw(figure) {
+    var canvas = document.getElementById("chart-" + figure.id);
+    if (!canvas) return;
+    var fg = cssVar("--fg"), grid = cssVar("--grid");
+    var drawn = figure.series.filter(function (s) { return s.chart; });
+    var datasets = drawn.map(function (s, n) {
+      var colour = cssVar("--series-" + ((n % 8) + 1));
+      return { label: s.label, data: s.data, backgroundColor: colour, borderColor: colour, borderWidth: 1 };
+    });
+    var axis = function (title, stacked) {
+      return { stacked: stacked, title: { display: true, text: title, color: fg }, ticks: { color: fg }, grid: { color: grid } };
+    };
+    var percent = /%/.test(figure.y_label);
+    var y = axis(figure.y_label, figure.stacked);
+    y.beginAtZero = true;
+    if (percent) { y.max = 100; } else { y.ticks.precision = 0; }
+    // A share is read with how many items it is of: "n = 31" under each band or rule.
+    var counts = figure.series.filter(function (s) { return s.key === figure.count_key; })[0];
+    var labels = counts ? figure.labels.map(function (label, n) { return [label, "n = " + counts.data[n]]; }) : figure.labels;
+    var x = axis(figure.x_label, figure.stacked);
+    if (counts) { x.ticks.maxRotation = 0; x.ticks.autoSkip = false; }
+    canvas.parentElement.hidden = false;
+    new Chart(canvas, {
+      type: figure.kind,
+      data: { labels: labels, datasets: datasets },
+      options: {
+        responsive: true, maintainAspectRatio: false, animation: false,
+        scales: { x: x, y: y },
+        plugins: { legend: { display: datasets.length > 1, labels: { color: fg } } }
+      }
+    });
+  }
+
+  fetch(root.getAttribute("data-stats-url"), { headers: { Accept: "application/json" }, credentials: "same-origin" })
+    .then(function (response) { return response.ok ? response.json() : null; })
+    .then(function (data) {
+      if (data && data.ok) data.figures.forEach(draw);
+      root.setAttribute("data-drawn", "1");
+    });
+})();
