@@ -67,7 +67,7 @@ def test_a_story_row_shows_the_lead_the_sources_the_outlets_the_best_scores_and_
         assert article.provider.name in row  # the outlets, and each member under <details>
         assert f'href="/curate/articles/{article.pk}/"' in row
     assert f">{max(a.quality for a in members)}<" in row
-    assert "4 new · 0 published" in row
+    assert "4 new,<br>0 published" in row
     assert "Publish lead, reject 3 duplicates" in row and "Publish lead only" in row
     # The lone article is an ordinary row.
     assert "Council approves budget for new library" in html
