@@ -70,6 +70,32 @@ class StorySummary:
     new_count: int
     capped: bool
     more_outlets: int = 0
+    lead: "StoryLead | None" = None  # the lead's publication fields (what the service needs to offer acts)
+    members: list = field(default_factory=list)  # [StoryMember]: the first few, lead first then newest
+
+
+@dataclass
+class StoryLead:
+    """The lead as the summary reads it: enough for editorial.needs_completing and the
+    version a story act checks, without loading the row."""
+
+    pk: int
+    title: str
+    state: str
+    version: int
+    provider_id: int | None
+    published_at: object
+    needs_metadata: bool
+
+
+@dataclass
+class StoryMember:
+    pk: int
+    title: str
+    state: str
+    provider: str
+    quality: int | None
+    published_at: object
 
 
 def story_summaries(story_ids):
@@ -100,7 +126,24 @@ def _summary(story_id, text):
     names = [outlet.get("name") for outlet in outlets if isinstance(outlet, dict) and outlet.get("name")]
     size = int(data.get("size") or 0)
     as_datetime = backend().datetime_from_db
+    lead = None
+    if data.get("lead_id") and data.get("lead_state"):
+        lead = StoryLead(
+            pk=data["lead_id"], title=data.get("lead_title") or "", state=data["lead_state"],
+            version=int(data.get("lead_version") or 0), provider_id=data.get("lead_provider_id"),
+            published_at=as_datetime(data.get("lead_published_at")), needs_metadata=bool(data.get("lead_needs_metadata")),
+        )
+    members = data.get("members") or []
+    if isinstance(members, str):
+        members = json.loads(members)
+    members = [
+        StoryMember(pk=member["id"], title=member.get("title") or "", state=member.get("state") or "",
+                    provider=member.get("provider") or "", quality=member.get("quality"),
+                    published_at=as_datetime(member.get("published_at")))
+        for member in members if isinstance(member, dict) and member.get("id")
+    ]
     return StorySummary(
+        lead=lead, members=members,
         id=story_id, size=size, lead_id=data.get("lead_id"), lead_title=data.get("lead_title") or "",
         sources=max(0, size - 1) + int(data.get("unlinked") or 0), outlets=names[:OUTLETS_SHOWN],
         best_quality=data.get("best_quality"), best_heat=data.get("best_heat"),
@@ -283,6 +326,8 @@ def duplicates_of(article):
 
 
 __all__ = [
+    "StoryLead",
+    "StoryMember",
     "StorySummary",
     "StoryMembers",
     "Suggestion",

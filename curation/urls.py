@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from curation.views import actions, article, queue, scheduling, stats
+from curation.views import actions, article, queue, scheduling, stats, stories
 
 
 class TransitionConverter:
@@ -20,7 +20,11 @@ register_converter(TransitionConverter, "transition")
 app_name = "curation"
 
 urlpatterns = [
-    path("", queue.QueueView.as_view(), name="queue"),
+    path("", stories.queue, name="queue"),  # by item or by story, as the editor chose
+    path("queue-by/", stories.queue_mode, name="queue-mode"),
+    path("stories/<int:pk>/publish/", stories.story_publish, name="story-publish"),
+    path("articles/<int:pk>/story/<str:act>/", stories.story_act, name="story-act"),
+    path("articles/<int:pk>/complete-from-entry/", stories.complete_from_entry, name="complete-from-entry"),
     path("bulk/", queue.bulk_action, name="bulk-action"),
     path("stats/", stats.StatsView.as_view(), name="stats"),
     path("stats/data.json", stats.StatsDataView.as_view(), name="stats-data"),

@@ -231,11 +231,13 @@ def images_json_sql(using="default"):
     )
 
 
-def story_summary_sql(using="default", outlets=6):
+def story_summary_sql(using="default", outlets=6, members=8):
     """For a row of the article table: its story's summary as a JSON object (text), or NULL
     outside a story: size, best quality and heat, newest publication and import, how many
     members are published and new, the lead's id and title, capped, the coverage its members
-    list that is not an article of ours, and the first `outlets` outlets. One correlated
+    list that is not an article of ours, the first `outlets` outlets, the lead's
+    publication fields (the service decides what it offers) and the first `members`
+    members, lead first then newest (what expanding a queue row shows). One correlated
     subquery on the (story, ...) index, for the page's rows only."""
     from curation.models import Article, ArticleState, Provider, RelatedCoverage, Story
 
@@ -248,6 +250,17 @@ def story_summary_sql(using="default", outlets=6):
         f"FROM (SELECT DISTINCT op.name AS name FROM {article} om JOIN {quote(Provider._meta.db_table)} op "
         f"ON op.id = om.provider_id WHERE om.story_id = s.id ORDER BY op.name LIMIT {int(outlets)}) o",
     )
+    member_list = database.json_array_sql(
+        [("id", "x.id"), ("title", "x.title"), ("state", "x.state"), ("provider", "x.provider"),
+         ("quality", "x.quality"), ("published_at", "x.published_at")],
+        f"FROM (SELECT mm.id AS id, mm.title AS title, mm.state AS state, mp.name AS provider, "
+        f"mm.quality AS quality, mm.published_at AS published_at, "
+        f"CASE WHEN mm.id = s.lead_id THEN 0 ELSE 1 END AS not_lead FROM {article} mm "
+        f"LEFT JOIN {quote(Provider._meta.db_table)} mp ON mp.id = mm.provider_id "
+        f"WHERE mm.story_id = s.id AND mm.state <> '{ArticleState.MERGED}' "
+        f"ORDER BY not_lead, mm.published_at DESC, mm.id DESC "
+        f"LIMIT {int(members)}) x",
+    )
     summary = database.json_object_sql(
         [
             ("size", "COUNT(*)"),
@@ -258,17 +271,24 @@ def story_summary_sql(using="default", outlets=6):
             ("published", f"SUM(CASE WHEN m.state = '{ArticleState.PUBLISHED}' THEN 1 ELSE 0 END)"),
             ("new", f"SUM(CASE WHEN m.state = '{ArticleState.NEW}' THEN 1 ELSE 0 END)"),
             ("lead_id", "s.lead_id"),
-            ("lead_title", f"(SELECT l.title FROM {article} l WHERE l.id = s.lead_id)"),
+            ("lead_title", "l.title"),
+            ("lead_state", "l.state"),
+            ("lead_version", "l.version"),
+            ("lead_provider_id", "l.provider_id"),
+            ("lead_published_at", "l.published_at"),
+            ("lead_needs_metadata", "l.needs_metadata"),
             ("capped", "s.capped"),
             ("unlinked", f"(SELECT COUNT(*) FROM {quote(RelatedCoverage._meta.db_table)} r JOIN {article} ra "
                          f"ON ra.id = r.article_id WHERE ra.story_id = s.id AND r.linked_article_id IS NULL)"),
             ("outlets", database.json_column_sql(outlet_list)),
+            ("members", database.json_column_sql(member_list)),
         ]
     )
     return (
         f"CASE WHEN {outer_story} IS NULL THEN NULL ELSE (SELECT {summary} FROM {article} m JOIN {story} s "
-        f"ON s.id = m.story_id WHERE m.story_id = {outer_story} AND m.state <> '{ArticleState.MERGED}' "
-        f"GROUP BY s.id, s.lead_id, s.capped) END"
+        f"ON s.id = m.story_id LEFT JOIN {article} l ON l.id = s.lead_id "
+        f"WHERE m.story_id = {outer_story} AND m.state <> '{ArticleState.MERGED}' "
+        f"GROUP BY s.id, s.lead_id, s.capped, l.id) END"
     )
 
 

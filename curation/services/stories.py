@@ -36,12 +36,13 @@ from curation.models import (
     StoryFeatures,
     StoryKey,
 )
-from curation.services import story_index
+from curation.services import story_groups, story_index
 from curation.services.editorial import (
     EDIT_PERMISSION,
     PUBLISH_PERMISSION,
     REJECT_PERMISSION,
     Action,
+    ConflictError,
     EditorialError,
     InvalidTransition,
     transition_article,
@@ -166,11 +167,11 @@ def _lock():
 def _recluster(ids, run, cap=None):
     cap = STORY_CAP if cap is None else cap
     _lock()
-    nodes, edges, apart, together, cannot = story_index.component_of(
-        ids, limit=story_index.MAX_COMPONENT + 20 * len(ids)
+    nodes, edges, apart, together, cannot = story_groups.component_of(
+        ids, limit=story_groups.MAX_COMPONENT + 20 * len(ids)
     )
     groups, capped = cluster_component(nodes, edges, must=together, cannot=cannot, apart=apart, cap=cap)
-    assigned = story_index.assign(groups, capped, nodes)
+    assigned = story_groups.assign(groups, capped, nodes)
     run.created += assigned.created
     run.changed += assigned.changed
     run.removed += assigned.removed
@@ -224,7 +225,7 @@ def rebuild(*, config=DEFAULT_CONFIG, cap=None, progress=None, workers=None):
                 run.evidence += len(found.evidence)
                 if progress:
                     progress(run.items, len(ids))
-        story_index.recluster_all(run_into=run, cap=STORY_CAP if cap is None else cap)
+        story_groups.recluster_all(run_into=run, cap=STORY_CAP if cap is None else cap)
     run.seconds = time.monotonic() - started
     return run
 
@@ -366,11 +367,12 @@ class StoryPublication:
     failed: list = field(default_factory=list)  # [(article id, message)]
 
 
-def publish_story(*, story, user, rest="reject", via="curator"):
+def publish_story(*, story, user, rest="reject", via="curator", expected_lead=None, expected_version=None):
     """Publish the story's lead and, in the same act, reject its other new articles as
     duplicates (`rest="reject"`) or leave them in the queue (`rest="leave"`). Each article
     gets its own audit row; one that cannot be changed (a colleague got there first) is
-    reported and the others go on."""
+    reported and the others go on. `expected_lead` / `expected_version`: the lead and its
+    version the editor saw (a story whose lead changed since is a conflict)."""
     if rest not in ("reject", "leave"):
         raise ValueError("rest must be 'reject' or 'leave'")
     _require(user, PUBLISH_PERMISSION)
@@ -379,7 +381,11 @@ def publish_story(*, story, user, rest="reject", via="curator"):
     story = story if isinstance(story, Story) else Story.objects.filter(pk=story).first()
     if story is None or story.lead_id is None:
         raise EditorialError("This story no longer exists.")
+    if expected_lead is not None and story.lead_id != expected_lead:
+        raise ConflictError("This story's lead changed since you opened the page. Reload to see the current lead.")
     lead = Article.objects.get(pk=story.lead_id)
+    if expected_version is not None and lead.version != expected_version and lead.state != ArticleState.PUBLISHED:
+        raise ConflictError(f"“{lead.title[:60]}” was changed by someone else since you opened it. Reload to see it.")
     if lead.state != ArticleState.PUBLISHED:
         lead = transition_article(article=lead, action=Action.PUBLISH, user=user, via=via)
     result = StoryPublication(lead=lead)
@@ -389,7 +395,7 @@ def publish_story(*, story, user, rest="reject", via="curator"):
             continue
         try:
             result.rejected.append(
-                transition_article(article=pk, action=Action.REJECT, user=user, reason=DUPLICATE_REASON, via=via)
+                transition_article(article=pk, action=Action.REJECT, user=user, reason_code=DUPLICATE_REASON, via=via)
             )
         except EditorialError as exc:
             result.failed.append((pk, str(exc)))
@@ -402,3 +408,24 @@ def attached(*, item, target):
     with transaction.atomic():
         _recluster([item, target], run)
     return run
+
+
+def complete_from_entry(*, article, entry, user, expected_version=None, via="curator"):
+    """A body-only item is the text of a related entry (attach_suggestions says so): give
+    it the entry's title, URL, excerpt, outlet and date, keeping its own category and
+    topics. An editor's act, through editorial.complete_article (its checks, its audit row)."""
+    from curation.models import RelatedCoverage
+    from curation.services.editorial import complete_article
+
+    entry_id = entry.pk if isinstance(entry, RelatedCoverage) else entry
+    entry = RelatedCoverage.objects.select_related("provider").filter(pk=entry_id).first()
+    if entry is None:
+        raise EditorialError("That related entry no longer exists.")
+    item = _article(article)
+    return complete_article(
+        article=item, user=user, title=entry.title, web_url=entry.web_url, excerpt=entry.excerpt or item.excerpt,
+        category=item.category, provider_name=entry.provider.name if entry.provider_id else "",
+        provider_domain=entry.provider.domain if entry.provider_id else "",
+        published_at=entry.published_at or item.published_at,
+        topics=list(item.topics.values_list("name", flat=True)), expected_version=expected_version, via=via,
+    )

@@ -266,8 +266,9 @@ class _Analysis:
         self.names = set()
         self.title_words = self.title_content = 0  # words of the title, and those that name something
 
-    def read(self, text, part, limit):
-        """The set of terms of `text`'s first `limit` words, recording weights and names.
+    def read(self, text, part, limit, names=True):
+        """The set of terms of `text`'s first `limit` words, recording weights and (unless
+        `names` is false: the related entries' keys need only the weights) names.
 
         In a Title Case headline every word has a capital, so there capitals say nothing by
         themselves (a word capitalised in the headline and in the text below it is a name
@@ -292,6 +293,8 @@ class _Analysis:
             found.add(term)
         if part == 0:
             self.title_words, self.title_content = len(tokens), content
+        if not names:
+            return found
         all_capitalised = _CAPITALISED.findall(text)
         capitalised = set(all_capitalised)
         if capitalised:
@@ -345,7 +348,7 @@ def _related_keys(texts):
     """Keys (related space) of the rarest terms of the listed entries' titles and excerpts,
     read as one text."""
     analysis = _Analysis()
-    found = analysis.read("\n".join(texts)[: RELATED_WORDS * 12], 1, RELATED_WORDS)
+    found = analysis.read("\n".join(texts)[: RELATED_WORDS * 12], 1, RELATED_WORDS, names=False)
     weights = analysis.weights
     ranked = sorted((term for term in found if weights[term] >= KEY_MIN_WEIGHT), key=lambda t: (-weights[t], t))
     return [related_space(term_key(term)) for term in ranked[:RELATED_KEY_TERMS]]

@@ -291,8 +291,8 @@ def test_publishing_a_story_publishes_the_lead_and_rejects_the_rest_as_duplicate
     assert result.lead.pk == story.lead_id and result.lead.state == ArticleState.PUBLISHED
     others = Article.objects.exclude(pk=story.lead_id)
     assert {article.state for article in others} == {ArticleState.REJECTED}
-    assert {article.rejection_reason for article in others} == {"duplicate"}
-    assert EditorialAction.objects.filter(action=Action.REJECT, reason="duplicate").count() == 3
+    assert {article.rejection_code for article in others} == {"duplicate"}
+    assert EditorialAction.objects.filter(action=Action.REJECT, reason_code="duplicate").count() == 3
     assert EditorialAction.objects.filter(action=Action.PUBLISH).count() == 1
 
 

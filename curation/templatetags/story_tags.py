@@ -1,0 +1,57 @@
+"""The article page's story panels, as inclusion tags so that the page's view stays as it
+is: "Same story" (every member and the coverage they list, which are published, and the
+editor's acts on each) and a body-only item's best matches (attach_suggestions, with the
+words they share). Reads come from selectors_stories, the buttons from services/story_acts."""
+
+from django import template
+from django.urls import reverse
+
+from curation.models import ArticleState
+from curation.selectors_stories import attach_suggestions, story_members
+from curation.services import editorial
+from curation.services.editorial import Action
+from curation.services.story_acts import can_edit_stories, member_offers
+
+register = template.Library()
+
+
+@register.inclusion_tag("curation/_same_story.html", takes_context=True)
+def same_story_panel(context, article):
+    request = context["request"]
+    can_edit = can_edit_stories(request.user)
+    found = story_members(article.story_id) if article.story_id else None
+    members = []
+    if found is not None and found.story is not None:
+        lead_id = found.story.lead_id
+        for member in found.articles:
+            acts = [
+                (offer, reverse("curation:story-act", args=[member.pk, offer.act]))
+                for offer in member_offers(member, page_article=article, lead_id=lead_id, can_edit=can_edit)
+            ]
+            members.append((member, acts))
+    return {
+        "request": request,
+        "csrf_token": context.get("csrf_token"),
+        "article": article,
+        "story": found.story if found else None,
+        "members": members,
+        "coverage": found.coverage if found else [],
+        "published": len(found.published) if found else 0,
+        "can_edit": can_edit and article.state != ArticleState.MERGED,
+        "this_url": context.get("this_url") or request.get_full_path(),
+    }
+
+
+@register.inclusion_tag("curation/_attach_suggestions.html", takes_context=True)
+def attach_suggestion_panel(context, article):
+    """A body-only item's best matches first: the article it belongs to, or the related
+    entry it is the text of, each with the words they share."""
+    request = context["request"]
+    suggestions = attach_suggestions(article) if article.is_body_only and article.state == ArticleState.NEW else []
+    return {
+        "request": request,
+        "csrf_token": context.get("csrf_token"),
+        "article": article,
+        "suggestions": suggestions,
+        "can_edit": editorial.can_perform(request.user, Action.EDIT),
+    }

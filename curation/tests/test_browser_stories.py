@@ -1,0 +1,216 @@
+# ruff: noqa: F811 - the browser fixtures are imported from test_browser and requested by name
+"""The story screens in Chromium: the queue's toggle, a story row's members and its publish
+buttons, the article page's "Same story" acts and the merge form, and a body-only item's
+"Complete from this entry". Each control is used with the mouse with JavaScript on and off
+and from the keyboard; axe-core finds no serious or critical violation on these pages.
+Screenshots (1280x900, light and dark) go to test-artifacts/."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from curation.models import Article, ArticleState, EditorialAction, RejectionReason, Story
+from curation.services.importing import import_seed_files
+from curation.tests.browser_support import save_screenshot
+from curation.tests.factories import make_user
+from curation.tests.test_browser import (  # noqa: F401 - fixtures
+    PASSWORD,
+    browser,
+    editorial_groups,
+    empty_response_cache,
+    expect,
+    open_page,
+)
+from curation.tests.test_stories_reads import topic_seeds
+from curation.tests.test_stories_service import write_seeds
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+REAL_SEEDS = Path(__file__).resolve().parents[2] / "fixtures" / "real-seeds"
+MODES = [pytest.param(True, id="javascript"), pytest.param(False, id="no-javascript")]
+
+
+def axe_problems(page):
+    """Serious and critical axe-core violations on the page (axe runs as a script: with
+    JavaScript off there is nothing to run it with, and the page is the same HTML)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{violation['id']}: {violation['help']} ({[node['target'] for node in violation['nodes']][:3]})"
+        for violation in results.response["violations"]
+        if violation.get("impact") in ("serious", "critical")
+    ]
+
+
+@pytest.fixture
+def stories_db(tmp_path):
+    # A live-server test's database is flushed after each test: the data migration's
+    # reasons (0012_rejection_reasons) are gone with it.
+    RejectionReason.objects.get_or_create(code="duplicate", defaults={"label": "Duplicate"})
+    write_seeds(tmp_path / "a", topic_seeds("Cedarvale", 3, 0))
+    write_seeds(tmp_path / "b", topic_seeds("Marrowind", 4, 10, event=1))
+    for part in "ab":
+        import_seed_files([tmp_path / part], workers=0)
+    assert Story.objects.count() == 2
+    return Story.objects.get(size=4)
+
+
+@pytest.fixture
+def editor(transactional_db):
+    return make_user(role="editor", username="edna", password=PASSWORD)
+
+
+def click(page, locator, javascript):
+    """A mouse click on a control that submits a plain form (a page load either way)."""
+    with page.expect_navigation():
+        locator.click()
+
+
+def press(page, locator, key="Enter"):
+    """The keyboard: focus the control (as Tab would) and press Enter or Space."""
+    locator.focus()
+    with page.expect_navigation():
+        page.keyboard.press(key)
+
+
+@pytest.mark.parametrize("javascript", MODES)
+def test_the_queue_by_story_with_the_mouse(open_page, editor, stories_db, javascript):
+    page, watch = open_page(user=editor, java_script_enabled=javascript)
+    check = expect()
+    page.goto("/curate/")
+    click(page, page.locator("#queue-by-toggle"), javascript)
+    row = page.locator(f'tr.story-row[data-story-id="{stories_db.pk}"]')
+    check(row).to_contain_text("+3 sources")
+    lead = Article.objects.get(pk=stories_db.lead_id)
+    check(row.locator("a.row-link")).to_have_text(lead.title)
+    # Expanding shows the members.
+    members = row.locator("details.story-members li")
+    check(members.first).to_be_hidden()
+    row.locator("details.story-members summary").click()
+    check(members).to_have_count(4)
+    check(members.first).to_be_visible()
+    if javascript:
+        assert axe_problems(page) == []
+    if javascript:
+        save_screenshot(page, "stories-queue.png", full_page=False)
+        page.emulate_media(color_scheme="dark")
+        save_screenshot(page, "stories-queue-dark.png", full_page=False)
+        page.emulate_media(color_scheme="light")
+    click(page, row.get_by_role("button", name="Publish lead, reject 3 duplicates"), javascript)
+    check(page.locator("ul.messages")).to_contain_text("rejected 3 duplicates")
+    states = dict(Article.objects.filter(story=stories_db).values_list("pk", "state"))
+    assert states.pop(lead.pk) == ArticleState.PUBLISHED and set(states.values()) == {ArticleState.REJECTED}
+    assert EditorialAction.objects.filter(reason_code="duplicate").count() == 3
+    # The choice is remembered: the queue is still by story; then back to every item.
+    page.goto("/curate/")
+    check(page.locator("#queue-by-toggle")).to_have_text("Show every item")
+    click(page, page.locator("#queue-by-toggle"), javascript)
+    check(page.locator("#queue-by-toggle")).to_have_text("Group by story")
+    check(page.locator("tr.story-row")).to_have_count(0)
+    watch.assert_clean()
+
+
+def test_the_queue_by_story_from_the_keyboard(open_page, editor, stories_db):
+    page, watch = open_page(user=editor)
+    check = expect()
+    page.goto("/curate/")
+    press(page, page.locator("#queue-by-toggle"), "Enter")
+    row = page.locator(f'tr.story-row[data-story-id="{stories_db.pk}"]')
+    summary = row.locator("details.story-members summary")
+    summary.focus()
+    page.keyboard.press("Enter")
+    check(row.locator("details.story-members li")).to_have_count(4)
+    check(row.locator("details.story-members li").first).to_be_visible()
+    # j moves to a story row like any row; then Tab to its "publish only" button and Space.
+    page.keyboard.press("Escape")
+    press(page, row.get_by_role("button", name="Publish lead only"), " ")
+    check(page.locator("ul.messages")).to_contain_text("Published")
+    lead = Article.objects.get(pk=stories_db.lead_id)
+    assert lead.state == ArticleState.PUBLISHED
+    assert set(Article.objects.filter(story=stories_db).exclude(pk=lead.pk).values_list("state", flat=True)) == {ArticleState.NEW}
+    watch.assert_clean()
+
+
+@pytest.mark.parametrize("javascript", MODES)
+def test_the_same_story_panel_with_the_mouse(open_page, editor, stories_db, javascript):
+    page, watch = open_page(user=editor, java_script_enabled=javascript)
+    check = expect()
+    a, b, c, d = Article.objects.filter(story=stories_db).order_by("pk")
+    page.goto(f"/curate/articles/{a.pk}/")
+    panel = page.locator("section.same-story")
+    check(panel).to_contain_text("4 items, 0 published")
+    if javascript:
+        assert axe_problems(page) == []
+    if javascript:
+        panel.scroll_into_view_if_needed()
+        save_screenshot(page, "stories-same-story.png", full_page=False)
+        page.emulate_media(color_scheme="dark")
+        save_screenshot(page, "stories-same-story-dark.png", full_page=False)
+        page.emulate_media(color_scheme="light")
+    not_lead = next(x for x in (b, c, d) if x.pk != stories_db.lead_id)
+    click(page, panel.locator(f'li[data-member-id="{not_lead.pk}"]').get_by_role("button", name=re.compile("^Make lead")), javascript)
+    check(page.locator("ul.messages")).to_contain_text("is the story's lead now")
+    assert Story.objects.get(pk=stories_db.pk).lead_id == not_lead.pk
+    click(page, panel.locator(f'li[data-member-id="{d.pk}"]').get_by_role("button", name=re.compile("^Split out")), javascript)
+    check(page.locator("ul.messages")).to_contain_text("out of its story")
+    assert Article.objects.get(pk=d.pk).story_id != stories_db.pk
+    click(page, panel.locator(f'li[data-member-id="{c.pk}"]').get_by_role("button", name=re.compile("^Not the same story")), javascript)
+    check(page.locator("ul.messages")).to_contain_text("different stories")
+    assert Article.objects.get(pk=c.pk).story_id != Article.objects.get(pk=a.pk).story_id
+    # Merge back by pasting d's URL in another spelling.
+    page.locator("#merge-other").fill(d.web_url.replace("https://", "http://www.") + "?utm_medium=email")
+    click(page, panel.get_by_role("button", name="Merge"), javascript)
+    check(page.locator("ul.messages")).to_contain_text("in one story now")
+    assert Article.objects.get(pk=d.pk).story_id == Article.objects.get(pk=a.pk).story_id
+    if javascript:
+        assert axe_problems(page) == []
+    watch.assert_clean()
+
+
+def test_the_same_story_panel_from_the_keyboard(open_page, editor, stories_db):
+    page, watch = open_page(user=editor)
+    check = expect()
+    a, b, c, d = Article.objects.filter(story=stories_db).order_by("pk")
+    page.goto(f"/curate/articles/{a.pk}/")
+    panel = page.locator("section.same-story")
+    press(page, panel.locator(f'li[data-member-id="{b.pk}"]').get_by_role("button", name=re.compile("^Split out")), "Enter")
+    check(page.locator("ul.messages")).to_contain_text("out of its story")
+    page.locator("#merge-other").focus()
+    page.keyboard.type(f"#{b.pk}")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")  # submits the merge form from its field
+    check(page.locator("ul.messages")).to_contain_text("in one story now")
+    assert Article.objects.get(pk=b.pk).story_id == Article.objects.get(pk=a.pk).story_id
+    watch.assert_clean()
+
+
+@pytest.mark.parametrize("how", ["mouse-javascript", "mouse-no-javascript", "keyboard"])
+def test_a_body_only_item_is_completed_from_the_entry_it_is_the_text_of(open_page, editor, how):
+    import_seed_files([REAL_SEEDS / "000_5791a4ba6fe0fc15.txt"], workers=0)
+    import_seed_files([REAL_SEEDS / "004_52d18086a856f3c8.txt"], workers=0)
+    item = Article.objects.get(has_front_matter=False)
+    page, watch = open_page(user=editor, java_script_enabled=how != "mouse-no-javascript")
+    check = expect()
+    page.goto(f"/curate/articles/{item.pk}/")
+    first = page.locator("ul.attach-suggestions li").first
+    check(first).to_contain_text("Chicago Tribune")
+    check(first.locator("mark").first).to_be_visible()
+    if how != "mouse-no-javascript":
+        assert axe_problems(page) == []
+    if how == "mouse-javascript":
+        page.locator(".attach-best").scroll_into_view_if_needed()
+        save_screenshot(page, "stories-attach.png", full_page=False)
+        page.emulate_media(color_scheme="dark")
+        save_screenshot(page, "stories-attach-dark.png", full_page=False)
+        page.emulate_media(color_scheme="light")
+    button = first.get_by_role("button", name="Complete from this entry")
+    if how == "keyboard":
+        press(page, button, "Enter")
+    else:
+        click(page, button, how == "mouse-javascript")
+    check(page.locator("ul.messages")).to_contain_text("Completed the item")
+    item.refresh_from_db()
+    assert "chicagotribune" in item.web_url and not item.needs_metadata
+    watch.assert_clean()

@@ -1,0 +1,247 @@
+# ruff: noqa: F811 - the three_stories fixture is imported from test_stories_reads and requested by name
+"""The curator's story screens: the queue by story (the toggle each session remembers, one
+row per story, publishing a story from its row), the article page's "Same story" panel and
+its acts, and a body-only item's best matches with the words they share."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from curation.models import Article, ArticleState, EditorialAction, RelatedCoverage, Story, StoryDecision
+from curation.services.importing import import_seed_files
+from curation.tests.test_stories_reads import three_stories, topic_seeds  # noqa: F401 - fixture
+from curation.tests.test_stories_service import write_seeds
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_response_cache")]
+
+REAL_SEEDS = Path(__file__).resolve().parents[2] / "fixtures" / "real-seeds"
+QUEUE = "/curate/"
+
+
+def by_story(client):
+    response = client.post(reverse("curation:queue-mode"), {"by": "story", "next": QUEUE})
+    assert response.status_code == 302 and response["Location"] == QUEUE
+    return client
+
+
+def story_rows(html):
+    return re.findall(r'<tr class="queue-row story-row[^"]*"[^>]*data-story-id="(\d+)"', html)
+
+
+# --- the toggle and the rows ------------------------------------------------------------------------
+
+
+def test_the_toggle_is_remembered_for_the_session_and_switches_back(editor_client, three_stories):
+    plain = editor_client.get(QUEUE).content.decode()
+    assert not story_rows(plain) and "Group by story" in plain
+    by_story(editor_client)
+    grouped = editor_client.get(QUEUE).content.decode()
+    assert sorted(map(int, story_rows(grouped))) == sorted(Story.objects.values_list("pk", flat=True))
+    assert "Show every item" in grouped
+    # Remembered: the next visit (filters and all) is by story too.
+    assert story_rows(editor_client.get(QUEUE + "?sort=-quality").content.decode())
+    editor_client.post(reverse("curation:queue-mode"), {"by": "item", "next": QUEUE})
+    assert not story_rows(editor_client.get(QUEUE).content.decode())
+
+
+def test_a_bad_toggle_value_changes_nothing(editor_client, three_stories):
+    by_story(editor_client)
+    response = editor_client.post(reverse("curation:queue-mode"), {"by": "<script>", "next": "https://evil.example/"})
+    assert response.status_code == 302 and response["Location"] == QUEUE
+    assert story_rows(editor_client.get(QUEUE).content.decode())
+
+
+def test_a_story_row_shows_the_lead_the_sources_the_outlets_the_best_scores_and_the_members(editor_client, three_stories):
+    story = Story.objects.get(size=4)
+    lead = Article.objects.get(pk=story.lead_id)
+    members = Article.objects.filter(story=story)
+    html = by_story(editor_client).get(QUEUE).content.decode()
+    row = re.search(rf'<tr class="queue-row story-row[^"]*"[^>]*data-story-id="{story.pk}".*?</tr>', html, re.S).group(0)
+    assert lead.title in row
+    assert "+3 sources" in row
+    for article in members:
+        assert article.provider.name in row  # the outlets, and each member under <details>
+        assert f'href="/curate/articles/{article.pk}/"' in row
+    assert f">{max(a.quality for a in members)}<" in row
+    assert "4 new,<br>0 published" in row
+    assert "Publish lead, reject 3 duplicates" in row and "Publish lead only" in row
+    # The lone article is an ordinary row.
+    assert "Council approves budget for new library" in html
+
+
+def test_publishing_a_story_rejects_the_rest_as_duplicates_each_audited(editor_client, three_stories):
+    story = Story.objects.get(size=4)
+    lead = Article.objects.get(pk=story.lead_id)
+    response = editor_client.post(
+        reverse("curation:story-publish", args=[story.pk]),
+        {"rest": "reject", "lead": lead.pk, "expected_version": lead.version, "next": QUEUE},
+    )
+    assert response.status_code == 302
+    states = dict(Article.objects.filter(story=story).values_list("pk", "state"))
+    assert states.pop(lead.pk) == ArticleState.PUBLISHED
+    assert set(states.values()) == {ArticleState.REJECTED}
+    assert set(Article.objects.filter(pk__in=states).values_list("rejection_code", flat=True)) == {"duplicate"}
+    for pk in [lead.pk, *states]:
+        assert EditorialAction.objects.filter(article_id=pk).count() == 1
+    message = editor_client.get(QUEUE).content.decode()
+    assert "rejected 3 duplicates" in message
+
+
+def test_publishing_a_story_can_leave_the_rest(editor_client, three_stories):
+    story = Story.objects.get(size=4)
+    lead = Article.objects.get(pk=story.lead_id)
+    editor_client.post(
+        reverse("curation:story-publish", args=[story.pk]), {"rest": "leave", "lead": lead.pk, "expected_version": lead.version}
+    )
+    states = dict(Article.objects.filter(story=story).values_list("pk", "state"))
+    assert states.pop(lead.pk) == ArticleState.PUBLISHED
+    assert set(states.values()) == {ArticleState.NEW}
+
+
+def test_a_story_whose_lead_changed_since_the_page_is_a_conflict(editor_client, editor, three_stories):
+    from curation.services import stories
+
+    story = Story.objects.get(size=4)
+    shown = story.lead_id
+    other = Article.objects.filter(story=story).exclude(pk=shown).first()
+    stories.set_lead(article=other, user=editor)
+    response = editor_client.post(
+        reverse("curation:story-publish", args=[story.pk]),
+        {"rest": "reject", "lead": shown, "expected_version": 1},
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 409
+    assert not Article.objects.filter(story=story, state=ArticleState.PUBLISHED).exists()
+
+
+@pytest.mark.parametrize("data", [{}, {"rest": "all", "lead": 1, "expected_version": 1}, {"rest": "reject", "lead": "x"},
+                                  {"rest": "reject", "lead": 10**30, "expected_version": 1}])
+def test_a_bad_story_form_is_refused_without_a_500(editor_client, three_stories, data):
+    story = Story.objects.first()
+    response = editor_client.post(reverse("curation:story-publish", args=[story.pk]), data)
+    assert response.status_code == 302
+    assert not Article.objects.filter(state=ArticleState.PUBLISHED).exists()
+
+
+def test_a_viewer_gets_no_story_buttons_and_cannot_act(viewer_client, three_stories):
+    html = by_story(viewer_client).get(QUEUE).content.decode()
+    assert story_rows(html) and "data-story-act" not in html
+    story = Story.objects.get(size=4)
+    response = viewer_client.post(reverse("curation:story-publish", args=[story.pk]),
+                                  {"rest": "leave", "lead": story.lead_id, "expected_version": 1})
+    assert response.status_code == 403
+    member = Article.objects.filter(story=story).first()
+    assert viewer_client.post(reverse("curation:story-act", args=[member.pk, "split"])).status_code == 403
+    assert "data-story-act" not in viewer_client.get(f"/curate/articles/{member.pk}/").content.decode()
+
+
+def _queue_queries(client):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(QUEUE).status_code == 200
+    return len(queries.captured_queries)
+
+
+def test_the_queue_by_story_costs_the_same_queries_as_the_item_queue_whatever_the_stories(editor_client, tmp_path):
+    write_seeds(tmp_path / "a", topic_seeds("Cedarvale", 2, 0))
+    import_seed_files([tmp_path / "a"], workers=0)
+    editor_client.get(QUEUE)  # the session, the reasons cache
+    items = _queue_queries(editor_client)
+    by_story(editor_client)
+    few = _queue_queries(editor_client)
+    for event, topic in enumerate(("Marrowind", "Ostbury", "Quillan", "Rendham")):
+        write_seeds(tmp_path / topic, topic_seeds(topic, 5, 10 * (event + 1), event=event + 1))
+        import_seed_files([tmp_path / topic], workers=0)
+    many = _queue_queries(editor_client)
+    assert few == many == items
+
+
+# --- the "Same story" panel ---------------------------------------------------------------------------
+
+
+def test_the_article_page_shows_every_member_and_which_are_published(editor_client, editor, three_stories):
+    from curation.services.editorial import publish_article
+
+    story = Story.objects.get(size=4)
+    members = list(Article.objects.filter(story=story).order_by("pk"))
+    publish_article(article=members[1], user=editor)
+    html = editor_client.get(f"/curate/articles/{members[0].pk}/").content.decode()
+    panel = re.search(r'<section class="same-story".*?</section>', html, re.S).group(0)
+    assert "4 items, 1 published" in panel
+    for member in members:
+        assert f'data-member-id="{member.pk}"' in panel
+    assert panel.count(">Published<") == 1 and ">lead<" in panel
+    assert "Not the same story" in panel and "Make lead" in panel and "Split out" in panel
+
+
+def test_split_lead_apart_and_merge_from_the_article_page_are_audited(editor_client, three_stories):
+    story = Story.objects.get(size=4)
+    a, b, c, d = Article.objects.filter(story=story).order_by("pk")
+    page = f"/curate/articles/{a.pk}/"
+    not_lead = next(x for x in (b, c, d) if x.pk != story.lead_id)
+    editor_client.post(reverse("curation:story-act", args=[not_lead.pk, "lead"]), {"next": page})
+    assert Story.objects.get(pk=story.pk).lead_id == not_lead.pk
+    editor_client.post(reverse("curation:story-act", args=[d.pk, "split"]), {"next": page})
+    assert Article.objects.get(pk=d.pk).story_id != story.pk
+    editor_client.post(reverse("curation:story-act", args=[c.pk, "apart"]), {"other": str(a.pk), "next": page})
+    assert StoryDecision.objects.filter(kind=StoryDecision.Kind.APART).exists()
+    assert Article.objects.get(pk=c.pk).story_id != Article.objects.get(pk=a.pk).story_id
+    # Merge by a pasted URL in another spelling (tracking parameters, http, www.).
+    library = Article.objects.get(title__contains="library")
+    pasted = library.web_url.replace("https://", "http://www.") + "?utm_source=x&partner=rss"
+    response = editor_client.post(reverse("curation:story-act", args=[a.pk, "merge"]), {"other": pasted, "next": page})
+    assert response.status_code == 302 and response["Location"] == page
+    assert Article.objects.get(pk=library.pk).story_id == Article.objects.get(pk=a.pk).story_id
+    kinds = set(EditorialAction.objects.values_list("action", flat=True))
+    assert {"story_lead", "story_split", "story_apart", "story_merge"} <= kinds
+
+
+@pytest.mark.parametrize("other", ["", "#0", "nothing here", "https://nowhere.example/x", "#99999999999999999999999"])
+def test_merge_with_an_unknown_article_says_so(editor_client, three_stories, other):
+    a = Article.objects.filter(story__isnull=False).first()
+    response = editor_client.post(reverse("curation:story-act", args=[a.pk, "merge"]), {"other": other}, follow=True)
+    assert response.status_code == 200
+    assert "No article has that id or URL" in response.content.decode()
+
+
+def test_an_unknown_story_act_is_a_404(editor_client, three_stories):
+    a = Article.objects.first()
+    assert editor_client.post(f"/curate/articles/{a.pk}/story/explode/").status_code == 404
+
+
+# --- body-only items -----------------------------------------------------------------------------------
+
+
+def test_a_body_only_item_is_offered_the_entry_it_is_the_text_of_with_the_shared_words(editor_client):
+    import_seed_files([REAL_SEEDS / "000_5791a4ba6fe0fc15.txt"], workers=0)
+    import_seed_files([REAL_SEEDS / "004_52d18086a856f3c8.txt"], workers=0)
+    item = Article.objects.get(has_front_matter=False)
+    html = editor_client.get(f"/curate/articles/{item.pk}/").content.decode()
+    panel = re.search(r'<div class="attach-best">.*?</div>', html, re.S).group(0)
+    first = re.search(r"<li .*?</li>", panel, re.S).group(0)
+    assert "Complete from this entry" in first and "Chicago Tribune" in first
+    assert "<mark>Clearview</mark>" in first
+    entry = RelatedCoverage.objects.get(web_url__contains="chicagotribune")
+    response = editor_client.post(
+        reverse("curation:complete-from-entry", args=[item.pk]), {"entry": entry.pk, "expected_version": item.version}
+    )
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.title == entry.title and item.web_url == entry.web_url and not item.needs_metadata
+    assert EditorialAction.objects.filter(article=item, action="complete").count() == 1
+
+
+def test_completing_from_an_entry_on_a_stale_page_is_refused(editor_client):
+    import_seed_files([REAL_SEEDS / "000_5791a4ba6fe0fc15.txt"], workers=0)
+    import_seed_files([REAL_SEEDS / "004_52d18086a856f3c8.txt"], workers=0)
+    item = Article.objects.get(has_front_matter=False)
+    entry = RelatedCoverage.objects.get(web_url__contains="chicagotribune")
+    response = editor_client.post(
+        reverse("curation:complete-from-entry", args=[item.pk]), {"entry": entry.pk, "expected_version": item.version + 5},
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 409
+    assert Article.objects.get(pk=item.pk).needs_metadata

@@ -1,0 +1,217 @@
+"""Stories in the curator: the queue with one row per story (a choice each editor's session
+remembers), publishing a story from its row, and the "Same story" acts of the article page
+(split out, make lead, not the same story, merge) and of a body-only item (complete it
+from the related entry it is the text of).
+
+Thin, as every curator view: the rows come from selectors_stories, the buttons from
+services/story_acts, every write from services/stories (checks, audit rows)."""
+
+from dataclasses import dataclass, field
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from curation.models import HEAT_UNKNOWN, Article, Story
+from curation.params import parse_id
+from curation.selectors_stories import article_by_url, story_queue_page
+from curation.services import editorial, stories
+from curation.services.editorial import ACTION_LABELS, Action, EditorialError
+from curation.services.story_acts import REST_REJECT, can_edit_stories, story_row_offers
+from curation.story_forms import QUEUE_BY_SESSION, CompleteFromEntryForm, QueueModeForm, StoryActForm, StoryPublishForm
+from curation.views.common import UrlTemplate, article_light, detail_url, fail, queue_querystring, safe_next, short
+from curation.views.queue import PAGE_SIZES, QueueRows, QueueView
+
+
+def queue_by_story(request):
+    return getattr(request, "session", None) is not None and request.session.get(QUEUE_BY_SESSION) == "story"
+
+
+def queue(request, *args, **kwargs):
+    """The queue's URL: one row per item, or per story, as the editor chose last."""
+    view = StoryQueueView if queue_by_story(request) else QueueView
+    return view.as_view()(request, *args, **kwargs)
+
+
+@login_required
+@require_POST
+def queue_mode(request):
+    """Switch the queue between items and stories (kept in the editor's session)."""
+    form = QueueModeForm(request.POST)
+    if form.is_valid():
+        request.session[QUEUE_BY_SESSION] = form.cleaned_data["by"]
+    else:
+        messages.error(request, "Choose items or stories.")
+    return redirect(safe_next(request, reverse("curation:queue")))
+
+
+@dataclass
+class StoryRow:
+    """A queue row standing for a story: the summary (lead, sources, outlets, best scores,
+    activity), the item row of the story's first article in the queue, the acts it offers."""
+
+    item: object  # views.queue.QueueRow
+    summary: object  # selectors_stories.StorySummary
+    offers: list
+    publish_url: str
+    lead_url: str
+    quality: object
+    heat: object
+    members: list = field(default_factory=list)  # [(StoryMember, detail url)]
+    more_members: int = 0
+
+
+class StoryQueueView(QueueView):
+    template_name = "curation/story_queue.html"
+
+    def get_context_data(self, **kwargs):
+        context = super(QueueView, self).get_context_data(**kwargs)  # the filters; not the item page
+        page = story_queue_page(
+            self.object_list,
+            sort_key=self.filterset.sort_key,
+            after=self.request.GET.get("after", ""),
+            before=self.request.GET.get("before", ""),
+            page_size=self.get_page_size(),
+            by_index=self.filterset.sort_by_index,
+        )
+        query = queue_querystring(self.request.GET)
+        this_url = self.request.get_full_path()
+        rows = QueueRows(self.request.user, query=query, this_url=this_url)
+        publish = UrlTemplate("curation:story-publish")
+        detail = UrlTemplate("curation:article-detail")
+        built = []
+        for article in page.articles:
+            item = rows.row(article)
+            summary = getattr(article, "story_summary", None)
+            if summary is None or summary.size < 2:
+                built.append(item)
+                continue
+            built.append(
+                StoryRow(
+                    item=item, summary=summary, offers=story_row_offers(summary, rows.allowed),
+                    publish_url=publish(summary.id), lead_url=detail(summary.lead_id) if summary.lead_id else item.detail_url,
+                    quality="–" if summary.best_quality is None else summary.best_quality,
+                    heat="unknown" if summary.best_heat in (None, HEAT_UNKNOWN) else summary.best_heat,
+                    members=[(member, detail(member.pk)) for member in summary.members],
+                    more_members=max(0, summary.size - len(summary.members)),
+                )
+            )
+        allowed = rows.allowed
+        context.update(
+            page=page,
+            articles=page.articles,
+            rows=built,
+            by_story=True,
+            queue_query=query,
+            this_url=this_url,
+            bulk_actions=[(action, label) for action, label in ACTION_LABELS.items() if action in allowed],
+            can_bulk=bool(allowed),
+            can_schedule=Action.PUBLISH in allowed,
+            page_sizes=PAGE_SIZES,
+        )
+        return context
+
+
+@login_required
+@require_POST
+def story_publish(request, pk):
+    """Publish a story's lead and reject its other new items as duplicates, or leave them."""
+    fallback = reverse("curation:queue")
+    form = StoryPublishForm(request.POST)
+    if not form.is_valid():
+        return fail(request, EditorialError("The form was incomplete; reload the page and try again."), fallback)
+    story = Story.objects.filter(pk=pk).first()
+    if story is None:
+        raise Http404("No such story.")
+    data = form.cleaned_data
+    try:
+        result = stories.publish_story(
+            story=story, user=request.user, rest=data["rest"], expected_lead=data["lead"],
+            expected_version=data["expected_version"],
+        )
+    except EditorialError as exc:
+        return fail(request, exc, fallback)
+    text = f"Published “{short(result.lead.title)}”"
+    if data["rest"] == REST_REJECT:
+        text += f" and rejected {len(result.rejected)} duplicate{'s' if len(result.rejected) != 1 else ''}"
+    elif result.left:
+        text += f"; left the story's {len(result.left)} other item{'s' if len(result.left) != 1 else ''} as they were"
+    text += "."
+    if result.failed:
+        messages.warning(request, text + " Not changed: " + "; ".join(f"#{pk}: {message}" for pk, message in result.failed))
+    else:
+        messages.success(request, text)
+    return redirect(safe_next(request, fallback))
+
+
+def _other_article(text):
+    """The article an editor named by id ("123", "#123") or by any spelling of its URL."""
+    text = (text or "").strip()
+    pk = parse_id(text.removeprefix("#"))
+    if pk is not None:
+        return Article.objects.filter(pk=pk).only("pk").first()
+    return article_by_url(text)
+
+
+STORY_ACTS = ("split", "lead", "apart", "merge")
+
+
+@login_required
+@require_POST
+def story_act(request, pk, act):
+    """Split an article out of its story, make it the lead, keep it apart from another
+    article, or merge its story with another article's (named by id or URL)."""
+    if act not in STORY_ACTS:
+        raise Http404("No such act.")
+    if not can_edit_stories(request.user):
+        raise PermissionDenied("You do not have permission to change stories.")
+    article = article_light(pk)
+    fallback = detail_url(pk)
+    form = StoryActForm(request.POST)
+    other = None
+    if act in ("apart", "merge"):
+        other = _other_article(form.data.get("other", "")[:2000]) if form.is_valid() else None
+        if other is None:
+            return fail(request, EditorialError("No article has that id or URL: paste an article's address or type its #id."), fallback)
+    try:
+        if act == "split":
+            stories.split_out(article=article, user=request.user)
+            text = f"Took “{short(article.title)}” out of its story."
+        elif act == "lead":
+            stories.set_lead(article=article, user=request.user)
+            text = f"“{short(article.title)}” is the story's lead now."
+        elif act == "apart":
+            stories.keep_apart(article=article, other=other, user=request.user)
+            text = f"“{short(article.title)}” and #{other.pk} are marked as different stories."
+        else:
+            stories.merge(article=article, other=other, user=request.user)
+            text = f"“{short(article.title)}” and #{other.pk} are in one story now."
+    except EditorialError as exc:
+        return fail(request, exc, fallback)
+    messages.success(request, text)
+    return redirect(safe_next(request, fallback))
+
+
+@login_required
+@require_POST
+def complete_from_entry(request, pk):
+    """Complete a body-only item from the related entry it is the text of."""
+    if not editorial.can_perform(request.user, Action.EDIT):
+        raise PermissionDenied("You do not have permission to edit articles.")
+    article = article_light(pk)
+    form = CompleteFromEntryForm(request.POST)
+    if not form.is_valid():
+        return fail(request, EditorialError("The form was incomplete; reload the page and try again."), detail_url(pk))
+    try:
+        completed = stories.complete_from_entry(
+            article=article, entry=form.cleaned_data["entry"], user=request.user,
+            expected_version=form.cleaned_data["expected_version"],
+        )
+    except EditorialError as exc:
+        return fail(request, exc, detail_url(pk))
+    messages.success(request, f"Completed the item as “{short(completed.title)}”: it can now be published.")
+    return redirect(detail_url(pk))
