@@ -227,7 +227,7 @@ def measure(runs, log):
     # Ranges end on the last day with data (dataset.py's articles stop about a year before now),
     # so that each range holds as many rows as the database has for it.
     from curation.models import ImportLedgerEntry
-    from curation.models_stats import display_zone
+    from curation.models.stats import display_zone
 
     last = ImportLedgerEntry.objects.order_by("-created_at").values_list("created_at", flat=True).first()
     end = last.astimezone(display_zone()).date() if last else stats.today()
