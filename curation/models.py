@@ -575,6 +575,16 @@ QUALITY_BANDS = (
     ScoreBand("top", "Top (100 and above)", 100, None),
 )
 
+# Heat runs from 0 to 100 where the source knows it (HEAT_UNKNOWN otherwise, in no band).
+# The queue's heat bars use these, as the quality bars use QUALITY_BANDS.
+HEAT_BANDS = (
+    ScoreBand("cold", "Cold (below 10)", 0, 10),
+    ScoreBand("mild", "Mild (10–29)", 10, 30),
+    ScoreBand("warm", "Warm (30–59)", 30, 60),
+    ScoreBand("hot", "Hot (60–79)", 60, 80),
+    ScoreBand("top", "Very hot (80 and above)", 80, None),
+)
+
 
 class RejectionReasonQuerySet(models.QuerySet):
     def offered(self):

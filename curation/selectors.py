@@ -18,7 +18,7 @@ from django.db.models.functions import Coalesce
 from django.utils.dateparse import parse_datetime
 
 from curation.db import backend
-from curation.db.queries import first_rows_of_each
+from curation.db.queries import capped_count, first_rows_of_each
 from curation.models import (
     Article,
     ArticleImage,
@@ -211,6 +211,7 @@ class QueuePage:
     next_cursor: str = ""
     previous_cursor: str = ""
     is_first: bool = True
+    match_count: object = None  # a MatchCount when asked for (count_cap), None if unknown
 
     @property
     def has_next(self):
@@ -262,14 +263,24 @@ def prefetch_listing(rows):
 
 
 def queue_page(
-    queryset, *, sort_key=DEFAULT_SORT, after="", before="", page_size=DEFAULT_PAGE_SIZE, by_index=True, rows_with=None
+    queryset,
+    *,
+    sort_key=DEFAULT_SORT,
+    after="",
+    before="",
+    page_size=DEFAULT_PAGE_SIZE,
+    by_index=True,
+    rows_with=None,
+    count_cap=None,
 ):
     """One page of `queryset` (already filtered) under `sort_key`, located by a cursor.
 
     `after`/`before` are cursors from a previous page's next/previous links. The query
     count is fixed by the sort, whatever the data: one row query (two for a sort column
     that may be NULL, see `_walk`) and one for the rows' topics and images. `rows_with`
-    may add columns to the row query (a function of the row queryset).
+    may add columns to the row query (a function of the row queryset). With `count_cap`,
+    the row query also counts the matches (up to the cap, see `capped_count`): the page
+    knows how many match in no extra query.
     """
     sort = SORTS.get(sort_key) or SORTS[DEFAULT_SORT]
     page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
@@ -279,6 +290,8 @@ def queue_page(
     def fetch(ids, walk):
         # The walk's own query when it is one index range, else the candidates by id.
         rows = listing_rows(walk) if ids is None else listing_rows(Article.objects.filter(pk__in=ids))
+        if count_cap is not None:
+            rows = rows.annotate(match_count=capped_count(queryset, count_cap))
         return rows_with(rows) if rows_with is not None else rows
 
     if before_cursor is not None:
@@ -303,6 +316,11 @@ def queue_page(
     if rows and has_more_before:
         page.previous_cursor = Cursor.of(rows[0], sort).encode()
     page.is_first = not has_more_before
+    if count_cap is not None:
+        if rows:
+            page.match_count = MatchCount(min(rows[0].match_count, count_cap), rows[0].match_count > count_cap)
+        elif page.is_first:
+            page.match_count = MatchCount(0, False)
     return page
 
 
@@ -427,3 +445,44 @@ def reason_labels():
         labels = dict(RejectionReason.objects.values_list("code", "label"))
         cache.set("curation:reasons:labels", labels, REASONS_TTL)
     return labels
+
+
+# --- counts -----------------------------------------------------------------------------
+
+COUNT_CAP = 10_000
+NEW_COUNT_TTL = 30
+NEW_COUNT_KEY = "curation:queue:new-count"
+
+
+@dataclass(frozen=True)
+class MatchCount:
+    """How many rows match, exactly up to `cap`; beyond it only that there are more."""
+
+    count: int
+    more: bool  # more than `count` match
+
+    @property
+    def text(self):
+        return f"{self.count:,}+" if self.more else f"{self.count:,}"
+
+
+def count_matches(queryset, *, cap=COUNT_CAP):
+    """Count at most cap + 1 rows: COUNT(*) over a LIMITed subquery, which stops after
+    cap + 1 matches instead of counting a million rows."""
+    found = queryset.order_by().values("pk")[: cap + 1].count()
+    return MatchCount(min(found, cap), found > cap)
+
+
+def new_items_count():
+    """How many items wait in the new queue (for the navigation), cached briefly."""
+    found = cache.get(NEW_COUNT_KEY)
+    if found is None:
+        counted = count_matches(Article.objects.in_queue())
+        remember_new_items_count(counted)
+        return counted
+    return MatchCount(*found)
+
+
+def remember_new_items_count(counted):
+    """The new queue's count, as a page that counted it anyway (the default queue) found it."""
+    cache.set(NEW_COUNT_KEY, (counted.count, counted.more), NEW_COUNT_TTL)

@@ -22,6 +22,7 @@ app_name = "curation"
 urlpatterns = [
     path("", queue.QueueView.as_view(), name="queue"),
     path("bulk/", queue.bulk_action, name="bulk-action"),
+    path("density/", queue.set_density, name="density"),
     path("articles/<int:pk>/", article.ArticleDetailView.as_view(), name="article-detail"),
     path("articles/<int:pk>/edit/", article.article_edit, name="article-edit"),
     path("articles/<int:pk>/complete/", article.article_complete, name="article-complete"),

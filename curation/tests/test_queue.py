@@ -65,10 +65,13 @@ def test_row_shows_what_an_editor_triages_with(editor_client):
         ">77<",
         ">12<",
         ">3<",
-        "https://img.example/pic.jpg",
         "New",
     ):
         assert text in row, text
+    # Compact rows (the default) leave the thumbnail out; comfortable rows show it.
+    assert "https://img.example/pic.jpg" not in row
+    editor_client.post("/curate/density/", {"density": "comfortable"})
+    assert "https://img.example/pic.jpg" in editor_client.get(QUEUE).content.decode()
 
 
 @pytest.fixture
@@ -251,8 +254,9 @@ def test_the_queue_never_counts_rows(editor_client, sortable):
         for query in queries.captured_queries:
             sql = query["sql"].upper()
             for counted in sql.split("COUNT(")[1:]:
-                # Either over a LIMITed subquery, or over the page's candidates (a LIMITed CTE).
-                assert "LIMIT 4" in counted or counted.startswith("*) FROM PART_0"), query["sql"]
+                # Over a LIMITed subquery (a page's candidates, or the matches up to the
+                # count's cap), or over the page's candidates (a LIMITed CTE).
+                assert "LIMIT 4" in counted or "LIMIT 10001)" in counted or counted.startswith("*) FROM PART_0"), query["sql"]
             if "WITH PART_0 AS (" in sql:
                 assert "LIMIT 4) SELECT" in sql
 
@@ -409,7 +413,7 @@ def test_rows_offer_only_what_the_item_allows(editor_client):
 
     assert f'Merged into <a href="/curate/articles/{target.pk}/">#{target.pk}</a>' in row(merged)
     assert "<button" not in row(merged)
-    assert ">Publish</button>" not in row(incomplete) and ">Reject</button>" in row(incomplete)
+    assert ">Publish</button>" not in row(incomplete) and 'data-action="reject"' in row(incomplete)
     assert "needs metadata" in row(incomplete)
 
 

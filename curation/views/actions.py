@@ -30,7 +30,12 @@ def article_action(request, pk, action):
     if action not in editorial.TRANSITIONS:
         raise Http404("No such action.")
     article = article_light(pk)
-    form = TransitionForm(request.POST)
+    data = request.POST
+    if "reason_code" not in data and "reason_code" in request.GET:
+        # A queue row's reason buttons share one form: each carries its code in its formaction.
+        data = data.copy()
+        data["reason_code"] = request.GET["reason_code"]
+    form = TransitionForm(data)
     if not form.is_valid():
         return fail(request, EditorialError("The form was incomplete; reload the page and try again."), detail_url(pk))
     try:

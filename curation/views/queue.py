@@ -9,19 +9,93 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 
 from curation import selectors
 from curation.filters import ArticleFilterSet
 from curation.forms import BulkActionForm
-from curation.models import HEAT_UNKNOWN, Article
+from curation.models import HEAT_BANDS, HEAT_UNKNOWN, QUALITY_BANDS, Article
 from curation.services import editorial
 from curation.services.editorial import ACTION_LABELS, Action
 from curation.validation import safe_url
-from curation.views.common import ActionUrls, CuratorAccessMixin, UrlTemplate, queue_querystring, safe_next
+from curation.views.common import (
+    QUEUE_PARAMS,
+    ActionUrls,
+    CuratorAccessMixin,
+    UrlTemplate,
+    queue_querystring,
+    safe_next,
+)
 
 PAGE_SIZES = (20, 50, 100, 200)
+DENSITIES = ("compact", "comfortable")
+DENSITY_SESSION_KEY = "curation_density"
+
+
+@dataclass(frozen=True)
+class Score:
+    """A score as a row shows it: the number, its band (the admin's bands) and how full
+    the bar is (the band's place, 1 to 5); `value` None when unknown."""
+
+    value: int | None
+    band: str
+    level: int
+    title: str
+
+
+def score(value, bands, name):
+    if value is None or (bands is HEAT_BANDS and value == HEAT_UNKNOWN):
+        return Score(None, "", 0, f"{name}: unknown")
+    for level, band in enumerate(bands, start=1):
+        if band.contains(value):
+            return Score(value, band.key, level, f"{name}: {band.label}")
+    return Score(value, "", 0, f"{name}: {value}")
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column header; a sortable one links to its sort (a second click reverses it)."""
+
+    label: str
+    css: str = ""
+    sort_url: str = ""
+    aria_sort: str = ""  # "ascending" / "descending" on the column the queue is sorted by
+    title: str = ""
+
+
+# Sortable columns: (label, css, sort key without direction, first click's direction).
+SORTABLE = {"Quality": "quality", "Heat": "heat", "Published": "published"}
+
+
+def columns(params, sort_key, *, can_bulk, thumbnails):
+    """The queue's header cells, with each sortable one's link: the filters kept, the
+    cursor dropped (a new sort starts at its first page)."""
+    kept = [(key, value) for key, values in params.lists() if key in QUEUE_PARAMS and key != "sort" for value in values if value]
+    current = sort_key.lstrip("-")
+    descending = sort_key.startswith("-")
+    cells = []
+    if can_bulk:
+        cells.append(Column("", "check-col"))
+    if thumbnails:
+        cells.append(Column("Image", "thumb-col"))
+    cells.append(Column("Title", "title-col"))
+    cells.append(Column("Provider", "provider-col"))
+    cells.append(Column("Topics", "topics-col"))
+    for label, css in (("Quality", "num score-col"), ("Heat", "num score-col"), ("Published", "date-col")):
+        key = SORTABLE[label]
+        if key == current:
+            next_key = key if descending else f"-{key}"
+            aria = "descending" if descending else "ascending"
+            title = f"Sorted by {label.lower()}, {'highest' if descending else 'lowest'} first; click to reverse"
+        else:
+            next_key, aria, title = f"-{key}", "", f"Sort by {label.lower()}"
+        cells.append(Column(label, css, "?" + urlencode([*kept, ("sort", next_key)]), aria, title))
+    cells.append(Column("State", "state-col"))
+    cells.append(Column("Cov.", "num cov-col", title="Related coverage"))
+    cells.append(Column("Actions", "actions-col"))
+    return cells
 
 
 @dataclass
@@ -34,8 +108,8 @@ class QueueRow:
     edit_url: str
     thumbnail: str
     topics: list
-    quality: object
-    heat: object
+    quality: Score
+    heat: Score
     published: str
     state_key: str
     state_label: str
@@ -84,9 +158,9 @@ class QueueRows:
             edit_url=f"{self.edit(article.pk)}?next={self.edit_next}" if self.can_edit else "",
             thumbnail=next((url for url in map(safe_url, image_urls) if url), ""),
             topics=topic_names,
-            quality="–" if article.quality is None else article.quality,
-            heat="unknown" if article.heat is None or article.heat == HEAT_UNKNOWN else article.heat,
-            published=timezone.localtime(article.published_at).strftime("%Y-%m-%d %H:%M") if article.published_at else "–",
+            quality=score(article.quality, QUALITY_BANDS, "Quality"),
+            heat=score(article.heat, HEAT_BANDS, "Heat"),
+            published=timezone.localtime(article.published_at).strftime("%Y-%m-%d %H:%M") if article.published_at else "",
             state_key=state_key,
             state_label=state_label,
             offers=self.actions.offers(article, self.allowed),
@@ -127,12 +201,21 @@ class QueueView(CuratorAccessMixin, FilterView):
             before=self.request.GET.get("before", ""),
             page_size=self.get_page_size(),
             by_index=self.filterset.sort_by_index,
+            count_cap=selectors.COUNT_CAP,
         )
+        if page.match_count is not None and self.filterset.is_default:
+            selectors.remember_new_items_count(page.match_count)  # the navigation's count
         query = queue_querystring(self.request.GET)
         this_url = self.request.get_full_path()
         rows = QueueRows(self.request.user, query=query, this_url=this_url)
         allowed = rows.allowed
+        density = self.request.session.get(DENSITY_SESSION_KEY, "compact")
         context.update(
+            match_count=page.match_count,
+            columns=columns(self.request.GET, page.sort.key, can_bulk=bool(allowed), thumbnails=density == "comfortable"),
+            density=density,
+            sort_choices=[(sort.key, sort.label) for sort in selectors.SORTS.values()],
+            reasons=selectors.offered_reasons(),
             page=page,
             articles=page.articles,
             rows=[rows.row(article) for article in page.articles],
@@ -178,3 +261,13 @@ def bulk_action(request):
         messages.success(request, result.message)
     return redirect(safe_next(request, queue_url))
 
+
+
+@login_required
+@require_POST
+def set_density(request):
+    """Compact (the default) or comfortable rows, remembered for the session."""
+    density = request.POST.get("density")
+    if density in DENSITIES:
+        request.session[DENSITY_SESSION_KEY] = density
+    return redirect(safe_next(request, reverse("curation:queue")))

@@ -13,22 +13,54 @@
   var isQueue = body.classList.contains("queue-page");
   var isArticle = body.classList.contains("article-page");
 
+  document.documentElement.classList.add("js");
+
   // --- messages -----------------------------------------------------------------------
+  // One live region (#flash, in base.html). Confirmations clear themselves after a few
+  // seconds; errors stay until dismissed; never more than MAX_MESSAGES at once.
+  var MESSAGE_SECONDS = 6;
+  var MAX_MESSAGES = 3;
+
+  function dismissable(item) {
+    if (item.dataset.managed) { return; }
+    item.dataset.managed = "1";
+    if (/\b(error|warning)\b/.test(item.className)) {
+      var close = document.createElement("button");
+      close.type = "button";
+      close.className = "dismiss";
+      close.setAttribute("aria-label", "Dismiss this message");
+      close.textContent = "×";
+      close.addEventListener("click", function () { removeMessage(item); });
+      item.appendChild(close);
+    } else {
+      window.setTimeout(function () { removeMessage(item); }, MESSAGE_SECONDS * 1000);
+    }
+  }
+
+  function removeMessage(item) {
+    var list = item.parentNode;
+    if (!list) { return; }
+    list.removeChild(item);
+    if (!list.children.length && list.parentNode) { list.parentNode.removeChild(list); }
+  }
+
   function flash(text, kind) {
-    var list = document.querySelector("ul.messages");
+    var region = document.getElementById("flash");
+    if (!region) { return; }
+    var list = region.querySelector("ul.messages");
     if (!list) {
       list = document.createElement("ul");
       list.className = "messages";
-      list.setAttribute("role", "status");
-      var main = document.getElementById("main");
-      main.parentNode.insertBefore(list, main);
+      region.appendChild(list);
     }
     var item = document.createElement("li");
     item.className = "message " + (kind || "success");
     item.textContent = text; // never innerHTML: titles are untrusted
     list.appendChild(item);
-    while (list.children.length > 4) { list.removeChild(list.firstElementChild); }
+    dismissable(item);
+    while (list.children.length > MAX_MESSAGES) { list.removeChild(list.firstElementChild); }
   }
+  document.querySelectorAll("#flash li.message").forEach(dismissable);
 
   // --- in-place actions -----------------------------------------------------------------
   function updateArticle(data, container) {
@@ -142,10 +174,32 @@
     }
     event.preventDefault();
     var row = (submitter || form).closest("tr.queue-row"); // before the buttons are replaced
-    sendInPlace(form, submitter).then(function () {
+    var stateBefore = row && (row.className.match(/\bstate-(\S+)/) || [])[1];
+    sendInPlace(form, submitter).then(function (data) {
+      if (row && data && data.state !== stateBefore) { countLeft(); }
       // Triage flow: after acting on the selected row, move on to the next one.
       if (row && row === currentRow()) { move(1); }
     }, function () {});
+  });
+
+  // An item decided in place leaves a queue filtered by state: the count says so at once
+  // (the server recounts a few seconds later).
+  function countLeft() {
+    var counter = document.getElementById("match-count");
+    var state = new URLSearchParams(window.location.search).get("state") || "new";
+    if (!counter || counter.dataset.more || state === "all") { return; }
+    var left = Math.max(0, parseInt(counter.dataset.count, 10) - 1);
+    counter.dataset.count = String(left);
+    counter.querySelector(".count").textContent = left.toLocaleString("en-US");
+    counter.querySelector(".noun").textContent = left === 1 ? "item matches" : "items match";
+  }
+
+  // --- filters apply as they change ----------------------------------------------------
+  var filterForm = document.getElementById("filter-form");
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    if (!filterForm || field.form !== filterForm || field.dataset.noAutoApply) { return; }
+    if (filterForm.requestSubmit) { filterForm.requestSubmit(); } else { filterForm.submit(); }
   });
 
   // --- keyboard -------------------------------------------------------------------------
@@ -206,11 +260,41 @@
 
   var ACTIONS = { p: "publish", r: "reject", u: "unpublish" };
 
+  // A queue row's Reject is a menu of reasons: r opens it, a digit picks the reason at
+  // that place (0: none given), Escape closes it.
+  function openRejectMenu(row) {
+    var menu = row.querySelector("details.reject-menu");
+    if (!menu) { return false; }
+    document.querySelectorAll("details.reject-menu[open]").forEach(function (other) { other.open = false; });
+    menu.open = true;
+    var first = menu.querySelector(".menu-item");
+    if (first) { first.focus({ preventScroll: true }); }
+    return true;
+  }
+
+  function openMenu() { return document.querySelector("details.reject-menu[open]"); }
+
+  function closeMenu(menu) {
+    menu.open = false;
+    var row = menu.closest("tr.queue-row");
+    var link = row && row.querySelector("a.row-link");
+    if (link) { link.focus({ preventScroll: true }); }
+  }
+
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey) { return; }
     var target = event.target;
     if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) { return; }
     var key = event.key;
+    var menu = openMenu();
+    if (menu) {
+      if (/^[0-9]$/.test(key)) {
+        var choice = menu.querySelector('[data-digit="' + key + '"]');
+        if (choice) { event.preventDefault(); choice.click(); }
+        return;
+      }
+      if (key === "Escape") { event.preventDefault(); closeMenu(menu); return; }
+    }
     if (key === "?") { event.preventDefault(); toggleHelp(); return; }
     if (dialog && dialog.open) { return; }
 
@@ -226,6 +310,9 @@
         if (box) { event.preventDefault(); box.checked = !box.checked; }
       }
       else if (key === "e" && row && row.dataset.editUrl) { event.preventDefault(); window.location.href = row.dataset.editUrl; }
+      else if (key === "r" && row && row.querySelector("details.reject-menu")) {
+        if (openRejectMenu(row)) { event.preventDefault(); }
+      }
       else if (ACTIONS[key] && row) {
         if (submitAction(row, ACTIONS[key])) { event.preventDefault(); }
       }
