@@ -129,10 +129,13 @@
     var container = source.closest(".article-actions");
     var url = actionUrl(form, submitter);
     var buttons = container ? container.querySelectorAll("button") : form.querySelectorAll("button");
+    // Read the form before disabling its buttons: a disabled submitter is left out of the
+    // data, and with it the version the row showed (so a stale row was never refused).
+    var body = formData(form, submitter);
     buttons.forEach(function (b) { b.disabled = true; });
     return fetch(url, {
       method: "POST",
-      body: formData(form, submitter),
+      body: body,
       headers: { "Accept": "application/json" },
       credentials: "same-origin"
     }).then(function (response) {
