@@ -25,8 +25,10 @@ from curation.models import (
     ArticleState,
     EditorialAction,
     ImportLedgerEntry,
+    Provider,
     RejectionReason,
     RelatedCoverage,
+    Topic,
 )
 from curation.params import BIGINT_MAX, parse_id
 from curation.search import search_articles
@@ -486,3 +488,65 @@ def new_items_count():
 def remember_new_items_count(counted):
     """The new queue's count, as a page that counted it anyway (the default queue) found it."""
     cache.set(NEW_COUNT_KEY, (counted.count, counted.more), NEW_COUNT_TTL)
+
+
+# --- providers and topics by name (the queue's type-ahead filters) ------------------------
+
+NAME_MAX_LENGTH = 300
+MAX_NAMED = 20
+SUGGESTIONS = 12
+
+
+def provider_ids_named(text):
+    """The providers a filter value names: an id ("12" or "#12"), a provider as the
+    type-ahead labels it ("Name (domain)"), or a name or domain in any case (several
+    providers may share a name: all of them, up to MAX_NAMED)."""
+    text = (text or "").strip()
+    typed_id = parse_id(text.removeprefix("#"))
+    if typed_id is not None:
+        return [typed_id]
+    if not text:
+        return []
+    condition = Q(name__iexact=text) | Q(domain__iexact=text)
+    if text.endswith(")") and " (" in text:
+        name, _, domain = text[:-1].rpartition(" (")
+        condition |= Q(name=name, domain=domain)
+    return list(Provider.objects.filter(condition).order_by("pk").values_list("pk", flat=True)[:MAX_NAMED])
+
+
+def topic_named(text):
+    """The topic a filter value names: its id, its slug, or its name in any case; None when
+    none is (the filter then matches nothing). An id is returned as an int, else a slug."""
+    text = (text or "").strip()
+    typed_id = parse_id(text.removeprefix("#"))
+    if typed_id is not None:
+        return typed_id
+    if not text:
+        return None
+    return Topic.objects.filter(Q(slug=text) | Q(name__iexact=text)).order_by("pk").values_list("pk", flat=True).first()
+
+
+def provider_suggestions(text, limit=SUGGESTIONS):
+    """[(id, label)] of providers whose name or domain contains `text`, those starting with
+    it first."""
+    text = (text or "").strip()[:NAME_MAX_LENGTH]
+    if not text:
+        return []
+    found = (
+        Provider.objects.filter(Q(name__icontains=text) | Q(domain__icontains=text))
+        .only("pk", "name", "domain")
+        .order_by("name", "domain")[: limit * 4]
+    )
+    folded = text.casefold()
+    ranked = sorted(found, key=lambda p: not (p.name.casefold().startswith(folded) or p.domain.casefold().startswith(folded)))
+    return [(provider.pk, str(provider)) for provider in ranked[:limit]]
+
+
+def topic_suggestions(text, limit=SUGGESTIONS):
+    text = (text or "").strip()[:NAME_MAX_LENGTH]
+    if not text:
+        return []
+    found = list(Topic.objects.filter(name__icontains=text).order_by("name").values_list("pk", "name")[: limit * 4])
+    folded = text.casefold()
+    found.sort(key=lambda pair: not pair[1].casefold().startswith(folded))
+    return found[:limit]

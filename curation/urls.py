@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from curation.views import actions, article, queue, scheduling
+from curation.views import actions, article, lookups, queue, scheduling
 
 
 class TransitionConverter:
@@ -23,6 +23,8 @@ urlpatterns = [
     path("", queue.QueueView.as_view(), name="queue"),
     path("bulk/", queue.bulk_action, name="bulk-action"),
     path("density/", queue.set_density, name="density"),
+    path("lookup/providers/", lookups.providers, name="lookup-providers"),
+    path("lookup/topics/", lookups.topics, name="lookup-topics"),
     path("articles/<int:pk>/", article.ArticleDetailView.as_view(), name="article-detail"),
     path("articles/<int:pk>/edit/", article.article_edit, name="article-edit"),
     path("articles/<int:pk>/complete/", article.article_complete, name="article-complete"),

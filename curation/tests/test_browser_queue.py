@@ -376,3 +376,56 @@ def test_confirmations_clear_themselves_and_errors_stay_until_dismissed(open_pag
     error.get_by_role("button", name="Dismiss this message").click()
     expect()(page.locator("#flash .message")).to_have_count(0)
     watch.assert_clean(allow=("409",))
+
+
+# --- provider and topic type-ahead ----------------------------------------------------------
+
+
+@pytest.fixture
+def outlets(transactional_db):
+    planet = make_provider(name="Daily Planet", domain="dailyplanet.example")
+    gazette = make_provider(name="Gotham Gazette", domain="gazette.example")
+    for n in range(40):
+        make_provider(name=f"Outlet {n}", domain=f"outlet{n}.example")
+    return {
+        "planet": make_article(title="Planet story", provider=planet, topics=["Science"]),
+        "gazette": make_article(title="Gazette story", provider=gazette, topics=["Local government"]),
+    }
+
+
+def test_provider_type_ahead_suggests_and_filters_with_javascript(open_page, outlets):
+    editor = make_user(role="editor", password=PASSWORD)
+    page, watch = open_page(user=editor)
+    page.goto("/curate/")
+    field = page.get_by_label("Provider")
+    field.click()  # the mouse
+    field.press_sequentially("daily", delay=20)
+    options = page.locator("#providers-suggestions option")
+    expect()(options).to_have_count(1)
+    assert options.first.get_attribute("value") == "Daily Planet (dailyplanet.example)"
+    field.fill("Daily Planet (dailyplanet.example)")  # as picking the suggestion does
+    field.press("Enter")  # the keyboard: Enter applies
+    arrive(page, re.compile(r"provider=Daily"))
+    assert titles(page) == ["Planet story"]
+    expect()(page.get_by_label("Provider")).to_have_value("Daily Planet (dailyplanet.example)")
+    # The topic field suggests too, and a change applies by itself (no button).
+    topic = page.get_by_label("Topic")
+    topic.press_sequentially("sci", delay=20)
+    expect()(page.locator("#topics-suggestions option")).to_have_count(1)
+    topic.fill("Science")
+    topic.blur()
+    arrive(page, re.compile(r"topic=Science"))
+    assert titles(page) == ["Planet story"]
+    assert axe_violations(page) == []
+    watch.assert_clean()
+
+
+def test_provider_filter_by_name_without_javascript(open_page, outlets):
+    editor = make_user(role="editor", password=PASSWORD)
+    page, watch = open_page(user=editor, java_script_enabled=False)
+    page.goto("/curate/")
+    page.get_by_label("Provider").fill("gazette.example")
+    page.get_by_role("button", name="Apply filters").click()
+    arrive(page, re.compile(r"provider=gazette.example"))
+    assert titles(page) == ["Gazette story"]
+    watch.assert_clean()

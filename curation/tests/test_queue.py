@@ -318,25 +318,6 @@ def test_selector_query_budget(sortable):
         assert len(queries) == expected, sort_key
 
 
-def test_provider_and_topic_lists_are_cached_but_any_id_filters(editor_client):
-    first = make_provider(name="First provider")
-    editor_client.get(QUEUE)
-    late = make_provider(name="Late provider")
-    mine = make_article(provider=late)
-    make_article(provider=first)
-    with CaptureQueriesContext(connection) as queries:
-        assert ids_on(editor_client.get(QUEUE, {"provider": late.pk})) == [mine.pk]
-    assert not [q for q in queries.captured_queries if 'FROM "curation_provider" ORDER BY' in q["sql"]]
-    cache.clear()
-    assert "Late provider (" in editor_client.get(QUEUE).content.decode()
-
-
-def test_filter_selects_escape_names(editor_client):
-    make_provider(name="<b>Bold</b> News")
-    html = editor_client.get(QUEUE).content.decode()
-    assert "<b>Bold</b>" not in html and "&lt;b&gt;Bold&lt;/b&gt; News (" in html
-
-
 def test_hostile_row_content_is_escaped_and_unsafe_images_are_not_shown(editor_client):
     article = make_article(title="<script>alert(1)</script>")
     ArticleImage.objects.create(article=article, url="javascript:alert(2)")

@@ -197,6 +197,33 @@
     counter.querySelector(".noun").textContent = left === 1 ? "item matches" : "items match";
   }
 
+  // --- type-ahead: provider and topic names from a small JSON endpoint ------------------
+  document.querySelectorAll("input[data-lookup]").forEach(function (input) {
+    var list = document.getElementById(input.getAttribute("list"));
+    var timer = null;
+    var asked = "";
+    if (!list || !window.fetch) { return; }
+    input.addEventListener("input", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(function () {
+        var text = input.value.trim();
+        if (!text || text === asked) { return; }
+        asked = text;
+        fetch(input.dataset.lookup + "?q=" + encodeURIComponent(text), {
+          headers: { "Accept": "application/json" }, credentials: "same-origin"
+        }).then(function (response) { return response.ok ? response.json() : { results: [] }; })
+          .then(function (data) {
+            if (asked !== text) { return; } // a later keystroke asked again
+            list.replaceChildren.apply(list, data.results.map(function (result) {
+              var option = document.createElement("option");
+              option.value = result.label; // a property, never HTML: names are untrusted
+              return option;
+            }));
+          }, function () {});
+      }, 120);
+    });
+  });
+
   // --- filters apply as they change ----------------------------------------------------
   var filterForm = document.getElementById("filter-form");
   document.addEventListener("change", function (event) {
