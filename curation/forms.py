@@ -101,7 +101,17 @@ class BulkActionForm(forms.Form):
         self.fields["ids"].valid_value = lambda value: parse_id(str(value)) is not None
 
     def clean_ids(self):
-        ids = list(dict.fromkeys(self.cleaned_data["ids"]))
+        ids = list(dict.fromkeys(self.cleaned_data["ids"] or []))
         if len(ids) > self.MAX_ITEMS:
             raise forms.ValidationError(f"At most {self.MAX_ITEMS} items at once.")
         return ids
+
+
+class BulkMatchingForm(BulkActionForm):
+    """The bulk bar with "all matching": the filter's querystring instead of ticked ids."""
+
+    query = forms.CharField(required=False, max_length=4000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ids"].required = False

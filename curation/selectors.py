@@ -550,3 +550,8 @@ def topic_suggestions(text, limit=SUGGESTIONS):
     folded = text.casefold()
     found.sort(key=lambda pair: not pair[1].casefold().startswith(folded))
     return found[:limit]
+
+
+def matching_ids(queryset, *, limit):
+    """Ids of the rows `queryset` matches (at most `limit` + 1, by id), for a bulk run."""
+    return list(queryset.order_by("pk").values_list("pk", flat=True)[: limit + 1])

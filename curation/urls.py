@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from curation.views import actions, article, lookups, queue, scheduling
+from curation.views import actions, article, bulk, lookups, queue, scheduling
 
 
 class TransitionConverter:
@@ -21,7 +21,9 @@ app_name = "curation"
 
 urlpatterns = [
     path("", queue.QueueView.as_view(), name="queue"),
-    path("bulk/", queue.bulk_action, name="bulk-action"),
+    path("bulk/", bulk.bulk_action, name="bulk-action"),
+    path("bulk/<str:token>/continue/", bulk.bulk_continue, name="bulk-continue"),
+    path("bulk/<str:token>/undo/", bulk.bulk_undo, name="bulk-undo"),
     path("density/", queue.set_density, name="density"),
     path("lookup/providers/", lookups.providers, name="lookup-providers"),
     path("lookup/topics/", lookups.topics, name="lookup-topics"),

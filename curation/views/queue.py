@@ -3,9 +3,7 @@
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -15,11 +13,12 @@ from django_filters.views import FilterView
 
 from curation import selectors
 from curation.filters import ArticleFilterSet
-from curation.forms import BulkActionForm
 from curation.models import HEAT_BANDS, HEAT_UNKNOWN, QUALITY_BANDS, Article
 from curation.services import editorial
+from curation.services.bulk import MAX_MATCHING
 from curation.services.editorial import ACTION_LABELS, Action
 from curation.validation import safe_url
+from curation.views.bulk import run_to_show
 from curation.views.common import (
     QUEUE_PARAMS,
     ActionUrls,
@@ -212,6 +211,8 @@ class QueueView(CuratorAccessMixin, FilterView):
         density = self.request.session.get(DENSITY_SESSION_KEY, "compact")
         context.update(
             match_count=page.match_count,
+            bulk_run=run_to_show(self.request) if allowed else None,
+            max_matching=MAX_MATCHING,
             columns=columns(self.request.GET, page.sort.key, can_bulk=bool(allowed), thumbnails=density == "comfortable"),
             density=density,
             sort_choices=[(sort.key, sort.label) for sort in selectors.SORTS.values()],
@@ -227,40 +228,6 @@ class QueueView(CuratorAccessMixin, FilterView):
             page_sizes=PAGE_SIZES,
         )
         return context
-
-
-@login_required
-@require_POST
-def bulk_action(request):
-    """Apply one action to the selected rows, one transaction per item."""
-    if not editorial.allowed_actions(request.user):
-        raise PermissionDenied("You do not have permission to change articles.")
-    if request.POST.get("action") in ("schedule", "unschedule"):
-        from curation.views.scheduling import bulk_schedule_action  # the schedule's own module
-
-        return bulk_schedule_action(request)
-    queue_url = reverse("curation:queue")
-    form = BulkActionForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect(safe_next(request, queue_url))
-    result = editorial.bulk_transition(
-        action=form.cleaned_data["action"],
-        article_ids=form.cleaned_data["ids"],
-        user=request.user,
-        reason=form.cleaned_data["reason"],
-        reason_code=form.cleaned_data["reason_code"],
-    )
-    if result.failed and result.succeeded:
-        messages.warning(request, result.message)
-    elif result.failed:
-        messages.error(request, result.message)
-    else:
-        messages.success(request, result.message)
-    return redirect(safe_next(request, queue_url))
-
 
 
 @login_required

@@ -224,6 +224,44 @@
     });
   });
 
+  // --- bulk over every match: chunk after chunk, with progress ----------------------------
+  var bulkForm = document.getElementById("bulk-form");
+  if (bulkForm && window.fetch) {
+    bulkForm.addEventListener("submit", function (event) {
+      var scope = bulkForm.querySelector('input[name="scope"]:checked');
+      var action = bulkForm.querySelector('select[name="action"]');
+      if (!scope || scope.value !== "matching" || /schedule/.test(action.value)) { return; }
+      event.preventDefault();
+      var progress = bulkForm.querySelector("progress.bulk-progress");
+      var button = bulkForm.querySelector('button[type="submit"]');
+      var token = bulkForm.querySelector('input[name="csrfmiddlewaretoken"]').value;
+      button.disabled = true;
+      progress.hidden = false;
+
+      function step(url, body) {
+        return fetch(url, {
+          method: "POST", body: body, credentials: "same-origin", headers: { "Accept": "application/json" }
+        }).then(function (response) {
+          return response.json().then(function (data) {
+            if (!response.ok || !data.ok) { throw { shown: true, text: data.error || "That did not work." }; }
+            progress.max = data.total;
+            progress.value = data.done;
+            progress.textContent = data.done + " of " + data.total;
+            if (data.finished) { window.location.reload(); return null; } // the queue shows the result, with Undo
+            var next = new FormData();
+            next.append("csrfmiddlewaretoken", token);
+            return step(data.continue_url, next);
+          });
+        });
+      }
+      step(bulkForm.action, new FormData(bulkForm)).catch(function (error) {
+        button.disabled = false;
+        progress.hidden = true;
+        flash(error && error.shown ? error.text : "The bulk action stopped: reload the queue to see where it got to.", "error");
+      });
+    });
+  }
+
   // --- filters apply as they change ----------------------------------------------------
   var filterForm = document.getElementById("filter-form");
   document.addEventListener("change", function (event) {
