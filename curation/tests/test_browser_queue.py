@@ -429,3 +429,64 @@ def test_provider_filter_by_name_without_javascript(open_page, outlets):
     arrive(page, re.compile(r"provider=gazette.example"))
     assert titles(page) == ["Gazette story"]
     watch.assert_clean()
+
+
+# --- bulk beyond the page, and undo ----------------------------------------------------------
+
+
+@pytest.fixture
+def five_good(transactional_db, monkeypatch):
+    from curation.services import bulk
+
+    monkeypatch.setattr(bulk, "MAX_BULK_ITEMS", 2)  # three chunks for five items
+    now = timezone.now()
+    good = [make_article(title=f"Good {n}", quality=60 + n, published_at=now - timedelta(minutes=n)) for n in range(5)]
+    make_article(title="Low", quality=10)
+    return good
+
+
+@pytest.mark.parametrize("js", [True, False])
+def test_publish_all_matching_in_chunks_then_undo_with_the_mouse(open_page, five_good, js):
+    editor = make_user(role="editor", password=PASSWORD)
+    page, watch = open_page(user=editor, java_script_enabled=js)
+    page.goto("/curate/?quality_min=50&size=20")
+    page.get_by_label("All 5 matching").check()
+    page.locator("#bulk-action").select_option("publish")
+    page.get_by_role("button", name="Apply to selected").click()
+    result = page.locator("#bulk-result")
+    if not js:  # one chunk per request: Continue until done
+        for done in (2, 4):
+            expect()(result).to_contain_text(f"{done} items published.")
+            result.get_by_role("button", name=re.compile("Continue")).click()
+    expect()(result).to_contain_text("5 items published.")
+    assert [a.state for a in Article.objects.filter(pk__in=[g.pk for g in five_good])] == ["published"] * 5
+    assert Article.objects.get(title="Low").state == ArticleState.NEW
+    assert axe_violations(page) == [] if js else True
+    result.get_by_role("button", name="Undo").click()
+    expect()(page.locator("#flash .message")).to_contain_text("Undone: 5 items are as before.")
+    assert {a.state for a in Article.objects.filter(pk__in=[g.pk for g in five_good])} == {ArticleState.NEW}
+    assert EditorialAction.objects.filter(action=EditorialAction.Action.UNDO).count() == 5
+    watch.assert_clean()
+
+
+def test_bulk_and_undo_from_the_keyboard(open_page, five_good):
+    editor = make_user(role="editor", password=PASSWORD)
+    page, watch = open_page(user=editor)
+    page.goto("/curate/?quality_min=50")
+    page.wait_for_load_state()
+    page.keyboard.press("j")
+    page.keyboard.press("x")  # tick the first row
+    page.keyboard.press("j")
+    page.keyboard.press("x")
+    page.locator("#bulk-action").focus()
+    page.keyboard.press("End")  # ...down to "Reject" by keys
+    page.locator("#bulk-action").select_option("reject")
+    page.get_by_role("button", name="Apply to selected").focus()
+    page.keyboard.press("Enter")
+    result = page.locator("#bulk-result")
+    expect()(result).to_contain_text("2 items rejected.")
+    result.get_by_role("button", name="Undo").focus()
+    page.keyboard.press("Enter")
+    expect()(page.locator("#flash .message")).to_contain_text("Undone: 2 items are as before.")
+    assert {a.state for a in Article.objects.filter(pk__in=[g.pk for g in five_good])} == {ArticleState.NEW}
+    watch.assert_clean()

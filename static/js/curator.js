@@ -254,7 +254,8 @@
           });
         });
       }
-      step(bulkForm.action, new FormData(bulkForm)).catch(function (error) {
+      // getAttribute: the form has a field named "action", which bulkForm.action would return.
+      step(bulkForm.getAttribute("action"), new FormData(bulkForm)).catch(function (error) {
         button.disabled = false;
         progress.hidden = true;
         flash(error && error.shown ? error.text : "The bulk action stopped: reload the queue to see where it got to.", "error");
