@@ -301,15 +301,28 @@
     var next = index === -1 ? (step > 0 ? 0 : all.length - 1) : index + step;
     if (next >= all.length) {
       var more = document.querySelector(".pagination a.next");
-      if (more) { window.location.href = more.href; }
+      if (more) { carryOn("first"); window.location.href = more.href; }
       return;
     }
     if (next < 0) {
       var back = document.querySelector(".pagination a.previous");
-      if (back) { window.location.href = back.href; }
+      if (back) { carryOn("last"); window.location.href = back.href; }
       return;
     }
     select(all[next]);
+  }
+
+  // Moving past the page's last row (or before its first) opens the next page with its first
+  // (or last) row selected, so that triage goes on with the same keys.
+  var CARRY_KEY = "curation:queue:select";
+  function carryOn(which) {
+    try { window.sessionStorage.setItem(CARRY_KEY, which); } catch (e) { /* storage off: start unselected */ }
+  }
+  if (isQueue) {
+    var carried = null;
+    try { carried = window.sessionStorage.getItem(CARRY_KEY); window.sessionStorage.removeItem(CARRY_KEY); } catch (e) { carried = null; }
+    var pageRows = rows();
+    if (carried && pageRows.length) { select(carried === "last" ? pageRows[pageRows.length - 1] : pageRows[0]); }
   }
 
   function submitAction(scope, action) {
