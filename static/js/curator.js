@@ -265,10 +265,37 @@
 
   // --- filters apply as they change ----------------------------------------------------
   var filterForm = document.getElementById("filter-form");
+  // Short, shareable URLs: fields left empty are not sent.
+  if (filterForm) {
+    filterForm.addEventListener("formdata", function (event) {
+      var empty = [];
+      event.formData.forEach(function (value, name) { if (value === "") { empty.push(name); } });
+      empty.forEach(function (name) { event.formData.delete(name); });
+    });
+  }
+
+  function applyFilters() {
+    if (filterForm.requestSubmit) { filterForm.requestSubmit(); } else { filterForm.submit(); }
+  }
+  // A suggestion picked from a type-ahead's list (the value is exactly one of them).
+  function pickedSuggestion(field) {
+    var list = field.list;
+    return !!(list && Array.prototype.some.call(list.options, function (option) { return option.value === field.value; }));
+  }
+  // Choices (selects, dates, radios) apply when they change. Typed text applies with Enter,
+  // or when a type-ahead suggestion is picked: not when the focus merely leaves the field,
+  // which would reload the page under an editor moving on to the next filter.
   document.addEventListener("change", function (event) {
     var field = event.target;
-    if (!filterForm || field.form !== filterForm || field.dataset.noAutoApply) { return; }
-    if (filterForm.requestSubmit) { filterForm.requestSubmit(); } else { filterForm.submit(); }
+    if (!filterForm || field.form !== filterForm) { return; }
+    if (/^(text|search|number)$/.test(field.type) && !(field.dataset.lookup && pickedSuggestion(field))) { return; }
+    applyFilters();
+  });
+  document.addEventListener("input", function (event) {
+    var field = event.target;
+    if (filterForm && field.form === filterForm && field.dataset.lookup && event.inputType === "insertReplacementText" && pickedSuggestion(field)) {
+      applyFilters();
+    }
   });
 
   // --- keyboard -------------------------------------------------------------------------
