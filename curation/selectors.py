@@ -11,6 +11,7 @@ PostgreSQL (whose NULL ordering differs).
 
 import datetime as dt
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.db.models import F, IntegerField, Prefetch, Q, Value
@@ -555,3 +556,12 @@ def topic_suggestions(text, limit=SUGGESTIONS):
 def matching_ids(queryset, *, limit):
     """Ids of the rows `queryset` matches (at most `limit` + 1, by id), for a bulk run."""
     return list(queryset.order_by("pk").values_list("pk", flat=True)[: limit + 1])
+
+
+def reason_menu():
+    """[(digit, code, formaction query, label, needs_note)] for the queue rows' reason menus:
+    each reason at its keyboard digit (its place in `offered_reasons`, from 1)."""
+    return [
+        (digit, code, f"?{urlencode({'reason_code': code})}", label, needs_note)
+        for digit, (code, label, needs_note) in enumerate(offered_reasons(), start=1)
+    ]

@@ -349,7 +349,7 @@ def test_bulk_reject_with_a_reason(open_page, reasons, js):
     page.locator("#bulk-reason-code").select_option(reasons[2].code)
     with page.expect_navigation():
         page.get_by_role("button", name="Apply to selected").click()
-    expect()(page.locator("#flash .message")).to_contain_text("2 items rejected")
+    expect()(page.locator("#bulk-result")).to_contain_text("2 items rejected")
     for article in picked:
         assert_rejected(article, reasons[2].code)
     assert Article.objects.get(pk=kept.pk).state == ArticleState.NEW

@@ -65,6 +65,7 @@ def inplace_payload(request, article, message):
         "article": article,
         "offers": ActionUrls().offers(article, editorial.allowed_actions(request.user)),
         "reasons": selectors.offered_reasons(),
+        "reason_menu": selectors.reason_menu(),
         "compact": compact,
         "next_url": safe_next(request, ""),
         "publish_blocked": editorial.needs_completing(article),

@@ -217,6 +217,7 @@ class QueueView(CuratorAccessMixin, FilterView):
             density=density,
             sort_choices=[(sort.key, sort.label) for sort in selectors.SORTS.values()],
             reasons=selectors.offered_reasons(),
+            reason_menu=selectors.reason_menu(),
             page=page,
             articles=page.articles,
             rows=[rows.row(article) for article in page.articles],
