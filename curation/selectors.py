@@ -10,6 +10,7 @@ PostgreSQL (whose NULL ordering differs).
 """
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -474,6 +475,23 @@ def count_matches(queryset, *, cap=COUNT_CAP):
     cap + 1 matches instead of counting a million rows."""
     found = queryset.order_by().values("pk")[: cap + 1].count()
     return MatchCount(min(found, cap), found > cap)
+
+
+MATCH_COUNT_TTL = 60
+
+
+def _match_count_cache_key(key):
+    return "curation:queue:count:" + hashlib.sha256(key.encode()).hexdigest()[:40]
+
+
+def remembered_match_count(key):
+    """A filter's count (`key`: its querystring) if one was taken in the last minute."""
+    found = cache.get(_match_count_cache_key(key))
+    return MatchCount(*found) if found is not None else None
+
+
+def remember_match_count(key, counted):
+    cache.set(_match_count_cache_key(key), (counted.count, counted.more), MATCH_COUNT_TTL)
 
 
 def new_items_count():

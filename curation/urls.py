@@ -25,6 +25,7 @@ urlpatterns = [
     path("bulk/<str:token>/continue/", bulk.bulk_continue, name="bulk-continue"),
     path("bulk/<str:token>/undo/", bulk.bulk_undo, name="bulk-undo"),
     path("density/", queue.set_density, name="density"),
+    path("count/", queue.match_count, name="match-count"),
     path("lookup/providers/", lookups.providers, name="lookup-providers"),
     path("lookup/topics/", lookups.topics, name="lookup-topics"),
     path("articles/<int:pk>/", article.ArticleDetailView.as_view(), name="article-detail"),

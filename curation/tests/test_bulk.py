@@ -139,6 +139,6 @@ def test_too_many_matches_are_refused_and_viewers_cannot(editor_client, viewer_c
 
 
 def test_the_bulk_bar_offers_all_matching_with_the_count(editor_client, matching):
-    html = editor_client.get("/curate/", {"quality_min": 50}).content.decode()
-    assert 'value="matching"> All 5 matching' in html
+    html = editor_client.get("/curate/", {"quality_min": 50, "count": "1"}).content.decode()
+    assert 'value="matching"> All <span class="all-count">5 </span>matching' in html
     assert 'name="query" value="quality_min=50"' in html

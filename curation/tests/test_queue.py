@@ -438,3 +438,52 @@ def test_sorting_unknown_heat_by_heat_lists_them_newest_first(editor_client):
     assert response.status_code == 200
     assert "Known heat" not in body
     assert body.index(newer.title) < body.index(older.title)
+
+
+# --- counts -----------------------------------------------------------------------------------
+
+
+def count_text(response):
+    match = re.search(r'<p class="match-count"[^>]*>(.*?)</p>', response.content.decode(), re.S)
+    return re.sub(r"<[^>]+>", "", match.group(1)).strip() if match else None
+
+
+def test_the_plain_queue_counts_in_its_row_query_and_the_navigation_shows_new(editor_client, monkeypatch):
+    for _ in range(3):
+        make_article()
+    make_article(state="published")
+    editor_client.get(QUEUE)
+    with CaptureQueriesContext(connection) as queries:
+        response = editor_client.get(QUEUE)
+    assert count_text(response) == "3 items match"
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(*) FROM (" in q["sql"]]
+    assert counts and all("LIMIT 10001) AS capped" in sql for sql in counts)
+    html = response.content.decode()
+    assert re.search(r'class="nav-count"[^>]*>3<span class="visually-hidden"> new</span>', html)
+    monkeypatch.setattr("curation.selectors.COUNT_CAP", 2)
+    cache.clear()
+    assert count_text(editor_client.get(QUEUE)) == "2+ items match"
+
+
+def test_a_filtered_count_is_asked_for_separately_and_remembered(editor_client):
+    for quality in (10, 60, 70):
+        make_article(quality=quality)
+    response = editor_client.get(QUEUE, {"quality_min": 50, "sort": "-quality"})
+    assert count_text(response) == "How many match?"  # JS asks /curate/count/; the link for no JS
+    html = response.content.decode()
+    assert 'data-count-url="/curate/count/?quality_min=50"' in html
+    assert 'href="?quality_min=50&amp;sort=-quality&amp;count=1"' in html
+    answer = editor_client.get("/curate/count/", {"quality_min": 50})
+    assert answer.json() == {"ok": True, "count": 2, "more": False, "text": "2"}
+    # Remembered: the queue shows it now, whatever the sort or page size.
+    assert count_text(editor_client.get(QUEUE, {"quality_min": 50, "size": 20})) == "2 items match"
+    assert count_text(editor_client.get(QUEUE, {"quality_min": 65, "count": "1"})) == "1 item matches"
+    assert editor_client.get("/curate/count/", {"quality_min": "lots"}).status_code == 400
+
+
+def test_the_count_endpoint_needs_the_read_permission(client, db):
+    from django.contrib.auth.models import User
+
+    assert client.get("/curate/count/").status_code == 302
+    client.force_login(User.objects.create_user("nobody", password="x"))
+    assert client.get("/curate/count/").status_code == 403

@@ -4,6 +4,8 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +23,7 @@ from curation.validation import safe_url
 from curation.views.bulk import run_to_show
 from curation.views.common import (
     QUEUE_PARAMS,
+    READ_PERMISSION,
     ActionUrls,
     CuratorAccessMixin,
     UrlTemplate,
@@ -66,6 +69,12 @@ class Column:
 
 # Sortable columns: (label, css, sort key without direction, first click's direction).
 SORTABLE = {"Quality": "quality", "Heat": "heat", "Published": "published"}
+
+
+def match_count_key(params):
+    """The filters that decide which rows match (not the sort, page size or cursor), as a
+    querystring: the key a count is remembered under, and the count endpoint's query."""
+    return queue_querystring(params, drop=("sort", "size"))
 
 
 def columns(params, sort_key, *, can_bulk, thumbnails):
@@ -193,6 +202,12 @@ class QueueView(CuratorAccessMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        # The plain queue counts its matches in its own row query (cheap: the state index).
+        # A filter may match sparse rows that only a long scan finds, so its count is asked
+        # for separately (curator.js, /curate/count/) or on request (?count=1, no JS), and
+        # remembered a minute; the page itself never waits for it.
+        count_key = match_count_key(self.request.GET)
+        counting = self.filterset.is_default or self.request.GET.get("count") == "1"
         page = selectors.queue_page(
             self.object_list,
             sort_key=self.filterset.sort_key,
@@ -200,17 +215,22 @@ class QueueView(CuratorAccessMixin, FilterView):
             before=self.request.GET.get("before", ""),
             page_size=self.get_page_size(),
             by_index=self.filterset.sort_by_index,
-            count_cap=selectors.COUNT_CAP,
+            count_cap=selectors.COUNT_CAP if counting else None,
         )
-        if page.match_count is not None and self.filterset.is_default:
-            selectors.remember_new_items_count(page.match_count)  # the navigation's count
+        match_count = page.match_count if counting else selectors.remembered_match_count(count_key)
+        if page.match_count is not None:
+            selectors.remember_match_count(count_key, page.match_count)
+            if self.filterset.is_default:
+                selectors.remember_new_items_count(page.match_count)  # the navigation's count
         query = queue_querystring(self.request.GET)
         this_url = self.request.get_full_path()
         rows = QueueRows(self.request.user, query=query, this_url=this_url)
         allowed = rows.allowed
         density = self.request.session.get(DENSITY_SESSION_KEY, "compact")
         context.update(
-            match_count=page.match_count,
+            match_count=match_count,
+            count_url=f"{reverse('curation:match-count')}?{count_key}",
+            count_link="?" + urlencode([*self.request.GET.items(), ("count", "1")]),
             bulk_run=run_to_show(self.request) if allowed else None,
             max_matching=MAX_MATCHING,
             columns=columns(self.request.GET, page.sort.key, can_bulk=bool(allowed), thumbnails=density == "comfortable"),
@@ -239,3 +259,20 @@ def set_density(request):
     if density in DENSITIES:
         request.session[DENSITY_SESSION_KEY] = density
     return redirect(safe_next(request, reverse("curation:queue")))
+
+
+@login_required
+def match_count(request):
+    """How many items the filters in the querystring match (JSON, for curator.js): exact up
+    to COUNT_CAP, then "10,000+"; remembered a minute under the filters."""
+    if not request.user.has_perm(READ_PERMISSION):
+        raise PermissionDenied("You do not have permission to read the queue.")
+    filterset = ArticleFilterSet(request.GET, queryset=Article.objects.all())
+    if not filterset.is_valid():
+        return JsonResponse({"ok": False, "error": "The filters are not valid."}, status=400)
+    key = match_count_key(request.GET)
+    found = selectors.remembered_match_count(key)
+    if found is None:
+        found = selectors.count_matches(filterset.qs)
+        selectors.remember_match_count(key, found)
+    return JsonResponse({"ok": True, "count": found.count, "more": found.more, "text": found.text})

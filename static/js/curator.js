@@ -263,6 +263,31 @@
     });
   }
 
+  // --- the count of a filtered queue arrives after the page --------------------------------
+  var pendingCount = document.querySelector("#match-count[data-count-url]");
+  if (pendingCount && window.fetch) {
+    pendingCount.textContent = "Counting…";
+    fetch(pendingCount.dataset.countUrl, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+      .then(function (response) { return response.json(); })
+      .then(function (data) {
+        if (!data.ok) { throw new Error(data.error); }
+        var strong = document.createElement("strong");
+        strong.className = "count";
+        strong.textContent = data.text;
+        var noun = document.createElement("span");
+        noun.className = "noun";
+        noun.textContent = data.count === 1 && !data.more ? "item matches" : "items match";
+        pendingCount.replaceChildren(strong, document.createTextNode(" "), noun);
+        pendingCount.dataset.count = String(data.count);
+        if (data.more) { pendingCount.dataset.more = "1"; }
+        var scope = document.querySelector(".bulk-scope");
+        if (scope && data.more) { scope.hidden = true; } // beyond what one run may change
+        var all = document.querySelector(".bulk-scope .all-count");
+        if (all) { all.textContent = data.text + " "; }
+      })
+      .catch(function () { pendingCount.textContent = ""; });
+  }
+
   // --- filters apply as they change ----------------------------------------------------
   var filterForm = document.getElementById("filter-form");
   // Short, shareable URLs: fields left empty are not sent.
