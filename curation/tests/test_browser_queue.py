@@ -457,7 +457,7 @@ def test_publish_all_matching_in_chunks_then_undo_with_the_mouse(open_page, five
     editor = make_user(role="editor", password=PASSWORD)
     page, watch = open_page(user=editor, java_script_enabled=js)
     page.goto("/curate/?quality_min=50&size=20")
-    page.get_by_label(re.compile(r"^All (5 )?matching$")).check()  # the count arrives with JavaScript
+    page.locator('input[name="scope"][value="matching"]').check()  # "All (5) matching": the count arrives with JS
     page.locator("#bulk-action").select_option("publish")
     page.get_by_role("button", name="Apply to selected").click()
     result = page.locator("#bulk-result")
