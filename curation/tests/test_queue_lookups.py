@@ -119,4 +119,8 @@ def test_any_provider_or_topic_text_is_a_page_or_a_refusal_never_a_crash(editor_
         assert response.status_code in (200, 400), (name, value)
     lookup = editor_client.get("/curate/lookup/providers/", {"q": value})
     assert lookup.status_code in (200, 400)
+    count = editor_client.get("/curate/count/", {"provider": value, "topic": value})
+    assert count.status_code in (200, 400)  # a NUL byte is refused before any view (middleware)
+    if count.status_code == 200:
+        assert count.json()["ok"] is True
     assert Provider.objects.count() >= 0
