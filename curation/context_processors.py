@@ -2,7 +2,7 @@
 
 from django.utils.functional import SimpleLazyObject
 
-from curation import selectors
+from curation import selectors_queue
 
 
 def queue_counts(request):
@@ -11,4 +11,4 @@ def queue_counts(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"queue_new_count": SimpleLazyObject(selectors.new_items_count)}
+    return {"queue_new_count": SimpleLazyObject(selectors_queue.new_items_count)}

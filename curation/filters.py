@@ -11,15 +11,8 @@ from curation.db import backend
 from curation.models import HEAT_UNKNOWN_Q, Article, ArticleState
 from curation.params import BIGINT_MAX
 from curation.search import search_articles
-from curation.selectors import (
-    DEFAULT_SORT,
-    NAME_MAX_LENGTH,
-    SORTS,
-    offered_reasons,
-    provider_ids_named,
-    topic_named,
-    with_topic,
-)
+from curation.selectors import DEFAULT_SORT, SORTS, offered_reasons, with_topic
+from curation.selectors_queue import NAME_MAX_LENGTH, provider_ids_named, topic_named
 
 STATE_ALL = "all"
 # Published items by the clock (see Article.schedule_status): subsets of "published".

@@ -460,7 +460,7 @@ def test_the_plain_queue_counts_in_its_row_query_and_the_navigation_shows_new(ed
     assert counts and all("LIMIT 10001) AS capped" in sql for sql in counts)
     html = response.content.decode()
     assert re.search(r'class="nav-count"[^>]*>3<span class="visually-hidden"> new</span>', html)
-    monkeypatch.setattr("curation.selectors.COUNT_CAP", 2)
+    monkeypatch.setattr("curation.selectors_queue.COUNT_CAP", 2)
     cache.clear()
     assert count_text(editor_client.get(QUEUE)) == "2+ items match"
 

@@ -15,7 +15,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from curation import selectors
+from curation import selectors_queue
 from curation.filters import ArticleFilterSet
 from curation.forms import BulkActionForm, BulkMatchingForm
 from curation.models import Article
@@ -38,7 +38,7 @@ def matching_ids(query, limit):
     filterset = ArticleFilterSet(QueryDict(query), queryset=Article.objects.all())
     if not filterset.is_valid():
         raise EditorialError("The filters changed or are not valid; reload the queue and try again.")
-    return selectors.matching_ids(filterset.qs, limit=limit)
+    return selectors_queue.matching_ids(filterset.qs, limit=limit)
 
 
 def _progress(request, run):

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
-from curation import selectors
+from curation import selectors_queue
 from curation.views.common import READ_PERMISSION
 
 
@@ -24,11 +24,11 @@ def _answer(pairs):
 @login_required
 @permission_required(READ_PERMISSION, raise_exception=True)
 def providers(request):
-    return _answer(selectors.provider_suggestions(request.GET.get("q", "")))
+    return _answer(selectors_queue.provider_suggestions(request.GET.get("q", "")))
 
 
 @require_GET
 @login_required
 @permission_required(READ_PERMISSION, raise_exception=True)
 def topics(request):
-    return _answer(selectors.topic_suggestions(request.GET.get("q", "")))
+    return _answer(selectors_queue.topic_suggestions(request.GET.get("q", "")))

@@ -13,7 +13,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 
-from curation import selectors
+from curation import selectors, selectors_queue
 from curation.filters import ArticleFilterSet
 from curation.models import HEAT_BANDS, HEAT_UNKNOWN, QUALITY_BANDS, Article
 from curation.services import editorial
@@ -215,13 +215,13 @@ class QueueView(CuratorAccessMixin, FilterView):
             before=self.request.GET.get("before", ""),
             page_size=self.get_page_size(),
             by_index=self.filterset.sort_by_index,
-            count_cap=selectors.COUNT_CAP if counting else None,
+            count_cap=selectors_queue.COUNT_CAP if counting else None,
         )
-        match_count = page.match_count if counting else selectors.remembered_match_count(count_key)
+        match_count = page.match_count if counting else selectors_queue.remembered_match_count(count_key)
         if page.match_count is not None:
-            selectors.remember_match_count(count_key, page.match_count)
+            selectors_queue.remember_match_count(count_key, page.match_count)
             if self.filterset.is_default:
-                selectors.remember_new_items_count(page.match_count)  # the navigation's count
+                selectors_queue.remember_new_items_count(page.match_count)  # the navigation's count
         query = queue_querystring(self.request.GET)
         this_url = self.request.get_full_path()
         rows = QueueRows(self.request.user, query=query, this_url=this_url)
@@ -271,8 +271,8 @@ def match_count(request):
     if not filterset.is_valid():
         return JsonResponse({"ok": False, "error": "The filters are not valid."}, status=400)
     key = match_count_key(request.GET)
-    found = selectors.remembered_match_count(key)
+    found = selectors_queue.remembered_match_count(key)
     if found is None:
-        found = selectors.count_matches(filterset.qs)
-        selectors.remember_match_count(key, found)
+        found = selectors_queue.count_matches(filterset.qs)
+        selectors_queue.remember_match_count(key, found)
     return JsonResponse({"ok": True, "count": found.count, "more": found.more, "text": found.text})
