@@ -45,6 +45,10 @@ def _progress(request, run):
     """Where a run stands, as JSON (curator.js) or by sending the editor back to the queue,
     which shows it (a Continue button, or the result with Undo)."""
     request.session[SESSION_KEY] = run.token
+    if run.finished:
+        # The result message; the queue adds Undo to it (base.html, curation/_undo.html).
+        tell = messages.error if run.failed and not run.changed else messages.warning if run.failed else messages.success
+        tell(request, run.message, extra_tags="bulk-result")
     if wants_json(request):
         return JsonResponse(
             {

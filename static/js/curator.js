@@ -24,7 +24,8 @@
   function dismissable(item) {
     if (item.dataset.managed) { return; }
     item.dataset.managed = "1";
-    if (/\b(error|warning)\b/.test(item.className)) {
+    // Errors, warnings and a bulk result offering Undo stay until dismissed.
+    if (/\b(error|warning)\b/.test(item.className) || item.querySelector("form.undo-form")) {
       var close = document.createElement("button");
       close.type = "button";
       close.className = "dismiss";
