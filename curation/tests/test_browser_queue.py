@@ -320,6 +320,7 @@ def test_reject_with_r_then_a_digit_and_focus_moves_on(open_page, reasons):
     expect()(page.locator("tr.queue-row.current")).to_have_attribute("data-article-id", str(first.pk))
     page.keyboard.press("r")
     expect()(page.locator(f'tr[data-article-id="{first.pk}"] details.reject-menu')).to_have_attribute("open", "")
+    save_screenshot(page, "queue-reject-menu-light.png", full_page=False)
     page.keyboard.press("2")  # the second reason offered
     expect()(page.locator("tr.queue-row.current")).to_have_attribute("data-article-id", str(second.pk))
     expect()(page.locator(f'tr[data-article-id="{second.pk}"] a.row-link')).to_be_focused()
@@ -474,6 +475,7 @@ def test_publish_all_matching_in_chunks_then_undo_with_the_mouse(open_page, five
     assert axe_violations(page) == [] if js else True
     if js:
         page.clock.run_for(10_000)  # a result with Undo stays until dismissed
+        save_screenshot(page, "queue-bulk-undo-light.png", full_page=False)
         expect()(result).to_be_visible()
     result.get_by_role("button", name="Undo").click()
     expect()(page.locator("#flash .message")).to_contain_text("Undone: 5 items are as before.")
