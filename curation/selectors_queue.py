@@ -41,8 +41,22 @@ def count_matches(queryset, *, cap=COUNT_CAP):
 MATCH_COUNT_TTL = 60
 
 
+GENERATION_KEY = "curation:queue:count-generation"
+
+
 def _match_count_cache_key(key):
-    return "curation:queue:count:" + hashlib.sha256(key.encode()).hexdigest()[:40]
+    # The generation changes with every decision made through the curator (see
+    # forget_match_counts), so a remembered count never outlives the rows it counted.
+    generation = cache.get(GENERATION_KEY, 0)
+    return f"curation:queue:count:{generation}:" + hashlib.sha256(key.encode()).hexdigest()[:40]
+
+
+def forget_match_counts():
+    """Every remembered filter count is out of date (items were decided or put back)."""
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:
+        cache.set(GENERATION_KEY, 1, None)
 
 
 def remembered_match_count(key):

@@ -511,7 +511,7 @@ def test_bulk_and_undo_from_the_keyboard(open_page, five_good):
 def test_a_filtered_count_arrives_after_the_page_or_on_request(open_page, three_qualities, js):
     editor = make_user(role="editor", password=PASSWORD)
     page, watch = open_page(user=editor, java_script_enabled=js)
-    page.goto("/curate/?quality_min=50")
+    page.goto("/curate/?quality_min=50&size=1")  # more than one page: the count is asked for
     count = page.locator("#match-count")
     if js:
         expect()(count).to_have_text("2 items match")
@@ -520,5 +520,5 @@ def test_a_filtered_count_arrives_after_the_page_or_on_request(open_page, three_
         count.get_by_role("link", name="How many match?").click()
         arrive(page, re.compile(r"count=1"))
         expect()(page.locator("#match-count")).to_have_text("2 items match")
-        assert titles(page) == ["Quality 90", "Quality 60"] or sorted(titles(page)) == ["Quality 60", "Quality 90"]
+        assert len(titles(page)) == 1
     watch.assert_clean()

@@ -468,17 +468,25 @@ def test_the_plain_queue_counts_in_its_row_query_and_the_navigation_shows_new(ed
 def test_a_filtered_count_is_asked_for_separately_and_remembered(editor_client):
     for quality in (10, 60, 70):
         make_article(quality=quality)
-    response = editor_client.get(QUEUE, {"quality_min": 50, "sort": "-quality"})
+    # A first page that holds every match knows the count without asking (and remembers it).
+    assert count_text(editor_client.get(QUEUE, {"quality_min": 55})) == "2 items match"
+    assert count_text(editor_client.get(QUEUE, {"quality_min": 55, "size": 1})) == "2 items match"
+    response = editor_client.get(QUEUE, {"quality_min": 50, "sort": "-quality", "size": 1})
     assert count_text(response) == "How many match?"  # JS asks /curate/count/; the link for no JS
     html = response.content.decode()
     assert 'data-count-url="/curate/count/?quality_min=50"' in html
-    assert 'href="?quality_min=50&amp;sort=-quality&amp;count=1"' in html
+    assert 'href="?quality_min=50&amp;sort=-quality&amp;size=1&amp;count=1"' in html
     answer = editor_client.get("/curate/count/", {"quality_min": 50})
     assert answer.json() == {"ok": True, "count": 2, "more": False, "text": "2"}
-    # Remembered: the queue shows it now, whatever the sort or page size.
-    assert count_text(editor_client.get(QUEUE, {"quality_min": 50, "size": 20})) == "2 items match"
-    assert count_text(editor_client.get(QUEUE, {"quality_min": 65, "count": "1"})) == "1 item matches"
+    # Remembered: the queue shows it now, whatever the sort or page size...
+    assert count_text(editor_client.get(QUEUE, {"quality_min": 50, "size": 1, "sort": "quality"})) == "2 items match"
+    assert count_text(editor_client.get(QUEUE, {"quality_min": 65, "size": 1, "count": "1"})) == "1 item matches"
     assert editor_client.get("/curate/count/", {"quality_min": "lots"}).status_code == 400
+    # ... until a decision changes what matches: then it is counted again.
+    decided = Article.objects.get(quality=70)
+    editor_client.post(f"/curate/articles/{decided.pk}/publish/", {"expected_version": decided.version})
+    assert count_text(editor_client.get(QUEUE, {"quality_min": 50, "size": 1})) == "How many match?"
+    assert editor_client.get("/curate/count/", {"quality_min": 50}).json()["count"] == 1
 
 
 def test_the_count_endpoint_needs_the_read_permission(client, db):

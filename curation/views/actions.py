@@ -8,7 +8,7 @@ from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
-from curation import selectors
+from curation import selectors, selectors_queue
 from curation.forms import TransitionForm
 from curation.models import Article
 from curation.services import editorial
@@ -49,6 +49,7 @@ def article_action(request, pk, action):
         )
     except EditorialError as exc:
         return fail(request, exc, detail_url(pk))
+    selectors_queue.forget_match_counts()
     message = SUCCESS_MESSAGES[action].format(short(article.title))
     if wants_json(request):
         return JsonResponse(inplace_payload(request, article, message))

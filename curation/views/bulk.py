@@ -45,6 +45,7 @@ def _progress(request, run):
     """Where a run stands, as JSON (curator.js) or by sending the editor back to the queue,
     which shows it (a Continue button, or the result with Undo)."""
     request.session[SESSION_KEY] = run.token
+    selectors_queue.forget_match_counts()
     if run.finished:
         # The result message; the queue adds Undo to it (base.html, curation/_undo.html).
         tell = messages.error if run.failed and not run.changed else messages.warning if run.failed else messages.success
@@ -114,6 +115,7 @@ def bulk_undo(request, token):
         result = bulk.undo_run(bulk.load_run(token, request.user), user=request.user)
     except EditorialError as exc:
         return _refuse(request, str(exc))
+    selectors_queue.forget_match_counts()
     (messages.warning if result.skipped else messages.success)(request, result.message)
     return redirect(safe_next(request, reverse("curation:queue")))
 

@@ -217,7 +217,9 @@ class QueueView(CuratorAccessMixin, FilterView):
             by_index=self.filterset.sort_by_index,
             count_cap=selectors_queue.COUNT_CAP if counting else None,
         )
-        match_count = page.match_count if counting else selectors_queue.remembered_match_count(count_key)
+        if page.match_count is None and page.is_first and not page.has_next:
+            page.match_count = selectors_queue.MatchCount(len(page.articles), False)  # all of them are here
+        match_count = page.match_count or selectors_queue.remembered_match_count(count_key)
         if page.match_count is not None:
             selectors_queue.remember_match_count(count_key, page.match_count)
             if self.filterset.is_default:
