@@ -1,21 +1,18 @@
 """The queue's filters: every one a GET parameter, so a filtered view is a shareable URL."""
 
 import datetime as dt
-import html
 
 import django_filters
 from django import forms
-from django.core.cache import cache
-from django.forms.utils import flatatt
+from django.urls import reverse_lazy
 from django.utils import timezone
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 
 from curation.db import backend
-from curation.models import HEAT_UNKNOWN_Q, Article, ArticleState, Provider, Topic
-from curation.params import BIGINT_MAX, parse_id
+from curation.models import HEAT_UNKNOWN_Q, Article, ArticleState
+from curation.params import BIGINT_MAX
 from curation.search import search_articles
 from curation.selectors import DEFAULT_SORT, SORTS, offered_reasons, with_topic
+from curation.selectors_queue import NAME_MAX_LENGTH, provider_ids_named, topic_named
 
 STATE_ALL = "all"
 # Published items by the clock (see Article.schedule_status): subsets of "published".
@@ -34,85 +31,42 @@ YES_NO = [("", "Any"), ("yes", "Yes"), ("no", "No")]
 HEAT_KNOWN_CHOICES = [("", "Any"), ("unknown", "Unknown only"), ("known", "Known only")]
 
 
-# Provider and topic lists for the filter selects. A newsroom has thousands of providers:
-# reading and rendering them on every queue page would cost more than the page itself,
-# so the (id, label) pairs are cached briefly; a provider imported a minute ago can still
-# be filtered on by id (any id is accepted), it only appears in the list a little later.
-CHOICES_TTL = 60
+class TypeAhead(forms.TextInput):
+    """A text input that takes a name (or an id) and, with JavaScript, suggests names from a
+    small JSON endpoint (`lookup`, see views/lookups.py) in a <datalist>: a newsroom has
+    thousands of providers, too many to send as <option>s with every queue page."""
 
-
-def _cached_choices(key, build):
-    choices = cache.get(key)
-    if choices is None:
-        choices = build()
-        cache.set(key, choices, CHOICES_TTL)
-    return choices
-
-
-def _options_html(pairs):
-    # html.escape, not format_html per option: this runs for thousands of providers.
-    return "".join(f'<option value="{int(key)}">{html.escape(str(label))}</option>' for key, label in pairs)
-
-
-def provider_options():
-    """The provider select's <option> elements, escaped, built at most once a minute."""
-    return _cached_choices(
-        "curation:queue:provider-options",
-        lambda: _options_html(
-            (p.pk, str(p)) for p in Provider.objects.only("pk", "name", "domain").order_by("name", "domain")
-        ),
-    )
-
-
-def topic_options():
-    return _cached_choices(
-        "curation:queue:topic-options",
-        lambda: _options_html(Topic.objects.order_by("name").values_list("pk", "name")),
-    )
-
-
-class FastSelect(forms.Select):
-    """A select whose options come pre-rendered from a cache: Django's per-option
-    templates would cost more than the rest of the queue page for 3,000 providers."""
-
-    def __init__(self, options, empty_label, *args, **kwargs):
-        self.options_html = options
-        self.empty_label = empty_label
-        super().__init__(*args, **kwargs)
-
-    def render(self, name, value, attrs=None, renderer=None):
-        options = self.options_html()
-        selected = parse_id(value if isinstance(value, int) else str(value or "").strip())
-        if selected is not None:
-            marker = f'<option value="{selected}">'
-            options = options.replace(marker, marker[:-1] + " selected>", 1)
-        return format_html(
-            '<select name="{}"{}><option value="">{}</option>{}</select>',
-            name,
-            flatatt(self.build_attrs(self.attrs, attrs)),
-            self.empty_label,
-            mark_safe(options),  # every label was escaped by _options_html
+    def __init__(self, lookup, placeholder):
+        super().__init__(
+            attrs={
+                "list": f"{lookup}-suggestions",
+                "data-lookup": reverse_lazy(f"curation:lookup-{lookup}"),
+                "placeholder": placeholder,
+                "autocomplete": "off",
+            }
         )
 
 
-class IdField(forms.IntegerField):
-    """An id from the select: ASCII digits only ("٣" is not an id anyone picked)."""
+class NameOrIdField(forms.CharField):
+    """A name, or an id: text that reads as a number must be an id a database can hold
+    ("٣", "²", "0", "-1" or 30 nines are refused with the reason, as the id filters were)."""
 
-    def __init__(self, *, options, empty_label, **kwargs):
-        kwargs.pop("null_label", None)
-        super().__init__(min_value=1, max_value=BIGINT_MAX, widget=FastSelect(options, empty_label), **kwargs)
+    def clean(self, value):
+        text = super().clean(value)
+        bare = text.removeprefix("#").removeprefix("-")
+        if bare and (bare.isdigit() or bare.isnumeric()):
+            forms.IntegerField(min_value=1, max_value=BIGINT_MAX).clean(
+                text.removeprefix("#") if text.removeprefix("#").isascii() else "x"
+            )
+        return text
 
-    def to_python(self, value):
-        text = str(value).strip() if value is not None else ""
-        if text and not (text.isascii() and text.lstrip("-").isdigit()):
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return super().to_python(value)
+
+class NameOrIdFilter(django_filters.CharFilter):
+    field_class = NameOrIdField
 
 
-class IdChoiceFilter(django_filters.NumberFilter):
-    """Filter on a related object's id, offered as a select of cached choices."""
-
-    field_class = IdField
+def named_filter(label, lookup, placeholder, method):
+    return NameOrIdFilter(label=label, method=method, max_length=NAME_MAX_LENGTH, widget=TypeAhead(lookup, placeholder))
 
 
 def _day_start(day):
@@ -140,12 +94,8 @@ class ArticleFilterSet(django_filters.FilterSet):
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "Words in title, excerpt or body"}),
     )
     state = django_filters.ChoiceFilter(label="State", choices=STATE_CHOICES, method="filter_state", empty_label=None)
-    topic = IdChoiceFilter(
-        label="Topic", field_name="topics", options=topic_options, empty_label="Any topic", method="filter_topic"
-    )
-    provider = IdChoiceFilter(
-        label="Provider", field_name="provider_id", options=provider_options, empty_label="Any provider"
-    )
+    topic = named_filter("Topic", "topics", "Any topic", "filter_topic")
+    provider = named_filter("Provider", "providers", "Any provider (name or domain)", "filter_provider")
     category = django_filters.CharFilter(label="Category", field_name="category")
     type = django_filters.CharFilter(label="Type", field_name="article_type")
     quality_min = django_filters.NumberFilter(label="Quality ≥", field_name="quality", lookup_expr="gte")
@@ -206,10 +156,19 @@ class ArticleFilterSet(django_filters.FilterSet):
         return search_articles(queryset, value)
 
     def filter_topic(self, queryset, name, value):
-        narrowing = with_topic(queryset, value)
+        topic = topic_named(value)
+        if topic is None:
+            return queryset.none()
+        narrowing = with_topic(queryset, topic)
         if narrowing.few:
             self.sort_by_index = False
         return narrowing.queryset
+
+    def filter_provider(self, queryset, name, value):
+        ids = provider_ids_named(value)
+        if len(ids) == 1:
+            return queryset.filter(provider_id=ids[0])
+        return queryset.filter(provider_id__in=ids) if ids else queryset.none()
 
     def filter_state(self, queryset, name, value):
         if not value or value == STATE_ALL:

@@ -101,7 +101,7 @@ class BulkActionForm(forms.Form):
         self.fields["ids"].valid_value = lambda value: parse_id(str(value)) is not None
 
     def clean_ids(self):
-        ids = list(dict.fromkeys(self.cleaned_data["ids"]))
+        ids = list(dict.fromkeys(self.cleaned_data["ids"] or []))
         if len(ids) > self.MAX_ITEMS:
             raise forms.ValidationError(f"At most {self.MAX_ITEMS} items at once.")
         return ids
@@ -112,3 +112,13 @@ def add_refusal_errors(form, refusal):
     the field where the form has it, else at the top of the form."""
     for name, message in refusal.errors.items():
         form.add_error(name if name in form.fields else None, message)
+
+
+class BulkMatchingForm(BulkActionForm):
+    """The bulk bar with "all matching": the filter's querystring instead of ticked ids."""
+
+    query = forms.CharField(required=False, max_length=4000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ids"].required = False

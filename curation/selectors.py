@@ -11,6 +11,7 @@ PostgreSQL (whose NULL ordering differs).
 
 import datetime as dt
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.db.models import F, IntegerField, Prefetch, Q, Value
@@ -18,7 +19,7 @@ from django.db.models.functions import Coalesce
 from django.utils.dateparse import parse_datetime
 
 from curation.db import backend
-from curation.db.queries import first_rows_of_each
+from curation.db.queries import capped_count, first_rows_of_each
 from curation.models import (
     Article,
     ArticleImage,
@@ -30,6 +31,7 @@ from curation.models import (
 )
 from curation.params import BIGINT_MAX, parse_id
 from curation.search import search_articles
+from curation.selectors_queue import MatchCount
 
 
 def with_topic(queryset, topic, *, size=None, count_cap=None):
@@ -211,6 +213,7 @@ class QueuePage:
     next_cursor: str = ""
     previous_cursor: str = ""
     is_first: bool = True
+    match_count: object = None  # a MatchCount when asked for (count_cap), None if unknown
 
     @property
     def has_next(self):
@@ -262,14 +265,24 @@ def prefetch_listing(rows):
 
 
 def queue_page(
-    queryset, *, sort_key=DEFAULT_SORT, after="", before="", page_size=DEFAULT_PAGE_SIZE, by_index=True, rows_with=None
+    queryset,
+    *,
+    sort_key=DEFAULT_SORT,
+    after="",
+    before="",
+    page_size=DEFAULT_PAGE_SIZE,
+    by_index=True,
+    rows_with=None,
+    count_cap=None,
 ):
     """One page of `queryset` (already filtered) under `sort_key`, located by a cursor.
 
     `after`/`before` are cursors from a previous page's next/previous links. The query
     count is fixed by the sort, whatever the data: one row query (two for a sort column
     that may be NULL, see `_walk`) and one for the rows' topics and images. `rows_with`
-    may add columns to the row query (a function of the row queryset).
+    may add columns to the row query (a function of the row queryset). With `count_cap`,
+    the row query also counts the matches (up to the cap, see `capped_count`): the page
+    knows how many match in no extra query.
     """
     sort = SORTS.get(sort_key) or SORTS[DEFAULT_SORT]
     page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
@@ -279,6 +292,8 @@ def queue_page(
     def fetch(ids, walk):
         # The walk's own query when it is one index range, else the candidates by id.
         rows = listing_rows(walk) if ids is None else listing_rows(Article.objects.filter(pk__in=ids))
+        if count_cap is not None:
+            rows = rows.annotate(match_count=capped_count(queryset, count_cap))
         return rows_with(rows) if rows_with is not None else rows
 
     if before_cursor is not None:
@@ -303,6 +318,11 @@ def queue_page(
     if rows and has_more_before:
         page.previous_cursor = Cursor.of(rows[0], sort).encode()
     page.is_first = not has_more_before
+    if count_cap is not None:
+        if rows:
+            page.match_count = MatchCount(min(rows[0].match_count, count_cap), rows[0].match_count > count_cap)
+        elif page.is_first:
+            page.match_count = MatchCount(0, False)
     return page
 
 
@@ -427,3 +447,12 @@ def reason_labels():
         labels = dict(RejectionReason.objects.values_list("code", "label"))
         cache.set("curation:reasons:labels", labels, REASONS_TTL)
     return labels
+
+
+def reason_menu():
+    """[(digit, code, formaction query, label, needs_note)] for the queue rows' reason menus:
+    each reason at its keyboard digit (its place in `offered_reasons`, from 1)."""
+    return [
+        (digit, code, f"?{urlencode({'reason_code': code})}", label, needs_note)
+        for digit, (code, label, needs_note) in enumerate(offered_reasons(), start=1)
+    ]

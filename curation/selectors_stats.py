@@ -23,7 +23,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from curation.models import (
-    HEAT_BANDS,
+    HEAT_CALIBRATION_BANDS,
     QUALITY_BANDS,
     Article,
     ImportRun,
@@ -427,7 +427,7 @@ def calibration_quality(r):
 
 
 def calibration_heat(r):
-    return _calibration("heat", HEAT_BANDS, "Score calibration: heat", r)
+    return _calibration("heat", HEAT_CALIBRATION_BANDS, "Score calibration: heat", r)
 
 
 def rule_agreement(r):

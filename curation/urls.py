@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from curation.views import actions, article, queue, scheduling, stats, stories
+from curation.views import actions, article, bulk, lookups, queue, scheduling, stats, stories
 
 
 class TransitionConverter:
@@ -25,10 +25,16 @@ urlpatterns = [
     path("stories/<int:pk>/publish/", stories.story_publish, name="story-publish"),
     path("articles/<int:pk>/story/<str:act>/", stories.story_act, name="story-act"),
     path("articles/<int:pk>/complete-from-entry/", stories.complete_from_entry, name="complete-from-entry"),
-    path("bulk/", queue.bulk_action, name="bulk-action"),
     path("stats/", stats.StatsView.as_view(), name="stats"),
     path("stats/data.json", stats.StatsDataView.as_view(), name="stats-data"),
     path("stats/export.csv", stats.StatsExportView.as_view(), name="stats-export"),
+    path("bulk/", bulk.bulk_action, name="bulk-action"),
+    path("bulk/<str:token>/continue/", bulk.bulk_continue, name="bulk-continue"),
+    path("bulk/<str:token>/undo/", bulk.bulk_undo, name="bulk-undo"),
+    path("density/", queue.set_density, name="density"),
+    path("count/", queue.match_count, name="match-count"),
+    path("lookup/providers/", lookups.providers, name="lookup-providers"),
+    path("lookup/topics/", lookups.topics, name="lookup-topics"),
     path("articles/<int:pk>/", article.ArticleDetailView.as_view(), name="article-detail"),
     path("articles/<int:pk>/edit/", article.article_edit, name="article-edit"),
     path("articles/<int:pk>/complete/", article.article_complete, name="article-complete"),

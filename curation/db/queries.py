@@ -377,3 +377,17 @@ def story_key_rows(keys, *, low, high, per_key, using="default"):
     with connection.cursor() as cursor:
         cursor.execute(sql, [*key_params, adapt(low), adapt(high), int(per_key)])
         return cursor.fetchall()
+
+
+def capped_count(queryset, cap):
+    """An expression for a select list: how many rows `queryset` has, counting no further
+    than cap + 1 (COUNT(*) over a LIMITed subquery, so a million matches cost no more than
+    cap + 1). Uncorrelated: both databases evaluate it once per statement."""
+    from django.db.models import IntegerField, Value
+    from django.db.models.expressions import RawSQL
+
+    try:
+        sql, params = queryset.order_by().values("pk")[: cap + 1].query.sql_with_params()
+    except EmptyResultSet:
+        return Value(0, output_field=IntegerField())
+    return RawSQL(f"SELECT COUNT(*) FROM ({sql}) AS capped", params, output_field=IntegerField())

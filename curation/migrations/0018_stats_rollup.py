@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('curation', '0014_all_editorial_action_kinds'),
+        ('curation', '0015_curator_queue_undo'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

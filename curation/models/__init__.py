@@ -26,13 +26,23 @@ from curation.models.records import (
     ImportRun,
     ImportStatus,
 )
-from curation.models.scores import HEAT_BANDS, HEAT_UNKNOWN, HEAT_UNKNOWN_Q, QUALITY_BANDS, ScoreBand
+from curation.models.scores import (
+    HEAT_BANDS,
+    HEAT_CALIBRATION_BANDS,
+    HEAT_UNKNOWN,
+    HEAT_UNKNOWN_BAND,
+    HEAT_UNKNOWN_Q,
+    QUALITY_BANDS,
+    ScoreBand,
+)
 from curation.models.stats import StatsCount, StatsWatermark
 from curation.models.stories import Story, StoryDecision, StoryEdge, StoryFeatures, StoryKey
 from curation.models.taxonomy import Provider, RejectionReason, RejectionReasonQuerySet, Topic
 
 __all__ = [
     "HEAT_BANDS",
+    "HEAT_CALIBRATION_BANDS",
+    "HEAT_UNKNOWN_BAND",
     "HEAT_UNKNOWN",
     "HEAT_UNKNOWN_Q",
     "QUALITY_BANDS",

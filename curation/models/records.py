@@ -86,6 +86,8 @@ class EditorialAction(models.Model):
         STORY_MERGE = "story_merge", "Stories merged"
         STORY_APART = "story_apart", "Marked not the same story"
         STORY_LEAD = "story_lead", "Made the story's lead"
+        # A bulk action taken back (curation.services.bulk): the item's earlier state again.
+        UNDO = "undo", "Undone (bulk)"
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="actions")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

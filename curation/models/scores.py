@@ -48,12 +48,16 @@ QUALITY_BANDS = (
     ScoreBand("top", "Top (100 and above)", 100, None),
 )
 
-# Heat runs from 0 to 100 where the source knows it; -1 (or nothing) is "unknown", a band of
-# its own so that the statistics never read an unknown heat as a cold item.
+# Heat runs from 0 to 100 where the source knows it (HEAT_UNKNOWN otherwise, in no band).
+# The queue's heat bars use these, as the quality bars use QUALITY_BANDS.
 HEAT_BANDS = (
-    ScoreBand("unknown", "Unknown (-1)", None, 0),
-    ScoreBand("cold", "Cold (0–24)", 0, 25),
-    ScoreBand("warm", "Warm (25–49)", 25, 50),
-    ScoreBand("hot", "Hot (50–74)", 50, 75),
-    ScoreBand("burning", "Burning (75 and above)", 75, None),
+    ScoreBand("cold", "Cold (below 10)", 0, 10),
+    ScoreBand("mild", "Mild (10–29)", 10, 30),
+    ScoreBand("warm", "Warm (30–59)", 30, 60),
+    ScoreBand("hot", "Hot (60–79)", 60, 80),
+    ScoreBand("top", "Very hot (80 and above)", 80, None),
 )
+# The statistics count an unknown heat as a band of its own, so that it is never read as a
+# cold item.
+HEAT_UNKNOWN_BAND = ScoreBand("unknown", "Unknown (-1)", None, 0)
+HEAT_CALIBRATION_BANDS = (HEAT_UNKNOWN_BAND, *HEAT_BANDS)

@@ -6,7 +6,6 @@ from django.forms.widgets import Input, Select
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from curation.filters import FastSelect
 from curation.models import HEAT_UNKNOWN
 from curation.selectors import reason_labels
 from curation.validation import safe_url as _safe_url
@@ -57,7 +56,7 @@ def fast_field(bound):
     """A filter field's <input> or <select>, built directly: Django renders each widget
     through its own templates, which cost as much as a dozen queue rows per page."""
     widget = bound.field.widget
-    if isinstance(widget, FastSelect) or not isinstance(widget, (Select, Input)):
+    if not isinstance(widget, (Select, Input)):
         return bound.as_widget()
     value = bound.value()
     attrs = {"name": bound.html_name, "id": bound.auto_id}

@@ -91,7 +91,7 @@ def test_viewer_sees_no_action_buttons(viewer_client, targets):
     queue = viewer_client.get(reverse("curation:queue")).content.decode()
     for html in (page, queue):
         assert ">Publish</button>" not in html
-        assert ">Reject</button>" not in html
+        assert ">Reject</button>" not in html and 'data-action="reject"' not in html
         assert 'id="bulk-form"' not in html
     assert ">Edit</a>" not in page
 

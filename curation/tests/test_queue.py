@@ -65,10 +65,13 @@ def test_row_shows_what_an_editor_triages_with(editor_client):
         ">77<",
         ">12<",
         ">3<",
-        "https://img.example/pic.jpg",
         "New",
     ):
         assert text in row, text
+    # Compact rows (the default) leave the thumbnail out; comfortable rows show it.
+    assert "https://img.example/pic.jpg" not in row
+    editor_client.post("/curate/density/", {"density": "comfortable"})
+    assert "https://img.example/pic.jpg" in editor_client.get(QUEUE).content.decode()
 
 
 @pytest.fixture
@@ -251,8 +254,9 @@ def test_the_queue_never_counts_rows(editor_client, sortable):
         for query in queries.captured_queries:
             sql = query["sql"].upper()
             for counted in sql.split("COUNT(")[1:]:
-                # Either over a LIMITed subquery, or over the page's candidates (a LIMITed CTE).
-                assert "LIMIT 4" in counted or counted.startswith("*) FROM PART_0"), query["sql"]
+                # Over a LIMITed subquery (a page's candidates, or the matches up to the
+                # count's cap), or over the page's candidates (a LIMITed CTE).
+                assert "LIMIT 4" in counted or "LIMIT 10001)" in counted or counted.startswith("*) FROM PART_0"), query["sql"]
             if "WITH PART_0 AS (" in sql:
                 assert "LIMIT 4) SELECT" in sql
 
@@ -312,25 +316,6 @@ def test_selector_query_budget(sortable):
             shown = [(a.topic_names, a.provider.name, a.image_urls) for a in page.articles]
         assert len(shown) == min(size, 13)
         assert len(queries) == expected, sort_key
-
-
-def test_provider_and_topic_lists_are_cached_but_any_id_filters(editor_client):
-    first = make_provider(name="First provider")
-    editor_client.get(QUEUE)
-    late = make_provider(name="Late provider")
-    mine = make_article(provider=late)
-    make_article(provider=first)
-    with CaptureQueriesContext(connection) as queries:
-        assert ids_on(editor_client.get(QUEUE, {"provider": late.pk})) == [mine.pk]
-    assert not [q for q in queries.captured_queries if 'FROM "curation_provider" ORDER BY' in q["sql"]]
-    cache.clear()
-    assert "Late provider (" in editor_client.get(QUEUE).content.decode()
-
-
-def test_filter_selects_escape_names(editor_client):
-    make_provider(name="<b>Bold</b> News")
-    html = editor_client.get(QUEUE).content.decode()
-    assert "<b>Bold</b>" not in html and "&lt;b&gt;Bold&lt;/b&gt; News (" in html
 
 
 def test_hostile_row_content_is_escaped_and_unsafe_images_are_not_shown(editor_client):
@@ -409,7 +394,7 @@ def test_rows_offer_only_what_the_item_allows(editor_client):
 
     assert f'Merged into <a href="/curate/articles/{target.pk}/">#{target.pk}</a>' in row(merged)
     assert "<button" not in row(merged)
-    assert ">Publish</button>" not in row(incomplete) and ">Reject</button>" in row(incomplete)
+    assert ">Publish</button>" not in row(incomplete) and 'data-action="reject"' in row(incomplete)
     assert "needs metadata" in row(incomplete)
 
 
@@ -453,3 +438,60 @@ def test_sorting_unknown_heat_by_heat_lists_them_newest_first(editor_client):
     assert response.status_code == 200
     assert "Known heat" not in body
     assert body.index(newer.title) < body.index(older.title)
+
+
+# --- counts -----------------------------------------------------------------------------------
+
+
+def count_text(response):
+    match = re.search(r'<p class="match-count"[^>]*>(.*?)</p>', response.content.decode(), re.S)
+    return re.sub(r"<[^>]+>", "", match.group(1)).strip() if match else None
+
+
+def test_the_plain_queue_counts_in_its_row_query_and_the_navigation_shows_new(editor_client, monkeypatch):
+    for _ in range(3):
+        make_article()
+    make_article(state="published")
+    editor_client.get(QUEUE)
+    with CaptureQueriesContext(connection) as queries:
+        response = editor_client.get(QUEUE)
+    assert count_text(response) == "3 items match"
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(*) FROM (" in q["sql"]]
+    assert counts and all("LIMIT 10001) AS capped" in sql for sql in counts)
+    html = response.content.decode()
+    assert re.search(r'class="nav-count"[^>]*>3<span class="visually-hidden"> new</span>', html)
+    monkeypatch.setattr("curation.selectors_queue.COUNT_CAP", 2)
+    cache.clear()
+    assert count_text(editor_client.get(QUEUE)) == "2+ items match"
+
+
+def test_a_filtered_count_is_asked_for_separately_and_remembered(editor_client):
+    for quality in (10, 60, 70):
+        make_article(quality=quality)
+    # A first page that holds every match knows the count without asking (and remembers it).
+    assert count_text(editor_client.get(QUEUE, {"quality_min": 55})) == "2 items match"
+    assert count_text(editor_client.get(QUEUE, {"quality_min": 55, "size": 1})) == "2 items match"
+    response = editor_client.get(QUEUE, {"quality_min": 50, "sort": "-quality", "size": 1})
+    assert count_text(response) == "How many match?"  # JS asks /curate/count/; the link for no JS
+    html = response.content.decode()
+    assert 'data-count-url="/curate/count/?quality_min=50"' in html
+    assert 'href="?quality_min=50&amp;sort=-quality&amp;size=1&amp;count=1"' in html
+    answer = editor_client.get("/curate/count/", {"quality_min": 50})
+    assert answer.json() == {"ok": True, "count": 2, "more": False, "text": "2"}
+    # Remembered: the queue shows it now, whatever the sort or page size...
+    assert count_text(editor_client.get(QUEUE, {"quality_min": 50, "size": 1, "sort": "quality"})) == "2 items match"
+    assert count_text(editor_client.get(QUEUE, {"quality_min": 65, "size": 1, "count": "1"})) == "1 item matches"
+    assert editor_client.get("/curate/count/", {"quality_min": "lots"}).status_code == 400
+    # ... until a decision changes what matches: then it is counted again.
+    decided = Article.objects.get(quality=70)
+    editor_client.post(f"/curate/articles/{decided.pk}/publish/", {"expected_version": decided.version})
+    assert editor_client.get("/curate/count/", {"quality_min": 50}).json()["count"] == 1
+    assert count_text(editor_client.get(QUEUE, {"quality_min": 50, "size": 1})) == "1 item matches"
+
+
+def test_the_count_endpoint_needs_the_read_permission(client, db):
+    from django.contrib.auth.models import User
+
+    assert client.get("/curate/count/").status_code == 302
+    client.force_login(User.objects.create_user("nobody", password="x"))
+    assert client.get("/curate/count/").status_code == 403

@@ -15,6 +15,7 @@ from django.utils import timezone
 from curation import selectors_stats as stats
 from curation.models import (
     HEAT_BANDS,
+    HEAT_CALIBRATION_BANDS,
     QUALITY_BANDS,
     Article,
     ArticleState,
@@ -174,7 +175,7 @@ def check_figures(zone, r):
     )
     latencies = sorted(b for b, n in want["latencies"].items() for _ in range(n))
     assert figures["queue"]["median_seconds"] == (statistics.median_low(latencies) if latencies else None)
-    for metric, bands in (("quality", QUALITY_BANDS), ("heat", HEAT_BANDS)):
+    for metric, bands in (("quality", QUALITY_BANDS), ("heat", HEAT_CALIBRATION_BANDS)):
         series = {s["key"]: s["data"] for s in figures[metric]["series"]}
         assert series["published"] == [want[metric][(b.key, "published")] for b in bands]
         assert series["rejected"] == [want[metric][(b.key, "rejected")] for b in bands]

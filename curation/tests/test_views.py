@@ -312,6 +312,7 @@ def test_bulk_publish_reports_successes_and_names_failures(editor_client, editor
     )
     assert response.redirect_chain[-1][0] == "/curate/?state=all"
     (message,) = messages_of(response)
+    assert ">Undo</button>" in response.content.decode()  # in the message (curation/_undo.html)
     assert message.startswith("3 items published.") and "1 failed" in message and "Already out" in message
     assert Article.objects.filter(state="published").count() == 4
     assert EditorialAction.objects.filter(via="bulk", actor=editor).count() == 3

@@ -8,7 +8,7 @@ from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
-from curation import selectors
+from curation import selectors, selectors_queue
 from curation.forms import TransitionForm
 from curation.models import Article
 from curation.services import editorial
@@ -30,7 +30,12 @@ def article_action(request, pk, action):
     if action not in editorial.TRANSITIONS:
         raise Http404("No such action.")
     article = article_light(pk)
-    form = TransitionForm(request.POST)
+    data = request.POST
+    if "reason_code" not in data and "reason_code" in request.GET:
+        # A queue row's reason buttons share one form: each carries its code in its formaction.
+        data = data.copy()
+        data["reason_code"] = request.GET["reason_code"]
+    form = TransitionForm(data)
     if not form.is_valid():
         return fail(request, EditorialError("The form was incomplete; reload the page and try again."), detail_url(pk))
     try:
@@ -44,6 +49,7 @@ def article_action(request, pk, action):
         )
     except EditorialError as exc:
         return fail(request, exc, detail_url(pk))
+    selectors_queue.forget_match_counts()
     message = SUCCESS_MESSAGES[action].format(short(article.title))
     if wants_json(request):
         return JsonResponse(inplace_payload(request, article, message))
@@ -60,6 +66,7 @@ def inplace_payload(request, article, message):
         "article": article,
         "offers": ActionUrls().offers(article, editorial.allowed_actions(request.user)),
         "reasons": selectors.offered_reasons(),
+        "reason_menu": selectors.reason_menu(),
         "compact": compact,
         "next_url": safe_next(request, ""),
         "publish_blocked": editorial.needs_completing(article),

@@ -36,10 +36,16 @@ class CuratorAccessMixin(PermissionRequiredMixin):
     permission_required = READ_PERMISSION
 
 
-def queue_querystring(params, **extra):
+def queue_querystring(params, drop=(), **extra):
     """The filter, sort and size part of a querystring (no cursor, nothing else), to carry
-    between queue pages and the article pages opened from them."""
-    pairs = [(key, value) for key, values in params.lists() if key in QUEUE_PARAMS for value in values if value]
+    between queue pages and the article pages opened from them; `drop` leaves more out."""
+    pairs = [
+        (key, value)
+        for key, values in params.lists()
+        if key in QUEUE_PARAMS and key not in drop
+        for value in values
+        if value
+    ]
     pairs.extend((key, value) for key, value in extra.items() if value)
     return urlencode(pairs)
 

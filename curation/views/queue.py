@@ -3,25 +3,107 @@
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 
-from curation import selectors
+from curation import selectors, selectors_queue
 from curation.filters import ArticleFilterSet
-from curation.forms import BulkActionForm
-from curation.models import HEAT_UNKNOWN, Article
+from curation.models import HEAT_BANDS, HEAT_UNKNOWN, QUALITY_BANDS, Article
 from curation.services import editorial
+from curation.services.bulk import MAX_MATCHING
 from curation.services.editorial import ACTION_LABELS, Action
 from curation.validation import safe_url
-from curation.views.common import ActionUrls, CuratorAccessMixin, UrlTemplate, queue_querystring, safe_next
+from curation.views.bulk import run_to_show
+from curation.views.common import (
+    QUEUE_PARAMS,
+    READ_PERMISSION,
+    ActionUrls,
+    CuratorAccessMixin,
+    UrlTemplate,
+    queue_querystring,
+    safe_next,
+)
 
 PAGE_SIZES = (20, 50, 100, 200)
+DENSITIES = ("compact", "comfortable")
+DENSITY_SESSION_KEY = "curation_density"
+
+
+@dataclass(frozen=True)
+class Score:
+    """A score as a row shows it: the number, its band (the admin's bands) and how full
+    the bar is (the band's place, 1 to 5); `value` None when unknown."""
+
+    value: int | None
+    band: str
+    level: int
+    title: str
+
+
+def score(value, bands, name):
+    if value is None or (bands is HEAT_BANDS and value == HEAT_UNKNOWN):
+        return Score(None, "", 0, f"{name}: unknown")
+    for level, band in enumerate(bands, start=1):
+        if band.contains(value):
+            return Score(value, band.key, level, f"{name}: {band.label}")
+    return Score(value, "", 0, f"{name}: {value}")
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column header; a sortable one links to its sort (a second click reverses it)."""
+
+    label: str
+    css: str = ""
+    sort_url: str = ""
+    aria_sort: str = ""  # "ascending" / "descending" on the column the queue is sorted by
+    title: str = ""
+
+
+# Sortable columns: (label, css, sort key without direction, first click's direction).
+SORTABLE = {"Quality": "quality", "Heat": "heat", "Published": "published"}
+
+
+def match_count_key(params):
+    """The filters that decide which rows match (not the sort, page size or cursor), as a
+    querystring: the key a count is remembered under, and the count endpoint's query."""
+    return queue_querystring(params, drop=("sort", "size"))
+
+
+def columns(params, sort_key, *, can_bulk, thumbnails):
+    """The queue's header cells, with each sortable one's link: the filters kept, the
+    cursor dropped (a new sort starts at its first page)."""
+    kept = [(key, value) for key, values in params.lists() if key in QUEUE_PARAMS and key != "sort" for value in values if value]
+    current = sort_key.lstrip("-")
+    descending = sort_key.startswith("-")
+    cells = []
+    if can_bulk:
+        cells.append(Column("", "check-col"))
+    if thumbnails:
+        cells.append(Column("Image", "thumb-col"))
+    cells.append(Column("Title", "title-col"))
+    cells.append(Column("Provider", "provider-col"))
+    cells.append(Column("Topics", "topics-col"))
+    for label, css in (("Quality", "num score-col"), ("Heat", "num score-col"), ("Published", "date-col")):
+        key = SORTABLE[label]
+        if key == current:
+            next_key = key if descending else f"-{key}"
+            aria = "descending" if descending else "ascending"
+            title = f"Sorted by {label.lower()}, {'highest' if descending else 'lowest'} first; click to reverse"
+        else:
+            next_key, aria, title = f"-{key}", "", f"Sort by {label.lower()}"
+        cells.append(Column(label, css, "?" + urlencode([*kept, ("sort", next_key)]), aria, title))
+    cells.append(Column("State", "state-col"))
+    cells.append(Column("Cov.", "num cov-col", title="Related coverage"))
+    cells.append(Column("Actions", "actions-col"))
+    return cells
 
 
 @dataclass
@@ -34,8 +116,8 @@ class QueueRow:
     edit_url: str
     thumbnail: str
     topics: list
-    quality: object
-    heat: object
+    quality: Score
+    heat: Score
     published: str
     state_key: str
     state_label: str
@@ -84,9 +166,9 @@ class QueueRows:
             edit_url=f"{self.edit(article.pk)}?next={self.edit_next}" if self.can_edit else "",
             thumbnail=next((url for url in map(safe_url, image_urls) if url), ""),
             topics=topic_names,
-            quality="–" if article.quality is None else article.quality,
-            heat="unknown" if article.heat is None or article.heat == HEAT_UNKNOWN else article.heat,
-            published=timezone.localtime(article.published_at).strftime("%Y-%m-%d %H:%M") if article.published_at else "–",
+            quality=score(article.quality, QUALITY_BANDS, "Quality"),
+            heat=score(article.heat, HEAT_BANDS, "Heat"),
+            published=timezone.localtime(article.published_at).strftime("%Y-%m-%d %H:%M") if article.published_at else "",
             state_key=state_key,
             state_label=state_label,
             offers=self.actions.offers(article, self.allowed),
@@ -120,6 +202,12 @@ class QueueView(CuratorAccessMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        # The plain queue counts its matches in its own row query (cheap: the state index).
+        # A filter may match sparse rows that only a long scan finds, so its count is asked
+        # for separately (curator.js, /curate/count/) or on request (?count=1, no JS), and
+        # remembered a minute; the page itself never waits for it.
+        count_key = match_count_key(self.request.GET)
+        counting = self.filterset.is_default or self.request.GET.get("count") == "1"
         page = selectors.queue_page(
             self.object_list,
             sort_key=self.filterset.sort_key,
@@ -127,12 +215,31 @@ class QueueView(CuratorAccessMixin, FilterView):
             before=self.request.GET.get("before", ""),
             page_size=self.get_page_size(),
             by_index=self.filterset.sort_by_index,
+            count_cap=selectors_queue.COUNT_CAP if counting else None,
         )
+        if page.match_count is None and page.is_first and not page.has_next:
+            page.match_count = selectors_queue.MatchCount(len(page.articles), False)  # all of them are here
+        match_count = page.match_count or selectors_queue.remembered_match_count(count_key)
+        if page.match_count is not None:
+            selectors_queue.remember_match_count(count_key, page.match_count)
+            if self.filterset.is_default:
+                selectors_queue.remember_new_items_count(page.match_count)  # the navigation's count
         query = queue_querystring(self.request.GET)
         this_url = self.request.get_full_path()
         rows = QueueRows(self.request.user, query=query, this_url=this_url)
         allowed = rows.allowed
+        density = self.request.session.get(DENSITY_SESSION_KEY, "compact")
         context.update(
+            match_count=match_count,
+            count_url=f"{reverse('curation:match-count')}?{count_key}",
+            count_link="?" + urlencode([*self.request.GET.items(), ("count", "1")]),
+            bulk_run=run_to_show(self.request) if allowed else None,
+            max_matching=MAX_MATCHING,
+            columns=columns(self.request.GET, page.sort.key, can_bulk=bool(allowed), thumbnails=density == "comfortable"),
+            density=density,
+            sort_choices=[(sort.key, sort.label) for sort in selectors.SORTS.values()],
+            reasons=selectors.offered_reasons(),
+            reason_menu=selectors.reason_menu(),
             page=page,
             articles=page.articles,
             rows=[rows.row(article) for article in page.articles],
@@ -148,33 +255,26 @@ class QueueView(CuratorAccessMixin, FilterView):
 
 @login_required
 @require_POST
-def bulk_action(request):
-    """Apply one action to the selected rows, one transaction per item."""
-    if not editorial.allowed_actions(request.user):
-        raise PermissionDenied("You do not have permission to change articles.")
-    if request.POST.get("action") in ("schedule", "unschedule"):
-        from curation.views.scheduling import bulk_schedule_action  # the schedule's own module
+def set_density(request):
+    """Compact (the default) or comfortable rows, remembered for the session."""
+    density = request.POST.get("density")
+    if density in DENSITIES:
+        request.session[DENSITY_SESSION_KEY] = density
+    return redirect(safe_next(request, reverse("curation:queue")))
 
-        return bulk_schedule_action(request)
-    queue_url = reverse("curation:queue")
-    form = BulkActionForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect(safe_next(request, queue_url))
-    result = editorial.bulk_transition(
-        action=form.cleaned_data["action"],
-        article_ids=form.cleaned_data["ids"],
-        user=request.user,
-        reason=form.cleaned_data["reason"],
-        reason_code=form.cleaned_data["reason_code"],
-    )
-    if result.failed and result.succeeded:
-        messages.warning(request, result.message)
-    elif result.failed:
-        messages.error(request, result.message)
-    else:
-        messages.success(request, result.message)
-    return redirect(safe_next(request, queue_url))
 
+@login_required
+def match_count(request):
+    """How many items the filters in the querystring match (JSON, for curator.js): exact up
+    to COUNT_CAP, then "10,000+"; remembered a minute under the filters."""
+    if not request.user.has_perm(READ_PERMISSION):
+        raise PermissionDenied("You do not have permission to read the queue.")
+    filterset = ArticleFilterSet(request.GET, queryset=Article.objects.all())
+    if not filterset.is_valid():
+        return JsonResponse({"ok": False, "error": "The filters are not valid."}, status=400)
+    key = match_count_key(request.GET)
+    found = selectors_queue.remembered_match_count(key)
+    if found is None:
+        found = selectors_queue.count_matches(filterset.qs)
+        selectors_queue.remember_match_count(key, found)
+    return JsonResponse({"ok": True, "count": found.count, "more": found.more, "text": found.text})

@@ -13,22 +13,55 @@
   var isQueue = body.classList.contains("queue-page");
   var isArticle = body.classList.contains("article-page");
 
+  document.documentElement.classList.add("js");
+
   // --- messages -----------------------------------------------------------------------
+  // One live region (#flash, in base.html). Confirmations clear themselves after a few
+  // seconds; errors stay until dismissed; never more than MAX_MESSAGES at once.
+  var MESSAGE_SECONDS = 6;
+  var MAX_MESSAGES = 3;
+
+  function dismissable(item) {
+    if (item.dataset.managed) { return; }
+    item.dataset.managed = "1";
+    // Errors, warnings and a bulk result offering Undo stay until dismissed.
+    if (/\b(error|warning)\b/.test(item.className) || item.querySelector("form.undo-form")) {
+      var close = document.createElement("button");
+      close.type = "button";
+      close.className = "dismiss";
+      close.setAttribute("aria-label", "Dismiss this message");
+      close.textContent = "×";
+      close.addEventListener("click", function () { removeMessage(item); });
+      item.appendChild(close);
+    } else {
+      window.setTimeout(function () { removeMessage(item); }, MESSAGE_SECONDS * 1000);
+    }
+  }
+
+  function removeMessage(item) {
+    var list = item.parentNode;
+    if (!list) { return; }
+    list.removeChild(item);
+    if (!list.children.length && list.parentNode) { list.parentNode.removeChild(list); }
+  }
+
   function flash(text, kind) {
-    var list = document.querySelector("ul.messages");
+    var region = document.getElementById("flash");
+    if (!region) { return; }
+    var list = region.querySelector("ul.messages");
     if (!list) {
       list = document.createElement("ul");
       list.className = "messages";
-      list.setAttribute("role", "status");
-      var main = document.getElementById("main");
-      main.parentNode.insertBefore(list, main);
+      region.appendChild(list);
     }
     var item = document.createElement("li");
     item.className = "message " + (kind || "success");
     item.textContent = text; // never innerHTML: titles are untrusted
     list.appendChild(item);
-    while (list.children.length > 4) { list.removeChild(list.firstElementChild); }
+    dismissable(item);
+    while (list.children.length > MAX_MESSAGES) { list.removeChild(list.firstElementChild); }
   }
+  document.querySelectorAll("#flash li.message").forEach(dismissable);
 
   // --- in-place actions -----------------------------------------------------------------
   function updateArticle(data, container) {
@@ -97,10 +130,13 @@
     var container = source.closest(".article-actions");
     var url = actionUrl(form, submitter);
     var buttons = container ? container.querySelectorAll("button") : form.querySelectorAll("button");
+    // Read the form before disabling its buttons: a disabled submitter is left out of the
+    // data, and with it the version the row showed (so a stale row was never refused).
+    var body = formData(form, submitter);
     buttons.forEach(function (b) { b.disabled = true; });
     return fetch(url, {
       method: "POST",
-      body: formData(form, submitter),
+      body: body,
       headers: { "Accept": "application/json" },
       credentials: "same-origin"
     }).then(function (response) {
@@ -142,10 +178,150 @@
     }
     event.preventDefault();
     var row = (submitter || form).closest("tr.queue-row"); // before the buttons are replaced
-    sendInPlace(form, submitter).then(function () {
+    var stateBefore = row && (row.className.match(/\bstate-(\S+)/) || [])[1];
+    sendInPlace(form, submitter).then(function (data) {
+      if (row && data && data.state !== stateBefore) { countLeft(); }
       // Triage flow: after acting on the selected row, move on to the next one.
       if (row && row === currentRow()) { move(1); }
     }, function () {});
+  });
+
+  // An item decided in place leaves a queue filtered by state: the count says so at once
+  // (the server recounts a few seconds later).
+  function countLeft() {
+    var counter = document.getElementById("match-count");
+    var state = new URLSearchParams(window.location.search).get("state") || "new";
+    if (!counter || counter.dataset.more || state === "all") { return; }
+    var left = Math.max(0, parseInt(counter.dataset.count, 10) - 1);
+    counter.dataset.count = String(left);
+    counter.querySelector(".count").textContent = left.toLocaleString("en-US");
+    counter.querySelector(".noun").textContent = left === 1 ? "item matches" : "items match";
+  }
+
+  // --- type-ahead: provider and topic names from a small JSON endpoint ------------------
+  document.querySelectorAll("input[data-lookup]").forEach(function (input) {
+    var list = document.getElementById(input.getAttribute("list"));
+    var timer = null;
+    var asked = "";
+    if (!list || !window.fetch) { return; }
+    input.addEventListener("input", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(function () {
+        var text = input.value.trim();
+        if (!text || text === asked) { return; }
+        asked = text;
+        fetch(input.dataset.lookup + "?q=" + encodeURIComponent(text), {
+          headers: { "Accept": "application/json" }, credentials: "same-origin"
+        }).then(function (response) { return response.ok ? response.json() : { results: [] }; })
+          .then(function (data) {
+            if (asked !== text) { return; } // a later keystroke asked again
+            list.replaceChildren.apply(list, data.results.map(function (result) {
+              var option = document.createElement("option");
+              option.value = result.label; // a property, never HTML: names are untrusted
+              return option;
+            }));
+          }, function () {});
+      }, 120);
+    });
+  });
+
+  // --- bulk over every match: chunk after chunk, with progress ----------------------------
+  var bulkForm = document.getElementById("bulk-form");
+  if (bulkForm && window.fetch) {
+    bulkForm.addEventListener("submit", function (event) {
+      var scope = bulkForm.querySelector('input[name="scope"]:checked');
+      var action = bulkForm.querySelector('select[name="action"]');
+      if (!scope || scope.value !== "matching" || /schedule/.test(action.value)) { return; }
+      event.preventDefault();
+      var progress = bulkForm.querySelector("progress.bulk-progress");
+      var button = bulkForm.querySelector('button[type="submit"]');
+      var token = bulkForm.querySelector('input[name="csrfmiddlewaretoken"]').value;
+      button.disabled = true;
+      progress.hidden = false;
+
+      function step(url, body) {
+        return fetch(url, {
+          method: "POST", body: body, credentials: "same-origin", headers: { "Accept": "application/json" }
+        }).then(function (response) {
+          return response.json().then(function (data) {
+            if (!response.ok || !data.ok) { throw { shown: true, text: data.error || "That did not work." }; }
+            progress.max = data.total;
+            progress.value = data.done;
+            progress.textContent = data.done + " of " + data.total;
+            if (data.finished) { window.location.reload(); return null; } // the queue shows the result, with Undo
+            var next = new FormData();
+            next.append("csrfmiddlewaretoken", token);
+            return step(data.continue_url, next);
+          });
+        });
+      }
+      // getAttribute: the form has a field named "action", which bulkForm.action would return.
+      step(bulkForm.getAttribute("action"), new FormData(bulkForm)).catch(function (error) {
+        button.disabled = false;
+        progress.hidden = true;
+        flash(error && error.shown ? error.text : "The bulk action stopped: reload the queue to see where it got to.", "error");
+      });
+    });
+  }
+
+  // --- the count of a filtered queue arrives after the page --------------------------------
+  var pendingCount = document.querySelector("#match-count[data-count-url]");
+  if (pendingCount && window.fetch) {
+    pendingCount.textContent = "Counting…";
+    fetch(pendingCount.dataset.countUrl, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+      .then(function (response) { return response.json(); })
+      .then(function (data) {
+        if (!data.ok) { throw new Error(data.error); }
+        var strong = document.createElement("strong");
+        strong.className = "count";
+        strong.textContent = data.text;
+        var noun = document.createElement("span");
+        noun.className = "noun";
+        noun.textContent = data.count === 1 && !data.more ? "item matches" : "items match";
+        pendingCount.replaceChildren(strong, document.createTextNode(" "), noun);
+        pendingCount.dataset.count = String(data.count);
+        if (data.more) { pendingCount.dataset.more = "1"; }
+        var scope = document.querySelector(".bulk-scope");
+        if (scope && data.more) { scope.hidden = true; } // beyond what one run may change
+        var all = document.querySelector(".bulk-scope .all-count");
+        if (all) { all.textContent = data.text + " "; }
+      })
+      .catch(function () { pendingCount.textContent = ""; });
+  }
+
+  // --- filters apply as they change ----------------------------------------------------
+  var filterForm = document.getElementById("filter-form");
+  // Short, shareable URLs: fields left empty are not sent.
+  if (filterForm) {
+    filterForm.addEventListener("formdata", function (event) {
+      var empty = [];
+      event.formData.forEach(function (value, name) { if (value === "") { empty.push(name); } });
+      empty.forEach(function (name) { event.formData.delete(name); });
+    });
+  }
+
+  function applyFilters() {
+    if (filterForm.requestSubmit) { filterForm.requestSubmit(); } else { filterForm.submit(); }
+  }
+  // A suggestion picked from a type-ahead's list (the value is exactly one of them).
+  function pickedSuggestion(field) {
+    var list = field.list;
+    return !!(list && Array.prototype.some.call(list.options, function (option) { return option.value === field.value; }));
+  }
+  // Choices (selects, dates, radios) apply when they change. Typed text applies with Enter,
+  // or when a type-ahead suggestion is picked: not when the focus merely leaves the field,
+  // which would reload the page under an editor moving on to the next filter.
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    if (!filterForm || field.form !== filterForm) { return; }
+    if (/^(text|search|number)$/.test(field.type) && !(field.dataset.lookup && pickedSuggestion(field))) { return; }
+    applyFilters();
+  });
+  document.addEventListener("input", function (event) {
+    var field = event.target;
+    if (filterForm && field.form === filterForm && field.dataset.lookup && event.inputType === "insertReplacementText" && pickedSuggestion(field)) {
+      applyFilters();
+    }
   });
 
   // --- keyboard -------------------------------------------------------------------------
@@ -178,15 +354,28 @@
     var next = index === -1 ? (step > 0 ? 0 : all.length - 1) : index + step;
     if (next >= all.length) {
       var more = document.querySelector(".pagination a.next");
-      if (more) { window.location.href = more.href; }
+      if (more) { carryOn("first"); window.location.href = more.href; }
       return;
     }
     if (next < 0) {
       var back = document.querySelector(".pagination a.previous");
-      if (back) { window.location.href = back.href; }
+      if (back) { carryOn("last"); window.location.href = back.href; }
       return;
     }
     select(all[next]);
+  }
+
+  // Moving past the page's last row (or before its first) opens the next page with its first
+  // (or last) row selected, so that triage goes on with the same keys.
+  var CARRY_KEY = "curation:queue:select";
+  function carryOn(which) {
+    try { window.sessionStorage.setItem(CARRY_KEY, which); } catch (e) { /* storage off: start unselected */ }
+  }
+  if (isQueue) {
+    var carried = null;
+    try { carried = window.sessionStorage.getItem(CARRY_KEY); window.sessionStorage.removeItem(CARRY_KEY); } catch (e) { carried = null; }
+    var pageRows = rows();
+    if (carried && pageRows.length) { select(carried === "last" ? pageRows[pageRows.length - 1] : pageRows[0]); }
   }
 
   function submitAction(scope, action) {
@@ -206,11 +395,41 @@
 
   var ACTIONS = { p: "publish", r: "reject", u: "unpublish" };
 
+  // A queue row's Reject is a menu of reasons: r opens it, a digit picks the reason at
+  // that place (0: none given), Escape closes it.
+  function openRejectMenu(row) {
+    var menu = row.querySelector("details.reject-menu");
+    if (!menu) { return false; }
+    document.querySelectorAll("details.reject-menu[open]").forEach(function (other) { other.open = false; });
+    menu.open = true;
+    var first = menu.querySelector(".menu-item");
+    if (first) { first.focus({ preventScroll: true }); }
+    return true;
+  }
+
+  function openMenu() { return document.querySelector("details.reject-menu[open]"); }
+
+  function closeMenu(menu) {
+    menu.open = false;
+    var row = menu.closest("tr.queue-row");
+    var link = row && row.querySelector("a.row-link");
+    if (link) { link.focus({ preventScroll: true }); }
+  }
+
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey) { return; }
     var target = event.target;
     if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) { return; }
     var key = event.key;
+    var menu = openMenu();
+    if (menu) {
+      if (/^[0-9]$/.test(key)) {
+        var choice = menu.querySelector('[data-digit="' + key + '"]');
+        if (choice) { event.preventDefault(); choice.click(); }
+        return;
+      }
+      if (key === "Escape") { event.preventDefault(); closeMenu(menu); return; }
+    }
     if (key === "?") { event.preventDefault(); toggleHelp(); return; }
     if (dialog && dialog.open) { return; }
 
@@ -226,6 +445,9 @@
         if (box) { event.preventDefault(); box.checked = !box.checked; }
       }
       else if (key === "e" && row && row.dataset.editUrl) { event.preventDefault(); window.location.href = row.dataset.editUrl; }
+      else if (key === "r" && row && row.querySelector("details.reject-menu")) {
+        if (openRejectMenu(row)) { event.preventDefault(); }
+      }
       else if (ACTIONS[key] && row) {
         if (submitAction(row, ACTIONS[key])) { event.preventDefault(); }
       }

@@ -1,0 +1,203 @@
+"""Bulk decisions beyond one page, and taking the last one back.
+
+A bulk run is a list of article ids (the ticked rows, or every item a filter matches, up to
+MAX_MATCHING) and one decision. It runs in chunks of `editorial.MAX_BULK_ITEMS`, each
+item in its own transaction through `editorial.bulk_transition` (so the permission, state
+rules and audit rows are the editorial service's), and remembers, for every item it changed,
+the version it left and what the item was before. That memory lives in the cache for
+RUN_TTL seconds under a token only its editor can use: the page asks for the next chunk
+(with a progress bar, or a "Continue" button without JavaScript), and the result message
+offers to undo the run.
+
+Undo puts each changed item back (state, rejection reason, schedule) in its own transaction,
+audited as `EditorialAction.Action.UNDO`; an item changed by anyone since (its version moved
+on) is skipped and named.
+"""
+
+import secrets
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from curation.models import Article
+from curation.services import editorial
+from curation.services.editorial import (
+    MAX_BULK_ITEMS,
+    TRANSITIONS,
+    Action,
+    ConflictError,
+    EditorialError,
+    _lock,
+    _require,
+    _save,
+    _short,
+)
+from curation.services.transactions import retry_transient
+
+MAX_MATCHING = 10_000
+RUN_TTL = 60 * 60
+REMEMBERED = ("state", "rejection_code", "rejection_reason", "live_from", "live_until")
+
+
+@dataclass
+class BulkRun:
+    token: str
+    user_id: int
+    action: str
+    ids: list
+    reason: str = ""
+    reason_code: str = ""
+    position: int = 0  # ids before this one have been processed
+    changed: list = field(default_factory=list)  # [(id, version left, {field: value before})]
+    failed: list = field(default_factory=list)  # [(id, title, message)]
+    undone: bool = False
+
+    @property
+    def total(self):
+        return len(self.ids)
+
+    @property
+    def finished(self):
+        return self.position >= len(self.ids)
+
+    @property
+    def label(self):
+        return Action(self.action).label.lower()
+
+    @property
+    def message(self):
+        done = len(self.changed)
+        text = f"{done:,} {'item' if done == 1 else 'items'} {self.label}."
+        if not self.finished:
+            text += f" {self.total - self.position:,} still to do."
+        if self.failed:
+            names = "; ".join(f"“{_short(title, 40)}”: {message}" for _, title, message in self.failed[:10])
+            more = f" (and {len(self.failed) - 10:,} more)" if len(self.failed) > 10 else ""
+            text += f" {len(self.failed):,} failed: {names}{more}"
+        return text
+
+
+@dataclass
+class UndoResult:
+    restored: list = field(default_factory=list)  # [article id]
+    skipped: list = field(default_factory=list)  # [(id, title, why)]
+
+    @property
+    def message(self):
+        text = f"Undone: {len(self.restored):,} {'item is' if len(self.restored) == 1 else 'items are'} as before."
+        if self.skipped:
+            names = "; ".join(f"“{_short(title, 40)}” ({why})" for _, title, why in self.skipped[:10])
+            more = f" and {len(self.skipped) - 10:,} more" if len(self.skipped) > 10 else ""
+            text += f" {len(self.skipped):,} left as they are: {names}{more}."
+        return text
+
+
+def _key(token):
+    return f"curation:bulk-run:{token}"
+
+
+def _store(run):
+    cache.set(_key(run.token), run, RUN_TTL)
+
+
+def start_run(*, user, action, article_ids, reason="", reason_code=""):
+    """A new run of `action` over `article_ids` (nothing is changed yet: see `run_chunk`).
+    The permission and a rejection's reason are checked here, before anything is done."""
+    if action not in TRANSITIONS:
+        raise EditorialError("Pick a decision to apply.")
+    _require(user, TRANSITIONS[action].permission)
+    if action == Action.REJECT:
+        reason_code, reason = editorial.rejection_reason(reason_code, reason)
+    ids = list(dict.fromkeys(article_ids))
+    if not ids:
+        raise EditorialError("Select at least one item.")
+    if len(ids) > MAX_MATCHING:
+        raise EditorialError(f"At most {MAX_MATCHING:,} items at once (narrow the list with the filters).")
+    run = BulkRun(secrets.token_urlsafe(16), user.pk, action, ids, reason=reason, reason_code=reason_code)
+    _store(run)
+    return run
+
+
+def load_run(token, user):
+    """The run under `token`, if it is this user's and still remembered."""
+    run = cache.get(_key(str(token)[:64]))
+    if run is None or run.user_id != user.pk:
+        raise EditorialError("That bulk action is no longer remembered (they are kept for an hour).")
+    return run
+
+
+def run_chunk(run, *, user):
+    """Process the next MAX_BULK_ITEMS ids of `run` and remember the outcome."""
+    if run.undone:
+        raise EditorialError("That bulk action was undone.")
+    chunk = run.ids[run.position : run.position + MAX_BULK_ITEMS]
+    if not chunk:
+        return run
+    before = {
+        row["pk"]: row for row in Article.objects.filter(pk__in=chunk).order_by().values("pk", *REMEMBERED)
+    }
+    result = editorial.bulk_transition(
+        action=run.action, article_ids=chunk, user=user, reason=run.reason, reason_code=run.reason_code
+    )
+    for article in result.succeeded:
+        previous = before.get(article.pk)
+        if previous is not None:
+            run.changed.append((article.pk, article.version, {name: previous[name] for name in REMEMBERED}))
+    run.failed.extend(result.failed)
+    run.position += len(chunk)
+    _store(run)
+    return run
+
+
+def undo_run(run, *, user):
+    """Put every item `run` changed back as it was, unless it changed again since."""
+    _require(user, TRANSITIONS[run.action].permission)
+    if run.undone:
+        raise EditorialError("That bulk action was already undone.")
+    result = UndoResult()
+    titles = dict(Article.objects.filter(pk__in=[pk for pk, _, _ in run.changed]).values_list("pk", "title"))
+    for pk, version, previous in run.changed:
+        if pk not in titles:
+            result.skipped.append((pk, f"#{pk}", "deleted since"))
+            continue
+        try:
+            _undo_one(pk, version, previous, user=user, label=run.label)
+            result.restored.append(pk)
+        except ConflictError:
+            result.skipped.append((pk, titles[pk], "changed since"))
+        except EditorialError as exc:
+            result.skipped.append((pk, titles[pk], str(exc)))
+    run.undone = True
+    _store(run)
+    return result
+
+
+@retry_transient
+def _undo_one(pk, version, previous, *, user, label):
+    with transaction.atomic():
+        article = _lock(pk, version)
+        now = timezone.now()
+        restored = Article(
+            state=previous["state"],
+            live_from=previous["live_from"],
+            live_until=previous["live_until"],
+            embargo_until=article.embargo_until,
+        )
+        changes = {
+            **previous,
+            "state_changed_at": now,
+            "state_changed_by": user,
+            "boundary_due_at": restored.next_boundary_after(now),
+        }
+        return _save(
+            article,
+            changes=changes,
+            user=user,
+            action=Action.UNDO,
+            via="bulk",
+            before={"state": article.state},
+            after={"state": previous["state"]},
+            reason=f"Undid a bulk “{label}”.",
+        )
