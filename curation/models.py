@@ -293,6 +293,10 @@ class Article(models.Model):
                 fields=["boundary_due_at"], condition=Q(boundary_due_at__isnull=False), name="article_boundary_due"
             ),
             models.Index(fields=["canonical_url"], name="article_canonical_url"),
+            # The few items the source changed after editorial work (the queue's filter).
+            models.Index(
+                fields=["source_changed_at"], condition=Q(source_changed_at__isnull=False), name="article_source_changed"
+            ),
             models.Index(fields=["story", "-published_at", "-id"], condition=Q(story__isnull=False), name="article_story"),
         ]
 
@@ -513,6 +517,9 @@ class EditorialAction(models.Model):
         STORY_MERGE = "story_merge", "Stories merged"
         STORY_APART = "story_apart", "Marked not the same story"
         STORY_LEAD = "story_lead", "Made the story's lead"
+        # What the source changed after editorial work (curation.services.source_changes).
+        TAKE_SOURCE = "take_source", "Took the source's value"
+        SOURCE_REVIEWED = "source_reviewed", "Reviewed the source's change"
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="actions")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

@@ -14,7 +14,7 @@ from curation.filters import ArticleFilterSet
 from curation.forms import AttachForm, CompleteForm, EditForm
 from curation.models import Article, ArticleState, Topic
 from curation.redaction import displayable_front_matter
-from curation.services import editorial
+from curation.services import editorial, source_changes
 from curation.services.editorial import Action, ConflictError, EditorialError, InvalidEdit
 from curation.views.actions import inplace_payload
 from curation.views.common import (
@@ -63,6 +63,7 @@ def article_page_context(request, article, **forms):
         "front_matter": displayable_front_matter(article),
         "history_rows": selectors.HISTORY_ROWS,
         "publish_blocked": editorial.needs_completing(article),
+        "source_differences": source_changes.source_differences(article) if article.source_changed_at else [],
     }
     if context["publish_blocked"] and article.state in (ArticleState.NEW, ArticleState.REJECTED):
         context["complete_form"] = forms.get("complete_form") or CompleteForm(initial=_complete_initial(article))
