@@ -25,8 +25,10 @@ from curation.models import (
     ArticleState,
     EditorialAction,
     ImportLedgerEntry,
+    Provider,
     RejectionReason,
     RelatedCoverage,
+    Topic,
 )
 from curation.params import BIGINT_MAX, parse_id
 from curation.search import search_articles
@@ -427,3 +429,35 @@ def reason_labels():
         labels = dict(RejectionReason.objects.values_list("code", "label"))
         cache.set("curation:reasons:labels", labels, REASONS_TTL)
     return labels
+
+
+# --- type-ahead lookups -----------------------------------------------------------------
+
+LOOKUP_LIMIT = 20
+
+
+def topic_suggestions(text, limit=LOOKUP_LIMIT):
+    """Topics whose name starts with `text` (any case), then those containing it: at most
+    `limit`, by name. Blank text gives none (the list of every topic is not a suggestion)."""
+    return _suggestions(Topic.objects.all(), "name", text, limit)
+
+
+def provider_suggestions(text, limit=LOOKUP_LIMIT):
+    """Providers by name or domain, as topic_suggestions."""
+    return _suggestions(Provider.objects.all(), "name", text, limit, also="domain")
+
+
+def _suggestions(queryset, field, text, limit, also=None):
+    text = (text or "").strip()[:200]
+    if not text:
+        return []
+    starts = Q(**{f"{field}__istartswith": text})
+    contains = Q(**{f"{field}__icontains": text})
+    if also:
+        starts |= Q(**{f"{also}__istartswith": text})
+        contains |= Q(**{f"{also}__icontains": text})
+    found = list(queryset.filter(starts).order_by(field, "pk")[:limit])
+    if len(found) < limit:
+        seen = [item.pk for item in found]
+        found += list(queryset.filter(contains).exclude(pk__in=seen).order_by(field, "pk")[: limit - len(found)])
+    return found

@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from curation.views import actions, article, queue, scheduling, source
+from curation.views import actions, article, lookup, queue, scheduling, source
 
 
 class TransitionConverter:
@@ -22,6 +22,8 @@ app_name = "curation"
 urlpatterns = [
     path("", queue.QueueView.as_view(), name="queue"),
     path("bulk/", queue.bulk_action, name="bulk-action"),
+    path("lookup/topics/", lookup.topics, name="lookup-topics"),
+    path("lookup/providers/", lookup.providers, name="lookup-providers"),
     path("articles/<int:pk>/", article.ArticleDetailView.as_view(), name="article-detail"),
     path("articles/<int:pk>/edit/", article.article_edit, name="article-edit"),
     path("articles/<int:pk>/complete/", article.article_complete, name="article-complete"),

@@ -350,6 +350,8 @@ class ArticleAdmin(ScheduleAdminMixin, LargeTableAdmin):
                 title=data["title"],
                 excerpt=data["excerpt"],
                 topics=data["topic_names"],
+                # The admin's form says that a new name creates the topic (admins may).
+                create_topics=data["topic_names"],
                 expected_version=data.get("expected_version"),
                 via="admin",
             )

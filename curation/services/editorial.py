@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from curation.models import Article, ArticleState, EditorialAction, RejectionReason
+from curation.models import Article, ArticleState, EditorialAction, RejectionReason, Topic
 from curation.services import taxonomy
 from curation.services.taxonomy import TaxonomyError
 from curation.services.transactions import retry_transient
@@ -348,17 +348,41 @@ def bulk_transition(*, action, article_ids, user, reason="", reason_code="", via
 # --- edits ------------------------------------------------------------------------------
 
 
-def _topics_named(names):
-    """The Topic rows for these names, created where missing (race-free, see taxonomy)."""
+class UnknownTopics(InvalidEdit):
+    """Topic names that are not topics yet and that the editor did not ask to create: a
+    typo must not become a public topic page."""
+
+    def __init__(self, names):
+        self.names = names
+        listed = ", ".join(f"“{name}”" for name in names)
+        super().__init__(
+            {"topics": f"No topic is named {listed}. Check the spelling, or create it (a new public topic page)."}
+        )
+
+
+def _topics_named(names, *, user, create=()):
+    """The Topic rows for these names. Missing ones are created only when named in `create`
+    (the editor's explicit step, see taxonomy.create_topics); others raise UnknownTopics."""
+    names = list(dict.fromkeys(name.strip() for name in names if name and name.strip()))
+    existing = set(Topic.objects.filter(name__in=names).values_list("name", flat=True))
+    missing = [name for name in names if name not in existing]
+    create = set(create or ())
+    if unconfirmed := [name for name in missing if name not in create]:
+        raise UnknownTopics(unconfirmed)
     try:
+        if missing:
+            taxonomy.create_topics(missing, user=user)
         return list(taxonomy.ensure_topics(names).values())
     except TaxonomyError as exc:
         raise InvalidEdit({"topics": str(exc)}) from None
 
 
 @retry_transient
-def edit_article(*, article, user, title=None, excerpt=None, topics=None, expected_version=None, via="curator"):
-    """Change the title, excerpt and/or topics (a list of names). Edits survive re-import."""
+def edit_article(
+    *, article, user, title=None, excerpt=None, topics=None, create_topics=(), expected_version=None, via="curator"
+):
+    """Change the title, excerpt and/or topics (a list of names of existing topics, or of
+    new ones listed in `create_topics`). Edits survive re-import."""
     _require(user, EDIT_PERMISSION)
     errors = {}
     if title is not None:
@@ -382,7 +406,7 @@ def edit_article(*, article, user, title=None, excerpt=None, topics=None, expect
         new_topics = None
         if topics is not None:
             current = sorted(article.topics.values_list("name", flat=True))
-            new_topics = _topics_named(topics)
+            new_topics = _topics_named(topics, user=user, create=create_topics)
             if sorted(topic.name for topic in new_topics) != current:
                 before["topics"], after["topics"] = current, [topic.name for topic in new_topics]
             else:
@@ -408,6 +432,7 @@ def complete_article(
     provider_domain="",
     published_at=None,
     topics=(),
+    create_topics=(),
     expected_version=None,
     via="curator",
 ):
@@ -444,7 +469,7 @@ def complete_article(
         except TaxonomyError as exc:
             raise InvalidEdit({"provider_name": str(exc)}) from None
         current_topics = sorted(article.topics.values_list("name", flat=True))
-        new_topics = _topics_named(list(topics))
+        new_topics = _topics_named(list(topics), user=user, create=create_topics)
         wanted = {
             "title": title,
             "web_url": web_url,

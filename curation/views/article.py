@@ -12,10 +12,10 @@ from django.views.generic import DetailView
 from curation import selectors
 from curation.filters import ArticleFilterSet
 from curation.forms import AttachForm, CompleteForm, EditForm
-from curation.models import Article, ArticleState, Topic
+from curation.models import Article, ArticleState
 from curation.redaction import displayable_front_matter
 from curation.services import editorial, source_changes
-from curation.services.editorial import Action, ConflictError, EditorialError, InvalidEdit
+from curation.services.editorial import Action, ConflictError, EditorialError, InvalidEdit, UnknownTopics
 from curation.views.actions import inplace_payload
 from curation.views.common import (
     ActionUrls,
@@ -134,10 +134,14 @@ def article_edit(request, pk):
                 title=form.cleaned_data["title"],
                 excerpt=form.cleaned_data["excerpt"],
                 topics=form.cleaned_data["topics"],
+                create_topics=form.cleaned_data["create_topics"],
                 expected_version=form.cleaned_data["expected_version"],
             )
         except ConflictError as exc:
             return fail(request, exc, detail_url(pk))  # 409 in place, else a message and a redirect
+        except UnknownTopics as exc:
+            form.offer_to_create(exc.names)
+            form.add_error("topics", exc.errors["topics"])
         except InvalidEdit as exc:
             for name, message in exc.errors.items():
                 form.add_error(name if name in form.fields else None, message)
@@ -159,7 +163,6 @@ def _edit_context(request, article, form):
         "article": article,
         "form": form,
         "next_url": safe_next(request, ""),
-        "topic_names": Topic.objects.order_by("name").values_list("name", flat=True)[:500],
     }
 
 
@@ -184,8 +187,12 @@ def article_complete(request, pk):
                 provider_domain=data["provider_domain"],
                 published_at=data["published_at"],
                 topics=data["topics"],
+                create_topics=data["create_topics"],
                 expected_version=data["expected_version"],
             )
+        except UnknownTopics as exc:
+            form.offer_to_create(exc.names)
+            form.add_error("topics", exc.errors["topics"])
         except InvalidEdit as exc:
             for name, message in exc.errors.items():
                 form.add_error(name if name in form.fields else None, message)
