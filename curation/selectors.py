@@ -25,6 +25,7 @@ from curation.models import (
     ArticleState,
     EditorialAction,
     ImportLedgerEntry,
+    ImportStatus,
     Provider,
     RejectionReason,
     RelatedCoverage,
@@ -461,3 +462,36 @@ def _suggestions(queryset, field, text, limit, also=None):
         seen = [item.pk for item in found]
         found += list(queryset.filter(contains).exclude(pk__in=seen).order_by(field, "pk")[: limit - len(found)])
     return found
+
+
+@dataclass
+class LedgerRow:
+    """One line of an article's import history: an entry, or a run of unchanged entries."""
+
+    entry: object  # the newest entry of the run
+    unchanged_runs: int = 1  # how many runs found the file unchanged (1: a plain entry)
+    first_at: object = None  # the oldest of them
+
+    @property
+    def collapsed(self):
+        return self.unchanged_runs > 1
+
+
+def import_history(entries):
+    """The ledger entries (newest first) with each stretch of runs that found the same file
+    unchanged collapsed into one row ("unchanged in 14 later runs")."""
+    rows = []
+    for entry in entries:
+        previous = rows[-1] if rows else None
+        if (
+            previous is not None
+            and entry.status == ImportStatus.UNCHANGED
+            and previous.entry.status == ImportStatus.UNCHANGED
+            and entry.sha256 == previous.entry.sha256
+            and entry.path == previous.entry.path
+        ):
+            previous.unchanged_runs += 1
+            previous.first_at = entry.created_at
+        else:
+            rows.append(LedgerRow(entry, first_at=entry.created_at))
+    return rows

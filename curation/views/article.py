@@ -62,6 +62,7 @@ def article_page_context(request, article, **forms):
         "can_edit": editorial.can_perform(request.user, Action.EDIT),
         "front_matter": displayable_front_matter(article),
         "history_rows": selectors.HISTORY_ROWS,
+        "import_history": selectors.import_history(article.recent_ledger),
         "publish_blocked": editorial.needs_completing(article),
         "source_differences": source_changes.source_differences(article) if article.source_changed_at else [],
     }
