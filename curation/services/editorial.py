@@ -159,9 +159,17 @@ def can_perform(user, action):
     return user.has_perm(EDIT_PERMISSION)
 
 
+# What a refusal says (the 403 page shows it).
+REFUSALS = {
+    PUBLISH_PERMISSION: "Your account cannot publish or unpublish articles (it is read only for that).",
+    REJECT_PERMISSION: "Your account cannot reject or restore articles (it is read only for that).",
+    EDIT_PERMISSION: "Your account cannot edit articles (it is read only for that).",
+}
+
+
 def _require(user, permission):
     if user is None or not user.is_active or not user.has_perm(permission):
-        raise PermissionDenied("You do not have permission to do that.")
+        raise PermissionDenied(REFUSALS.get(permission, "You do not have permission to do that."))
 
 
 def _lock(article_id, expected_version):
