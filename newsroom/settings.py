@@ -239,16 +239,18 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# Login throttling (django-axes). Failed logins are counted per client IP address; the
-# AXES_FAILURE_LIMIT-th failure within the cool-off window is answered with HTTP 429, and
-# every login from that address, even with the right password, is refused until the window
-# has passed (or an admin runs `manage.py axes_reset`). Counting by IP rather than by
-# username means an attacker cannot lock a colleague out by guessing at their name.
+# Login throttling (django-axes). Failed logins are counted per username and client address
+# together: the AXES_FAILURE_LIMIT-th failure for one username from one address within the
+# cool-off window is answered with HTTP 429, and logins to that account from that address,
+# even with the right password, are refused until the window has passed (or an admin runs
+# `manage.py axes_reset` / `axes_reset_username NAME`). One person's typos therefore never
+# lock out colleagues behind the same office address, and someone guessing at a colleague's
+# name from elsewhere cannot lock them out either.
 # It covers every login form that goes through django.contrib.auth (editor and admin).
 AXES_ENABLED = env_bool("DJANGO_AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = env_int("DJANGO_AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_AXES_COOLOFF_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # A successful login does not wipe the count: otherwise anyone holding one account could
 # reset their address between guesses at other people's passwords.
 AXES_RESET_ON_SUCCESS = False
