@@ -19,6 +19,44 @@ def give_editors_topic_creation(apps, schema_editor):
         group.permissions.add(*permissions)
 
 
+# The public order (Article.listed_at): newest first, NULLs last, published rows only. Not a
+# model index: PostgreSQL needs NULLS LAST written in it (its DESC puts NULLs first), which
+# SQLite's CREATE INDEX does not take (its DESC already puts them last); see 0004.
+LISTED_INDEX = "article_listed"
+PUBLISHING_ACTIONS = ("publish", "schedule", "went_live")
+
+
+def backfill_listed_at(apps, schema_editor):
+    """When each published item was listed: its latest publish, schedule or went-live row in
+    the audit log, else when its state last changed, else its dates; a go-live time or an
+    embargo still ahead wins (it is listed then)."""
+    quote = schema_editor.connection.ops.quote_name
+    actions = ", ".join(f"'{action}'" for action in PUBLISHING_ACTIONS)
+    schema_editor.execute(
+        "UPDATE curation_article SET listed_at = COALESCE("
+        f"(SELECT MAX(a.created_at) FROM curation_editorialaction a WHERE a.article_id = curation_article.id "
+        f"AND a.action IN ({actions})), state_changed_at, published_at, imported_at) "
+        "WHERE state = 'published'"
+    )
+    for column in ("live_from", "embargo_until"):
+        schema_editor.execute(
+            f"UPDATE curation_article SET listed_at = {quote(column)} "
+            f"WHERE state = 'published' AND {quote(column)} IS NOT NULL AND {quote(column)} > listed_at"
+        )
+    postgresql = schema_editor.connection.vendor == "postgresql"
+    if postgresql:
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # CREATE INDEX refuses pending FK checks
+    nulls = " NULLS LAST" if postgresql else ""
+    schema_editor.execute(
+        f"CREATE INDEX IF NOT EXISTS {LISTED_INDEX} ON curation_article "
+        f"(listed_at DESC{nulls}, id DESC) WHERE state = 'published'"
+    )
+
+
+def drop_listed_index(apps, schema_editor):
+    schema_editor.execute(f"DROP INDEX IF EXISTS {LISTED_INDEX}")
+
+
 def take_it_back(apps, schema_editor):
     Group, Permission = apps.get_model("auth", "Group"), apps.get_model("auth", "Permission")
     permissions = Permission.objects.filter(content_type__app_label="curation", codename__in=EDITORS_ADDED)
@@ -45,4 +83,10 @@ class Migration(migrations.Migration):
             index=models.Index(condition=models.Q(('source_changed_at__isnull', False)), fields=['source_changed_at'], name='article_source_changed'),
         ),
         migrations.RunPython(give_editors_topic_creation, take_it_back),
+        migrations.AddField(
+            model_name='article',
+            name='listed_at',
+            field=models.DateTimeField(blank=True, help_text='Listed to readers since.', null=True),
+        ),
+        migrations.RunPython(backfill_listed_at, drop_listed_index, elidable=False),
     ]

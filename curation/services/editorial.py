@@ -268,6 +268,9 @@ def transition_article(*, article, action, user, expected_version=None, reason="
         # A decision made now ends any schedule (see Article.schedule_after_decision).
         schedule_changes, schedule_before = article.schedule_after_decision(transition.to_state, now)
         changes.update(schedule_changes)
+        if transition.to_state == ArticleState.PUBLISHED:
+            # Listed from now (or when its embargo ends): the public order (see Article.listed_at).
+            changes["listed_at"] = Article(embargo_until=article.embargo_until).listing_time(now)
         return _save(
             article,
             changes=changes,

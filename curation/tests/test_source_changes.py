@@ -21,7 +21,7 @@ def changed(tmp_path, editor):
     seed.write_text(seed_text(body="Body.", **valid_front_matter(1, title="Source title", topics=["Science"])))
     import_seed_files([tmp_path])
     article = Article.objects.get()
-    edit_article(article=article, user=editor, title="Editor title", topics=["Space"])
+    edit_article(article=article, user=editor, title="Editor title", topics=["Space"], create_topics=["Space"])
     seed.write_text(
         seed_text(body="Body v2.", **valid_front_matter(1, title="Source title v2", topics=["Science", "Physics"]))
     )
