@@ -128,6 +128,10 @@ def test_every_page_passes_axe_and_is_photographed(open_page, site, scheme):
         if found:
             problems[name] = found
         page.screenshot(path=str(ARTIFACTS_DIR / "pages" / f"{name}-{scheme}.png"))
+        if name == "admin-changelist":  # every column in view at 1280 px
+            for header in page.locator("#result_list thead th").all():
+                box = header.bounding_box()
+                assert box and box["x"] + box["width"] <= 1280, header.inner_text()
         if name == "admin-change":
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= 1280, f"the admin's change page is {width}px wide"
