@@ -325,9 +325,14 @@ except ValueError:
 if not 0 < SEED_PARSE_TIMEOUT <= 3600:
     raise ImproperlyConfigured("SEED_PARSE_TIMEOUT must be more than 0 and at most 3600 seconds")
 
+LOG_LEVEL = os.environ.get("DJANGO_LOG_LEVEL", "WARNING")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # Django's default config gives the "django" logger a console handler of its own (in
+    # debug) and lets it propagate to the root's as well, so the demo's server printed every
+    # warning twice. One handler: the root's.
+    "loggers": {"django": {"handlers": [], "level": LOG_LEVEL, "propagate": True}},
 }

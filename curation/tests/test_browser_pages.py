@@ -155,3 +155,27 @@ def test_a_new_topic_from_the_keyboard(open_page, story):
     expect()(page).to_have_url(re.compile(rf"/curate/articles/{story.pk}/$"))
     assert "Oceans" in [t.name for t in Article.objects.get(pk=story.pk).topics.all()]
     watch.assert_clean(allow=["400"])
+
+
+# --- roles ------------------------------------------------------------------------------------
+
+
+def test_a_viewer_reads_without_buttons_and_keys_do_nothing(open_page, story):
+    viewer = make_user(role="viewer", password=PASSWORD)
+    page, watch = open_page(user=viewer)
+    page.goto(f"/curate/articles/{story.pk}/")
+    page.wait_for_load_state()
+    expect()(page.locator(".badge.read-only")).to_have_text("Read only")
+    expect()(page.locator(".actions-bar button")).to_have_count(0)
+    page.keyboard.press("p")  # the publish shortcut: nothing for a viewer
+    page.keyboard.press("?")
+    shortcuts = page.locator("dialog#shortcuts")
+    expect()(shortcuts).to_be_visible()
+    expect()(shortcuts).not_to_contain_text("Publish")
+    assert Article.objects.get(pk=story.pk).state == "new"
+    # A refused page is the site's own, and says why.
+    response = page.goto(f"/curate/articles/{story.pk}/edit/")
+    assert response.status == 403
+    expect()(page.get_by_role("heading", level=1)).to_have_text("Not allowed")
+    expect()(page.locator(".reason-text")).to_contain_text("You do not have permission to edit articles.")
+    watch.assert_clean(allow=["403"])
