@@ -120,7 +120,7 @@ def test_every_page_passes_axe_and_is_photographed(open_page, site, scheme):
     problems, missing = {}, []
     for name, role, path in pages(site):
         page, watch = open_page(user=site[role] if role else None, color_scheme=scheme)
-        page.on("response", lambda r: r.status == 404 and missing.append((name, r.url)))
+        page.on("response", lambda r, name=name: r.status == 404 and missing.append((name, r.url)))
         response = page.goto(path)
         assert response.status == (403 if name == "forbidden" else 200), (name, response.status)
         page.wait_for_load_state("networkidle")
