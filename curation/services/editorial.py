@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from curation.models import Article, ArticleState, EditorialAction, RejectionReason, Topic
+from curation.models import Article, ArticleState, EditorialAction, RejectionReason
 from curation.services import taxonomy
 from curation.services.taxonomy import TaxonomyError
 from curation.services.transactions import retry_transient
@@ -361,7 +361,7 @@ def bulk_transition(*, action, article_ids, user, reason="", reason_code="", via
 
 class UnknownTopics(InvalidEdit):
     """Topic names that are not topics yet and that the editor did not ask to create: a
-    typo must not become a public topic page."""
+    typo must not become a public topic page (see taxonomy.topics_for_editor)."""
 
     def __init__(self, names):
         self.names = names
@@ -372,18 +372,10 @@ class UnknownTopics(InvalidEdit):
 
 
 def _topics_named(names, *, user, create=()):
-    """The Topic rows for these names. Missing ones are created only when named in `create`
-    (the editor's explicit step, see taxonomy.create_topics); others raise UnknownTopics."""
-    names = list(dict.fromkeys(name.strip() for name in names if name and name.strip()))
-    existing = set(Topic.objects.filter(name__in=names).values_list("name", flat=True))
-    missing = [name for name in names if name not in existing]
-    create = set(create or ())
-    if unconfirmed := [name for name in missing if name not in create]:
-        raise UnknownTopics(unconfirmed)
     try:
-        if missing:
-            taxonomy.create_topics(missing, user=user)
-        return list(taxonomy.ensure_topics(names).values())
+        return taxonomy.topics_for_editor(names, user=user, create=create)
+    except taxonomy.UnconfirmedTopics as exc:
+        raise UnknownTopics(exc.names) from None
     except TaxonomyError as exc:
         raise InvalidEdit({"topics": str(exc)}) from None
 

@@ -113,3 +113,25 @@ def create_topics(names, *, user, via="curator"):
             change_message=f"Created from the {via} (an editor's explicit step).",
         )
     return found
+
+
+class UnconfirmedTopics(TaxonomyError):
+    """Names that are not topics yet, which the editor did not ask to create."""
+
+    def __init__(self, names):
+        self.names = names
+        super().__init__(f"No topic is named {', '.join(names)}.")
+
+
+def topics_for_editor(names, *, user, create=()):
+    """[Topic] for the names an editor gave. Missing ones are created only when named in
+    `create` (the explicit step, see create_topics); others raise UnconfirmedTopics."""
+    names = _clean_names(names)
+    existing = set(_topics_named(names))
+    missing = [name for name in names if name not in existing]
+    confirmed = set(create or ())
+    if unconfirmed := [name for name in missing if name not in confirmed]:
+        raise UnconfirmedTopics(unconfirmed)
+    if missing:
+        create_topics(missing, user=user)
+    return list(ensure_topics(names).values())
