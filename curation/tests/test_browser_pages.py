@@ -11,6 +11,7 @@ from curation.models import Article, EditorialAction, Topic
 from curation.services.editorial import edit_article
 from curation.services.importing import import_seed_files
 from curation.tests.factories import make_user, seed_text, valid_front_matter
+from curation.tests.test_browser_screens import serious_violations
 from curation.tests.test_browser import (  # noqa: F401 - fixtures
     PASSWORD,
     browser,
@@ -129,6 +130,7 @@ def test_a_new_topic_needs_the_create_step_with_the_mouse(open_page, story, java
     page.get_by_role("button", name="Save changes").click()
     expect()(page.locator(".field-topics .error")).to_contain_text("No topic is named “Spacce”")
     assert not Topic.objects.filter(name="Spacce").exists()
+    assert serious_violations(page) == []  # the refused form, with its create step
     page.get_by_label("Create the topic “Spacce”").check()
     page.get_by_role("button", name="Save changes").click()
     expect()(page).to_have_url(re.compile(rf"/curate/articles/{story.pk}/$"))
