@@ -11,7 +11,6 @@ from curation.models import Article, EditorialAction, Topic
 from curation.services.editorial import edit_article
 from curation.services.importing import import_seed_files
 from curation.tests.factories import make_user, seed_text, valid_front_matter
-from curation.tests.test_browser_screens import serious_violations
 from curation.tests.test_browser import (  # noqa: F401 - fixtures
     PASSWORD,
     browser,
@@ -20,6 +19,7 @@ from curation.tests.test_browser import (  # noqa: F401 - fixtures
     expect,
     open_page,
 )
+from curation.tests.test_browser_screens import serious_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
