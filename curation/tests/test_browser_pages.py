@@ -130,7 +130,8 @@ def test_a_new_topic_needs_the_create_step_with_the_mouse(open_page, story, java
     page.get_by_role("button", name="Save changes").click()
     expect()(page.locator(".field-topics .error")).to_contain_text("No topic is named “Spacce”")
     assert not Topic.objects.filter(name="Spacce").exists()
-    assert serious_violations(page) == []  # the refused form, with its create step
+    if javascript:  # axe-core runs as a script in the page
+        assert serious_violations(page) == []  # the refused form, with its create step
     page.get_by_label("Create the topic “Spacce”").check()
     page.get_by_role("button", name="Save changes").click()
     expect()(page).to_have_url(re.compile(rf"/curate/articles/{story.pk}/$"))
