@@ -206,6 +206,8 @@ def generate(options, connection, log):
                 "source_updated_at", "source_changed_at", "state", "version", "state_changed_at",
                 "state_changed_by_id", "rejection_reason", "merged_into_id", "edited_fields", "canonical_url", "story_id"]
     extra = []
+    if "listed_at" in fields:  # the public order (migration 0016): when editors published it
+        explicit.append("listed_at")
     for column, field in fields.items():
         if column not in explicit and not getattr(field, "generated", False):
             value = field.get_db_prep_save(field.get_default(), connection)
@@ -284,6 +286,7 @@ def generate(options, connection, log):
             related, f"seeds/{i // 1000:04d}/{i}.txt", key, key, "", ts(imported), ts(imported),
             None, state, 1 if state == "new" else 2, ts(changed) if changed else None, None,
             "duplicate" if state == "rejected" else "", None, empty_json, web_url, member_of,
+            *((ts(changed) if state == "published" else None,) if "listed_at" in fields else ()),
             *extra_values,
         ))
         for topic in set(rng.choices(topic_ids, cum_weights=topic_weights, k=randint(1, 3))):

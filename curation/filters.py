@@ -117,6 +117,9 @@ class ArticleFilterSet(django_filters.FilterSet):
     has_images = django_filters.ChoiceFilter(
         label="Has images", choices=YES_NO[1:], empty_label="Any", method="filter_yes_no"
     )
+    source_changed = django_filters.ChoiceFilter(
+        label="Source changed", choices=YES_NO[1:], empty_label="Any", method="filter_source_changed"
+    )
     reason = django_filters.ChoiceFilter(
         label="Rejection reason",
         field_name="rejection_code",
@@ -203,6 +206,17 @@ class ArticleFilterSet(django_filters.FilterSet):
     def filter_yes_no(self, queryset, name, value):
         if value in ("yes", "no"):
             return queryset.filter(**{name: value == "yes"})
+        return queryset
+
+    def filter_source_changed(self, queryset, name, value):
+        """Items the source changed after editorial work: few, found through their partial
+        index and then sorted (as the scheduled ones are)."""
+        changed = Article.objects.filter(source_changed_at__isnull=False).order_by().values("pk")
+        if value == "yes":
+            self.sort_by_index = False
+            return backend(queryset.db).collected(queryset, changed)
+        if value == "no":
+            return queryset.filter(source_changed_at__isnull=True)
         return queryset
 
     def keep(self, queryset, name, value):

@@ -22,21 +22,56 @@ class TransitionForm(VersionedForm):
     reason = forms.CharField(required=False, max_length=2000, label="Note")
 
 
-class EditForm(VersionedForm):
-    title = forms.CharField(max_length=2000, widget=forms.TextInput(attrs={"size": 80}))
-    excerpt = forms.CharField(required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 4}))
-    topics = forms.CharField(
-        required=False,
-        max_length=5000,
-        help_text="Comma-separated topic names.",
-        widget=forms.TextInput(attrs={"size": 80, "list": "topic-names"}),
-    )
+TOPICS_HELP = "Existing topics, separated by commas: type a few letters to pick one."
+
+
+def topics_widget():
+    # static/js/topics.js fills the datalist from /curate/lookup/topics/ as the editor types.
+    return forms.TextInput(attrs={"list": "topic-names", "autocomplete": "off", "data-topic-lookup": "", "class": "wide"})
+
+
+class CreateTopicsField(forms.MultipleChoiceField):
+    """The new topic names the editor ticked to create: offered after a save named topics
+    that do not exist yet (the choices are set then); any name is accepted back."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def valid_value(self, value):
+        return True
+
+    def clean(self, value):
+        return [name for name in super().clean(value) if str(name).strip()]
+
+
+class TopicsMixin(forms.Form):
+    create_topics = CreateTopicsField(required=False, label="Create new topics")
 
     def clean_topics(self):
         return split_topics(self.cleaned_data["topics"])
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.is_bound and hasattr(self.data, "getlist"):
+            self.offer_to_create(self.data.getlist("create_topics"))  # keep what was ticked in view
 
-class CompleteForm(VersionedForm):
+    def offer_to_create(self, names):
+        """After UnknownTopics: a checkbox per new name, so creating one is a deliberate step."""
+        self.fields["create_topics"].choices = [(name, f"Create the topic “{name}”") for name in names]
+
+
+class EditForm(TopicsMixin, VersionedForm):
+    title = forms.CharField(max_length=2000, widget=forms.TextInput(attrs={"class": "wide"}))
+    excerpt = forms.CharField(
+        required=False,
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 5, "class": "wide"}),
+        help_text="The summary shown under the title in lists and feeds.",
+    )
+    topics = forms.CharField(required=False, max_length=5000, help_text=TOPICS_HELP, widget=topics_widget())
+    field_order = ["title", "excerpt", "topics", "create_topics"]
+
+
+class CompleteForm(TopicsMixin, VersionedForm):
     title = forms.CharField(max_length=2000, widget=forms.TextInput(attrs={"size": 80}))
     web_url = forms.CharField(
         required=False, max_length=2000, label="Source URL", widget=forms.URLInput(attrs={"size": 80})
@@ -53,15 +88,11 @@ class CompleteForm(VersionedForm):
         help_text="When the source published it (your time zone).",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
-    topics = forms.CharField(
-        required=False,
-        max_length=5000,
-        help_text="Comma-separated topic names.",
-        widget=forms.TextInput(attrs={"size": 80, "list": "topic-names"}),
-    )
-
-    def clean_topics(self):
-        return split_topics(self.cleaned_data["topics"])
+    topics = forms.CharField(required=False, max_length=5000, help_text=TOPICS_HELP, widget=topics_widget())
+    field_order = [
+        "title", "web_url", "excerpt", "category", "provider_name", "provider_domain", "published_at", "topics",
+        "create_topics",
+    ]
 
 
 class AttachForm(VersionedForm):

@@ -26,6 +26,7 @@ from curation.models import (
     ArticleState,
     EditorialAction,
     ImportLedgerEntry,
+    ImportStatus,
     RejectionReason,
     RelatedCoverage,
 )
@@ -456,3 +457,36 @@ def reason_menu():
         (digit, code, f"?{urlencode({'reason_code': code})}", label, needs_note)
         for digit, (code, label, needs_note) in enumerate(offered_reasons(), start=1)
     ]
+
+
+@dataclass
+class LedgerRow:
+    """One line of an article's import history: an entry, or a run of unchanged entries."""
+
+    entry: object  # the newest entry of the run
+    unchanged_runs: int = 1  # how many runs found the file unchanged (1: a plain entry)
+    first_at: object = None  # the oldest of them
+
+    @property
+    def collapsed(self):
+        return self.unchanged_runs > 1
+
+
+def import_history(entries):
+    """The ledger entries (newest first) with each stretch of runs that found the same file
+    unchanged collapsed into one row ("unchanged in 14 later runs")."""
+    rows = []
+    for entry in entries:
+        previous = rows[-1] if rows else None
+        if (
+            previous is not None
+            and entry.status == ImportStatus.UNCHANGED
+            and previous.entry.status == ImportStatus.UNCHANGED
+            and entry.sha256 == previous.entry.sha256
+            and entry.path == previous.entry.path
+        ):
+            previous.unchanged_runs += 1
+            previous.first_at = entry.created_at
+        else:
+            rows.append(LedgerRow(entry, first_at=entry.created_at))
+    return rows

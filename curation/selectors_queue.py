@@ -121,8 +121,8 @@ def topic_named(text):
 
 
 def provider_suggestions(text, limit=SUGGESTIONS):
-    """[(id, label)] of providers whose name or domain contains `text`, those starting with
-    it first."""
+    """[(id, label, name)] of providers whose name or domain contains `text`, those starting
+    with it first."""
     text = (text or "").strip()[:NAME_MAX_LENGTH]
     if not text:
         return []
@@ -133,7 +133,7 @@ def provider_suggestions(text, limit=SUGGESTIONS):
     )
     folded = text.casefold()
     ranked = sorted(found, key=lambda p: not (p.name.casefold().startswith(folded) or p.domain.casefold().startswith(folded)))
-    return [(provider.pk, str(provider)) for provider in ranked[:limit]]
+    return [(provider.pk, str(provider), provider.name) for provider in ranked[:limit]]
 
 
 def topic_suggestions(text, limit=SUGGESTIONS):

@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from curation.views import actions, article, bulk, lookups, queue, scheduling, stats, stories
+from curation.views import actions, article, bulk, lookups, queue, scheduling, source, stats, stories
 
 
 class TransitionConverter:
@@ -39,6 +39,8 @@ urlpatterns = [
     path("articles/<int:pk>/edit/", article.article_edit, name="article-edit"),
     path("articles/<int:pk>/complete/", article.article_complete, name="article-complete"),
     path("articles/<int:pk>/attach/", article.article_attach, name="article-attach"),
+    path("articles/<int:pk>/source/<slug:field>/", source.take_source_value, name="article-take-source"),
+    path("articles/<int:pk>/source-reviewed/", source.source_reviewed, name="article-source-reviewed"),
     path("articles/<int:pk>/<transition:action>/", actions.article_action, name="article-action"),
     path("articles/<int:pk>/schedule/", scheduling.article_schedule, name="article-schedule"),
     path("articles/<int:pk>/unschedule/", scheduling.article_unschedule, name="article-unschedule"),

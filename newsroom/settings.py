@@ -216,6 +216,8 @@ if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# A stale form is a page in the site's layout that says what to do (templates/errors/403.html).
+CSRF_FAILURE_VIEW = "curation.views.errors.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -238,16 +240,18 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# Login throttling (django-axes). Failed logins are counted per client IP address; the
-# AXES_FAILURE_LIMIT-th failure within the cool-off window is answered with HTTP 429, and
-# every login from that address, even with the right password, is refused until the window
-# has passed (or an admin runs `manage.py axes_reset`). Counting by IP rather than by
-# username means an attacker cannot lock a colleague out by guessing at their name.
+# Login throttling (django-axes). Failed logins are counted per username and client address
+# together: the AXES_FAILURE_LIMIT-th failure for one username from one address within the
+# cool-off window is answered with HTTP 429, and logins to that account from that address,
+# even with the right password, are refused until the window has passed (or an admin runs
+# `manage.py axes_reset` / `axes_reset_username NAME`). One person's typos therefore never
+# lock out colleagues behind the same office address, and someone guessing at a colleague's
+# name from elsewhere cannot lock them out either.
 # It covers every login form that goes through django.contrib.auth (editor and admin).
 AXES_ENABLED = env_bool("DJANGO_AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = env_int("DJANGO_AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_AXES_COOLOFF_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # A successful login does not wipe the count: otherwise anyone holding one account could
 # reset their address between guesses at other people's passwords.
 AXES_RESET_ON_SUCCESS = False
@@ -322,11 +326,16 @@ except ValueError:
 if not 0 < SEED_PARSE_TIMEOUT <= 3600:
     raise ImproperlyConfigured("SEED_PARSE_TIMEOUT must be more than 0 and at most 3600 seconds")
 
+LOG_LEVEL = os.environ.get("DJANGO_LOG_LEVEL", "WARNING")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # Django's default config gives the "django" logger a console handler of its own (in
+    # debug) and lets it propagate to the root's as well, so the demo's server printed every
+    # warning twice. One handler: the root's.
+    "loggers": {"django": {"handlers": [], "level": LOG_LEVEL, "propagate": True}},
 }
 
 # Statistics (/curate/stats/): the time zone whose days the figures are counted in (a change

@@ -12,3 +12,5 @@ urlpatterns = [
 
 # Database trouble outside a view (the session, a template) is a 503 with a message too.
 handler500 = "curation.middleware.server_error"
+# A refusal is a page in the site's layout that says why (templates/errors/403.html).
+handler403 = "curation.views.errors.permission_denied"

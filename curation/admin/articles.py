@@ -48,7 +48,7 @@ from curation.admin.filters import (
 from curation.admin.large_tables import COUNT_CAP, LargeTableAdmin, LargeTableChangeList
 from curation.admin.scheduling import ScheduleAdminMixin
 from curation.admin.stories import story_link
-from curation.models import Article
+from curation.models import HEAT_UNKNOWN, Article
 from curation.redaction import displayable_front_matter
 from curation.search import search
 from curation.services.editorial import (
@@ -180,12 +180,14 @@ class ArticleChangeList(LargeTableChangeList):
 @admin.register(Article)
 class ArticleAdmin(ScheduleAdminMixin, LargeTableAdmin):
     form = ArticleEditorialForm
-    list_display = ["title_column", "provider_column", "quality", "heat", "state", "published_at", "needs_metadata"]
+    list_display = [
+        "title_column", "provider_column", "quality", "heat_column", "state", "published_column", "needs_metadata"
+    ]
     list_display_links = ["title_column"]
     # A screen of rows; rendering each costs more than finding it. Filters narrow the rest.
     list_per_page = 50
     # Only indexed columns sort; see ArticleChangeList.get_ordering.
-    sortable_by = ["quality", "heat", "published_at"]
+    sortable_by = ["quality", "heat_column", "published_column"]
     list_filter = [
         "state",
         TopicFilter,
@@ -252,6 +254,17 @@ class ArticleAdmin(ScheduleAdminMixin, LargeTableAdmin):
     @admin.display(description="Title")
     def title_column(self, article):
         return Truncator(article.title).chars(120)
+
+    @admin.display(description="Heat", ordering="heat")
+    def heat_column(self, article):
+        # The source's -1 means unknown: a muted dash, as in the curator (never "-1").
+        if article.heat is None or article.heat == HEAT_UNKNOWN:
+            return format_html('<span class="unknown" title="unknown">–<span class="visually-hidden"> unknown</span></span>')
+        return article.heat
+
+    @admin.display(description="Published", ordering="published_at")
+    def published_column(self, article):
+        return timezone.localtime(article.published_at).strftime("%Y-%m-%d %H:%M") if article.published_at else "–"
 
     @admin.display(description="Provider")
     def provider_column(self, article):
@@ -350,6 +363,8 @@ class ArticleAdmin(ScheduleAdminMixin, LargeTableAdmin):
                 title=data["title"],
                 excerpt=data["excerpt"],
                 topics=data["topic_names"],
+                # The admin's form says that a new name creates the topic (admins may).
+                create_topics=data["topic_names"],
                 expected_version=data.get("expected_version"),
                 via="admin",
             )

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('curation', '0015_curator_queue_undo'),
+        ('curation', '0016_curator_pages'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

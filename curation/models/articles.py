@@ -211,6 +211,12 @@ class Article(models.Model):
     live_from = models.DateTimeField(null=True, blank=True, help_text="Goes live at (none: when published).")
     live_until = models.DateTimeField(null=True, blank=True, help_text="Expires at (none: never).")
     embargo_until = models.DateTimeField(null=True, blank=True, help_text="No reader sees it before this time.")
+    # When readers first saw (or will see) it in listings: set when an editor publishes it (its
+    # go-live time or the end of its embargo, when later) and by publish_scheduled when it goes
+    # live. The public home, topic pages, feeds and API list newest first by it, so an old story
+    # published this morning is at the top. Set on every published row (migration 0016
+    # backfilled it); its partial index serves the public order on both databases.
+    listed_at = models.DateTimeField(null=True, blank=True, help_text="Listed to readers since.")
     # The earliest go-live or expiry time the audit log has no row for yet: publish_scheduled
     # records the rows for those that have passed and moves this on (NULL: nothing ahead).
     boundary_due_at = models.DateTimeField(null=True, blank=True)
@@ -261,6 +267,10 @@ class Article(models.Model):
             models.Index(fields=["canonical_url"], name="article_canonical_url"),
             models.Index(
                 fields=["story", "-published_at", "-id"], condition=Q(story__isnull=False), name="article_story"
+            ),
+            # The few items the source changed after editorial work (the queue's filter).
+            models.Index(
+                fields=["source_changed_at"], condition=Q(source_changed_at__isnull=False), name="article_source_changed"
             ),
             # The statistics' share of items in a story over a range of import days.
             models.Index(fields=["imported_at"], condition=Q(story__isnull=False), name="article_story_imported"),
@@ -334,6 +344,11 @@ class Article(models.Model):
         before = {name: getattr(self, name).isoformat() for name in ("live_from", "live_until") if getattr(self, name)}
         after = Article(state=to_state, embargo_until=self.embargo_until)
         return {"live_from": None, "live_until": None, "boundary_due_at": after.next_boundary_after(now)}, before
+
+    def listing_time(self, now):
+        """When readers see it listed, if it were published at `now` with its schedule."""
+        later = [time for time in (self.live_from, self.embargo_until) if time is not None and time > now]
+        return max(later) if later else now
 
     def next_boundary_after(self, now):
         """The first boundary after `now` (what `boundary_due_at` holds), or None."""

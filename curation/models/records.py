@@ -88,6 +88,9 @@ class EditorialAction(models.Model):
         STORY_LEAD = "story_lead", "Made the story's lead"
         # A bulk action taken back (curation.services.bulk): the item's earlier state again.
         UNDO = "undo", "Undone (bulk)"
+        # What the source changed after editorial work (curation.services.source_changes).
+        TAKE_SOURCE = "take_source", "Took the source's value"
+        SOURCE_REVIEWED = "source_reviewed", "Reviewed the source's change"
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="actions")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

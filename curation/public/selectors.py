@@ -7,8 +7,8 @@ correctness never waits for the scheduled job.
 Every public listing is one SQL query whatever its length: the provider comes by a join
 and each item's topics, images and related coverage come as a JSON array from a correlated
 subquery (`json_agg` on PostgreSQL, `json_group_array` on SQLite), instead of one prefetch
-query per relation. Listings are ordered newest first with undated items last, and
-paginated by keyset on (published_at, id) so that page 1000 costs what page 1 costs.
+query per relation. Listings are ordered newest first by when editors published them, and
+paginated by keyset on (listed_at, id) so that page 1000 costs what page 1 costs.
 
 `public_validators()` is the one cheap query behind ETag / Last-Modified: the time of the
 latest editorial action (publish, unpublish, reject, edit... every editorial write leaves
@@ -46,9 +46,11 @@ FEED_SIZE = 50
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
-# Newest first; an item without a date (a completed body-only item) goes last, on both
-# databases (PostgreSQL would put NULLs first under DESC). Served by an index on both.
-PUBLIC_ORDER = [F("published_at").desc(nulls_last=True), F("id").desc()]
+# Newest first by the time editors published them (or they went live): `listed_at`, set on
+# every published row (see Article.listed_at), so a 2020 story published this morning is at
+# the top. NULLs last all the same, on both databases (PostgreSQL would put them first under
+# DESC), should a row ever lack it. Served by the article_listed index on both (migration 0016).
+PUBLIC_ORDER = [F("listed_at").desc(nulls_last=True), F("id").desc()]
 
 # The only columns public outputs load (an allow-list: `secured`, the raw front matter and
 # the editorial columns are never read, so they cannot leak by accident; fewer columns also
@@ -66,6 +68,7 @@ PUBLIC_FIELDS = (
     "heat",
     "imported_at",
     "state_changed_at",
+    "listed_at",
     "provider__name",
     "provider__domain",
 )
@@ -238,7 +241,7 @@ class Page:
 
 def encode_cursor(article):
     """An opaque token for "items after this one" in PUBLIC_ORDER."""
-    stamp = article.published_at.isoformat() if article.published_at else None
+    stamp = article.listed_at.isoformat() if article.listed_at else None
     raw = json.dumps([stamp, article.pk], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -251,32 +254,32 @@ def decode_cursor(token):
         raise InvalidCursor("This cursor is not valid.") from None
     if not isinstance(pk, int) or isinstance(pk, bool) or not (stamp is None or isinstance(stamp, str)):
         raise InvalidCursor("This cursor is not valid.")
-    published_at = None
+    listed_at = None
     if stamp is not None:
-        published_at = _datetime(stamp)
-        if published_at is None:
+        listed_at = _datetime(stamp)
+        if listed_at is None:
             raise InvalidCursor("This cursor is not valid.")
-    return published_at, pk
+    return listed_at, pk
 
 
 def keyset_page(queryset, *, cursor=None, size=PAGE_SIZE):
     """One page of `queryset` (already in PUBLIC_ORDER) after `cursor`. Raises InvalidCursor.
 
-    "After (p, i)" is written as `published_at <= p AND (published_at < p OR id < i)`
-    rather than a plain OR so that the first condition is an index range: the scan starts
-    at the cursor instead of filtering its way there from the top. Undated items, last in the order, are a range of
-    their own for the same reason, so the one page where the dated items run out takes a
-    second query; every other page takes one.
+    "After (t, i)" is written as `listed_at <= t AND (listed_at < t OR id < i)` rather than
+    a plain OR so that the first condition is an index range: the scan starts at the cursor
+    instead of filtering its way there from the top. Rows without a listing time (none,
+    normally), last in the order, are a range of their own for the same reason, so the one
+    page where the others run out takes a second query; every other page takes one.
     """
     if not cursor:
         rows = list(queryset[: size + 1])
     else:
-        published_at, pk = decode_cursor(cursor)
-        undated = queryset.filter(published_at__isnull=True)
-        if published_at is None:
+        listed_at, pk = decode_cursor(cursor)
+        undated = queryset.filter(listed_at__isnull=True)
+        if listed_at is None:
             rows = list(undated.filter(pk__lt=pk)[: size + 1])
         else:
-            after = Q(published_at__lte=published_at) & (Q(published_at__lt=published_at) | Q(pk__lt=pk))
+            after = Q(listed_at__lte=listed_at) & (Q(listed_at__lt=listed_at) | Q(pk__lt=pk))
             rows = list(queryset.filter(after)[: size + 1])
             if len(rows) < size + 1:
                 rows += list(undated[: size + 1 - len(rows)])

@@ -9,6 +9,7 @@ app_name = "public"
 
 urlpatterns = [
     path("", public.home, name="home"),
+    path("favicon.ico", public.favicon, name="favicon"),
     path("articles/<int:pk>/", public.article_detail, name="article"),
     path("articles/<int:pk>/<str:slug>/", public.article_detail, name="article-slug"),
     path("topics/<str:topic_slug>/", public.topic, name="topic"),

@@ -7,6 +7,7 @@ million items costs more than the page itself.
 
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.http import require_safe
 
 from curation.public.http import PublicLinks, article_slug, public_cache
@@ -70,3 +71,10 @@ def article_detail(request, pk, slug=None):
         "public/article_detail.html",
         {"article": article, "canonical_url": request.build_absolute_uri(canonical)},
     )
+
+
+@require_safe
+def favicon(request):
+    """Browsers ask for /favicon.ico on pages that name no icon (the admin's): the site's
+    icon, by its static URL (resolved per request: the manifest exists only after collectstatic)."""
+    return redirect(static("favicon.svg"), permanent=True)

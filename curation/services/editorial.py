@@ -134,9 +134,17 @@ def can_perform(user, action):
     return user.has_perm(EDIT_PERMISSION)
 
 
+# What a refusal says (the 403 page shows it).
+REFUSALS = {
+    PUBLISH_PERMISSION: "Your account cannot publish or unpublish articles (it is read only for that).",
+    REJECT_PERMISSION: "Your account cannot reject or restore articles (it is read only for that).",
+    EDIT_PERMISSION: "Your account cannot edit articles (it is read only for that).",
+}
+
+
 def _require(user, permission):
     if user is None or not user.is_active or not user.has_perm(permission):
-        raise PermissionDenied("You do not have permission to do that.")
+        raise PermissionDenied(REFUSALS.get(permission, "You do not have permission to do that."))
 
 
 def _lock(article_id, expected_version):
@@ -235,6 +243,9 @@ def transition_article(*, article, action, user, expected_version=None, reason="
         # A decision made now ends any schedule (see Article.schedule_after_decision).
         schedule_changes, schedule_before = article.schedule_after_decision(transition.to_state, now)
         changes.update(schedule_changes)
+        if transition.to_state == ArticleState.PUBLISHED:
+            # Listed from now (or when its embargo ends): the public order (see Article.listed_at).
+            changes["listed_at"] = Article(embargo_until=article.embargo_until).listing_time(now)
         return _save(
             article,
             changes=changes,
@@ -327,17 +338,33 @@ def bulk_transition(*, action, article_ids, user, reason="", reason_code="", via
 # --- edits ------------------------------------------------------------------------------
 
 
-def _topics_named(names):
-    """The Topic rows for these names, created where missing (race-free, see taxonomy)."""
+class UnknownTopics(InvalidEdit):
+    """Topic names that are not topics yet and that the editor did not ask to create: a
+    typo must not become a public topic page (see taxonomy.topics_for_editor)."""
+
+    def __init__(self, names):
+        self.names = names
+        listed = ", ".join(f"“{name}”" for name in names)
+        super().__init__(
+            {"topics": f"No topic is named {listed}. Check the spelling, or create it (a new public topic page)."}
+        )
+
+
+def _topics_named(names, *, user, create=()):
     try:
-        return list(taxonomy.ensure_topics(names).values())
+        return taxonomy.topics_for_editor(names, user=user, create=create)
+    except taxonomy.UnconfirmedTopics as exc:
+        raise UnknownTopics(exc.names) from None
     except TaxonomyError as exc:
         raise InvalidEdit({"topics": str(exc)}) from None
 
 
 @retry_transient
-def edit_article(*, article, user, title=None, excerpt=None, topics=None, expected_version=None, via="curator"):
-    """Change the title, excerpt and/or topics (a list of names). Edits survive re-import."""
+def edit_article(
+    *, article, user, title=None, excerpt=None, topics=None, create_topics=(), expected_version=None, via="curator"
+):
+    """Change the title, excerpt and/or topics (a list of names of existing topics, or of
+    new ones listed in `create_topics`). Edits survive re-import."""
     _require(user, EDIT_PERMISSION)
     errors = {}
     if title is not None:
@@ -361,7 +388,7 @@ def edit_article(*, article, user, title=None, excerpt=None, topics=None, expect
         new_topics = None
         if topics is not None:
             current = sorted(article.topics.values_list("name", flat=True))
-            new_topics = _topics_named(topics)
+            new_topics = _topics_named(topics, user=user, create=create_topics)
             if sorted(topic.name for topic in new_topics) != current:
                 before["topics"], after["topics"] = current, [topic.name for topic in new_topics]
             else:
@@ -387,6 +414,7 @@ def complete_article(
     provider_domain="",
     published_at=None,
     topics=(),
+    create_topics=(),
     expected_version=None,
     via="curator",
 ):
@@ -425,7 +453,7 @@ def complete_article(
         except TaxonomyError as exc:
             raise InvalidEdit({"provider_name": str(exc)}) from None
         current_topics = sorted(article.topics.values_list("name", flat=True))
-        new_topics = _topics_named(list(topics))
+        new_topics = _topics_named(list(topics), user=user, create=create_topics)
         wanted = {
             "title": title,
             "web_url": web_url,

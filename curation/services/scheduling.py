@@ -139,6 +139,8 @@ def schedule_article(*, article, user, go_live_at=None, expire_at=None, expected
             state=ArticleState.PUBLISHED, live_from=live_from, live_until=expire_at, embargo_until=article.embargo_until
         )
         changes["boundary_due_at"] = planned.next_boundary_after(now)
+        if not was_live:
+            changes["listed_at"] = planned.listing_time(now)  # the public order (see Article.listed_at)
         after = {"state": ArticleState.PUBLISHED, "live_from": _iso(live_from), "live_until": _iso(expire_at)}
         saved = _save(article, changes=changes, user=user, action=Action.SCHEDULE, via=via, before=before, after=after)
         live_now = not was_live and saved.is_live(now)
@@ -269,6 +271,8 @@ def _embargo_write(article_id, *, user, until, action, expected_version, via):
             state=article.state, live_from=article.live_from, live_until=article.live_until, embargo_until=until
         )
         changes = {"embargo_until": until, "boundary_due_at": planned.next_boundary_after(now)}
+        if article.state == ArticleState.PUBLISHED and not article.is_live(now):
+            changes["listed_at"] = planned.listing_time(now)  # listed when readers first see it
         before, after = {"embargo_until": _iso(article.embargo_until)}, {"embargo_until": _iso(until)}
         return _save(article, changes=changes, user=user, action=action, via=via, before=before, after=after)
 
@@ -366,8 +370,12 @@ def _record_one(article_id, now):
                 before={"visible": not live},
                 after={"visible": live, "at": boundary.at.isoformat()},
             )
+        listed = {}
+        went_live = [boundary.at for boundary in passed if boundary.kind == "went_live"]
+        if went_live:
+            listed["listed_at"] = max(went_live)  # listed to readers from the moment it went live
         updated = Article.objects.filter(pk=article.pk, version=article.version).update(
-            boundary_due_at=article.next_boundary_after(now)
+            boundary_due_at=article.next_boundary_after(now), **listed
         )
         if not updated:
             raise ConflictError("changed during the run")  # rolls this article's rows back

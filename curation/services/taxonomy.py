@@ -90,3 +90,48 @@ def ensure_provider(name, domain=""):
     """The provider with this name and domain (created if missing), or None for a blank name."""
     found = ensure_providers([(name, domain)])
     return next(iter(found.values()), None)
+
+
+def create_topics(names, *, user, via="curator"):
+    """An editor's explicit "create topic" step: {name: Topic} for these names, the missing
+    ones created. A topic is a public page (/topics/<slug>/), so this needs the permission
+    to add topics and each new one is recorded in the admin's log (its history page)."""
+    from django.contrib.admin.models import ADDITION, LogEntry
+    from django.core.exceptions import PermissionDenied
+
+    if user is None or not user.is_active or not user.has_perm("curation.add_topic"):
+        raise PermissionDenied("You do not have permission to create topics.")
+    names = _clean_names(names)
+    before = set(_topics_named(names))
+    found = ensure_topics(names)
+    created = [found[name] for name in names if name not in before]
+    if created:
+        LogEntry.objects.log_actions(
+            user_id=user.pk,
+            queryset=created,
+            action_flag=ADDITION,
+            change_message=f"Created from the {via} (an editor's explicit step).",
+        )
+    return found
+
+
+class UnconfirmedTopics(TaxonomyError):
+    """Names that are not topics yet, which the editor did not ask to create."""
+
+    def __init__(self, names):
+        self.names = names
+        super().__init__(f"No topic is named {', '.join(names)}.")
+
+
+def topics_for_editor(names, *, user, create=()):
+    """[Topic] for the names an editor gave. Missing ones are created only when named in
+    `create` (the explicit step, see create_topics); others raise UnconfirmedTopics."""
+    names = _clean_names(names)
+    existing = set(_topics_named(names))
+    missing = [name for name in names if name not in existing]
+    confirmed = set(create or ())
+    if unconfirmed := [name for name in missing if name not in confirmed]:
+        raise UnconfirmedTopics(unconfirmed)
+    if missing:
+        create_topics(missing, user=user)
+    return list(ensure_topics(names).values())

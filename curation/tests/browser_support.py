@@ -37,7 +37,8 @@ def ensure_editorial_groups():
     from django.contrib.auth.models import Group, Permission
 
     migration = importlib.import_module("curation.migrations.0002_editorial_groups")
-    for name, codenames in (("Editors", migration.EDITORS), ("Viewers", migration.VIEWERS)):
+    later = importlib.import_module("curation.migrations.0016_curator_pages")
+    for name, codenames in (("Editors", migration.EDITORS + later.EDITORS_ADDED), ("Viewers", migration.VIEWERS)):
         group, _ = Group.objects.get_or_create(name=name)
         group.permissions.set(Permission.objects.filter(content_type__app_label="curation", codename__in=codenames))
 

@@ -61,6 +61,11 @@ def make_article(*, topics=(), images=(), related=(), provider=None, **fields):
         "related_count": len(related),
     }
     defaults.update(fields)
+    if defaults.get("state") == "published" and "listed_at" not in fields:
+        # As if an editor had published it (the service sets listed_at): when its state
+        # changed, else at its own date, so listings keep the order the test gave (an
+        # undated one has none and lists last, the order's NULL segment).
+        defaults["listed_at"] = defaults.get("state_changed_at") or defaults.get("published_at")
     article = Article.objects.create(**defaults)
     for topic in topics:
         article.topics.add(topic if isinstance(topic, Topic) else Topic.objects.get_or_create(

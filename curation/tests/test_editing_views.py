@@ -25,7 +25,12 @@ def test_edit_title_excerpt_and_topics_is_recorded(editor_client, editor):
     form_page = editor_client.get(url).content.decode()
     assert 'value="Old title"' in form_page and 'value="Science"' in form_page
     response = editor_client.post(
-        url, {"expected_version": 1, "title": "New title", "excerpt": "New excerpt", "topics": "Science, Climate"}
+        url,
+        # "Climate" is a new topic: creating it is the editor's explicit step (test_topics_picker).
+        {
+            "expected_version": 1, "title": "New title", "excerpt": "New excerpt", "topics": "Science, Climate",
+            "create_topics": ["Climate"],
+        },
     )
     assert response.status_code == 302 and response["Location"] == detail(article)
     article.refresh_from_db()
@@ -130,6 +135,7 @@ def test_complete_metadata(editor_client, body_only):
             "provider_name": "OK News",
             "published_at": "2024-03-01T10:00",
             "topics": "Local",
+            "create_topics": ["Local"],
         },
     )
     assert response.status_code == 302

@@ -61,7 +61,7 @@ def test_export_carries_published_and_editors_edits(tmp_path):
     write(tmp_path / "in", "a.txt", seed_text(body="Body\n", **valid_front_matter(1)))
     run_import(tmp_path / "in")
     article = Article.objects.get()
-    editorial.edit_article(article=article, user=editor, title="Edited headline", topics=["Picked"])
+    editorial.edit_article(article=article, user=editor, title="Edited headline", topics=["Picked"], create_topics=["Picked"])
     editorial.publish_article(article=article, user=editor)
 
     export(tmp_path / "out")

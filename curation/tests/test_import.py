@@ -176,7 +176,7 @@ def test_reimport_never_overwrites_an_editors_decision_or_edits(tmp_path):
     write(tmp_path, "a.txt", seed_text(body="Body.\n", **valid_front_matter(1)))
     run_import(tmp_path)
     article = Article.objects.get()
-    editorial.edit_article(article=article, user=editor, title="Editor's headline", topics=["Chosen"])
+    editorial.edit_article(article=article, user=editor, title="Editor's headline", topics=["Chosen"], create_topics=["Chosen"])
     editorial.publish_article(article=article, user=editor)
     write(tmp_path, "a.txt", seed_text(body="Body v2.\n", **valid_front_matter(1, title="Source retitled", excerpt="New excerpt")))
 

@@ -93,7 +93,7 @@ def test_lookup_suggests_a_few_names_prefix_first_escaped(editor_client):
     assert topics.json() == {"results": []}
     science = make_topic(name="Science")
     assert editor_client.get("/curate/lookup/topics/", {"q": "sci"}).json() == {
-        "results": [{"id": science.pk, "label": "Science"}]
+        "results": [{"id": science.pk, "label": "Science", "name": "Science"}]
     }
 
 

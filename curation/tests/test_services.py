@@ -116,7 +116,9 @@ def test_bulk_without_permission_attempts_nothing(viewer):
 
 
 def test_edit_records_before_and_after_and_marks_fields_edited(editor, article):
-    edited = editorial.edit_article(article=article, user=editor, title="  Better headline ", topics=["Science", "Space"])
+    edited = editorial.edit_article(
+        article=article, user=editor, title="  Better headline ", topics=["Science", "Space"], create_topics=["Space"]
+    )
 
     assert edited.title == "Better headline"
     assert sorted(edited.edited_fields) == ["title", "topics"]
@@ -146,7 +148,7 @@ def test_viewers_may_not_edit(viewer, article):
 def test_complete_gives_a_body_only_item_its_metadata(editor, body_only):
     done = editorial.complete_article(
         article=body_only, user=editor, title="Council extends night buses", web_url="https://paper.example/buses",
-        provider_name="The Paper", provider_domain="Paper.Example", topics=["Transport"],
+        provider_name="The Paper", provider_domain="Paper.Example", topics=["Transport"], create_topics=["Transport"],
         published_at=timezone.now(),
     )
     assert not done.needs_metadata

@@ -12,10 +12,10 @@ from django.views.generic import DetailView
 from curation import selectors
 from curation.filters import ArticleFilterSet
 from curation.forms import AttachForm, CompleteForm, EditForm
-from curation.models import Article, ArticleState, Topic
+from curation.models import Article, ArticleState
 from curation.redaction import displayable_front_matter
-from curation.services import editorial
-from curation.services.editorial import Action, ConflictError, EditorialError, InvalidEdit
+from curation.services import editorial, source_changes
+from curation.services.editorial import Action, ConflictError, EditorialError, InvalidEdit, UnknownTopics
 from curation.views.actions import inplace_payload
 from curation.views.common import (
     ActionUrls,
@@ -62,7 +62,9 @@ def article_page_context(request, article, **forms):
         "can_edit": editorial.can_perform(request.user, Action.EDIT),
         "front_matter": displayable_front_matter(article),
         "history_rows": selectors.HISTORY_ROWS,
+        "import_history": selectors.import_history(article.recent_ledger),
         "publish_blocked": editorial.needs_completing(article),
+        "source_differences": source_changes.source_differences(article) if article.source_changed_at else [],
     }
     if context["publish_blocked"] and article.state in (ArticleState.NEW, ArticleState.REJECTED):
         context["complete_form"] = forms.get("complete_form") or CompleteForm(initial=_complete_initial(article))
@@ -133,10 +135,14 @@ def article_edit(request, pk):
                 title=form.cleaned_data["title"],
                 excerpt=form.cleaned_data["excerpt"],
                 topics=form.cleaned_data["topics"],
+                create_topics=form.cleaned_data["create_topics"],
                 expected_version=form.cleaned_data["expected_version"],
             )
         except ConflictError as exc:
             return fail(request, exc, detail_url(pk))  # 409 in place, else a message and a redirect
+        except UnknownTopics as exc:
+            form.offer_to_create(exc.names)
+            form.add_error("topics", exc.errors["topics"])
         except InvalidEdit as exc:
             for name, message in exc.errors.items():
                 form.add_error(name if name in form.fields else None, message)
@@ -158,7 +164,6 @@ def _edit_context(request, article, form):
         "article": article,
         "form": form,
         "next_url": safe_next(request, ""),
-        "topic_names": Topic.objects.order_by("name").values_list("name", flat=True)[:500],
     }
 
 
@@ -183,8 +188,12 @@ def article_complete(request, pk):
                 provider_domain=data["provider_domain"],
                 published_at=data["published_at"],
                 topics=data["topics"],
+                create_topics=data["create_topics"],
                 expected_version=data["expected_version"],
             )
+        except UnknownTopics as exc:
+            form.offer_to_create(exc.names)
+            form.add_error("topics", exc.errors["topics"])
         except InvalidEdit as exc:
             for name, message in exc.errors.items():
                 form.add_error(name if name in form.fields else None, message)

@@ -34,6 +34,9 @@ class CuratorAccessMixin(PermissionRequiredMixin):
     """Anonymous users go to the login page; signed-in users without the read permission get 403."""
 
     permission_required = READ_PERMISSION
+    permission_denied_message = (
+        "Your account cannot open the curation workspace. Ask an administrator to add you to the Viewers or Editors group."
+    )
 
 
 def queue_querystring(params, drop=(), **extra):

@@ -1,0 +1,37 @@
+"""Small things seen on the way: the favicon, heat "unknown" in the admin, the README."""
+
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from curation.tests.factories import make_article, make_user
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_every_page_names_a_favicon_that_exists(client, settings):
+    html = client.get("/").content.decode()
+    assert 'rel="icon" href="/static/favicon.svg"' in html
+    assert (ROOT / "static" / "favicon.svg").read_text().startswith("<svg")
+    response = client.get("/favicon.ico")  # what browsers ask for on the admin's pages
+    assert response.status_code == 301 and response["Location"] == "/static/favicon.svg"
+
+
+def test_admin_shows_unknown_heat_as_a_muted_dash_not_minus_one():
+    admin = Client()
+    admin.force_login(make_user(role="superuser", username="root"))
+    make_article(title="Heat unknown", heat=-1)
+    make_article(title="Heat known", heat=17)
+    html = admin.get("/admin/curation/article/").content.decode()
+    assert '<td class="field-heat_column"><span class="unknown" title="unknown">–' in html
+    assert '<td class="field-heat_column">17</td>' in html
+    assert '<td class="field-heat_column">-1</td>' not in html
+    assert 'href="/static/css/admin.css"' in html
+
+
+def test_readme_documents_the_demo_port_and_the_lockout():
+    readme = (ROOT / "README.md").read_text()
+    assert "scripts/demo.py --port" in readme
+    assert "axes_reset" in readme and '[["username", "ip_address"]]' in readme
