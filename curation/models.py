@@ -251,6 +251,11 @@ class Article(models.Model):
     # records the rows for those that have passed and moves this on (NULL: nothing ahead).
     boundary_due_at = models.DateTimeField(null=True, blank=True)
 
+    # A rule's "flag for attention" (curation.services.rules; the notes are ArticleFlag rows):
+    # the latest note, shown and filtered on in the queue. NULL on nearly every row.
+    flagged_at = models.DateTimeField(null=True, blank=True)
+    flag_note = models.TextField(blank=True, default="")
+
     objects = ArticleQuerySet.as_manager()
 
     class Meta:
@@ -294,6 +299,7 @@ class Article(models.Model):
             ),
             models.Index(fields=["canonical_url"], name="article_canonical_url"),
             models.Index(fields=["story", "-published_at", "-id"], condition=Q(story__isnull=False), name="article_story"),
+            models.Index(fields=["flagged_at"], condition=Q(flagged_at__isnull=False), name="article_flagged"),
         ]
 
     def __str__(self):
@@ -513,6 +519,9 @@ class EditorialAction(models.Model):
         STORY_MERGE = "story_merge", "Stories merged"
         STORY_APART = "story_apart", "Marked not the same story"
         STORY_LEAD = "story_lead", "Made the story's lead"
+        # Written by triage rules only (curation.services.rules), via="rule".
+        FLAG = "flag", "Flagged for attention"
+        ADD_TOPIC = "add_topic", "Topic added"
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="actions")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -523,6 +532,11 @@ class EditorialAction(models.Model):
     after = models.JSONField(default=dict)
     reason_code = models.CharField(max_length=40, blank=True, default="")
     reason = models.TextField(blank=True, default="")
+    # A triage rule's act (via="rule", no actor): which rule, at which version (RuleVersion
+    # keeps its definition); the name stays readable when the rule is deleted.
+    rule = models.ForeignKey("curation.Rule", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
+    rule_name = models.CharField(max_length=200, blank=True, default="")
+    rule_version = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -533,6 +547,13 @@ class EditorialAction(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} #{self.article_id}"
+
+    @property
+    def via_label(self):
+        """How the act came: "curator", ..., or 'rule “name” v3' for a triage rule."""
+        if self.via == "rule":
+            return f"rule “{self.rule_name}” v{self.rule_version}"
+        return self.via
 
 
 # Used by filters and the admin: an unknown heat is stored as -1, as the source says.
@@ -605,3 +626,4 @@ class RejectionReason(models.Model):
 
 # Stories live in their own module; imported here so that Django registers them.
 from curation.models_stories import Story, StoryDecision, StoryEdge, StoryFeatures, StoryKey  # noqa: E402, F401
+from curation.models_rules import ArticleFlag, Rule, RulesSwitch, RuleVersion  # noqa: E402, F401

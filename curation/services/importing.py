@@ -41,6 +41,7 @@ from curation.models import (
     Topic,
 )
 from curation.seedformat import ParsedSeed, SeedLimits
+from curation.services import rules as rule_service
 from curation.services import stories as story_service
 from curation.services.seedfiles import (  # noqa: F401 - MissingPathError is part of this service's interface
     MissingPathError,
@@ -109,6 +110,7 @@ class ImportReport:
     run_id: int | None = None
     dry_run: bool = False
     stories: dict | None = None  # what clustering the run's items did (services.stories.StoryRun)
+    rules: dict | None = None  # what the triage rules did to the new items (services.rules)
 
     @property
     def counts(self):
@@ -584,6 +586,7 @@ def import_seed_files(
     follow_links=False,
     progress: Callable[[int, int], None] | None = None,
     stories: bool = True,
+    rules: bool = True,
 ) -> ImportReport:
     """Import seed files and folders. Raises MissingPathError if a path does not exist.
 
@@ -637,6 +640,12 @@ def import_seed_files(
                     finish(pending)
             if indexer is not None:
                 report.stories = indexer.finish().as_dict()
+            if rules and not dry_run:
+                # After clustering: a rule may read an item's story size.
+                report.rules = rule_service.run_on_new_items(
+                    [r.article_id for r in report.results if r.status == ImportStatus.CREATED and r.article_id],
+                    [r.article_id for r in report.results if r.status == ImportStatus.UPDATED and r.article_id],
+                )
             if run is not None:
                 if _ran_alongside_another_import(run):
                     link_pending_coverage(list(writer.written_by))
