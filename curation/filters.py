@@ -167,6 +167,9 @@ class ArticleFilterSet(django_filters.FilterSet):
     has_images = django_filters.ChoiceFilter(
         label="Has images", choices=YES_NO[1:], empty_label="Any", method="filter_yes_no"
     )
+    flagged = django_filters.ChoiceFilter(
+        label="Flagged by a rule", choices=YES_NO[1:], empty_label="Any", method="filter_flagged"
+    )
     reason = django_filters.ChoiceFilter(
         label="Rejection reason",
         field_name="rejection_code",
@@ -244,6 +247,15 @@ class ArticleFilterSet(django_filters.FilterSet):
     def filter_yes_no(self, queryset, name, value):
         if value in ("yes", "no"):
             return queryset.filter(**{name: value == "yes"})
+        return queryset
+
+    def filter_flagged(self, queryset, name, value):
+        """Flagged items are few: found through the flag's partial index, then sorted."""
+        if value == "yes":
+            self.sort_by_index = False
+            return backend(queryset.db).collected(queryset, Article.objects.filter(flagged_at__isnull=False).order_by().values("pk"))
+        if value == "no":
+            return queryset.filter(flagged_at__isnull=True)
         return queryset
 
     def keep(self, queryset, name, value):

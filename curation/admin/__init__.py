@@ -8,6 +8,7 @@
     taxonomy.py      providers and topics
     records.py       import runs, the ledger, the audit log (read-only)
     stories.py       stories and their articles (read-only)
+    rules.py         triage rules, their versions, the kill switch, flags
 """
 
-from curation.admin import articles, records, stories, taxonomy  # noqa: F401 - registers the admins
+from curation.admin import articles, records, rules, stories, taxonomy  # noqa: F401 - registers the admins
