@@ -43,7 +43,8 @@ class RuleForm(forms.Form):
     action = forms.ChoiceField(choices=[(a, ACTION_LABELS[a]) for a in ACTIONS])
     reason = forms.ChoiceField(required=False, label="Rejection reason (for Reject)")
     note = forms.CharField(required=False, max_length=500, label="Note (for Flag)")
-    topic = forms.CharField(required=False, max_length=200, label="Topic to add (for Add a topic)")
+    # Not "topic": that is the condition's field (topic any of).
+    topic_to_add = forms.CharField(required=False, max_length=200, label="Topic to add (for Add a topic)")
     confirm_everything = forms.BooleanField(
         required=False, label="Yes, this rule matches every item in the queue: save it anyway"
     )
@@ -69,8 +70,8 @@ class RuleForm(forms.Form):
     def initial_for(cls, rule):
         definition = rule.definition
         initial = {"name": rule.name, "enabled": rule.enabled, "action": definition.get("action")}
-        for extra in ("reason", "note", "topic"):
-            initial[extra] = definition.get(extra, "")
+        for extra, name in (("reason", "reason"), ("note", "note"), ("topic", "topic_to_add")):
+            initial[name] = definition.get(extra, "")
         for key, value in definition.get("when", {}).items():
             if key in BOOL_CONDITIONS:
                 initial[key] = "yes" if value else "no"
@@ -81,7 +82,7 @@ class RuleForm(forms.Form):
         return initial
 
     def main_fields(self):
-        return [self[key] for key in ("name", "enabled", "action", "reason", "note", "topic")]
+        return [self[key] for key in ("name", "enabled", "action", "reason", "note", "topic_to_add")]
 
     def condition_fields(self):
         return [self[key] for key in CONDITIONS]
@@ -119,10 +120,10 @@ class RuleForm(forms.Form):
         raw = {"when": when, "action": data.get("action")}
         extra = {"reject": "reason", "flag": "note", "add_topic": "topic"}.get(data.get("action"))
         if extra:
-            raw[extra] = data.get(extra) or ""
+            raw[extra] = data.get("topic_to_add" if extra == "topic" else extra) or ""
         try:
             self.definition = validate_definition(raw)
         except RuleDefinitionError as exc:
-            name = exc.field.removeprefix("when.")
+            name = "topic_to_add" if exc.field == "topic" else exc.field.removeprefix("when.")
             self.add_error(name if name in self.fields else None, exc.message)
         return data

@@ -158,3 +158,14 @@ def test_the_admin_saves_a_version_and_refuses_a_bad_definition(superuser):
     assert response.status_code == 302
     assert Rule.objects.get().versions.count() == 1
     assert client.get(reverse("admin:curation_rulesswitch_changelist")).status_code == 200
+
+
+def test_an_add_topic_rule_with_a_topic_condition_keeps_the_two_apart(client):
+    response = client.post(
+        reverse("curation:rule-new"),
+        form_data(save="1", quality_min="", action="add_topic", topic="AI, ML", topic_to_add="Machine learning"),
+    )
+    assert response.status_code == 302
+    assert Rule.objects.get().definition == {"when": {"topic": ["AI", "ML"]}, "action": "add_topic", "topic": "Machine learning"}
+    page = client.get(reverse("curation:rule-edit", args=[Rule.objects.get().pk])).content.decode()
+    assert 'value="Machine learning"' in page and 'value="AI, ML"' in page
