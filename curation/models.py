@@ -624,6 +624,6 @@ class RejectionReason(models.Model):
         return self.label
 
 
-# Stories live in their own module; imported here so that Django registers them.
-from curation.models_stories import Story, StoryDecision, StoryEdge, StoryFeatures, StoryKey  # noqa: E402, F401
+# Stories and triage rules live in their own modules; imported here so that Django registers them.
 from curation.models_rules import ArticleFlag, Rule, RulesSwitch, RuleVersion  # noqa: E402, F401
+from curation.models_stories import Story, StoryDecision, StoryEdge, StoryFeatures, StoryKey  # noqa: E402, F401
