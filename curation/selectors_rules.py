@@ -26,7 +26,8 @@ EDITOR_DECIDED = Q(state__in=(ArticleState.PUBLISHED, ArticleState.REJECTED), st
 class Preview:
     rule: CompiledRule
     decides_now: int = 0  # items in the queue the rule would act on now
-    queue_total: int = 0  # items in the queue no editor has acted on
+    queue_total: int = 0  # items in the queue
+    all_match: bool = False  # the rule's conditions hold for every item in the queue
     samples: list = field(default_factory=list)
     # Backtest: {"published": n, "rejected": n} of the editor-decided items the rule matches.
     backtest: dict = field(default_factory=dict)
@@ -37,7 +38,7 @@ class Preview:
 
     @property
     def matches_everything(self):
-        return self.rule.matches_everything or (self.queue_total > 0 and self.decides_now >= self.queue_total)
+        return self.rule.matches_everything or self.all_match
 
     @property
     def agreeing_state(self):
@@ -79,8 +80,9 @@ def preview(rule, *, now=None):
     now = now or timezone.now()
     result = Preview(rule=rule)
     q = rule.q(now)
-    queue = Article.objects.filter(state=ArticleState.NEW).filter(eligible_q())
-    result.queue_total = queue.count()
+    plain_queue = Article.objects.filter(state=ArticleState.NEW)
+    result.queue_total = plain_queue.count()
+    queue = plain_queue.filter(eligible_q())
     decided = Article.objects.filter(EDITOR_DECIDED)
     result.editor_decided_total = decided.count()
     matching_queue = queue.filter(q)
@@ -122,6 +124,10 @@ def preview(rule, *, now=None):
             .only("pk", "title", "quality", "state", "rejection_code", "provider__name", "state_changed_by__username")
             .order_by("-pk")[:DISAGREEMENTS]
         )
+    if not rule.has_regex:
+        result.all_match = result.queue_total > 0 and plain_queue.filter(q).count() == result.queue_total
+    else:
+        result.all_match = result.queue_total > 0 and result.decides_now >= result.queue_total
     result.warnings = unknown_names(rule)
     return result
 

@@ -65,7 +65,7 @@ def test_preview_then_save_with_the_mouse(open_page, rule_editor, decided, scrip
     page.get_by_label("Name", exact=True).fill("Strong go live")
     page.get_by_label("Quality at least").fill("70")
     page.get_by_role("button", name="Preview").click()
-    check(page.locator("#decides-now")).to_contain_text("It would act on 3 of the 4")
+    check(page.locator("#decides-now")).to_contain_text("It would act on 3 queue items no editor has acted on, of the 4")
     check(page.locator("#backtest")).to_contain_text("1")
     check(page.locator(".disagreements")).to_contain_text("Editors rejected this")
     assert not Rule.objects.exists()
