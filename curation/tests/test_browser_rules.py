@@ -15,7 +15,18 @@ from curation.tests import test_browser as curator_browser
 from curation.tests.browser_support import save_screenshot
 from curation.tests.factories import make_article, make_user
 from curation.tests.test_browser import expect
-from curation.tests.test_browser_schedule import axe_violations
+
+
+def axe_violations(page):
+    """Serious and critical axe-core violations (the bar the brief sets)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{violation['id']}: {violation['help']} ({[node['target'] for node in violation['nodes']][:3]})"
+        for violation in results.response["violations"]
+        if violation.get("impact") in ("serious", "critical")
+    ]
 
 browser = curator_browser.browser
 open_page = curator_browser.open_page
