@@ -120,6 +120,9 @@ class ArticleFilterSet(django_filters.FilterSet):
     source_changed = django_filters.ChoiceFilter(
         label="Source changed", choices=YES_NO[1:], empty_label="Any", method="filter_source_changed"
     )
+    flagged = django_filters.ChoiceFilter(
+        label="Flagged by a rule", choices=YES_NO[1:], empty_label="Any", method="filter_flagged"
+    )
     reason = django_filters.ChoiceFilter(
         label="Rejection reason",
         field_name="rejection_code",
@@ -209,14 +212,22 @@ class ArticleFilterSet(django_filters.FilterSet):
         return queryset
 
     def filter_source_changed(self, queryset, name, value):
-        """Items the source changed after editorial work: few, found through their partial
-        index and then sorted (as the scheduled ones are)."""
-        changed = Article.objects.filter(source_changed_at__isnull=False).order_by().values("pk")
+        """Items the source changed after editorial work."""
+        return self._marked(queryset, "source_changed_at", value)
+
+    def filter_flagged(self, queryset, name, value):
+        """Items a triage rule flagged for attention."""
+        return self._marked(queryset, field="flagged_at", value=value)
+
+    def _marked(self, queryset, field, value):
+        """A time set on few rows, with a partial index: those rows are found through it and
+        then sorted (as the scheduled ones are), rather than walking the sort index."""
         if value == "yes":
             self.sort_by_index = False
-            return backend(queryset.db).collected(queryset, changed)
+            marked = Article.objects.filter(**{f"{field}__isnull": False}).order_by().values("pk")
+            return backend(queryset.db).collected(queryset, marked)
         if value == "no":
-            return queryset.filter(source_changed_at__isnull=True)
+            return queryset.filter(**{f"{field}__isnull": True})
         return queryset
 
     def keep(self, queryset, name, value):

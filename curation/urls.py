@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from curation.views import actions, article, bulk, lookups, queue, scheduling, source, stats, stories
+from curation.views import actions, article, bulk, lookups, queue, rules, scheduling, source, stats, stories
 
 
 class TransitionConverter:
@@ -46,4 +46,10 @@ urlpatterns = [
     path("articles/<int:pk>/unschedule/", scheduling.article_unschedule, name="article-unschedule"),
     path("articles/<int:pk>/embargo/", scheduling.article_embargo, name="article-embargo"),
     path("articles/<int:pk>/lift-embargo/", scheduling.article_lift_embargo, name="article-lift-embargo"),
+    path("articles/<int:pk>/clear-flag/", rules.article_clear_flag, name="article-clear-flag"),
+    path("rules/", rules.rule_list, name="rule-list"),
+    path("rules/new/", rules.rule_form, name="rule-new"),
+    path("rules/<int:pk>/", rules.rule_form, name="rule-edit"),
+    path("rules/<int:pk>/toggle/", rules.rule_toggle, name="rule-toggle"),
+    path("rules/<int:pk>/move/<str:direction>/", rules.rule_move, name="rule-move"),
 ]

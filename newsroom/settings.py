@@ -326,6 +326,13 @@ except ValueError:
 if not 0 < SEED_PARSE_TIMEOUT <= 3600:
     raise ImproperlyConfigured("SEED_PARSE_TIMEOUT must be more than 0 and at most 3600 seconds")
 
+# Triage rules (README, "Triage rules"): RULES_ENABLED=0 stops every rule whatever the
+# admins' switch says; one run (an import's end, apply_rules) writes at most
+# RULES_MAX_DECISIONS times, then stops and says so.
+RULES_ENABLED = env_bool("RULES_ENABLED", True)
+RULES_MAX_DECISIONS = env_limit("RULES_MAX_DECISIONS", 1000)
+
+
 LOG_LEVEL = os.environ.get("DJANGO_LOG_LEVEL", "WARNING")
 LOGGING = {
     "version": 1,

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('curation', '0016_curator_pages'),
+        ('curation', '0017_rules'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

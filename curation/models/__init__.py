@@ -6,7 +6,8 @@
 - `records`: import runs with their per-file ledger, and the editorial audit log;
 - `scores`: how the sources' quality and heat scores are read (bands, unknown heat);
 - `stories`: stories and the index that finds them;
-- `stats`: the statistics' per-day rollup and its watermarks.
+- `stats`: the statistics' per-day rollup and its watermarks;
+- `rules`: triage rules, their versions, the kill switch and flags.
 """
 
 from curation.models.articles import (
@@ -26,6 +27,7 @@ from curation.models.records import (
     ImportRun,
     ImportStatus,
 )
+from curation.models.rules import ArticleFlag, Rule, RulesSwitch, RuleVersion
 from curation.models.scores import (
     HEAT_BANDS,
     HEAT_CALIBRATION_BANDS,
@@ -47,6 +49,7 @@ __all__ = [
     "HEAT_UNKNOWN_Q",
     "QUALITY_BANDS",
     "Article",
+    "ArticleFlag",
     "ArticleImage",
     "ArticleQuerySet",
     "ArticleState",
@@ -59,6 +62,9 @@ __all__ = [
     "RejectionReason",
     "RejectionReasonQuerySet",
     "RelatedCoverage",
+    "Rule",
+    "RuleVersion",
+    "RulesSwitch",
     "RelatedCoverageQuerySet",
     "ScheduleStatus",
     "ScoreBand",

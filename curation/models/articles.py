@@ -221,6 +221,11 @@ class Article(models.Model):
     # records the rows for those that have passed and moves this on (NULL: nothing ahead).
     boundary_due_at = models.DateTimeField(null=True, blank=True)
 
+    # A rule's "flag for attention" (curation.services.rules; the notes are ArticleFlag rows):
+    # the latest note, shown and filtered on in the queue. NULL on nearly every row.
+    flagged_at = models.DateTimeField(null=True, blank=True)
+    flag_note = models.TextField(blank=True, default="")
+
     objects = ArticleQuerySet.as_manager()
 
     class Meta:
@@ -270,10 +275,13 @@ class Article(models.Model):
             ),
             # The few items the source changed after editorial work (the queue's filter).
             models.Index(
-                fields=["source_changed_at"], condition=Q(source_changed_at__isnull=False), name="article_source_changed"
+                fields=["source_changed_at"],
+                condition=Q(source_changed_at__isnull=False),
+                name="article_source_changed",
             ),
             # The statistics' share of items in a story over a range of import days.
             models.Index(fields=["imported_at"], condition=Q(story__isnull=False), name="article_story_imported"),
+            models.Index(fields=["flagged_at"], condition=Q(flagged_at__isnull=False), name="article_flagged"),
         ]
 
     def __str__(self):

@@ -91,6 +91,9 @@ class EditorialAction(models.Model):
         # What the source changed after editorial work (curation.services.source_changes).
         TAKE_SOURCE = "take_source", "Took the source's value"
         SOURCE_REVIEWED = "source_reviewed", "Reviewed the source's change"
+        # Written by triage rules only (curation.services.rules), via="rule".
+        FLAG = "flag", "Flagged for attention"
+        ADD_TOPIC = "add_topic", "Topic added"
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="actions")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -101,6 +104,13 @@ class EditorialAction(models.Model):
     after = models.JSONField(default=dict)
     reason_code = models.CharField(max_length=40, blank=True, default="")
     reason = models.TextField(blank=True, default="")
+    # A triage rule's act (via="rule", no actor): which rule, at which version (RuleVersion
+    # keeps its definition); the name stays readable when the rule is deleted.
+    rule = models.ForeignKey(
+        "curation.Rule", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    rule_name = models.CharField(max_length=200, blank=True, default="")
+    rule_version = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -111,3 +121,10 @@ class EditorialAction(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} #{self.article_id}"
+
+    @property
+    def via_label(self):
+        """How the act came: "curator", ..., or 'rule “name” v3' for a triage rule."""
+        if self.via == "rule":
+            return f"rule “{self.rule_name}” v{self.rule_version}"
+        return self.via

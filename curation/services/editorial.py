@@ -161,8 +161,9 @@ def _lock(article_id, expected_version):
     return article
 
 
-def _save(article, *, changes, user, action, via, before, after, reason="", reason_code=""):
-    """Conditional update on the version, then the audit row. Returns the refreshed article."""
+def _save(article, *, changes, user, action, via, before, after, reason="", reason_code="", audit=None):
+    """Conditional update on the version, then the audit row (`audit`: more of its fields,
+    e.g. a triage rule's name and version). Returns the refreshed article."""
     now = timezone.now()
     updated = Article.objects.filter(pk=article.pk, version=article.version).update(version=F("version") + 1, **changes)
     if not updated:  # lost a race that select_for_update could not prevent (SQLite has none)
@@ -179,6 +180,7 @@ def _save(article, *, changes, user, action, via, before, after, reason="", reas
         after={**after, "version": article.version + 1},
         reason=reason,
         reason_code=reason_code,
+        **(audit or {}),
     )
     article.refresh_from_db()
     return article

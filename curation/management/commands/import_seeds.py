@@ -23,6 +23,23 @@ def story_summary(stories):
     return text + "."
 
 
+def rule_summary(rules):
+    if rules["disabled"]:
+        return f"Rules: none ran ({rules['disabled']})."
+    acted = "; ".join(
+        f"{name}: " + ", ".join(f"{count} {action}" for action, count in actions.items())
+        for name, actions in rules["counts"].items()
+    )
+    text = f"Rules: {acted or 'no item matched'}"
+    if rules["source_changed_flags"]:
+        text += f"; {rules['source_changed_flags']} items a rule decided were changed by the source and flagged"
+    if rules["stopped"]:
+        text += f"; {rules['stopped']}"
+    for error in rules["errors"]:
+        text += f"; {error}"
+    return text + "."
+
+
 class ProgressBar:
     """A one-line progress bar on a terminal; silent when output is not a terminal."""
 
@@ -74,6 +91,9 @@ class Command(BaseCommand):
             action="store_true",
             help="follow symbolic links that lead out of the folders given (refused by default)",
         )
+        parser.add_argument(
+            "--no-rules", action="store_true", help="do not run the triage rules on the new items (apply_rules can, later)"
+        )
         parser.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
         parser.add_argument(
             "--no-stories", action="store_true", help="do not cluster the new items into stories (cluster_stories can, later)"
@@ -97,6 +117,7 @@ class Command(BaseCommand):
                 follow_links=options["follow_links"],
                 progress=progress,
                 stories=not options["no_stories"],
+                rules=not options["no_rules"],
             )
         except MissingPathError as exc:
             raise CommandError(str(exc), returncode=2) from None
@@ -117,6 +138,7 @@ class Command(BaseCommand):
                         "counts": counts,
                         "dry_run": report.dry_run,
                         "stories": report.stories,
+                        "rules": report.rules,
                     },
                     ensure_ascii=False,
                 )
@@ -145,3 +167,5 @@ class Command(BaseCommand):
             self.stdout.write(style(summary))
             if report.stories is not None:
                 self.stdout.write(story_summary(report.stories))
+            if report.rules is not None:
+                self.stdout.write(rule_summary(report.rules))

@@ -39,6 +39,7 @@ class ImportReport:
     run_id: int | None = None
     dry_run: bool = False
     stories: dict | None = None  # what clustering the run's items did (services.stories.StoryRun)
+    rules: dict | None = None  # what the triage rules did to the new items (services.rules)
 
     @property
     def counts(self):

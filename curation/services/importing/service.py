@@ -23,6 +23,7 @@ from django.utils import timezone
 from curation.db import backend
 from curation.models import ImportRun, ImportStatus
 from curation.seedformat import ParsedSeed, SeedLimits
+from curation.services import rules as rule_service
 from curation.services import stories as story_service
 from curation.services.importing.discovery import discover_seed_files, display_path, read_seed_file
 from curation.services.importing.planning import FileResult, ImportReport, sort_read_files, stale_skips
@@ -59,6 +60,7 @@ def import_seed_files(
     follow_links=False,
     progress: Callable[[int, int], None] | None = None,
     stories: bool = True,
+    rules: bool = True,
 ) -> ImportReport:
     """Import seed files and folders. Raises MissingPathError if a path does not exist.
 
@@ -97,7 +99,9 @@ def import_seed_files(
         with no_query_log():
             run = None
             if not dry_run:
-                run = ImportRun.objects.create(started_at=timezone.now(), paths=[display_path(os.fspath(p)) for p in paths])
+                run = ImportRun.objects.create(
+                    started_at=timezone.now(), paths=[display_path(os.fspath(p)) for p in paths]
+                )
                 report.run_id = run.pk
             writer = SeedWriter(run=run, dry_run=dry_run, max_bytes=max_bytes, stories=indexer, pump=parser.pump)
             database = backend()
@@ -113,6 +117,12 @@ def import_seed_files(
                     finish(pending)
                 if indexer is not None:
                     report.stories = indexer.finish().as_dict()
+            if rules and not dry_run:
+                # After clustering: a rule may read an item's story size.
+                report.rules = rule_service.run_on_new_items(
+                    [r.article_id for r in report.results if r.status == ImportStatus.CREATED and r.article_id],
+                    [r.article_id for r in report.results if r.status == ImportStatus.UPDATED and r.article_id],
+                )
             if run is not None:
                 if _ran_alongside_another_import(run):
                     link_pending_coverage(list(writer.written_by))

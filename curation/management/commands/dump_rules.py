@@ -1,0 +1,10 @@
+from django.core.management.base import BaseCommand
+
+from curation.services import rule_files
+
+
+class Command(BaseCommand):
+    help = "Print every triage rule, in order, as YAML (the format load_rules reads)."
+
+    def handle(self, *args, **options):
+        self.stdout.write(rule_files.dump(), ending="")

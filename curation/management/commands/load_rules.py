@@ -1,0 +1,38 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from curation.services import rule_files
+
+
+class Command(BaseCommand):
+    help = (
+        "Load triage rules from a YAML file (see dump_rules). The whole file is validated first and "
+        "loaded in one transaction: a bad file changes nothing, and the error names the rule and field. "
+        "Rules are matched by name; the file's order becomes the rules' order."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", metavar="FILE", help="a YAML rules file ('-' for standard input)")
+        parser.add_argument("--replace", action="store_true", help="delete the rules the file does not name")
+
+    def handle(self, *args, **options):
+        name = options["file"]
+        try:
+            if name == "-":
+                import sys
+
+                data = sys.stdin.buffer.read(rule_files.MAX_FILE_BYTES + 1)
+            else:
+                with Path(name).open("rb") as handle:
+                    data = handle.read(rule_files.MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise CommandError(f"{name}: {exc.strerror}", returncode=2) from None
+        try:
+            summary = rule_files.load(data, replace=options["replace"])
+        except rule_files.RulesFileError as exc:
+            raise CommandError(f"{name}: nothing loaded: {exc}") from None
+        parts = [f"{len(summary[key])} {key}" for key in ("created", "changed", "unchanged", "deleted")]
+        self.stdout.write(self.style.SUCCESS("Rules loaded: " + ", ".join(parts) + "."))
+        for rule in summary["matches_everything"]:
+            self.stderr.write(f"warning: rule “{rule}” has no conditions: it matches every item in the queue")

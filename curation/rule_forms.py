@@ -1,0 +1,129 @@
+"""The curator's rule form: one field per condition, turned into a definition checked by
+rule_conditions.validate_definition (the same check as the YAML files)."""
+
+from django import forms
+
+from curation.models import Rule
+from curation.selectors import offered_reasons
+from curation.services.rule_conditions import (
+    ACTION_LABELS,
+    ACTIONS,
+    BOOL_CONDITIONS,
+    CONDITIONS,
+    INT_CONDITIONS,
+    LIST_CONDITIONS,
+    REGEX_CONDITIONS,
+    RuleDefinitionError,
+    validate_definition,
+)
+
+YES_NO = [("", "Any"), ("yes", "Yes"), ("no", "No")]
+LABELS = {
+    "quality_min": "Quality at least",
+    "quality_max": "Quality at most",
+    "heat_min": "Heat at least (known heat only)",
+    "heat_max": "Heat at most (known heat only)",
+    "heat_unknown": "Heat unknown",
+    "provider": "Provider (names or domains, comma-separated; any of)",
+    "topic": "Topic (comma-separated; any of)",
+    "category": "Category (comma-separated; any of)",
+    "type": "Type (comma-separated; any of)",
+    "title_matches": "Title matches (RE2 regular expression)",
+    "text_matches": "Excerpt or body matches (RE2 regular expression)",
+    "has_images": "Has images",
+    "source_published": "The source's own “published” flag",
+    "story_size_min": "Story size at least (articles)",
+    "age_max_hours": "Published at most this many hours ago",
+}
+
+
+class RuleForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    enabled = forms.BooleanField(required=False, help_text="Only enabled rules run (at import end and with apply_rules).")
+    action = forms.ChoiceField(choices=[(a, ACTION_LABELS[a]) for a in ACTIONS])
+    reason = forms.ChoiceField(required=False, label="Rejection reason (for Reject)")
+    note = forms.CharField(required=False, max_length=500, label="Note (for Flag)")
+    # Not "topic": that is the condition's field (topic any of).
+    topic_to_add = forms.CharField(required=False, max_length=200, label="Topic to add (for Add a topic)")
+    confirm_everything = forms.BooleanField(
+        required=False, label="Yes, this rule matches every item in the queue: save it anyway"
+    )
+
+    def __init__(self, *args, rule=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rule = rule
+        self.fields["reason"].choices = [("", "—")] + [(code, label) for code, label, _ in offered_reasons()]
+        for key in CONDITIONS:
+            label = LABELS[key]
+            if key in INT_CONDITIONS:
+                field = forms.IntegerField(required=False, label=label, min_value=-(10**9), max_value=10**9)
+            elif key in BOOL_CONDITIONS:
+                field = forms.ChoiceField(required=False, label=label, choices=YES_NO)
+            elif key in LIST_CONDITIONS:
+                field = forms.CharField(required=False, label=label, max_length=5000)
+            else:
+                field = forms.CharField(required=False, label=label, max_length=1000)
+            self.fields[key] = field
+        self.definition = None
+
+    @classmethod
+    def initial_for(cls, rule):
+        definition = rule.definition
+        initial = {"name": rule.name, "enabled": rule.enabled, "action": definition.get("action")}
+        for extra, name in (("reason", "reason"), ("note", "note"), ("topic", "topic_to_add")):
+            initial[name] = definition.get(extra, "")
+        for key, value in definition.get("when", {}).items():
+            if key in BOOL_CONDITIONS:
+                initial[key] = "yes" if value else "no"
+            elif key in LIST_CONDITIONS:
+                initial[key] = ", ".join(value)
+            else:
+                initial[key] = value
+        return initial
+
+    def main_fields(self):
+        return [self[key] for key in ("name", "enabled", "action", "reason", "note", "topic_to_add")]
+
+    def condition_fields(self):
+        return [self[key] for key in CONDITIONS]
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("A rule needs a name.")
+        others = Rule.objects.filter(name=name)
+        if self.rule is not None:
+            others = others.exclude(pk=self.rule.pk)
+        if others.exists():
+            raise forms.ValidationError("Another rule has this name.")
+        return name
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        when = {}
+        for key in CONDITIONS:
+            value = data.get(key)
+            if value in (None, ""):
+                continue
+            if key in BOOL_CONDITIONS:
+                when[key] = value == "yes"
+            elif key in LIST_CONDITIONS:
+                names = [part.strip() for part in value.split(",") if part.strip()]
+                if names:
+                    when[key] = names
+            elif key in REGEX_CONDITIONS:
+                when[key] = value
+            else:
+                when[key] = value
+        raw = {"when": when, "action": data.get("action")}
+        extra = {"reject": "reason", "flag": "note", "add_topic": "topic"}.get(data.get("action"))
+        if extra:
+            raw[extra] = data.get("topic_to_add" if extra == "topic" else extra) or ""
+        try:
+            self.definition = validate_definition(raw)
+        except RuleDefinitionError as exc:
+            name = "topic_to_add" if exc.field == "topic" else exc.field.removeprefix("when.")
+            self.add_error(name if name in self.fields else None, exc.message)
+        return data

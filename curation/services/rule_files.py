@@ -1,0 +1,132 @@
+"""Rules as YAML, for review in version control and for moving rules between servers.
+
+One list item per rule, in order (README, "Triage rules"):
+
+    - name: Strong stories go live
+      enabled: true
+      when: {quality_min: 70, topic: [AI]}
+      action: publish
+
+A file is untrusted input: it is read with curation.safeyaml (PyYAML's CSafeLoader, with
+limits on depth, size and aliases), every rule is validated before anything is written,
+and the whole file is loaded in one transaction, so a bad file changes nothing; the error
+names the rule and the field at fault.
+"""
+
+import yaml
+from django.db import transaction
+
+from curation import safeyaml
+from curation.models import RejectionReason, Rule
+from curation.services import rules as rule_service
+from curation.services.rule_conditions import CONDITIONS, RuleDefinitionError, validate_definition
+
+MAX_FILE_BYTES = 1 << 20
+MAX_RULES = 1000
+RULE_KEYS = ("name", "enabled", "when", "action", "reason", "note", "topic")
+
+
+class RulesFileError(ValueError):
+    """A rules file that cannot be loaded; the message names the rule and field."""
+
+
+def dump(rules=None):
+    """The rules (default: all, in order) as YAML text."""
+    rules = Rule.objects.in_order() if rules is None else rules
+    items = []
+    for rule in rules:
+        item = {"name": rule.name, "enabled": rule.enabled}
+        definition = rule.definition
+        when = {key: definition.get("when", {})[key] for key in CONDITIONS if key in definition.get("when", {})}
+        if when:
+            item["when"] = when
+        item["action"] = definition.get("action")
+        for extra in ("reason", "note", "topic"):
+            if definition.get(extra):
+                item[extra] = definition[extra]
+        items.append(item)
+    return yaml.safe_dump(items, sort_keys=False, allow_unicode=True, default_flow_style=None, width=120)
+
+
+def parse(text):
+    """[(name, enabled, definition)] from a rules file's text, every rule validated.
+    Raises RulesFileError naming the rule and field at fault."""
+    if isinstance(text, bytes):
+        if len(text) > MAX_FILE_BYTES:
+            raise RulesFileError(f"the file is larger than {MAX_FILE_BYTES} bytes")
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise RulesFileError(f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    if len(text) > MAX_FILE_BYTES:
+        raise RulesFileError(f"the file is larger than {MAX_FILE_BYTES} bytes")
+    try:
+        data = safeyaml.load(text)
+    except yaml.YAMLError as exc:
+        raise RulesFileError(f"not readable YAML: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+    if data is None:
+        data = []
+    if not isinstance(data, list):
+        raise RulesFileError("the file must be a list of rules (one “- name: ...” item per rule)")
+    if len(data) > MAX_RULES:
+        raise RulesFileError(f"at most {MAX_RULES} rules in one file")
+    reasons = set(RejectionReason.objects.filter(active=True).values_list("code", flat=True))
+    parsed, names = [], set()
+    for index, item in enumerate(data, start=1):
+        label = f"rule {index}"
+        if not isinstance(item, dict):
+            raise RulesFileError(f"{label}: must be a mapping with name, when and action")
+        name = item.get("name")
+        if isinstance(name, str) and name.strip():
+            label = f"rule {index} (“{name.strip()[:80]}”)"
+        for key in item:
+            if key not in RULE_KEYS:
+                raise RulesFileError(f"{label}, field {key}: unknown field (known: {', '.join(RULE_KEYS)})")
+        if not isinstance(name, str) or not name.strip():
+            raise RulesFileError(f"{label}, field name: a rule needs a name")
+        name = name.strip()
+        if len(name) > 200 or "\x00" in name:
+            raise RulesFileError(f"{label}, field name: at most 200 characters, no NUL")
+        if name in names:
+            raise RulesFileError(f"{label}, field name: another rule in the file has this name")
+        names.add(name)
+        enabled = item.get("enabled", False)
+        if not isinstance(enabled, bool):
+            raise RulesFileError(f"{label}, field enabled: must be true or false")
+        try:
+            definition = validate_definition(item, reasons=reasons)
+        except RuleDefinitionError as exc:
+            raise RulesFileError(f"{label}, field {exc.field}: {exc.message}") from None
+        parsed.append((name, enabled, definition))
+    return parsed
+
+
+@transaction.atomic
+def load(text, *, replace=False, user=None):
+    """Load a rules file: rules are matched by name; a changed one gets a new version, an
+    unchanged one is left alone, new ones are added; their order becomes the file's, before
+    the rules the file does not name. `replace`: delete the rules the file does not name
+    (their versions stay, so the audit can still be read). Returns a summary dict."""
+    parsed = parse(text)
+    existing = {rule.name: rule for rule in Rule.objects.select_for_update().in_order()}
+    summary = {"created": [], "changed": [], "unchanged": [], "deleted": [], "matches_everything": []}
+    for position, (name, enabled, definition) in enumerate(parsed, start=1):
+        rule = existing.pop(name, None)
+        if not definition["when"]:
+            summary["matches_everything"].append(name)
+        if rule is None:
+            rule_service.save_rule(name=name, definition=definition, enabled=enabled, user=user, position=position)
+            summary["created"].append(name)
+        elif rule.definition != definition or rule.enabled != enabled:
+            rule_service.save_rule(rule=rule, name=name, definition=definition, enabled=enabled, user=user, position=position)
+            summary["changed"].append(name)
+        else:
+            Rule.objects.filter(pk=rule.pk).update(position=position)
+            summary["unchanged"].append(name)
+    for offset, rule in enumerate(existing.values(), start=len(parsed) + 1):
+        if replace:
+            rule.delete()
+            summary["deleted"].append(rule.name)
+        else:
+            Rule.objects.filter(pk=rule.pk).update(position=offset)
+    return summary

@@ -1,0 +1,319 @@
+"""Triage rules: which run, on which items, and what they did.
+
+A run compiles the enabled rules once, at the version each has when it starts (a rule saved
+meanwhile takes effect on the next run), and goes through its items; for each item the rules
+are tried in list order: flag and add-topic rules act and the list goes on, the first rule
+that publishes or rejects decides and ends it. Rules act only on items no editor has acted
+on (rule_actions.eligible_q), and each write checks that again with the item locked.
+
+Rules run when the RULES_ENABLED setting and the admins' switch (RulesSwitch) both allow
+it, at the end of an import on its new items (`run_on_new_items`) and over the queue on
+demand (`run_on_queue`, manage.py apply_rules). A run writes at most `cap` times
+(RULES_MAX_DECISIONS, 1,000 by default), then stops and says so.
+"""
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from curation.models import Article, ArticleState, EditorialAction, Rule, RulesSwitch, RuleVersion
+from curation.services import rule_actions
+from curation.services.rule_conditions import CompiledRule, RuleDefinitionError, validate_definition
+
+CHUNK = 1000
+
+
+def rules_switch():
+    switch, _ = RulesSwitch.objects.get_or_create(pk=1)
+    return switch
+
+
+def disabled_reason():
+    """Why no rule may run now ("" when they may)."""
+    if not getattr(settings, "RULES_ENABLED", True):
+        return "rules are off (the RULES_ENABLED setting)"
+    if not rules_switch().enabled:
+        return "rules are off (the admins' switch)"
+    return ""
+
+
+def default_cap():
+    return int(getattr(settings, "RULES_MAX_DECISIONS", 1000))
+
+
+# --- saving rules (every save is a new version) -------------------------------------------
+
+
+@transaction.atomic
+def save_rule(*, rule=None, name, definition, enabled, user=None, position=None):
+    """Create or change a rule: the version goes up by one and the new version's definition
+    is kept (RuleVersion). `definition` must be validated already."""
+    now = timezone.now()
+    if rule is None:
+        last = Rule.objects.order_by("-position").values_list("position", flat=True).first() or 0
+        rule = Rule(created_at=now, version=0, position=last + 1 if position is None else position)
+    else:
+        rule = Rule.objects.select_for_update().get(pk=rule.pk)
+        if position is not None:
+            rule.position = position
+    rule.name, rule.definition, rule.enabled = name, definition, enabled
+    rule.version += 1
+    rule.updated_at, rule.updated_by = now, user
+    rule.save()
+    RuleVersion.objects.create(
+        rule=rule, name=name, version=rule.version, enabled=enabled, definition=definition, created_at=now, created_by=user
+    )
+    return rule
+
+
+def set_enabled(rule, enabled, user=None):
+    return save_rule(rule=rule, name=rule.name, definition=rule.definition, enabled=enabled, user=user)
+
+
+@transaction.atomic
+def move_rule(rule, offset):
+    """Move a rule up (-1) or down (+1) the list; renumbers positions 1..n."""
+    rules = list(Rule.objects.select_for_update().in_order())
+    index = next(i for i, r in enumerate(rules) if r.pk == rule.pk)
+    target = max(0, min(len(rules) - 1, index + offset))
+    rules.insert(target, rules.pop(index))
+    for position, item in enumerate(rules, start=1):
+        if item.position != position:
+            Rule.objects.filter(pk=item.pk).update(position=position)
+
+
+def compiled(rule):
+    return CompiledRule(rule_id=rule.pk, name=rule.name, version=rule.version, definition=rule.definition)
+
+
+def load_compiled(names=None):
+    """(rules to run, errors): the enabled rules in order (or those named, enabled or not),
+    each checked again: a rule whose reason was retired since is left out, and said."""
+    queryset = Rule.objects.in_order()
+    queryset = queryset.filter(name__in=names) if names else queryset.filter(enabled=True)
+    rules, errors = [], []
+    for rule in queryset:
+        try:
+            validate_definition(rule.definition)
+        except RuleDefinitionError as exc:
+            errors.append(f"rule “{rule.name}” v{rule.version} left out: {exc}")
+            continue
+        rules.append(compiled(rule))
+    return rules, errors
+
+
+# --- an item's values, as the rules read them ---------------------------------------------
+
+
+@dataclass
+class ItemFacts:
+    pk: int
+    title: str
+    quality: int | None
+    heat: int | None
+    provider_name: str
+    provider_domain: str
+    category: str
+    article_type: str
+    has_images: bool
+    source_published: bool
+    published_at: object
+    story_size: int | None
+    publishable: bool
+    topics: list = field(default_factory=list)
+    text: str = ""
+
+
+FACT_FIELDS = (
+    "pk", "title", "quality", "heat", "provider__name", "provider__domain", "category", "article_type",
+    "has_images", "source_published", "published_at", "story__size", "needs_metadata", "provider_id",
+)
+
+
+def item_facts(queryset, *, with_text=False):
+    """ItemFacts for the articles of `queryset`, in three queries whatever their number."""
+    fields = FACT_FIELDS + (("excerpt", "body") if with_text else ())
+    facts = {}
+    for row in queryset.order_by().values_list(*fields):
+        values = dict(zip(fields, row, strict=True))
+        facts[values["pk"]] = ItemFacts(
+            pk=values["pk"],
+            title=values["title"],
+            quality=values["quality"],
+            heat=values["heat"],
+            provider_name=values["provider__name"] or "",
+            provider_domain=values["provider__domain"] or "",
+            category=values["category"],
+            article_type=values["article_type"],
+            has_images=values["has_images"],
+            source_published=values["source_published"],
+            published_at=values["published_at"],
+            story_size=values["story__size"],
+            publishable=not values["needs_metadata"] and values["provider_id"] is not None
+            and values["published_at"] is not None and bool(values["title"]),
+            text=f"{values['excerpt']}\n{values['body']}" if with_text else "",
+        )
+    if facts:
+        through = Article.topics.through
+        ids = list(facts)
+        for start in range(0, len(ids), 5000):
+            for article_id, name in through.objects.filter(article_id__in=ids[start : start + 5000]).values_list(
+                "article_id", "topic__name"
+            ):
+                facts[article_id].topics.append(name)
+    return [facts[pk] for pk in sorted(facts)]
+
+
+# --- a run ---------------------------------------------------------------------------------
+
+
+@dataclass
+class RunResult:
+    dry_run: bool = False
+    decisions: list = field(default_factory=list)  # [{"article", "rule", "action"}]
+    counts: dict = field(default_factory=dict)  # {rule name: {action: n}}
+    skipped: list = field(default_factory=list)  # [{"article", "rule", "why"}]
+    errors: list = field(default_factory=list)
+    stopped: str = ""  # why the run stopped early ("" if it did not)
+    disabled: str = ""  # why no rule ran ("" if they did)
+    rules: list = field(default_factory=list)  # ["name v3", ...] the versions used
+    items: int = 0  # items evaluated
+
+    def as_dict(self):
+        return {
+            "decisions": self.decisions,
+            "counts": self.counts,
+            "dry_run": self.dry_run,
+            "stopped": self.stopped or None,
+            "disabled": self.disabled or None,
+            "skipped": self.skipped,
+            "errors": self.errors,
+            "rules": self.rules,
+            "items": self.items,
+        }
+
+
+class _Run:
+    def __init__(self, rules, *, cap, dry_run, now):
+        self.rules, self.cap, self.dry_run, self.now = rules, cap, dry_run, now
+        self.result = RunResult(dry_run=dry_run, rules=[f"{r.name} v{r.version}" for r in rules])
+        self.writes = 0
+
+    @property
+    def full(self):
+        return self.writes >= self.cap
+
+    def evaluate(self, facts):
+        """[(facts, rule)] of what the rules would do to these items, in order."""
+        planned = []
+        for item in facts:
+            for rule in self.rules:
+                if rule.matches(item, self.now):
+                    planned.append((item, rule))
+                    if rule.decides:
+                        break
+        return planned
+
+    def perform(self, planned):
+        for item, rule in planned:
+            if self.full:
+                self.result.stopped = (
+                    f"stopped at the cap of {self.cap} actions in one run; run again (or raise the cap) for the rest"
+                )
+                return False
+            if not self.dry_run:
+                try:
+                    rule_actions.apply(item.pk, rule)
+                except rule_actions.Skipped as exc:
+                    self.result.skipped.append({"article": item.pk, "rule": rule.name, "why": str(exc)})
+                    continue
+            self.writes += 1
+            self.result.decisions.append({"article": item.pk, "rule": rule.name, "action": rule.action})
+            per_rule = self.result.counts.setdefault(rule.name, {})
+            per_rule[rule.action] = per_rule.get(rule.action, 0) + 1
+        return True
+
+
+def run_rules(queryset, *, rules=None, cap=None, dry_run=False, now=None, chunk=CHUNK):
+    """Run `rules` (default: the enabled ones) over the eligible items of `queryset`, in id
+    order, a chunk at a time. Only items matching at least one rule's database-side
+    conditions are read (regular expressions are then checked in Python)."""
+    now = now or timezone.now()
+    errors = []
+    if rules is None:
+        rules, errors = load_compiled()
+    cap = default_cap() if cap is None else cap
+    run = _Run(rules, cap=cap, dry_run=dry_run, now=now)
+    run.result.errors.extend(errors)
+    if (reason := disabled_reason()) and not dry_run:
+        run.result.disabled = reason
+        return run.result
+    if not rules:
+        return run.result
+    any_rule = Q(pk__in=[])
+    for rule in rules:
+        any_rule |= rule.q(now)
+    candidates = queryset.filter(rule_actions.eligible_q()).filter(any_rule)
+    with_text = any(rule.needs_text for rule in rules)
+    last = 0
+    while True:
+        ids = list(candidates.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:chunk])
+        if not ids:
+            break
+        last = ids[-1]
+        facts = item_facts(Article.objects.filter(pk__in=ids), with_text=with_text)
+        run.result.items += len(facts)
+        if not run.perform(run.evaluate(facts)):
+            break
+    return run.result
+
+
+def run_on_queue(*, rule_names=None, cap=None, dry_run=False):
+    """manage.py apply_rules: the rules (or those named) over the whole queue."""
+    rules, errors = load_compiled(rule_names)
+    result = run_rules(Article.objects.filter(state=ArticleState.NEW), rules=rules, cap=cap, dry_run=dry_run)
+    result.errors[:0] = errors
+    return result
+
+
+def run_on_new_items(created_ids, updated_ids=(), *, cap=None):
+    """The end of an import: the enabled rules on the items it created, and a flag on every
+    item it changed that a rule had decided (the decision stands; an editor should look)."""
+    result = RunResult()
+    flagged = flag_source_changes(updated_ids) if updated_ids else 0
+    if created_ids:
+        ids = sorted(created_ids)
+        result = run_rules(Article.objects.filter(pk__in=ids), cap=cap)
+    report = result.as_dict()
+    report.pop("decisions")
+    report.pop("skipped")
+    report["skipped"] = len(result.skipped)
+    report["source_changed_flags"] = flagged
+    return report
+
+
+def flag_source_changes(article_ids):
+    """Flag the items among `article_ids` whose current state a rule decided."""
+    ids = list(article_ids)
+    decided = Article.objects.filter(
+        pk__in=ids, state__in=(ArticleState.PUBLISHED, ArticleState.REJECTED), state_changed_by__isnull=True
+    ).values_list("pk", flat=True)
+    decided = list(decided)
+    if not decided:
+        return 0
+    latest = {}
+    for article_id, rule_id, name, version, via in (
+        EditorialAction.objects.filter(article_id__in=decided, action__in=("publish", "reject", "unpublish", "restore"))
+        .order_by("article_id", F("created_at").asc(), "id")
+        .values_list("article_id", "rule_id", "rule_name", "rule_version", "via")
+    ):
+        latest[article_id] = (rule_id, name, version, via)
+    count = 0
+    for article_id, (rule_id, name, version, via) in latest.items():
+        if via == rule_actions.RULE_VIA:
+            rule_actions.flag_source_change(article_id, rule_name=name, rule_version=version, rule_id=rule_id)
+            count += 1
+    return count

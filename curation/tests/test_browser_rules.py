@@ -1,0 +1,198 @@
+"""The triage rules pages in a real browser (Debian's Chromium through Playwright): preview,
+save (with the confirmation a rule matching everything asks for), enable/disable and move,
+each with the mouse with JavaScript on and off and from the keyboard; axe-core on every page;
+screenshots in light and dark to test-artifacts/."""
+
+import re
+
+import pytest
+from django.contrib.auth.models import Permission
+
+from curation.models import Rule, RulesSwitch
+from curation.services import editorial, rules
+from curation.services.rule_conditions import validate_definition
+from curation.tests import test_browser as curator_browser
+from curation.tests.browser_support import save_screenshot
+from curation.tests.factories import make_article, make_user
+from curation.tests.test_browser import expect
+
+
+def axe_violations(page):
+    """Serious and critical axe-core violations (the bar the brief sets)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{violation['id']}: {violation['help']} ({[node['target'] for node in violation['nodes']][:3]})"
+        for violation in results.response["violations"]
+        if violation.get("impact") in ("serious", "critical")
+    ]
+
+browser = curator_browser.browser
+open_page = curator_browser.open_page
+editorial_groups = curator_browser.editorial_groups
+empty_response_cache = curator_browser.empty_response_cache
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def rule_editor(transactional_db):
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("curation.migrations.0012_rejection_reasons").add_default_reasons(apps, None)
+    RulesSwitch.objects.update_or_create(pk=1, defaults={"enabled": True})
+    Rule.objects.all().delete()  # the migration's example rule, when the database is fresh
+    user = make_user(role="editor", username="ruth")
+    user.user_permissions.add(Permission.objects.get(codename="change_rule"))
+    return user
+
+
+@pytest.fixture
+def decided(rule_editor):
+    for n in range(3):
+        make_article(title=f"Strong queue item {n}", quality=80 + n)
+    make_article(title="Weak queue item", quality=10)
+    liked = make_article(title="Editors published this", quality=90)
+    editorial.publish_article(article=liked, user=rule_editor)
+    disliked = make_article(title="Editors rejected this", quality=95)
+    editorial.reject_article(article=disliked, user=rule_editor, reason_code="duplicate")
+
+
+def two_rules():
+    for name in ("First rule", "Second rule"):
+        rules.save_rule(name=name, definition=validate_definition({"when": {"quality_min": 50}, "action": "flag", "note": name}), enabled=False)
+
+
+@pytest.mark.parametrize("scripts", [True, False], ids=["js", "no-js"])
+def test_preview_then_save_with_the_mouse(open_page, rule_editor, decided, scripts):
+    page, watch = open_page(user=rule_editor, java_script_enabled=scripts)
+    check = expect()
+    page.goto("/curate/rules/")
+    assert not scripts or axe_violations(page) == []  # axe needs JavaScript
+    page.get_by_role("link", name="New rule").click()
+    page.get_by_label("Name", exact=True).fill("Strong go live")
+    page.get_by_label("Quality at least").fill("70")
+    page.get_by_role("button", name="Preview").click()
+    check(page.locator("#decides-now")).to_contain_text("It would act on 3 queue items no editor has acted on, of the 4")
+    check(page.locator("#backtest")).to_contain_text("1")
+    check(page.locator(".disagreements")).to_contain_text("Editors rejected this")
+    assert not Rule.objects.exists()
+    assert not scripts or axe_violations(page) == []  # axe needs JavaScript
+    if scripts:
+        save_screenshot(page, "rules-preview-light.png")
+        page.emulate_media(color_scheme="dark")
+        save_screenshot(page, "rules-preview-dark.png")
+        page.emulate_media(color_scheme="light")
+    page.get_by_label("Enabled", exact=True).check()
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(re.compile(r"/curate/rules/$"))
+    check(page.locator(".messages")).to_contain_text("Rule “Strong go live” saved (version 1)")
+    rule = Rule.objects.get()
+    assert rule.enabled and rule.definition == {"when": {"quality_min": 70}, "action": "publish"}
+    assert not scripts or axe_violations(page) == []  # axe needs JavaScript
+    if scripts:
+        save_screenshot(page, "rules-list-light.png")
+        page.emulate_media(color_scheme="dark")
+        save_screenshot(page, "rules-list-dark.png")
+    watch.assert_clean(allow=["favicon"])
+
+
+@pytest.mark.parametrize("scripts", [True, False], ids=["js", "no-js"])
+def test_a_rule_matching_everything_asks_for_confirmation(open_page, rule_editor, decided, scripts):
+    page, watch = open_page(user=rule_editor, java_script_enabled=scripts)
+    check = expect()
+    page.goto("/curate/rules/new/")
+    page.get_by_label("Name", exact=True).fill("Flag everything")
+    page.get_by_label("Action", exact=True).select_option("flag")
+    page.get_by_label("Note (for Flag)").fill("look at all of it")
+    page.get_by_role("button", name="Save").click()
+    check(page.locator("#matches-everything")).to_be_visible()
+    assert not Rule.objects.exists()
+    assert not scripts or axe_violations(page) == []  # axe needs JavaScript
+    if scripts:
+        save_screenshot(page, "rules-confirm-everything.png")
+    page.get_by_label("Yes, this rule matches every item").check()
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(re.compile(r"/curate/rules/$"))
+    assert Rule.objects.get().name == "Flag everything"
+    watch.assert_clean(allow=["favicon", "400 (Bad Request)"])
+
+
+@pytest.mark.parametrize("scripts", [True, False], ids=["js", "no-js"])
+def test_enable_disable_and_move_with_the_mouse(open_page, rule_editor, scripts):
+    two_rules()
+    page, watch = open_page(user=rule_editor, java_script_enabled=scripts)
+    check = expect()
+    page.goto("/curate/rules/")
+    page.get_by_role("button", name="Enable “First rule”").click()
+    check(page.locator(".messages")).to_contain_text("“First rule” enabled")
+    assert Rule.objects.get(name="First rule").enabled
+    page.get_by_role("button", name="Disable “First rule”").click()
+    check(page.locator(".messages")).to_contain_text("“First rule” disabled")
+    page.get_by_role("button", name="Up “Second rule”").click()
+    check(page.locator(".messages")).to_contain_text("moved up")
+    assert list(Rule.objects.in_order().values_list("name", flat=True)) == ["Second rule", "First rule"]
+    page.get_by_role("button", name="Down “Second rule”").click()
+    check(page.locator(".messages")).to_contain_text("moved down")
+    assert list(Rule.objects.in_order().values_list("name", flat=True)) == ["First rule", "Second rule"]
+    assert not scripts or axe_violations(page) == []  # axe needs JavaScript
+    watch.assert_clean(allow=["favicon"])
+
+
+def test_everything_from_the_keyboard(open_page, rule_editor, decided):
+    two_rules()
+    page, watch = open_page(user=rule_editor)
+    check = expect()
+    page.goto("/curate/rules/")
+    page.get_by_role("button", name="Enable “First rule”").focus()
+    page.keyboard.press("Enter")
+    check(page.locator(".messages")).to_contain_text("“First rule” enabled")
+    page.get_by_role("button", name="Up “Second rule”").focus()
+    page.keyboard.press("Space")
+    check(page.locator(".messages")).to_contain_text("moved up")
+    assert list(Rule.objects.in_order().values_list("name", flat=True)) == ["Second rule", "First rule"]
+    page.get_by_role("link", name="New rule").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/curate/rules/new/$"))
+    page.get_by_label("Name", exact=True).focus()
+    page.keyboard.type("Keyboard rule")
+    page.keyboard.press("Tab")  # Enabled
+    page.keyboard.press("Space")
+    page.get_by_label("Quality at least").focus()
+    page.keyboard.type("70")
+    page.keyboard.press("Enter")  # the form's first submit button: Preview
+    check(page.locator("#decides-now")).to_contain_text("It would act on 3")
+    assert not Rule.objects.filter(name="Keyboard rule").exists()
+    page.get_by_role("button", name="Save").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/curate/rules/$"))
+    assert Rule.objects.get(name="Keyboard rule").enabled
+    watch.assert_clean(allow=["favicon"])
+
+
+@pytest.mark.parametrize("scripts", [True, False], ids=["js", "no-js"])
+def test_a_flagged_item_in_the_queue_and_clearing_the_flag(open_page, rule_editor, scripts):
+    article = make_article(title="Needs a second look", quality=75)
+    rules.save_rule(name="Check", definition=validate_definition({"when": {"quality_min": 70}, "action": "flag", "note": "Check the figures"}), enabled=True)
+    from curation.models import Article
+
+    rules.run_rules(Article.objects.all())
+    page, watch = open_page(user=rule_editor, java_script_enabled=scripts)
+    check = expect()
+    page.goto("/curate/")
+    page.get_by_label("Flagged by a rule").select_option("yes")
+    page.get_by_role("button", name="Apply filters").click()
+    check(page.locator(f'[data-flagged="{article.pk}"]')).to_contain_text("Check the figures")
+    assert not scripts or axe_violations(page) == []  # axe needs JavaScript
+    if scripts:
+        save_screenshot(page, "rules-queue-flagged.png")
+    page.goto(f"/curate/articles/{article.pk}/")
+    check(page.locator("#flag-notice")).to_contain_text("Check the figures")
+    page.get_by_role("button", name="Clear flag").click()
+    check(page.locator(".messages")).to_contain_text("Flag cleared")
+    article.refresh_from_db()
+    assert article.flagged_at is None
+    watch.assert_clean(allow=["favicon"])

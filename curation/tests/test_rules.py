@@ -1,0 +1,277 @@
+"""Triage rules: the engine, its safety rules and the issue's bad inputs (issue 16)."""
+
+import datetime as dt
+import importlib
+
+import pytest
+from django.apps import apps
+from django.utils import timezone
+
+from curation.models import Article, ArticleFlag, ArticleState, EditorialAction, Rule, RulesSwitch, RuleVersion
+from curation.services import editorial, rule_actions, rules
+from curation.services.rule_conditions import RuleDefinitionError, validate_definition
+from curation.tests.factories import make_article, make_provider, make_topic
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def default_reasons(db):
+    importlib.import_module("curation.migrations.0012_rejection_reasons").add_default_reasons(apps, None)
+    RulesSwitch.objects.update_or_create(pk=1, defaults={"enabled": True})
+
+
+def make_rule(name, when=None, action="publish", enabled=True, **extra):
+    definition = validate_definition({"when": when or {}, "action": action, **extra})
+    return rules.save_rule(name=name, definition=definition, enabled=enabled)
+
+
+def queue():
+    return Article.objects.filter(state=ArticleState.NEW)
+
+
+def test_the_first_rule_that_decides_wins_and_flags_do_not_stop_the_list():
+    good = make_article(quality=80)
+    crypto = make_article(quality=90, title="Bitcoin hits a high")
+    low = make_article(quality=10)
+    make_rule("flag crypto", {"title_matches": "(?i)bitcoin"}, action="flag", note="check crypto")
+    make_rule("crypto off-topic", {"title_matches": "(?i)\\bbitcoin\\b"}, action="reject", reason="off-topic")
+    make_rule("strong", {"quality_min": 70})
+    result = rules.run_rules(queue())
+    states = dict(Article.objects.values_list("pk", "state"))
+    assert states[good.pk] == "published" and states[crypto.pk] == "rejected" and states[low.pk] == "new"
+    assert result.counts == {"flag crypto": {"flag": 1}, "crypto off-topic": {"reject": 1}, "strong": {"publish": 1}}
+    crypto.refresh_from_db()
+    assert crypto.flag_note == "check crypto" and crypto.flagged_at and crypto.rejection_code == "off-topic"
+
+
+def test_conflicting_rules_are_settled_by_order():
+    article = make_article(quality=80)
+    make_rule("reject all strong", {"quality_min": 50}, action="reject", reason="low-quality")
+    make_rule("publish strong", {"quality_min": 70})
+    rules.run_rules(queue())
+    article.refresh_from_db()
+    assert article.state == "rejected"
+    rule = Rule.objects.get(name="publish strong")
+    rules.move_rule(rule, -1)
+    restored = make_article(quality=80)
+    rules.run_rules(queue())
+    restored.refresh_from_db()
+    assert restored.state == "published"
+
+
+def test_the_audit_row_names_the_rule_and_its_version_and_has_no_actor():
+    article = make_article(quality=75)
+    rule = make_rule("strong", {"quality_min": 70})
+    rule = rules.save_rule(rule=rule, name="strong", definition=rule.definition, enabled=True)  # v2
+    rules.run_rules(queue())
+    row = EditorialAction.objects.get(article=article, action="publish")
+    assert (row.via, row.actor, row.rule_id, row.rule_name, row.rule_version) == ("rule", None, rule.pk, "strong", 2)
+    assert row.via_label == "rule “strong” v2"
+    assert RuleVersion.objects.filter(rule=rule).count() == 2
+
+
+def test_every_save_keeps_the_old_version_readable():
+    rule = make_rule("strong", {"quality_min": 70})
+    rules.save_rule(rule=rule, name="strong", definition=validate_definition({"when": {"quality_min": 90}, "action": "publish"}), enabled=True)
+    versions = {v.version: v.definition["when"] for v in RuleVersion.objects.filter(rule=rule)}
+    assert versions == {1: {"quality_min": 70}, 2: {"quality_min": 90}}
+
+
+@pytest.mark.parametrize("how", ["decided", "edited", "unpublished", "restored"])
+def test_rules_never_overrule_an_editor(editor, how):
+    article = make_article(quality=80)
+    if how == "decided":
+        editorial.reject_article(article=article, user=editor, reason_code="duplicate")
+    elif how == "edited":
+        editorial.edit_article(article=article, user=editor, title="A better title")
+    elif how == "unpublished":
+        editorial.publish_article(article=article, user=editor)
+        editorial.unpublish_article(article=article, user=editor)
+    else:
+        editorial.reject_article(article=article, user=editor)
+        editorial.restore_article(article=article, user=editor)
+    before = Article.objects.get(pk=article.pk)
+    make_rule("strong", {"quality_min": 70})
+    make_rule("flag", {"quality_min": 70}, action="flag", note="look")
+    make_rule("topic", {"quality_min": 70}, action="add_topic", topic="Strong")
+    result = rules.run_rules(Article.objects.all())
+    after = Article.objects.get(pk=article.pk)
+    assert (after.state, after.version, after.flagged_at) == (before.state, before.version, None)
+    assert result.decisions == []
+    assert not EditorialAction.objects.filter(article=article, via="rule").exists()
+
+
+def test_an_editor_acting_between_the_match_and_the_write_wins(editor):
+    article = make_article(quality=80)
+    rule = rules.compiled(make_rule("strong", {"quality_min": 70}))
+    editorial.edit_article(article=article, user=editor, title="Mine now")
+    with pytest.raises(rule_actions.Skipped):
+        rule_actions.apply(article.pk, rule)
+    assert Article.objects.get(pk=article.pk).state == "new"
+
+
+def test_an_editors_later_decision_wins_over_a_rules(editor):
+    article = make_article(quality=80)
+    make_rule("strong", {"quality_min": 70})
+    rules.run_rules(queue())
+    editorial.unpublish_article(article=article, user=editor)
+    rules.run_rules(queue())
+    assert Article.objects.get(pk=article.pk).state == "new"  # the rule does not publish it again
+
+
+def test_a_rule_edited_while_it_runs_acts_at_the_version_the_run_started_with():
+    articles = [make_article(quality=80) for _ in range(3)]
+    rule = make_rule("strong", {"quality_min": 70})
+    started, _ = rules.load_compiled()
+    rules.save_rule(rule=rule, name="strong", definition=validate_definition({"when": {"quality_min": 99}, "action": "publish"}), enabled=True)
+    result = rules.run_rules(queue(), rules=started)
+    assert len(result.decisions) == 3 and result.rules == ["strong v1"]
+    assert set(EditorialAction.objects.filter(article__in=articles).values_list("rule_version", flat=True)) == {1}
+
+
+def test_quality_189_and_heat_minus_one():
+    high = make_article(quality=189, heat=-1)
+    hot = make_article(quality=10, heat=5)
+    make_rule("unknown heat", {"heat_unknown": True}, action="add_topic", topic="Heat unknown")
+    make_rule("hot", {"heat_min": 0}, action="flag", note="hot")
+    make_rule("strong", {"quality_min": 70, "quality_max": 200})
+    rules.run_rules(queue())
+    high.refresh_from_db()
+    hot.refresh_from_db()
+    assert high.state == "published" and high.flagged_at is None  # -1 is unknown, not below 0
+    assert list(high.topics.values_list("name", flat=True)) == ["Heat unknown"]
+    assert hot.flag_note == "hot" and not hot.topics.filter(name="Heat unknown").exists()
+
+
+def test_body_only_items_are_never_published_by_a_rule_until_completed(editor):
+    item = make_article(quality=95, has_front_matter=False, needs_metadata=True, provider=make_provider(), web_url="")
+    make_rule("strong", {"quality_min": 70})
+    assert rules.run_rules(queue()).decisions == []
+    assert Article.objects.get(pk=item.pk).state == "new"
+    # Completing it is an editor's act: rules leave it alone afterwards too.
+    editorial.complete_article(article=item, user=editor, title="Completed", provider_name="P", published_at=timezone.now())
+    assert rules.run_rules(queue()).decisions == []
+
+
+def test_a_provider_or_topic_deleted_after_the_rule_was_written_matches_nothing():
+    provider, topic = make_provider(name="Gone Daily", domain="gone.example"), make_topic(name="Gone")
+    article = make_article(quality=10, topics=[topic], provider=make_provider())
+    make_rule("by provider", {"provider": ["Gone Daily", "gone.example"]}, action="flag", note="p")
+    make_rule("by topic", {"topic": ["Gone"]}, action="flag", note="t")
+    provider.delete()
+    topic.delete()
+    assert rules.run_rules(queue()).decisions == []
+    assert Article.objects.get(pk=article.pk).flagged_at is None
+
+
+def test_provider_by_name_or_domain_and_topic_any_of():
+    times = make_provider(name="Fast Company", domain="fastcompany.com")
+    one = make_article(provider=times, topics=["AI"])
+    two = make_article(provider=times, topics=["Cooking"])
+    make_rule("ai from fc", {"provider": ["fastcompany.com"], "topic": ["AI", "ML"]}, action="flag", note="x")
+    result = rules.run_rules(queue())
+    assert [d["article"] for d in result.decisions] == [one.pk] and two.pk not in [d["article"] for d in result.decisions]
+
+
+def test_story_size_age_images_source_published_category_and_type():
+    old = make_article(published_at=timezone.now() - dt.timedelta(hours=50), has_images=True, source_published=True)
+    new = make_article(published_at=timezone.now() - dt.timedelta(hours=1), has_images=True, source_published=True, category="tech")
+    make_rule(
+        "fresh tech",
+        {"age_max_hours": 24, "has_images": True, "source_published": True, "category": ["tech"], "type": "article", "story_size_min": 1},
+        action="flag",
+        note="fresh",
+    )
+    assert [d["article"] for d in rules.run_rules(queue()).decisions] == [new.pk]
+    assert Article.objects.get(pk=old.pk).flagged_at is None
+
+
+def test_the_cap_stops_the_run_and_says_so():
+    for _ in range(5):
+        make_article(quality=80)
+    make_rule("strong", {"quality_min": 70})
+    result = rules.run_rules(queue(), cap=2)
+    assert len(result.decisions) == 2 and "cap of 2" in result.stopped
+    assert queue().count() == 3
+
+
+def test_the_kill_switch_setting_and_the_admin_toggle(settings):
+    article = make_article(quality=80)
+    make_rule("strong", {"quality_min": 70})
+    settings.RULES_ENABLED = False
+    assert "RULES_ENABLED" in rules.run_rules(queue()).disabled
+    settings.RULES_ENABLED = True
+    RulesSwitch.objects.filter(pk=1).update(enabled=False)
+    assert "switch" in rules.run_rules(queue()).disabled
+    assert Article.objects.get(pk=article.pk).state == "new"
+    RulesSwitch.objects.filter(pk=1).update(enabled=True)
+    assert len(rules.run_rules(queue()).decisions) == 1
+
+
+def test_dry_run_writes_nothing():
+    article = make_article(quality=80)
+    make_rule("strong", {"quality_min": 70})
+    result = rules.run_rules(queue(), dry_run=True)
+    assert result.decisions == [{"article": article.pk, "rule": "strong", "action": "publish"}]
+    assert Article.objects.get(pk=article.pk).state == "new" and not EditorialAction.objects.exists()
+
+
+def test_flags_and_topics_are_not_repeated_by_a_second_run():
+    article = make_article(quality=80)
+    make_rule("flag", {"quality_min": 70}, action="flag", note="look")
+    make_rule("topic", {"quality_min": 70}, action="add_topic", topic="Strong")
+    assert len(rules.run_rules(queue()).decisions) == 2
+    second = rules.run_rules(queue())
+    assert second.decisions == [] and ArticleFlag.objects.filter(article=article).count() == 1
+
+
+def test_a_rule_whose_reason_was_retired_is_left_out_and_said():
+    from curation.models import RejectionReason
+
+    make_article(quality=10)
+    make_rule("low", {"quality_max": 20}, action="reject", reason="low-quality")
+    RejectionReason.objects.filter(code="low-quality").update(active=False)
+    result = rules.run_rules(queue())
+    assert result.decisions == [] and "left out" in result.errors[0]
+
+
+@pytest.mark.parametrize(
+    ("definition", "field"),
+    [
+        ({"when": {"title_matches": "(unclosed"}, "action": "publish"}, "when.title_matches"),
+        ({"when": {"title_matches": "(a)\\1"}, "action": "publish"}, "when.title_matches"),  # backreference: not RE2
+        ({"when": {"quality_min": "70"}, "action": "publish"}, "when.quality_min"),
+        ({"when": {"quality_min": True}, "action": "publish"}, "when.quality_min"),
+        ({"when": {"quality_min": 80, "quality_max": 70}, "action": "publish"}, "when.quality_min"),
+        ({"when": {"heat_unknown": True, "heat_min": 1}, "action": "publish"}, "when.heat_unknown"),
+        ({"when": {"colour": "red"}, "action": "publish"}, "when.colour"),
+        ({"when": {"provider": []}, "action": "publish"}, "when.provider"),
+        ({"when": {}, "action": "delete"}, "action"),
+        ({"when": {}, "action": "reject"}, "reason"),
+        ({"when": {}, "action": "reject", "reason": "no-such"}, "reason"),
+        ({"when": {}, "action": "flag"}, "note"),
+        ({"when": {}, "action": "add_topic", "topic": "  "}, "topic"),
+        ({"when": {}, "action": "publish", "note": "x"}, "note"),
+    ],
+)
+def test_bad_definitions_name_the_field(definition, field):
+    with pytest.raises(RuleDefinitionError) as caught:
+        validate_definition(definition)
+    assert caught.value.field == field
+
+
+def test_a_runaway_pattern_cannot_run_away():
+    # Exponential in a backtracking engine; linear in RE2.
+    make_article(title="a" * 5000 + "!")
+    make_rule("evil", {"title_matches": "^(a+)+$"}, action="flag", note="x")
+    assert rules.run_rules(queue()).decisions == []
+
+
+def test_the_example_rule_ships_disabled():
+    migration = importlib.import_module("curation.migrations.0017_rules")
+    Rule.objects.filter(name=migration.EXAMPLE_RULE["name"]).delete()
+    migration.add_example_rule(apps, None)
+    rule = Rule.objects.get(name=migration.EXAMPLE_RULE["name"])
+    assert rule.enabled is False and rule.definition == {"when": {"quality_min": 70}, "action": "publish"}
+    validate_definition(rule.definition)

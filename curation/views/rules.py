@@ -1,0 +1,126 @@
+"""The curator's triage rules pages (/curate/rules/): the list in order, enable or disable,
+move up or down, and the form with its preview. Plain HTML forms (no JavaScript needed);
+the preview is a button of the form, so nothing is saved before the editor has seen it.
+
+Thin: the form checks the definition (rule_forms), the preview reads (selectors_rules), the
+service saves a new version (services.rules)."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from curation.models import Rule
+from curation.rule_forms import LABELS, RuleForm
+from curation.selectors_rules import preview as preview_rule
+from curation.services import rule_actions, rules
+from curation.services.rule_conditions import ACTION_LABELS, CompiledRule
+
+RULES_PERMISSION = "curation.change_rule"
+
+
+def rules_permission(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not request.user.has_perm(RULES_PERMISSION):
+            raise PermissionDenied("You do not have permission to manage rules.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def describe(definition):
+    """The conditions in words, for the list."""
+    parts = []
+    for key, value in definition.get("when", {}).items():
+        shown = ", ".join(value) if isinstance(value, list) else ("yes" if value is True else "no" if value is False else value)
+        parts.append(f"{LABELS[key].split(' (')[0]}: {shown}")
+    return parts or ["every item (no conditions)"]
+
+
+def action_text(definition):
+    action = definition.get("action", "")
+    extra = definition.get("reason") or definition.get("note") or definition.get("topic") or ""
+    return f"{ACTION_LABELS.get(action, action)}{f' ({extra})' if extra else ''}"
+
+
+@rules_permission
+def rule_list(request):
+    items = [
+        {"rule": rule, "conditions": describe(rule.definition), "action": action_text(rule.definition)}
+        for rule in Rule.objects.in_order()
+    ]
+    return render(
+        request, "curation/rules/rule_list.html", {"items": items, "disabled_reason": rules.disabled_reason()}
+    )
+
+
+@rules_permission
+@require_POST
+def rule_move(request, pk, direction):
+    if direction not in ("up", "down"):
+        raise Http404("No such move.")
+    rule = get_object_or_404(Rule, pk=pk)
+    rules.move_rule(rule, -1 if direction == "up" else 1)
+    messages.success(request, f"“{rule.name}” moved {direction}.")
+    return redirect("curation:rule-list")
+
+
+@rules_permission
+@require_POST
+def rule_toggle(request, pk):
+    rule = get_object_or_404(Rule, pk=pk)
+    rule = rules.set_enabled(rule, not rule.enabled, user=request.user)
+    messages.success(request, f"“{rule.name}” {'enabled' if rule.enabled else 'disabled'} (version {rule.version}).")
+    return redirect("curation:rule-list")
+
+
+@rules_permission
+def rule_form(request, pk=None):
+    rule = get_object_or_404(Rule, pk=pk) if pk is not None else None
+    preview = None
+    confirm_needed = False
+    status = 200
+    if request.method == "POST":
+        form = RuleForm(request.POST, rule=rule)
+        if form.is_valid():
+            compiled = CompiledRule(rule_id=rule.pk if rule else None, name=form.cleaned_data["name"], version=0, definition=form.definition)
+            preview = preview_rule(compiled)
+            if "save" in request.POST:
+                if preview.matches_everything and not form.cleaned_data.get("confirm_everything"):
+                    confirm_needed = True
+                    form.add_error("confirm_everything", "This rule matches every item in the queue. Tick the box to save it anyway.")
+                    status = 400
+                else:
+                    saved = rules.save_rule(
+                        rule=rule, name=form.cleaned_data["name"], definition=form.definition,
+                        enabled=form.cleaned_data["enabled"], user=request.user,
+                    )
+                    messages.success(request, f"Rule “{saved.name}” saved (version {saved.version}).")
+                    return redirect("curation:rule-list")
+        else:
+            status = 400
+    else:
+        form = RuleForm(initial=RuleForm.initial_for(rule) if rule else {"enabled": False}, rule=rule)
+    return render(
+        request,
+        "curation/rules/rule_form.html",
+        {"form": form, "rule": rule, "preview": preview, "confirm_needed": confirm_needed},
+        status=status,
+    )
+
+
+@require_POST
+def article_clear_flag(request, pk):
+    """An editor dismisses a rule's flag on an item (the note stays in its history)."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    rule_actions.clear_flag(article=pk, user=request.user)
+    messages.success(request, "Flag cleared.")
+    return redirect("curation:article-detail", pk)
