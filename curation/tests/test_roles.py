@@ -19,6 +19,7 @@ def test_viewer_sees_the_badge_and_no_actions(viewer_client, article):
     assert "Publish" not in shortcuts and "Reject" not in shortcuts and "Next item" in shortcuts
     queue = viewer_client.get(reverse("curation:queue")).content.decode()
     assert ">Read only<" in queue
+    assert "actions-col" not in queue and ">Actions<" not in queue  # no empty column either
 
 
 def test_editor_has_no_badge_and_the_action_shortcuts(editor_client, article):

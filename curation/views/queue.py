@@ -102,7 +102,8 @@ def columns(params, sort_key, *, can_bulk, thumbnails):
         cells.append(Column(label, css, "?" + urlencode([*kept, ("sort", next_key)]), aria, title))
     cells.append(Column("State", "state-col"))
     cells.append(Column("Cov.", "num cov-col", title="Related coverage"))
-    cells.append(Column("Actions", "actions-col"))
+    if can_bulk:  # a read-only account has no actions to show
+        cells.append(Column("Actions", "actions-col"))
     return cells
 
 
