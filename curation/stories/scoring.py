@@ -234,14 +234,16 @@ def score_pair(a, b, config=None, *, explain=True):
         return Evidence(APART, "recurring title on another day")
     if _dated_column(a, b):
         return Evidence(APART, "dated column on another day")
+    vetoed = bool(a.title_terms and b.title_terms) and not (a.generic_title or b.generic_title) and not any(
+        min(a.weights[term], b.weights[term]) >= TITLE_WORD_WEIGHT for term in a.title_terms & b.title_terms
+    )
     near_copy = _lede_jaccard(a, b)
     copied = near_copy >= 0.5 and not (a.excerpt_key == b.excerpt_key and a.excerpt_names_nothing)
-    if not copied and a.title_terms and b.title_terms and not (a.generic_title or b.generic_title) and not any(
-        min(a.weights[term], b.weights[term]) >= TITLE_WORD_WEIGHT for term in a.title_terms & b.title_terms
-    ):
+    if vetoed and not copied:
         # Two headlines that name something and share no telling word: an outlet's own
         # summary of the event says they are different events, whatever text they share (a
-        # template's boilerplate paragraphs, an agency's standard lines).
+        # template's boilerplate paragraphs, an agency's standard lines), unless one lede
+        # is a copy of the other (a wire story under a rewritten headline).
         return NOTHING
     if (a.generic_title and a.title_key or b.generic_title and b.title_key) and near_copy < 0.5:
         # A format title ("Live updates", "Morning briefing") names no event, and such an
@@ -250,12 +252,12 @@ def score_pair(a, b, config=None, *, explain=True):
     values = signals(a, b, near_copy)
     if values is None or (a.kind == "body" or b.kind == "body") and values[5] * 6.5 < ANCHOR_WEIGHT:
         return NOTHING
+    p = probability(values, config.coefficients)
+    if p < config.join_probability:
+        return NOTHING
     if not copied and _telling_shared(a, b) < 2:
         # One shared word, however rare (a company's name), is not one event: the same
         # company's other news of the week shares it too.
-        return NOTHING
-    p = probability(values, config.coefficients)
-    if p < config.join_probability:
         return NOTHING
     shared = shared_terms(a, b)[:8] if explain else ()
     if a.published is not None and b.published is not None and abs(a.published - b.published) > config.window_hours * HOUR:
