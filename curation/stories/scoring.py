@@ -12,6 +12,12 @@ coefficients were fitted on the tuning part of the labelled corpus (`scripts/fit
 prints them; the held-out parts were never used) and are the only numbers here that came
 from data.
 
+Rules before the model: one outlet's title on another day (a recurring column, or a dated
+one: "Axios AM — June 4, 2024") stays apart; two headlines that share no telling word are
+two events unless one lede copies the other (a wire story under a rewritten headline); and
+text joins only on two shared terms or more, a company's name with its kind ("Lumora Bio")
+counting once, since one name is shared by all of that company's news.
+
 Text counts only within the time window; past it, text that would join marks the same kind
 of event on another occasion (a rate decision a month later), which must not join through
 a third item either.
