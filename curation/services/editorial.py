@@ -190,6 +190,16 @@ def _short(text, length=60):
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
+def failures_sentence(failed, limit=10):
+    """' N failed: “title”: why; … (and M more)' for a bulk result's message, from
+    [(article id, title, why)]; '' when nothing failed."""
+    if not failed:
+        return ""
+    names = "; ".join(f"“{_short(title, 40)}”: {message}" for _, title, message in failed[:limit])
+    more = f" (and {len(failed) - limit:,} more)" if len(failed) > limit else ""
+    return f" {len(failed):,} failed: {names}{more}"
+
+
 # --- state transitions ------------------------------------------------------------------
 
 
@@ -301,10 +311,7 @@ class BulkResult:
     def message(self):
         label = Action(self.action).label.lower()
         text = f"{len(self.succeeded)} {'item' if len(self.succeeded) == 1 else 'items'} {label}."
-        if self.failed:
-            names = "; ".join(f"“{_short(title, 40)}”: {message}" for _, title, message in self.failed[:10])
-            more = f" (and {len(self.failed) - 10} more)" if len(self.failed) > 10 else ""
-            text += f" {len(self.failed)} failed: {names}{more}"
+        text += failures_sentence(self.failed)
         return text
 
 

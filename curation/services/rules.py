@@ -64,7 +64,13 @@ def save_rule(*, rule=None, name, definition, enabled, user=None, position=None)
     rule.updated_at, rule.updated_by = now, user
     rule.save()
     RuleVersion.objects.create(
-        rule=rule, name=name, version=rule.version, enabled=enabled, definition=definition, created_at=now, created_by=user
+        rule=rule,
+        name=name,
+        version=rule.version,
+        enabled=enabled,
+        definition=definition,
+        created_at=now,
+        created_by=user,
     )
     return rule
 
@@ -128,8 +134,20 @@ class ItemFacts:
 
 
 FACT_FIELDS = (
-    "pk", "title", "quality", "heat", "provider__name", "provider__domain", "category", "article_type",
-    "has_images", "source_published", "published_at", "story__size", "needs_metadata", "provider_id",
+    "pk",
+    "title",
+    "quality",
+    "heat",
+    "provider__name",
+    "provider__domain",
+    "category",
+    "article_type",
+    "has_images",
+    "source_published",
+    "published_at",
+    "story__size",
+    "needs_metadata",
+    "provider_id",
 )
 
 
@@ -152,8 +170,10 @@ def item_facts(queryset, *, with_text=False):
             source_published=values["source_published"],
             published_at=values["published_at"],
             story_size=values["story__size"],
-            publishable=not values["needs_metadata"] and values["provider_id"] is not None
-            and values["published_at"] is not None and bool(values["title"]),
+            publishable=not values["needs_metadata"]
+            and values["provider_id"] is not None
+            and values["published_at"] is not None
+            and bool(values["title"]),
             text=f"{values['excerpt']}\n{values['body']}" if with_text else "",
         )
     if facts:
