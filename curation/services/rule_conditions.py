@@ -18,10 +18,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 import re2
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 
-from curation.models import HEAT_UNKNOWN, HEAT_UNKNOWN_Q, Article
+from curation.models import HEAT_UNKNOWN, HEAT_UNKNOWN_Q, Article, Topic
 
 ACTIONS = ("publish", "reject", "flag", "add_topic")
 DECIDING_ACTIONS = ("publish", "reject")
@@ -150,8 +150,12 @@ def validate_definition(data, *, reasons=None):
 
 
 def _topic_q(names):
+    """A semi-join: the ids of the articles linked to the named topics, read from the link
+    table's topic index (topic ids first, from the topic names), instead of a check per
+    article (an EXISTS the planner runs once per queue row)."""
     through = Article.topics.through
-    return Q(Exists(through.objects.filter(article_id=OuterRef("pk"), topic__name__in=names)))
+    topic_ids = Topic.objects.filter(name__in=names).values("pk")
+    return Q(pk__in=through.objects.filter(topic_id__in=topic_ids).values("article_id"))
 
 
 def condition_q(when, now=None):
