@@ -275,3 +275,19 @@ def test_the_example_rule_ships_disabled():
     rule = Rule.objects.get(name=migration.EXAMPLE_RULE["name"])
     assert rule.enabled is False and rule.definition == {"when": {"quality_min": 70}, "action": "publish"}
     validate_definition(rule.definition)
+
+
+def test_a_dry_run_reads_its_items_in_a_fixed_number_of_queries_per_chunk(django_assert_max_num_queries):
+    """No query per item: one for the candidates' values and one for their topics a chunk,
+    whatever rules read (provider, story, text and topic conditions all at once)."""
+    provider = make_provider(name="Wire", domain="wire.example")
+    for index in range(7):
+        make_article(provider=provider, quality=80, topics=["AI", f"T{index}"], title=f"Union strike {index}")
+    make_rule("wire", {"provider": ["Wire"], "story_size_min": 1}, action="flag", note="w")
+    make_rule("ai", {"topic": ["AI"], "text_matches": "(?s).*"}, action="flag", note="ai")
+    make_rule("strike", {"title_matches": "(?i)strike", "quality_min": 70})
+    with django_assert_max_num_queries(2 + 3 * 2 + 1):  # the rules, the switch, three chunks of 3 (values, topics), the empty last one
+        result = rules.run_rules(queue(), dry_run=True, chunk=3)
+    assert result.items == 7 and len(result.decisions) == 21
+    facts = rules.item_facts(queue())
+    assert [sorted(f.topics) for f in facts][0] == ["AI", "T0"] and facts[0].provider_name == "Wire"
