@@ -81,7 +81,7 @@ def prepare():
     print("prepared: editors' decisions attributed")
 
 
-def import_end(items):
+def import_end(items, profile=False):
     import random
 
     from django.db import connection, transaction
@@ -124,13 +124,20 @@ def import_end(items):
             return rows, list(through.objects.filter(article_id__in=ids).values_list("article_id", "topic__name"))
 
         base, _ = timed(read_all)
-        dry, dry_result = timed(lambda: rules.run_rules(queryset, rules=compiled, dry_run=True, cap=10**9))
+        dry, dry_result = timed(lambda: rules.run_rules(Article.objects.all(), ids=ids, rules=compiled, dry_run=True, cap=10**9))
         counts = {name: sum(c.values()) for name, c in dry_result.counts.items()}
+        if profile:
+            import cProfile
+            import pstats
+
+            profiler = cProfile.Profile()
+            profiler.runcall(lambda: rules.run_rules(Article.objects.all(), ids=ids, rules=compiled, dry_run=True, cap=10**9))
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
         print(f"{connection.vendor}; {items:,} new items; baseline (reading every value a rule could read, text and topics included, as plain rows): {base:.3f} s")
         print(f"evaluation of {len(compiled)} rules, no writes (dry run, no cap): {dry:.3f} s = {dry / base:.2f} x base; would act: {counts}")
         sid = transaction.savepoint()
         start = time.perf_counter()
-        result = rules.run_rules(queryset, rules=compiled)
+        result = rules.run_rules(Article.objects.all(), ids=ids, rules=compiled)
         full = time.perf_counter() - start
         transaction.savepoint_rollback(sid)
         writes = len(result.decisions)
@@ -198,6 +205,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("what", choices=["prepare", "import-end", "preview", "corpus"])
     parser.add_argument("--items", type=int, default=10_000)
+    parser.add_argument("--profile", action="store_true", help="import-end: print a profile of the dry run")
     args = parser.parse_args()
     if args.what == "corpus":
         return corpus()
@@ -209,7 +217,7 @@ def main():
     name = str(connection.settings_dict["NAME"])
     if "benchdata" in name or name in {"bench", "bench_1k"} or name.endswith("db.sqlite3"):
         sys.exit(f"refusing to write to {name}: use your own copy")
-    {"prepare": prepare, "import-end": lambda: import_end(args.items), "preview": preview}[args.what]()
+    {"prepare": prepare, "import-end": lambda: import_end(args.items, args.profile), "preview": preview}[args.what]()
 
 
 if __name__ == "__main__":

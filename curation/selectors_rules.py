@@ -125,7 +125,9 @@ def preview(rule, *, now=None):
             .order_by("-pk")[:DISAGREEMENTS]
         )
     if not rule.has_regex:
-        result.all_match = result.queue_total > 0 and plain_queue.filter(q).count() == result.queue_total
+        # Whether no queue item escapes the conditions: stops at the first that does, instead
+        # of counting every one that meets them.
+        result.all_match = result.queue_total > 0 and not plain_queue.exclude(q).exists()
     else:
         result.all_match = result.queue_total > 0 and result.decides_now >= result.queue_total
     result.warnings = unknown_names(rule)

@@ -274,10 +274,10 @@ class _Run:
         return True
 
 
-def run_rules(queryset, *, rules=None, cap=None, dry_run=False, now=None, chunk=CHUNK):
-    """Run `rules` (default: the enabled ones) over the eligible items of `queryset`, in id
-    order, a chunk at a time. Only items matching at least one rule's database-side
-    conditions are read (regular expressions are then checked in Python)."""
+def run_rules(queryset, *, rules=None, cap=None, dry_run=False, now=None, chunk=CHUNK, ids=None):
+    """Run `rules` (default: the enabled ones) over the eligible items of `queryset` (or of
+    the articles `ids`), in id order, a chunk at a time. Only items matching at least one
+    rule's database-side conditions are read (regular expressions are then checked in Python)."""
     now = now or timezone.now()
     errors = []
     if rules is None:
@@ -292,15 +292,27 @@ def run_rules(queryset, *, rules=None, cap=None, dry_run=False, now=None, chunk=
         return run.result
     any_rule = Q(pk__in=[])
     for rule in rules:
-        any_rule |= rule.q(now)
+        any_rule |= rule.q(now, per_row=True)
     candidates = queryset.filter(rule_actions.eligible_q()).filter(any_rule)
     needs = facts_needs(rules)
-    last = 0
+    # The items of an import: a chunk of their ids in each query (not all of them each time);
+    # the whole queue: by keyset.
+    ordered = sorted(ids) if ids is not None else None
+    last = start = 0
     while True:
-        # One query a chunk: the candidates' values themselves, only the columns the rules read.
-        facts = read_facts(candidates.filter(pk__gt=last).order_by("pk")[:chunk], needs)
-        if not facts:
+        if ordered is None:
+            batch = candidates.filter(pk__gt=last).order_by("pk")[:chunk]
+        elif start < len(ordered):
+            batch = candidates.filter(pk__in=ordered[start : start + chunk]).order_by("pk")
+            start += chunk
+        else:
             break
+        # One query a chunk: the candidates' values themselves, only the columns the rules read.
+        facts = read_facts(batch, needs)
+        if not facts:
+            if ordered is None:
+                break
+            continue
         last = facts[-1].pk
         run.result.items += len(facts)
         if not run.perform(run.evaluate(facts)):
@@ -322,8 +334,7 @@ def run_on_new_items(created_ids, updated_ids=(), *, cap=None):
     result = RunResult()
     flagged = flag_source_changes(updated_ids) if updated_ids else 0
     if created_ids:
-        ids = sorted(created_ids)
-        result = run_rules(Article.objects.filter(pk__in=ids), cap=cap)
+        result = run_rules(Article.objects.all(), ids=created_ids, cap=cap)
     report = result.as_dict()
     report.pop("decisions")
     report.pop("skipped")

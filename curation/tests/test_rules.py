@@ -291,3 +291,17 @@ def test_a_dry_run_reads_its_items_in_a_fixed_number_of_queries_per_chunk(django
     assert result.items == 7 and len(result.decisions) == 21
     facts = rules.item_facts(queue())
     assert [sorted(f.topics) for f in facts][0] == ["AI", "T0"] and facts[0].provider_name == "Wire"
+
+
+def test_the_preview_says_a_rule_matches_the_whole_queue_only_when_no_item_escapes_it():
+    from curation.selectors_rules import preview
+
+    make_article(quality=80, topics=["AI"])
+    blank = make_article(quality=None, topics=["AI"])
+    any_quality = rules.compiled(make_rule("any quality", {"quality_min": 0}, action="flag", note="x"))
+    on_ai = rules.compiled(make_rule("on AI", {"topic": ["AI", "ML"]}, action="flag", note="x"))
+    assert not preview(any_quality).all_match and preview(on_ai).all_match  # an unknown quality is not >= 0
+    Article.objects.filter(pk=blank.pk).update(quality=5)
+    make_article(quality=7)
+    assert preview(any_quality).all_match and not preview(on_ai).all_match
+    assert preview(on_ai).decides_now == 2
