@@ -305,3 +305,14 @@ def test_the_preview_says_a_rule_matches_the_whole_queue_only_when_no_item_escap
     make_article(quality=7)
     assert preview(any_quality).all_match and not preview(on_ai).all_match
     assert preview(on_ai).decides_now == 2
+
+
+def test_an_imports_items_are_read_by_chunks_of_ids_and_a_chunk_with_no_candidate_does_not_stop_the_run():
+    weak = [make_article(quality=10) for _ in range(3)]
+    strong = [make_article(quality=90) for _ in range(3)]
+    elsewhere = make_article(quality=95)  # in the queue, not one of the import's items
+    make_rule("strong", {"quality_min": 70})
+    ids = [a.pk for a in reversed(weak + strong)]
+    result = rules.run_rules(Article.objects.all(), ids=ids, chunk=2)
+    assert [d["article"] for d in result.decisions] == [a.pk for a in strong] and result.items == 3
+    assert Article.objects.get(pk=elsewhere.pk).state == ArticleState.NEW
