@@ -316,3 +316,22 @@ def test_an_imports_items_are_read_by_chunks_of_ids_and_a_chunk_with_no_candidat
     result = rules.run_rules(Article.objects.all(), ids=ids, chunk=2)
     assert [d["article"] for d in result.decisions] == [a.pk for a in strong] and result.items == 3
     assert Article.objects.get(pk=elsewhere.pk).state == ArticleState.NEW
+
+
+def test_a_topic_previews_counts_and_backtest_in_one_pass_agree_with_the_items(editor):
+    from curation.selectors_rules import preview
+
+    make_article(topics=["AI"])
+    make_article(topics=["ML", "AI"])
+    make_article(topics=["Cooking"])
+    make_article(topics=["AI"], state=ArticleState.PUBLISHED, state_changed_by=editor)
+    make_article(topics=["ML"], state=ArticleState.REJECTED, state_changed_by=editor)
+    make_article(topics=["AI"], state=ArticleState.REJECTED)  # no editor: not in the backtest
+    touched = make_article(topics=["AI"])
+    editorial.reject_article(article=touched, user=editor, reason_code="off-topic")
+    editorial.restore_article(article=Article.objects.get(pk=touched.pk), user=editor)  # back in the queue, an editor's
+    result = preview(rules.compiled(make_rule("on AI", {"topic": ["AI", "ML"]}, action="reject", reason="off-topic")))
+    eligible = queue().filter(rule_actions.eligible_q(), topics__name__in=["AI", "ML"]).distinct().count()
+    assert Article.objects.get(pk=touched.pk).state == ArticleState.NEW
+    assert result.decides_now == eligible == 2
+    assert result.backtest == {ArticleState.PUBLISHED: 1, ArticleState.REJECTED: 1} and result.disagrees == 1
