@@ -1,7 +1,7 @@
 """Triage rules: their cost at the end of an import, and the preview's at a large table.
 
     DATABASE_URL=sqlite:///bench/results/rules-1m.sqlite3 .venv/bin/python bench/rules_bench.py prepare
-    DATABASE_URL=sqlite:///bench/results/rules-1m.sqlite3 .venv/bin/python bench/rules_bench.py import-end [--items 10000]
+    DATABASE_URL=sqlite:///bench/results/rules-1m.sqlite3 .venv/bin/python bench/rules_bench.py import-end [--items 10000] [--profile]
     DATABASE_URL=sqlite:///bench/results/rules-1m.sqlite3 .venv/bin/python bench/rules_bench.py preview
     .venv/bin/python bench/rules_bench.py corpus
 
@@ -11,10 +11,11 @@ items editors' decisions (a bench editor as `state_changed_by`, and one audit ro
 the backtest has the editors' past to compare with (the dataset leaves them unattributed).
 
 - `import-end`: inserts `--items` new articles (in a transaction rolled back at the end),
-  then times `rules.run_on_new_items` on them with six enabled rules (the example rule, a
-  reject by provider, a title regex flag, a text regex flag, an add-topic by topic, a heat
-  flag), the cap at its default 1,000. Also the evaluation alone (a dry run) and, as the
-  baseline measured in the same run, reading the items' values (`rules.item_facts`).
+  then times `rules.run_rules` on their ids (as `run_on_new_items` does) with seven enabled
+  rules (the example rule, a reject by provider, a title regex flag, a text regex flag, an
+  add-topic by category, a heat flag, a flag by topic and heat), the cap at its default
+  1,000. Also the evaluation alone (a dry run; `--profile` prints its profile) and, as the
+  baseline measured in the same run, reading every value a rule could read as plain rows.
 - `preview`: times `selectors_rules.preview` for four rules; baseline: COUNT(*) of the queue.
 - `corpus`: imports fixtures/seeds and fixtures/real-seeds into a throwaway in-memory
   database and reports the share of items the example rule decides and its agreement with
