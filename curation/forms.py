@@ -140,7 +140,10 @@ class BulkActionForm(forms.Form):
 
 def add_refusal_errors(form, refusal):
     """Put a service's `InvalidEdit` errors ({field: message}) on the form that was sent: on
-    the field where the form has it, else at the top of the form."""
+    the field where the form has it, else at the top of the form. Unknown topic names also
+    get the form's "create the topic" step."""
+    if hasattr(refusal, "names") and hasattr(form, "offer_to_create"):  # editorial.UnknownTopics
+        form.offer_to_create(refusal.names)
     for name, message in refusal.errors.items():
         form.add_error(name if name in form.fields else None, message)
 

@@ -28,7 +28,7 @@ from curation.stories import StoryIndex, item_features  # noqa: E402
 from curation.stories.evaluation import load_corpus, pairwise_scores  # noqa: E402
 from curation.stories.scoring import DEFAULT_CONFIG, HOUR, SIGNALS, score_pair, signals  # noqa: E402
 
-PROBABILITIES = (0.5, 0.6, 0.7, 0.8, 0.9)
+PROBABILITIES = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9)
 
 
 def examples(labelled, config=DEFAULT_CONFIG):

@@ -33,6 +33,7 @@ from curation.services.editorial import (
     _require,
     _save,
     _short,
+    failures_sentence,
 )
 from curation.services.transactions import retry_transient
 
@@ -72,10 +73,7 @@ class BulkRun:
         text = f"{done:,} {'item' if done == 1 else 'items'} {self.label}."
         if not self.finished:
             text += f" {self.total - self.position:,} still to do."
-        if self.failed:
-            names = "; ".join(f"“{_short(title, 40)}”: {message}" for _, title, message in self.failed[:10])
-            more = f" (and {len(self.failed) - 10:,} more)" if len(self.failed) > 10 else ""
-            text += f" {len(self.failed):,} failed: {names}{more}"
+        text += failures_sentence(self.failed)
         return text
 
 
@@ -135,9 +133,7 @@ def run_chunk(run, *, user):
     chunk = run.ids[run.position : run.position + MAX_BULK_ITEMS]
     if not chunk:
         return run
-    before = {
-        row["pk"]: row for row in Article.objects.filter(pk__in=chunk).order_by().values("pk", *REMEMBERED)
-    }
+    before = {row["pk"]: row for row in Article.objects.filter(pk__in=chunk).order_by().values("pk", *REMEMBERED)}
     result = editorial.bulk_transition(
         action=run.action, article_ids=chunk, user=user, reason=run.reason, reason_code=run.reason_code
     )

@@ -39,8 +39,10 @@ def eligible_q():
 
 def editor_acted(article):
     """With the item locked: the audit rows, and (belt and braces) the item's own record."""
-    return bool(article.edited_fields) or article.state_changed_by_id is not None or (
-        editor_actions().filter(article_id=article.pk).exists()
+    return (
+        bool(article.edited_fields)
+        or article.state_changed_by_id is not None
+        or (editor_actions().filter(article_id=article.pk).exists())
     )
 
 
@@ -126,15 +128,25 @@ def apply(article_id, rule):
 def _flag(article, note, audit, *, via):
     now = timezone.now()
     ArticleFlag.objects.create(
-        article=article, rule_id=audit.get("rule_id"), rule_name=audit.get("rule_name", ""),
-        rule_version=audit.get("rule_version"), note=note, created_at=now,
+        article=article,
+        rule_id=audit.get("rule_id"),
+        rule_name=audit.get("rule_name", ""),
+        rule_version=audit.get("rule_version"),
+        note=note,
+        created_at=now,
     )
     # A flag is a note for editors, not a change of the item: the version stays, so an editor
     # with the page open is not refused for it.
     Article.objects.filter(pk=article.pk).update(flagged_at=now, flag_note=note)
     EditorialAction.objects.create(
-        article=article, actor=None, action=Action.FLAG, created_at=now, via=via,
-        before={}, after={"note": note}, **audit,
+        article=article,
+        actor=None,
+        action=Action.FLAG,
+        created_at=now,
+        via=via,
+        before={},
+        after={"note": note},
+        **audit,
     )
     return article
 
@@ -161,8 +173,13 @@ def clear_flag(*, article, user):
             return article
         Article.objects.filter(pk=article.pk).update(flagged_at=None, flag_note="")
         EditorialAction.objects.create(
-            article=article, actor=user, action=Action.FLAG, created_at=timezone.now(), via="curator",
-            before={"note": article.flag_note}, after={"note": ""},
+            article=article,
+            actor=user,
+            action=Action.FLAG,
+            created_at=timezone.now(),
+            via="curator",
+            before={"note": article.flag_note},
+            after={"note": ""},
         )
         article.refresh_from_db()
         return article

@@ -119,7 +119,9 @@ def validate_definition(data, *, reasons=None):
         if low in clean and high in clean and clean[low] > clean[high]:
             raise RuleDefinitionError(f"when.{low}", f"is above {high}: the rule could never match")
     if clean.get("heat_unknown") is True and ("heat_min" in clean or "heat_max" in clean):
-        raise RuleDefinitionError("when.heat_unknown", "heat_min/heat_max apply to known heat only: the rule could never match")
+        raise RuleDefinitionError(
+            "when.heat_unknown", "heat_min/heat_max apply to known heat only: the rule could never match"
+        )
     if "age_max_hours" in clean and clean["age_max_hours"] < 0:
         raise RuleDefinitionError("when.age_max_hours", "must be 0 or more")
     action = data.get("action")
@@ -137,7 +139,9 @@ def validate_definition(data, *, reasons=None):
 
             reasons = set(RejectionReason.objects.filter(active=True).values_list("code", flat=True))
         if code not in reasons:
-            raise RuleDefinitionError("reason", f"“{code}” is not an active rejection reason (known: {', '.join(sorted(reasons))})")
+            raise RuleDefinitionError(
+                "reason", f"“{code}” is not an active rejection reason (known: {', '.join(sorted(reasons))})"
+            )
         definition["reason"] = code
     elif action == "flag":
         definition["note"] = _text("note", data.get("note", ""), limit=MAX_NOTE)
@@ -279,7 +283,10 @@ class CompiledRule:
             return False
         if "provider" in when:
             names = when["provider"]
-            if not (facts.provider_name in names or (facts.provider_domain and facts.provider_domain in {n.lower() for n in names})):
+            if not (
+                facts.provider_name in names
+                or (facts.provider_domain and facts.provider_domain in {n.lower() for n in names})
+            ):
                 return False
         if "topic" in when and not set(when["topic"]) & set(facts.topics):
             return False

@@ -63,7 +63,9 @@ def parse(text):
     try:
         data = safeyaml.load(text)
     except yaml.YAMLError as exc:
-        raise RulesFileError(f"not readable YAML: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+        raise RulesFileError(
+            f"not readable YAML: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+        ) from None
     if data is None:
         data = []
     if not isinstance(data, list):
@@ -118,7 +120,9 @@ def load(text, *, replace=False, user=None):
             rule_service.save_rule(name=name, definition=definition, enabled=enabled, user=user, position=position)
             summary["created"].append(name)
         elif rule.definition != definition or rule.enabled != enabled:
-            rule_service.save_rule(rule=rule, name=name, definition=definition, enabled=enabled, user=user, position=position)
+            rule_service.save_rule(
+                rule=rule, name=name, definition=definition, enabled=enabled, user=user, position=position
+            )
             summary["changed"].append(name)
         else:
             Rule.objects.filter(pk=rule.pk).update(position=position)

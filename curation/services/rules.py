@@ -64,7 +64,13 @@ def save_rule(*, rule=None, name, definition, enabled, user=None, position=None)
     rule.updated_at, rule.updated_by = now, user
     rule.save()
     RuleVersion.objects.create(
-        rule=rule, name=name, version=rule.version, enabled=enabled, definition=definition, created_at=now, created_by=user
+        rule=rule,
+        name=name,
+        version=rule.version,
+        enabled=enabled,
+        definition=definition,
+        created_at=now,
+        created_by=user,
     )
     return rule
 

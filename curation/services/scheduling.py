@@ -39,6 +39,7 @@ from curation.services.editorial import (
     _save,
     _short,
     check_transition,
+    failures_sentence,
 )
 
 EMBARGO_PERMISSION = "curation.embargo_article"
@@ -190,10 +191,7 @@ class BulkScheduleResult:
     @property
     def message(self):
         text = self.summary
-        if self.failed:
-            names = "; ".join(f"“{_short(title, 40)}”: {message}" for _, title, message in self.failed[:10])
-            more = f" (and {len(self.failed) - 10} more)" if len(self.failed) > 10 else ""
-            text += f" {len(self.failed)} failed: {names}{more}"
+        text += failures_sentence(self.failed)
         return text
 
     @property

@@ -83,13 +83,6 @@ def band_key(bands, value):
     return next((band.key for band in bands if band.contains(value)), "none")
 
 
-def rule_name_field():
-    """The audit column that names the rule behind a rule decision, when the model has one
-    (the triage rules add it); else rules are told apart by their reason code."""
-    names = {f.name for f in EditorialAction._meta.concrete_fields}
-    return next((name for name in ("rule_name", "rule", "rule_id") if name in names), "reason_code")
-
-
 def refresh(*, max_rows=None, now=None):
     """Count log rows after the watermarks into the rollup. `max_rows`: stop after about so
     many rows per log (None: to the end). Returns {source: rows still to count}."""
@@ -198,7 +191,7 @@ def _count_ledger(first, last, zone):
 def _count_audit(first, last, zone):
     """Counts of the audit rows with ids first..last. The decisions' history (first decision,
     the rule an editor follows up) comes from each item's earlier rows, read once per chunk."""
-    rule_field = rule_name_field()
+    rule_field = "rule_name"  # the rule behind a rule decision (its name survives the rule)
     fields = ("pk", "article_id", "actor_id", "action", "created_at", "via", "reason_code", rule_field)
     rows = list(
         EditorialAction.objects.filter(pk__gte=first, pk__lte=last, action__in=COUNTED_ACTIONS)

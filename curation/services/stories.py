@@ -183,7 +183,9 @@ def catch_up(*, since=None):
     the story tables), or, with `since` (a datetime), everything imported since then."""
     articles = Article.objects.order_by()
     if since is not None:
-        ids = list(articles.filter(Q(imported_at__gte=since) | Q(source_updated_at__gte=since)).values_list("pk", flat=True))
+        ids = list(
+            articles.filter(Q(imported_at__gte=since) | Q(source_updated_at__gte=since)).values_list("pk", flat=True)
+        )
     else:
         ids = list(articles.filter(story_features__isnull=True).values_list("pk", flat=True))
     return cluster_articles(ids)
@@ -288,7 +290,9 @@ def _decide(a, b, kind, user):
 
 
 def _members(story_id):
-    return list(Article.objects.filter(story_id=story_id).order_by("pk").values_list("pk", flat=True)) if story_id else []
+    return (
+        list(Article.objects.filter(story_id=story_id).order_by("pk").values_list("pk", flat=True)) if story_id else []
+    )
 
 
 def split_out(*, article, user, via="curator"):
@@ -330,7 +334,7 @@ def merge(*, article, other, user, via="curator"):
 
 
 def keep_apart(*, article, other, user, via="curator"):
-    """"Not the same story": the two articles' stories are never one, not even through a
+    """ "Not the same story": the two articles' stories are never one, not even through a
     third item."""
     _require(user, EDIT_PERMISSION)
     with transaction.atomic():
@@ -355,7 +359,14 @@ def set_lead(*, article, user, via="curator"):
         story = Story.objects.select_for_update().get(pk=article.story_id)
         before = story.lead_id
         Story.objects.filter(pk=story.pk).update(lead=article, lead_by_editor=True, updated_at=timezone.now())
-        _audit(article, user, Action.STORY_LEAD, via, {"story": story.pk, "lead": before}, {"story": story.pk, "lead": article.pk})
+        _audit(
+            article,
+            user,
+            Action.STORY_LEAD,
+            via,
+            {"story": story.pk, "lead": before},
+            {"story": story.pk, "lead": article.pk},
+        )
     return Story.objects.get(pk=story.pk)
 
 
@@ -389,7 +400,9 @@ def publish_story(*, story, user, rest="reject", via="curator", expected_lead=No
     if lead.state != ArticleState.PUBLISHED:
         lead = transition_article(article=lead, action=Action.PUBLISH, user=user, via=via)
     result = StoryPublication(lead=lead)
-    for pk, state in Article.objects.filter(story_id=story.pk).exclude(pk=lead.pk).order_by("pk").values_list("pk", "state"):
+    for pk, state in (
+        Article.objects.filter(story_id=story.pk).exclude(pk=lead.pk).order_by("pk").values_list("pk", "state")
+    ):
         if rest == "leave" or state != ArticleState.NEW:
             result.left.append(pk)
             continue
@@ -423,9 +436,16 @@ def complete_from_entry(*, article, entry, user, expected_version=None, via="cur
         raise EditorialError("That related entry no longer exists.")
     item = _article(article)
     return complete_article(
-        article=item, user=user, title=entry.title, web_url=entry.web_url, excerpt=entry.excerpt or item.excerpt,
-        category=item.category, provider_name=entry.provider.name if entry.provider_id else "",
+        article=item,
+        user=user,
+        title=entry.title,
+        web_url=entry.web_url,
+        excerpt=entry.excerpt or item.excerpt,
+        category=item.category,
+        provider_name=entry.provider.name if entry.provider_id else "",
         provider_domain=entry.provider.domain if entry.provider_id else "",
         published_at=entry.published_at or item.published_at,
-        topics=list(item.topics.values_list("name", flat=True)), expected_version=expected_version, via=via,
+        topics=list(item.topics.values_list("name", flat=True)),
+        expected_version=expected_version,
+        via=via,
     )

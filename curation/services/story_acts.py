@@ -48,18 +48,39 @@ def story_row_offers(summary, allowed):
     if lead.state == ArticleState.PUBLISHED:
         if not can_reject:
             return []
-        return [StoryOffer("publish", f"Reject the other {others_new} as duplicates", REST_REJECT,
-                           "The lead is published: reject the story's other new items with the reason “duplicate”.")]
-    publishable = any(lead.state in transition.from_states for action, transition in editorial.TRANSITIONS.items()
-                      if action == Action.PUBLISH) and not editorial.needs_completing(lead)
+        return [
+            StoryOffer(
+                "publish",
+                f"Reject the other {others_new} as duplicates",
+                REST_REJECT,
+                "The lead is published: reject the story's other new items with the reason “duplicate”.",
+            )
+        ]
+    publishable = any(
+        lead.state in transition.from_states
+        for action, transition in editorial.TRANSITIONS.items()
+        if action == Action.PUBLISH
+    ) and not editorial.needs_completing(lead)
     if not publishable:
         return []
     offers = []
     if can_reject:
-        offers.append(StoryOffer("publish", f"Publish lead, reject {others_new} duplicate{'s' if others_new != 1 else ''}",
-                                 REST_REJECT, "Publish the lead and reject the story's other new items as duplicates."))
-    offers.append(StoryOffer("publish", "Publish lead only" if others_new else "Publish lead", REST_LEAVE,
-                             "Publish the lead and leave the story's other items in the queue."))
+        offers.append(
+            StoryOffer(
+                "publish",
+                f"Publish lead, reject {others_new} duplicate{'s' if others_new != 1 else ''}",
+                REST_REJECT,
+                "Publish the lead and reject the story's other new items as duplicates.",
+            )
+        )
+    offers.append(
+        StoryOffer(
+            "publish",
+            "Publish lead only" if others_new else "Publish lead",
+            REST_LEAVE,
+            "Publish the lead and leave the story's other items in the queue.",
+        )
+    )
     return offers
 
 
@@ -71,9 +92,22 @@ def member_offers(member, *, page_article, lead_id, can_edit):
         return []
     offers = []
     if member.pk != lead_id:
-        offers.append(StoryOffer("lead", "Make lead", hint="Make this item the story's lead (it stays the lead while it is a member)."))
-    offers.append(StoryOffer("split", "Split out", hint="Take this item out of the story for good (recomputation never puts it back)."))
+        offers.append(
+            StoryOffer(
+                "lead", "Make lead", hint="Make this item the story's lead (it stays the lead while it is a member)."
+            )
+        )
+    offers.append(
+        StoryOffer(
+            "split", "Split out", hint="Take this item out of the story for good (recomputation never puts it back)."
+        )
+    )
     if member.pk != page_article.pk:
-        offers.append(StoryOffer("apart", "Not the same story",
-                                 hint="This item and the one on this page are about different events (remembered)."))
+        offers.append(
+            StoryOffer(
+                "apart",
+                "Not the same story",
+                hint="This item and the one on this page are about different events (remembered).",
+            )
+        )
     return offers

@@ -34,13 +34,17 @@ def component_of(ids, limit=MAX_COMPONENT):
         batch = list(frontier)
         frontier = set()
         new = set()
-        for a, b, score in StoryEdge.objects.filter(Q(a__in_ints=batch) | Q(b__in_ints=batch)).values_list("a", "b", "score"):
+        for a, b, score in StoryEdge.objects.filter(Q(a__in_ints=batch) | Q(b__in_ints=batch)).values_list(
+            "a", "b", "score"
+        ):
             if score > 0:
                 edges[(a, b)] = score
                 new.update((a, b))
             elif score < 0:
                 apart[a].add(b), apart[b].add(a)
-        for a, b, kind in StoryDecision.objects.filter(Q(a__in_ints=batch) | Q(b__in_ints=batch)).values_list("a", "b", "kind"):
+        for a, b, kind in StoryDecision.objects.filter(Q(a__in_ints=batch) | Q(b__in_ints=batch)).values_list(
+            "a", "b", "kind"
+        ):
             if kind == StoryDecision.Kind.TOGETHER:
                 together.add((a, b))
                 new.update((a, b))
@@ -119,7 +123,10 @@ def assign(groups, capped_groups, nodes):
             old_size = story.size
             if changed or story.size != len(members) or story.lead_id != lead or story.capped != capped:
                 Story.objects.filter(pk=story.pk).update(
-                    lead_id=lead, size=len(members), capped=capped, updated_at=now,
+                    lead_id=lead,
+                    size=len(members),
+                    capped=capped,
+                    updated_at=now,
                     lead_by_editor=story.lead_by_editor and story.lead_id == lead,
                 )
                 result.changed += int(bool(changed) or old_size != len(members))

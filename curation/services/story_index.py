@@ -44,8 +44,19 @@ EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC).timestamp()
 LATEST = dt.datetime(2200, 1, 1, tzinfo=dt.UTC).timestamp()
 
 _ARTICLE_COLUMNS = (
-    "pk", "title", "excerpt", "web_url", "amp_url", "cdn_amp_url", "published_at", "quality", "has_front_matter",
-    "needs_metadata", "provider__domain", "provider__name", "canonical_url",
+    "pk",
+    "title",
+    "excerpt",
+    "web_url",
+    "amp_url",
+    "cdn_amp_url",
+    "published_at",
+    "quality",
+    "has_front_matter",
+    "needs_metadata",
+    "provider__domain",
+    "provider__name",
+    "canonical_url",
 )
 
 
@@ -95,11 +106,15 @@ def _story_item(row, related):
 def articles_with_text(ids):
     """Rows (dicts) of these articles with the lede of their body, and their related entries."""
     rows = list(
-        Article.objects.filter(pk__in_ints=ids).order_by().annotate(lede=Substr("body", 1, BODY_CHARS)).values(*_ARTICLE_COLUMNS, "lede")
+        Article.objects.filter(pk__in_ints=ids)
+        .order_by()
+        .annotate(lede=Substr("body", 1, BODY_CHARS))
+        .values(*_ARTICLE_COLUMNS, "lede")
     )
     related = defaultdict(list)
     for entry in (
-        RelatedCoverage.objects.filter(article_id__in_ints=ids).order_by("article_id", "position")
+        RelatedCoverage.objects.filter(article_id__in_ints=ids)
+        .order_by("article_id", "position")
         .values("article_id", "title", "excerpt", "web_url")
     ):
         related[entry["article_id"]].append(entry)
@@ -134,9 +149,19 @@ def features_of(ids, *, store=True):
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         rows = (
-            Article.objects.filter(pk__in_ints=chunk, story_features__version=FEATURES_VERSION).order_by()
-            .values("pk", "published_at", "quality", "has_front_matter", "needs_metadata", "provider__domain",
-                    "provider__name", "canonical_url", "story_features__blob")
+            Article.objects.filter(pk__in_ints=chunk, story_features__version=FEATURES_VERSION)
+            .order_by()
+            .values(
+                "pk",
+                "published_at",
+                "quality",
+                "has_front_matter",
+                "needs_metadata",
+                "provider__domain",
+                "provider__name",
+                "canonical_url",
+                "story_features__blob",
+            )
         )
         for row in rows:
             out[row["pk"]] = ItemFeatures.from_blob(
@@ -168,11 +193,15 @@ def index_features(entries):
     ids = [pk for pk, _ in entries]
     StoryFeatures.objects.filter(article_id__in_ints=ids).delete()
     database.insert_rows(
-        StoryFeatures, [{"article_id": pk, "version": FEATURES_VERSION, "blob": features.to_blob()} for pk, features in entries]
+        StoryFeatures,
+        [{"article_id": pk, "version": FEATURES_VERSION, "blob": features.to_blob()} for pk, features in entries],
     )
-    published = {pk: dt.datetime.fromtimestamp(f.published, dt.UTC) if f.published is not None else None for pk, f in entries}
+    published = {
+        pk: dt.datetime.fromtimestamp(f.published, dt.UTC) if f.published is not None else None for pk, f in entries
+    }
     database.insert_rows(
-        StoryKey, [{"key": key, "item": pk, "published": published[pk]} for pk, features in entries for key in features.keys]
+        StoryKey,
+        [{"key": key, "item": pk, "published": published[pk]} for pk, features in entries for key in features.keys],
     )
 
 
@@ -240,7 +269,9 @@ def _key_candidates(group, order, config):
                 taken += 1
                 if taken >= BUCKET_LIMIT:
                     break
-        out[item.key] = Candidates(rank_candidates(item, found, published.get), rank_listing(listing) if item.kind == BODY else [])
+        out[item.key] = Candidates(
+            rank_candidates(item, found, published.get), rank_listing(listing) if item.kind == BODY else []
+        )
     return out
 
 
@@ -263,19 +294,30 @@ def _url_evidence(items):
     urls = {item.url: item.key for item in items if item.url}
     found = []
     if urls:
-        for pk, url in Article.objects.filter(canonical_url__in_array=list(urls)).exclude(pk__in_ints=ids).values_list("pk", "canonical_url"):
+        for pk, url in (
+            Article.objects.filter(canonical_url__in_array=list(urls))
+            .exclude(pk__in_ints=ids)
+            .values_list("pk", "canonical_url")
+        ):
             found.append((urls[url], pk, Evidence(1.0, "same canonical URL", (url,))))
         for parent, url in (
-            RelatedCoverage.objects.filter(canonical_url__in_array=list(urls)).exclude(article_id__in_ints=ids)
+            RelatedCoverage.objects.filter(canonical_url__in_array=list(urls))
+            .exclude(article_id__in_ints=ids)
             .values_list("article_id", "canonical_url")
         ):
             found.append((urls[url], parent, Evidence(0.95, "listed as related coverage")))
-    listed = RelatedCoverage.objects.filter(article_id__in_ints=ids).exclude(canonical_url="").values_list("article_id", "canonical_url")
+    listed = (
+        RelatedCoverage.objects.filter(article_id__in_ints=ids)
+        .exclude(canonical_url="")
+        .values_list("article_id", "canonical_url")
+    )
     listed_urls = defaultdict(set)
     for parent, url in listed:
         listed_urls[url].add(parent)
     if listed_urls:
-        for pk, url in Article.objects.filter(canonical_url__in_array=list(listed_urls)).values_list("pk", "canonical_url"):
+        for pk, url in Article.objects.filter(canonical_url__in_array=list(listed_urls)).values_list(
+            "pk", "canonical_url"
+        ):
             for parent in listed_urls[url]:
                 if parent != pk:
                     found.append((parent, pk, Evidence(0.95, "listed as related coverage")))
@@ -295,12 +337,21 @@ def related_entries(parent_ids):
     only ever compared with body-only items)."""
     out = defaultdict(list)
     rows = (
-        RelatedCoverage.objects.filter(article_id__in_ints=parent_ids).order_by("article_id", "position")
+        RelatedCoverage.objects.filter(article_id__in_ints=parent_ids)
+        .order_by("article_id", "position")
         .values("pk", "article_id", "title", "excerpt", "web_url", "published_at", "provider__domain")
     )
     for row in rows:
-        item = StoryItem(key=-row["pk"], kind=RELATED, title=row["title"], excerpt=row["excerpt"], url=row["web_url"],
-                         published=row["published_at"], provider=row["provider__domain"] or "", parent=row["article_id"])
+        item = StoryItem(
+            key=-row["pk"],
+            kind=RELATED,
+            title=row["title"],
+            excerpt=row["excerpt"],
+            url=row["web_url"],
+            published=row["published_at"],
+            provider=row["provider__domain"] or "",
+            parent=row["article_id"],
+        )
         out[row["article_id"]].append(item_features(item))
     return out
 

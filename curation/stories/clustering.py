@@ -13,16 +13,23 @@ A join on text alone must also be supported: two groups merge only when text lin
 least `SUPPORT` of the larger group's members to the other group. One item that happens to
 share a company's name and a few words with one member of a five-item story does not
 pull the two stories together; a new member that reads like most of the story does.
-Explicit evidence (the same URL, a related entry) needs no support.
+Explicit evidence (the same URL, a related entry) needs no support, and neither does text
+the scorer is sure of (a join probability of `STRONG_PROBABILITY` or more, chosen on the tuning
+parts): a late follow-up that reads like one member of a story but shares only the story's
+names with the others (a second-day angle) joins through that one link.
 """
 
 from dataclasses import dataclass
+
+from curation.stories.scoring import TEXT_SCALE
 
 __all__ = ["Story", "cluster_component", "choose_lead", "DEFAULT_CAP"]
 
 DEFAULT_CAP = 200
 SUPPORT = 0.4
 EXPLICIT = 0.95  # scores from this up are explicit evidence (scoring.RELATED, SAME_URL)
+STRONG_PROBABILITY = 0.85
+STRONG = round(TEXT_SCALE * STRONG_PROBABILITY, 4)  # text scores from this up need no support
 
 
 @dataclass(frozen=True)
@@ -113,7 +120,7 @@ def cluster_component(nodes, edges, *, must=(), cannot=None, apart=None, cap=DEF
         ma, mb = groups.members[ra], groups.members[rb]
         if _blocked(ma, mb, cannot) or _blocked(ma, mb, apart):
             continue
-        if score < EXPLICIT and not _supported(ma, mb, neighbours, support):
+        if score < STRONG and not _supported(ma, mb, neighbours, support):
             continue
         if len(ma) + len(mb) > cap:
             capped.update((ra, rb))

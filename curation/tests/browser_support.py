@@ -136,3 +136,42 @@ def save_screenshot(page, name, *, full_page=True):
     assert data.startswith(b"\x89PNG\r\n\x1a\n"), f"{path} is not a PNG"
     assert len(data) > 10_000, f"{path} is only {len(data)} bytes: the page probably rendered blank"
     return path
+
+
+# --- shared by the browser tests (their fixtures: curation/tests/browser/conftest.py) ---------
+
+PASSWORD = "correct horse battery staple"
+TIMEOUT_MS = 5_000
+# The rules axe-core checks for the brief's bar: WCAG 2.0 and 2.1, levels A and AA.
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+SERIOUS = ("serious", "critical")
+
+
+def expect():
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    return expect
+
+
+def arrive(page, url_pattern):
+    """Wait until the browser is at `url_pattern` and the page has loaded, so that the rows
+    are all there and curator.js (a deferred script) has attached its key handlers."""
+    expect()(page).to_have_url(url_pattern)
+    page.wait_for_load_state()
+
+
+def axe_violations(page, *, impacts=SERIOUS, tags=None):
+    """axe-core's violations on the page as readable lines: by default the serious and
+    critical ones (the brief's bar); `impacts=None` for every one; `tags` to run only those
+    rules (e.g. WCAG_TAGS)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    options = {"runOnly": {"type": "tag", "values": tags}} if tags else None
+    results = Axe().run(page, options=options) if options else Axe().run(page)
+    return [
+        f"{violation['id']} ({violation.get('impact')}): {violation['help']} "
+        f"{[node['target'] for node in violation['nodes']][:4]}"
+        for violation in results.response["violations"]
+        if impacts is None or violation.get("impact") in impacts
+    ]

@@ -62,7 +62,7 @@ def test_links_that_stay_inside_the_folder_are_followed(tmp_path):
 
     code, out, _ = run_import(seeds)
 
-    assert code == 0 and "1 files: 1 created" in out  # one real file, listed once
+    assert code == 0 and "1 file: 1 created" in out  # one real file, listed once
 
 
 def test_a_folder_named_through_a_link_is_imported(tmp_path, outside):

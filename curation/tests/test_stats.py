@@ -60,7 +60,8 @@ def generate(seed=1, *, articles=60):
             via = rnd.choice(["rule", "curator", "curator", "bulk"])
             actor = None if via == "rule" else rnd.choice(editors)
             code = rnd.choice(["", "duplicate", "off-topic"]) if kind == Action.REJECT or via == "rule" else ""
-            events.append((at, "audit", a, (kind, via, actor, code)))
+            rule = rnd.choice(["Strong stories go live", "Off-topic crypto", ""]) if via == "rule" else ""
+            events.append((at, "audit", a, (kind, via, actor, code, rule)))
     events.sort(key=lambda e: e[0])
     return editors, run, events
 
@@ -72,9 +73,9 @@ def write(events, run):
                 run=run, path=f"/seeds/{article.pk}.txt", status=detail, article=article, created_at=at
             )
         else:
-            action, via, actor, code = detail
+            action, via, actor, code, rule = detail
             EditorialAction.objects.create(
-                article=article, actor=actor, action=action, created_at=at, via=via, reason_code=code
+                article=article, actor=actor, action=action, created_at=at, via=via, reason_code=code, rule_name=rule
             )
 
 
@@ -109,7 +110,7 @@ def expected(zone, r):
             outcome = outcome or {Action.REJECT: "rejected", Action.UNPUBLISH: "rejected"}.get(row.action)
             if row.via == "rule":
                 if outcome:
-                    pending_rule = (row.reason_code or "(unnamed rule)", outcome)
+                    pending_rule = (row.rule_name or "(unnamed rule)", outcome)
                     if in_range(row.created_at):
                         rules[(pending_rule[0], "decided")] += 1
             elif outcome:

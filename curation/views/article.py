@@ -11,11 +11,11 @@ from django.views.generic import DetailView
 
 from curation import selectors
 from curation.filters import ArticleFilterSet
-from curation.forms import AttachForm, CompleteForm, EditForm
+from curation.forms import AttachForm, CompleteForm, EditForm, add_refusal_errors
 from curation.models import Article, ArticleState
 from curation.redaction import displayable_front_matter
 from curation.services import editorial, source_changes
-from curation.services.editorial import Action, ConflictError, EditorialError, InvalidEdit, UnknownTopics
+from curation.services.editorial import Action, ConflictError, EditorialError, InvalidEdit
 from curation.views.actions import inplace_payload
 from curation.views.common import (
     ActionUrls,
@@ -140,12 +140,8 @@ def article_edit(request, pk):
             )
         except ConflictError as exc:
             return fail(request, exc, detail_url(pk))  # 409 in place, else a message and a redirect
-        except UnknownTopics as exc:
-            form.offer_to_create(exc.names)
-            form.add_error("topics", exc.errors["topics"])
-        except InvalidEdit as exc:
-            for name, message in exc.errors.items():
-                form.add_error(name if name in form.fields else None, message)
+        except InvalidEdit as exc:  # UnknownTopics too: the form offers to create them
+            add_refusal_errors(form, exc)
         except EditorialError as exc:
             form.add_error(None, str(exc))
         else:
@@ -191,12 +187,8 @@ def article_complete(request, pk):
                 create_topics=data["create_topics"],
                 expected_version=data["expected_version"],
             )
-        except UnknownTopics as exc:
-            form.offer_to_create(exc.names)
-            form.add_error("topics", exc.errors["topics"])
-        except InvalidEdit as exc:
-            for name, message in exc.errors.items():
-                form.add_error(name if name in form.fields else None, message)
+        except InvalidEdit as exc:  # UnknownTopics too: the form offers to create them
+            add_refusal_errors(form, exc)
         except EditorialError as exc:
             messages.error(request, str(exc))
             return redirect(detail_url(pk))

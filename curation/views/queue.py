@@ -246,12 +246,20 @@ class QueueView(CuratorAccessMixin, FilterView):
             rows=[rows.row(article) for article in page.articles],
             queue_query=query,
             this_url=this_url,
-            bulk_actions=[(action, label) for action, label in ACTION_LABELS.items() if action in allowed],
-            can_bulk=bool(allowed),
-            can_schedule=Action.PUBLISH in allowed,
-            page_sizes=PAGE_SIZES,
+            **acting_context(allowed),
         )
         return context
+
+
+def acting_context(allowed):
+    """What the queue's toolbar and bulk bar offer an account with these allowed actions
+    (the item queue and the queue by story alike)."""
+    return {
+        "bulk_actions": [(action, label) for action, label in ACTION_LABELS.items() if action in allowed],
+        "can_bulk": bool(allowed),
+        "can_schedule": Action.PUBLISH in allowed,
+        "page_sizes": PAGE_SIZES,
+    }
 
 
 @login_required

@@ -20,11 +20,11 @@ from curation.models import HEAT_UNKNOWN, Article, Story
 from curation.params import parse_id
 from curation.selectors_stories import article_by_url, story_queue_page
 from curation.services import editorial, stories
-from curation.services.editorial import ACTION_LABELS, Action, EditorialError
+from curation.services.editorial import Action, EditorialError
 from curation.services.story_acts import REST_REJECT, can_edit_stories, story_row_offers
 from curation.story_forms import QUEUE_BY_SESSION, CompleteFromEntryForm, QueueModeForm, StoryActForm, StoryPublishForm
 from curation.views.common import UrlTemplate, article_light, detail_url, fail, queue_querystring, safe_next, short
-from curation.views.queue import PAGE_SIZES, QueueRows, QueueView
+from curation.views.queue import QueueRows, QueueView, acting_context
 
 
 def queue_by_story(request):
@@ -108,10 +108,7 @@ class StoryQueueView(QueueView):
             by_story=True,
             queue_query=query,
             this_url=this_url,
-            bulk_actions=[(action, label) for action, label in ACTION_LABELS.items() if action in allowed],
-            can_bulk=bool(allowed),
-            can_schedule=Action.PUBLISH in allowed,
-            page_sizes=PAGE_SIZES,
+            **acting_context(allowed),
         )
         return context
 

@@ -146,7 +146,7 @@ class Command(BaseCommand):
         else:
             self._report(report, options["verbosity"])
         if counts["failed"]:
-            raise CommandError(f"{counts['failed']} of {counts['files']} files failed", returncode=1)
+            raise CommandError(f"{counts['failed']} of {_files(counts['files'])} failed", returncode=1)
 
     def _report(self, report, verbosity):
         for result in report.results:
@@ -159,7 +159,7 @@ class Command(BaseCommand):
         counts = report.counts
         prefix = "Dry run, nothing written. Would import: " if report.dry_run else ""
         summary = (
-            f"{prefix}{counts['files']} files: {counts['created']} created, {counts['updated']} updated, "
+            f"{prefix}{_files(counts['files'])}: {counts['created']} created, {counts['updated']} updated, "
             f"{counts['unchanged']} unchanged, {counts['failed']} failed."
         )
         if verbosity >= 1:
@@ -169,3 +169,7 @@ class Command(BaseCommand):
                 self.stdout.write(story_summary(report.stories))
             if report.rules is not None:
                 self.stdout.write(rule_summary(report.rules))
+
+
+def _files(count):
+    return f"{count:,} file" if count == 1 else f"{count:,} files"

@@ -1,11 +1,11 @@
 """Seed import: files on disk to articles, with a ledger row for every file.
 
-    discovery.py  finding and reading files, and how a path is shown (display_path)
-    parsing.py    one file's parse under a time limit, and parsing in this process
-    pool.py       worker processes that parse, so that no file can stop an import
-    planning.py   what each file needs (skipped by hash, created, updated, unchanged)
-    writer.py     batches written in bulk through the database seam, the ledger
-    service.py    import_seed_files: the pipeline that runs them
+discovery.py  finding and reading files, and how a path is shown (display_path)
+parsing.py    one file's parse under a time limit, and parsing in this process
+pool.py       worker processes that parse, so that no file can stop an import
+planning.py   what each file needs (skipped by hash, created, updated, unchanged)
+writer.py     batches written in bulk through the database seam, the ledger
+service.py    import_seed_files: the pipeline that runs them
 """
 
 from curation.services.importing.discovery import MissingPathError, display_path, escape_controls

@@ -200,7 +200,9 @@ def read_seed_file(found, max_bytes):
                     return seed_file
             seed_file.size = info.st_size
             if info.st_size > max_bytes:
-                seed_file.error = f"is {info.st_size:,} bytes; files over {max_bytes:,} bytes are refused (SEED_MAX_BYTES)"
+                seed_file.error = (
+                    f"is {info.st_size:,} bytes; files over {max_bytes:,} bytes are refused (SEED_MAX_BYTES)"
+                )
                 return seed_file
             # Asking for the size fstat gave, not for the limit: read(limit) would allocate a
             # buffer of the limit (2 MB) for every small file.

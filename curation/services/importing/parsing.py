@@ -83,7 +83,9 @@ class InProcessParser:
         limits, describe = self.limits, self.describe
         with _timer_routed() as timed:
             if timed:
-                results = [(index, parse_within(data, limits, self.timeout, describe=describe)) for index, data in payloads]
+                results = [
+                    (index, parse_within(data, limits, self.timeout, describe=describe)) for index, data in payloads
+                ]
             else:
                 results = [(index, parse_and_describe(data, limits, describe)) for index, data in payloads]
         return lambda: results

@@ -114,8 +114,17 @@ def plan_items(items, *, planned=None):
         # Bodies and front matter stay in the database: an update writes them from the
         # parsed file. Fields editors edit are loaded, as an update writes them back as they are.
         stored = Article.objects.with_source_keys(keys).only(
-            "source_key", "content_sha256", "secured", "source_sha256", "edited_fields", "state",
-            "title", "excerpt", "category", "web_url", "provider_id",
+            "source_key",
+            "content_sha256",
+            "secured",
+            "source_sha256",
+            "edited_fields",
+            "state",
+            "title",
+            "excerpt",
+            "category",
+            "web_url",
+            "provider_id",
         )
         existing = {article.source_key: article for article in stored}
     plan = Plan([], [], [], [])

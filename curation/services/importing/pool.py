@@ -137,7 +137,12 @@ class _Worker:
         self.process = context.Process(
             target=_worker_main,
             args=(
-                task_reader, result_writer, os.getpid(), pool.limits, pool.timeout, pool.describe,
+                task_reader,
+                result_writer,
+                os.getpid(),
+                pool.limits,
+                pool.timeout,
+                pool.describe,
                 [self.tasks, self.results, *inherited],
             ),
             daemon=True,
@@ -360,8 +365,11 @@ class ParsePool:
             if idle.outstanding:
                 continue
             in_hand = [
-                worker.outstanding[0] for worker in self.workers
-                if worker.outstanding and worker.outstanding[0][0] in waiting_for and worker.outstanding[0][0] not in self.copied
+                worker.outstanding[0]
+                for worker in self.workers
+                if worker.outstanding
+                and worker.outstanding[0][0] in waiting_for
+                and worker.outstanding[0][0] not in self.copied
             ]
             if in_hand:
                 chunk_id, payloads = in_hand[0]

@@ -145,7 +145,9 @@ class SeedWriter:
         results, creates, updates, refreshes = plan.results, plan.creates, plan.updates, plan.refreshes
         now = timezone.now()
         self._ensure_providers([parsed for _, parsed in items])
-        self._ensure_topics([parsed for _, _, parsed in creates] + [p for _, a, _, p in updates if "topics" not in a.edited_fields])
+        self._ensure_topics(
+            [parsed for _, _, parsed in creates] + [p for _, a, _, p in updates if "topics" not in a.edited_fields]
+        )
         written = []  # (article_id, edited_fields, web_url, parsed)
 
         # Created: plain rows, no model instances (see insert_rows).
@@ -182,7 +184,9 @@ class SeedWriter:
                     article.source_changed_at = now
                     kept = f"edited fields kept: {', '.join(sorted(edited))}" if edited else ""
                     state = f"state {article.state} kept" if article.state != Article.State.NEW else ""
-                    result.notes.append(f"source changed after editorial work ({'; '.join(filter(None, [state, kept]))})")
+                    result.notes.append(
+                        f"source changed after editorial work ({'; '.join(filter(None, [state, kept]))})"
+                    )
                 changed_articles.append(article)
                 written.append((article.pk, edited, article.web_url, parsed))
             # Editor-edited fields were left untouched on the instances, so writing them back is a no-op.
@@ -244,7 +248,9 @@ class SeedWriter:
         linked = {}
         if related_urls:
             linked = dict(
-                Article.objects.filter(canonical_url__in_array=list(related_urls)).order_by("pk").values_list("canonical_url", "pk")
+                Article.objects.filter(canonical_url__in_array=list(related_urls))
+                .order_by("pk")
+                .values_list("canonical_url", "pk")
             )
         for article_id, edited, _, parsed in written:
             for position, image in enumerate(parsed.images):
@@ -390,7 +396,9 @@ def link_pending_coverage(article_ids, chunk_size=500):
     """
     for start in range(0, len(article_ids), chunk_size):
         chunk = article_ids[start : start + chunk_size]
-        link_coverage_to(list(Article.objects.filter(pk__in=chunk).exclude(canonical_url="").values_list("canonical_url", flat=True)))
+        link_coverage_to(
+            list(Article.objects.filter(pk__in=chunk).exclude(canonical_url="").values_list("canonical_url", flat=True))
+        )
         RelatedCoverage.objects.unlinked().exclude(canonical_url="").filter(
             Exists(Article.objects.filter(canonical_url=OuterRef("canonical_url"))), article_id__in=chunk
         ).update(linked_article_id=_article_with_coverage_url())

@@ -11,29 +11,8 @@ from django.contrib.auth.models import Permission
 from curation.models import Rule, RulesSwitch
 from curation.services import editorial, rules
 from curation.services.rule_conditions import validate_definition
-from curation.tests import test_browser as curator_browser
-from curation.tests.browser_support import save_screenshot
+from curation.tests.browser_support import axe_violations, expect, save_screenshot
 from curation.tests.factories import make_article, make_user
-from curation.tests.test_browser import expect
-
-
-def axe_violations(page):
-    """Serious and critical axe-core violations (the bar the brief sets)."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [
-        f"{violation['id']}: {violation['help']} ({[node['target'] for node in violation['nodes']][:3]})"
-        for violation in results.response["violations"]
-        if violation.get("impact") in ("serious", "critical")
-    ]
-
-browser = curator_browser.browser
-open_page = curator_browser.open_page
-editorial_groups = curator_browser.editorial_groups
-empty_response_cache = curator_browser.empty_response_cache
-
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
@@ -63,7 +42,11 @@ def decided(rule_editor):
 
 def two_rules():
     for name in ("First rule", "Second rule"):
-        rules.save_rule(name=name, definition=validate_definition({"when": {"quality_min": 50}, "action": "flag", "note": name}), enabled=False)
+        rules.save_rule(
+            name=name,
+            definition=validate_definition({"when": {"quality_min": 50}, "action": "flag", "note": name}),
+            enabled=False,
+        )
 
 
 @pytest.mark.parametrize("scripts", [True, False], ids=["js", "no-js"])
@@ -76,7 +59,9 @@ def test_preview_then_save_with_the_mouse(open_page, rule_editor, decided, scrip
     page.get_by_label("Name", exact=True).fill("Strong go live")
     page.get_by_label("Quality at least").fill("70")
     page.get_by_role("button", name="Preview").click()
-    check(page.locator("#decides-now")).to_contain_text("It would act on 3 queue items no editor has acted on, of the 4")
+    check(page.locator("#decides-now")).to_contain_text(
+        "It would act on 3 queue items no editor has acted on, of the 4"
+    )
     check(page.locator("#backtest")).to_contain_text("1")
     check(page.locator(".disagreements")).to_contain_text("Editors rejected this")
     assert not Rule.objects.exists()
@@ -176,7 +161,11 @@ def test_everything_from_the_keyboard(open_page, rule_editor, decided):
 @pytest.mark.parametrize("scripts", [True, False], ids=["js", "no-js"])
 def test_a_flagged_item_in_the_queue_and_clearing_the_flag(open_page, rule_editor, scripts):
     article = make_article(title="Needs a second look", quality=75)
-    rules.save_rule(name="Check", definition=validate_definition({"when": {"quality_min": 70}, "action": "flag", "note": "Check the figures"}), enabled=True)
+    rules.save_rule(
+        name="Check",
+        definition=validate_definition({"when": {"quality_min": 70}, "action": "flag", "note": "Check the figures"}),
+        enabled=True,
+    )
     from curation.models import Article
 
     rules.run_rules(Article.objects.all())

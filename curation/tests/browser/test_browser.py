@@ -9,97 +9,28 @@ Screenshots of the queue and the article pages are saved under test-artifacts/.
 Skips when Chromium or the playwright package is missing, unless REQUIRE_BROWSER=1 (CI).
 """
 
-import os
 import re
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
-from django.core.cache import cache
-from django.test import Client
 from django.utils import timezone
 
 from curation.models import Article, ArticleState, EditorialAction
 from curation.services.editorial import publish_article
 from curation.tests.browser_support import (
-    PageWatch,
-    ensure_editorial_groups,
-    keep_off_the_network,
-    launch_chromium,
+    PASSWORD,
+    arrive,
+    expect,
     save_screenshot,
-    unavailable,
 )
 from curation.tests.factories import make_article, make_provider, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "correct horse battery staple"
 HOSTILE_TITLE = "<script>alert(1)</script>"
-TIMEOUT_MS = 5_000
 
 
 # --- fixtures -----------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One Chromium for the whole module; each test gets fresh contexts (own cookies)."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:
-        unavailable(f"the playwright package cannot be imported: {exc}")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls that the test
-    # (and pytest-django's database flush) make meanwhile are still plain synchronous code.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            chromium = launch_chromium(playwright)
-            yield chromium
-            chromium.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
-@pytest.fixture(autouse=True)
-def editorial_groups(transactional_db):
-    ensure_editorial_groups()
-
-
-@pytest.fixture(autouse=True)
-def empty_response_cache():
-    """Public responses are cached under their ETag; test databases reuse ids and timestamps."""
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def open_page(browser, live_server):
-    """open_page(user=None, **context_options) -> (page, watch). With `user`, the browser
-    starts signed in as that user (a session cookie); without, it starts anonymous."""
-    contexts = []
-
-    def open_page(user=None, **options):
-        options.setdefault("viewport", {"width": 1280, "height": 900})
-        context = browser.new_context(base_url=live_server.url, **options)
-        contexts.append(context)
-        context.set_default_timeout(TIMEOUT_MS)
-        keep_off_the_network(context, live_server.url)
-        if user is not None:
-            client = Client()
-            client.force_login(user)
-            cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-            context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
-        page = context.new_page()
-        return page, PageWatch().attach(page)
-
-    yield open_page
-    for context in contexts:
-        context.close()
 
 
 @pytest.fixture
@@ -139,26 +70,12 @@ def newsroom():
 # --- helpers ------------------------------------------------------------------------------
 
 
-def expect():
-    from playwright.sync_api import expect
-
-    expect.set_options(timeout=TIMEOUT_MS)
-    return expect
-
-
 def row_titles(page):
     return page.locator("tr.queue-row a.row-link").all_inner_texts()
 
 
 def current_row_id(page):
     return page.locator("tr.queue-row.current").get_attribute("data-article-id")
-
-
-def arrive(page, url_pattern):
-    """Wait until the browser is at `url_pattern` and the page has loaded, so that the rows
-    are all there and curator.js (a deferred script) has attached its key handlers."""
-    expect()(page).to_have_url(url_pattern)
-    page.wait_for_load_state()
 
 
 def log_in_through_the_form(page, username, password=PASSWORD):

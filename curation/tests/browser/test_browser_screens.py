@@ -11,32 +11,16 @@ from django.utils import timezone
 
 from curation.models import ArticleState
 from curation.services.editorial import edit_article
-from curation.tests.browser_support import ARTIFACTS_DIR
+from curation.tests.browser_support import ARTIFACTS_DIR, PASSWORD, WCAG_TAGS, axe_violations
 from curation.tests.factories import make_article, make_provider, make_topic, make_user
-from curation.tests.test_browser import (  # noqa: F401 - fixtures
-    PASSWORD,
-    browser,
-    editorial_groups,
-    empty_response_cache,
-    expect,
-    open_page,
-)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SCHEMES = ["light", "dark"]
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 def serious_violations(page):
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
-    return [
-        f"{violation['id']} ({violation['impact']}): {violation['help']} {[n['target'] for n in violation['nodes']][:4]}"
-        for violation in results.response["violations"]
-        if violation["impact"] in ("serious", "critical")
-    ]
+    return axe_violations(page, tags=WCAG_TAGS)
 
 
 @pytest.fixture

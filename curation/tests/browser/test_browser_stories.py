@@ -12,16 +12,8 @@ import pytest
 
 from curation.models import Article, ArticleState, EditorialAction, RejectionReason, Story
 from curation.services.importing import import_seed_files
-from curation.tests.browser_support import save_screenshot
+from curation.tests.browser_support import PASSWORD, expect, save_screenshot
 from curation.tests.factories import make_user
-from curation.tests.test_browser import (  # noqa: F401 - fixtures
-    PASSWORD,
-    browser,
-    editorial_groups,
-    empty_response_cache,
-    expect,
-    open_page,
-)
 from curation.tests.test_stories_reads import topic_seeds
 from curation.tests.test_stories_service import write_seeds
 
@@ -129,7 +121,9 @@ def test_the_queue_by_story_from_the_keyboard(open_page, editor, stories_db):
     check(page.locator("ul.messages")).to_contain_text("Published")
     lead = Article.objects.get(pk=stories_db.lead_id)
     assert lead.state == ArticleState.PUBLISHED
-    assert set(Article.objects.filter(story=stories_db).exclude(pk=lead.pk).values_list("state", flat=True)) == {ArticleState.NEW}
+    assert set(Article.objects.filter(story=stories_db).exclude(pk=lead.pk).values_list("state", flat=True)) == {
+        ArticleState.NEW
+    }
     watch.assert_clean()
 
 
@@ -150,13 +144,25 @@ def test_the_same_story_panel_with_the_mouse(open_page, editor, stories_db, java
         save_screenshot(page, "stories-same-story-dark.png", full_page=False)
         page.emulate_media(color_scheme="light")
     not_lead = next(x for x in (b, c, d) if x.pk != stories_db.lead_id)
-    click(page, panel.locator(f'li[data-member-id="{not_lead.pk}"]').get_by_role("button", name=re.compile("^Make lead")), javascript)
+    click(
+        page,
+        panel.locator(f'li[data-member-id="{not_lead.pk}"]').get_by_role("button", name=re.compile("^Make lead")),
+        javascript,
+    )
     check(page.locator("ul.messages")).to_contain_text("is the story's lead now")
     assert Story.objects.get(pk=stories_db.pk).lead_id == not_lead.pk
-    click(page, panel.locator(f'li[data-member-id="{d.pk}"]').get_by_role("button", name=re.compile("^Split out")), javascript)
+    click(
+        page,
+        panel.locator(f'li[data-member-id="{d.pk}"]').get_by_role("button", name=re.compile("^Split out")),
+        javascript,
+    )
     check(page.locator("ul.messages")).to_contain_text("out of its story")
     assert Article.objects.get(pk=d.pk).story_id != stories_db.pk
-    click(page, panel.locator(f'li[data-member-id="{c.pk}"]').get_by_role("button", name=re.compile("^Not the same story")), javascript)
+    click(
+        page,
+        panel.locator(f'li[data-member-id="{c.pk}"]').get_by_role("button", name=re.compile("^Not the same story")),
+        javascript,
+    )
     check(page.locator("ul.messages")).to_contain_text("different stories")
     assert Article.objects.get(pk=c.pk).story_id != Article.objects.get(pk=a.pk).story_id
     # Merge back by pasting d's URL in another spelling.
@@ -175,7 +181,11 @@ def test_the_same_story_panel_from_the_keyboard(open_page, editor, stories_db):
     a, b, c, d = Article.objects.filter(story=stories_db).order_by("pk")
     page.goto(f"/curate/articles/{a.pk}/")
     panel = page.locator("section.same-story")
-    press(page, panel.locator(f'li[data-member-id="{b.pk}"]').get_by_role("button", name=re.compile("^Split out")), "Enter")
+    press(
+        page,
+        panel.locator(f'li[data-member-id="{b.pk}"]').get_by_role("button", name=re.compile("^Split out")),
+        "Enter",
+    )
     check(page.locator("ul.messages")).to_contain_text("out of its story")
     page.locator("#merge-other").focus()
     page.keyboard.type(f"#{b.pk}")

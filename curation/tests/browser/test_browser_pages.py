@@ -10,16 +10,9 @@ import pytest
 from curation.models import Article, EditorialAction, Topic
 from curation.services.editorial import edit_article
 from curation.services.importing import import_seed_files
+from curation.tests.browser.test_browser_screens import serious_violations
+from curation.tests.browser_support import PASSWORD, expect
 from curation.tests.factories import make_user, seed_text, valid_front_matter
-from curation.tests.test_browser import (  # noqa: F401 - fixtures
-    PASSWORD,
-    browser,
-    editorial_groups,
-    empty_response_cache,
-    expect,
-    open_page,
-)
-from curation.tests.test_browser_screens import serious_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

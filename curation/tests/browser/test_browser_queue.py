@@ -16,17 +16,8 @@ from django.utils import timezone
 
 from curation.models import Article, ArticleState, EditorialAction, RejectionReason
 from curation.services.editorial import publish_article
-from curation.tests.browser_support import save_screenshot
+from curation.tests.browser_support import PASSWORD, arrive, axe_violations, expect, save_screenshot
 from curation.tests.factories import make_article, make_provider, make_user
-from curation.tests.test_browser import (  # noqa: F401 - fixtures
-    PASSWORD,
-    arrive,
-    browser,
-    editorial_groups,
-    empty_response_cache,
-    expect,
-    open_page,
-)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -56,7 +47,9 @@ def busy_queue(transactional_db):
     reasons_as_migrated()
     now = timezone.now()
     providers = [
-        make_provider(name="The Extremely Long Named International Broadcasting Corporation", domain="broadcast.example"),
+        make_provider(
+            name="The Extremely Long Named International Broadcasting Corporation", domain="broadcast.example"
+        ),
         make_provider(name="Daily Planet", domain="dailyplanet.example"),
     ]
     items = []
@@ -75,18 +68,6 @@ def busy_queue(transactional_db):
             )
         )
     return items
-
-
-def axe_violations(page):
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [
-        f"{violation['id']} ({violation['impact']}): {violation['help']} "
-        f"({[node['target'] for node in violation['nodes']][:3]})"
-        for violation in results.response["violations"]
-        if violation["impact"] in ("serious", "critical")
-    ]
 
 
 def fully_visible_rows(page):
@@ -116,7 +97,9 @@ def test_thirty_one_line_rows_fit_the_first_screen_without_sideways_scrolling(op
     scroll_width, client_width = sideways(page)
     assert scroll_width <= client_width, f"the queue is {scroll_width}px wide at {client_width}px"
     # One line each: every row as tall as the shortest (no wrapped title, no wrapped buttons).
-    heights = page.evaluate("() => Array.from(document.querySelectorAll('tr.queue-row')).map((r) => r.getBoundingClientRect().height)")
+    heights = page.evaluate(
+        "() => Array.from(document.querySelectorAll('tr.queue-row')).map((r) => r.getBoundingClientRect().height)"
+    )
     assert max(heights) - min(heights) < 2, heights
     # The title is cut with an ellipsis, the full title is on hover (title attribute)...
     first = page.locator("tr.queue-row").first

@@ -14,15 +14,8 @@ import re
 import pytest
 
 from curation.models import Article, ArticleState, EditorialAction
+from curation.tests.browser_support import PASSWORD, expect
 from curation.tests.factories import make_article, make_user
-from curation.tests.test_browser import (  # noqa: F401 - fixtures
-    PASSWORD,
-    browser,
-    editorial_groups,
-    empty_response_cache,
-    expect,
-    open_page,
-)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
