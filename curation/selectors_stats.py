@@ -455,8 +455,7 @@ def rule_agreement(r):
         ],
         count_key="reviewed",
         note="An editor's first act on an item a rule decided: the same decision agrees, the other "
-        "decision, an unpublish or a restore reverses it. Rules are named by their rule field, "
-        "else by the reason code they record.",
+        "decision, an unpublish or a restore reverses it. Rules are named as they were when they acted.",
     )
 
 

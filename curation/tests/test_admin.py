@@ -17,7 +17,6 @@ from curation.db.base import DatabaseBackend
 from curation.db.postgresql import PostgreSQLBackend
 from curation.db.sqlite import SQLiteBackend
 from curation.models import Article, EditorialAction, Provider
-from curation.services import editorial
 from curation.tests.conftest import client_for
 from curation.tests.factories import make_article, make_provider, make_topic, make_user
 
@@ -117,7 +116,7 @@ def test_action_reports_which_articles_failed_and_why(editor_admin):
 
 
 def test_too_large_a_selection_is_refused_without_changes(editor_admin, monkeypatch):
-    monkeypatch.setattr(editorial, "MAX_BULK_ITEMS", 2)
+    monkeypatch.setattr("curation.services.editorial.transitions.MAX_BULK_ITEMS", 2)  # where bulk_transition reads it
     articles = [make_article() for _ in range(3)]
 
     response = run_action(editor_admin, "publish_selected", articles)

@@ -35,7 +35,9 @@ def slow_locks(monkeypatch):
         time.sleep(0.05)
         return article
 
-    monkeypatch.setattr(editorial, "_lock", lock_then_pause)
+    # Every module of the editorial service that locks rows holds its own name for _lock.
+    for module in (editorial, editorial.core, editorial.edits, editorial.transitions):
+        monkeypatch.setattr(module, "_lock", lock_then_pause)
     # No retries: a deadlock must not happen at all, not merely be survived.
     monkeypatch.setattr(transactions, "RETRY_ATTEMPTS", 1)
 

@@ -79,7 +79,13 @@ def test_two_editors_adding_topics_that_slug_alike_both_keep_their_edit():
         def edit(client, article, name):
             return lambda: client.post(
                 f"/curate/articles/{article.pk}/edit/",
-                {"title": article.title, "topics": f"Science, {name}", "expected_version": article.version},
+                # A new topic is the editor's explicit step (create_topics), as in the edit form.
+                {
+                    "title": article.title,
+                    "topics": f"Science, {name}",
+                    "create_topics": [name],
+                    "expected_version": article.version,
+                },
             )
 
         responses = run_at_once(edit(clients[0], first, names[0]), edit(clients[1], second, names[1]))

@@ -19,7 +19,7 @@ from curation.tests.test_stories_service import write_seeds
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-REAL_SEEDS = Path(__file__).resolve().parents[2] / "fixtures" / "real-seeds"
+REAL_SEEDS = Path(__file__).resolve().parents[3] / "fixtures" / "real-seeds"
 MODES = [pytest.param(True, id="javascript"), pytest.param(False, id="no-javascript")]
 
 
