@@ -133,58 +133,81 @@ class ItemFacts:
     text: str = ""
 
 
+# The columns every rule run reads, then those read only when a rule needs them.
 FACT_FIELDS = (
-    "pk",
-    "title",
-    "quality",
-    "heat",
-    "provider__name",
-    "provider__domain",
-    "category",
-    "article_type",
-    "has_images",
-    "source_published",
-    "published_at",
-    "story__size",
-    "needs_metadata",
-    "provider_id",
+    "pk", "title", "quality", "heat", "category", "article_type", "has_images", "source_published", "published_at",
+    "needs_metadata", "provider_id",
 )
+OPTIONAL_FIELDS = {
+    "provider": ("provider__name", "provider__domain"),
+    "story": ("story__size",),
+    "text": ("excerpt", "body"),
+}
+ALL_NEEDS = frozenset(("provider", "story", "text", "topics"))
 
 
-def item_facts(queryset, *, with_text=False):
-    """ItemFacts for the articles of `queryset`, in three queries whatever their number."""
-    fields = FACT_FIELDS + (("excerpt", "body") if with_text else ())
-    facts = {}
-    for row in queryset.order_by().values_list(*fields):
-        values = dict(zip(fields, row, strict=True))
-        facts[values["pk"]] = ItemFacts(
-            pk=values["pk"],
-            title=values["title"],
-            quality=values["quality"],
-            heat=values["heat"],
-            provider_name=values["provider__name"] or "",
-            provider_domain=values["provider__domain"] or "",
-            category=values["category"],
-            article_type=values["article_type"],
-            has_images=values["has_images"],
-            source_published=values["source_published"],
-            published_at=values["published_at"],
-            story_size=values["story__size"],
-            publishable=not values["needs_metadata"]
-            and values["provider_id"] is not None
-            and values["published_at"] is not None
-            and bool(values["title"]),
-            text=f"{values['excerpt']}\n{values['body']}" if with_text else "",
-        )
-    if facts:
+def facts_needs(rules):
+    """Which of an item's optional values (OPTIONAL_FIELDS, and "topics") `rules` read."""
+    needs = set()
+    for rule in rules:
+        when = rule.when
+        if "provider" in when:
+            needs.add("provider")
+        if "story_size_min" in when:
+            needs.add("story")
+        if "text_matches" in when:
+            needs.add("text")
+        if "topic" in when:
+            needs.add("topics")
+    return frozenset(needs)
+
+
+def read_facts(queryset, needs):
+    """ItemFacts for the rows of `queryset` in its own order (it may be sliced): one query
+    for the columns `needs` asks for (provider and story joined in it), and one for the
+    topics' names when they are needed. Values a rule does not read are left empty."""
+    fields = list(FACT_FIELDS)
+    for need in ("provider", "story", "text"):
+        if need in needs:
+            fields.extend(OPTIONAL_FIELDS[need])
+    at = {name: index for index, name in enumerate(fields)}
+    provider, story, text = "provider" in needs, "story" in needs, "text" in needs
+    facts = []
+    for row in queryset.values_list(*fields):
+        pk, title, quality, heat, category, article_type, has_images, source_published, published_at = row[:9]
+        facts.append(ItemFacts(
+            pk=pk,
+            title=title,
+            quality=quality,
+            heat=heat,
+            provider_name=(row[at["provider__name"]] or "") if provider else "",
+            provider_domain=(row[at["provider__domain"]] or "") if provider else "",
+            category=category,
+            article_type=article_type,
+            has_images=has_images,
+            source_published=source_published,
+            published_at=published_at,
+            story_size=row[at["story__size"]] if story else None,
+            publishable=not row[9] and row[10] is not None and published_at is not None and bool(title),
+            text=f"{row[at['excerpt']]}\n{row[at['body']]}" if text else "",
+        ))
+    if facts and "topics" in needs:
+        by_pk = {item.pk: item for item in facts}
         through = Article.topics.through
-        ids = list(facts)
+        ids = list(by_pk)
         for start in range(0, len(ids), 5000):
             for article_id, name in through.objects.filter(article_id__in=ids[start : start + 5000]).values_list(
                 "article_id", "topic__name"
             ):
-                facts[article_id].topics.append(name)
-    return [facts[pk] for pk in sorted(facts)]
+                by_pk[article_id].topics.append(name)
+    return facts
+
+
+def item_facts(queryset, *, with_text=False):
+    """ItemFacts for the articles of `queryset` in id order, every value but the text
+    (unless `with_text`), in two queries whatever their number."""
+    needs = ALL_NEEDS if with_text else ALL_NEEDS - {"text"}
+    return read_facts(queryset.order_by("pk"), needs)
 
 
 # --- a run ---------------------------------------------------------------------------------
@@ -257,10 +280,10 @@ class _Run:
         return True
 
 
-def run_rules(queryset, *, rules=None, cap=None, dry_run=False, now=None, chunk=CHUNK):
-    """Run `rules` (default: the enabled ones) over the eligible items of `queryset`, in id
-    order, a chunk at a time. Only items matching at least one rule's database-side
-    conditions are read (regular expressions are then checked in Python)."""
+def run_rules(queryset, *, rules=None, cap=None, dry_run=False, now=None, chunk=CHUNK, ids=None):
+    """Run `rules` (default: the enabled ones) over the eligible items of `queryset` (or of
+    the articles `ids`), in id order, a chunk at a time. Only items matching at least one
+    rule's database-side conditions are read (regular expressions are then checked in Python)."""
     now = now or timezone.now()
     errors = []
     if rules is None:
@@ -275,16 +298,28 @@ def run_rules(queryset, *, rules=None, cap=None, dry_run=False, now=None, chunk=
         return run.result
     any_rule = Q(pk__in=[])
     for rule in rules:
-        any_rule |= rule.q(now)
+        any_rule |= rule.q(now, per_row=True)
     candidates = queryset.filter(rule_actions.eligible_q()).filter(any_rule)
-    with_text = any(rule.needs_text for rule in rules)
-    last = 0
+    needs = facts_needs(rules)
+    # The items of an import: a chunk of their ids in each query (not all of them each time);
+    # the whole queue: by keyset.
+    ordered = sorted(ids) if ids is not None else None
+    last = start = 0
     while True:
-        ids = list(candidates.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:chunk])
-        if not ids:
+        if ordered is None:
+            batch = candidates.filter(pk__gt=last).order_by("pk")[:chunk]
+        elif start < len(ordered):
+            batch = candidates.filter(pk__in=ordered[start : start + chunk]).order_by("pk")
+            start += chunk
+        else:
             break
-        last = ids[-1]
-        facts = item_facts(Article.objects.filter(pk__in=ids), with_text=with_text)
+        # One query a chunk: the candidates' values themselves, only the columns the rules read.
+        facts = read_facts(batch, needs)
+        if not facts:
+            if ordered is None:
+                break
+            continue
+        last = facts[-1].pk
         run.result.items += len(facts)
         if not run.perform(run.evaluate(facts)):
             break
@@ -305,8 +340,7 @@ def run_on_new_items(created_ids, updated_ids=(), *, cap=None):
     result = RunResult()
     flagged = flag_source_changes(updated_ids) if updated_ids else 0
     if created_ids:
-        ids = sorted(created_ids)
-        result = run_rules(Article.objects.filter(pk__in=ids), cap=cap)
+        result = run_rules(Article.objects.all(), ids=created_ids, cap=cap)
     report = result.as_dict()
     report.pop("decisions")
     report.pop("skipped")

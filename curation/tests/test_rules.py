@@ -275,3 +275,63 @@ def test_the_example_rule_ships_disabled():
     rule = Rule.objects.get(name=migration.EXAMPLE_RULE["name"])
     assert rule.enabled is False and rule.definition == {"when": {"quality_min": 70}, "action": "publish"}
     validate_definition(rule.definition)
+
+
+def test_a_dry_run_reads_its_items_in_a_fixed_number_of_queries_per_chunk(django_assert_max_num_queries):
+    """No query per item: one for the candidates' values and one for their topics a chunk,
+    whatever rules read (provider, story, text and topic conditions all at once)."""
+    provider = make_provider(name="Wire", domain="wire.example")
+    for index in range(7):
+        make_article(provider=provider, quality=80, topics=["AI", f"T{index}"], title=f"Union strike {index}")
+    make_rule("wire", {"provider": ["Wire"], "story_size_min": 1}, action="flag", note="w")
+    make_rule("ai", {"topic": ["AI"], "text_matches": "(?s).*"}, action="flag", note="ai")
+    make_rule("strike", {"title_matches": "(?i)strike", "quality_min": 70})
+    with django_assert_max_num_queries(2 + 3 * 2 + 1):  # the rules, the switch, three chunks of 3 (values, topics), the empty last one
+        result = rules.run_rules(queue(), dry_run=True, chunk=3)
+    assert result.items == 7 and len(result.decisions) == 21
+    facts = rules.item_facts(queue())
+    assert [sorted(f.topics) for f in facts][0] == ["AI", "T0"] and facts[0].provider_name == "Wire"
+
+
+def test_the_preview_says_a_rule_matches_the_whole_queue_only_when_no_item_escapes_it():
+    from curation.selectors_rules import preview
+
+    make_article(quality=80, topics=["AI"])
+    blank = make_article(quality=None, topics=["AI"])
+    any_quality = rules.compiled(make_rule("any quality", {"quality_min": 0}, action="flag", note="x"))
+    on_ai = rules.compiled(make_rule("on AI", {"topic": ["AI", "ML"]}, action="flag", note="x"))
+    assert not preview(any_quality).all_match and preview(on_ai).all_match  # an unknown quality is not >= 0
+    Article.objects.filter(pk=blank.pk).update(quality=5)
+    make_article(quality=7)
+    assert preview(any_quality).all_match and not preview(on_ai).all_match
+    assert preview(on_ai).decides_now == 2
+
+
+def test_an_imports_items_are_read_by_chunks_of_ids_and_a_chunk_with_no_candidate_does_not_stop_the_run():
+    weak = [make_article(quality=10) for _ in range(3)]
+    strong = [make_article(quality=90) for _ in range(3)]
+    elsewhere = make_article(quality=95)  # in the queue, not one of the import's items
+    make_rule("strong", {"quality_min": 70})
+    ids = [a.pk for a in reversed(weak + strong)]
+    result = rules.run_rules(Article.objects.all(), ids=ids, chunk=2)
+    assert [d["article"] for d in result.decisions] == [a.pk for a in strong] and result.items == 3
+    assert Article.objects.get(pk=elsewhere.pk).state == ArticleState.NEW
+
+
+def test_a_topic_previews_counts_and_backtest_in_one_pass_agree_with_the_items(editor):
+    from curation.selectors_rules import preview
+
+    make_article(topics=["AI"])
+    make_article(topics=["ML", "AI"])
+    make_article(topics=["Cooking"])
+    make_article(topics=["AI"], state=ArticleState.PUBLISHED, state_changed_by=editor)
+    make_article(topics=["ML"], state=ArticleState.REJECTED, state_changed_by=editor)
+    make_article(topics=["AI"], state=ArticleState.REJECTED)  # no editor: not in the backtest
+    touched = make_article(topics=["AI"])
+    editorial.reject_article(article=touched, user=editor, reason_code="off-topic")
+    editorial.restore_article(article=Article.objects.get(pk=touched.pk), user=editor)  # back in the queue, an editor's
+    result = preview(rules.compiled(make_rule("on AI", {"topic": ["AI", "ML"]}, action="reject", reason="off-topic")))
+    eligible = queue().filter(rule_actions.eligible_q(), topics__name__in=["AI", "ML"]).distinct().count()
+    assert Article.objects.get(pk=touched.pk).state == ArticleState.NEW
+    assert result.decides_now == eligible == 2
+    assert result.backtest == {ArticleState.PUBLISHED: 1, ArticleState.REJECTED: 1} and result.disagrees == 1
