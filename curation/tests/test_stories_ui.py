@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from curation.models import Article, ArticleState, EditorialAction, RelatedCoverage, Story, StoryDecision
 from curation.services.importing import import_seed_files
+from curation.tests.factories import make_article
 from curation.tests.test_stories_reads import three_stories, topic_seeds  # noqa: F401 - fixture
 from curation.tests.test_stories_service import write_seeds
 
@@ -46,6 +47,20 @@ def test_the_toggle_is_remembered_for_the_session_and_switches_back(editor_clien
     assert story_rows(editor_client.get(QUEUE + "?sort=-quality").content.decode())
     editor_client.post(reverse("curation:queue-mode"), {"by": "item", "next": QUEUE})
     assert not story_rows(editor_client.get(QUEUE).content.decode())
+
+
+@pytest.mark.parametrize("who", ["editor_client", "viewer_client"])
+def test_every_row_of_the_queue_by_story_has_a_cell_for_each_column(request, who, three_stories):
+    """Story rows and single-item rows share one table: a missing or extra cell shifts every
+    value under the wrong header (a viewer has no Actions column, compact rows no Image)."""
+    make_article(title="An item in no story")
+    html = by_story(request.getfixturevalue(who)).get(QUEUE).content.decode()
+    table = html.split('id="queue-table"')[1].split("</table>")[0]
+    head, body = table.split("</thead>")
+    columns = head.count("<th ")
+    rows = re.findall(r"<tr class=\"queue-row.*?</tr>", body, flags=re.S)
+    assert len(rows) >= 2 and any("story-row" not in row[:60] for row in rows)
+    assert {len(re.findall(r"<td[ >]", row)) for row in rows} == {columns}
 
 
 def test_a_bad_toggle_value_changes_nothing(editor_client, three_stories):
