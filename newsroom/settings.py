@@ -94,6 +94,14 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Only the queue's row templates (newsroom/jinja2.py says why); pages stay Django templates.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "rows",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "newsroom.jinja2.environment", "trim_blocks": True, "lstrip_blocks": True},
+    },
 ]
 
 WSGI_APPLICATION = "newsroom.wsgi.application"

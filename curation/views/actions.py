@@ -14,6 +14,7 @@ from curation.models import Article
 from curation.services import editorial
 from curation.services.editorial import Action, EditorialError
 from curation.views.common import ActionUrls, article_light, detail_url, fail, safe_next, short, wants_json
+from curation.views.rows import action_notes, render_row_actions
 
 SUCCESS_MESSAGES = {
     Action.PUBLISH: "Published “{}”.",
@@ -62,16 +63,19 @@ def inplace_payload(request, article, message):
     (a queue row's, or the article page's with its history), its state and version."""
     article = Article.objects.select_related("provider").get(pk=article.pk)
     compact = request.POST.get("compact") == "1"  # a queue row's buttons, not the article page's forms
-    context = {
-        "article": article,
-        "offers": ActionUrls().offers(article, editorial.allowed_actions(request.user)),
-        "reasons": selectors.offered_reasons(),
-        "reason_menu": selectors.reason_menu(),
-        "compact": compact,
-        "next_url": safe_next(request, ""),
-        "publish_blocked": editorial.needs_completing(article),
-    }
-    actions = render_to_string("curation/_article_actions.html", context, request=request)
+    offers = ActionUrls().offers(article, editorial.allowed_actions(request.user))
+    notes = action_notes(article, editorial.needs_completing(article))
+    if compact:
+        actions = render_row_actions(article, offers, notes, detail_url(article.pk))
+    else:
+        context = {
+            "article": article,
+            "offers": offers,
+            "notes": notes,
+            "reasons": selectors.offered_reasons(),
+            "next_url": safe_next(request, ""),
+        }
+        actions = render_to_string("curation/_article_actions.html", context, request=request)
     history = None
     if not compact:
         # The article page lists the editorial history; the action just taken belongs in it.

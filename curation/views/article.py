@@ -31,6 +31,7 @@ from curation.views.common import (
     short,
     wants_json,
 )
+from curation.views.rows import action_notes
 
 
 def article_page_context(request, article, **forms):
@@ -66,6 +67,7 @@ def article_page_context(request, article, **forms):
         "publish_blocked": editorial.needs_completing(article),
         "source_differences": source_changes.source_differences(article) if article.source_changed_at else [],
     }
+    context["notes"] = action_notes(article, context["publish_blocked"])
     if context["publish_blocked"] and article.state in (ArticleState.NEW, ArticleState.REJECTED):
         context["complete_form"] = forms.get("complete_form") or CompleteForm(initial=_complete_initial(article))
         problems = editorial.article_publication_problems(article)

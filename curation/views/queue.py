@@ -1,59 +1,34 @@
 """The queue: filtered, sorted, keyset-paginated rows, and the bulk bar."""
 
-from dataclasses import dataclass, field
-from urllib.parse import quote
+from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 
 from curation import selectors, selectors_queue
 from curation.filters import ArticleFilterSet
-from curation.models import HEAT_BANDS, HEAT_UNKNOWN, QUALITY_BANDS, Article
-from curation.services import editorial
+from curation.models import Article
 from curation.services.bulk import MAX_MATCHING
 from curation.services.editorial import ACTION_LABELS, Action
-from curation.validation import safe_url
 from curation.views.bulk import run_to_show
 from curation.views.common import (
     QUEUE_PARAMS,
     READ_PERMISSION,
-    ActionUrls,
     CuratorAccessMixin,
-    UrlTemplate,
     queue_querystring,
     safe_next,
 )
+from curation.views.rows import QueueRows, render_rows
 
 PAGE_SIZES = (20, 50, 100, 200)
 DENSITIES = ("compact", "comfortable")
 DENSITY_SESSION_KEY = "curation_density"
-
-
-@dataclass(frozen=True)
-class Score:
-    """A score as a row shows it: the number, its band (the admin's bands) and how full
-    the bar is (the band's place, 1 to 5); `value` None when unknown."""
-
-    value: int | None
-    band: str
-    level: int
-    title: str
-
-
-def score(value, bands, name):
-    if value is None or (bands is HEAT_BANDS and value == HEAT_UNKNOWN):
-        return Score(None, "", 0, f"{name}: unknown")
-    for level, band in enumerate(bands, start=1):
-        if band.contains(value):
-            return Score(value, band.key, level, f"{name}: {band.label}")
-    return Score(value, "", 0, f"{name}: {value}")
 
 
 @dataclass(frozen=True)
@@ -77,9 +52,10 @@ def match_count_key(params):
     return queue_querystring(params, drop=("sort", "size"))
 
 
-def columns(params, sort_key, *, can_bulk, thumbnails):
+def columns(params, sort_key, *, can_bulk, thumbnails, by_story=False):
     """The queue's header cells, with each sortable one's link: the filters kept, the
-    cursor dropped (a new sort starts at its first page)."""
+    cursor dropped (a new sort starts at its first page). A story's row shows its outlets
+    and how many other outlets cover it where an item's shows its provider and coverage."""
     kept = [(key, value) for key, values in params.lists() if key in QUEUE_PARAMS and key != "sort" for value in values if value]
     current = sort_key.lstrip("-")
     descending = sort_key.startswith("-")
@@ -89,7 +65,7 @@ def columns(params, sort_key, *, can_bulk, thumbnails):
     if thumbnails:
         cells.append(Column("Image", "thumb-col"))
     cells.append(Column("Title", "title-col"))
-    cells.append(Column("Provider", "provider-col"))
+    cells.append(Column("Outlets", "provider-col") if by_story else Column("Provider", "provider-col"))
     cells.append(Column("Topics", "topics-col"))
     for label, css in (("Quality", "num score-col"), ("Heat", "num score-col"), ("Published", "date-col")):
         key = SORTABLE[label]
@@ -101,87 +77,20 @@ def columns(params, sort_key, *, can_bulk, thumbnails):
             next_key, aria, title = f"-{key}", "", f"Sort by {label.lower()}"
         cells.append(Column(label, css, "?" + urlencode([*kept, ("sort", next_key)]), aria, title))
     cells.append(Column("State", "state-col"))
-    cells.append(Column("Cov.", "num cov-col", title="Related coverage"))
+    if by_story:
+        cells.append(Column("Sources", "num cov-col", title="Other outlets covering the story"))
+    else:
+        cells.append(Column("Cov.", "num cov-col", title="Related coverage"))
     if can_bulk:  # a read-only account has no actions to show
         cells.append(Column("Actions", "actions-col"))
     return cells
-
-
-@dataclass
-class QueueRow:
-    """What one row shows, as plain values: the template (curation/_queue_row.html) turns
-    them into HTML, escaping every one."""
-
-    article: Article
-    detail_url: str
-    edit_url: str
-    thumbnail: str
-    topics: list
-    quality: Score
-    heat: Score
-    published: str
-    state_key: str
-    state_label: str
-    offers: list  # [(transition, url)] from the editorial service
-    blocked: bool  # lacks what publishing needs
-    tags: list = field(default_factory=list)  # [(text, css class, title)]
-
-
-class QueueRows:
-    """Builds the rows of a page (or the one row an in-place action answers with)."""
-
-    def __init__(self, user, *, query="", this_url=""):
-        self.allowed = editorial.allowed_actions(user)
-        self.can_edit = editorial.can_perform(user, Action.EDIT)
-        self.query = query
-        self.edit_next = quote(this_url, safe="")
-        self.detail = UrlTemplate("curation:article-detail")
-        self.edit = UrlTemplate("curation:article-edit")
-        self.actions = ActionUrls()
-
-    def row(self, article):
-        detail = self.detail(article.pk)
-        # topic_names / image_urls come from selectors.prefetch_listing (queue pages); a
-        # single article (the in-place answer) reads its relations.
-        image_urls = getattr(article, "image_urls", None)
-        if image_urls is None:
-            image_urls = [image.url for image in article.images.all()]
-        topic_names = getattr(article, "topic_names", None)
-        if topic_names is None:
-            topic_names = [topic.name for topic in article.topics.all()]
-        state_key, state_label = article.status()  # "Scheduled" / "Expired" for published items
-        blocked = editorial.needs_completing(article)
-        tags = []
-        if blocked:
-            tags.append(("needs metadata", "warn", "It lacks what publishing needs"))
-        if state_key == "scheduled":
-            goes_live = timezone.localtime(article.goes_live_at).strftime("%Y-%m-%d %H:%M %Z")
-            tags.append((f"goes live {goes_live}", "", ""))
-        if article.is_under_embargo():
-            tags.append(("embargo", "warn", ""))
-        if article.source_changed_at:
-            tags.append(("source changed", "warn", "The source changed after an editorial decision"))
-        return QueueRow(
-            article=article,
-            detail_url=f"{detail}?{self.query}" if self.query else detail,
-            edit_url=f"{self.edit(article.pk)}?next={self.edit_next}" if self.can_edit else "",
-            thumbnail=next((url for url in map(safe_url, image_urls) if url), ""),
-            topics=topic_names,
-            quality=score(article.quality, QUALITY_BANDS, "Quality"),
-            heat=score(article.heat, HEAT_BANDS, "Heat"),
-            published=timezone.localtime(article.published_at).strftime("%Y-%m-%d %H:%M") if article.published_at else "",
-            state_key=state_key,
-            state_label=state_label,
-            offers=self.actions.offers(article, self.allowed),
-            blocked=blocked,
-            tags=tags,
-        )
 
 
 class QueueView(CuratorAccessMixin, FilterView):
     model = Article
     filterset_class = ArticleFilterSet
     template_name = "curation/article_filter.html"
+    by_story = False  # one row per item (QueueView) or per story (views.stories.StoryQueueView)
     paginate_by = None  # keyset pagination in selectors.queue_page, never COUNT(*)
 
     def get_queryset(self):
@@ -203,52 +112,71 @@ class QueueView(CuratorAccessMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        query = queue_querystring(self.request.GET)
+        this_url = self.request.get_full_path()
+        builder = QueueRows(self.request.user, query=query, this_url=this_url)
+        allowed = builder.allowed
+        density = self.request.session.get(DENSITY_SESSION_KEY, "compact")
+        page = self.get_page()
+        rows = self.build_rows(page, builder)
+        context.update(
+            bulk_run=run_to_show(self.request) if allowed else None,
+            max_matching=MAX_MATCHING,
+            columns=columns(self.request.GET, page.sort.key, can_bulk=bool(allowed), thumbnails=density == "comfortable",
+                            by_story=self.by_story),
+            density=density,
+            sort_choices=[(sort.key, sort.label) for sort in selectors.SORTS.values()],
+            reasons=selectors.offered_reasons(),
+            page=page,
+            articles=page.articles,
+            rows=rows,
+            rows_html=render_rows(self.request, rows, can_bulk=bool(allowed), thumbnails=density == "comfortable",
+                                  this_url=this_url),
+            by_story=self.by_story,
+            queue_query=query,
+            this_url=this_url,
+            **self.count_context(page),
+            **acting_context(allowed),
+        )
+        return context
+
+    def page_arguments(self):
+        return {
+            "sort_key": self.filterset.sort_key,
+            "after": self.request.GET.get("after", ""),
+            "before": self.request.GET.get("before", ""),
+            "page_size": self.get_page_size(),
+            "by_index": self.filterset.sort_by_index,
+        }
+
+    def get_page(self):
         # The plain queue counts its matches in its own row query (cheap: the state index).
         # A filter may match sparse rows that only a long scan finds, so its count is asked
         # for separately (curator.js, /curate/count/) or on request (?count=1, no JS), and
         # remembered a minute; the page itself never waits for it.
-        count_key = match_count_key(self.request.GET)
         counting = self.filterset.is_default or self.request.GET.get("count") == "1"
         page = selectors.queue_page(
-            self.object_list,
-            sort_key=self.filterset.sort_key,
-            after=self.request.GET.get("after", ""),
-            before=self.request.GET.get("before", ""),
-            page_size=self.get_page_size(),
-            by_index=self.filterset.sort_by_index,
-            count_cap=selectors_queue.COUNT_CAP if counting else None,
+            self.object_list, count_cap=selectors_queue.COUNT_CAP if counting else None, **self.page_arguments()
         )
         if page.match_count is None and page.is_first and not page.has_next:
             page.match_count = selectors_queue.MatchCount(len(page.articles), False)  # all of them are here
+        return page
+
+    def build_rows(self, page, builder):
+        return [builder.row(article) for article in page.articles]
+
+    def count_context(self, page):
+        count_key = match_count_key(self.request.GET)
         match_count = page.match_count or selectors_queue.remembered_match_count(count_key)
         if page.match_count is not None:
             selectors_queue.remember_match_count(count_key, page.match_count)
             if self.filterset.is_default:
                 selectors_queue.remember_new_items_count(page.match_count)  # the navigation's count
-        query = queue_querystring(self.request.GET)
-        this_url = self.request.get_full_path()
-        rows = QueueRows(self.request.user, query=query, this_url=this_url)
-        allowed = rows.allowed
-        density = self.request.session.get(DENSITY_SESSION_KEY, "compact")
-        context.update(
-            match_count=match_count,
-            count_url=f"{reverse('curation:match-count')}?{count_key}",
-            count_link="?" + urlencode([*self.request.GET.items(), ("count", "1")]),
-            bulk_run=run_to_show(self.request) if allowed else None,
-            max_matching=MAX_MATCHING,
-            columns=columns(self.request.GET, page.sort.key, can_bulk=bool(allowed), thumbnails=density == "comfortable"),
-            density=density,
-            sort_choices=[(sort.key, sort.label) for sort in selectors.SORTS.values()],
-            reasons=selectors.offered_reasons(),
-            reason_menu=selectors.reason_menu(),
-            page=page,
-            articles=page.articles,
-            rows=[rows.row(article) for article in page.articles],
-            queue_query=query,
-            this_url=this_url,
-            **acting_context(allowed),
-        )
-        return context
+        return {
+            "match_count": match_count,
+            "count_url": f"{reverse('curation:match-count')}?{count_key}",
+            "count_link": "?" + urlencode([*self.request.GET.items(), ("count", "1")]),
+        }
 
 
 def acting_context(allowed):

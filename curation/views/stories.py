@@ -6,8 +6,6 @@ from the related entry it is the text of).
 Thin, as every curator view: the rows come from selectors_stories, the buttons from
 services/story_acts, every write from services/stories (checks, audit rows)."""
 
-from dataclasses import dataclass, field
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -16,15 +14,15 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from curation.models import HEAT_UNKNOWN, Article, Story
+from curation.models import Article, Story
 from curation.params import parse_id
 from curation.selectors_stories import article_by_url, story_queue_page
 from curation.services import editorial, stories
 from curation.services.editorial import Action, EditorialError
 from curation.services.story_acts import REST_REJECT, can_edit_stories, story_row_offers
 from curation.story_forms import QUEUE_BY_SESSION, CompleteFromEntryForm, QueueModeForm, StoryActForm, StoryPublishForm
-from curation.views.common import UrlTemplate, article_light, detail_url, fail, queue_querystring, safe_next, short
-from curation.views.queue import QueueRows, QueueView, acting_context
+from curation.views.common import article_light, detail_url, fail, safe_next, short
+from curation.views.queue import QueueView
 
 
 def queue_by_story(request):
@@ -49,68 +47,19 @@ def queue_mode(request):
     return redirect(safe_next(request, reverse("curation:queue")))
 
 
-@dataclass
-class StoryRow:
-    """A queue row standing for a story: the summary (lead, sources, outlets, best scores,
-    activity), the item row of the story's first article in the queue, the acts it offers."""
-
-    item: object  # views.queue.QueueRow
-    summary: object  # selectors_stories.StorySummary
-    offers: list
-    publish_url: str
-    lead_url: str
-    quality: object
-    heat: object
-    members: list = field(default_factory=list)  # [(StoryMember, detail url)]
-    more_members: int = 0
-
-
 class StoryQueueView(QueueView):
-    template_name = "curation/story_queue.html"
+    """The queue with one row per story: each story at its first item in the queue's order."""
 
-    def get_context_data(self, **kwargs):
-        context = super(QueueView, self).get_context_data(**kwargs)  # the filters; not the item page
-        page = story_queue_page(
-            self.object_list,
-            sort_key=self.filterset.sort_key,
-            after=self.request.GET.get("after", ""),
-            before=self.request.GET.get("before", ""),
-            page_size=self.get_page_size(),
-            by_index=self.filterset.sort_by_index,
-        )
-        query = queue_querystring(self.request.GET)
-        this_url = self.request.get_full_path()
-        rows = QueueRows(self.request.user, query=query, this_url=this_url)
-        publish = UrlTemplate("curation:story-publish")
-        detail = UrlTemplate("curation:article-detail")
-        built = []
-        for article in page.articles:
-            item = rows.row(article)
-            summary = getattr(article, "story_summary", None)
-            if summary is None or summary.size < 2:
-                built.append(item)
-                continue
-            built.append(
-                StoryRow(
-                    item=item, summary=summary, offers=story_row_offers(summary, rows.allowed),
-                    publish_url=publish(summary.id), lead_url=detail(summary.lead_id) if summary.lead_id else item.detail_url,
-                    quality="–" if summary.best_quality is None else summary.best_quality,
-                    heat="unknown" if summary.best_heat in (None, HEAT_UNKNOWN) else summary.best_heat,
-                    members=[(member, detail(member.pk)) for member in summary.members],
-                    more_members=max(0, summary.size - len(summary.members)),
-                )
-            )
-        allowed = rows.allowed
-        context.update(
-            page=page,
-            articles=page.articles,
-            rows=built,
-            by_story=True,
-            queue_query=query,
-            this_url=this_url,
-            **acting_context(allowed),
-        )
-        return context
+    by_story = True
+
+    def get_page(self):
+        return story_queue_page(self.object_list, **self.page_arguments())
+
+    def build_rows(self, page, builder):
+        return [builder.story_row(article, story_row_offers) for article in page.articles]
+
+    def count_context(self, page):
+        return {}  # the item queue counts items; a story's row stands for several
 
 
 @login_required

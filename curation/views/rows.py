@@ -1,0 +1,198 @@
+"""The queue's rows: what each shows, as plain values, and their HTML.
+
+`QueueRows` turns articles into `QueueRow`s (and the queue by story's `StoryRow`s); `render_rows`
+renders a page of them with the Jinja2 row templates (templates/jinja2/curation/), the one
+place per-row rendering cost matters (newsroom/jinja2.py). Every value is escaped by those
+templates; nothing here writes HTML."""
+
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from django.template import engines
+from django.template.backends.utils import csrf_input_lazy
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+
+from curation import selectors
+from curation.models import HEAT_BANDS, HEAT_UNKNOWN, QUALITY_BANDS, ArticleState
+from curation.services import editorial
+from curation.services.editorial import Action
+from curation.validation import safe_url
+from curation.views.common import ActionUrls, UrlTemplate
+
+
+@dataclass(frozen=True)
+class Score:
+    """A score as a row shows it: the number, its band (the admin's bands) and how full
+    the bar is (the band's place, 1 to 5); `value` None when unknown."""
+
+    value: int | None
+    band: str
+    level: int
+    title: str
+
+
+def score(value, bands, name):
+    if value is None or (bands is HEAT_BANDS and value == HEAT_UNKNOWN):
+        return Score(None, "", 0, f"{name}: unknown")
+    for level, band in enumerate(bands, start=1):
+        if band.contains(value):
+            return Score(value, band.key, level, f"{name}: {band.label}")
+    return Score(value, "", 0, f"{name}: {value}")
+
+
+@dataclass(frozen=True)
+class ActionNote:
+    """A line beside an item's buttons saying why it offers fewer than usual."""
+
+    text: str
+    url: str = ""
+    link_text: str = ""
+
+
+def action_notes(article, publish_blocked):
+    """The notes beside an item's buttons, on its queue row and on its page alike."""
+    notes = []
+    if publish_blocked and article.state in (ArticleState.NEW, ArticleState.REJECTED):
+        notes.append(ActionNote("Needs metadata to publish"))
+    if article.state == ArticleState.MERGED:
+        if article.merged_into_id:
+            target = UrlTemplate("curation:article-detail")(article.merged_into_id)
+            notes.append(ActionNote("Merged into", target, f"#{article.merged_into_id}"))
+        else:
+            notes.append(ActionNote("Merged"))
+    return notes
+
+
+@dataclass
+class QueueRow:
+    """What one item's row shows."""
+
+    article: object
+    detail_url: str
+    edit_url: str
+    thumbnail: str
+    topics: list
+    quality: Score
+    heat: Score
+    published: str
+    state_key: str
+    state_label: str
+    offers: list  # [(transition, url)] from the editorial service
+    notes: list  # [ActionNote]
+    tags: list = field(default_factory=list)  # [(text, css class, title)]
+
+
+@dataclass
+class StoryRow:
+    """A row standing for a story: the summary (lead, sources, outlets, best scores,
+    activity), the item row of the story's first article in the queue, the acts it offers."""
+
+    item: QueueRow
+    summary: object  # selectors_stories.StorySummary
+    offers: list  # services.story_acts offers
+    publish_url: str
+    lead_url: str
+    quality: Score
+    heat: Score
+    members: list = field(default_factory=list)  # [(StoryMember, detail url)]
+    more_members: int = 0
+
+
+class QueueRows:
+    """Builds the rows of a page (or the one row an in-place action answers with)."""
+
+    def __init__(self, user, *, query="", this_url=""):
+        self.allowed = editorial.allowed_actions(user)
+        self.can_edit = editorial.can_perform(user, Action.EDIT)
+        self.query = query
+        self.edit_next = quote(this_url, safe="")
+        self.detail = UrlTemplate("curation:article-detail")
+        self.edit = UrlTemplate("curation:article-edit")
+        self.publish_story = UrlTemplate("curation:story-publish")
+        self.actions = ActionUrls()
+
+    def row(self, article):
+        detail = self.detail(article.pk)
+        # topic_names / image_urls come from selectors.prefetch_listing (queue pages); a
+        # single article (the in-place answer) reads its relations.
+        image_urls = getattr(article, "image_urls", None)
+        if image_urls is None:
+            image_urls = [image.url for image in article.images.all()]
+        topic_names = getattr(article, "topic_names", None)
+        if topic_names is None:
+            topic_names = [topic.name for topic in article.topics.all()]
+        state_key, state_label = article.status()  # "Scheduled" / "Expired" for published items
+        blocked = editorial.needs_completing(article)
+        tags = []
+        if blocked:
+            tags.append(("needs metadata", "warn", "It lacks what publishing needs"))
+        if state_key == "scheduled":
+            goes_live = timezone.localtime(article.goes_live_at).strftime("%Y-%m-%d %H:%M %Z")
+            tags.append((f"goes live {goes_live}", "", ""))
+        if article.is_under_embargo():
+            tags.append(("embargo", "warn", ""))
+        if article.source_changed_at:
+            tags.append(("source changed", "warn", "The source changed after an editorial decision"))
+        return QueueRow(
+            article=article,
+            detail_url=f"{detail}?{self.query}" if self.query else detail,
+            edit_url=f"{self.edit(article.pk)}?next={self.edit_next}" if self.can_edit else "",
+            thumbnail=next((url for url in map(safe_url, image_urls) if url), ""),
+            topics=topic_names,
+            quality=score(article.quality, QUALITY_BANDS, "Quality"),
+            heat=score(article.heat, HEAT_BANDS, "Heat"),
+            published=timezone.localtime(article.published_at).strftime("%Y-%m-%d %H:%M") if article.published_at else "",
+            state_key=state_key,
+            state_label=state_label,
+            offers=self.actions.offers(article, self.allowed),
+            notes=action_notes(article, blocked),
+            tags=tags,
+        )
+
+    def story_row(self, article, offers_for):
+        """The row of a story (a StoryRow) at its first article in the queue, or the item's
+        own row when it stands alone; `offers_for(summary, allowed)` lists the story's acts."""
+        item = self.row(article)
+        summary = getattr(article, "story_summary", None)
+        if summary is None or summary.size < 2:
+            return item
+        return StoryRow(
+            item=item,
+            summary=summary,
+            offers=offers_for(summary, self.allowed),
+            publish_url=self.publish_story(summary.id),
+            lead_url=self.detail(summary.lead_id) if summary.lead_id else item.detail_url,
+            quality=score(summary.best_quality, QUALITY_BANDS, "Best quality in the story"),
+            heat=score(summary.best_heat, HEAT_BANDS, "Best heat in the story"),
+            members=[(member, self.detail(member.pk)) for member in summary.members],
+            more_members=max(0, summary.size - len(summary.members)),
+        )
+
+
+@dataclass
+class QueueTable:
+    """What the row templates need besides the rows: the same for every row of a page."""
+
+    rows: list
+    can_bulk: bool
+    thumbnails: bool
+    reason_menu: list
+    csrf_input: object
+    this_url: str
+
+
+def render_rows(request, rows, *, can_bulk, thumbnails, this_url):
+    """The <tr>s of a queue page (escaped template output, safe to place in the page)."""
+    table = QueueTable(
+        rows=rows, can_bulk=can_bulk, thumbnails=thumbnails, reason_menu=selectors.reason_menu(),
+        csrf_input=csrf_input_lazy(request), this_url=this_url,
+    )
+    return mark_safe(engines["rows"].get_template("curation/queue_rows.html").render({"table": table}))
+
+
+def render_row_actions(article, offers, notes, detail_url):
+    """One row's buttons, as an in-place action answers them."""
+    context = {"article": article, "offers": offers, "notes": notes, "reason_menu": selectors.reason_menu(),
+               "detail_url": detail_url}
+    return mark_safe(engines["rows"].get_template("curation/row_actions.html").render(context))
