@@ -4,6 +4,7 @@ import itertools
 import textwrap
 
 from django.contrib.auth.models import Group, User
+from django.test import Client
 from django.utils import timezone
 
 from curation.models import Article, ArticleImage, Provider, RelatedCoverage, Topic
@@ -23,6 +24,13 @@ def make_user(*, role="editor", username=None, password="pw", **extra):
     elif role == "viewer":
         user.groups.add(Group.objects.get(name="Viewers"))
     return user
+
+
+def client_for(user):
+    """A test client signed in as `user`."""
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 def make_provider(*, name=None, domain=None):
@@ -75,6 +83,13 @@ def make_article(*, topics=(), images=(), related=(), provider=None, **fields):
     for position, item in enumerate(related):
         RelatedCoverage.objects.create(article=article, position=position, **item)
     return article
+
+
+def make_body_only(*, title, body, **fields):
+    """A body-only item as the import leaves it: no front matter, so no URL or date, and
+    flagged as needing metadata."""
+    bare = {"has_front_matter": False, "needs_metadata": True, "web_url": "", "published_at": None, "front_matter_raw": ""}
+    return make_article(title=title, body=body, **{**bare, **fields})
 
 
 def seed_text(*, body="", **front_matter):
