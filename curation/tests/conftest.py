@@ -1,8 +1,8 @@
 import pytest
+import time_machine
 from django.core.cache import cache
-from django.test import Client
 
-from curation.tests.factories import make_article, make_user
+from curation.tests.factories import client_for, make_article, make_user
 
 
 @pytest.fixture
@@ -18,12 +18,6 @@ def viewer(db):
 @pytest.fixture
 def superuser(db):
     return make_user(role="superuser", username="root")
-
-
-def client_for(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -60,6 +54,20 @@ def viewer_admin(staff_viewer):
 @pytest.fixture
 def superuser_admin(superuser):
     return client_for(superuser)
+
+
+@pytest.fixture
+def embargo_editor(db):
+    """An editor who may also set and lift embargoes."""
+    return make_user(role="editor", username="emma", groups=["Embargo editors"])
+
+
+@pytest.fixture
+def clock(clock_start):
+    """For the schedule's tests: the application's clock at the module's `clock_start`,
+    standing still until moved (`clock.move_to(...)`)."""
+    with time_machine.travel(clock_start, tick=False) as traveller:
+        yield traveller
 
 
 @pytest.fixture

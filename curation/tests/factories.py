@@ -3,7 +3,7 @@
 import itertools
 import textwrap
 
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.test import Client
 from django.utils import timezone
 
@@ -13,16 +13,18 @@ from curation.seedformat import url_key
 _sequence = itertools.count(1)
 
 
-def make_user(*, role="editor", username=None, password="pw", **extra):
-    """role: "editor", "viewer", "superuser" or None (no group)."""
+def make_user(*, role="editor", username=None, password="pw", groups=(), permissions=(), **extra):
+    """role: "editor", "viewer", "superuser" or None (no group). `groups`: names of further
+    groups ("Embargo editors"); `permissions`: codenames granted to the user alone."""
     username = username or f"{role or 'user'}{next(_sequence)}"
     if role == "superuser":
         return User.objects.create_superuser(username=username, password=password, email=f"{username}@example.com")
     user = User.objects.create_user(username=username, password=password, **extra)
-    if role == "editor":
-        user.groups.add(Group.objects.get(name="Editors"))
-    elif role == "viewer":
-        user.groups.add(Group.objects.get(name="Viewers"))
+    role_groups = {"editor": ["Editors"], "viewer": ["Viewers"]}.get(role, [])
+    for name in [*role_groups, *groups]:
+        user.groups.add(Group.objects.get(name=name))
+    for codename in permissions:
+        user.user_permissions.add(Permission.objects.get(codename=codename))
     return user
 
 
