@@ -1,65 +1,52 @@
 import pytest
+import time_machine
 from django.core.cache import cache
-from django.test import Client
 
-from curation.tests.factories import make_article, make_user
-
-
-@pytest.fixture
-def editor(db):
-    return make_user(role="editor", username="edna")
+from curation.tests.factories import client_for, make_article, make_user
 
 
-@pytest.fixture
-def viewer(db):
-    return make_user(role="viewer", username="vic")
+def account(**fields):
+    """A fixture giving a user made by `make_user(**fields)`."""
+
+    @pytest.fixture
+    def account_user(db):
+        return make_user(**fields)
+
+    return account_user
 
 
-@pytest.fixture
-def superuser(db):
-    return make_user(role="superuser", username="root")
+def signed_in(user_fixture):
+    """A fixture giving a test client signed in as the user of the fixture named."""
+
+    @pytest.fixture
+    def signed_in_client(request):
+        return client_for(request.getfixturevalue(user_fixture))
+
+    return signed_in_client
 
 
-def client_for(user):
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def editor_client(editor):
-    return client_for(editor)
-
-
-@pytest.fixture
-def viewer_client(viewer):
-    return client_for(viewer)
-
-
+# The accounts the tests act as, each a fixture of the name it is given here.
+editor = account(role="editor", username="edna")
+viewer = account(role="viewer", username="vic")
+superuser = account(role="superuser", username="root")
+embargo_editor = account(role="editor", username="emma", groups=["Embargo editors"])  # may set and lift embargoes
 # Staff accounts for the admin's tests: editors and viewers who may open /admin/.
-@pytest.fixture
-def staff_editor(db):
-    return make_user(role="editor", username="staff-editor", is_staff=True)
+staff_editor = account(role="editor", username="staff-editor", is_staff=True)
+staff_viewer = account(role="viewer", username="staff-viewer", is_staff=True)
+
+editor_client = signed_in("editor")
+viewer_client = signed_in("viewer")
+editor_admin = signed_in("staff_editor")
+viewer_admin = signed_in("staff_viewer")
+superuser_admin = signed_in("superuser")
 
 
 @pytest.fixture
-def staff_viewer(db):
-    return make_user(role="viewer", username="staff-viewer", is_staff=True)
-
-
-@pytest.fixture
-def editor_admin(staff_editor):
-    return client_for(staff_editor)
-
-
-@pytest.fixture
-def viewer_admin(staff_viewer):
-    return client_for(staff_viewer)
-
-
-@pytest.fixture
-def superuser_admin(superuser):
-    return client_for(superuser)
+def clock(clock_start):
+    """For the schedule's tests: the application's clock at the module's `clock_start`,
+    standing still until moved (`clock.move_to(...)`)."""
+    with time_machine.travel(clock_start, tick=False) as traveller:
+        yield traveller
 
 
 @pytest.fixture

@@ -3,7 +3,8 @@
 import itertools
 import textwrap
 
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
+from django.test import Client
 from django.utils import timezone
 
 from curation.models import Article, ArticleImage, Provider, RelatedCoverage, Topic
@@ -12,17 +13,26 @@ from curation.seedformat import url_key
 _sequence = itertools.count(1)
 
 
-def make_user(*, role="editor", username=None, password="pw", **extra):
-    """role: "editor", "viewer", "superuser" or None (no group)."""
+def make_user(*, role="editor", username=None, password="pw", groups=(), permissions=(), **extra):
+    """role: "editor", "viewer", "superuser" or None (no group). `groups`: names of further
+    groups ("Embargo editors"); `permissions`: codenames granted to the user alone."""
     username = username or f"{role or 'user'}{next(_sequence)}"
     if role == "superuser":
         return User.objects.create_superuser(username=username, password=password, email=f"{username}@example.com")
     user = User.objects.create_user(username=username, password=password, **extra)
-    if role == "editor":
-        user.groups.add(Group.objects.get(name="Editors"))
-    elif role == "viewer":
-        user.groups.add(Group.objects.get(name="Viewers"))
+    role_groups = {"editor": ["Editors"], "viewer": ["Viewers"]}.get(role, [])
+    for name in [*role_groups, *groups]:
+        user.groups.add(Group.objects.get(name=name))
+    for codename in permissions:
+        user.user_permissions.add(Permission.objects.get(codename=codename))
     return user
+
+
+def client_for(user):
+    """A test client signed in as `user`."""
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 def make_provider(*, name=None, domain=None):
@@ -75,6 +85,13 @@ def make_article(*, topics=(), images=(), related=(), provider=None, **fields):
     for position, item in enumerate(related):
         RelatedCoverage.objects.create(article=article, position=position, **item)
     return article
+
+
+def make_body_only(*, title, body, **fields):
+    """A body-only item as the import leaves it: no front matter, so no URL or date, and
+    flagged as needing metadata."""
+    bare = {"has_front_matter": False, "needs_metadata": True, "web_url": "", "published_at": None, "front_matter_raw": ""}
+    return make_article(title=title, body=body, **{**bare, **fields})
 
 
 def seed_text(*, body="", **front_matter):

@@ -1,12 +1,43 @@
-"""Helpers for the story tests: the labelled corpus written out as seed files, so it goes
-through the whole import path (parse workers, canonical URLs, the index, the clustering)."""
+"""Helpers for the story tests: seed files of one storm reported by several outlets, and the
+labelled corpus written out as seed files, so that both go through the whole import path
+(parse workers, canonical URLs, the index, the clustering)."""
 
 import json
 from pathlib import Path
 
 from curation.models import Article
+from curation.services.importing import import_seed_files
 from curation.stories.evaluation import load_corpus, pairwise_scores
-from curation.tests.factories import seed_text
+from curation.tests.factories import seed_text, valid_front_matter
+
+STORM = "Storm Imogen leaves 60,000 homes in Wales without power after 90mph gusts"
+STORM_EXCERPT = "Storm Imogen cut power to 60,000 homes in Wales overnight as gusts reached 90mph, the Met Office said."
+
+
+def storm_seed(n, title=STORM, **overrides):
+    values = valid_front_matter(
+        n, title=title, excerpt=STORM_EXCERPT, publishedDateTime=f"2024-04-03T{10 + n % 10:02d}:00:00Z",
+        webUrl=f"https://outlet{n}.example/storm-imogen-{n}", provider={"name": f"Outlet {n}", "domain": f"outlet{n}.example"},
+        topics=[], images=[],
+    )
+    values.update(overrides)
+    return seed_text(body="Storm Imogen brought down trees across Wales.", **values)
+
+
+def write_seeds(folder, texts):
+    folder.mkdir(parents=True, exist_ok=True)
+    for number, text in enumerate(texts):
+        (folder / f"{number:03d}.txt").write_text(text, encoding="utf-8")
+    return folder
+
+
+def import_two_storms(folder, first_url, second_url, *, second_title):
+    """Import two reports of the same storm from the URLs given, the second under a title of
+    its own; returns the two articles in the order imported."""
+    write_seeds(folder, [storm_seed(1, webUrl=first_url), storm_seed(2, title=second_title, webUrl=second_url)])
+    import_seed_files([folder], workers=0)
+    first, second = Article.objects.order_by("pk")
+    return first, second
 
 
 def corpus_seed_files(folder, part):

@@ -17,8 +17,7 @@ from curation.db.base import DatabaseBackend
 from curation.db.postgresql import PostgreSQLBackend
 from curation.db.sqlite import SQLiteBackend
 from curation.models import Article, EditorialAction, Provider
-from curation.tests.conftest import client_for
-from curation.tests.factories import make_article, make_provider, make_topic, make_user
+from curation.tests.factories import client_for, make_article, make_provider, make_topic, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from curation.models import (
     EditorialAction,
 )
 from curation.services.importing import import_seed_files
-from curation.tests.factories import make_article, seed_text, valid_front_matter
+from curation.tests.factories import make_article, make_body_only, seed_text, valid_front_matter
 from curation.tests.test_views import JSON, action_url, detail, messages_of
 
 pytestmark = pytest.mark.django_db
@@ -95,18 +95,8 @@ def test_edit_survives_reimport(editor_client, tmp_path):
 
 @pytest.fixture
 def body_only(db):
-    return make_article(
-        title="Derived from the body",
-        body="The same body text.",
-        body_sha256="f" * 64,
-        has_front_matter=False,
-        needs_metadata=True,
-        web_url="",
-        provider=None,
-        category="",
-        published_at=None,
-        source_key="c" * 64,
-        front_matter_raw="",
+    return make_body_only(
+        title="Derived from the body", body="The same body text.", body_sha256="f" * 64, category="", source_key="c" * 64
     )
 
 

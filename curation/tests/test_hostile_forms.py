@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from curation.forms import AttachForm, BulkActionForm, CompleteForm, EditForm, TransitionForm
 from curation.models import Article, EditorialAction
-from curation.tests.factories import make_article, make_user
+from curation.tests.factories import client_for, make_article, make_body_only, make_user
 from curation.tests.hostile_input import form_data, fuzz_settings, ids, values
 
 pytestmark = pytest.mark.django_db
@@ -20,20 +20,9 @@ EXTRA = {"next", "compact"}
 
 @pytest.fixture
 def desk(db):
-    editor = make_user(role="editor")
-    client = Client()
-    client.force_login(editor)
+    client = client_for(make_user(role="editor"))
     article = make_article(title="A story", topics=["Science"])
-    body_only = make_article(
-        title="A body",
-        body="A body without metadata.",
-        has_front_matter=False,
-        needs_metadata=True,
-        web_url="",
-        provider=None,
-        published_at=None,
-        front_matter_raw="",
-    )
+    body_only = make_body_only(title="A body", body="A body without metadata.")
     return {"client": client, "article": article, "body_only": body_only}
 
 

@@ -16,7 +16,7 @@ from curation.filters import ArticleFilterSet
 from curation.models import ArticleState
 from curation.public.filters import PublicArticleFilterSet
 from curation.services.editorial import publish_article
-from curation.tests.factories import make_article, make_user
+from curation.tests.factories import client_for, make_article, make_body_only, make_user
 from curation.tests.hostile_input import SWEEP_VALUES, fuzz_settings, query_pairs
 
 pytestmark = pytest.mark.django_db
@@ -33,19 +33,8 @@ def site(db):
     published = make_article(title="Published story", topics=["Science"], quality=80, heat=5)
     publish_article(article=published, user=editor)
     make_article(title="Waiting story", topics=["Science"], published_at=None, quality=None, heat=None)
-    body_only = make_article(
-        title="A body without metadata",
-        body="A body without metadata.\n\nMore text.",
-        has_front_matter=False,
-        needs_metadata=True,
-        web_url="",
-        provider=None,
-        published_at=None,
-        front_matter_raw="",
-    )
-    client = Client()
-    client.force_login(editor)
-    return {"editor": client, "anonymous": Client(), "published": published, "body_only": body_only}
+    body_only = make_body_only(title="A body without metadata", body="A body without metadata.\n\nMore text.")
+    return {"editor": client_for(editor), "anonymous": Client(), "published": published, "body_only": body_only}
 
 
 def get_below_500(client, path, pairs):

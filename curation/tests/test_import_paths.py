@@ -145,12 +145,12 @@ def test_the_ledger_command_escapes_rows_stored_before_paths_were_escaped(tmp_pa
 @pytest.mark.parametrize(
     ("raw", "shown"),
     [
-        ("/seeds/plain.txt", "/seeds/plain.txt"),
-        (b"/seeds/\xff\xfe.txt", "/seeds/\\xff\\xfe.txt"),
-        ("/seeds/a\nb\tc\rd\x1b\x7f.txt", "/seeds/a\\nb\\tc\\rd\\x1b\\x7f.txt"),
-        ("/seeds/back\\slash.txt", "/seeds/back\\\\slash.txt"),
-        ("/seeds/\u202eevil\u2028.txt", "/seeds/\\u202eevil\\u2028.txt"),
-        ("/seeds/caf\u00e9 \u4e2d\u6587.txt", "/seeds/caf\u00e9 \u4e2d\u6587.txt"),
+        pytest.param("/seeds/plain.txt", "/seeds/plain.txt", id="plain"),
+        pytest.param(b"/seeds/\xff\xfe.txt", "/seeds/\\xff\\xfe.txt", id="bytes-not-utf8"),
+        pytest.param("/seeds/a\nb\tc\rd\x1b\x7f.txt", "/seeds/a\\nb\\tc\\rd\\x1b\\x7f.txt", id="control-characters"),
+        pytest.param("/seeds/back\\slash.txt", "/seeds/back\\\\slash.txt", id="backslash"),
+        pytest.param("/seeds/\u202eevil\u2028.txt", "/seeds/\\u202eevil\\u2028.txt", id="bidi-override-and-line-separator"),
+        pytest.param("/seeds/caf\u00e9 \u4e2d\u6587.txt", "/seeds/caf\u00e9 \u4e2d\u6587.txt", id="printable-non-ascii"),
     ],
 )
 def test_display_path_is_one_printable_line(raw, shown):

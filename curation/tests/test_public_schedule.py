@@ -6,14 +6,12 @@ import json
 
 import feedparser
 import pytest
-import time_machine
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.utils.http import http_date
 
 from curation.models import Article
 from curation.services import editorial, scheduling
-from curation.tests.factories import make_article, make_user
+from curation.tests.factories import make_article
 from curation.tests.test_feeds import FEEDS
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_response_cache")]
@@ -27,16 +25,8 @@ PAGES = ["/", "/topics/briefings/", "/api/articles/", *FEEDS]
 
 
 @pytest.fixture
-def clock():
-    with time_machine.travel(SIX, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def embargo_editor(db):
-    user = make_user(role="editor", username="emma")
-    user.groups.add(Group.objects.get(name="Embargo editors"))
-    return user
+def clock_start():
+    return SIX
 
 
 @pytest.fixture

@@ -76,56 +76,22 @@ def test_row_shows_what_an_editor_triages_with(editor_client):
 
 @pytest.fixture
 def mix(db):
-    """Articles that differ in exactly the ways the filters look at."""
+    """Articles that differ in exactly the ways the filters look at: one row each."""
     science, politics = make_topic(name="Science"), make_topic(name="Politics")
     p1, p2 = make_provider(name="Alpha"), make_provider(name="Beta")
-    a = make_article(
-        title="Glacier melt accelerates",
-        body="Ice sheets.",
-        topics=[science],
-        provider=p1,
-        quality=90,
-        heat=50,
-        category="climate",
-        article_type="article",
-        published_at=days_ago(10),
-        images=["https://img.example/a.jpg"],
-    )
-    b = make_article(
-        title="Parliament votes",
-        body="A vote today.",
-        topics=[politics],
-        provider=p2,
-        quality=20,
-        heat=-1,
-        category="politics",
-        article_type="live",
-        published_at=days_ago(1),
-    )
-    c = make_article(
-        title="Body only item",
-        body="Glacier text without metadata.",
-        provider=p2,
-        quality=None,
-        heat=None,
-        category="",
-        published_at=None,
-        needs_metadata=True,
-        has_front_matter=False,
-    )
-    d = make_article(
-        title="Published piece",
-        state="published",
-        topics=[science],
-        provider=p1,
-        quality=60,
-        heat=5,
-        published_at=days_ago(5),
-    )
-    e = make_article(
-        title="Rejected piece", state="rejected", provider=p1, quality=10, heat=80, published_at=days_ago(20)
-    )
-    return {"a": a, "b": b, "c": c, "d": d, "e": e, "science": science, "p2": p2}
+    articles = {
+        "a": make_article(title="Glacier melt accelerates", body="Ice sheets.", topics=[science], provider=p1, quality=90,
+                          heat=50, category="climate", published_at=days_ago(10), images=["https://img.example/a.jpg"]),
+        "b": make_article(title="Parliament votes", body="A vote today.", topics=[politics], provider=p2, quality=20,
+                          heat=-1, category="politics", article_type="live", published_at=days_ago(1)),
+        "c": make_article(title="Body only item", body="Glacier text without metadata.", provider=p2, quality=None,
+                          heat=None, category="", published_at=None, needs_metadata=True, has_front_matter=False),
+        "d": make_article(title="Published piece", state="published", topics=[science], provider=p1, quality=60, heat=5,
+                          published_at=days_ago(5)),
+        "e": make_article(title="Rejected piece", state="rejected", provider=p1, quality=10, heat=80,
+                          published_at=days_ago(20)),
+    }
+    return {**articles, "science": science, "p2": p2}
 
 
 def test_each_filter_changes_the_result(editor_client, mix):

@@ -4,7 +4,6 @@ import importlib
 
 import pytest
 from django.apps import apps
-from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
@@ -12,7 +11,7 @@ from curation import selectors_rules
 from curation.models import Article, Rule, RulesSwitch
 from curation.services import editorial, rules
 from curation.services.rule_conditions import CompiledRule, validate_definition
-from curation.tests.factories import make_article, make_user
+from curation.tests.factories import client_for, make_article, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -26,16 +25,12 @@ def setup(db):
 
 @pytest.fixture
 def rule_editor(db):
-    user = make_user(role="editor", username="ruth")
-    user.user_permissions.add(Permission.objects.get(codename="change_rule"))
-    return user
+    return make_user(role="editor", username="ruth", permissions=["change_rule"])
 
 
 @pytest.fixture
 def client(rule_editor):
-    client = Client()
-    client.force_login(rule_editor)
-    return client
+    return client_for(rule_editor)
 
 
 def form_data(**overrides):

@@ -8,8 +8,6 @@ import datetime as dt
 import io
 
 import pytest
-import time_machine
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.db import connections
@@ -30,17 +28,8 @@ EIGHT = dt.datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def clock():
-    """Six o'clock UTC, standing still until moved (`clock.move_to(...)`)."""
-    with time_machine.travel(SIX, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def embargo_editor(db):
-    user = make_user(role="editor", username="emma")
-    user.groups.add(Group.objects.get(name="Embargo editors"))
-    return user
+def clock_start():
+    return SIX
 
 
 def actions(article, *kinds):

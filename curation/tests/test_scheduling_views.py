@@ -7,8 +7,6 @@ import re
 from html import unescape
 
 import pytest
-import time_machine
-from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
@@ -16,28 +14,23 @@ from hypothesis import strategies as st
 
 from curation.models import Article, EditorialAction
 from curation.services import scheduling
-from curation.tests.factories import make_article, make_user
+from curation.tests.factories import client_for, make_article, make_user
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 UTC = dt.UTC
 NOW = dt.datetime(2026, 3, 20, 9, 0, tzinfo=UTC)  # a week before Europe's clocks go forward
 CHANGELIST = reverse("admin:curation_article_changelist")
 
 
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
+@pytest.fixture
+def clock_start():
+    return NOW
 
 
 @pytest.fixture
-def embargo_client(db):
-    user = make_user(role="editor", username="emma")
-    user.groups.add(Group.objects.get(name="Embargo editors"))
-    client = Client()
-    client.force_login(user)
-    return client
+def embargo_client(embargo_editor):
+    return client_for(embargo_editor)
 
 
 def schedule_url(article):
@@ -245,14 +238,8 @@ def test_the_queue_shows_the_schedule_controls_only_to_those_who_may_publish(edi
 # --- the admin -------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def staff_editor(db):
-    return make_user(role="editor", username="stella", is_staff=True)
-
-
-def test_admin_schedules_the_selection_after_asking_for_the_times(staff_editor):
-    client = Client()
-    client.force_login(staff_editor)
+def test_admin_schedules_the_selection_after_asking_for_the_times(editor_admin):
+    client = editor_admin
     articles = [make_article(title=f"Admin item {n}", published_at=NOW - dt.timedelta(hours=n)) for n in range(3)]
     selection = {"action": "schedule_selected", "_selected_action": [a.pk for a in articles], "index": 0}
     asked = client.post(CHANGELIST, selection)
@@ -277,13 +264,10 @@ def test_admin_schedules_the_selection_after_asking_for_the_times(staff_editor):
     assert "3 items unscheduled" in unscheduled.content.decode()
 
 
-def test_admin_shows_the_schedule_and_offers_no_way_round_an_embargo(staff_editor, editor):
-    client = Client()
-    client.force_login(staff_editor)
+def test_admin_shows_the_schedule_and_offers_no_way_round_an_embargo(editor_admin, embargo_editor):
+    client = editor_admin
     article = make_article()
-    emma = make_user(role="editor", username="emma")
-    emma.groups.add(Group.objects.get(name="Embargo editors"))
-    scheduling.set_embargo(article=article, user=emma, until=NOW + dt.timedelta(hours=3))
+    scheduling.set_embargo(article=article, user=embargo_editor, until=NOW + dt.timedelta(hours=3))
     change = client.get(reverse("admin:curation_article_change", args=[article.pk])).content.decode()
     assert "Schedule (UTC)" in change and "until 2026-03-20 12:00:00 UTC" in change
     assert 'name="embargo_until"' not in change
@@ -306,12 +290,10 @@ def test_json_answers_for_schedule_carry_the_new_version(editor_client, article)
     assert data["ok"] and data["version"] == 2 and data["state_label"] == "Scheduled"
 
 
-def test_no_form_or_bulk_action_reaches_the_embargo_without_its_permission(editor_client, editor):
-    emma = make_user(role="editor", username="emma")
-    emma.groups.add(Group.objects.get(name="Embargo editors"))
+def test_no_form_or_bulk_action_reaches_the_embargo_without_its_permission(editor_client, editor, embargo_editor):
     article = make_article()
     until = NOW + dt.timedelta(hours=5)
-    scheduling.set_embargo(article=article, user=emma, until=until)
+    scheduling.set_embargo(article=article, user=embargo_editor, until=until)
     article.refresh_from_db()
     # Extra fields on the schedule form are ignored; the bulk bar has no embargo action.
     post_schedule(editor_client, article, go_live_at="2026-03-20T11:00", embargo_until="", live_from="")

@@ -15,7 +15,7 @@ from curation.models import Article, RelatedCoverage, Story, StoryEdge, StoryFea
 from curation.services import stories
 from curation.services.importing import import_seed_files
 from curation.tests.factories import seed_text, valid_front_matter
-from curation.tests.test_stories_service import STORM, storm_seed, write_seeds
+from curation.tests.stories_support import STORM, import_two_storms, storm_seed, write_seeds
 
 pytestmark = pytest.mark.django_db
 
@@ -62,12 +62,9 @@ def test_related_lists_pointing_back_at_the_item_or_in_a_cycle_are_harmless(tmp_
 
 
 def test_urls_that_differ_only_in_percent_encoding_are_one_article_url(tmp_path):
-    write_seeds(tmp_path, [
-        storm_seed(1, webUrl="https://outlet.example/caf%c3%a9/storm"),
-        storm_seed(2, title="Wales counts the cost", webUrl="https://outlet.example/café/storm"),
-    ])
-    import_seed_files([tmp_path], workers=0)
-    first, second = Article.objects.order_by("pk")
+    first, second = import_two_storms(
+        tmp_path, "https://outlet.example/caf%c3%a9/storm", "https://outlet.example/café/storm", second_title="Wales counts the cost"
+    )
     assert first.canonical_url == second.canonical_url == "https://outlet.example/caf%C3%A9/storm"
     assert first.story_id == second.story_id is not None
 

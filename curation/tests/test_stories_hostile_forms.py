@@ -14,9 +14,9 @@ from curation.services.importing import import_seed_files
 from curation.story_forms import CompleteFromEntryForm, QueueModeForm, StoryActForm, StoryPublishForm
 from curation.tests.factories import make_user
 from curation.tests.hostile_input import form_data, fuzz_settings, query_pairs, values
+from curation.tests.stories_support import write_seeds
 from curation.tests.test_hostile_forms import EXTRA, audit_matches_versions, post_below_500
 from curation.tests.test_stories_reads import topic_seeds
-from curation.tests.test_stories_service import write_seeds
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from curation.services import stories
 from curation.services.editorial import publish_article
 from curation.services.importing import import_seed_files
 from curation.tests.factories import make_article, seed_text, valid_front_matter
-from curation.tests.test_stories_service import write_seeds
+from curation.tests.stories_support import write_seeds
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_response_cache")]
 

@@ -18,7 +18,13 @@ from curation.selectors_stories import article_by_url, duplicates_of, stories_li
 from curation.services import stories
 from curation.services.importing import import_seed_files
 from curation.tests.factories import seed_text, valid_front_matter
-from curation.tests.stories_support import corpus_seed_files, stored_story_scores
+from curation.tests.stories_support import (
+    corpus_seed_files,
+    import_two_storms,
+    stored_story_scores,
+    storm_seed,
+    write_seeds,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -43,27 +49,6 @@ def groups():
 def story_of(article):
     article.refresh_from_db()
     return set(Article.objects.filter(story_id=article.story_id).values_list("pk", flat=True)) if article.story_id else {article.pk}
-
-
-STORM = "Storm Imogen leaves 60,000 homes in Wales without power after 90mph gusts"
-STORM_EXCERPT = "Storm Imogen cut power to 60,000 homes in Wales overnight as gusts reached 90mph, the Met Office said."
-
-
-def storm_seed(n, title=STORM, **overrides):
-    values = valid_front_matter(
-        n, title=title, excerpt=STORM_EXCERPT, publishedDateTime=f"2024-04-03T{10 + n % 10:02d}:00:00Z",
-        webUrl=f"https://outlet{n}.example/storm-imogen-{n}", provider={"name": f"Outlet {n}", "domain": f"outlet{n}.example"},
-        topics=[], images=[],
-    )
-    values.update(overrides)
-    return seed_text(body="Storm Imogen brought down trees across Wales.", **values)
-
-
-def write_seeds(folder, texts):
-    folder.mkdir(parents=True, exist_ok=True)
-    for number, text in enumerate(texts):
-        (folder / f"{number:03d}.txt").write_text(text, encoding="utf-8")
-    return folder
 
 
 # --- the import and the real seeds ----------------------------------------------------------------
@@ -122,13 +107,10 @@ def test_related_coverage_links_to_an_article_by_any_spelling_of_its_url(tmp_pat
 
 
 def test_the_same_url_with_tracking_parameters_and_a_new_title_is_a_duplicate_in_the_same_story(tmp_path):
-    write_seeds(tmp_path, [
-        storm_seed(1, webUrl="https://www.outlet.example/storm?utm_source=twitter"),
-        storm_seed(2, title="Wales counts the cost of a wild night", webUrl="https://outlet.example/storm"),
-    ])
-    import_seed_files([tmp_path], workers=0)
-
-    first, second = Article.objects.order_by("pk")
+    first, second = import_two_storms(
+        tmp_path, "https://www.outlet.example/storm?utm_source=twitter", "https://outlet.example/storm",
+        second_title="Wales counts the cost of a wild night",
+    )
     assert first.source_key != second.source_key  # identity is the URL as given
     assert list(duplicates_of(first)) == [second]
     assert story_of(first) == {first.pk, second.pk}

@@ -14,8 +14,8 @@ from django.urls import reverse
 from curation.models import Article, ArticleState, EditorialAction, RelatedCoverage, Story, StoryDecision
 from curation.services.importing import import_seed_files
 from curation.tests.factories import make_article
+from curation.tests.stories_support import write_seeds
 from curation.tests.test_stories_reads import three_stories, topic_seeds  # noqa: F401 - fixture
-from curation.tests.test_stories_service import write_seeds
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_response_cache")]
 

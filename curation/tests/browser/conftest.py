@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from curation.tests.browser_support import (
+    PASSWORD,
     TIMEOUT_MS,
     PageWatch,
     ensure_editorial_groups,
@@ -16,6 +17,7 @@ from curation.tests.browser_support import (
     launch_chromium,
     unavailable,
 )
+from curation.tests.factories import make_user
 
 
 @pytest.fixture(scope="module")
@@ -77,3 +79,16 @@ def open_page(browser, live_server):
     yield open_page
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def open_as_editor(open_page):
+    """open_as_editor(path, **context_options) -> (page, watch): a page signed in as a new
+    editor, at `path`. For the tests that need nothing of the editor but the session."""
+
+    def open_as_editor(path, **options):
+        page, watch = open_page(user=make_user(role="editor", password=PASSWORD), **options)
+        page.goto(path)
+        return page, watch
+
+    return open_as_editor

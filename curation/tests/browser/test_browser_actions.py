@@ -14,8 +14,8 @@ import re
 import pytest
 
 from curation.models import Article, ArticleState, EditorialAction
-from curation.tests.browser_support import PASSWORD, expect
-from curation.tests.factories import make_article, make_user
+from curation.tests.browser_support import expect
+from curation.tests.factories import make_article
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -46,10 +46,8 @@ def assert_decided(page, story, label, state, badge, *, actions_before):
     assert EditorialAction.objects.filter(article=story).count() == actions_before + 1, label
 
 
-def test_mouse_with_javascript_decides_in_place(open_page, story):
-    editor = make_user(role="editor", password=PASSWORD)
-    page, watch = open_page(user=editor)
-    page.goto(f"/curate/articles/{story.pk}/")
+def test_mouse_with_javascript_decides_in_place(open_as_editor, story):
+    page, watch = open_as_editor(f"/curate/articles/{story.pk}/")
     failed = []
     page.on("response", lambda response: response.status >= 400 and failed.append((response.status, response.url)))
     for count, (label, state, badge) in enumerate(CYCLE):
@@ -63,10 +61,8 @@ def test_mouse_with_javascript_decides_in_place(open_page, story):
     watch.assert_clean()
 
 
-def test_mouse_without_javascript_decides_with_plain_posts(open_page, story):
-    editor = make_user(role="editor", password=PASSWORD)
-    page, watch = open_page(user=editor, java_script_enabled=False)
-    page.goto(f"/curate/articles/{story.pk}/")
+def test_mouse_without_javascript_decides_with_plain_posts(open_as_editor, story):
+    page, watch = open_as_editor(f"/curate/articles/{story.pk}/", java_script_enabled=False)
     for count, (label, state, badge) in enumerate(CYCLE):
         with page.expect_navigation():
             decision_button(page, label).click()
@@ -76,10 +72,8 @@ def test_mouse_without_javascript_decides_with_plain_posts(open_page, story):
 
 
 @pytest.mark.parametrize("key", ["Enter", " "])
-def test_keyboard_focus_and_press_decides_in_place(open_page, story, key):
-    editor = make_user(role="editor", password=PASSWORD)
-    page, watch = open_page(user=editor)
-    page.goto(f"/curate/articles/{story.pk}/")
+def test_keyboard_focus_and_press_decides_in_place(open_as_editor, story, key):
+    page, watch = open_as_editor(f"/curate/articles/{story.pk}/")
     for count, (label, state, badge) in enumerate(CYCLE):
         button = decision_button(page, label)
         button.focus()
@@ -89,10 +83,8 @@ def test_keyboard_focus_and_press_decides_in_place(open_page, story, key):
     watch.assert_clean()
 
 
-def test_shortcut_keys_publish_unpublish_and_reject(open_page, story):
-    editor = make_user(role="editor", password=PASSWORD)
-    page, watch = open_page(user=editor)
-    page.goto(f"/curate/articles/{story.pk}/")
+def test_shortcut_keys_publish_unpublish_and_reject(open_as_editor, story):
+    page, watch = open_as_editor(f"/curate/articles/{story.pk}/")
     page.wait_for_load_state()
     for count, (key, (label, state, badge)) in enumerate(zip("pur", CYCLE[:3], strict=True)):
         page.keyboard.press(key)
@@ -100,10 +92,8 @@ def test_shortcut_keys_publish_unpublish_and_reject(open_page, story):
     watch.assert_clean()
 
 
-def test_a_conflict_says_reload_once(open_page, story):
-    editor = make_user(role="editor", password=PASSWORD)
-    page, watch = open_page(user=editor)
-    page.goto(f"/curate/articles/{story.pk}/")
+def test_a_conflict_says_reload_once(open_as_editor, story):
+    page, watch = open_as_editor(f"/curate/articles/{story.pk}/")
     Article.objects.filter(pk=story.pk).update(version=story.version + 1)  # a colleague acted
     decision_button(page, "Publish").click()
     message = page.locator("ul.messages .message.error")

@@ -87,10 +87,8 @@ def sideways(page):
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_thirty_one_line_rows_fit_the_first_screen_without_sideways_scrolling(open_page, busy_queue, scheme):
-    editor = make_user(role="editor", password=PASSWORD)
-    page, watch = open_page(user=editor, color_scheme=scheme)
-    page.goto("/curate/")
+def test_thirty_one_line_rows_fit_the_first_screen_without_sideways_scrolling(open_as_editor, busy_queue, scheme):
+    page, watch = open_as_editor("/curate/", color_scheme=scheme)
     page.wait_for_load_state()
     save_screenshot(page, f"queue-compact-{scheme}.png", full_page=False)
     assert fully_visible_rows(page) >= 30
@@ -179,10 +177,8 @@ def three_qualities(transactional_db):
 
 
 @pytest.mark.parametrize("js", [True, False])
-def test_a_header_click_sorts_and_a_second_click_reverses(open_page, three_qualities, js):
-    editor = make_user(role="editor", password=PASSWORD)
-    page, watch = open_page(user=editor, java_script_enabled=js)
-    page.goto("/curate/")
+def test_a_header_click_sorts_and_a_second_click_reverses(open_as_editor, three_qualities, js):
+    page, watch = open_as_editor("/curate/", java_script_enabled=js)
     header = page.locator("th.score-col").first
     header.get_by_role("link").click()
     arrive(page, re.compile(r"sort=-quality"))
@@ -195,10 +191,8 @@ def test_a_header_click_sorts_and_a_second_click_reverses(open_page, three_quali
     watch.assert_clean()
 
 
-def test_headers_sort_from_the_keyboard(open_page, three_qualities):
-    editor = make_user(role="editor", password=PASSWORD)
-    page, watch = open_page(user=editor)
-    page.goto("/curate/")
+def test_headers_sort_from_the_keyboard(open_as_editor, three_qualities):
+    page, watch = open_as_editor("/curate/")
     page.locator("th.score-col").first.get_by_role("link").focus()
     page.keyboard.press("Enter")
     arrive(page, re.compile(r"sort=-quality"))
@@ -206,10 +200,8 @@ def test_headers_sort_from_the_keyboard(open_page, three_qualities):
     watch.assert_clean()
 
 
-def test_toolbar_sort_and_size_apply_on_change_with_javascript(open_page, three_qualities):
-    editor = make_user(role="editor", password=PASSWORD)
-    page, watch = open_page(user=editor)
-    page.goto("/curate/")
+def test_toolbar_sort_and_size_apply_on_change_with_javascript(open_as_editor, three_qualities):
+    page, watch = open_as_editor("/curate/")
     expect()(page.locator(".queue-toolbar .apply-button")).to_be_hidden()  # nothing to press with JS
     page.locator("#toolbar-sort").select_option("quality")
     arrive(page, re.compile(r"sort=quality"))
@@ -232,10 +224,8 @@ def test_toolbar_sort_and_size_apply_on_change_with_javascript(open_page, three_
     watch.assert_clean()
 
 
-def test_toolbar_sort_applies_with_its_button_without_javascript(open_page, three_qualities):
-    editor = make_user(role="editor", password=PASSWORD)
-    page, watch = open_page(user=editor, java_script_enabled=False)
-    page.goto("/curate/")
+def test_toolbar_sort_applies_with_its_button_without_javascript(open_as_editor, three_qualities):
+    page, watch = open_as_editor("/curate/", java_script_enabled=False)
     page.locator("#toolbar-sort").select_option("-quality")
     page.locator(".queue-toolbar").get_by_role("button", name="Apply").click()
     arrive(page, re.compile(r"sort=-quality"))
@@ -384,10 +374,8 @@ def outlets(transactional_db):
     }
 
 
-def test_provider_type_ahead_suggests_and_filters_with_javascript(open_page, outlets):
-    editor = make_user(role="editor", password=PASSWORD)
-    page, watch = open_page(user=editor)
-    page.goto("/curate/")
+def test_provider_type_ahead_suggests_and_filters_with_javascript(open_as_editor, outlets):
+    page, watch = open_as_editor("/curate/")
     field = page.get_by_label("Provider")
     field.click()  # the mouse
     field.press_sequentially("daily", delay=20)
@@ -411,10 +399,8 @@ def test_provider_type_ahead_suggests_and_filters_with_javascript(open_page, out
     watch.assert_clean()
 
 
-def test_provider_filter_by_name_without_javascript(open_page, outlets):
-    editor = make_user(role="editor", password=PASSWORD)
-    page, watch = open_page(user=editor, java_script_enabled=False)
-    page.goto("/curate/")
+def test_provider_filter_by_name_without_javascript(open_as_editor, outlets):
+    page, watch = open_as_editor("/curate/", java_script_enabled=False)
     page.get_by_label("Provider").fill("gazette.example")
     page.get_by_role("button", name="Apply filters").click()
     arrive(page, re.compile(r"provider=gazette.example"))
@@ -467,10 +453,8 @@ def test_publish_all_matching_in_chunks_then_undo_with_the_mouse(open_page, five
     watch.assert_clean()
 
 
-def test_bulk_and_undo_from_the_keyboard(open_page, five_good):
-    editor = make_user(role="editor", password=PASSWORD)
-    page, watch = open_page(user=editor)
-    page.goto("/curate/?quality_min=50")
+def test_bulk_and_undo_from_the_keyboard(open_as_editor, five_good):
+    page, watch = open_as_editor("/curate/?quality_min=50")
     page.wait_for_load_state()
     page.keyboard.press("j")
     page.keyboard.press("x")  # tick the first row

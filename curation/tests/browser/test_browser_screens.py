@@ -12,7 +12,7 @@ from django.utils import timezone
 from curation.models import ArticleState
 from curation.services.editorial import edit_article
 from curation.tests.browser_support import ARTIFACTS_DIR, PASSWORD, WCAG_TAGS, axe_violations
-from curation.tests.factories import make_article, make_provider, make_topic, make_user
+from curation.tests.factories import make_article, make_body_only, make_provider, make_topic, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -46,17 +46,7 @@ def site():
     edit_article(article=changed, user=editor, title="An editor's sharper headline")
     changed.source_changed_at = now
     changed.save(update_fields=["source_changed_at"])
-    body_only = make_article(
-        title="Derived from the body",
-        body="A body without front matter.",
-        has_front_matter=False,
-        needs_metadata=True,
-        web_url="",
-        provider=None,
-        published_at=None,
-        source_key="e" * 64,
-        front_matter_raw="",
-    )
+    body_only = make_body_only(title="Derived from the body", body="A body without front matter.", source_key="e" * 64)
     long_url = "https://news.example/" + "a-long-path-segment-that-goes-on/" * 12 + "?utm_source=" + "x" * 80
     wide = make_article(
         title="An article with very long addresses everywhere",

@@ -14,8 +14,8 @@ from curation.models import Article, ArticleState, EditorialAction, RejectionRea
 from curation.services.importing import import_seed_files
 from curation.tests.browser_support import PASSWORD, expect, save_screenshot
 from curation.tests.factories import make_user
+from curation.tests.stories_support import write_seeds
 from curation.tests.test_stories_reads import topic_seeds
-from curation.tests.test_stories_service import write_seeds
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
