@@ -210,13 +210,7 @@ class QueueView(CuratorAccessMixin, FilterView):
         count_key = match_count_key(self.request.GET)
         counting = self.filterset.is_default or self.request.GET.get("count") == "1"
         page = selectors.queue_page(
-            self.object_list,
-            sort_key=self.filterset.sort_key,
-            after=self.request.GET.get("after", ""),
-            before=self.request.GET.get("before", ""),
-            page_size=self.get_page_size(),
-            by_index=self.filterset.sort_by_index,
-            count_cap=selectors_queue.COUNT_CAP if counting else None,
+            self.object_list, **self.page_arguments(), count_cap=selectors_queue.COUNT_CAP if counting else None
         )
         if page.match_count is None and page.is_first and not page.has_next:
             page.match_count = selectors_queue.MatchCount(len(page.articles), False)  # all of them are here
@@ -241,14 +235,32 @@ class QueueView(CuratorAccessMixin, FilterView):
             sort_choices=[(sort.key, sort.label) for sort in selectors.SORTS.values()],
             reasons=selectors.offered_reasons(),
             reason_menu=selectors.reason_menu(),
-            page=page,
-            articles=page.articles,
-            rows=[rows.row(article) for article in page.articles],
-            queue_query=query,
-            this_url=this_url,
-            **acting_context(allowed),
+            **self.listing_context(page, rows, [rows.row(article) for article in page.articles]),
         )
         return context
+
+    def page_arguments(self):
+        """Where the page starts, how long it is and its order, from the query string (the
+        item queue and the queue by story alike)."""
+        return {
+            "sort_key": self.filterset.sort_key,
+            "after": self.request.GET.get("after", ""),
+            "before": self.request.GET.get("before", ""),
+            "page_size": self.get_page_size(),
+            "by_index": self.filterset.sort_by_index,
+        }
+
+    def listing_context(self, page, rows, shown):
+        """What both queues list: the page, its rows as shown, and what acting on them offers
+        (`rows`: the page's QueueRows)."""
+        return {
+            "page": page,
+            "articles": page.articles,
+            "rows": shown,
+            "queue_query": rows.query,
+            "this_url": self.request.get_full_path(),
+            **acting_context(rows.allowed),
+        }
 
 
 def acting_context(allowed):

@@ -24,7 +24,7 @@ from curation.services.editorial import Action, EditorialError
 from curation.services.story_acts import REST_REJECT, can_edit_stories, story_row_offers
 from curation.story_forms import QUEUE_BY_SESSION, CompleteFromEntryForm, QueueModeForm, StoryActForm, StoryPublishForm
 from curation.views.common import UrlTemplate, article_light, detail_url, fail, queue_querystring, safe_next, short
-from curation.views.queue import QueueRows, QueueView, acting_context
+from curation.views.queue import QueueRows, QueueView
 
 
 def queue_by_story(request):
@@ -70,17 +70,8 @@ class StoryQueueView(QueueView):
 
     def get_context_data(self, **kwargs):
         context = super(QueueView, self).get_context_data(**kwargs)  # the filters; not the item page
-        page = story_queue_page(
-            self.object_list,
-            sort_key=self.filterset.sort_key,
-            after=self.request.GET.get("after", ""),
-            before=self.request.GET.get("before", ""),
-            page_size=self.get_page_size(),
-            by_index=self.filterset.sort_by_index,
-        )
-        query = queue_querystring(self.request.GET)
-        this_url = self.request.get_full_path()
-        rows = QueueRows(self.request.user, query=query, this_url=this_url)
+        page = story_queue_page(self.object_list, **self.page_arguments())
+        rows = QueueRows(self.request.user, query=queue_querystring(self.request.GET), this_url=self.request.get_full_path())
         publish = UrlTemplate("curation:story-publish")
         detail = UrlTemplate("curation:article-detail")
         built = []
@@ -100,16 +91,7 @@ class StoryQueueView(QueueView):
                     more_members=max(0, summary.size - len(summary.members)),
                 )
             )
-        allowed = rows.allowed
-        context.update(
-            page=page,
-            articles=page.articles,
-            rows=built,
-            by_story=True,
-            queue_query=query,
-            this_url=this_url,
-            **acting_context(allowed),
-        )
+        context.update(by_story=True, **self.listing_context(page, rows, built))
         return context
 
 
