@@ -10,15 +10,13 @@ from curation.services.editorial.core import (
     MAX_BULK_ITEMS,
     TRANSITIONS,
     Action,
-    EditorialError,
-    InvalidEdit,
-    InvalidTransition,
     _lock,
     _require,
     _save,
     _short,
     failures_sentence,
 )
+from curation.services.editorial.errors import EditorialError, InvalidEdit, InvalidTransition
 from curation.services.publication import (
     article_publication_problems,
 )
