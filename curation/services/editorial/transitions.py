@@ -107,13 +107,8 @@ def unpublish_article(*, article, user, expected_version=None, via="curator"):
 
 def reject_article(*, article, user, reason="", reason_code="", expected_version=None, via="curator"):
     return transition_article(
-        article=article,
-        action=Action.REJECT,
-        user=user,
-        reason=reason,
-        reason_code=reason_code,
-        expected_version=expected_version,
-        via=via,
+        article=article, action=Action.REJECT, user=user, expected_version=expected_version, via=via,
+        reason=reason, reason_code=reason_code,
     )
 
 
