@@ -154,6 +154,16 @@ def _figure(fid, title, *, x_label, y_label, labels, series, kind="bar", stacked
     }
 
 
+def _over_time(fid, title, r, series, **texts):
+    """A stacked figure with a bar per day (or month) of the range."""
+    return _figure(fid, title, x_label=_x_label(r), labels=[r.label(b) for b in r.buckets()], stacked=True, series=series, **texts)
+
+
+def _per_band(fid, title, bands, series, **texts):
+    """A figure of one series: a count per band of a (key, label, low, high) table."""
+    return _figure(fid, title, labels=[label for _k, label, _l, _h in bands], series=[series], **texts)
+
+
 def _rollup(metric, r):
     """The querysets of a metric's rollup rows that make up the range: the month rows of the
     months it covers whole (for a range shown per month), the day rows of the rest. Each is one
@@ -217,16 +227,14 @@ def duration_text(seconds):
 
 def inflow(r):
     series = _per_bucket("inflow", r)
-    labels = [r.label(b) for b in r.buckets()]
+    n = len(r.buckets())
     keys = (("created", "Created"), ("updated", "Updated"), ("failed", "Failed"))
-    return _figure(
+    return _over_time(
         "inflow",
         "Inflow per day" if not r.monthly else "Inflow per month",
-        x_label=_x_label(r),
+        r,
+        [_series(k, label, series.get(k, [0] * n)) for k, label in keys],
         y_label="Files imported",
-        labels=labels,
-        stacked=True,
-        series=[_series(k, label, series.get(k, [0] * len(labels))) for k, label in keys],
         note="One count per file per import run (a file imported twice counts twice).",
     )
 
@@ -266,13 +274,9 @@ def queue(r, *, now=None):
             rows = rows.filter(imported_at__gt=now - dt.timedelta(seconds=high))
         counts.append(rows.count())
     median = median_decision_seconds(r)
-    return _figure(
-        "queue",
-        "The queue by age",
-        x_label="Waiting for",
-        y_label="Items in the queue",
-        labels=[label for _k, label, _l, _h in QUEUE_AGES],
-        series=[_series("waiting", "Waiting", counts)],
+    return _per_band(
+        "queue", "The queue by age", QUEUE_AGES, _series("waiting", "Waiting", counts),
+        x_label="Waiting for", y_label="Items in the queue",
         note=f"Median time from import to first decision (decided in the range): {duration_text(median)}.",
     ) | {"median_seconds": median}
 
@@ -307,32 +311,18 @@ def decisions(r):
         out.append(_series("rejected:", "Rejected", [0] * len(r.buckets())))
     for key, label in (("merged", "Merged"), ("unpublished", "Unpublished"), ("restored", "Restored")):
         out.append(_series(key, label, series.pop(key, [0] * len(r.buckets()))))
-    return _figure(
-        "decisions",
-        "Decisions by kind",
-        x_label=_x_label(r),
-        y_label="Decisions",
-        stacked=True,
-        labels=[r.label(b) for b in r.buckets()],
-        series=out,
-    )
+    return _over_time("decisions", "Decisions by kind", r, out, y_label="Decisions")
 
 
 def decided_by(r):
     series = _per_bucket("decided_by", r)
     n = len(r.buckets())
-    return _figure(
-        "decided_by",
-        "Decisions by rule and by editor",
-        x_label=_x_label(r),
-        y_label="Decisions",
-        stacked=True,
-        labels=[r.label(b) for b in r.buckets()],
-        series=[
-            _series("editor", "By an editor", series.get("editor", [0] * n)),
-            _series("rule", "By a rule", series.get("rule", [0] * n)),
-        ],
-        note="Publish, reject and merge decisions.",
+    by_whom = [
+        _series("editor", "By an editor", series.get("editor", [0] * n)),
+        _series("rule", "By a rule", series.get("rule", [0] * n)),
+    ]
+    return _over_time(
+        "decided_by", "Decisions by rule and by editor", r, by_whom, y_label="Decisions", note="Publish, reject and merge decisions."
     )
 
 
@@ -385,13 +375,9 @@ def stories(r):
         for _k, _l, low, high in STORY_SIZES
     ]
     share = _share(in_story, total) if total >= in_story else None
-    return _figure(
-        "stories",
-        "Stories by size",
-        x_label="Articles in the story",
-        y_label="Stories",
-        labels=[label for _k, label, _l, _h in STORY_SIZES],
-        series=[_series("stories", "Stories", counts)],
+    return _per_band(
+        "stories", "Stories by size", STORY_SIZES, _series("stories", "Stories", counts),
+        x_label="Articles in the story", y_label="Stories",
         note=(
             f"{in_story} of {total} items created by imports in the range joined a story"
             + (f" ({share} %)." if share is not None else ".")

@@ -5,6 +5,7 @@
     filters.py       the sidebar filters
     articles.py      the article changelist and admin (writes through the editorial service)
     change_page.py   the article change page: its form and read-only inlines
+    bulk.py          what the article's bulk actions tell the admin; the transition actions
     taxonomy.py      providers and topics
     records.py       import runs, the ledger, the audit log (read-only)
     stories.py       stories and their articles (read-only)

@@ -25,6 +25,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator, capfirst
 
+from curation.admin.bulk import BulkActionsMixin, transition_action
 from curation.admin.change_page import (
     IMPORTED_FIELDS,
     PROVENANCE_FIELDS,
@@ -34,6 +35,7 @@ from curation.admin.change_page import (
     EditorialActionInline,
     EditRefused,
     RelatedCoverageInline,
+    article_admin_link,
     link,
 )
 from curation.admin.facts import ArticleListFacts
@@ -178,7 +180,7 @@ class ArticleChangeList(LargeTableChangeList):
 
 
 @admin.register(Article)
-class ArticleAdmin(ScheduleAdminMixin, LargeTableAdmin):
+class ArticleAdmin(ScheduleAdminMixin, BulkActionsMixin, LargeTableAdmin):
     form = ArticleEditorialForm
     list_display = [
         "title_column", "provider_column", "quality", "heat_column", "state", "published_column", "needs_metadata"
@@ -288,39 +290,19 @@ class ArticleAdmin(ScheduleAdminMixin, LargeTableAdmin):
     # --- actions
 
     def _transition_selected(self, request, queryset, action):
-        ids = list(queryset.order_by().values_list("pk", flat=True)[: MAX_BULK_ITEMS + 1])
-        try:
-            result = bulk_transition(action=action, article_ids=ids, user=request.user, via="admin")
-        except PermissionDenied:
-            self.message_user(request, "You do not have permission to do that.", messages.ERROR)
-            return
-        except EditorialError as exc:
-            self.message_user(request, str(exc), messages.ERROR)
-            return
         label = Action(action).label.lower()
-        if result.succeeded:
+
+        def done(result):
             count = len(result.succeeded)
-            self.message_user(request, f"{count} {'article' if count == 1 else 'articles'} {label}.", messages.SUCCESS)
-        if result.failed:
-            shown = "; ".join(f"{Truncator(title).chars(60)} — {why}" for _, title, why in result.failed[:10])
-            more = f" (and {len(result.failed) - 10} more)" if len(result.failed) > 10 else ""
-            self.message_user(request, f"{len(result.failed)} could not be {label}: {shown}{more}", messages.WARNING)
+            return f"{count} {'article' if count == 1 else 'articles'} {label}."
 
-    @admin.action(description="Publish selected articles", permissions=["publish"])
-    def publish_selected(self, request, queryset):
-        self._transition_selected(request, queryset, Action.PUBLISH)
+        ids = list(queryset.order_by().values_list("pk", flat=True)[: MAX_BULK_ITEMS + 1])
+        self._apply(request, bulk_transition, label, done=done, action=action, article_ids=ids)
 
-    @admin.action(description="Unpublish selected articles (back to the queue)", permissions=["publish"])
-    def unpublish_selected(self, request, queryset):
-        self._transition_selected(request, queryset, Action.UNPUBLISH)
-
-    @admin.action(description="Reject selected articles", permissions=["reject"])
-    def reject_selected(self, request, queryset):
-        self._transition_selected(request, queryset, Action.REJECT)
-
-    @admin.action(description="Restore selected rejected articles", permissions=["reject"])
-    def restore_selected(self, request, queryset):
-        self._transition_selected(request, queryset, Action.RESTORE)
+    publish_selected = transition_action(Action.PUBLISH, "Publish selected articles", "publish")
+    unpublish_selected = transition_action(Action.UNPUBLISH, "Unpublish selected articles (back to the queue)", "publish")
+    reject_selected = transition_action(Action.REJECT, "Reject selected articles", "reject")
+    restore_selected = transition_action(Action.RESTORE, "Restore selected rejected articles", "reject")
 
     # --- the change page
 
@@ -396,10 +378,7 @@ class ArticleAdmin(ScheduleAdminMixin, LargeTableAdmin):
 
     @admin.display(description="Merged into")
     def merged_into_link(self, article):
-        if not article.merged_into_id:
-            return "–"
-        url = reverse("admin:curation_article_change", args=[article.merged_into_id])
-        return format_html('<a href="{}">#{}</a>', url, article.merged_into_id)
+        return article_admin_link(article.merged_into_id)
 
     @admin.display(description="Story")
     def story_link(self, article):

@@ -73,6 +73,13 @@ def link(url, text=None):
     return format_html('<a href="{}" rel="noopener noreferrer nofollow">{}</a>', url, text or url)
 
 
+def article_admin_link(pk):
+    """'#id' linking to that article's admin page, or a dash when there is none."""
+    if not pk:
+        return "–"
+    return format_html('<a href="{}">#{}</a>', reverse("admin:curation_article_change", args=[pk]), pk)
+
+
 class ArticleImageInline(ReadOnlyInline):
     model = ArticleImage
     fields = ["position", "image_link", "width", "height", "title"]
@@ -100,10 +107,7 @@ class RelatedCoverageInline(ReadOnlyInline):
 
     @admin.display(description="Also imported as")
     def our_copy(self, item):
-        if not item.linked_article_id:
-            return "–"
-        url = reverse("admin:curation_article_change", args=[item.linked_article_id])
-        return format_html('<a href="{}">#{}</a>', url, item.linked_article_id)
+        return article_admin_link(item.linked_article_id)
 
 
 class EditorialActionInline(ReadOnlyInline):

@@ -4,12 +4,11 @@ audit rows apply. Embargoes are set and lifted on the curator's article page onl
 are shown, never edited (the change form has no field for them).
 """
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
-from django.utils.text import Truncator
 
 from curation.forms import add_refusal_errors
 from curation.localtime import describe
@@ -19,19 +18,12 @@ from curation.services.scheduling import bulk_schedule, bulk_unschedule
 
 
 class ScheduleAdminMixin:
-    """Mixed into ArticleAdmin: two actions and the `schedule_summary` status field."""
+    """Mixed into ArticleAdmin (with BulkActionsMixin): two actions and the `schedule_summary`
+    status field."""
 
     def _selected_ids(self, queryset):
         # The changelist's own order, so "one every five minutes" follows what the admin saw.
         return list(queryset.values_list("pk", flat=True)[: MAX_BULK_ITEMS + 1])
-
-    def _report(self, request, result, verb):
-        if result.succeeded:
-            self.message_user(request, result.summary, messages.SUCCESS)
-        if result.failed:
-            shown = "; ".join(f"{Truncator(title).chars(60)} — {why}" for _, title, why in result.failed[:10])
-            more = f" (and {len(result.failed) - 10} more)" if len(result.failed) > 10 else ""
-            self.message_user(request, f"{len(result.failed)} could not be {verb}: {shown}{more}", messages.WARNING)
 
     @admin.action(description="Schedule selected articles…", permissions=["publish"])
     def schedule_selected(self, request, queryset):
@@ -54,13 +46,10 @@ class ScheduleAdminMixin:
                     expire_at=data["expire_at"],
                     via="admin",
                 )
-            except PermissionDenied:
-                self.message_user(request, "You do not have permission to do that.", messages.ERROR)
-                return None
             except InvalidEdit as exc:
                 add_refusal_errors(form, exc)
-            except EditorialError as exc:
-                self.message_user(request, str(exc), messages.ERROR)
+            except (PermissionDenied, EditorialError) as exc:
+                self._refused(request, exc)
                 return None
             else:
                 self._report(request, result, "scheduled")
@@ -83,15 +72,7 @@ class ScheduleAdminMixin:
 
     @admin.action(description="Unschedule selected articles (back to the queue)", permissions=["publish"])
     def unschedule_selected(self, request, queryset):
-        try:
-            result = bulk_unschedule(article_ids=self._selected_ids(queryset), user=request.user, via="admin")
-        except PermissionDenied:
-            self.message_user(request, "You do not have permission to do that.", messages.ERROR)
-            return
-        except EditorialError as exc:
-            self.message_user(request, str(exc), messages.ERROR)
-            return
-        self._report(request, result, "unscheduled")
+        self._apply(request, bulk_unschedule, "unscheduled", article_ids=self._selected_ids(queryset))
 
     @admin.display(description="Schedule (UTC)")
     def schedule_summary(self, article):

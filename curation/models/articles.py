@@ -60,6 +60,11 @@ class ScheduleStatus(models.TextChoices):
     EXPIRED = "expired", "Expired"
 
 
+def _where_set(field, name):
+    """An index of the few rows where `field` is set (NULL on nearly every row)."""
+    return models.Index(fields=[field], condition=Q(**{f"{field}__isnull": False}), name=name)
+
+
 class ArticleQuerySet(models.QuerySet):
     def in_queue(self):
         """Items waiting for an editorial decision."""
@@ -257,31 +262,21 @@ class Article(models.Model):
             models.Index(
                 fields=["-published_at", "-id"], condition=Q(needs_metadata=True), name="article_needs_metadata"
             ),
-            models.Index(
-                fields=["state_changed_by"],
-                condition=Q(state_changed_by__isnull=False),
-                name="article_state_changed_by",
-            ),
-            models.Index(fields=["merged_into"], condition=Q(merged_into__isnull=False), name="article_merged_into"),
-            models.Index(fields=["live_from"], condition=Q(live_from__isnull=False), name="article_live_from"),
-            models.Index(fields=["live_until"], condition=Q(live_until__isnull=False), name="article_live_until"),
-            models.Index(fields=["embargo_until"], condition=Q(embargo_until__isnull=False), name="article_embargo"),
-            models.Index(
-                fields=["boundary_due_at"], condition=Q(boundary_due_at__isnull=False), name="article_boundary_due"
-            ),
+            _where_set("state_changed_by", "article_state_changed_by"),
+            _where_set("merged_into", "article_merged_into"),
+            _where_set("live_from", "article_live_from"),
+            _where_set("live_until", "article_live_until"),
+            _where_set("embargo_until", "article_embargo"),
+            _where_set("boundary_due_at", "article_boundary_due"),
             models.Index(fields=["canonical_url"], name="article_canonical_url"),
             models.Index(
                 fields=["story", "-published_at", "-id"], condition=Q(story__isnull=False), name="article_story"
             ),
             # The few items the source changed after editorial work (the queue's filter).
-            models.Index(
-                fields=["source_changed_at"],
-                condition=Q(source_changed_at__isnull=False),
-                name="article_source_changed",
-            ),
+            _where_set("source_changed_at", "article_source_changed"),
             # The statistics' share of items in a story over a range of import days.
             models.Index(fields=["imported_at"], condition=Q(story__isnull=False), name="article_story_imported"),
-            models.Index(fields=["flagged_at"], condition=Q(flagged_at__isnull=False), name="article_flagged"),
+            _where_set("flagged_at", "article_flagged"),
         ]
 
     def __str__(self):
@@ -419,7 +414,7 @@ class RelatedCoverage(models.Model):
         indexes = [
             models.Index(fields=["url_key"], name="coverage_url_key"),
             models.Index(fields=["canonical_url"], name="coverage_canonical_url"),
-            models.Index(fields=["linked_article"], condition=Q(linked_article__isnull=False), name="coverage_linked"),
+            _where_set("linked_article", "coverage_linked"),
         ]
 
     def __str__(self):

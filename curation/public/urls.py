@@ -7,18 +7,25 @@ from curation.public import views as public
 
 app_name = "public"
 
+
+
+def feed_paths(name, feed):
+    """A feed format's two addresses: everything, and one topic."""
+    return [
+        path(f"feeds/{name}/", feed, name=f"feed-{name}"),
+        path(f"feeds/{name}/topics/<str:topic_slug>/", feed, name=f"feed-{name}-topic"),
+    ]
+
+
 urlpatterns = [
     path("", public.home, name="home"),
     path("favicon.ico", public.favicon, name="favicon"),
     path("articles/<int:pk>/", public.article_detail, name="article"),
     path("articles/<int:pk>/<str:slug>/", public.article_detail, name="article-slug"),
     path("topics/<str:topic_slug>/", public.topic, name="topic"),
-    path("feeds/rss/", feeds.rss_feed, name="feed-rss"),
-    path("feeds/rss/topics/<str:topic_slug>/", feeds.rss_feed, name="feed-rss-topic"),
-    path("feeds/atom/", feeds.atom_feed, name="feed-atom"),
-    path("feeds/atom/topics/<str:topic_slug>/", feeds.atom_feed, name="feed-atom-topic"),
-    path("feeds/json/", feeds.json_feed, name="feed-json"),
-    path("feeds/json/topics/<str:topic_slug>/", feeds.json_feed, name="feed-json-topic"),
+    *feed_paths("rss", feeds.rss_feed),
+    *feed_paths("atom", feeds.atom_feed),
+    *feed_paths("json", feeds.json_feed),
     path("api/articles/", api.article_list, name="api-articles"),
     path("api/articles/<int:pk>/", api.article_detail, name="api-article"),
 ]

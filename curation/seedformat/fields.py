@@ -53,12 +53,11 @@ def read_int(mapping, key):
 
 
 def read_bool(mapping, key):
+    """True or false; absent or empty is false."""
     value = mapping.get(key)
-    if value is None:
-        return False
-    if not isinstance(value, bool):
-        raise SeedError(f"must be true or false, not {shown(value)}", field=key)
-    return value
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    raise SeedError(f"must be true or false, not {shown(value)}", field=key)
 
 
 def read_datetime(value, key):

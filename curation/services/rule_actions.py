@@ -6,6 +6,8 @@ and no actor. Each write checks, with the item locked, that no editor has acted 
 `editor_acted`): a rule never overrules an editor, even one who acted a moment ago.
 """
 
+from functools import partial
+
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -69,6 +71,8 @@ def apply(article_id, rule):
         if editor_acted(article):
             raise Skipped("an editor acted on it")
         audit = _audit(rule) if _rule_exists(rule) else {**_audit(rule), "rule_id": None}
+        # Every write here is the rule's: no user, and the audit row names the rule.
+        save = partial(editorial._save, user=None, via=RULE_VIA, audit=audit)
         if rule.action in ("publish", "reject"):
             if article.state != ArticleState.NEW:
                 raise Skipped(f"it is {article.state}")
@@ -86,17 +90,14 @@ def apply(article_id, rule):
                 changes.update(rejection_code=reason_code, rejection_reason=reason)
             schedule_changes, schedule_before = article.schedule_after_decision(transition.to_state, now)
             changes.update(schedule_changes)
-            return editorial._save(
+            return save(
                 article,
                 changes=changes,
-                user=None,
                 action=rule.action,
-                via=RULE_VIA,
                 before={"state": article.state, **schedule_before},
                 after={"state": transition.to_state, **dict.fromkeys(schedule_before)},
                 reason=reason,
                 reason_code=reason_code,
-                audit=audit,
             )
         if rule.action == "flag":
             note = rule.definition["note"]
@@ -112,15 +113,8 @@ def apply(article_id, rule):
             article.topics.add(topic)
             # Not an editor's edit: edited_fields stays as it is (a re-import may replace the
             # topics, and the import's rules run again on the item's new values).
-            return editorial._save(
-                article,
-                changes={},
-                user=None,
-                action=Action.ADD_TOPIC,
-                via=RULE_VIA,
-                before={"topics": current},
-                after={"topics": sorted([*current, name])},
-                audit=audit,
+            return save(
+                article, changes={}, action=Action.ADD_TOPIC, before={"topics": current}, after={"topics": sorted([*current, name])}
             )
         raise ValueError(f"unknown action {rule.action!r}")
 
@@ -138,17 +132,15 @@ def _flag(article, note, audit, *, via):
     # A flag is a note for editors, not a change of the item: the version stays, so an editor
     # with the page open is not refused for it.
     Article.objects.filter(pk=article.pk).update(flagged_at=now, flag_note=note)
-    EditorialAction.objects.create(
-        article=article,
-        actor=None,
-        action=Action.FLAG,
-        created_at=now,
-        via=via,
-        before={},
-        after={"note": note},
-        **audit,
-    )
+    _audit_flag(article, actor=None, at=now, via=via, before={}, after={"note": note}, audit=audit)
     return article
+
+
+def _audit_flag(article, *, actor, at, via, before, after, audit=None):
+    """The audit row of a flag set or dismissed (with no new version: see `_flag`)."""
+    EditorialAction.objects.create(
+        article=article, actor=actor, action=Action.FLAG, created_at=at, via=via, before=before, after=after, **(audit or {})
+    )
 
 
 @retry_transient
@@ -172,14 +164,6 @@ def clear_flag(*, article, user):
         if article.flagged_at is None:
             return article
         Article.objects.filter(pk=article.pk).update(flagged_at=None, flag_note="")
-        EditorialAction.objects.create(
-            article=article,
-            actor=user,
-            action=Action.FLAG,
-            created_at=timezone.now(),
-            via="curator",
-            before={"note": article.flag_note},
-            after={"note": ""},
-        )
+        _audit_flag(article, actor=user, at=timezone.now(), via="curator", before={"note": article.flag_note}, after={"note": ""})
         article.refresh_from_db()
         return article

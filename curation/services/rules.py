@@ -46,6 +46,9 @@ def default_cap():
 
 # --- saving rules (every save is a new version) -------------------------------------------
 
+# What a RuleVersion keeps of its rule.
+VERSIONED_FIELDS = ("name", "definition", "enabled", "version")
+
 
 @transaction.atomic
 def save_rule(*, rule=None, name, definition, enabled, user=None, position=None):
@@ -64,13 +67,7 @@ def save_rule(*, rule=None, name, definition, enabled, user=None, position=None)
     rule.updated_at, rule.updated_by = now, user
     rule.save()
     RuleVersion.objects.create(
-        rule=rule,
-        name=name,
-        version=rule.version,
-        enabled=enabled,
-        definition=definition,
-        created_at=now,
-        created_by=user,
+        rule=rule, created_at=now, created_by=user, **{field: getattr(rule, field) for field in VERSIONED_FIELDS}
     )
     return rule
 

@@ -23,10 +23,11 @@ from curation.db import backend
 from curation.db.queries import story_key_rows
 from curation.models import Article, RelatedCoverage, StoryEdge, StoryFeatures, StoryKey
 from curation.stories import StoryItem, item_features, score_pair
-from curation.stories.features import ARTICLE, BODY, FEATURES_VERSION, RELATED, ItemFeatures, is_related_space
+from curation.stories.features import ARTICLE, BODY, FEATURES_VERSION, RELATED, ItemFeatures
 from curation.stories.index import (
     BUCKET_LIMIT,
     arrival_order,
+    count_shared_keys,
     lookup_keys,
     rank_candidates,
     rank_listing,
@@ -43,21 +44,13 @@ CHUNK = 500
 EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC).timestamp()
 LATEST = dt.datetime(2200, 1, 1, tzinfo=dt.UTC).timestamp()
 
-_ARTICLE_COLUMNS = (
-    "pk",
-    "title",
-    "excerpt",
-    "web_url",
-    "amp_url",
-    "cdn_amp_url",
-    "published_at",
-    "quality",
-    "has_front_matter",
-    "needs_metadata",
-    "provider__domain",
-    "provider__name",
+# What an article's features take from its row besides the stored blob ...
+_FEATURE_COLUMNS = (
+    "pk", "published_at", "quality", "has_front_matter", "needs_metadata", "provider__domain", "provider__name",
     "canonical_url",
 )
+# ... and what computing them from its text takes besides.
+_TEXT_COLUMNS = ("title", "excerpt", "web_url", "amp_url", "cdn_amp_url")
 
 
 def _seconds(value):
@@ -109,7 +102,7 @@ def articles_with_text(ids):
         Article.objects.filter(pk__in_ints=ids)
         .order_by()
         .annotate(lede=Substr("body", 1, BODY_CHARS))
-        .values(*_ARTICLE_COLUMNS, "lede")
+        .values(*_FEATURE_COLUMNS, *_TEXT_COLUMNS, "lede")
     )
     related = defaultdict(list)
     for entry in (
@@ -151,17 +144,7 @@ def features_of(ids, *, store=True):
         rows = (
             Article.objects.filter(pk__in_ints=chunk, story_features__version=FEATURES_VERSION)
             .order_by()
-            .values(
-                "pk",
-                "published_at",
-                "quality",
-                "has_front_matter",
-                "needs_metadata",
-                "provider__domain",
-                "provider__name",
-                "canonical_url",
-                "story_features__blob",
-            )
+            .values(*_FEATURE_COLUMNS, "story_features__blob")
         )
         for row in rows:
             out[row["pk"]] = ItemFeatures.from_blob(
@@ -251,24 +234,7 @@ def _key_candidates(group, order, config):
         published[item] = when
     out = {}
     for item in group:
-        found, listing = {}, {}
-        mine = order[item.key]
-        for key in lookup_keys(item):
-            taken = 0
-            related = is_related_space(key)
-            for other in by_key.get(key, ()):
-                # Only what arrived before it (a new item later in the run finds this one).
-                if other == item.key or order.get(other, -1) > mine:
-                    continue
-                when = published[other]
-                if item.published is not None and when is not None and abs(when - item.published) > reach:
-                    continue
-                found[other] = found.get(other, 0) + 1
-                if related:
-                    listing[other] = listing.get(other, 0) + 1
-                taken += 1
-                if taken >= BUCKET_LIMIT:
-                    break
+        found, listing = count_shared_keys(item, lambda key: by_key.get(key, ()), published.get, reach, order=order)
         out[item.key] = Candidates(
             rank_candidates(item, found, published.get), rank_listing(listing) if item.kind == BODY else []
         )

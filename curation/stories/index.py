@@ -22,7 +22,18 @@ from curation.stories.clustering import DEFAULT_CAP, Story, choose_lead, cluster
 from curation.stories.features import BODY, RELATED, is_related_space, related_space
 from curation.stories.scoring import DEFAULT_CONFIG, score_pair
 
-__all__ = ["StoryIndex", "Update", "arrival_order", "lookup_keys", "rank_candidates", "rank_listing", "BUCKET_LIMIT", "MAX_CANDIDATES", "reach_seconds"]
+__all__ = [
+    "StoryIndex",
+    "Update",
+    "arrival_order",
+    "count_shared_keys",
+    "lookup_keys",
+    "rank_candidates",
+    "rank_listing",
+    "BUCKET_LIMIT",
+    "MAX_CANDIDATES",
+    "reach_seconds",
+]
 
 # Per key, at most this many items within reach are looked at (the newest): a key that
 # many items share in a few days (a hot story's name) finds enough of that story's members.
@@ -57,6 +68,33 @@ def lookup_keys(item):
 
 def reach_seconds(config=DEFAULT_CONFIG):
     return config.window_hours * 3600 * FAR_WINDOWS
+
+
+def count_shared_keys(item, items_under, published_of, reach, *, order=None):
+    """How many of `item`'s lookup keys each other item shares: ({other: keys shared},
+    {other: related-space keys shared}), the second for a body-only item's listings.
+
+    `items_under(key)` gives the items indexed under a key, newest first; per key, at most
+    `BUCKET_LIMIT` within `reach` seconds of `item` are counted. With `order` ({key: arrival
+    position}) only what arrived before `item` counts (a later item finds this one)."""
+    found, listing = {}, {}
+    mine = order[item.key] if order is not None else None
+    for key in lookup_keys(item):
+        taken = 0
+        related = is_related_space(key)
+        for other in items_under(key):
+            if other == item.key or (mine is not None and order.get(other, -1) > mine):
+                continue
+            published = published_of(other)
+            if item.published is not None and published is not None and abs(published - item.published) > reach:
+                continue
+            found[other] = found.get(other, 0) + 1
+            if related:
+                listing[other] = listing.get(other, 0) + 1
+            taken += 1
+            if taken >= BUCKET_LIMIT:
+                break
+    return found, listing
 
 
 def rank_listing(listing, limit=LISTING_CANDIDATES):
@@ -210,25 +248,15 @@ class StoryIndex:
             self.edges[other].pop(key, None)
 
     def _candidates(self, item):
-        found, listing = {}, {}
         features = self.features
-        reach = reach_seconds(self.config)
-        for key in lookup_keys(item):
-            taken = 0
-            related = is_related_space(key)
-            for other in reversed(self.by_key.get(key, ())):
-                if other == item.key:
-                    continue
-                published = features[other].published
-                if item.published is not None and published is not None and abs(published - item.published) > reach:
-                    continue
-                found[other] = found.get(other, 0) + 1
-                if related:
-                    listing[other] = listing.get(other, 0) + 1
-                taken += 1
-                if taken >= BUCKET_LIMIT:
-                    break
-        chosen = set(rank_candidates(item, found, lambda other: features[other].published))
+
+        def published_of(other):
+            return features[other].published
+
+        found, listing = count_shared_keys(
+            item, lambda key: reversed(self.by_key.get(key, ())), published_of, reach_seconds(self.config)
+        )
+        chosen = set(rank_candidates(item, found, published_of))
         if item.kind == BODY:
             # A body-only item may be the text of an entry these articles list.
             for other in rank_listing(listing):

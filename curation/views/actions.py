@@ -40,14 +40,8 @@ def article_action(request, pk, action):
     if not form.is_valid():
         return fail(request, EditorialError("The form was incomplete; reload the page and try again."), detail_url(pk))
     try:
-        article = editorial.transition_article(
-            article=article,
-            action=action,
-            user=request.user,
-            expected_version=form.cleaned_data["expected_version"],
-            reason=form.cleaned_data["reason"],
-            reason_code=form.cleaned_data["reason_code"],
-        )
+        # The form's fields (version, reason) are the service's arguments.
+        article = editorial.transition_article(article=article, action=action, user=request.user, **form.cleaned_data)
     except EditorialError as exc:
         return fail(request, exc, detail_url(pk))
     selectors_queue.forget_match_counts()

@@ -6,7 +6,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 from django.views.generic import DetailView
 
 from curation import selectors
@@ -21,7 +21,7 @@ from curation.views.common import (
     ActionUrls,
     CuratorAccessMixin,
     article_for_page_or_404,
-    article_light,
+    article_form_post,
     detail_url,
     fail,
     form_errors_json,
@@ -107,9 +107,14 @@ class ArticleDetailView(CuratorAccessMixin, DetailView):
         return context
 
 
-def _render_article_page(request, article, *, status, **forms):
+def _form_refused(request, article, **forms):
+    """A form of the article page that did not go through: its errors in place (JSON), or
+    the page again with the form as typed (status 400)."""
+    if wants_json(request):
+        (form,) = forms.values()
+        return form_errors_json(form)
     article = article_for_page_or_404(article.pk)
-    return render(request, "curation/article_detail.html", article_page_context(request, article, **forms), status=status)
+    return render(request, "curation/article_detail.html", article_page_context(request, article, **forms), status=400)
 
 
 @login_required
@@ -131,15 +136,8 @@ def article_edit(request, pk):
     form = EditForm(request.POST)
     if form.is_valid():
         try:
-            edited = editorial.edit_article(
-                article=article,
-                user=request.user,
-                title=form.cleaned_data["title"],
-                excerpt=form.cleaned_data["excerpt"],
-                topics=form.cleaned_data["topics"],
-                create_topics=form.cleaned_data["create_topics"],
-                expected_version=form.cleaned_data["expected_version"],
-            )
+            # The form's fields are the service's arguments.
+            edited = editorial.edit_article(article=article, user=request.user, **form.cleaned_data)
         except ConflictError as exc:
             return fail(request, exc, detail_url(pk))  # 409 in place, else a message and a redirect
         except InvalidEdit as exc:  # UnknownTopics too: the form offers to create them
@@ -165,67 +163,37 @@ def _edit_context(request, article, form):
     }
 
 
-@login_required
-@require_POST
-def article_complete(request, pk):
+@article_form_post(CompleteForm)
+def article_complete(request, article, form):
     """Give an item the metadata publishing needs."""
-    require_edit_permission(request.user)
-    article = article_light(pk)
-    form = CompleteForm(request.POST)
     if form.is_valid():
-        data = form.cleaned_data
         try:
-            editorial.complete_article(
-                article=article,
-                user=request.user,
-                title=data["title"],
-                web_url=data["web_url"],
-                excerpt=data["excerpt"],
-                category=data["category"],
-                provider_name=data["provider_name"],
-                provider_domain=data["provider_domain"],
-                published_at=data["published_at"],
-                topics=data["topics"],
-                create_topics=data["create_topics"],
-                expected_version=data["expected_version"],
-            )
+            editorial.complete_article(article=article, user=request.user, **form.cleaned_data)
         except InvalidEdit as exc:  # UnknownTopics too: the form offers to create them
             add_refusal_errors(form, exc)
         except EditorialError as exc:
             messages.error(request, str(exc))
-            return redirect(detail_url(pk))
+            return redirect(detail_url(article.pk))
         else:
             messages.success(request, "Metadata completed: the item can now be published.")
-            return redirect(detail_url(pk))
-    if wants_json(request):
-        return form_errors_json(form)
-    return _render_article_page(request, article, status=400, complete_form=form)
+            return redirect(detail_url(article.pk))
+    return _form_refused(request, article, complete_form=form)
 
 
-@login_required
-@require_POST
-def article_attach(request, pk):
+@article_form_post(AttachForm)
+def article_attach(request, article, form):
     """Attach a body-only item's text to an existing article; the item becomes merged."""
-    require_edit_permission(request.user)
-    article = article_light(pk)
-    form = AttachForm(request.POST)
     if form.is_valid():
         target_id = form.cleaned_data["target"]
         if not Article.objects.filter(pk=target_id).exists():
             form.add_error("target_id", f"There is no article #{target_id}.")
         else:
+            version = form.cleaned_data["expected_version"]
             try:
-                target = editorial.attach_body(
-                    item=article,
-                    target=target_id,
-                    user=request.user,
-                    expected_version=form.cleaned_data["expected_version"],
-                )
+                target = editorial.attach_body(item=article, target=target_id, user=request.user, expected_version=version)
             except EditorialError as exc:
                 messages.error(request, str(exc))
-                return redirect(detail_url(pk))
+                return redirect(detail_url(article.pk))
             messages.success(request, f"Attached the body to “{short(target.title)}”.")
             return redirect(detail_url(target.pk))
-    if wants_json(request):
-        return form_errors_json(form)
-    return _render_article_page(request, article, status=400, attach_form=form)
+    return _form_refused(request, article, attach_form=form)

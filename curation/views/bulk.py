@@ -7,6 +7,8 @@ it got with a "Continue" button; with it, curator.js asks for the chunks one aft
 (JSON) and shows a progress bar. Either way the queue then shows the result once, with Undo.
 """
 
+from functools import wraps
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -96,25 +98,32 @@ def bulk_action(request):
     return _progress(request, run)
 
 
-@login_required
-@require_POST
-def bulk_continue(request, token):
+def _run_post(view):
+    """A POST about one of the editor's own runs (`token` in the URL): the view gets the run;
+    the service's refusal (no such run, or not theirs) is told like any other."""
+
+    @login_required
+    @require_POST
+    @wraps(view)
+    def post(request, token):
+        try:
+            return view(request, bulk.load_run(token, request.user))
+        except EditorialError as exc:
+            return _refuse(request, str(exc))
+
+    return post
+
+
+@_run_post
+def bulk_continue(request, run):
     """The next chunk of a run."""
-    try:
-        run = bulk.run_chunk(bulk.load_run(token, request.user), user=request.user)
-    except EditorialError as exc:
-        return _refuse(request, str(exc))
-    return _progress(request, run)
+    return _progress(request, bulk.run_chunk(run, user=request.user))
 
 
-@login_required
-@require_POST
-def bulk_undo(request, token):
+@_run_post
+def bulk_undo(request, run):
     """Put back every item the run changed (skipping, and naming, those changed since)."""
-    try:
-        result = bulk.undo_run(bulk.load_run(token, request.user), user=request.user)
-    except EditorialError as exc:
-        return _refuse(request, str(exc))
+    result = bulk.undo_run(run, user=request.user)
     selectors_queue.forget_match_counts()
     (messages.warning if result.skipped else messages.success)(request, result.message)
     return redirect(safe_next(request, reverse("curation:queue")))

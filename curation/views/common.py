@@ -12,13 +12,17 @@ An in-place request is one that asks for JSON (`Accept: application/json`), as
 static/js/curator.js does; every action is also a plain HTML form that works without it.
 """
 
+from functools import wraps
+
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.http import require_POST
 
 from curation import selectors
 from curation.filters import ArticleFilterSet
@@ -117,6 +121,24 @@ def require_edit_permission(user):
     (the service checks again when it writes)."""
     if not editorial.can_perform(user, Action.EDIT):
         raise PermissionDenied("You do not have permission to edit articles.")
+
+
+def article_form_post(form_class, *, check=require_edit_permission, **form_options):
+    """A form an editor posts about one article: logged in, POST only, and `check(user)`
+    (which raises PermissionDenied) before the form is read. The view is called with the
+    article (its few columns, or 404) and the bound form in place of the URL's `pk`."""
+
+    def decorator(view):
+        @login_required
+        @require_POST
+        @wraps(view)
+        def post(request, pk, **kwargs):
+            check(request.user)
+            return view(request, article_light(pk), form_class(request.POST, **form_options), **kwargs)
+
+        return post
+
+    return decorator
 
 
 class UrlTemplate:

@@ -8,12 +8,10 @@ that asks for it (`Accept: application/json`): 400 with the errors, 409 on a con
 """
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 
 from curation.forms import VersionedForm, add_refusal_errors
 from curation.localtime import describe
@@ -29,7 +27,7 @@ from curation.schedule_forms import (
 from curation.services import scheduling
 from curation.services.editorial import ConflictError, EditorialError, InvalidEdit
 from curation.views.article import article_page_context
-from curation.views.common import article_for_page_or_404, article_light, safe_next, short, wants_json
+from curation.views.common import article_for_page_or_404, article_form_post, safe_next, short, wants_json
 
 INCOMPLETE = "The form was incomplete; reload the page and try again."
 
@@ -75,13 +73,17 @@ def _require(user, allowed):
         raise PermissionDenied("You do not have permission to do that.")
 
 
-@login_required
-@require_POST
-def article_schedule(request, pk):
+def _may_schedule(user):
+    _require(user, scheduling.can_schedule(user))
+
+
+def _may_embargo(user):
+    _require(user, scheduling.can_embargo(user))
+
+
+@article_form_post(ScheduleForm, check=_may_schedule, auto_id="schedule_%s")
+def article_schedule(request, article, form):
     """Schedule a go-live time and/or an expiry (or reschedule a published item)."""
-    _require(request.user, scheduling.can_schedule(request.user))
-    article = article_light(pk)
-    form = ScheduleForm(request.POST, auto_id="schedule_%s")
     if not form.is_valid():
         return _invalid_form(request, article, form, "schedule_form")
     data = form.cleaned_data
@@ -123,45 +125,32 @@ def schedule_message(outcome, zone):
     return text
 
 
-def _versioned_act(request, pk, *, allowed, act, message):
+def _versioned_act(request, article, form, service, *, message):
     """An act whose only input is the version the editor saw (unschedule, lift an embargo):
-    `act(article, expected_version)` calls the service, `message(article)` words the result."""
-    _require(request.user, allowed)
-    article = article_light(pk)
-    form = VersionedForm(request.POST)
+    `service` is the scheduling service's function, `message(article)` words the result."""
     if not form.is_valid():
         return _answer(request, ok=False, message=INCOMPLETE, article=article, status=400)
     try:
-        article = act(article, form.cleaned_data.get("expected_version"))
+        article = service(article=article, user=request.user, expected_version=form.cleaned_data.get("expected_version"))
     except EditorialError as exc:
         return _answer(request, ok=False, message=str(exc), article=article, status=_status(exc))
     return _answer(request, ok=True, message=message(article), article=article)
 
 
-@login_required
-@require_POST
-def article_unschedule(request, pk):
-    return _versioned_act(
-        request,
-        pk,
-        allowed=scheduling.can_schedule(request.user),
-        act=lambda article, version: scheduling.unschedule_article(
-            article=article, user=request.user, expected_version=version
-        ),
-        message=lambda article: f"Unscheduled “{short(article.title)}”: it is back in the queue.",
-    )
+@article_form_post(VersionedForm, check=_may_schedule)
+def article_unschedule(request, article, form):
+    def unscheduled(article):
+        return f"Unscheduled “{short(article.title)}”: it is back in the queue."
+
+    return _versioned_act(request, article, form, scheduling.unschedule_article, message=unscheduled)
 
 
 def _status(exc):
     return 409 if isinstance(exc, ConflictError) else 400
 
 
-@login_required
-@require_POST
-def article_embargo(request, pk):
-    _require(request.user, scheduling.can_embargo(request.user))
-    article = article_light(pk)
-    form = EmbargoForm(request.POST, auto_id="embargo_%s")
+@article_form_post(EmbargoForm, check=_may_embargo, auto_id="embargo_%s")
+def article_embargo(request, article, form):
     if not form.is_valid():
         return _invalid_form(request, article, form, "embargo_form")
     data = form.cleaned_data
@@ -177,22 +166,13 @@ def article_embargo(request, pk):
     return _answer(request, ok=True, message=message, article=article)
 
 
-@login_required
-@require_POST
-def article_lift_embargo(request, pk):
+@article_form_post(VersionedForm, check=_may_embargo)
+def article_lift_embargo(request, article, form):
     def lifted(article):
         live = " It is live now." if article.is_live() else ""
         return f"Lifted the embargo on “{short(article.title)}”.{live}"
 
-    return _versioned_act(
-        request,
-        pk,
-        allowed=scheduling.can_embargo(request.user),
-        act=lambda article, version: scheduling.lift_embargo(
-            article=article, user=request.user, expected_version=version
-        ),
-        message=lifted,
-    )
+    return _versioned_act(request, article, form, scheduling.lift_embargo, message=lifted)
 
 
 # --- bulk, from the queue -----------------------------------------------------------------

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from curation.forms import VersionedForm
 from curation.services import source_changes
 from curation.services.editorial import EditorialError
-from curation.views.common import article_light, detail_url, fail, require_edit_permission, short
+from curation.views.common import article_form_post, article_light, detail_url, fail, require_edit_permission, short
 
 
 @login_required
@@ -34,16 +34,12 @@ def take_source_value(request, pk, field):
     return redirect(detail_url(pk) + "#source-changes")
 
 
-@login_required
-@require_POST
-def source_reviewed(request, pk):
-    require_edit_permission(request.user)
-    article = article_light(pk)
-    form = VersionedForm(request.POST)
+@article_form_post(VersionedForm)
+def source_reviewed(request, article, form):
     expected = form.cleaned_data["expected_version"] if form.is_valid() else None
     try:
         article = source_changes.mark_source_change_reviewed(article=article, user=request.user, expected_version=expected)
     except EditorialError as exc:
-        return fail(request, exc, detail_url(pk))
+        return fail(request, exc, detail_url(article.pk))
     messages.success(request, f"Marked the source's change to “{short(article.title)}” as reviewed.")
-    return redirect(detail_url(pk))
+    return redirect(detail_url(article.pk))

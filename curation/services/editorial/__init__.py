@@ -2,7 +2,7 @@
 
 The curator views, the admin and management commands all call these functions, so the
 permission checks, the state rules, the conflict check and the audit row live here once:
-`core` (errors, the state machine, permissions, locking and the audit row), `transitions`
+`errors`, `core` (the state machine, permissions, locking and the audit row), `transitions`
 (publish, unpublish, reject, restore, in bulk too) and `edits` (edit, complete, attach).
 Other services build on `core`'s primitives (`_lock`, `_save`); import everything from
 `curation.services.editorial`.
@@ -17,10 +17,6 @@ from curation.services.editorial.core import (  # noqa: F401
     REJECT_PERMISSION,
     TRANSITIONS,
     Action,
-    ConflictError,
-    EditorialError,
-    InvalidEdit,
-    InvalidTransition,
     Transition,
     _lock,
     _require,
@@ -37,6 +33,12 @@ from curation.services.editorial.edits import (  # noqa: F401
     attach_body,
     complete_article,
     edit_article,
+)
+from curation.services.editorial.errors import (  # noqa: F401
+    ConflictError,
+    EditorialError,
+    InvalidEdit,
+    InvalidTransition,
 )
 from curation.services.editorial.transitions import (  # noqa: F401
     BulkResult,

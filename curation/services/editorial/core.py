@@ -1,4 +1,4 @@
-"""The editorial service's core: its errors, the state machine and who may do what, and the
+"""The editorial service's core: the state machine and who may do what, and the
 primitives every editorial write uses (lock the row, check the version, save with its audit row).
 
 Each write runs in its own transaction (run again, twice at most, when PostgreSQL rolls it
@@ -15,6 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from curation.models import Article, ArticleState, EditorialAction
+from curation.services.editorial.errors import ConflictError, EditorialError
 from curation.services.publication import needs_completing
 
 Action = EditorialAction.Action
@@ -26,24 +27,6 @@ EDIT_PERMISSION = "curation.change_article"
 # One bulk request changes at most this many items, one transaction each: a larger
 # selection is refused up front rather than half done.
 MAX_BULK_ITEMS = 500
-
-
-class EditorialError(Exception):
-    """A write the rules refuse; the message is meant for the editor."""
-
-
-class ConflictError(EditorialError):
-    """Someone else changed the article since the editor loaded it."""
-
-
-class InvalidTransition(EditorialError):
-    """The article's state does not allow this action (e.g. unpublishing a new item)."""
-
-
-class InvalidEdit(EditorialError):
-    def __init__(self, errors):
-        self.errors = errors  # {field: message}
-        super().__init__("; ".join(f"{name}: {message}" for name, message in errors.items()))
 
 
 @dataclass(frozen=True)

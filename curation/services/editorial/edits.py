@@ -7,17 +7,8 @@ from django.utils import timezone
 
 from curation.models import Article, ArticleState
 from curation.services import taxonomy
-from curation.services.editorial.core import (
-    EDIT_PERMISSION,
-    Action,
-    ConflictError,
-    InvalidEdit,
-    InvalidTransition,
-    _lock,
-    _require,
-    _save,
-    _short,
-)
+from curation.services.editorial.core import EDIT_PERMISSION, Action, _lock, _require, _save, _short
+from curation.services.editorial.errors import ConflictError, InvalidEdit, InvalidTransition
 from curation.services.publication import (
     COMPLETE_FIELDS,
     needs_completing,

@@ -10,15 +10,13 @@ from curation.services.editorial.core import (
     MAX_BULK_ITEMS,
     TRANSITIONS,
     Action,
-    EditorialError,
-    InvalidEdit,
-    InvalidTransition,
     _lock,
     _require,
     _save,
     _short,
     failures_sentence,
 )
+from curation.services.editorial.errors import EditorialError, InvalidEdit, InvalidTransition
 from curation.services.publication import (
     article_publication_problems,
 )
@@ -109,13 +107,8 @@ def unpublish_article(*, article, user, expected_version=None, via="curator"):
 
 def reject_article(*, article, user, reason="", reason_code="", expected_version=None, via="curator"):
     return transition_article(
-        article=article,
-        action=Action.REJECT,
-        user=user,
-        reason=reason,
-        reason_code=reason_code,
-        expected_version=expected_version,
-        via=via,
+        article=article, action=Action.REJECT, user=user, expected_version=expected_version, via=via,
+        reason=reason, reason_code=reason_code,
     )
 
 
