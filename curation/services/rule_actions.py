@@ -80,16 +80,14 @@ def apply(article_id, rule):
                 editorial.check_transition(article, rule.action)
             except editorial.EditorialError as exc:
                 raise Skipped(str(exc)) from None
-            now = timezone.now()
             transition = editorial.TRANSITIONS[rule.action]
-            changes = {"state": transition.to_state, "state_changed_at": now, "state_changed_by": None}
             reason_code = reason = ""
             if rule.action == "reject":
                 reason_code = rule.definition["reason"]
                 reason = f"Rule “{rule.name}” v{rule.version}"
-                changes.update(rejection_code=reason_code, rejection_reason=reason)
-            schedule_changes, schedule_before = article.schedule_after_decision(transition.to_state, now)
-            changes.update(schedule_changes)
+            changes, schedule_before = editorial.decision_changes(
+                article, transition, user=None, reason_code=reason_code, reason=reason
+            )
             return save(
                 article,
                 changes=changes,

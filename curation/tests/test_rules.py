@@ -335,3 +335,31 @@ def test_a_topic_previews_counts_and_backtest_in_one_pass_agree_with_the_items(e
     assert Article.objects.get(pk=touched.pk).state == ArticleState.NEW
     assert result.decides_now == eligible == 2
     assert result.backtest == {ArticleState.PUBLISHED: 1, ArticleState.REJECTED: 1} and result.disagrees == 1
+
+
+def test_an_item_a_rule_publishes_is_listed_to_readers_from_then_like_an_editors(client, editor):
+    by_rule = make_article(quality=80, title="Published by a rule")
+    make_rule("strong", {"quality_min": 70})
+    before = timezone.now()
+    rules.run_rules(queue())
+    by_rule.refresh_from_db()
+    assert by_rule.state == "published" and by_rule.listed_at is not None and by_rule.listed_at >= before
+    # On the public home page it stands before an item an editor published a day earlier.
+    earlier = make_article(title="Published yesterday by an editor")
+    editorial.publish_article(article=earlier, user=editor)
+    Article.objects.filter(pk=earlier.pk).update(listed_at=before - dt.timedelta(days=1))
+    home = client.get("/").content.decode()
+    assert home.index("Published by a rule") < home.index("Published yesterday by an editor")
+
+
+def test_the_migration_lists_items_published_before_rules_set_listed_at():
+    embargo = timezone.now() + dt.timedelta(hours=3)
+    yesterday = timezone.now() - dt.timedelta(days=1)
+    plain = make_article(state="published", state_changed_at=yesterday)
+    embargoed = make_article(state="published", state_changed_at=yesterday, embargo_until=embargo)
+    unpublished = make_article()
+    Article.objects.update(listed_at=None)
+    importlib.import_module("curation.migrations.0020_list_rule_published_items").list_unlisted_published_items(apps, None)
+    listed = dict(Article.objects.values_list("pk", "listed_at"))
+    assert listed[plain.pk] == yesterday
+    assert listed[embargoed.pk] == embargo and listed[unpublished.pk] is None

@@ -2,6 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from curation.management.options import add_report_options
 from curation.models import Rule
 from curation.services import rules
 
@@ -14,8 +15,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--rule", action="append", metavar="NAME", help="run this rule only, enabled or not (repeatable)")
-        parser.add_argument("--dry-run", action="store_true", help="say what the rules would do; write nothing")
-        parser.add_argument("--json", action="store_true", help="print one JSON object: decisions and counts")
+        add_report_options(parser, dry_run="say what the rules would do; write nothing", json="print decisions and counts")
         parser.add_argument(
             "--max-decisions", type=int, default=None, help="stop after this many actions (default: RULES_MAX_DECISIONS)"
         )

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from curation.management.options import add_report_options
 from curation.selectors_stories import stories_listing
 from curation.services import stories
 
@@ -20,11 +21,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--since", type=float, metavar="HOURS", help="re-cluster the articles imported in the last HOURS")
         parser.add_argument("--rebuild", action="store_true", help="recompute every story from the articles' text")
-        parser.add_argument("--dry-run", action="store_true", help="compute and report, then roll everything back")
-        parser.add_argument(
-            "--json",
-            action="store_true",
-            help='print {"stories": [{"id", "lead", "articles"}, ...], "counts": {...}} for every story of two or more articles',
+        add_report_options(
+            parser,
+            dry_run="compute and report, then roll everything back",
+            json='print {"stories": [{"id", "lead", "articles"}, ...], "counts": {...}} for every story of two or more articles',
         )
 
     def handle(self, *args, **options):

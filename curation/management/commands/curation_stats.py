@@ -6,6 +6,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from curation import selectors_stats as stats
+from curation.management.options import add_report_options
 from curation.services import stats_rollup
 
 
@@ -18,7 +19,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--since", metavar="DATE", help="First day, YYYY-MM-DD (default: 30 days ago).")
         parser.add_argument("--until", metavar="DATE", help="Last day, included, YYYY-MM-DD (default: today).")
-        parser.add_argument("--json", action="store_true", help="Print the figures as JSON (the page's data endpoint).")
+        add_report_options(parser, json="Print the figures as JSON (the page's data endpoint).")
         parser.add_argument("--refresh", action="store_true", help="Count every new log row into the rollup first.")
         parser.add_argument("--rebuild", action="store_true", help="Count the logs again from the start first.")
         parser.add_argument("--no-figures", action="store_true", help="Only refresh or rebuild; print nothing else.")

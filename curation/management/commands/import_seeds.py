@@ -4,6 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from curation.management.options import add_report_options
 from curation.services.importing import (
     DEFAULT_BATCH_SIZE,
     MissingPathError,
@@ -71,8 +72,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", metavar="PATH", help="seed file or folder")
-        parser.add_argument("--dry-run", action="store_true", help="report what would happen; write nothing")
-        parser.add_argument("--json", action="store_true", help="print one JSON object with every file's result")
+        add_report_options(parser, dry_run="report what would happen; write nothing", json="print every file's result")
         parser.add_argument(
             "--workers",
             type=int,

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from curation.db import backend
+from curation.management.options import add_report_options
 from curation.services.scheduling import due_boundaries, record_due_boundaries
 
 LOCK_NAME = "publish_scheduled"
@@ -17,7 +18,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--dry-run", action="store_true", help="list what would be recorded; write nothing")
+        add_report_options(parser, dry_run="list what would be recorded; write nothing")
 
     def handle(self, *args, **options):
         verbosity = options["verbosity"]

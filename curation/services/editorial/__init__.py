@@ -44,6 +44,7 @@ from curation.services.editorial.transitions import (  # noqa: F401
     BulkResult,
     bulk_transition,
     check_transition,
+    decision_changes,
     publish_article,
     reject_article,
     rejection_reason,

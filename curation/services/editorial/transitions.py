@@ -57,6 +57,24 @@ def rejection_reason(code, note=""):
 
 
 @retry_transient
+def decision_changes(article, transition, *, user, reason_code="", reason=""):
+    """The fields a decision made now changes, and the schedule fields it ends (their values
+    before): one rule for an editor's decision and a triage rule's alike."""
+    now = timezone.now()
+    changes = {"state": transition.to_state, "state_changed_at": now, "state_changed_by": user}
+    if transition.to_state == ArticleState.REJECTED:
+        changes.update(rejection_code=reason_code, rejection_reason=reason)
+    elif article.state == ArticleState.REJECTED:
+        changes.update(rejection_code="", rejection_reason="")
+    # A decision made now ends any schedule (see Article.schedule_after_decision).
+    schedule_changes, schedule_before = article.schedule_after_decision(transition.to_state, now)
+    changes.update(schedule_changes)
+    if transition.to_state == ArticleState.PUBLISHED:
+        # Listed from now (or when its embargo ends): the public order (see Article.listed_at).
+        changes["listed_at"] = Article(embargo_until=article.embargo_until).listing_time(now)
+    return changes, schedule_before
+
+
 def transition_article(*, article, action, user, expected_version=None, reason="", reason_code="", via="curator"):
     """Move an article through publish / unpublish / reject / restore. A rejection may carry
     a reason code (see RejectionReason) and a note."""
@@ -68,18 +86,7 @@ def transition_article(*, article, action, user, expected_version=None, reason="
     with transaction.atomic():
         article = _lock(article_id, expected_version)
         check_transition(article, action)
-        now = timezone.now()
-        changes = {"state": transition.to_state, "state_changed_at": now, "state_changed_by": user}
-        if action == Action.REJECT:
-            changes.update(rejection_code=reason_code, rejection_reason=reason)
-        elif article.state == ArticleState.REJECTED:
-            changes.update(rejection_code="", rejection_reason="")
-        # A decision made now ends any schedule (see Article.schedule_after_decision).
-        schedule_changes, schedule_before = article.schedule_after_decision(transition.to_state, now)
-        changes.update(schedule_changes)
-        if transition.to_state == ArticleState.PUBLISHED:
-            # Listed from now (or when its embargo ends): the public order (see Article.listed_at).
-            changes["listed_at"] = Article(embargo_until=article.embargo_until).listing_time(now)
+        changes, schedule_before = decision_changes(article, transition, user=user, reason_code=reason_code, reason=reason)
         return _save(
             article,
             changes=changes,
