@@ -72,8 +72,8 @@ def our_clusters(labelled):
     return [story.members for story in index.stories()]
 
 
-PARTS = ("tune", "tune2", "heldout", "heldout2", "heldout3")
-PART_NAMES = {"tune": "tuning", "tune2": "tuning 2", "heldout": "held-out", "heldout2": "held-out 2", "heldout3": "held-out 3"}
+PARTS = ("tune", "tune2", "heldout", "heldout2", "heldout3", "heldout4")
+PART_NAMES = {"tune": "tuning", "tune2": "tuning 2", "heldout": "held-out", "heldout2": "held-out 2", "heldout3": "held-out 3", "heldout4": "held-out 4"}
 
 
 def quality():
