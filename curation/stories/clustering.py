@@ -112,7 +112,15 @@ def cluster_component(nodes, edges, *, must=(), cannot=None, apart=None, cap=DEF
         ra, rb = groups.find(a), groups.find(b)
         if ra != rb and not _blocked(groups.members[ra], groups.members[rb], cannot):
             groups.union(ra, rb)
-    ordered = sorted(edges.items(), key=lambda item: (-item[1], sort_key(item[0][0]), sort_key(item[0][1])))
+    def contested(pair):
+        # How many items linked to one end the other end must stay apart from. A link the
+        # rest of the component contradicts (a share move the day after an event, linked to
+        # that day's analysis piece, apart from the event's reports) is taken after the less
+        # contested ones, so the story forms first and the link is then refused.
+        a, b = pair
+        return len(apart.get(a, set()) & neighbours.get(b, set())) + len(apart.get(b, set()) & neighbours.get(a, set()))
+
+    ordered = sorted(edges.items(), key=lambda item: (contested(item[0]), -item[1], sort_key(item[0][0]), sort_key(item[0][1])))
     for (a, b), score in ordered:
         ra, rb = groups.find(a), groups.find(b)
         if ra == rb:

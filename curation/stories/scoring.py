@@ -42,6 +42,11 @@ TITLE_WORD_WEIGHT = 1.5
 # name, a figure, a word few texts use (its common words may be a template's boilerplate).
 ANCHOR_WEIGHT = 3.5
 
+# A format-titled item joins a headline whose event most of its text is about: at least this
+# share of its text's weight, in at least this many terms.
+FORMAT_COVERAGE = 0.6
+FORMAT_SHARED_TERMS = 5
+
 # Words that name when a thing happened, not what: an outlet's dated column ("Axios AM — June 4,
 # 2024") differs from its other days only in these and in figures.
 _DATE_WORDS = frozenset(
@@ -61,6 +66,39 @@ _NAME_SUFFIXES = frozenset(
         "energy technologies tech labs therapeutics capital studios media systems co ltd plc ag sa"
     ).split()
 )
+
+# What kind of event a headline reports, for the few kinds one company, product or town has
+# several of in a week. Two headlines of different kinds a trading day or more apart are two
+# events, whatever names they share ("Pellix recalls 80,000 e-bike batteries" / "Pellix
+# launches a cheaper Metro e-bike"). A headline that reports a share-price move ("Orrin
+# Pharma shares jump 12% after obesity pill trial") is the market's reaction: on the day of
+# the event part of its story, on a later day news of its own that names the event.
+_EVENT_KINDS = {
+    textmod.stem(word): kind
+    for kind, words in (
+        ("recall", "recall recalls recalled"),
+        ("launch", "launch launches launched unveil unveils unveiled debut debuts introduces"),
+        ("people", "appoint appoints appointed hire hires hired resign resigns resigned quits"),
+        ("results", "earnings revenue profit profits quarterly"),
+        ("deal", "buy buys acquire acquires acquisition takeover merger merge merges"),
+        ("legal", "fined sue sues sued lawsuit court judge charged settle settles settlement"),
+        ("strike", "strike strikes walkout"),
+        ("disaster", "fire fires blaze flood floods earthquake quake storm cyclone crash explosion"),
+        ("opening", "opens opened"),
+    )
+    for word in words.split()
+}
+_MARKET_WORDS = frozenset(textmod.stem(word) for word in "share shares stock stocks".split())
+_MOVE_WORDS = frozenset(
+    textmod.stem(word)
+    for word in (
+        "jump jumps jumped soar soars soared surge surges surged rise rises rose climb climbs climbed gain gains "
+        "rally rallies rallied rocket rockets rocketed leap leaps fall falls fell slide slides slid slump slumps "
+        "plunge plunges plunged sink sinks sank tumble tumbles tumbled drop drops dropped dip dips slip slips sag"
+    ).split()
+)
+# From this many hours apart, headlines of two kinds are two events.
+OTHER_KIND_HOURS = 12.0
 
 SIGNALS = (
     "title_overlap",
@@ -220,6 +258,34 @@ def _dated_column(a, b):
     return bool(a_rest) and a_rest == b_rest
 
 
+def _event_kinds(item):
+    terms = item.title_terms
+    kinds = {_EVENT_KINDS[term] for term in terms if term in _EVENT_KINDS}
+    if terms & _MARKET_WORDS and terms & _MOVE_WORDS:
+        kinds.add("market")
+    return kinds
+
+
+def _other_kind_later(a, b):
+    """Headlines of two kinds of event (or a share move and the event it names), a trading
+    day or more apart."""
+    if a.published is None or b.published is None or abs(a.published - b.published) < OTHER_KIND_HOURS * HOUR:
+        return False
+    a_kinds, b_kinds = _event_kinds(a), _event_kinds(b)
+    if ("market" in a_kinds) != ("market" in b_kinds):
+        return True
+    return bool(a_kinds and b_kinds) and not a_kinds & b_kinds
+
+
+def _about_one_event(formatted, other):
+    """Most of the format-titled item's text (by weight) is shared with the other item, in
+    several telling terms: its text is about that item's event, not a digest of many."""
+    shared = formatted.lede_terms & other.terms
+    if len(shared - _NAME_SUFFIXES) < FORMAT_SHARED_TERMS:
+        return False
+    return _shared_weight(shared, formatted, other) >= FORMAT_COVERAGE * formatted.lede_weight
+
+
 def _telling_shared(a, b):
     """How many terms the two share, counting a company's name with its kind ("Lumora Bio") once."""
     shared = (a.title_terms | a.lede_terms) & (b.title_terms | b.lede_terms)
@@ -240,6 +306,8 @@ def score_pair(a, b, config=None, *, explain=True):
         return Evidence(APART, "recurring title on another day")
     if _dated_column(a, b):
         return Evidence(APART, "dated column on another day")
+    if _other_kind_later(a, b):
+        return Evidence(APART, "another kind of event on another day")
     vetoed = bool(a.title_terms and b.title_terms) and not (a.generic_title or b.generic_title) and not any(
         min(a.weights[term], b.weights[term]) >= TITLE_WORD_WEIGHT for term in a.title_terms & b.title_terms
     )
@@ -251,9 +319,11 @@ def score_pair(a, b, config=None, *, explain=True):
         # template's boilerplate paragraphs, an agency's standard lines), unless one lede
         # is a copy of the other (a wire story under a rewritten headline).
         return NOTHING
-    if (a.generic_title and a.title_key or b.generic_title and b.title_key) and near_copy < 0.5:
+    formats = (a.generic_title and a.title_key, b.generic_title and b.title_key)
+    if any(formats) and near_copy < 0.5 and not (not all(formats) and _about_one_event(a if formats[0] else b, b if formats[0] else a)):
         # A format title ("Live updates", "Morning briefing") names no event, and such an
-        # item (a digest) mentions many: it joins only a near-copy of itself.
+        # item (a digest) mentions many: it joins only a near-copy of itself, or a headline
+        # its text is mostly about ("What we know so far" over the quake's own lede).
         return NOTHING
     values = signals(a, b, near_copy)
     if values is None or (a.kind == "body" or b.kind == "body") and values[5] * 6.5 < ANCHOR_WEIGHT:
