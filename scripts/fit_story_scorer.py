@@ -1,6 +1,6 @@
 """Fit the story pair scorer's coefficients on the tuning parts of the labelled corpus.
 
-    .venv/bin/python scripts/fit_story_scorer.py [--l2 1.0] [--folds 3] [--parts tune,tune2,tune3]
+    .venv/bin/python scripts/fit_story_scorer.py [--l2 1.0] [--folds 3] [--parts tune,tune2]
 
 Every pair of the tuning part within the time window that no explicit rule decides (same
 URL, related coverage, a recurring column, a format title) is one example: its signals
@@ -73,7 +73,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--l2", type=float, default=1.0)
     parser.add_argument("--folds", type=int, default=3, help="random halves for the cross-check")
-    parser.add_argument("--parts", default="tune,tune2,tune3", help="the tuning parts (never a held-out one)")
+    parser.add_argument("--parts", default="tune,tune2", help="the tuning parts (never a held-out one)")
     args = parser.parse_args()
     names = args.parts.split(",")
     if any(name.startswith("heldout") for name in names):
