@@ -257,23 +257,34 @@ def test_a_near_copy_under_another_headline_joins():
     assert score_pair(a, b).joins
 
 
-def test_a_share_move_joins_its_event_the_same_day_but_not_the_next():
-    trial = item_features(StoryItem("a", title="Orrin Pharma's obesity pill cuts weight by 14% in late-stage trial", excerpt="Orrin Pharma said its once-daily obesity pill Veltra helped patients lose 14% of their body weight in a late-stage trial.", provider="reuters.com", published=_at(0)))
-    same_day = item_features(StoryItem("b", title="Orrin Pharma shares jump 12% after obesity pill trial", excerpt="Orrin Pharma shares rose 12% after the company said its obesity pill Veltra cut weight by 14% in a trial.", provider="cnbc.com", published=_at(4)))
-    next_day = item_features(StoryItem("c", title="Orrin Pharma shares jump 12% after obesity pill trial", excerpt="Orrin Pharma shares rose 12% on Tuesday, the day after the company said its obesity pill Veltra cut weight by 14% in a trial.", provider="cnbc.com", published=_at(28)))
-    assert score_pair(trial, same_day).joins
-    assert score_pair(trial, next_day).apart
+ORRIN_TRIAL = ("reuters.com", 0, "Orrin Pharma's obesity pill cuts weight by 14% in late-stage trial",
+               "Orrin Pharma said its once-daily obesity pill Veltra helped patients lose 14% of their body weight in a late-stage trial.")
+ORRIN_SHARES = ("Orrin Pharma shares jump 12% after obesity pill trial",
+                "Orrin Pharma shares rose 12% after the company said its obesity pill Veltra cut weight by 14% in a trial.")
+PELLIX_RECALL = ("engadget.com", 0, "Pellix Metro e-bike battery recall: what owners should do",
+                 "Pellix is recalling about 80,000 batteries sold with its Metro e-bikes after reports of fires.")
+TALVO_QUAKE = ("apnews.com", 0, "Magnitude 6.1 earthquake strikes near Talvo, damaging old town",
+               "A magnitude 6.1 earthquake struck near the city of Talvo on Friday, damaging buildings in the historic old town and injuring at least 30 people.")
 
 
-def test_one_products_recall_and_launch_a_day_apart_stay_apart():
-    recall = item_features(StoryItem("a", title="Pellix Metro e-bike battery recall: what owners should do", excerpt="Pellix is recalling about 80,000 batteries sold with its Metro e-bikes after reports of fires.", provider="engadget.com", published=_at(0)))
-    launch = item_features(StoryItem("b", title="Pellix launches a cheaper Metro e-bike for $999", excerpt="Pellix's new Metro Lite e-bike costs $999 and has a smaller battery.", provider="theverge.com", published=_at(20)))
-    assert score_pair(recall, launch).apart
-
-
-def test_a_format_title_joins_the_event_its_text_is_about_but_a_digest_does_not():
-    quake = item_features(StoryItem("a", title="Magnitude 6.1 earthquake strikes near Talvo, damaging old town", excerpt="A magnitude 6.1 earthquake struck near the city of Talvo on Friday, damaging buildings in the historic old town and injuring at least 30 people.", provider="apnews.com", published=_at(0)))
-    explainer = item_features(StoryItem("b", title="What we know so far", excerpt="A magnitude 6.1 earthquake hit Talvo before dawn. Here is what we know about the injured, the damaged churches in the old town and the aftershocks.", provider="talvotimes.com", published=_at(3)))
-    digest = item_features(StoryItem("c", title="The Morning Brief", excerpt="Good morning. The Talvo earthquake, Brannock's steel job cuts and a chemical fire in Coldharbour.", provider="morningbrief.com", published=_at(3)))
-    assert score_pair(quake, explainer).joins
-    assert not score_pair(quake, digest).joins
+@pytest.mark.parametrize(
+    ("first", "second", "verdict"),
+    [
+        # The market's reaction the same day is part of the story; on a later day it is news of its own.
+        (ORRIN_TRIAL, ("cnbc.com", 4, *ORRIN_SHARES), "joins"),
+        (ORRIN_TRIAL, ("cnbc.com", 28, *ORRIN_SHARES), "apart"),
+        # One product's recall and its cheaper model's launch, a day apart.
+        (PELLIX_RECALL, ("theverge.com", 20, "Pellix launches a cheaper Metro e-bike for $999",
+                         "Pellix's new Metro Lite e-bike costs $999 and has a smaller battery."), "apart"),
+        # A format title over a text about the event joins it; a digest naming it does not.
+        (TALVO_QUAKE, ("talvotimes.com", 3, "What we know so far",
+                       "A magnitude 6.1 earthquake hit Talvo before dawn. Here is what we know about the injured, the damaged churches in the old town and the aftershocks."), "joins"),
+        (TALVO_QUAKE, ("morningbrief.com", 3, "The Morning Brief",
+                       "Good morning. The Talvo earthquake, Brannock's steel job cuts and a chemical fire in Coldharbour."), "nothing"),
+    ],
+)
+def test_one_companys_other_news_and_format_titles(first, second, verdict):
+    a, b = (item_features(StoryItem(key, provider=provider, published=_at(hour), title=title, excerpt=excerpt))
+            for key, (provider, hour, title, excerpt) in zip("ab", (first, second), strict=True))
+    evidence = score_pair(a, b)
+    assert {"joins": evidence.joins, "apart": evidence.apart, "nothing": evidence.score == 0}[verdict], evidence
