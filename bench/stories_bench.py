@@ -72,15 +72,15 @@ def our_clusters(labelled):
     return [story.members for story in index.stories()]
 
 
-PARTS = ("tune", "tune2", "heldout", "heldout2", "heldout3")
-PART_NAMES = {"tune": "tuning", "tune2": "tuning 2", "heldout": "held-out", "heldout2": "held-out 2", "heldout3": "held-out 3"}
+PARTS = ("tune", "tune2", "tune3", "heldout", "heldout2", "heldout3", "heldout4")
+PART_NAMES = {"tune": "tuning", "tune2": "tuning 2", "tune3": "tuning 3", "heldout": "held-out", "heldout2": "held-out 2", "heldout3": "held-out 3", "heldout4": "held-out 4"}
 
 
 def quality():
     parts = {name: load_corpus(name) for name in PARTS}
     sizes = ", ".join(f"{PART_NAMES[name]} {len(labelled)}" for name, labelled in parts.items())
     print(f"corpus: {sizes} items\n")
-    tune = parts["tune"] + parts["tune2"]
+    tune = parts["tune"] + parts["tune2"] + parts["tune3"]
     best = max(
         (t / 100 for t in range(10, 95, 5)),
         key=lambda t: (lambda s: s.recall if s.precision >= 0.95 else s.precision - 1)(

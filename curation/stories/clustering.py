@@ -13,6 +13,11 @@ A join on text alone must also be supported: two groups merge only when text lin
 least `SUPPORT` of the larger group's members to the other group. One item that happens to
 share a company's name and a few words with one member of a five-item story does not
 pull the two stories together; a new member that reads like most of the story does.
+Evidence is taken strongest first, but a link the rest of the component contradicts comes
+after the less contested ones: one whose end must stay apart from items linked to its other
+end (a share move the day after an event, linked to that day's analysis piece, apart from
+the event's reports). The story forms first, and the contradicted link is then refused.
+
 Explicit evidence (the same URL, a related entry) needs no support, and neither does text
 the scorer is sure of (a join probability of `STRONG_PROBABILITY` or more, chosen on the tuning
 parts): a late follow-up that reads like one member of a story but shares only the story's
@@ -95,6 +100,17 @@ def _supported(members_a, members_b, neighbours, support):
     return linked >= support * len(larger)
 
 
+def _contested(pair, apart, neighbours):
+    """How many items linked to one end of `pair` the other end must stay apart from."""
+    a, b = pair
+    count = 0
+    if a in apart and b in neighbours:
+        count += len(apart[a] & neighbours[b])
+    if b in apart and a in neighbours:
+        count += len(apart[b] & neighbours[a])
+    return count
+
+
 def cluster_component(nodes, edges, *, must=(), cannot=None, apart=None, cap=DEFAULT_CAP, support=SUPPORT):
     """Groups of `nodes` (sets of keys).
 
@@ -112,7 +128,7 @@ def cluster_component(nodes, edges, *, must=(), cannot=None, apart=None, cap=DEF
         ra, rb = groups.find(a), groups.find(b)
         if ra != rb and not _blocked(groups.members[ra], groups.members[rb], cannot):
             groups.union(ra, rb)
-    ordered = sorted(edges.items(), key=lambda item: (-item[1], sort_key(item[0][0]), sort_key(item[0][1])))
+    ordered = sorted(edges.items(), key=lambda item: (_contested(item[0], apart, neighbours), -item[1], sort_key(item[0][0]), sort_key(item[0][1])))
     for (a, b), score in ordered:
         ra, rb = groups.find(a), groups.find(b)
         if ra == rb:

@@ -8,12 +8,15 @@ how much of the two headlines and of the two texts agree, weighted by how rare t
 words are (rarity.py), split into shared names (who, where) and shared other words and
 figures (what happened), whether both headlines state figures and none agree, whether one
 is a near-copy of the other, the time between them and whether one outlet wrote both. Its
-coefficients were fitted on the tuning part of the labelled corpus (`scripts/fit_story_scorer.py`
-prints them; the held-out parts were never used) and are the only numbers here that came
-from data.
+coefficients were fitted on the first two tuning parts of the labelled corpus (`scripts/fit_story_scorer.py`
+prints them; the held-out parts were never used) and are, with the format-title thresholds
+(chosen on the third tuning part), the only numbers here that came from data.
 
 Rules before the model: one outlet's title on another day (a recurring column, or a dated
-one: "Axios AM — June 4, 2024") stays apart; two headlines that share no telling word are
+one: "Axios AM — June 4, 2024") stays apart; so do two headlines of two kinds of event a
+trading day or more apart (a recall and a launch, or a share move and the event it names:
+one company's news of the week); a format title ("What we know so far") joins only a
+near-copy or a headline its text is mostly about; two headlines that share no telling word are
 two events unless one lede copies the other (a wire story under a rewritten headline); and
 text joins only on two shared terms or more, a company's name with its kind ("Lumora Bio")
 counting once, since one name is shared by all of that company's news.
@@ -42,6 +45,11 @@ TITLE_WORD_WEIGHT = 1.5
 # name, a figure, a word few texts use (its common words may be a template's boilerplate).
 ANCHOR_WEIGHT = 3.5
 
+# A format-titled item joins a headline whose event most of its text is about: at least this
+# share of its text's weight, in at least this many terms.
+FORMAT_COVERAGE = 0.6
+FORMAT_SHARED_TERMS = 5
+
 # Words that name when a thing happened, not what: an outlet's dated column ("Axios AM — June 4,
 # 2024") differs from its other days only in these and in figures.
 _DATE_WORDS = frozenset(
@@ -62,6 +70,39 @@ _NAME_SUFFIXES = frozenset(
     ).split()
 )
 
+# What kind of event a headline reports, for the few kinds one company, product or town has
+# several of in a week. Two headlines of different kinds a trading day or more apart are two
+# events, whatever names they share ("Pellix recalls 80,000 e-bike batteries" / "Pellix
+# launches a cheaper Metro e-bike"). A headline that reports a share-price move ("Orrin
+# Pharma shares jump 12% after obesity pill trial") is the market's reaction: on the day of
+# the event part of its story, on a later day news of its own that names the event.
+_EVENT_KINDS = {
+    textmod.stem(word): kind
+    for kind, words in (
+        ("recall", "recall recalls recalled"),
+        ("launch", "launch launches launched unveil unveils unveiled debut debuts introduces"),
+        ("people", "appoint appoints appointed hire hires hired resign resigns resigned quits"),
+        ("results", "earnings revenue profit profits quarterly"),
+        ("deal", "buy buys acquire acquires acquisition takeover merger merge merges"),
+        ("legal", "fined sue sues sued lawsuit court judge charged settle settles settlement"),
+        ("strike", "strike strikes walkout"),
+        ("disaster", "fire fires blaze flood floods earthquake quake storm cyclone crash explosion"),
+    )
+    for word in words.split()
+}
+_MARKET_WORDS = frozenset(textmod.stem(word) for word in "share shares stock stocks".split())
+_MOVE_WORDS = frozenset(
+    textmod.stem(word)
+    for word in (
+        "jump jumps jumped soar soars soared surge surges surged rise rises rose climb climbs climbed gain gains "
+        "rally rallies rallied rocket rockets rocketed leap leaps fall falls fell slide slides slid slump slumps "
+        "plunge plunges plunged sink sinks sank tumble tumbles tumbled drop drops dropped dip dips slip slips sag"
+    ).split()
+)
+_KIND_WORDS = frozenset(_EVENT_KINDS) | _MARKET_WORDS | _MOVE_WORDS
+# From this many hours apart, headlines of two kinds are two events.
+OTHER_KIND_HOURS = 12.0
+
 SIGNALS = (
     "title_overlap",
     "text_overlap",
@@ -76,7 +117,7 @@ SIGNALS = (
     "rare_shared",
     "title_event_overlap",
 )
-# Fitted by scripts/fit_story_scorer.py on the tuning parts (the last is the intercept).
+# Fitted by scripts/fit_story_scorer.py on the first two tuning parts (the last is the intercept).
 COEFFICIENTS = (0.89, 2.12, 1.31, 1.35, 1.75, 0.89, -0.6, -0.99, -3.55, -2.07, 0.65, 1.03, -1.55)
 
 
@@ -220,6 +261,36 @@ def _dated_column(a, b):
     return bool(a_rest) and a_rest == b_rest
 
 
+def _event_kinds(terms):
+    kinds = {_EVENT_KINDS[term] for term in terms if term in _EVENT_KINDS}
+    if terms & _MARKET_WORDS and terms & _MOVE_WORDS:
+        kinds.add("market")
+    return kinds
+
+
+def _other_kind_later(a, b):
+    """Headlines of two kinds of event (or a share move and the event it names), a trading
+    day or more apart."""
+    if a.published is None or b.published is None or abs(a.published - b.published) < OTHER_KIND_HOURS * HOUR:
+        return False
+    a_terms, b_terms = a.title_terms & _KIND_WORDS, b.title_terms & _KIND_WORDS
+    if not (a_terms and b_terms or a_terms & _MARKET_WORDS or b_terms & _MARKET_WORDS):
+        return False  # most headlines name no kind: the quick answer
+    a_kinds, b_kinds = _event_kinds(a_terms), _event_kinds(b_terms)
+    if ("market" in a_kinds) != ("market" in b_kinds):
+        return True
+    return bool(a_kinds and b_kinds) and not a_kinds & b_kinds
+
+
+def _about_one_event(formatted, other):
+    """Most of the format-titled item's text (by weight) is shared with the other item, in
+    several telling terms: its text is about that item's event, not a digest of many."""
+    shared = formatted.lede_terms & other.terms
+    if len(shared - _NAME_SUFFIXES) < FORMAT_SHARED_TERMS:
+        return False
+    return _shared_weight(shared, formatted, other) >= FORMAT_COVERAGE * formatted.lede_weight
+
+
 def _telling_shared(a, b):
     """How many terms the two share, counting a company's name with its kind ("Lumora Bio") once."""
     shared = (a.title_terms | a.lede_terms) & (b.title_terms | b.lede_terms)
@@ -240,6 +311,8 @@ def score_pair(a, b, config=None, *, explain=True):
         return Evidence(APART, "recurring title on another day")
     if _dated_column(a, b):
         return Evidence(APART, "dated column on another day")
+    if _other_kind_later(a, b):
+        return Evidence(APART, "another kind of event on another day")
     vetoed = bool(a.title_terms and b.title_terms) and not (a.generic_title or b.generic_title) and not any(
         min(a.weights[term], b.weights[term]) >= TITLE_WORD_WEIGHT for term in a.title_terms & b.title_terms
     )
@@ -251,9 +324,11 @@ def score_pair(a, b, config=None, *, explain=True):
         # template's boilerplate paragraphs, an agency's standard lines), unless one lede
         # is a copy of the other (a wire story under a rewritten headline).
         return NOTHING
-    if (a.generic_title and a.title_key or b.generic_title and b.title_key) and near_copy < 0.5:
+    formatted = [item for item in (a, b) if item.generic_title and item.title_key]
+    if formatted and near_copy < 0.5 and not (len(formatted) == 1 and _about_one_event(formatted[0], b if formatted[0] is a else a)):
         # A format title ("Live updates", "Morning briefing") names no event, and such an
-        # item (a digest) mentions many: it joins only a near-copy of itself.
+        # item (a digest) mentions many: it joins only a near-copy of itself, or a headline
+        # its text is mostly about ("What we know so far" over the quake's own lede).
         return NOTHING
     values = signals(a, b, near_copy)
     if values is None or (a.kind == "body" or b.kind == "body") and values[5] * 6.5 < ANCHOR_WEIGHT:

@@ -15,9 +15,11 @@ from curation.stories.evaluation import load_corpus, pairwise_scores
 FLOORS = {
     "tune": (0.98, 0.97, 0.01),
     "tune2": (0.97, 0.82, 0.02),
-    "heldout": (0.92, 0.93, 0.1),
+    "tune3": (0.97, 0.95, 0.02),
+    "heldout": (0.97, 0.93, 0.03),
     "heldout2": (0.95, 0.72, 0.05),
-    "heldout3": (0.9, 0.83, 0.16),
+    "heldout3": (0.97, 0.83, 0.03),
+    "heldout4": (0.93, 0.92, 0.05),
 }
 
 
@@ -30,7 +32,7 @@ def _cluster(labelled, chunks=1):
     return index
 
 
-@pytest.fixture(scope="module", params=["tune", "tune2", "heldout", "heldout2", "heldout3"])
+@pytest.fixture(scope="module", params=list(FLOORS))
 def corpus(request):
     return request.param, load_corpus(request.param)
 
@@ -253,3 +255,36 @@ def test_a_near_copy_under_another_headline_joins():
     a = item_features(StoryItem("a", title="US adds 272,000 jobs in May, unemployment rises to 4.0%", excerpt=excerpt, provider="reuters.com", published=_at(0)))
     b = item_features(StoryItem("b", title="Payrolls blow past estimates in May; jobless rate ticks up", excerpt=excerpt, provider="cnbc.com", published=_at(1)))
     assert score_pair(a, b).joins
+
+
+ORRIN_TRIAL = ("reuters.com", 0, "Orrin Pharma's obesity pill cuts weight by 14% in late-stage trial",
+               "Orrin Pharma said its once-daily obesity pill Veltra helped patients lose 14% of their body weight in a late-stage trial.")
+ORRIN_SHARES = ("Orrin Pharma shares jump 12% after obesity pill trial",
+                "Orrin Pharma shares rose 12% after the company said its obesity pill Veltra cut weight by 14% in a trial.")
+PELLIX_RECALL = ("engadget.com", 0, "Pellix Metro e-bike battery recall: what owners should do",
+                 "Pellix is recalling about 80,000 batteries sold with its Metro e-bikes after reports of fires.")
+TALVO_QUAKE = ("apnews.com", 0, "Magnitude 6.1 earthquake strikes near Talvo, damaging old town",
+               "A magnitude 6.1 earthquake struck near the city of Talvo on Friday, damaging buildings in the historic old town and injuring at least 30 people.")
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "verdict"),
+    [
+        # The market's reaction the same day is part of the story; on a later day it is news of its own.
+        (ORRIN_TRIAL, ("cnbc.com", 4, *ORRIN_SHARES), "joins"),
+        (ORRIN_TRIAL, ("cnbc.com", 28, *ORRIN_SHARES), "apart"),
+        # One product's recall and its cheaper model's launch, a day apart.
+        (PELLIX_RECALL, ("theverge.com", 20, "Pellix launches a cheaper Metro e-bike for $999",
+                         "Pellix's new Metro Lite e-bike costs $999 and has a smaller battery."), "apart"),
+        # A format title over a text about the event joins it; a digest naming it does not.
+        (TALVO_QUAKE, ("talvotimes.com", 3, "What we know so far",
+                       "A magnitude 6.1 earthquake hit Talvo before dawn. Here is what we know about the injured, the damaged churches in the old town and the aftershocks."), "joins"),
+        (TALVO_QUAKE, ("morningbrief.com", 3, "The Morning Brief",
+                       "Good morning. The Talvo earthquake, Brannock's steel job cuts and a chemical fire in Coldharbour."), "nothing"),
+    ],
+)
+def test_one_companys_other_news_and_format_titles(first, second, verdict):
+    a, b = (item_features(StoryItem(key, provider=provider, published=_at(hour), title=title, excerpt=excerpt))
+            for key, (provider, hour, title, excerpt) in zip("ab", (first, second), strict=True))
+    evidence = score_pair(a, b)
+    assert {"joins": evidence.joins, "apart": evidence.apart, "nothing": evidence.score == 0}[verdict], evidence
