@@ -161,13 +161,42 @@ class DatabaseBackend:
         if not rows:
             return
         fields = insert_fields(model)
-        params = self._row_values(fields, rows, json_encoded)
+        self._insert(model, fields, self._row_values(fields, rows, json_encoded))
+
+    def insert_tuples(self, model, columns, rows):
+        """INSERT rows given as tuples in the order of `columns` (attnames), every value
+        adapted for this database already (`adapt_datetime`): for tables written by the
+        million (a rebuild's index), where even a dict a row costs."""
+        self._insert(model, [model._meta.get_field(name) for name in columns], rows)
+
+    def _insert(self, model, fields, params):
         columns = ", ".join(self.quote(f.column) for f in fields)
         placeholders = ", ".join(["%s"] * len(fields))
         with self.connection.cursor() as cursor:
             cursor.executemany(
                 f"INSERT INTO {self.quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})", params
             )
+
+    def empty_tables(self, *models_):
+        """Delete every row of these tables (which nothing references)."""
+        with self.connection.cursor() as cursor:
+            for model in models_:
+                cursor.execute(f"DELETE FROM {self.quote(model._meta.db_table)}")
+
+    @contextmanager
+    def indexes_dropped(self, model):
+        """The model's secondary indexes (Meta.indexes) dropped for the block and built again
+        after it, in the current transaction: one sorted build instead of millions of
+        inserts into a growing index. Other writers of the table wait for the block."""
+        editor = self.connection.schema_editor(atomic=False)
+        editor.deferred_sql = []  # what entering the editor would set; it is only asked for SQL here
+        indexes = list(model._meta.indexes)
+        with self.connection.cursor() as cursor:
+            for index in indexes:
+                cursor.execute(str(index.remove_sql(model, editor)))
+            yield
+            for index in indexes:
+                cursor.execute(str(index.create_sql(model, editor)))
 
     def _row_values(self, fields, rows, json_encoded):
         columns = []  # per column: its name, how to adapt a value, and its default, adapted

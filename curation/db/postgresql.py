@@ -9,7 +9,7 @@ import hashlib
 import json
 from contextlib import contextmanager
 
-from curation.db.base import BUSY, CONFLICT, UNAVAILABLE, DatabaseBackend, Narrowing, RowCondition, insert_fields
+from curation.db.base import BUSY, CONFLICT, UNAVAILABLE, DatabaseBackend, Narrowing, RowCondition
 from curation.db.plans import remembered
 
 # Text search configuration; must match the generated column in migration 0003.
@@ -85,14 +85,10 @@ class PostgreSQLBackend(DatabaseBackend):
 
     # --- bulk writing -------------------------------------------------------------------
 
-    def insert_rows(self, model, rows, *, json_encoded=frozenset()):
+    def _insert(self, model, fields, params):
         """One binary COPY: executemany pays a round of adaptation and pipeline bookkeeping
         per row that costs more than the insert, and in binary format neither side escapes
         or parses the text."""
-        if not rows:
-            return
-        fields = insert_fields(model)
-        params = self._row_values(fields, rows, json_encoded)
         columns = ", ".join(self.quote(f.column) for f in fields)
         copy_sql = f"COPY {self.quote(model._meta.db_table)} ({columns}) FROM STDIN (FORMAT BINARY)"
         with self.connection.cursor() as cursor, self.connection.wrap_database_errors:
@@ -101,6 +97,11 @@ class PostgreSQLBackend(DatabaseBackend):
                 copy.set_types([f.db_type(self.connection).split("(")[0] for f in fields])
                 for values in params:
                     copy.write_row(values)
+
+    def empty_tables(self, *models_):
+        # TRUNCATE: no dead rows left behind for VACUUM, whatever the table held.
+        with self.connection.cursor() as cursor:
+            cursor.execute("TRUNCATE " + ", ".join(self.quote(model._meta.db_table) for model in models_))
 
     def lock_for_transaction(self, name):
         # A transaction-level advisory lock, keyed by a stable number for the name.

@@ -13,11 +13,7 @@ Clustering work follows the new items: their candidates come from the index tabl
 (story_index.py), and only the articles connected to them are re-clustered.
 """
 
-import multiprocessing
-import os
 import time
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 from django.core.exceptions import PermissionDenied
@@ -36,7 +32,7 @@ from curation.models import (
     StoryFeatures,
     StoryKey,
 )
-from curation.services import story_groups, story_index
+from curation.services import story_groups, story_index, story_rebuild
 from curation.services.editorial import (
     EDIT_PERMISSION,
     PUBLISH_PERMISSION,
@@ -195,68 +191,27 @@ def rebuild(*, config=DEFAULT_CONFIG, cap=None, progress=None, workers=None):
     """Recompute every story from the articles' text, keeping every editor's decision (the
     StoryDecision rows, attached body-only items, a lead an editor chose).
 
-    The articles go through the same steps as an import's, in the order they were
-    published, a chunk at a time, so a rebuild gives what imports in that order give.
-    `workers` processes compute the features (default: one per core, at most 4; 0: none)."""
+    The articles are taken in the order they were published, each against those before
+    it, in one pass over the whole table (story_rebuild.py), so a rebuild gives what
+    imports in that order give. `workers` processes compute the features (default: one
+    per core, at most 4; 0: none)."""
     started = time.monotonic()
-    run = StoryRun()
     warm()
     with transaction.atomic():
         _lock()
-        StoryKey.objects.all().delete()
-        StoryEdge.objects.all().delete()
-        StoryFeatures.objects.all().delete()
+        backend().empty_tables(StoryKey, StoryEdge, StoryFeatures)
         ordered = Article.objects.order_by("published_at", "pk").values_list("pk", flat=True)
         undated = list(ordered.filter(published_at__isnull=True))
         ids = list(ordered.filter(published_at__isnull=False)) + undated
-        chunks = [ids[start : start + REBUILD_CHUNK] for start in range(0, len(ids), REBUILD_CHUNK)]
-        with _feature_workers(workers) as compute:
-            pending = compute(story_index.story_items(chunks[0])) if chunks else None
-            for number, chunk in enumerate(chunks):
-                # The next chunk's features are computed by the workers while this one is
-                # scored and written.
-                features = pending()
-                if number + 1 < len(chunks):
-                    pending = compute(story_index.story_items(chunks[number + 1]))
-                known = {item.key: item for item in features}
-                story_index.index_features(list(known.items()))
-                found = story_index.find_evidence(features, known, config)
-                story_index.save_edges(chunk, found.evidence, replace_old=False)
-                run.items += len(chunk)
-                run.pairs_scored += found.pairs_scored
-                run.evidence += len(found.evidence)
-                if progress:
-                    progress(run.items, len(ids))
-        story_groups.recluster_all(run_into=run, cap=STORY_CAP if cap is None else cap)
+        walked = story_rebuild.walk(ids, config=config, workers=workers, progress=progress)
+        run = StoryRun(items=len(ids), pairs_scored=walked.pairs_scored, evidence=len(walked.evidence))
+        story_groups.recluster_all(
+            run_into=run,
+            cap=STORY_CAP if cap is None else cap,
+            evidence=((a, b, found.score) for (a, b), found in walked.evidence.items()),
+        )
     run.seconds = time.monotonic() - started
     return run
-
-
-@contextmanager
-def _feature_workers(workers):
-    """compute(items) -> a callable returning their features: in worker processes (forked,
-    so they share the loaded word lists; they never touch the database) or, with no
-    workers, here."""
-    workers = min(os.cpu_count() or 1, 4) if workers is None else workers
-    if workers <= 0:
-
-        def compute_here(items):
-            features = story_index.features_batch(items)
-            return lambda: features
-
-        yield compute_here
-        return
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
-    try:
-
-        def compute(items):
-            size = max(1, len(items) // (workers * 4) + 1)
-            futures = [pool.submit(story_index.features_batch, items[i : i + size]) for i in range(0, len(items), size)]
-            return lambda: [features for future in futures for features in future.result()]
-
-        yield compute
-    finally:
-        pool.shutdown(cancel_futures=True)
 
 
 # --- what editors do ---------------------------------------------------------------------

@@ -156,14 +156,17 @@ def _created(new):
     return created
 
 
-def recluster_all(*, run_into, cap):
-    """Cluster every article from the stored evidence and decisions, and write the stories
-    in bulk (the end of a rebuild). Stories keep their ids where most of their articles
-    stay together, and with them a lead an editor chose."""
+def recluster_all(*, run_into, cap, evidence=None):
+    """Cluster every article from the evidence and decisions, and write the stories in bulk
+    (the end of a rebuild). Stories keep their ids where most of their articles stay
+    together, and with them a lead an editor chose. `evidence`: (a, b, score) of every
+    pair, when the caller has them in memory; otherwise read from the edge table."""
     from curation.stories.clustering import cluster_component
 
+    if evidence is None:
+        evidence = StoryEdge.objects.values_list("a", "b", "score").iterator(chunk_size=20000)
     edges, apart, together, cannot = {}, defaultdict(set), set(), defaultdict(set)
-    for a, b, score in StoryEdge.objects.values_list("a", "b", "score").iterator(chunk_size=20000):
+    for a, b, score in evidence:
         if score > 0:
             edges[(a, b)] = score
         elif score < 0:
