@@ -356,7 +356,9 @@ def story_key_rows(keys, *, low, high, per_key, using="default"):
     newest items published between `low` and `high` (datetimes), undated items first (a
     body-only item has no date and is always within reach); `published` in seconds since
     1970. One statement; the database walks the (key, published) index once per key and
-    numbers the rows itself."""
+    numbers the rows itself. The undated rows and the dated range are two branches: with
+    "published IS NULL OR published BETWEEN ..." the index serves the key alone, and every
+    row of a key, whatever its date, would be read."""
     from curation.models import StoryKey
 
     if not keys:
@@ -365,17 +367,17 @@ def story_key_rows(keys, *, low, high, per_key, using="default"):
     quote = connection.ops.quote_name
     database = backend(using)
     key_in, key_params = database.in_integers_sql(quote("key"), keys)
+    rows = f"SELECT {quote('key')}, item, published FROM {quote(StoryKey._meta.db_table)} WHERE {key_in}"
     sql = (
         f"SELECT {quote('key')}, item, {database.epoch_seconds_sql('published')} FROM ("
         f"SELECT {quote('key')}, item, published, ROW_NUMBER() OVER ("
         f"PARTITION BY {quote('key')} ORDER BY CASE WHEN published IS NULL THEN 0 ELSE 1 END, published DESC, item DESC"
-        f") AS place FROM {quote(StoryKey._meta.db_table)} "
-        f"WHERE {key_in} AND (published IS NULL OR (published >= %s AND published <= %s))"
+        f") AS place FROM ({rows} AND published IS NULL UNION ALL {rows} AND published >= %s AND published <= %s) keyed"
         f") ranked WHERE place <= %s"
     )
     adapt = database.adapt_datetime
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*key_params, adapt(low), adapt(high), int(per_key)])
+        cursor.execute(sql, [*key_params, *key_params, adapt(low), adapt(high), int(per_key)])
         return cursor.fetchall()
 
 
