@@ -99,9 +99,13 @@ class PostgreSQLBackend(DatabaseBackend):
                     copy.write_row(values)
 
     def empty_tables(self, *models_):
-        # TRUNCATE: no dead rows left behind for VACUUM, whatever the table held.
+        # TRUNCATE: no dead rows left behind for VACUUM, whatever the table held. It refuses
+        # a table with foreign-key checks still deferred in this transaction (rows written
+        # earlier in it): those are run first, as Django's check_constraints does.
         with self.connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("TRUNCATE " + ", ".join(self.quote(model._meta.db_table) for model in models_))
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
     def lock_for_transaction(self, name):
         # A transaction-level advisory lock, keyed by a stable number for the name.

@@ -119,10 +119,11 @@ class Walk:
         self.undated = []
         self.database = backend()
 
-    def article(self, item):
-        """One dated article: its candidates among those before it, scored, then indexed."""
+    def article(self, item, blob):
+        """One dated article: its candidates among those before it, scored, then indexed.
+        `blob`: its features' stored form."""
         if item.published is None:
-            self.undated.append(item)
+            self.undated.append((item, blob))
             return
         low = item.published - self.reach
         recent, features = self.recent, self.features
@@ -131,18 +132,19 @@ class Walk:
         found = self.keys.candidates(item)
         for other in found.articles:
             self._score(item, features[other])
-        self._index(item)
+        self._index(item, blob)
         recent.append(item)
 
     def undated_articles(self):
         """Body-only items (and any other undated one), last: their candidates may be of
         any date, so those no longer in memory are read from the index (written by now)."""
         self.flush()
-        items = sorted(self.undated, key=arrival_order)
+        undated = sorted(self.undated, key=lambda entry: arrival_order(entry[0]))
+        items = [item for item, _ in undated]
         found = {}
-        for item in items:
+        for item, blob in undated:
             found[item.key] = self.keys.candidates(item)
-            self._index(item)
+            self._index(item, blob)
         wanted = {other for candidates in found.values() for other in candidates.articles} - self.features.keys()
         self.features.update(story_index.features_of(list(wanted)))
         parents = {other for candidates in found.values() for other in candidates.listing}
@@ -163,10 +165,10 @@ class Walk:
         self.pairs_scored += 1
         keep(self.evidence, item.key, other.key, score_pair(item, other, self.config, explain=False))
 
-    def _index(self, item):
+    def _index(self, item, blob):
         self.keys.add(item)
         self.features[item.key] = item
-        self.pending.append(item)
+        self.pending.append((item, blob))
         if len(self.pending) >= FLUSH:
             self.flush()
 
@@ -179,10 +181,10 @@ class Walk:
         self.database.insert_tuples(
             StoryFeatures,
             ("article_id", "version", "blob"),
-            [(item.key, FEATURES_VERSION, item.to_blob()) for item in items],
+            [(item.key, FEATURES_VERSION, blob) for item, blob in items],
         )
         rows = []
-        for item in items:
+        for item, _ in items:
             when = adapt(dt.datetime.fromtimestamp(item.published, dt.UTC)) if item.published is not None else None
             rows.extend((key, item.key, when) for key in item.keys)
         self.database.insert_tuples(StoryKey, ("key", "item", "published"), rows)
@@ -228,7 +230,7 @@ def walk(ids, *, config=DEFAULT_CONFIG, workers=None, progress=None):
     state = Walk(config)
     database = backend()
     chunks = [ids[start : start + CHUNK] for start in range(0, len(ids), CHUNK)]
-    with database.indexes_dropped(StoryKey), _feature_workers(workers) as compute:
+    with database.bulk_write_session(), database.indexes_dropped(StoryKey), _feature_workers(workers) as compute:
         pending = compute(story_index.story_items(chunks[0])) if chunks else None
         done = 0
         for number, chunk in enumerate(chunks):
@@ -236,8 +238,8 @@ def walk(ids, *, config=DEFAULT_CONFIG, workers=None, progress=None):
             features = pending()
             if number + 1 < len(chunks):
                 pending = compute(story_index.story_items(chunks[number + 1]))
-            for item in sorted(features, key=arrival_order):
-                state.article(item)
+            for item, blob in sorted(features, key=lambda entry: arrival_order(entry[0])):
+                state.article(item, blob)
             done += len(chunk)
             if progress:
                 progress(done, len(ids))
@@ -252,16 +254,21 @@ def walk(ids, *, config=DEFAULT_CONFIG, workers=None, progress=None):
     return state
 
 
+def features_and_blobs(items):
+    """A worker's unit of work: each StoryItem's features and their stored form."""
+    return [(features, features.to_blob()) for features in story_index.features_batch(items)]
+
+
 @contextmanager
 def _feature_workers(workers):
-    """compute(items) -> a callable returning their features: in worker processes (forked,
-    so they share the loaded word lists; they never touch the database) or, with no
-    workers, here."""
+    """compute(items) -> a callable returning [(features, blob)]: in worker processes
+    (forked, so they share the loaded word lists; they never touch the database) or, with
+    no workers, here."""
     workers = min(os.cpu_count() or 1, 4) if workers is None else workers
     if workers <= 0:
 
         def compute_here(items):
-            features = story_index.features_batch(items)
+            features = features_and_blobs(items)
             return lambda: features
 
         yield compute_here
@@ -271,7 +278,7 @@ def _feature_workers(workers):
 
         def compute(items):
             size = max(1, len(items) // (workers * 4) + 1)
-            futures = [pool.submit(story_index.features_batch, items[i : i + size]) for i in range(0, len(items), size)]
+            futures = [pool.submit(features_and_blobs, items[i : i + size]) for i in range(0, len(items), size)]
             return lambda: [features for future in futures for features in future.result()]
 
         yield compute

@@ -1,0 +1,45 @@
+"""The rebuild's key index in memory gives each article the candidates the incremental
+index gives it when the articles arrive one at a time, also where keys are crowded."""
+
+from collections import defaultdict
+
+import pytest
+
+from curation.services import story_rebuild
+from curation.stories import index, item_features
+from curation.stories.evaluation import load_corpus
+from curation.stories.features import BODY
+from curation.stories.index import arrival_order, count_shared_keys, rank_candidates, rank_listing, reach_seconds
+
+
+def _reference(items, reach):
+    """Every earlier item under each key, newest first (StoryIndex's own look-up)."""
+    under, published, out = defaultdict(list), {}, {}
+    for item in items:
+        found, listing = count_shared_keys(item, lambda key: reversed(under[key]), published.get, reach)
+        out[item.key] = (rank_candidates(item, found, published.get), rank_listing(listing) if item.kind == BODY else [])
+        published[item.key] = item.published
+        for key in item.keys:
+            under[key].append(item.key)
+    return out
+
+
+@pytest.mark.parametrize("bucket_limit", [index.BUCKET_LIMIT, 2])
+def test_the_key_index_gives_what_the_incremental_index_gives(monkeypatch, bucket_limit):
+    # With two items a key, most keys of the labelled corpus are crowded and get trimmed.
+    monkeypatch.setattr(index, "BUCKET_LIMIT", bucket_limit)
+    monkeypatch.setattr(story_rebuild, "BUCKET_LIMIT", bucket_limit)
+    items = sorted(
+        (item_features(entry.item) for part in ("tune", "heldout", "tune2") for entry in load_corpus(part)),
+        key=arrival_order,
+    )
+    assert any(item.published is None for item in items) and any(item.kind == BODY for item in items)
+    reach = reach_seconds()
+    expected = _reference(items, reach)
+    keys = story_rebuild.KeyIndex(reach)
+    for item in items:
+        found = keys.candidates(item)
+        assert (found.articles, found.listing) == expected[item.key], item.key
+        keys.add(item)
+    if bucket_limit == 2:  # the buckets were trimmed, and what they kept sufficed
+        assert sum(map(len, keys.buckets.values())) < sum(len(item.keys) for item in items)
