@@ -28,7 +28,7 @@ from curation.stories.urls import canonical_url, url_aliases
 
 __all__ = ["StoryItem", "ItemFeatures", "item_features", "FEATURES_VERSION", "term_key", "related_space", "is_related_space", "title_lookup_key"]
 
-FEATURES_VERSION = 2
+FEATURES_VERSION = 3
 ARTICLE, RELATED, BODY = "article", "related", "body"
 
 # How much text is read: the title, the excerpt and the lede carry the event; the rest of a
@@ -56,6 +56,33 @@ _MIXED = re.compile(rf"\d+(?:[.,]\d+)*%?|[{_CJK}]+|[^\W\d_{_CJK}]+(?:'[^\W\d_{_C
 _CAPITALISED = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w']+")
 _SENTENCE_INITIAL = re.compile(r"[.!?\"\n:]\s*([A-ZÀ-ÖØ-Þ][\w']+)")
 _THOUSANDS_TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?%?")
+# Figures as other languages write them, so a figure agrees across languages: "5,25" (a
+# decimal comma: German, French, Spanish, Portuguese), "140.000" (thousands with dots) and
+# "1 200" (thousands with spaces, French) are 5.25, 140000 and 1200.
+_DECIMAL_COMMA_TOKEN = re.compile(r"\d+,\d{1,2}%?")
+_DOTTED_THOUSANDS_TOKEN = re.compile(r"\d{1,3}(?:\.\d{3})+%?")
+_SPACED_THOUSANDS = re.compile(r"(?<![\d.,])(\d{1,3})(?:[ \u00a0\u202f](\d{3}))+(?!\d|[.,]\d)")
+# Figures with a scale word, in the languages news arrives in ("$2.1 billion", "2,1 Milliarden",
+# "58亿", "21억", "14万"), are written out (2100000000, 5800000000, 140000), so "5.8 billion
+# yuan" and "58亿元" state one figure. "m" and "b" are left alone: "5.8m" is as often metres.
+_SCALE_WORDS = {
+    "thousand": 10**3, "million": 10**6, "millions": 10**6, "mn": 10**6, "billion": 10**9, "billions": 10**9,
+    "bn": 10**9, "trillion": 10**12, "tn": 10**12, "millionen": 10**6, "milliarde": 10**9, "milliarden": 10**9,
+    "milliard": 10**9, "milliards": 10**9, "millones": 10**6, "millón": 10**6, "mil millones": 10**9,
+    "milhões": 10**6, "milhão": 10**6, "bilhões": 10**9, "bilhão": 10**9, "mil milhões": 10**9, "milioni": 10**6,
+    "miliardi": 10**9, "miljoen": 10**6, "miljard": 10**9, "万": 10**4, "萬": 10**4, "亿": 10**8, "億": 10**8,
+    "兆": 10**12, "만": 10**4, "억": 10**8, "조": 10**12,
+}
+_ENGLISH_SCALES = frozenset("thousand million millions mn billion billions bn trillion tn".split())
+_SCALED = re.compile(
+    r"(?<![\d.,])(\d{1,3}(?:,\d{3})+|\d+(?:[.,]\d+)?) ?(?:(万|萬|亿|億|兆|만|억|조)|("
+    + "|".join(sorted((word for word in _SCALE_WORDS if word.isascii() or word[0] == "m" or word[0] == "b"), key=len, reverse=True))
+    + r")(?![^\W\d_]))",
+    re.IGNORECASE,
+)
+# Units written onto a figure ("44C", "5,200mAh"): the figure is what another language states too.
+_UNITS = frozenset("c f km kmh mph kg mah mw gw kw mm cm ha".split())
+_FIGURE_PREFIX = re.compile(r"\d+(?:[.,]\d+)*")
 _STOPWORDS = textmod.STOPWORDS
 _GENERIC_WORDS = textmod._GENERIC_WORDS
 
@@ -207,7 +234,26 @@ def _seconds(published):
 
 
 def _prepare(text, limit):
-    return unicodedata.normalize("NFKC", text[:limit]).translate(_QUOTES)
+    text = unicodedata.normalize("NFKC", text[:limit]).translate(_QUOTES)
+    if any(char.isdigit() for char in text):
+        if " " in text:
+            text = _SPACED_THOUSANDS.sub(_join_thousands, text)
+        text = _SCALED.sub(_written_out, text)
+    return text
+
+
+def _written_out(match):
+    word = (match.group(2) or match.group(3)).casefold()
+    figure, scale = match.group(1), _SCALE_WORDS[word]
+    if word not in _ENGLISH_SCALES and _DOTTED_THOUSANDS_TOKEN.fullmatch(figure):
+        figure = figure.replace(".", "")  # "1.200 millones" is 1,200 million
+    elif "," in figure:
+        figure = figure.replace(",", "") if _THOUSANDS_TOKEN.fullmatch(figure) else figure.replace(",", ".")
+    return str(round(float(figure) * scale))
+
+
+def _join_thousands(match):
+    return match.group().replace(" ", "")
 
 
 # Word -> _word(word), filled as words are met: news repeats its words, so most are answered
@@ -240,14 +286,23 @@ def _word(lowered):
         return _HAS_CJK  # read piece by piece (_read_mixed)
     if first.isdigit():
         term = lowered.rstrip("%")
+        if not term[-1].isdigit():
+            figure = _FIGURE_PREFIX.match(term).group()
+            if term[len(figure) :] in _UNITS:
+                term = figure
         if "," in term:
-            if not _THOUSANDS_TOKEN.fullmatch(term):
-                return None  # a list of figures ("2,3"): too rare to be worth splitting
-            term = term.replace(",", "")
+            if _DECIMAL_COMMA_TOKEN.fullmatch(term):
+                term = term.replace(",", ".")
+            elif _THOUSANDS_TOKEN.fullmatch(term):
+                term = term.replace(",", "")
+            else:
+                return None  # a list of figures ("2,3,4"): too rare to be worth splitting
+        elif "." in term and _DOTTED_THOUSANDS_TOKEN.fullmatch(term):
+            term = term.replace(".", "")
         return term, rarity.number_weight(term), False
     if lowered in _STOPWORDS or len(lowered) < 2 or first == "_":
         return None
-    return textmod.stem(lowered), rarity.word_weight(lowered), lowered not in _GENERIC_WORDS
+    return textmod.stem(textmod.unaccented(lowered)), rarity.word_weight(lowered), lowered not in _GENERIC_WORDS
 
 
 def _title_case(text):
