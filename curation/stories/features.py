@@ -61,25 +61,22 @@ _THOUSANDS_TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?%?")
 # "1 200" (thousands with spaces, French) are 5.25, 140000 and 1200.
 _DECIMAL_COMMA_TOKEN = re.compile(r"\d+,\d{1,2}%?")
 _DOTTED_THOUSANDS_TOKEN = re.compile(r"\d{1,3}(?:\.\d{3})+%?")
-_SPACED_THOUSANDS = re.compile(r"(?<![\d.,])(\d{1,3})(?:[ \u00a0\u202f](\d{3}))+(?!\d|[.,]\d)")
+# (A pattern that opens with a digit is scanned for quickly: the look-behind comes after it.)
+_SPACED_THOUSANDS = re.compile(r"\d(?<![\d.,]\d)\d{0,2}(?:[ \u00a0\u202f]\d{3})+(?!\d|[.,]\d)")
 # Figures with a scale word, in the languages news arrives in ("$2.1 billion", "2,1 Milliarden",
 # "58亿", "21억", "14万"), are written out (2100000000, 5800000000, 140000), so "5.8 billion
 # yuan" and "58亿元" state one figure. "m" and "b" are left alone: "5.8m" is as often metres.
 _SCALE_WORDS = {
-    "thousand": 10**3, "million": 10**6, "millions": 10**6, "mn": 10**6, "billion": 10**9, "billions": 10**9,
-    "bn": 10**9, "trillion": 10**12, "tn": 10**12, "millionen": 10**6, "milliarde": 10**9, "milliarden": 10**9,
-    "milliard": 10**9, "milliards": 10**9, "millones": 10**6, "millón": 10**6, "mil millones": 10**9,
-    "milhões": 10**6, "milhão": 10**6, "bilhões": 10**9, "bilhão": 10**9, "mil milhões": 10**9, "milioni": 10**6,
-    "miliardi": 10**9, "miljoen": 10**6, "miljard": 10**9, "万": 10**4, "萬": 10**4, "亿": 10**8, "億": 10**8,
-    "兆": 10**12, "만": 10**4, "억": 10**8, "조": 10**12,
+    "thousand": 10**3, "million": 10**6, "millions": 10**6, "billion": 10**9, "billions": 10**9,
+    "trillion": 10**12, "millionen": 10**6, "milliarde": 10**9, "milliarden": 10**9, "milliard": 10**9,
+    "milliards": 10**9, "millones": 10**6, "millón": 10**6, "milhões": 10**6, "milhão": 10**6, "bilhões": 10**9,
+    "bilhão": 10**9, "milioni": 10**6, "miliardi": 10**9, "miljoen": 10**6, "miljard": 10**9, "mn": 10**6,
+    "bn": 10**9, "tn": 10**12,
 }
-_ENGLISH_SCALES = frozenset("thousand million millions mn billion billions bn trillion tn".split())
-_SCALED = re.compile(
-    r"(?<![\d.,])(\d{1,3}(?:,\d{3})+|\d+(?:[.,]\d+)?) ?(?:(万|萬|亿|億|兆|만|억|조)|("
-    + "|".join(sorted((word for word in _SCALE_WORDS if word.isascii() or word[0] == "m" or word[0] == "b"), key=len, reverse=True))
-    + r")(?![^\W\d_]))",
-    re.IGNORECASE,
-)
+_ATTACHED_SCALES = {"mn": 10**6, "bn": 10**9, "tn": 10**12}
+_CJK_SCALES = {"万": 10**4, "萬": 10**4, "亿": 10**8, "億": 10**8, "兆": 10**12, "만": 10**4, "억": 10**8, "조": 10**12}
+_ENGLISH_SCALES = frozenset("thousand million millions billion billions trillion mn bn tn".split())
+_THOUSAND_MILLIONS = frozenset(("millones", "milhões"))  # "mil millones": a thousand million
 # Units written onto a figure ("44C", "5,200mAh"): the figure is what another language states too.
 _UNITS = frozenset("c f km kmh mph kg mah mw gw kw mm cm ha".split())
 _FIGURE_PREFIX = re.compile(r"\d+(?:[.,]\d+)*")
@@ -235,21 +232,37 @@ def _seconds(published):
 
 def _prepare(text, limit):
     text = unicodedata.normalize("NFKC", text[:limit]).translate(_QUOTES)
-    if any(char.isdigit() for char in text):
-        if " " in text:
-            text = _SPACED_THOUSANDS.sub(_join_thousands, text)
-        text = _SCALED.sub(_written_out, text)
-    return text
+    return _SPACED_THOUSANDS.sub(_join_thousands, text)
 
 
-def _written_out(match):
-    word = (match.group(2) or match.group(3)).casefold()
-    figure, scale = match.group(1), _SCALE_WORDS[word]
-    if word not in _ENGLISH_SCALES and _DOTTED_THOUSANDS_TOKEN.fullmatch(figure):
+def _written_out(figure, scale, english=True):
+    """`figure` ("2.1", "1,8", "1.200") times `scale`, written out ("2100000000"), or None."""
+    if not english and _DOTTED_THOUSANDS_TOKEN.fullmatch(figure):
         figure = figure.replace(".", "")  # "1.200 millones" is 1,200 million
     elif "," in figure:
         figure = figure.replace(",", "") if _THOUSANDS_TOKEN.fullmatch(figure) else figure.replace(",", ".")
-    return str(round(float(figure) * scale))
+    try:
+        return str(round(float(figure) * scale))
+    except ValueError:
+        return None
+
+
+def _scaled(tokens):
+    """The tokens with each figure and the scale word after it ("1,8", "milliarden") as one
+    figure written out."""
+    out = []
+    for token in tokens:
+        scale = _SCALE_WORDS.get(token)
+        if scale and out:
+            figure, english = out[-1], token in _ENGLISH_SCALES
+            if figure == "mil" and token in _THOUSAND_MILLIONS and len(out) > 1:
+                out.pop()
+                figure, scale = out[-1], 10**9
+            if figure[:1].isdigit() and (written := _written_out(figure, scale, english)):
+                out[-1] = written
+                continue
+        out.append(token)
+    return out
 
 
 def _join_thousands(match):
@@ -288,8 +301,11 @@ def _word(lowered):
         term = lowered.rstrip("%")
         if not term[-1].isdigit():
             figure = _FIGURE_PREFIX.match(term).group()
-            if term[len(figure) :] in _UNITS:
+            unit = term[len(figure) :]
+            if unit in _UNITS:
                 term = figure
+            elif unit in _ATTACHED_SCALES and (written := _written_out(figure, _ATTACHED_SCALES[unit])):
+                return written, rarity.number_weight(written), False
         if "," in term:
             if _DECIMAL_COMMA_TOKEN.fullmatch(term):
                 term = term.replace(",", ".")
@@ -332,6 +348,8 @@ class _Analysis:
             return set()
         text = _prepare(text, textmod.MAX_CHARS)
         tokens = _WORDS.findall(text.casefold())[:limit]
+        if not _SCALE_WORDS.keys().isdisjoint(tokens):
+            tokens = _scaled(tokens)
         weights, found = self.weights, set()
         content = 0
         distinct = list(dict.fromkeys(tokens))
@@ -366,8 +384,12 @@ class _Analysis:
                     counts[word] = counts.get(word, 0) + 1
                 for word in initial:
                     counts[word] = counts.get(word, 0) - 1
+            known = _KNOWN
             for word in capitalised:
-                term = _word(word.casefold())
+                lowered = word.casefold()
+                term = known.get(lowered, _MISSING)
+                if term is _MISSING:
+                    term = _word(lowered)
                 if term is None or term is _HAS_CJK or not term[2] or term[0] not in found:
                     continue
                 self.capitalised[part].add(term[0])
@@ -379,7 +401,10 @@ class _Analysis:
         """A token with CJK characters: their bigrams, and any Latin word or figure in it.
         Returns how many of its pieces name something."""
         weights, content = self.weights, 0
-        for piece in _MIXED.findall(token):
+        pieces = _MIXED.findall(token)
+        for index, piece in enumerate(pieces):
+            if piece[0].isdigit() and index + 1 < len(pieces) and pieces[index + 1][0] in _CJK_SCALES:
+                piece = _written_out(piece, _CJK_SCALES[pieces[index + 1][0]], english=False) or piece
             if _CJK_RUN.match(piece):
                 content += 1
                 for pair in [piece] if len(piece) == 1 else [piece[i : i + 2] for i in range(len(piece) - 1)]:

@@ -290,30 +290,37 @@ def _names_and_figures(a, b):
     with a specific figure one headline states, or one kind of event named in both headlines
     (kinds.py, in any language) with a shared rare name or (within FIGURE_KIND_HOURS) a
     figure both headlines state."""
+    # Most headlines state no figure and name no kind: the quick answer.
+    a_kind_terms = a.title_terms & KIND_TERMS
+    if not (a.title_numbers or b.title_numbers or a_kind_terms):
+        return False
     if a.generic_title or b.generic_title or a.published is None or b.published is None:
         return False
-    if abs(a.published - b.published) > ANCHOR_HOURS * HOUR:
+    hours = abs(a.published - b.published) / HOUR
+    if hours > ANCHOR_HOURS or a.title_numbers and b.title_numbers and not a.title_numbers & b.title_numbers:
         return False
-    if a.title_numbers and b.title_numbers and not a.title_numbers & b.title_numbers:
-        return False
-    shared = (a.title_terms | a.lede_terms) & (b.title_terms | b.lede_terms)
     a_weights, b_weights = a.weights, b.weights
-    figure = both_titles = name = False
-    for term in shared:
-        weight = a_weights[term] if a_weights[term] < b_weights[term] else b_weights[term]
-        if term[:1].isdigit():
-            if weight >= ANCHOR_FIGURE_WEIGHT and (term in a.title_terms or term in b.title_terms):
-                figure = True
-                both_titles = both_titles or term in a.title_terms and term in b.title_terms
-        elif term not in _NAME_SUFFIXES and (
-            weight >= RARE_NAME_WEIGHT or weight >= ANCHOR_NAME_WEIGHT and (term in a.names or term in b.names)
-        ):
-            name = True
-    if name and figure:
-        return True
-    if not (name or both_titles and abs(a.published - b.published) <= FIGURE_KIND_HOURS * HOUR):
+    figures = [
+        term
+        for term in (a.title_numbers & b.terms if a.title_numbers else set()) | (b.title_numbers & a.terms if b.title_numbers else set())
+        if min(a_weights[term], b_weights[term]) >= ANCHOR_FIGURE_WEIGHT
+    ]
+    if not figures and not a_kind_terms:
         return False
-    a_kinds = event_kinds(a.title_terms & KIND_TERMS)
+    names = a.names | b.names
+    name = any(
+        term not in _NAME_SUFFIXES
+        and not term[:1].isdigit()
+        and (min(a_weights[term], b_weights[term]) >= RARE_NAME_WEIGHT
+             or min(a_weights[term], b_weights[term]) >= ANCHOR_NAME_WEIGHT and term in names)
+        for term in (a.title_terms | a.lede_terms) & (b.title_terms | b.lede_terms)
+    )
+    if name and figures:
+        return True
+    both_titles = any(term in a.title_terms and term in b.title_terms for term in figures)
+    if not (name or both_titles and hours <= FIGURE_KIND_HOURS) or not a_kind_terms:
+        return False
+    a_kinds = event_kinds(a_kind_terms)
     return bool(a_kinds) and bool(a_kinds & event_kinds(b.title_terms & KIND_TERMS))
 
 
