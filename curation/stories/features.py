@@ -293,7 +293,9 @@ def _words(tokens):
 
 def _word(lowered):
     """(term, weight, names something?) for a lower-case word, or None for one that says
-    nothing (a stopword, a letter). A figure is written without thousands separators."""
+    nothing (a stopword, a letter). A figure is written as English writes it, without
+    thousands separators or a unit ("140.000" and "140,000" are 140000, "5,25" is 5.25, "44C"
+    is 44); a word's term is spelt without accents."""
     first = lowered[0]
     if (first >= "\u3040" or lowered[-1] >= "\u3040") and _CJK_RUN.search(lowered):
         return _HAS_CJK  # read piece by piece (_read_mixed)
