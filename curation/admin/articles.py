@@ -257,11 +257,13 @@ class ArticleAdmin(ScheduleAdminMixin, BulkActionsMixin, LargeTableAdmin):
     def title_column(self, article):
         return Truncator(article.title).chars(120)
 
+    UNKNOWN_HEAT = mark_safe('<span class="unknown" title="unknown">–<span class="visually-hidden"> unknown</span></span>')
+
     @admin.display(description="Heat", ordering="heat")
     def heat_column(self, article):
         # The source's -1 means unknown: a muted dash, as in the curator (never "-1").
         if article.heat is None or article.heat == HEAT_UNKNOWN:
-            return format_html('<span class="unknown" title="unknown">–<span class="visually-hidden"> unknown</span></span>')
+            return self.UNKNOWN_HEAT
         return article.heat
 
     @admin.display(description="Published", ordering="published_at")

@@ -51,7 +51,7 @@ def story_row_offers(summary, allowed):
         return [
             StoryOffer(
                 "publish",
-                f"Reject the other {others_new} as duplicates",
+                f"Reject the other {others_new} as duplicates" if others_new != 1 else "Reject the other one as a duplicate",
                 REST_REJECT,
                 "The lead is published: reject the story's other new items with the reason “duplicate”.",
             )

@@ -28,7 +28,7 @@ from curation.stories.urls import canonical_url, url_aliases
 
 __all__ = ["StoryItem", "ItemFeatures", "item_features", "FEATURES_VERSION", "term_key", "related_space", "is_related_space", "title_lookup_key"]
 
-FEATURES_VERSION = 2
+FEATURES_VERSION = 3
 ARTICLE, RELATED, BODY = "article", "related", "body"
 
 # How much text is read: the title, the excerpt and the lede carry the event; the rest of a
@@ -56,6 +56,30 @@ _MIXED = re.compile(rf"\d+(?:[.,]\d+)*%?|[{_CJK}]+|[^\W\d_{_CJK}]+(?:'[^\W\d_{_C
 _CAPITALISED = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w']+")
 _SENTENCE_INITIAL = re.compile(r"[.!?\"\n:]\s*([A-ZÀ-ÖØ-Þ][\w']+)")
 _THOUSANDS_TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?%?")
+# Figures as other languages write them, so a figure agrees across languages: "5,25" (a
+# decimal comma: German, French, Spanish, Portuguese), "140.000" (thousands with dots) and
+# "1 200" (thousands with spaces, French) are 5.25, 140000 and 1200.
+_DECIMAL_COMMA_TOKEN = re.compile(r"\d+,\d{1,2}%?")
+_DOTTED_THOUSANDS_TOKEN = re.compile(r"\d{1,3}(?:\.\d{3})+%?")
+# (A pattern that opens with a digit is scanned for quickly: the look-behind comes after it.)
+_SPACED_THOUSANDS = re.compile(r"\d(?<![\d.,]\d)\d{0,2}(?:[ \u00a0\u202f]\d{3})+(?!\d|[.,]\d)")
+# Figures with a scale word, in the languages news arrives in ("$2.1 billion", "2,1 Milliarden",
+# "58亿", "21억", "14万"), are written out (2100000000, 5800000000, 140000), so "5.8 billion
+# yuan" and "58亿元" state one figure. "m" and "b" are left alone: "5.8m" is as often metres.
+_SCALE_WORDS = {
+    "thousand": 10**3, "million": 10**6, "millions": 10**6, "billion": 10**9, "billions": 10**9,
+    "trillion": 10**12, "millionen": 10**6, "milliarde": 10**9, "milliarden": 10**9, "milliard": 10**9,
+    "milliards": 10**9, "millones": 10**6, "millón": 10**6, "milhões": 10**6, "milhão": 10**6, "bilhões": 10**9,
+    "bilhão": 10**9, "milioni": 10**6, "miliardi": 10**9, "miljoen": 10**6, "miljard": 10**9, "mn": 10**6,
+    "bn": 10**9, "tn": 10**12,
+}
+_ATTACHED_SCALES = {"mn": 10**6, "bn": 10**9, "tn": 10**12}
+_CJK_SCALES = {"万": 10**4, "萬": 10**4, "亿": 10**8, "億": 10**8, "兆": 10**12, "만": 10**4, "억": 10**8, "조": 10**12}
+_ENGLISH_SCALES = frozenset("thousand million millions billion billions trillion mn bn tn".split())
+_THOUSAND_MILLIONS = frozenset(("millones", "milhões"))  # "mil millones": a thousand million
+# Units written onto a figure ("44C", "5,200mAh"): the figure is what another language states too.
+_UNITS = frozenset("c f km kmh mph kg mah mw gw kw mm cm ha".split())
+_FIGURE_PREFIX = re.compile(r"\d+(?:[.,]\d+)*")
 _STOPWORDS = textmod.STOPWORDS
 _GENERIC_WORDS = textmod._GENERIC_WORDS
 
@@ -207,7 +231,42 @@ def _seconds(published):
 
 
 def _prepare(text, limit):
-    return unicodedata.normalize("NFKC", text[:limit]).translate(_QUOTES)
+    text = unicodedata.normalize("NFKC", text[:limit]).translate(_QUOTES)
+    return _SPACED_THOUSANDS.sub(_join_thousands, text)
+
+
+def _written_out(figure, scale, english=True):
+    """`figure` ("2.1", "1,8", "1.200") times `scale`, written out ("2100000000"), or None."""
+    if not english and _DOTTED_THOUSANDS_TOKEN.fullmatch(figure):
+        figure = figure.replace(".", "")  # "1.200 millones" is 1,200 million
+    elif "," in figure:
+        figure = figure.replace(",", "") if _THOUSANDS_TOKEN.fullmatch(figure) else figure.replace(",", ".")
+    try:
+        return str(round(float(figure) * scale))
+    except ValueError:
+        return None
+
+
+def _scaled(tokens):
+    """The tokens with each figure and the scale word after it ("1,8", "milliarden") as one
+    figure written out."""
+    out = []
+    for token in tokens:
+        scale = _SCALE_WORDS.get(token)
+        if scale and out:
+            figure, english = out[-1], token in _ENGLISH_SCALES
+            if figure == "mil" and token in _THOUSAND_MILLIONS and len(out) > 1:
+                out.pop()
+                figure, scale = out[-1], 10**9
+            if figure[:1].isdigit() and (written := _written_out(figure, scale, english)):
+                out[-1] = written
+                continue
+        out.append(token)
+    return out
+
+
+def _join_thousands(match):
+    return match.group().replace(" ", "")
 
 
 # Word -> _word(word), filled as words are met: news repeats its words, so most are answered
@@ -234,20 +293,34 @@ def _words(tokens):
 
 def _word(lowered):
     """(term, weight, names something?) for a lower-case word, or None for one that says
-    nothing (a stopword, a letter). A figure is written without thousands separators."""
+    nothing (a stopword, a letter). A figure is written as English writes it, without
+    thousands separators or a unit ("140.000" and "140,000" are 140000, "5,25" is 5.25, "44C"
+    is 44); a word's term is spelt without accents."""
     first = lowered[0]
     if (first >= "\u3040" or lowered[-1] >= "\u3040") and _CJK_RUN.search(lowered):
         return _HAS_CJK  # read piece by piece (_read_mixed)
     if first.isdigit():
         term = lowered.rstrip("%")
+        if not term[-1].isdigit():
+            figure = _FIGURE_PREFIX.match(term).group()
+            unit = term[len(figure) :]
+            if unit in _UNITS:
+                term = figure
+            elif unit in _ATTACHED_SCALES and (written := _written_out(figure, _ATTACHED_SCALES[unit])):
+                return written, rarity.number_weight(written), False
         if "," in term:
-            if not _THOUSANDS_TOKEN.fullmatch(term):
-                return None  # a list of figures ("2,3"): too rare to be worth splitting
-            term = term.replace(",", "")
+            if _DECIMAL_COMMA_TOKEN.fullmatch(term):
+                term = term.replace(",", ".")
+            elif _THOUSANDS_TOKEN.fullmatch(term):
+                term = term.replace(",", "")
+            else:
+                return None  # a list of figures ("2,3,4"): too rare to be worth splitting
+        elif "." in term and _DOTTED_THOUSANDS_TOKEN.fullmatch(term):
+            term = term.replace(".", "")
         return term, rarity.number_weight(term), False
     if lowered in _STOPWORDS or len(lowered) < 2 or first == "_":
         return None
-    return textmod.stem(lowered), rarity.word_weight(lowered), lowered not in _GENERIC_WORDS
+    return textmod.stem(textmod.unaccented(lowered)), rarity.word_weight(lowered), lowered not in _GENERIC_WORDS
 
 
 def _title_case(text):
@@ -277,6 +350,8 @@ class _Analysis:
             return set()
         text = _prepare(text, textmod.MAX_CHARS)
         tokens = _WORDS.findall(text.casefold())[:limit]
+        if not _SCALE_WORDS.keys().isdisjoint(tokens):
+            tokens = _scaled(tokens)
         weights, found = self.weights, set()
         content = 0
         distinct = list(dict.fromkeys(tokens))
@@ -311,8 +386,12 @@ class _Analysis:
                     counts[word] = counts.get(word, 0) + 1
                 for word in initial:
                     counts[word] = counts.get(word, 0) - 1
+            known = _KNOWN
             for word in capitalised:
-                term = _word(word.casefold())
+                lowered = word.casefold()
+                term = known.get(lowered, _MISSING)
+                if term is _MISSING:
+                    term = _word(lowered)
                 if term is None or term is _HAS_CJK or not term[2] or term[0] not in found:
                     continue
                 self.capitalised[part].add(term[0])
@@ -324,7 +403,10 @@ class _Analysis:
         """A token with CJK characters: their bigrams, and any Latin word or figure in it.
         Returns how many of its pieces name something."""
         weights, content = self.weights, 0
-        for piece in _MIXED.findall(token):
+        pieces = _MIXED.findall(token)
+        for index, piece in enumerate(pieces):
+            if piece[0].isdigit() and index + 1 < len(pieces) and pieces[index + 1][0] in _CJK_SCALES:
+                piece = _written_out(piece, _CJK_SCALES[pieces[index + 1][0]], english=False) or piece
             if _CJK_RUN.match(piece):
                 content += 1
                 for pair in [piece] if len(piece) == 1 else [piece[i : i + 2] for i in range(len(piece) - 1)]:

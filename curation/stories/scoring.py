@@ -19,7 +19,9 @@ one company's news of the week); a format title ("What we know so far") joins on
 near-copy or a headline its text is mostly about; two headlines that share no telling word are
 two events unless one lede copies the other (a wire story under a rewritten headline); and
 text joins only on two shared terms or more, a company's name with its kind ("Lumora Bio")
-counting once, since one name is shared by all of that company's news.
+counting once, since one name is shared by all of that company's news. A pair the text does
+not join may still join weakly on what survives translation: a rare name with a figure, or
+one kind of event with a name or a figure (`_names_and_figures`).
 
 Text counts only within the time window; past it, text that would join marks the same kind
 of event on another occasion (a rate decision a month later), which must not join through
@@ -30,6 +32,7 @@ import math
 from dataclasses import dataclass
 
 from curation.stories import text as textmod
+from curation.stories.kinds import KIND_TERMS, MARKET_TERMS, event_kinds
 
 __all__ = ["Evidence", "ScoringConfig", "score_pair", "signals", "shared_terms", "SIGNALS", "APART", "SAME_URL", "RELATED"]
 
@@ -44,6 +47,22 @@ TITLE_WORD_WEIGHT = 1.5
 # An item without a headline (a body-only item) must share a word at least this rare: a
 # name, a figure, a word few texts use (its common words may be a template's boilerplate).
 ANCHOR_WEIGHT = 3.5
+
+# Names, figures and kinds: two items in two languages share little text but the event's
+# names and figures ("Kestova recalls 140,000 SUVs" / "Kestova ruft 140.000 SUV zurück") and
+# the kind of event their headlines name ("Grève SNCF" / "French rail strike"). A pair the
+# text does not join still joins, weakly (the clustering asks for support), within this many
+# hours and unless the two headlines state figures that all differ, on a shared name at least
+# this rare with a specific figure (not a year or a small count) one headline states, or on
+# one kind of event in both headlines with a shared name or a figure both headlines state.
+ANCHOR_NAME_WEIGHT = 2.5  # a word written as a name ("Arequipa" is 2.8); unwritten as one, RARE_NAME_WEIGHT
+RARE_NAME_WEIGHT = 4.5
+ANCHOR_FIGURE_WEIGHT = 3.5  # rarity.number_weight of a specific figure
+ANCHOR_HOURS = 48.0
+# A figure and a kind of event without a shared name (a magnitude 5.2 quake, "四川5.2级地震") is
+# weaker: two quakes of one magnitude a day apart are two quakes.
+FIGURE_KIND_HOURS = 24.0
+ANCHOR_PROBABILITY = 0.7
 
 # A format-titled item joins a headline whose event most of its text is about: at least this
 # share of its text's weight, in at least this many terms.
@@ -70,36 +89,12 @@ _NAME_SUFFIXES = frozenset(
     ).split()
 )
 
-# What kind of event a headline reports, for the few kinds one company, product or town has
-# several of in a week. Two headlines of different kinds a trading day or more apart are two
-# events, whatever names they share ("Pellix recalls 80,000 e-bike batteries" / "Pellix
-# launches a cheaper Metro e-bike"). A headline that reports a share-price move ("Orrin
-# Pharma shares jump 12% after obesity pill trial") is the market's reaction: on the day of
-# the event part of its story, on a later day news of its own that names the event.
-_EVENT_KINDS = {
-    textmod.stem(word): kind
-    for kind, words in (
-        ("recall", "recall recalls recalled"),
-        ("launch", "launch launches launched unveil unveils unveiled debut debuts introduces"),
-        ("people", "appoint appoints appointed hire hires hired resign resigns resigned quits"),
-        ("results", "earnings revenue profit profits quarterly"),
-        ("deal", "buy buys acquire acquires acquisition takeover merger merge merges"),
-        ("legal", "fined sue sues sued lawsuit court judge charged settle settles settlement"),
-        ("strike", "strike strikes walkout"),
-        ("disaster", "fire fires blaze flood floods earthquake quake storm cyclone crash explosion"),
-    )
-    for word in words.split()
-}
-_MARKET_WORDS = frozenset(textmod.stem(word) for word in "share shares stock stocks".split())
-_MOVE_WORDS = frozenset(
-    textmod.stem(word)
-    for word in (
-        "jump jumps jumped soar soars soared surge surges surged rise rises rose climb climbs climbed gain gains "
-        "rally rallies rallied rocket rockets rocketed leap leaps fall falls fell slide slides slid slump slumps "
-        "plunge plunges plunged sink sinks sank tumble tumbles tumbled drop drops dropped dip dips slip slips sag"
-    ).split()
-)
-_KIND_WORDS = frozenset(_EVENT_KINDS) | _MARKET_WORDS | _MOVE_WORDS
+# What kind of event a headline reports (kinds.py), for the few kinds one company, product or
+# town has several of in a week. Two headlines of different kinds a trading day or more apart
+# are two events, whatever names they share ("Pellix recalls 80,000 e-bike batteries" /
+# "Pellix launches a cheaper Metro e-bike"). A headline that reports a share-price move
+# ("Orrin Pharma shares jump 12% after obesity pill trial") is the market's reaction: on the
+# day of the event part of its story, on a later day news of its own that names the event.
 # From this many hours apart, headlines of two kinds are two events.
 OTHER_KIND_HOURS = 12.0
 
@@ -261,22 +256,15 @@ def _dated_column(a, b):
     return bool(a_rest) and a_rest == b_rest
 
 
-def _event_kinds(terms):
-    kinds = {_EVENT_KINDS[term] for term in terms if term in _EVENT_KINDS}
-    if terms & _MARKET_WORDS and terms & _MOVE_WORDS:
-        kinds.add("market")
-    return kinds
-
-
 def _other_kind_later(a, b):
     """Headlines of two kinds of event (or a share move and the event it names), a trading
     day or more apart."""
     if a.published is None or b.published is None or abs(a.published - b.published) < OTHER_KIND_HOURS * HOUR:
         return False
-    a_terms, b_terms = a.title_terms & _KIND_WORDS, b.title_terms & _KIND_WORDS
-    if not (a_terms and b_terms or a_terms & _MARKET_WORDS or b_terms & _MARKET_WORDS):
+    a_terms, b_terms = a.title_terms & KIND_TERMS, b.title_terms & KIND_TERMS
+    if not (a_terms and b_terms or a_terms & MARKET_TERMS or b_terms & MARKET_TERMS):
         return False  # most headlines name no kind: the quick answer
-    a_kinds, b_kinds = _event_kinds(a_terms), _event_kinds(b_terms)
+    a_kinds, b_kinds = event_kinds(a_terms), event_kinds(b_terms)
     if ("market" in a_kinds) != ("market" in b_kinds):
         return True
     return bool(a_kinds and b_kinds) and not a_kinds & b_kinds
@@ -297,10 +285,55 @@ def _telling_shared(a, b):
     return len(shared - _NAME_SUFFIXES)
 
 
+def _names_and_figures(a, b):
+    """Within ANCHOR_HOURS, headlines whose figures do not disagree, and a shared rare name
+    with a specific figure one headline states, or one kind of event named in both headlines
+    (kinds.py, in any language) with a shared rare name or (within FIGURE_KIND_HOURS) a
+    figure both headlines state."""
+    # Most headlines state no figure and name no kind: the quick answer.
+    a_kind_terms = a.title_terms & KIND_TERMS
+    if not (a.title_numbers or b.title_numbers or a_kind_terms):
+        return False
+    if a.generic_title or b.generic_title or a.published is None or b.published is None:
+        return False
+    hours = abs(a.published - b.published) / HOUR
+    if hours > ANCHOR_HOURS or a.title_numbers and b.title_numbers and not a.title_numbers & b.title_numbers:
+        return False
+    a_weights, b_weights = a.weights, b.weights
+    figures = [
+        term
+        for term in (a.title_numbers & b.terms if a.title_numbers else set()) | (b.title_numbers & a.terms if b.title_numbers else set())
+        if min(a_weights[term], b_weights[term]) >= ANCHOR_FIGURE_WEIGHT
+    ]
+    if not figures and not a_kind_terms:
+        return False
+    names = a.names | b.names
+    name = any(
+        term not in _NAME_SUFFIXES
+        and not term[:1].isdigit()
+        and (min(a_weights[term], b_weights[term]) >= RARE_NAME_WEIGHT
+             or min(a_weights[term], b_weights[term]) >= ANCHOR_NAME_WEIGHT and term in names)
+        for term in (a.title_terms | a.lede_terms) & (b.title_terms | b.lede_terms)
+    )
+    if name and figures:
+        return True
+    both_titles = any(term in a.title_terms and term in b.title_terms for term in figures)
+    if not (name or both_titles and hours <= FIGURE_KIND_HOURS) or not a_kind_terms:
+        return False
+    a_kinds = event_kinds(a_kind_terms)
+    return bool(a_kinds) and bool(a_kinds & event_kinds(b.title_terms & KIND_TERMS))
+
+
 def score_pair(a, b, config=None, *, explain=True):
     """Evidence about features `a` and `b`; with `explain`, the shared terms that tell why
     (for editors: the clustering itself needs only the score)."""
-    config = config or DEFAULT_CONFIG
+    evidence = _score_pair(a, b, config or DEFAULT_CONFIG, explain)
+    if evidence is NOTHING and _names_and_figures(a, b):
+        return Evidence(round(TEXT_SCALE * ANCHOR_PROBABILITY, 4), "shared names and figures", shared_terms(a, b)[:8] if explain else ())
+    return evidence
+
+
+def _score_pair(a, b, config, explain):
     if a.urls & b.urls:
         return Evidence(SAME_URL, "same canonical URL", tuple(sorted(a.urls & b.urls)))
     if a.related & b.urls or b.related & a.urls or a.parent == b.key or b.parent == a.key:

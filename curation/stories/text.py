@@ -10,7 +10,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["normalise", "stem", "STOPWORDS", "GENERIC_TITLES"]
+__all__ = ["normalise", "stem", "unaccented", "STOPWORDS", "GENERIC_TITLES"]
 
 # How much of a text is read: the lede carries the event; the rest of a long body mostly
 # adds background that other stories share.
@@ -19,6 +19,9 @@ MAX_CHARS = 800
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\uac00-\ud7af"
 _CJK_RUN = re.compile(f"[{_CJK}]+")
+# Letters that carry no accent to strip but are spelt without one in English text ("Øye" /
+# "Oye"): a word's term is spelt without accents, so names agree across languages.
+_UNACCENTED = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "đ": "d", "ł": "l", "ı": "i", "þ": "th", "ð": "d"})
 
 # Function words and the words every news item uses: they say nothing about which event.
 STOPWORDS = frozenset(
@@ -78,3 +81,12 @@ def stem(word):
                 word = word[: -len(suffix)]
                 break
     return word[:6]
+
+
+def unaccented(word):
+    """`word` without accents ("albarrán" -> "albarran", "øye" -> "oye"); weights are still
+    read for the word as written, since the word lists spell it so."""
+    if word.isascii():
+        return word
+    stripped = "".join(char for char in unicodedata.normalize("NFKD", word) if not unicodedata.combining(char))
+    return unicodedata.normalize("NFC", stripped).translate(_UNACCENTED)

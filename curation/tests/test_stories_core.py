@@ -14,12 +14,13 @@ from curation.stories.evaluation import load_corpus, pairwise_scores
 # that makes stories worse fails here: (precision, recall, share of hard-negative pairs joined).
 FLOORS = {
     "tune": (0.98, 0.97, 0.01),
-    "tune2": (0.97, 0.82, 0.02),
+    "tune2": (0.97, 0.88, 0.02),
     "tune3": (0.97, 0.95, 0.02),
     "heldout": (0.97, 0.93, 0.03),
-    "heldout2": (0.95, 0.72, 0.05),
-    "heldout3": (0.97, 0.83, 0.03),
-    "heldout4": (0.93, 0.92, 0.05),
+    "heldout2": (0.95, 0.74, 0.05),
+    "heldout3": (0.97, 0.90, 0.03),
+    "heldout4": (0.93, 0.95, 0.05),
+    "heldout5": (0.90, 0.76, 0.07),
 }
 
 
@@ -288,3 +289,43 @@ def test_one_companys_other_news_and_format_titles(first, second, verdict):
             for key, (provider, hour, title, excerpt) in zip("ab", (first, second), strict=True))
     evidence = score_pair(a, b)
     assert {"joins": evidence.joins, "apart": evidence.apart, "nothing": evidence.score == 0}[verdict], evidence
+
+
+MARVIK_ORDER = ("reuters.com", 0, "Marvik Rail orders 40 trains from Feldt for €1.8 billion",
+                "Marvik Rail will buy 40 high-speed trains from Feldt for about €1.8 billion, the operator said on Monday.")
+
+
+@pytest.mark.parametrize(
+    ("second", "verdict"),
+    [
+        # Another language: only the name and the figures agree (a decimal comma, a scale word).
+        (("handelsblatt.com", 2, "Marvik Rail bestellt 40 Züge für 1,8 Milliarden Euro",
+          "Der Bahnbetreiber Marvik Rail kauft bei Feldt 40 Hochgeschwindigkeitszüge."), "joins"),
+        (("ithome.com", 3, "Marvik Rail向Feldt订购40列高铁 金额18亿欧元", ""), "joins"),
+        # The same company's other news the next day: another figure.
+        (("reuters.com", 26, "Marvik Rail cuts 900 jobs in ticket offices",
+          "Marvik Rail will close 120 ticket offices, cutting 900 jobs."), "nothing"),
+        (("handelsblatt.com", 26, "Marvik Rail streicht 900 Stellen", "Marvik Rail schließt 120 Fahrkartenschalter."), "nothing"),
+    ],
+)
+def test_names_and_figures_join_across_languages(second, verdict):
+    a, b = (item_features(StoryItem(key, provider=provider, published=_at(hour), title=title, excerpt=excerpt))
+            for key, (provider, hour, title, excerpt) in zip("ab", (MARVIK_ORDER, second), strict=True))
+    evidence = score_pair(a, b)
+    assert {"joins": evidence.joins, "nothing": evidence.score == 0}[verdict], evidence
+
+
+@pytest.mark.parametrize(
+    ("written", "figure"),
+    [("5,25 Prozent", "5.25"), ("140.000 SUV", "140000"), ("1 200 personnes", "1200"), ("$2.1bn", "2100000000"),
+     ("58亿元", "5800000000"), ("21억 달러", "2100000000"), ("14万台", "140000"), ("44C", "44")],
+)
+def test_figures_are_read_as_every_language_writes_them(written, figure):
+    assert figure in _item("a", f"Nothing else {written}").title_terms
+
+
+def test_one_kind_of_event_and_one_figure_join_within_a_day_only():
+    quake = _item("a", "Magnitude 5.4 quake hits Ilvaria coast, no damage", excerpt="")
+    cjk = _item("b", "伊尔瓦里亚沿海发生5.4级地震", 3)
+    later = _item("c", "伊尔瓦里亚沿海发生5.4级地震", 30)
+    assert score_pair(quake, cjk).joins and not score_pair(quake, later).joins

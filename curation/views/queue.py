@@ -55,7 +55,7 @@ def match_count_key(params):
 def columns(params, sort_key, *, can_bulk, thumbnails, by_story=False):
     """The queue's header cells, with each sortable one's link: the filters kept, the
     cursor dropped (a new sort starts at its first page). A story's row shows its outlets
-    and how many other outlets cover it where an item's shows its provider and coverage."""
+    where an item's shows its provider."""
     kept = [(key, value) for key, values in params.lists() if key in QUEUE_PARAMS and key != "sort" for value in values if value]
     current = sort_key.lstrip("-")
     descending = sort_key.startswith("-")
@@ -77,10 +77,7 @@ def columns(params, sort_key, *, can_bulk, thumbnails, by_story=False):
             next_key, aria, title = f"-{key}", "", f"Sort by {label.lower()}"
         cells.append(Column(label, css, "?" + urlencode([*kept, ("sort", next_key)]), aria, title))
     cells.append(Column("State", "state-col"))
-    if by_story:
-        cells.append(Column("Sources", "num cov-col", title="Other outlets covering the story"))
-    else:
-        cells.append(Column("Cov.", "num cov-col", title="Related coverage"))
+    cells.append(Column("Cov.", "num cov-col", title="Other outlets covering the story" if by_story else "Related coverage"))
     if can_bulk:  # a read-only account has no actions to show
         cells.append(Column("Actions", "actions-col"))
     return cells

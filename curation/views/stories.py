@@ -58,9 +58,6 @@ class StoryQueueView(QueueView):
     def build_rows(self, page, builder):
         return [builder.story_row(article, story_row_offers) for article in page.articles]
 
-    def count_context(self, page):
-        return {}  # the item queue counts items; a story's row stands for several
-
 
 @login_required
 @require_POST
