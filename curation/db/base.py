@@ -187,7 +187,8 @@ class DatabaseBackend:
     def indexes_dropped(self, model):
         """The model's secondary indexes (Meta.indexes) dropped for the block and built again
         after it, in the current transaction: one sorted build instead of millions of
-        inserts into a growing index. Other writers of the table wait for the block."""
+        inserts into a growing index. Other sessions that use the table wait until the
+        transaction ends (PostgreSQL locks it; SQLite has one writer anyway)."""
         editor = self.connection.schema_editor(atomic=False)
         editor.deferred_sql = []  # what entering the editor would set; it is only asked for SQL here
         indexes = list(model._meta.indexes)
