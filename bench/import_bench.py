@@ -46,6 +46,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
@@ -136,8 +137,9 @@ def parse_only(folder):
     return len(files), time.perf_counter() - started
 
 
-def run_import(folder, database_url, stories=True, debug=False):
-    # As an operator runs it on a server: production settings (DEBUG off).
+def operator_env(database_url, debug=False):
+    """The environment of `manage.py` as an operator runs it on a server: production
+    settings (DEBUG off), on a migrated database."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -146,6 +148,25 @@ def run_import(folder, database_url, stories=True, debug=False):
         "DJANGO_ALLOWED_HOSTS": "localhost",
     }
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    return env
+
+
+@contextmanager
+def bench_corpus(files, prefix):
+    """A folder of `files` generated seed files (see make_corpus), removed afterwards:
+    yields (work folder, corpus folder)."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        corpus = work / "seeds"
+        corpus.mkdir()
+        make_corpus(corpus, files)
+        yield work, corpus
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run_import(folder, database_url, stories=True, debug=False):
+    env = operator_env(database_url, debug)
     started = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "manage.py", "import_seeds", str(folder), *([] if stories else ["--no-stories"])],
@@ -283,11 +304,7 @@ def main():
 
 
 def debug_compare(files, rounds):
-    work = Path(tempfile.mkdtemp(prefix="import-bench-debug-"))
-    try:
-        corpus = work / "seeds"
-        corpus.mkdir()
-        make_corpus(corpus, files)
+    with bench_corpus(files, "import-bench-debug-") as (work, corpus):
         times = {True: [], False: []}
         for round_number in range(rounds):
             for debug in (True, False) if round_number % 2 == 0 else (False, True):
@@ -297,8 +314,6 @@ def debug_compare(files, rounds):
                 print(f"round {round_number + 1}: DJANGO_DEBUG={int(debug)}  {files / seconds:8,.0f} files/s  ({seconds:.2f} s)")
         ratio = statistics.median(times[True]) / statistics.median(times[False])
         print(f"median time with DJANGO_DEBUG=1 / with 0: {ratio:.3f}")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def cpu_child(folder, url, stories):
@@ -322,13 +337,7 @@ def cpu_child(folder, url, stories):
 
 
 def cpu_compare(files, rounds):
-    work = Path(tempfile.mkdtemp(prefix="import-bench-cpu-"))
-    try:
-        corpus = work / "seeds"
-        corpus.mkdir()
-        make_corpus(corpus, files)
-        env = {**os.environ, "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY", "bench-only-" + "k" * 50),
-               "DJANGO_ALLOWED_HOSTS": "localhost"}
+    with bench_corpus(files, "import-bench-cpu-") as (work, corpus):
         figures = {"parse": [], "off": [], "on": []}
         for round_number in range(rounds):
             started = time.process_time()
@@ -336,10 +345,9 @@ def cpu_compare(files, rounds):
             figures["parse"].append((time.process_time() - started) / count * 1e3)
             for label in ("off", "on") if round_number % 2 == 0 else ("on", "off"):
                 url = f"sqlite:///{work / f'cpu-{round_number}-{label}.sqlite3'}"
-                subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env={**env, "DATABASE_URL": url}, check=True)
                 result = subprocess.run(
                     [sys.executable, str(Path(__file__).resolve()), "--cpu-child", str(corpus), url, label],
-                    cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+                    cwd=ROOT, env=operator_env(url), capture_output=True, text=True, check=True,
                 )
                 used = json.loads(result.stdout.strip().splitlines()[-1])
                 writer, workers = (used[who] / used["files"] * 1e3 for who in ("writer", "workers"))
@@ -354,8 +362,6 @@ def cpu_compare(files, rounds):
         off, on = sum(medians["off"]), sum(medians["on"])
         print(f"CPU with stories on / off: {on / off:.2f} (writer {medians['on'][0] / medians['off'][0]:.2f},"
               f" workers {medians['on'][1] / medians['off'][1]:.2f})")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
