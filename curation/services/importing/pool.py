@@ -284,13 +284,14 @@ class ParsePool:
 
     def _dispatch(self):
         """Hand pending chunks to the workers with the fewest bytes in hand (starting
-        workers as needed, none before there is a file to parse), as far as their pipes
-        hold them unread."""
-        if not self.pending:
-            return
-        if self.prepare is not None:
-            prepare, self.prepare = self.prepare, None
-            prepare()
+        workers as needed, but none before there is a file to parse), as far as their
+        pipes hold them unread."""
+        if not self.workers:
+            if not self.pending:
+                return
+            if self.prepare is not None:
+                prepare, self.prepare = self.prepare, None
+                prepare()
         while len(self.workers) < self.size:
             self.workers.append(_Worker(self))
         while self.pending:
