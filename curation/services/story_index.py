@@ -179,12 +179,15 @@ def index_features(entries):
         StoryFeatures,
         [{"article_id": pk, "version": FEATURES_VERSION, "blob": features.to_blob()} for pk, features in entries],
     )
+    # An item's date, adapted for the database once for all of its key rows (about nine).
     published = {
-        pk: dt.datetime.fromtimestamp(f.published, dt.UTC) if f.published is not None else None for pk, f in entries
+        pk: database.adapt_datetime(dt.datetime.fromtimestamp(f.published, dt.UTC)) if f.published is not None else None
+        for pk, f in entries
     }
     database.insert_rows(
         StoryKey,
         [{"key": key, "item": pk, "published": published[pk]} for pk, features in entries for key in features.keys],
+        adapted={"published"},
     )
 
 

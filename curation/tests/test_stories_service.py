@@ -343,3 +343,14 @@ def test_candidates_from_the_imports_memory_are_what_the_index_gives_back(tmp_pa
         run = stories.cluster_articles(list(kept), known=known)
         edges.append((run.pairs_scored, run.evidence, sorted(StoryEdge.objects.values_list("a", "b", "score", "reason"))))
     assert edges[0] == edges[1] and edges[0][1] > 50
+
+
+def test_each_key_row_carries_its_articles_date(tmp_path):
+    """An item's date is adapted for the database once for all of its key rows."""
+    write_seeds(tmp_path, [storm_seed(n) for n in range(3)] + ["A body-only item about Storm Imogen in Wales."])
+    import_seed_files([tmp_path], workers=0)
+    published = dict(Article.objects.values_list("pk", "published_at"))
+    rows = list(StoryKey.objects.values_list("item", "published"))
+    assert len(rows) > 3 * 4 and {item for item, _ in rows} == set(published)
+    assert all(when == published[item] for item, when in rows)
+    assert sum(when is None for _, when in rows) >= 1  # the body-only item has no date
