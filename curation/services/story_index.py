@@ -34,6 +34,7 @@ from curation.stories.index import (
     reach_seconds,
 )
 from curation.stories.scoring import DEFAULT_CONFIG, Evidence
+from curation.stories.urls import MAX_STORED_LENGTH
 
 # How much of a body is read from the database to compute features (features.py reads less).
 BODY_CHARS = 1200
@@ -344,12 +345,15 @@ def candidates_for(items, known, config=DEFAULT_CONFIG):
 
 def as_stored(features):
     """`features` exactly as features_of reads them back from the index: the row keeps the
-    article's canonical URL column only (no AMP forms, no related URLs), and the term sets
-    are built from their stored sorted lists, so that they iterate in the same order and
-    the weight sums come out to the same last bit."""
+    article's canonical URL column only (no AMP forms, no related URLs; none at all when it
+    is too long to store, as features read from an edited article's text may have), and
+    the term sets are built from their stored sorted lists, so that they iterate in the
+    same order and the weight sums come out to the same last bit."""
+    url = features.url if len(features.url) <= MAX_STORED_LENGTH else ""
     return replace(
         features,
-        urls=frozenset((features.url,)) if features.url else frozenset(),
+        url=url,
+        urls=frozenset((url,)) if url else frozenset(),
         related=frozenset(),
         title_terms=frozenset(sorted(features.title_terms)),
         lede_terms=frozenset(sorted(features.lede_terms)),

@@ -354,3 +354,18 @@ def test_each_key_row_carries_its_articles_date(tmp_path):
     assert len(rows) > 3 * 4 and {item for item, _ in rows} == set(published)
     assert all(when == published[item] for item, when in rows)
     assert sum(when is None for _, when in rows) >= 1  # the body-only item has no date
+
+
+def test_features_read_from_an_articles_text_match_the_index_even_with_a_url_too_long_to_store(tmp_path):
+    """An edited article's features are computed from its stored text, where a canonical URL
+    too long for the index is still whole: taken from memory, it is dropped as the index drops it."""
+    write_seeds(tmp_path, [storm_seed(1, webUrl="https://outlet1.example/" + "storm-" * 200)])
+    import_seed_files([tmp_path], workers=0)
+    article = Article.objects.get()
+    assert article.canonical_url == ""
+    computed = story_index.compute_features([article.pk])[article.pk]
+    stored = story_index.features_of([article.pk], store=False)[article.pk]
+    assert computed.url and not stored.url
+    mine = story_index.as_stored(computed)
+    for field in dataclasses.fields(mine):
+        assert repr(getattr(mine, field.name)) == repr(getattr(stored, field.name)), field.name
