@@ -85,14 +85,14 @@ class PostgreSQLBackend(DatabaseBackend):
 
     # --- bulk writing -------------------------------------------------------------------
 
-    def insert_rows(self, model, rows, *, json_encoded=frozenset()):
+    def insert_rows(self, model, rows, *, json_encoded=frozenset(), adapted=frozenset()):
         """One binary COPY: executemany pays a round of adaptation and pipeline bookkeeping
         per row that costs more than the insert, and in binary format neither side escapes
         or parses the text."""
         if not rows:
             return
         fields = insert_fields(model)
-        params = self._row_values(fields, rows, json_encoded)
+        params = self._row_values(fields, rows, json_encoded, adapted)
         columns = ", ".join(self.quote(f.column) for f in fields)
         copy_sql = f"COPY {self.quote(model._meta.db_table)} ({columns}) FROM STDIN (FORMAT BINARY)"
         with self.connection.cursor() as cursor, self.connection.wrap_database_errors:
