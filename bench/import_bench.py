@@ -20,6 +20,16 @@ Target: >= 0.8. Results are also written to bench/results/import.json.
 instead times the same import on SQLite with DJANGO_DEBUG=1 and with 0, alternately, and
 prints the ratio (Django's query log, which DEBUG turns on, must cost an import nothing).
 
+    .venv/bin/python bench/import_bench.py --files 3000 --cpu 4
+
+instead measures CPU time, steadier than wall time on a shared machine: per file, the
+parse-only baseline (process time of (a)), and `import_seed_files` on a fresh SQLite
+database with stories off and on, alternating which goes first: the importing process (the
+writer; Django's start-up and the migration left out) and its parse workers (getrusage of
+its reaped children). It prints the medians and on/off, the CPU an import with clustering
+needs against one without (wall time is not what this measures: with two free cores the
+workers' CPU runs beside the writer's).
+
 `--stories both` runs (b) twice per round and database, with story clustering on (the
 default) and off (`--no-stories`), alternating which goes first, and reports on/off; the
 corpus's texts are news-like (stories of 1-6 items sharing names and topic words, common
@@ -36,6 +46,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
@@ -126,8 +137,9 @@ def parse_only(folder):
     return len(files), time.perf_counter() - started
 
 
-def run_import(folder, database_url, stories=True, debug=False):
-    # As an operator runs it on a server: production settings (DEBUG off).
+def operator_env(database_url, debug=False):
+    """The environment of `manage.py` as an operator runs it on a server: production
+    settings (DEBUG off), on a migrated database."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -136,6 +148,25 @@ def run_import(folder, database_url, stories=True, debug=False):
         "DJANGO_ALLOWED_HOSTS": "localhost",
     }
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    return env
+
+
+@contextmanager
+def bench_corpus(files, prefix):
+    """A folder of `files` generated seed files (see make_corpus), removed afterwards:
+    yields (work folder, corpus folder)."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        corpus = work / "seeds"
+        corpus.mkdir()
+        make_corpus(corpus, files)
+        yield work, corpus
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run_import(folder, database_url, stories=True, debug=False):
+    env = operator_env(database_url, debug)
     started = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "manage.py", "import_seeds", str(folder), *([] if stories else ["--no-stories"])],
@@ -189,9 +220,15 @@ def main():
     parser.add_argument("--rounds", type=int, default=3, help="repeat (a) and (b); the median ratio is the figure")
     parser.add_argument("--debug-compare", type=int, metavar="ROUNDS", help="time DJANGO_DEBUG=1 against 0 instead")
     parser.add_argument("--stories", choices=["on", "off", "both"], default="on", help="story clustering in (b)")
+    parser.add_argument("--cpu", type=int, metavar="ROUNDS", help="CPU time per file instead (see the docstring)")
+    parser.add_argument("--cpu-child", nargs=3, metavar=("FOLDER", "URL", "STORIES"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.cpu_child:
+        return cpu_child(*args.cpu_child)
     if args.debug_compare:
         return debug_compare(args.files, args.debug_compare)
+    if args.cpu:
+        return cpu_compare(args.files, args.cpu)
 
     work = Path(tempfile.mkdtemp(prefix="import-bench-"))
     try:
@@ -267,11 +304,7 @@ def main():
 
 
 def debug_compare(files, rounds):
-    work = Path(tempfile.mkdtemp(prefix="import-bench-debug-"))
-    try:
-        corpus = work / "seeds"
-        corpus.mkdir()
-        make_corpus(corpus, files)
+    with bench_corpus(files, "import-bench-debug-") as (work, corpus):
         times = {True: [], False: []}
         for round_number in range(rounds):
             for debug in (True, False) if round_number % 2 == 0 else (False, True):
@@ -281,8 +314,54 @@ def debug_compare(files, rounds):
                 print(f"round {round_number + 1}: DJANGO_DEBUG={int(debug)}  {files / seconds:8,.0f} files/s  ({seconds:.2f} s)")
         ratio = statistics.median(times[True]) / statistics.median(times[False])
         print(f"median time with DJANGO_DEBUG=1 / with 0: {ratio:.3f}")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+
+
+def cpu_child(folder, url, stories):
+    """One import in this process: prints the JSON of its CPU seconds (writer, workers)."""
+    import resource
+
+    os.environ.update(DATABASE_URL=url, DJANGO_SETTINGS_MODULE="newsroom.settings")
+    import django
+
+    django.setup()
+    from curation.services.importing import import_seed_files
+
+    def used(who):
+        usage = resource.getrusage(who)
+        return usage.ru_utime + usage.ru_stime
+
+    before = used(resource.RUSAGE_SELF), used(resource.RUSAGE_CHILDREN)
+    report = import_seed_files([folder], stories=stories == "on")
+    after = used(resource.RUSAGE_SELF), used(resource.RUSAGE_CHILDREN)
+    print(json.dumps({"writer": after[0] - before[0], "workers": after[1] - before[1], "files": report.counts["files"]}))
+
+
+def cpu_compare(files, rounds):
+    with bench_corpus(files, "import-bench-cpu-") as (work, corpus):
+        figures = {"parse": [], "off": [], "on": []}
+        for round_number in range(rounds):
+            started = time.process_time()
+            count, _ = parse_only(corpus)
+            figures["parse"].append((time.process_time() - started) / count * 1e3)
+            for label in ("off", "on") if round_number % 2 == 0 else ("on", "off"):
+                url = f"sqlite:///{work / f'cpu-{round_number}-{label}.sqlite3'}"
+                result = subprocess.run(
+                    [sys.executable, str(Path(__file__).resolve()), "--cpu-child", str(corpus), url, label],
+                    cwd=ROOT, env=operator_env(url), capture_output=True, text=True, check=True,
+                )
+                used = json.loads(result.stdout.strip().splitlines()[-1])
+                writer, workers = (used[who] / used["files"] * 1e3 for who in ("writer", "workers"))
+                figures[label].append((writer, workers))
+                print(f"round {round_number + 1}, stories {label:3}: writer {writer:.3f} ms, workers {workers:.3f} ms,"
+                      f" total {writer + workers:.3f} ms a file (parse only {figures['parse'][-1]:.3f} ms)")
+        parse = statistics.median(figures["parse"])
+        medians = {label: [statistics.median(run[i] for run in figures[label]) for i in (0, 1)] for label in ("off", "on")}
+        for label, (writer, workers) in medians.items():
+            print(f"stories {label}: writer {writer:.3f} ms, workers {workers:.3f} ms, total {writer + workers:.3f} ms a file"
+                  f" = {(writer + workers) / parse:.2f}x the parse-only {parse:.3f} ms (medians of {rounds})")
+        off, on = sum(medians["off"]), sum(medians["on"])
+        print(f"CPU with stories on / off: {on / off:.2f} (writer {medians['on'][0] / medians['off'][0]:.2f},"
+              f" workers {medians['on'][1] / medians['off'][1]:.2f})")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ their browser's (static/js/schedule.js picks it), else the site's DJANGO_TIME_ZO
 """
 
 import datetime as dt
+import functools
 
 from django import forms
 from django.conf import settings
@@ -50,10 +51,17 @@ class LocalDateTimeField(forms.Field):
             raise forms.ValidationError(str(exc), code="invalid") from None
 
 
+@functools.cache
+def zone_choices():
+    return [(name, name.replace("_", " ")) for name in zone_names()]
+
+
 class ZoneField(forms.ChoiceField):
     def __init__(self, **kwargs):
         super().__init__(
-            choices=[(name, name.replace("_", " ")) for name in zone_names()],
+            # A callable: every form instance deep-copies its fields, and a copied list of
+            # hundreds of zones is most of what the queue's bulk bar costs to build.
+            choices=zone_choices,
             required=False,
             label="Time zone",
             help_text="The times above are in this zone.",

@@ -150,18 +150,20 @@ class DatabaseBackend:
 
     # --- bulk writing -------------------------------------------------------------------
 
-    def insert_rows(self, model, rows, *, json_encoded=frozenset()):
+    def insert_rows(self, model, rows, *, json_encoded=frozenset(), adapted=frozenset()):
         """INSERT plain dicts (attname -> value), validated already, as one statement.
 
         Django's bulk_create builds a model instance and prepares every value of every row
         through its field; for the import's thousands of rows a batch that is most of the
         cost. Only timestamps and JSON need adapting here; columns a row leaves out take the
-        field's default. Values of the JSON columns in `json_encoded` are JSON text already.
+        field's default. Values of the JSON columns in `json_encoded` are JSON text already;
+        values of the timestamp columns in `adapted` went through adapt_datetime already (a
+        value many rows share is adapted once).
         """
         if not rows:
             return
         fields = insert_fields(model)
-        self._insert(model, fields, self._row_values(fields, rows, json_encoded))
+        self._insert(model, fields, self._row_values(fields, rows, json_encoded, adapted))
 
     def insert_tuples(self, model, columns, rows):
         """INSERT rows given as tuples in the order of `columns` (attnames), every value
@@ -199,7 +201,7 @@ class DatabaseBackend:
             for index in indexes:
                 cursor.execute(str(index.create_sql(model, editor)))
 
-    def _row_values(self, fields, rows, json_encoded):
+    def _row_values(self, fields, rows, json_encoded, adapted=frozenset()):
         columns = []  # per column: its name, how to adapt a value, and its default, adapted
         for f in fields:
             adapt = None
@@ -212,6 +214,8 @@ class DatabaseBackend:
                 default = adapt(default)
             if f.attname in json_encoded:
                 adapt = self.adapt_json_text
+            elif f.attname in adapted:
+                adapt = None
             columns.append((f.attname, adapt, default))
         missing = object()
         params = []

@@ -135,7 +135,8 @@ class ImportIndexer:
 
 def cluster_articles(ids, *, config=DEFAULT_CONFIG, cap=None, known=None):
     """Find the evidence of these articles against the index and re-cluster what they touch.
-    `known`: features of some of them already in memory ({id: ItemFeatures})."""
+    `known`: features this process stored in the index ({id: ItemFeatures}), of some of
+    them and perhaps of their candidates, read from memory instead of the index."""
     started = time.monotonic()
     run = StoryRun(items=len(ids))
     if not ids:
@@ -146,7 +147,9 @@ def cluster_articles(ids, *, config=DEFAULT_CONFIG, cap=None, known=None):
             chunk = ids[start : start + REBUILD_CHUNK]
             features = {pk: known[pk] for pk in chunk if pk in known} if known else {}
             features.update(story_index.features_of([pk for pk in chunk if pk not in features]))
-            found = story_index.find_evidence([features[pk] for pk in chunk if pk in features], features, config)
+            found = story_index.find_evidence(
+                [features[pk] for pk in chunk if pk in features], features, config, indexed=known
+            )
             story_index.save_edges(chunk, found.evidence)
             run.pairs_scored += found.pairs_scored
             run.evidence += len(found.evidence)

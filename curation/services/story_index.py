@@ -34,6 +34,7 @@ from curation.stories.index import (
     reach_seconds,
 )
 from curation.stories.scoring import DEFAULT_CONFIG, Evidence
+from curation.stories.urls import MAX_STORED_LENGTH
 
 # How much of a body is read from the database to compute features (features.py reads less).
 BODY_CHARS = 1200
@@ -179,12 +180,15 @@ def index_features(entries):
         StoryFeatures,
         [{"article_id": pk, "version": FEATURES_VERSION, "blob": features.to_blob()} for pk, features in entries],
     )
+    # An item's date, adapted for the database once for all of its key rows (about nine).
     published = {
-        pk: dt.datetime.fromtimestamp(f.published, dt.UTC) if f.published is not None else None for pk, f in entries
+        pk: database.adapt_datetime(dt.datetime.fromtimestamp(f.published, dt.UTC)) if f.published is not None else None
+        for pk, f in entries
     }
     database.insert_rows(
         StoryKey,
         [{"key": key, "item": pk, "published": published[pk]} for pk, features in entries for key in features.keys],
+        adapted={"published"},
     )
 
 
@@ -339,13 +343,37 @@ def candidates_for(items, known, config=DEFAULT_CONFIG):
     return candidates
 
 
-def find_evidence(items, known, config=DEFAULT_CONFIG):
+def as_stored(features):
+    """`features` exactly as features_of reads them back from the index: the row keeps the
+    article's canonical URL column only (no AMP forms, no related URLs; none at all when it
+    is too long to store, as features read from an edited article's text may have), and
+    the term sets are built from their stored sorted lists, so that they iterate in the
+    same order and the weight sums come out to the same last bit."""
+    url = features.url if len(features.url) <= MAX_STORED_LENGTH else ""
+    return replace(
+        features,
+        url=url,
+        urls=frozenset((url,)) if url else frozenset(),
+        related=frozenset(),
+        title_terms=frozenset(sorted(features.title_terms)),
+        lede_terms=frozenset(sorted(features.lede_terms)),
+        names=frozenset(sorted(features.names)),
+        title_numbers=frozenset(sorted(features.title_numbers)),
+    )
+
+
+def find_evidence(items, known, config=DEFAULT_CONFIG, *, indexed=None):
     """Evidence between `items` (ItemFeatures of articles, any order) and what was indexed
-    before each of them. `known`: {id: ItemFeatures} already loaded (extended here)."""
+    before each of them. `known`: {id: ItemFeatures} already loaded (extended here).
+    `indexed`: {id: ItemFeatures} this process stored in the index (the import's own
+    items): a candidate among them is taken from memory, as the index would give it back."""
     items = sorted(items, key=arrival_order)
     result = Found(evidence={})
     candidates = candidates_for(items, known, config)
     wanted = {other for found in candidates.values() for other in found.articles} - known.keys()
+    if indexed:
+        known.update((other, as_stored(indexed[other])) for other in wanted if other in indexed)
+        wanted -= indexed.keys()
     known.update(features_of(list(wanted)))
     body_parents = {other for item in items if item.kind == BODY for other in candidates[item.key].listing}
     entries = related_entries(list(body_parents)) if body_parents else {}

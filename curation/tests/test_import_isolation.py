@@ -208,3 +208,24 @@ def _children(pid):
             if int(fields[1]) == pid and fields[0] != "Z":
                 children.append(int(entry))
     return children
+
+
+@WORKERS
+def test_an_unchanged_folder_starts_no_parser_and_loads_no_word_lists(tmp_path, workers, monkeypatch):
+    """Every file is known by its hash, so nothing is parsed: no worker is forked, and the
+    stories' word lists (loaded for the workers to share) are not loaded either."""
+    write(tmp_path, "a.txt", seed_text(**valid_front_matter(1)))
+    run_import(tmp_path, workers=workers)
+    started = []
+    monkeypatch.setattr(pool, "_Worker", lambda *args: started.append("worker"))
+    monkeypatch.setattr("curation.services.stories.warm", lambda: started.append("word lists"))
+    code, out, _ = run_import(tmp_path, workers=workers)
+    assert code == 0 and "1 unchanged" in out
+    assert started == []
+
+    write(tmp_path, "b.txt", seed_text(**valid_front_matter(2)))
+    monkeypatch.undo()
+    loaded = []
+    monkeypatch.setattr("curation.services.stories.warm", lambda: loaded.append("word lists"))
+    code, out, _ = run_import(tmp_path, workers=workers)
+    assert code == 0 and "1 created" in out and loaded == ["word lists"]

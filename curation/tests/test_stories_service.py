@@ -2,6 +2,7 @@
 editors' decisions (audited, and kept through re-import and recomputation), the cap, and
 publishing a story."""
 
+import dataclasses
 import json
 import shutil
 from io import StringIO
@@ -13,9 +14,18 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from curation.models import Article, ArticleState, EditorialAction, RelatedCoverage, Story, StoryDecision, StoryKey
+from curation.models import (
+    Article,
+    ArticleState,
+    EditorialAction,
+    RelatedCoverage,
+    Story,
+    StoryDecision,
+    StoryEdge,
+    StoryKey,
+)
 from curation.selectors_stories import article_by_url, duplicates_of, stories_listing, story_members
-from curation.services import stories
+from curation.services import stories, story_index
 from curation.services.importing import import_seed_files
 from curation.tests.factories import seed_text, valid_front_matter
 from curation.tests.stories_support import (
@@ -310,3 +320,52 @@ def test_clustering_an_import_takes_a_fixed_number_of_queries_however_many_items
             stories.cluster_articles(ids)
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_candidates_from_the_imports_memory_are_what_the_index_gives_back(tmp_path, monkeypatch):
+    """An import clusters in chunks; a candidate from another chunk of the run is taken from
+    memory instead of being read back from the index: the same values, the same iteration
+    order of its term sets (so weight sums agree to the last bit), the same evidence."""
+    kept = {}
+    monkeypatch.setattr(stories.ImportIndexer, "finish", lambda self: kept.update(self.features) or stories.StoryRun())
+    corpus_seed_files(tmp_path, "tune")
+    import_seed_files([tmp_path], workers=0)
+    stored = story_index.features_of(list(kept), store=False)
+    assert len(kept) > 100
+    for pk, features in kept.items():
+        mine, theirs = story_index.as_stored(features), stored[pk]
+        for field in dataclasses.fields(mine):
+            assert repr(getattr(mine, field.name)) == repr(getattr(theirs, field.name)), (pk, field.name)
+
+    monkeypatch.setattr(stories, "REBUILD_CHUNK", 40)
+    edges = []
+    for known in (None, kept):
+        run = stories.cluster_articles(list(kept), known=known)
+        edges.append((run.pairs_scored, run.evidence, sorted(StoryEdge.objects.values_list("a", "b", "score", "reason"))))
+    assert edges[0] == edges[1] and edges[0][1] > 50
+
+
+def test_each_key_row_carries_its_articles_date(tmp_path):
+    """An item's date is adapted for the database once for all of its key rows."""
+    write_seeds(tmp_path, [storm_seed(n) for n in range(3)] + ["A body-only item about Storm Imogen in Wales."])
+    import_seed_files([tmp_path], workers=0)
+    published = dict(Article.objects.values_list("pk", "published_at"))
+    rows = list(StoryKey.objects.values_list("item", "published"))
+    assert len(rows) > 3 * 4 and {item for item, _ in rows} == set(published)
+    assert all(when == published[item] for item, when in rows)
+    assert sum(when is None for _, when in rows) >= 1  # the body-only item has no date
+
+
+def test_features_read_from_an_articles_text_match_the_index_even_with_a_url_too_long_to_store(tmp_path):
+    """An edited article's features are computed from its stored text, where a canonical URL
+    too long for the index is still whole: taken from memory, it is dropped as the index drops it."""
+    write_seeds(tmp_path, [storm_seed(1, webUrl="https://outlet1.example/" + "storm-" * 200)])
+    import_seed_files([tmp_path], workers=0)
+    article = Article.objects.get()
+    assert article.canonical_url == ""
+    computed = story_index.compute_features([article.pk])[article.pk]
+    stored = story_index.features_of([article.pk], store=False)[article.pk]
+    assert computed.url and not stored.url
+    mine = story_index.as_stored(computed)
+    for field in dataclasses.fields(mine):
+        assert repr(getattr(mine, field.name)) == repr(getattr(stored, field.name)), field.name

@@ -111,6 +111,7 @@ class QueueRows:
         self.edit = UrlTemplate("curation:article-edit")
         self.publish_story = UrlTemplate("curation:story-publish")
         self.actions = ActionUrls()
+        self.zone = timezone.get_current_timezone()  # once: each look-up reads a context-local
 
     def row(self, article):
         detail = self.detail(article.pk)
@@ -128,7 +129,7 @@ class QueueRows:
         if blocked:
             tags.append(("needs metadata", "warn", "It lacks what publishing needs"))
         if state_key == "scheduled":
-            goes_live = timezone.localtime(article.goes_live_at).strftime("%Y-%m-%d %H:%M %Z")
+            goes_live = article.goes_live_at.astimezone(self.zone).strftime("%Y-%m-%d %H:%M %Z")
             tags.append((f"goes live {goes_live}", "", ""))
         if article.is_under_embargo():
             tags.append(("embargo", "warn", ""))
@@ -142,7 +143,7 @@ class QueueRows:
             topics=topic_names,
             quality=score(article.quality, QUALITY_BANDS, "Quality"),
             heat=score(article.heat, HEAT_BANDS, "Heat"),
-            published=timezone.localtime(article.published_at).strftime("%Y-%m-%d %H:%M") if article.published_at else "",
+            published=article.published_at.astimezone(self.zone).strftime("%Y-%m-%d %H:%M") if article.published_at else "",
             state_key=state_key,
             state_label=state_label,
             offers=self.actions.offers(article, self.allowed),

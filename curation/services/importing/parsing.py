@@ -74,13 +74,17 @@ def parse_within(data, limits, timeout, *, hard=False, describe=None):
 class InProcessParser:
     """`--workers 0`: parse here, at once, under the timer (see the module docstring)."""
 
-    def __init__(self, *, limits, timeout=DEFAULT_TIMEOUT, describe=None):
+    def __init__(self, *, limits, timeout=DEFAULT_TIMEOUT, describe=None, prepare=None):
         self.limits = limits
         self.timeout = timeout
         self.describe = describe
+        self.prepare = prepare  # called once, before the first file is parsed
 
     def submit(self, payloads):
         limits, describe = self.limits, self.describe
+        if payloads and self.prepare is not None:
+            prepare, self.prepare = self.prepare, None
+            prepare()
         with _timer_routed() as timed:
             if timed:
                 results = [

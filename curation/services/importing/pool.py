@@ -236,11 +236,13 @@ class _Worker:
 class ParsePool:
     """Worker processes that parse chunks of files; see the module docstring."""
 
-    def __init__(self, workers, *, limits, timeout=DEFAULT_TIMEOUT, describe=None):
+    def __init__(self, workers, *, limits, timeout=DEFAULT_TIMEOUT, describe=None, prepare=None):
         self.size = workers
         self.limits = limits
         self.timeout = timeout
         self.describe = describe
+        # Called once, before the first worker starts: the workers inherit what it loads.
+        self.prepare = prepare
         self.workers = []
         self.ids = itertools.count()
         self.pending = deque()  # chunks no worker has yet: (chunk_id, payloads)
@@ -282,7 +284,14 @@ class ParsePool:
 
     def _dispatch(self):
         """Hand pending chunks to the workers with the fewest bytes in hand (starting
-        workers as needed), as far as their pipes hold them unread."""
+        workers as needed, but none before there is a file to parse), as far as their
+        pipes hold them unread."""
+        if not self.workers:
+            if not self.pending:
+                return
+            if self.prepare is not None:
+                prepare, self.prepare = self.prepare, None
+                prepare()
         while len(self.workers) < self.size:
             self.workers.append(_Worker(self))
         while self.pending:
@@ -425,9 +434,11 @@ def default_workers():
     return min(os.cpu_count() or 1, 4)
 
 
-def make_parser(workers, *, limits, timeout=DEFAULT_TIMEOUT, describe=None):
+def make_parser(workers, *, limits, timeout=DEFAULT_TIMEOUT, describe=None, prepare=None):
     """Parse seed files in `workers` processes (0: in this one); `describe` (see
-    parse_and_describe) runs on each parsed file where it was parsed."""
+    parse_and_describe) runs on each parsed file where it was parsed, and `prepare`, if
+    given, once before the first file is parsed (before the workers fork: they share what
+    it loads)."""
     if workers > 0:
-        return ParsePool(workers, limits=limits, timeout=timeout, describe=describe)
-    return InProcessParser(limits=limits, timeout=timeout, describe=describe)
+        return ParsePool(workers, limits=limits, timeout=timeout, describe=describe, prepare=prepare)
+    return InProcessParser(limits=limits, timeout=timeout, describe=describe, prepare=prepare)

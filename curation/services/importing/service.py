@@ -75,13 +75,14 @@ def import_seed_files(
         # One worker at least: a file that crashes or hangs its parser then costs that file alone.
         workers = default_workers() if len(files) >= MIN_FILES_FOR_WORKERS else 1
     indexer = story_service.ImportIndexer() if stories and not dry_run else None
-    if indexer is not None:
-        story_service.warm()  # before the parse workers fork, so they share the word lists
     parser = make_parser(
         workers,
         limits=seed_limits(),
         timeout=settings.SEED_PARSE_TIMEOUT,
         describe=describe if indexer is not None else None,
+        # The word lists, loaded before the parse workers fork so that they share them; an
+        # import with nothing to parse (an unchanged folder) never loads them.
+        prepare=story_service.warm if indexer is not None else None,
     )
     statistics = None
     done = 0
