@@ -1,15 +1,22 @@
 """The rebuild's key index in memory gives each article the candidates the incremental
-index gives it when the articles arrive one at a time, also where keys are crowded."""
+index gives it when the articles arrive one at a time, also where keys are crowded; the
+key table's index, dropped during a rebuild, is there again after it."""
 
 from collections import defaultdict
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
+from django.db import connection
 
-from curation.services import story_rebuild
+from curation.models import Article, StoryEdge, StoryKey
+from curation.services import stories, story_rebuild
+from curation.services.importing import import_seed_files
 from curation.stories import index, item_features
 from curation.stories.evaluation import load_corpus
 from curation.stories.features import BODY
 from curation.stories.index import arrival_order, count_shared_keys, rank_candidates, rank_listing, reach_seconds
+from curation.tests.stories_support import storm_seed, write_seeds
 
 
 def _reference(items, reach):
@@ -43,3 +50,24 @@ def test_the_key_index_gives_what_the_incremental_index_gives(monkeypatch, bucke
         keys.add(item)
     if bucket_limit == 2:  # the buckets were trimmed, and what they kept sufficed
         assert sum(map(len, keys.buckets.values())) < sum(len(item.keys) for item in items)
+
+
+def _key_index_and_rows():
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, StoryKey._meta.db_table)
+    return "storykey_key_published" in constraints, StoryKey.objects.count(), StoryEdge.objects.count()
+
+
+@pytest.mark.django_db
+def test_a_rebuild_puts_the_key_index_back_and_a_dry_run_changes_nothing(tmp_path):
+    write_seeds(tmp_path, [storm_seed(n) for n in range(4)])
+    import_seed_files([tmp_path], workers=0)
+    imported = _key_index_and_rows()
+    assert imported[0] and imported[1] and imported[2]
+
+    call_command("cluster_stories", "--rebuild", "--dry-run", stdout=StringIO())
+    assert _key_index_and_rows() == imported
+
+    run = stories.rebuild(workers=0)
+    assert _key_index_and_rows() == imported and run.created == run.removed == 0
+    assert len({article.story_id for article in Article.objects.all()}) == 1
