@@ -1,10 +1,7 @@
 """Small template helpers for the curator workspace."""
 
 from django import template
-from django.forms.utils import flatatt
-from django.forms.widgets import Input, Select
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
 
 from curation.models import HEAT_UNKNOWN
 from curation.selectors import reason_labels
@@ -49,27 +46,3 @@ def article_url(article, query=""):
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if hasattr(mapping, "get") else None
-
-
-@register.simple_tag
-def fast_field(bound):
-    """A filter field's <input> or <select>, built directly: Django renders each widget
-    through its own templates, which cost as much as a dozen queue rows per page."""
-    widget = bound.field.widget
-    if not isinstance(widget, (Select, Input)):
-        return bound.as_widget()
-    value = bound.value()
-    attrs = {"name": bound.html_name, "id": bound.auto_id}
-    if isinstance(widget, Select):
-        selected = "" if value is None else str(value)
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            ((key, " selected" if str(key) == selected else "", label) for key, label in bound.field.choices),
-        )
-        return format_html("<select{}>{}</select>", flatatt(attrs), options)
-    attrs.update(widget.attrs)
-    attrs.setdefault("type", widget.input_type)
-    if value not in (None, ""):
-        attrs["value"] = str(value)
-    return format_html("<input{}>", flatatt(attrs))

@@ -24,6 +24,7 @@ from curation.views.common import (
     queue_querystring,
     safe_next,
 )
+from curation.views.filter_fields import render_filter_fields
 from curation.views.rows import QueueRows, render_rows
 
 PAGE_SIZES = (20, 50, 100, 200)
@@ -123,6 +124,7 @@ class QueueView(CuratorAccessMixin, FilterView):
                             by_story=self.by_story),
             density=density,
             sort_choices=[(sort.key, sort.label) for sort in selectors.SORTS.values()],
+            filter_fields=render_filter_fields(self.filterset.form),
             reasons=selectors.offered_reasons(),
             page=page,
             articles=page.articles,
