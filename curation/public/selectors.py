@@ -19,8 +19,6 @@ from an index. What readers see changes only through those paths; the rest
 refresh (public/http.py, PUBLIC_ETAG_REFRESH_SECONDS).
 """
 
-import base64
-import binascii
 import contextvars
 import datetime as dt
 import json
@@ -39,7 +37,7 @@ from curation.models import (
     Topic,
 )
 from curation.public.stories import one_entry_per_story
-from curation.selectors import with_topic
+from curation.selectors import MISSING, Cursor, Sort, with_topic
 from curation.validation import safe_url
 
 FEED_SIZE = 50
@@ -239,27 +237,22 @@ class Page:
     next_cursor: str | None
 
 
+# The public order as a queue sort, so that a public page's cursor is the queue's ("when~id",
+# "~id" for an item never listed): one format, one parser (selectors.Cursor).
+PUBLIC_SORT = Sort("-listed", "Listed, newest first", "listed_at", True, True, "datetime")
+
+
 def encode_cursor(article):
-    """An opaque token for "items after this one" in PUBLIC_ORDER."""
-    stamp = article.listed_at.isoformat() if article.listed_at else None
-    raw = json.dumps([stamp, article.pk], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    """The token for "items after this one" in PUBLIC_ORDER (clients take it from `next`)."""
+    return Cursor.of(article, PUBLIC_SORT).encode()
 
 
 def decode_cursor(token):
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        stamp, pk = json.loads(raw)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise InvalidCursor("This cursor is not valid.") from None
-    if not isinstance(pk, int) or isinstance(pk, bool) or not (stamp is None or isinstance(stamp, str)):
+    """(listed_at or None, id) from a token; InvalidCursor when it is not one."""
+    cursor = Cursor.decode(token, PUBLIC_SORT)
+    if cursor is None:
         raise InvalidCursor("This cursor is not valid.")
-    listed_at = None
-    if stamp is not None:
-        listed_at = _datetime(stamp)
-        if listed_at is None:
-            raise InvalidCursor("This cursor is not valid.")
-    return listed_at, pk
+    return (None if cursor.segment == MISSING else cursor.value), cursor.pk
 
 
 def keyset_page(queryset, *, cursor=None, size=PAGE_SIZE):

@@ -235,27 +235,23 @@ def test_sweep_public_pages_and_api(site):
     sweep(site["anonymous"], "/api/articles/", API_NAMES)
 
 
-def _cursor(stamp, pk):
-    import base64
-    import json
-
-    return base64.urlsafe_b64encode(json.dumps([stamp, pk]).encode()).decode().rstrip("=")
-
-
 @pytest.mark.parametrize(
     "cursor",
     [
-        _cursor(None, 10**30),
-        _cursor(None, -(10**30)),
-        _cursor("2024-01-01T00:00:00", 10**30),
-        _cursor("9999-12-31T23:59:59+14:00", 1),
-        _cursor("0001-01-01T00:00:00-14:00", 1),
-        _cursor(None, True),
-        _cursor(["x"], 1),
+        f"~{10**30}",
+        f"~{-(10**30)}",
+        f"2024-01-01T00:00:00~{10**30}",
+        "9999-12-31T23:59:59+14:00~1",
+        "0001-01-01T00:00:00-14:00~1",
+        "~True",
+        "x~1",
+        "2024-01-01T00:00:00+00:00~",
+        "~~~",
     ],
 )
 def test_well_formed_public_cursors_with_impossible_values(site, cursor):
-    """Cursors are opaque but decodable: one forged with numbers beyond 64 bits or dates at
-    the ends of the calendar is an empty page or a 400/404, never a 500."""
+    """Cursors are opaque but readable ("when~id", as the queue's): one forged with numbers
+    beyond 64 bits or dates at the ends of the calendar is an empty page or a 400/404, never
+    a 500."""
     for path in ("/", "/topics/science/", "/api/articles/"):
         get_below_500(site["anonymous"], path, [("cursor", cursor)])
