@@ -8,25 +8,14 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 
 from curation.db import backend
-from curation.models import HEAT_UNKNOWN_Q, Article, ArticleState
+from curation.models import CLOCK_STATUSES, HEAT_UNKNOWN_Q, STATUS_CHOICES, Article, ArticleState
 from curation.params import BIGINT_MAX
 from curation.search import search_articles
-from curation.selectors import DEFAULT_SORT, SORTS, offered_reasons, with_topic
+from curation.selectors import DEFAULT_SORT, SORTS, offered_reasons, with_status, with_topic
 from curation.selectors_queue import NAME_MAX_LENGTH, provider_ids_named, topic_named
 
 STATE_ALL = "all"
-# Published items by the clock (see Article.schedule_status): subsets of "published".
-STATE_SCHEDULED, STATE_EXPIRED, STATE_EMBARGOED = "scheduled", "expired", "embargoed"
-STATE_CHOICES = [
-    (ArticleState.NEW.value, "New (the queue)"),
-    (ArticleState.PUBLISHED.value, "Published (all)"),
-    (STATE_SCHEDULED, "Scheduled (not live yet)"),
-    (STATE_EXPIRED, "Expired"),
-    (STATE_EMBARGOED, "Under embargo (any state)"),
-    (ArticleState.REJECTED.value, "Rejected"),
-    (ArticleState.MERGED.value, "Merged"),
-    (STATE_ALL, "All"),
-]
+STATE_CHOICES = [*STATUS_CHOICES, (STATE_ALL, "All")]
 YES_NO = [("", "Any"), ("yes", "Yes"), ("no", "No")]
 HEAT_KNOWN_CHOICES = [("", "Any"), ("unknown", "Unknown only"), ("known", "Known only")]
 
@@ -179,17 +168,9 @@ class ArticleFilterSet(django_filters.FilterSet):
     def filter_state(self, queryset, name, value):
         if not value or value == STATE_ALL:
             return queryset
-        by_clock = {
-            STATE_SCHEDULED: Article.objects.scheduled,
-            STATE_EXPIRED: Article.objects.expired,
-            STATE_EMBARGOED: Article.objects.under_embargo,
-        }
-        if value in by_clock:
-            # Few rows, found through the schedule columns' indexes first and then sorted,
-            # rather than looked for along the sort order's index (as a small topic is).
-            self.sort_by_index = False
-            return backend(queryset.db).collected(queryset, by_clock[value]().order_by().values("pk"))
-        return queryset.filter(state=value)
+        if value in CLOCK_STATUSES:
+            self.sort_by_index = False  # a few rows, sorted once found (see selectors.with_status)
+        return with_status(queryset, value)
 
     def filter_heat_known(self, queryset, name, value):
         if value == "unknown":

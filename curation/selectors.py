@@ -21,6 +21,7 @@ from django.utils.dateparse import parse_datetime
 from curation.db import backend
 from curation.db.queries import capped_count, first_rows_of_each
 from curation.models import (
+    CLOCK_STATUSES,
     Article,
     ArticleImage,
     ArticleState,
@@ -39,6 +40,16 @@ def with_topic(queryset, topic, *, size=None, count_cap=None):
     """A `Narrowing` of `queryset` to the articles tagged with `topic` (an id, or a slug as a
     string), in the shape that suits the topic's size (see `DatabaseBackend.with_topic`)."""
     return backend(queryset.db).with_topic(queryset, topic, size=size, count_cap=count_cap)
+
+
+def with_status(queryset, status):
+    """`queryset` narrowed to one of STATUS_CHOICES. The states by the clock hold few rows:
+    they are found through the schedule columns' indexes first, and the rest of the query
+    (its filters and order) applies to them, rather than a walk along the sort order's index
+    looking for them."""
+    if status in CLOCK_STATUSES:
+        return backend(queryset.db).collected(queryset, Article.objects.with_status(status).order_by().values("pk"))
+    return queryset.with_status(status)
 
 
 @dataclass(frozen=True)

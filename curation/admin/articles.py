@@ -45,6 +45,7 @@ from curation.admin.filters import (
     HeatKnownFilter,
     ProviderFilter,
     QualityBandFilter,
+    StateFilter,
     TopicFilter,
 )
 from curation.admin.large_tables import COUNT_CAP, LargeTableAdmin, LargeTableChangeList
@@ -191,7 +192,7 @@ class ArticleAdmin(ScheduleAdminMixin, BulkActionsMixin, LargeTableAdmin):
     # Only indexed columns sort; see ArticleChangeList.get_ordering.
     sortable_by = ["quality", "heat_column", "published_column"]
     list_filter = [
-        "state",
+        StateFilter,
         TopicFilter,
         CategoryFilter,
         ArticleTypeFilter,

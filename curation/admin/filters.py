@@ -9,9 +9,24 @@ from django.contrib import admin
 from django.contrib.admin.views.main import PAGE_VAR
 
 from curation.admin.facts import DISTINCT_VALUES_SHOWN, FILTER_CHOICES_SHOWN, ArticleListFacts, as_id
-from curation.models import HEAT_UNKNOWN_Q, QUALITY_BANDS, Provider, Topic
-from curation.selectors import with_topic
+from curation.models import HEAT_UNKNOWN_Q, QUALITY_BANDS, STATUS_CHOICES, Provider, Topic
+from curation.selectors import with_status, with_topic
 from curation.validation import MAX_NAME
+
+
+class StateFilter(admin.SimpleListFilter):
+    """The queue's states, those by the clock (scheduled, expired, under embargo) included."""
+
+    title = "state"
+    parameter_name = "state__exact"  # the address the plain field filter had
+
+    def lookups(self, request, model_admin):
+        return STATUS_CHOICES
+
+    def queryset(self, request, queryset):
+        if self.value() in dict(STATUS_CHOICES):
+            return with_status(queryset, self.value())
+        return queryset
 
 
 class QualityBandFilter(admin.SimpleListFilter):

@@ -11,6 +11,8 @@
 """
 
 from curation.models.articles import (
+    CLOCK_STATUSES,
+    STATUS_CHOICES,
     Article,
     ArticleImage,
     ArticleQuerySet,
@@ -42,6 +44,8 @@ from curation.models.stories import Story, StoryDecision, StoryEdge, StoryFeatur
 from curation.models.taxonomy import Provider, RejectionReason, RejectionReasonQuerySet, Topic
 
 __all__ = [
+    "CLOCK_STATUSES",
+    "STATUS_CHOICES",
     "HEAT_BANDS",
     "HEAT_CALIBRATION_BANDS",
     "HEAT_UNKNOWN_BAND",

@@ -408,3 +408,15 @@ def test_date_hierarchy_drills_down_without_distinct_queries(superuser_admin):
         CHANGELIST, {"published_at__year": 2024, "published_at__month": 2, "published_at__day": 9}
     ).content.decode()
     assert ">New one<" in html
+
+
+def test_the_state_filter_offers_the_states_by_the_clock(superuser_admin, editor):
+    from curation.services import scheduling
+
+    tomorrow = timezone.now() + datetime.timedelta(days=1)
+    waiting = scheduling.schedule_article(article=make_article(title="Goes live tomorrow"), user=editor, go_live_at=tomorrow).article
+    make_article(title="Live already", state="published")
+    html = superuser_admin.get(CHANGELIST, {"state__exact": "scheduled"}).content.decode()
+    assert "Goes live tomorrow" in html and "Live already" not in html
+    assert "?state__exact=scheduled" in superuser_admin.get(CHANGELIST).content.decode()
+    assert waiting.state == "published"
