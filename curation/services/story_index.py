@@ -13,6 +13,7 @@ Everything here is called by curation/services/stories.py, inside its transactio
 """
 
 import datetime as dt
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
@@ -20,9 +21,10 @@ from django.db.models import Q
 from django.db.models.functions import Substr
 
 from curation.db import backend
-from curation.db.queries import story_key_rows
+from curation.db.queries import story_key_neighbourhood, story_key_rows
 from curation.models import Article, RelatedCoverage, StoryEdge, StoryFeatures, StoryKey
 from curation.stories import StoryItem, item_features, score_pair
+from curation.stories.clustering import sort_key
 from curation.stories.features import ARTICLE, BODY, FEATURES_VERSION, RELATED, ItemFeatures
 from curation.stories.index import (
     BUCKET_LIMIT,
@@ -217,19 +219,83 @@ def _time_groups(items, reach):
     return groups
 
 
-def _key_candidates(group, order, config):
-    """{item key: [candidate article ids]} for one time group, by their lookup keys."""
+def _when(seconds):
+    return dt.datetime.fromtimestamp(seconds, dt.UTC)
+
+
+def _key_candidates(group, order, config, exclude):
+    """{item key: Candidates} for one time group, by their lookup keys: per key what
+    `StoryIndex` gives an item arriving after everything indexed before it (those before it
+    in arrival order within reach, newest first, at most BUCKET_LIMIT), and also what an
+    earlier import indexed after it (a late arrival), the nearest in time first."""
+    if group[0].published is None:
+        return _undated_candidates(group, order, exclude)
     reach = reach_seconds(config)
-    dates = [item.published for item in group if item.published is not None]
-    # An undated group looks at every date (the per-key limit keeps the newest).
-    low = min(dates) - reach if dates else EARLIEST
-    high = max(dates) + reach if dates else LATEST
-    keys = {key for item in group for key in lookup_keys(item)}
-    rows = story_key_rows(
-        sorted(keys),
-        low=dt.datetime.fromtimestamp(low, dt.UTC),
-        high=dt.datetime.fromtimestamp(high, dt.UTC),
+    first, last = group[0].published, group[-1].published
+    rows = story_key_neighbourhood(
+        sorted({key for item in group for key in lookup_keys(item)}),
+        first=_when(first),
+        last=_when(last),
+        low=_when(first - reach),
+        high=_when(last + reach),
         per_key=BUCKET_LIMIT,
+        exclude=exclude,
+    )
+    dated, undated, published = defaultdict(list), defaultdict(list), {}
+    for key, other, when in rows:
+        published[other] = when
+        if when is None:
+            undated[key].append(other)
+        else:
+            dated[key].append((when, other))
+    for listed in dated.values():
+        listed.sort()
+    for listed in undated.values():
+        listed.sort(reverse=True)
+
+    def nearest(item):
+        when, low, high = item.published, item.published - reach, item.published + reach
+
+        def items_under(key):
+            listed = dated.get(key, ())
+            # Before the item: everything (the run's own earlier items too); after it, only
+            # what an earlier import indexed. Merged by distance in time, the earlier first.
+            before, after = bisect_left(listed, (when, item.key)) - 1, bisect_right(listed, (when, item.key))
+            while True:
+                while after < len(listed) and listed[after][1] in exclude:
+                    after += 1
+                back = listed[before] if before >= 0 and listed[before][0] >= low else None
+                ahead = listed[after] if after < len(listed) and listed[after][0] <= high else None
+                if back is None and ahead is None:
+                    break
+                if ahead is None or (back is not None and when - back[0] <= ahead[0] - when):
+                    yield back[1]
+                    before -= 1
+                else:
+                    yield ahead[1]
+                    after += 1
+            yield from undated.get(key, ())
+
+        return items_under
+
+    out = {}
+    for item in group:
+        found, listing = count_shared_keys(item, nearest(item), published.get, reach)
+        out[item.key] = Candidates(
+            rank_candidates(item, found, published.get), rank_listing(listing) if item.kind == BODY else []
+        )
+    return out
+
+
+def _undated_candidates(group, order, exclude):
+    """{item key: Candidates} for undated items (body-only), which arrive after every dated
+    one: per key the newest rows of any date, undated first, of those the group's own and
+    the run's undated items arriving after each left out."""
+    rows = story_key_rows(
+        sorted({key for item in group for key in lookup_keys(item)}),
+        low=_when(EARLIEST),
+        high=_when(LATEST),
+        per_key=BUCKET_LIMIT + len(group),
     )
     by_key = defaultdict(list)
     published = {}
@@ -238,7 +304,15 @@ def _key_candidates(group, order, config):
         published[item] = when
     out = {}
     for item in group:
-        found, listing = count_shared_keys(item, lambda key: by_key.get(key, ()), published.get, reach, order=order)
+
+        def items_under(key, item=item):
+            for other in by_key.get(key, ()):
+                # A later undated item of this run (of another chunk: this chunk's are left
+                # out by `order`) finds this one.
+                if not (other in exclude and published[other] is None and sort_key(other) > sort_key(item.key)):
+                    yield other
+
+        found, listing = count_shared_keys(item, items_under, published.get, None, order=order)
         out[item.key] = Candidates(
             rank_candidates(item, found, published.get), rank_listing(listing) if item.kind == BODY else []
         )
@@ -332,14 +406,17 @@ class Found:
     evidence: dict = None  # {(a, b): Evidence} with a < b, article ids
 
 
-def candidates_for(items, known, config=DEFAULT_CONFIG):
+def candidates_for(items, known, config=DEFAULT_CONFIG, *, run=None):
     """{item key: [article ids]}: each item's best candidates by key, among what was
-    indexed before it (items in arrival order)."""
+    indexed before it (items in arrival order). `run`: the ids of every article clustered
+    with these (the whole import, of which `items` may be one chunk); none of them is a
+    candidate of an item that arrives before it."""
     items = sorted(items, key=arrival_order)
     order = {item.key: position for position, item in enumerate(items)}
+    exclude = set(run) if run is not None else set(order)
     candidates = {}
     for group in _time_groups(items, reach_seconds(config)):
-        candidates.update(_key_candidates(group, order, config))
+        candidates.update(_key_candidates(group, order, config, exclude))
     return candidates
 
 
@@ -362,14 +439,15 @@ def as_stored(features):
     )
 
 
-def find_evidence(items, known, config=DEFAULT_CONFIG, *, indexed=None):
+def find_evidence(items, known, config=DEFAULT_CONFIG, *, indexed=None, run=None):
     """Evidence between `items` (ItemFeatures of articles, any order) and what was indexed
     before each of them. `known`: {id: ItemFeatures} already loaded (extended here).
     `indexed`: {id: ItemFeatures} this process stored in the index (the import's own
-    items): a candidate among them is taken from memory, as the index would give it back."""
+    items): a candidate among them is taken from memory, as the index would give it back.
+    `run`: as in candidates_for."""
     items = sorted(items, key=arrival_order)
     result = Found(evidence={})
-    candidates = candidates_for(items, known, config)
+    candidates = candidates_for(items, known, config, run=run)
     wanted = {other for found in candidates.values() for other in found.articles} - known.keys()
     if indexed:
         known.update((other, as_stored(indexed[other])) for other in wanted if other in indexed)
