@@ -3,7 +3,6 @@ index gives it when the articles arrive one at a time, also where keys are crowd
 imports in publication order find the same evidence; the key table's index, dropped during
 a rebuild, is there again after it."""
 
-import shutil
 from collections import defaultdict
 from io import StringIO
 
@@ -18,7 +17,7 @@ from curation.stories import index, item_features
 from curation.stories.evaluation import load_corpus
 from curation.stories.features import BODY
 from curation.stories.index import arrival_order, count_shared_keys, rank_candidates, rank_listing, reach_seconds
-from curation.tests.stories_support import corpus_seed_files, storm_seed, write_seeds
+from curation.tests.stories_support import corpus_seed_files, import_in_publication_order, storm_seed, write_seeds
 
 
 def _reference(items, reach):
@@ -83,12 +82,6 @@ def _edges_and_stories():
     return edges, {frozenset(members) for members in found.values()}
 
 
-def _published(path):
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith("publishedDateTime:"):
-            return line.split(":", 1)[1].strip().strip("'\"")
-    return "9999"  # body-only items: undated, last
-
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("bucket_limit", [index.BUCKET_LIMIT, 2])
@@ -101,15 +94,9 @@ def test_imports_in_chunks_find_the_evidence_a_rebuild_finds(tmp_path, monkeypat
     monkeypatch.setattr(stories, "REBUILD_CHUNK", 25)
     corpus_seed_files(tmp_path / "all", "tune")
     write_seeds(tmp_path / "all", [storm_seed(n) for n in range(24)])
-    dated = sorted((tmp_path / "all").iterdir(), key=_published)
-    for number, start in enumerate(range(0, len(dated), 70)):
-        chunk = tmp_path / f"chunk{number}"
-        chunk.mkdir()
-        for path in dated[start : start + 70]:
-            shutil.copy(path, chunk)
-        import_seed_files([chunk], workers=0)
+    imports = import_in_publication_order(tmp_path / "all", tmp_path, 70)
     imported = _edges_and_stories()
-    assert number >= 3 and len(imported[0]) > 100
+    assert imports >= 4 and len(imported[0]) > 100
 
     stories.rebuild(workers=0)
     rebuilt = _edges_and_stories()
