@@ -16,6 +16,7 @@ import datetime as dt
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, replace
+from itertools import chain
 
 from django.db.models import Q
 from django.db.models.functions import Substr
@@ -24,7 +25,6 @@ from curation.db import backend
 from curation.db.queries import story_key_neighbourhood, story_key_rows
 from curation.models import Article, RelatedCoverage, StoryEdge, StoryFeatures, StoryKey
 from curation.stories import StoryItem, item_features, score_pair
-from curation.stories.clustering import sort_key
 from curation.stories.features import ARTICLE, BODY, FEATURES_VERSION, RELATED, ItemFeatures
 from curation.stories.index import (
     BUCKET_LIMIT,
@@ -223,13 +223,13 @@ def _when(seconds):
     return dt.datetime.fromtimestamp(seconds, dt.UTC)
 
 
-def _key_candidates(group, order, config, exclude):
+def _key_candidates(group, config, exclude):
     """{item key: Candidates} for one time group, by their lookup keys: per key what
     `StoryIndex` gives an item arriving after everything indexed before it (those before it
     in arrival order within reach, newest first, at most BUCKET_LIMIT), and also what an
     earlier import indexed after it (a late arrival), the nearest in time first."""
     if group[0].published is None:
-        return _undated_candidates(group, order, exclude)
+        return _undated_candidates(group)
     reach = reach_seconds(config)
     first, last = group[0].published, group[-1].published
     rows = story_key_neighbourhood(
@@ -257,24 +257,20 @@ def _key_candidates(group, order, config, exclude):
         when, low, high = item.published, item.published - reach, item.published + reach
 
         def items_under(key):
-            listed = dated.get(key, ())
+            listed = dated.get(key)
+            if listed is None or len(listed) == 1 and listed[0][1] == item.key:
+                return undated.get(key, ())  # most keys: rare words of this item alone
             # Before the item: everything (the run's own earlier items too); after it, only
             # what an earlier import indexed. Merged by distance in time, the earlier first.
-            before, after = bisect_left(listed, (when, item.key)) - 1, bisect_right(listed, (when, item.key))
-            while True:
-                while after < len(listed) and listed[after][1] in exclude:
-                    after += 1
-                back = listed[before] if before >= 0 and listed[before][0] >= low else None
-                ahead = listed[after] if after < len(listed) and listed[after][0] <= high else None
-                if back is None and ahead is None:
-                    break
-                if ahead is None or (back is not None and when - back[0] <= ahead[0] - when):
-                    yield back[1]
-                    before -= 1
-                else:
-                    yield ahead[1]
-                    after += 1
-            yield from undated.get(key, ())
+            before, after = bisect_left(listed, (when, item.key)), bisect_right(listed, (when, item.key))
+            while after < len(listed) and listed[after][1] in exclude:
+                after += 1
+            if after == len(listed) or listed[after][0] > high:
+                # Nothing after it (an import in publication order): at most the
+                # BUCKET_LIMIT before it are taken.
+                last = listed[max(0, before - BUCKET_LIMIT) : before]
+                return [other for seconds, other in reversed(last) if seconds >= low] + undated.get(key, [])
+            return chain(_merged(listed, before - 1, after, when, low, high, exclude), undated.get(key, ()))
 
         return items_under
 
@@ -287,10 +283,29 @@ def _key_candidates(group, order, config, exclude):
     return out
 
 
-def _undated_candidates(group, order, exclude):
+def _merged(listed, before, after, when, low, high, exclude):
+    """Article ids of `listed` ((seconds, id), in arrival order) walking out from an item's
+    place, the nearer in time first (the earlier on a tie): back from `before` down to
+    `low`, on from `after` up to `high` leaving out `exclude`."""
+    while True:
+        while after < len(listed) and listed[after][1] in exclude:
+            after += 1
+        back = listed[before] if before >= 0 and listed[before][0] >= low else None
+        ahead = listed[after] if after < len(listed) and listed[after][0] <= high else None
+        if back is None and ahead is None:
+            return
+        if ahead is None or (back is not None and when - back[0] <= ahead[0] - when):
+            yield back[1]
+            before -= 1
+        else:
+            yield ahead[1]
+            after += 1
+
+
+def _undated_candidates(group):
     """{item key: Candidates} for undated items (body-only), which arrive after every dated
-    one: per key the newest rows of any date, undated first, of those the group's own and
-    the run's undated items arriving after each left out."""
+    one and among themselves by id: per key the newest rows of any date, undated first,
+    those with a higher id (which find this one) left out."""
     rows = story_key_rows(
         sorted({key for item in group for key in lookup_keys(item)}),
         low=_when(EARLIEST),
@@ -300,19 +315,18 @@ def _undated_candidates(group, order, exclude):
     by_key = defaultdict(list)
     published = {}
     for key, item, when in rows:
-        by_key[key].append(item)
+        by_key[key].append((when is None, when or 0, item))
         published[item] = when
+    # Newest first; of the undated, the latest arrival (the highest id) first.
+    listed = {key: [item for *_, item in sorted(found, reverse=True)] for key, found in by_key.items()}
+    later = {key: [-item for undated, _, item in sorted(found, reverse=True) if undated] for key, found in by_key.items()}
     out = {}
     for item in group:
 
         def items_under(key, item=item):
-            for other in by_key.get(key, ()):
-                # A later undated item of this run (of another chunk: this chunk's are left
-                # out by `order`) finds this one.
-                if not (other in exclude and published[other] is None and sort_key(other) > sort_key(item.key)):
-                    yield other
+            return listed.get(key, [])[bisect_left(later.get(key, []), -item.key) :]
 
-        found, listing = count_shared_keys(item, items_under, published.get, None, order=order)
+        found, listing = count_shared_keys(item, items_under, published.get, None)
         out[item.key] = Candidates(
             rank_candidates(item, found, published.get), rank_listing(listing) if item.kind == BODY else []
         )
@@ -412,11 +426,10 @@ def candidates_for(items, known, config=DEFAULT_CONFIG, *, run=None):
     with these (the whole import, of which `items` may be one chunk); none of them is a
     candidate of an item that arrives before it."""
     items = sorted(items, key=arrival_order)
-    order = {item.key: position for position, item in enumerate(items)}
-    exclude = set(run) if run is not None else set(order)
+    exclude = set(run) if run is not None else {item.key for item in items}
     candidates = {}
     for group in _time_groups(items, reach_seconds(config)):
-        candidates.update(_key_candidates(group, order, config, exclude))
+        candidates.update(_key_candidates(group, config, exclude))
     return candidates
 
 
