@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from curation.models import Article, StoryEdge, StoryKey
-from curation.services import stories, story_index, story_rebuild
+from curation.services import stories, story_candidates, story_rebuild
 from curation.services.importing import import_seed_files
 from curation.stories import index, item_features
 from curation.stories.evaluation import load_corpus
@@ -89,7 +89,7 @@ def test_imports_in_chunks_find_the_evidence_a_rebuild_finds(tmp_path, monkeypat
     # Two items a key crowds most keys of the corpus; 24 storm reports share their words
     # (two at each hour: equal dates). Each import clusters its items 25 at a time, so
     # the later items of an import are in the key table when the earlier ones look.
-    for module in (index, story_rebuild, story_index):
+    for module in (index, story_rebuild, story_candidates):
         monkeypatch.setattr(module, "BUCKET_LIMIT", bucket_limit)
     monkeypatch.setattr(stories, "REBUILD_CHUNK", 25)
     corpus_seed_files(tmp_path / "all", "tune")
