@@ -23,7 +23,7 @@ from curation.db import backend
 from curation.db.queries import story_summary_sql
 from curation.models import Article, ArticleState, RelatedCoverage, Story
 from curation.selectors import DEFAULT_SORT, SORTS, queue_page
-from curation.services import story_index
+from curation.services import story_candidates, story_index
 from curation.stories import score_pair
 from curation.stories import text as textmod
 from curation.stories.features import BODY
@@ -275,7 +275,7 @@ def attach_suggestions(article, limit=SUGGESTIONS):
     if features is None:
         return []
     known = {article.pk: features}
-    found = story_index.candidates_for([features], known)[article.pk]
+    found = story_candidates.candidates_for([features], known)[article.pk]
     others = story_index.features_of([pk for pk in {*found.articles, *found.listing} if pk != article.pk], store=False)
     entries = story_index.related_entries(list(found.listing)) if features.kind == BODY else {}
     scored = []

@@ -381,6 +381,55 @@ def story_key_rows(keys, *, low, high, per_key, using="default"):
         return cursor.fetchall()
 
 
+def story_key_neighbourhood(keys, *, first, last, low, high, per_key, exclude, using="default"):
+    """(key, item, published) rows of the story index for these keys around a run of items
+    in arrival order, `first` and `last` their first and last dates (datetimes), each item
+    then picking per key the rows nearest it (services.story_index): per key the `per_key`
+    newest rows dated from `low` to before `first`, every row dated `first` to `last`, the
+    `per_key` oldest after `last` up to `high` and the `per_key` newest undated ones, the
+    last two leaving out the items of `exclude` (the run's own: they find these items, not
+    the other way round). `published` in seconds since 1970. One statement of four
+    branches, each a range of the (key, published) index."""
+    from curation.models import StoryKey
+
+    if not keys:
+        return []
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    database = backend(using)
+    key, table = quote("key"), quote(StoryKey._meta.db_table)
+    key_in, key_params = database.in_integers_sql(key, keys)
+    excluded, excluded_params = database.in_integers_sql("item", exclude)
+    seconds = database.epoch_seconds_sql("published")
+
+    def first_of_each(where, order):
+        return (
+            f"SELECT {key}, item, {seconds} FROM (SELECT {key}, item, published, ROW_NUMBER() OVER ("
+            f"PARTITION BY {key} ORDER BY {order}) AS place FROM {table} WHERE {key_in} AND {where}) ranked "
+            "WHERE place <= %s"
+        )
+
+    sql = " UNION ALL ".join(
+        (
+            first_of_each("published >= %s AND published < %s", "published DESC, item DESC"),
+            f"SELECT {key}, item, {seconds} FROM {table} WHERE {key_in} AND published >= %s AND published <= %s",
+            first_of_each(f"published > %s AND published <= %s AND NOT ({excluded})", "published, item"),
+            first_of_each(f"published IS NULL AND NOT ({excluded})", "item DESC"),
+        )
+    )
+    low, first, last, high = (database.adapt_datetime(value) for value in (low, first, last, high))
+    per_key = int(per_key)
+    params = [
+        *key_params, low, first, per_key,
+        *key_params, first, last,
+        *key_params, last, high, *excluded_params, per_key,
+        *key_params, *excluded_params, per_key,
+    ]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def capped_count(queryset, cap):
     """An expression for a select list: how many rows `queryset` has, counting no further
     than cap + 1 (COUNT(*) over a LIMITed subquery, so a million matches cost no more than

@@ -143,16 +143,22 @@ def cluster_articles(ids, *, config=DEFAULT_CONFIG, cap=None, known=None):
         return run
     with transaction.atomic():
         _lock()
+        # A pair is found by the later of its two articles, which may be in a later chunk
+        # than the other: the old evidence of all of them goes first, the new is kept
+        # until every chunk has been looked at (one pair may be found in two, by URL).
+        run_ids, evidence = set(ids), {}
         for start in range(0, len(ids), REBUILD_CHUNK):
             chunk = ids[start : start + REBUILD_CHUNK]
             features = {pk: known[pk] for pk in chunk if pk in known} if known else {}
             features.update(story_index.features_of([pk for pk in chunk if pk not in features]))
             found = story_index.find_evidence(
-                [features[pk] for pk in chunk if pk in features], features, config, indexed=known
+                [features[pk] for pk in chunk if pk in features], features, config, indexed=known, run=run_ids
             )
-            story_index.save_edges(chunk, found.evidence)
+            for (a, b), found_evidence in found.evidence.items():
+                story_rebuild.keep(evidence, a, b, found_evidence)
             run.pairs_scored += found.pairs_scored
-            run.evidence += len(found.evidence)
+        story_index.save_edges(ids, evidence)
+        run.evidence += len(evidence)
         _recluster(ids, run, cap)
     run.seconds = time.monotonic() - started
     return run

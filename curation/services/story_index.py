@@ -4,7 +4,8 @@ items, not the table.
 
     features_of(ids)          an article's ItemFeatures (stored blob, or read from its text)
     index_features(entries)   store features and lookup keys (inside the import's batch)
-    find_evidence(items)      candidates by key, by canonical URL and by related links; scored
+    find_evidence(items)      candidates by key (story_candidates.py), by canonical URL and by
+                              related links; scored
     save_edges(...)           the evidence, per pair of articles
     component_of(ids)         the articles connected to these by evidence or decisions
     assign(groups)            Story rows and Article.story for re-clustered groups
@@ -20,19 +21,11 @@ from django.db.models import Q
 from django.db.models.functions import Substr
 
 from curation.db import backend
-from curation.db.queries import story_key_rows
 from curation.models import Article, RelatedCoverage, StoryEdge, StoryFeatures, StoryKey
+from curation.services.story_candidates import candidates_for
 from curation.stories import StoryItem, item_features, score_pair
 from curation.stories.features import ARTICLE, BODY, FEATURES_VERSION, RELATED, ItemFeatures
-from curation.stories.index import (
-    BUCKET_LIMIT,
-    arrival_order,
-    count_shared_keys,
-    lookup_keys,
-    rank_candidates,
-    rank_listing,
-    reach_seconds,
-)
+from curation.stories.index import arrival_order
 from curation.stories.scoring import DEFAULT_CONFIG, Evidence
 from curation.stories.urls import MAX_STORED_LENGTH
 
@@ -42,8 +35,6 @@ BODY_CHARS = 1200
 # story is capped far below; see services.stories.STORY_CAP).
 MAX_COMPONENT = 2000
 CHUNK = 500
-EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC).timestamp()
-LATEST = dt.datetime(2200, 1, 1, tzinfo=dt.UTC).timestamp()
 
 # What an article's features take from its row besides the stored blob ...
 _FEATURE_COLUMNS = (
@@ -195,68 +186,6 @@ def index_features(entries):
 # --- candidates and evidence -----------------------------------------------------------------
 
 
-def _time_groups(items, reach):
-    """Runs of `items` (in arrival order) whose dates span at most `reach` seconds, so each
-    is looked up with one query whose range suits all of its items; undated items (body-only)
-    last, in a group of their own: their candidates may be of any date."""
-    groups, current, start = [], [], None
-    for item in items:
-        if item.published is None:
-            continue
-        if current and item.published - start > reach:
-            groups.append(current)
-            current = []
-        if not current:
-            start = item.published
-        current.append(item)
-    if current:
-        groups.append(current)
-    undated = [item for item in items if item.published is None]
-    if undated:
-        groups.append(undated)
-    return groups
-
-
-def _key_candidates(group, order, config):
-    """{item key: [candidate article ids]} for one time group, by their lookup keys."""
-    reach = reach_seconds(config)
-    dates = [item.published for item in group if item.published is not None]
-    # An undated group looks at every date (the per-key limit keeps the newest).
-    low = min(dates) - reach if dates else EARLIEST
-    high = max(dates) + reach if dates else LATEST
-    keys = {key for item in group for key in lookup_keys(item)}
-    rows = story_key_rows(
-        sorted(keys),
-        low=dt.datetime.fromtimestamp(low, dt.UTC),
-        high=dt.datetime.fromtimestamp(high, dt.UTC),
-        per_key=BUCKET_LIMIT,
-    )
-    by_key = defaultdict(list)
-    published = {}
-    for key, item, when in rows:
-        by_key[key].append(item)
-        published[item] = when
-    out = {}
-    for item in group:
-        found, listing = count_shared_keys(item, lambda key: by_key.get(key, ()), published.get, reach, order=order)
-        out[item.key] = Candidates(
-            rank_candidates(item, found, published.get), rank_listing(listing) if item.kind == BODY else []
-        )
-    return out
-
-
-@dataclass(frozen=True)
-class Candidates:
-    """An item's candidates, and those whose related entries share its words (for a
-    body-only item: it may be the text of one of those entries)."""
-
-    articles: list
-    listing: list
-
-    def __iter__(self):
-        return iter(self.articles)
-
-
 def _url_evidence(items):
     """[(article id, article id, Evidence)] from canonical URLs: the same URL (a duplicate,
     the same article re-fetched), or a related entry naming the other."""
@@ -332,17 +261,6 @@ class Found:
     evidence: dict = None  # {(a, b): Evidence} with a < b, article ids
 
 
-def candidates_for(items, known, config=DEFAULT_CONFIG):
-    """{item key: [article ids]}: each item's best candidates by key, among what was
-    indexed before it (items in arrival order)."""
-    items = sorted(items, key=arrival_order)
-    order = {item.key: position for position, item in enumerate(items)}
-    candidates = {}
-    for group in _time_groups(items, reach_seconds(config)):
-        candidates.update(_key_candidates(group, order, config))
-    return candidates
-
-
 def as_stored(features):
     """`features` exactly as features_of reads them back from the index: the row keeps the
     article's canonical URL column only (no AMP forms, no related URLs; none at all when it
@@ -362,14 +280,15 @@ def as_stored(features):
     )
 
 
-def find_evidence(items, known, config=DEFAULT_CONFIG, *, indexed=None):
+def find_evidence(items, known, config=DEFAULT_CONFIG, *, indexed=None, run=None):
     """Evidence between `items` (ItemFeatures of articles, any order) and what was indexed
     before each of them. `known`: {id: ItemFeatures} already loaded (extended here).
     `indexed`: {id: ItemFeatures} this process stored in the index (the import's own
-    items): a candidate among them is taken from memory, as the index would give it back."""
+    items): a candidate among them is taken from memory, as the index would give it back.
+    `run`: as in candidates_for."""
     items = sorted(items, key=arrival_order)
     result = Found(evidence={})
-    candidates = candidates_for(items, known, config)
+    candidates = candidates_for(items, known, config, run=run)
     wanted = {other for found in candidates.values() for other in found.articles} - known.keys()
     if indexed:
         known.update((other, as_stored(indexed[other])) for other in wanted if other in indexed)

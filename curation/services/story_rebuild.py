@@ -26,7 +26,7 @@ from django.db.models import Count
 
 from curation.db import backend
 from curation.models import Article, RelatedCoverage, StoryEdge, StoryFeatures, StoryKey
-from curation.services import story_index
+from curation.services import story_candidates, story_index
 from curation.stories import score_pair
 from curation.stories.features import BODY, FEATURES_VERSION
 from curation.stories.index import (
@@ -70,7 +70,7 @@ class KeyIndex:
 
         found, listing = count_shared_keys(item, items_under, published.get, self.reach)
         listing = rank_listing(listing) if item.kind == BODY else []
-        return story_index.Candidates(rank_candidates(item, found, published.get), listing)
+        return story_candidates.Candidates(rank_candidates(item, found, published.get), listing)
 
     def add(self, item):
         self.published[item.key] = item.published

@@ -3,6 +3,7 @@ labelled corpus written out as seed files, so that both go through the whole imp
 (parse workers, canonical URLs, the index, the clustering)."""
 
 import json
+import shutil
 from pathlib import Path
 
 from curation.models import Article
@@ -108,3 +109,25 @@ def stored_story_scores(part, names):
 def stories_json(output):
     data = json.loads(output)
     return {frozenset(story["articles"]) for story in data["stories"]}, data
+
+
+def _published(path):
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("publishedDateTime:"):
+            return line.split(":", 1)[1].strip().strip("'\"")
+    return "9999"  # body-only items: undated, last
+
+
+def import_in_publication_order(folder, work, size):
+    """Import the seed files of `folder` in imports of `size` files, by publication date
+    (undated last), each from a folder of its own under `work`. Returns how many imports."""
+    dated = sorted(Path(folder).iterdir(), key=_published)
+    imports = 0
+    for start in range(0, len(dated), size):
+        chunk = Path(work) / f"chunk{imports}"
+        chunk.mkdir()
+        for path in dated[start : start + size]:
+            shutil.copy(path, chunk)
+        import_seed_files([chunk], workers=0)
+        imports += 1
+    return imports

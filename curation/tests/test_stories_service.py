@@ -4,7 +4,6 @@ publishing a story."""
 
 import dataclasses
 import json
-import shutil
 from io import StringIO
 from pathlib import Path
 
@@ -30,6 +29,7 @@ from curation.services.importing import import_seed_files
 from curation.tests.factories import seed_text, valid_front_matter
 from curation.tests.stories_support import (
     corpus_seed_files,
+    import_in_publication_order,
     import_two_storms,
     stored_story_scores,
     storm_seed,
@@ -166,27 +166,13 @@ def test_cluster_stories_since_takes_recent_imports_only(tmp_path):
 
 def test_imports_in_publication_order_give_what_a_rebuild_gives(tmp_path):
     names = corpus_seed_files(tmp_path / "all", "tune")
-    dated = sorted((tmp_path / "all").iterdir(), key=lambda path: _published(path))
-    for number, start in enumerate(range(0, len(dated), 60)):
-        chunk = tmp_path / f"chunk{number}"
-        chunk.mkdir()
-        for path in dated[start : start + 60]:
-            shutil.copy(path, chunk)
-        import_seed_files([chunk], workers=0)
+    import_in_publication_order(tmp_path / "all", tmp_path, 60)
     incremental = groups()
     scores = stored_story_scores("tune", names)
 
     stories.rebuild()
     assert groups() == incremental
     assert scores.precision >= 0.95 and scores.recall >= 0.9, str(scores)
-
-
-def _published(path):
-    text = path.read_text(encoding="utf-8")
-    for line in text.splitlines():
-        if line.startswith("publishedDateTime:"):
-            return line.split(":", 1)[1].strip().strip("'\"")
-    return "9999"  # body-only items: undated, last
 
 
 # --- editors' decisions -------------------------------------------------------------------------------
