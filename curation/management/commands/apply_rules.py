@@ -1,3 +1,7 @@
+"""Run the enabled triage rules (or one, with --rule) over the queue's items no editor has acted
+on. Stops after RULES_MAX_DECISIONS actions (--max-decisions) and says so.
+"""
+
 import json
 
 from django.core.management.base import BaseCommand, CommandError
@@ -8,10 +12,7 @@ from curation.services import rules
 
 
 class Command(BaseCommand):
-    help = (
-        "Run the enabled triage rules (or one, with --rule) over the queue's items no editor has acted on. "
-        "Stops after RULES_MAX_DECISIONS actions (--max-decisions) and says so."
-    )
+    help = __doc__
 
     def add_arguments(self, parser):
         parser.add_argument("--rule", action="append", metavar="NAME", help="run this rule only, enabled or not (repeatable)")

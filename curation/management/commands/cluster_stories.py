@@ -1,3 +1,8 @@
+"""Gather articles into stories. Without options, clusters the articles never indexed (an
+interrupted import, rows from before stories existed); --since HOURS re-clusters what was
+imported in that time; --rebuild recomputes every story, keeping every editor's decision.
+"""
+
 import datetime as dt
 import json
 
@@ -11,12 +16,7 @@ from curation.services import stories
 
 
 class Command(BaseCommand):
-    help = (
-        "Gather articles into stories. Without options, clusters the articles never indexed "
-        "(an interrupted import, rows from before stories existed); --since HOURS re-clusters "
-        "what was imported in that time; --rebuild recomputes every story, keeping every "
-        "editor's decision."
-    )
+    help = __doc__
 
     def add_arguments(self, parser):
         parser.add_argument("--since", type=float, metavar="HOURS", help="re-cluster the articles imported in the last HOURS")

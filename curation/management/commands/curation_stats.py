@@ -1,4 +1,8 @@
-"""manage.py curation_stats: the statistics page's figures, as text or JSON."""
+"""manage.py curation_stats: the statistics page's figures, as text or JSON.
+
+Print the newsroom's figures (the same as /curate/stats/) for a range of days in
+STATS_TIME_ZONE. --refresh / --rebuild bring the statistics rollup up to date first.
+"""
 
 import datetime as dt
 import json
@@ -11,10 +15,7 @@ from curation.services import stats_rollup
 
 
 class Command(BaseCommand):
-    help = (
-        "Print the newsroom's figures (the same as /curate/stats/) for a range of days in "
-        "STATS_TIME_ZONE. --refresh / --rebuild bring the statistics rollup up to date first."
-    )
+    help = __doc__
 
     def add_arguments(self, parser):
         parser.add_argument("--since", metavar="DATE", help="First day, YYYY-MM-DD (default: 30 days ago).")

@@ -1,3 +1,7 @@
+"""Write articles back as seed files into OUTDIR, with `published` and editors' edits applied.
+Merged body-only items are left out (their text lives in their article).
+"""
+
 from django.core.management.base import BaseCommand, CommandError
 
 from curation.models import Article
@@ -5,10 +9,7 @@ from curation.services.exporting import export_seeds
 
 
 class Command(BaseCommand):
-    help = (
-        "Write articles back as seed files into OUTDIR, with `published` and editors' edits "
-        "applied. Merged body-only items are left out (their text lives in their article)."
-    )
+    help = __doc__
 
     def add_arguments(self, parser):
         parser.add_argument("outdir", metavar="OUTDIR")

@@ -1,3 +1,6 @@
+"""Show recent import runs, or the files of one run (what came in and what failed).
+"""
+
 from django.core.management.base import BaseCommand, CommandError
 
 from curation.models import ImportLedgerEntry, ImportRun
@@ -5,7 +8,7 @@ from curation.services.importing import escape_controls
 
 
 class Command(BaseCommand):
-    help = "Show recent import runs, or the files of one run (what came in and what failed)."
+    help = __doc__
 
     def add_arguments(self, parser):
         parser.add_argument("--run", type=int, help="list the files of this run (default: the list of runs)")

@@ -1,3 +1,8 @@
+"""Import seed files (YAML front matter + body). PATH is a file or a folder, walked recursively
+for *.txt and *.md. Unchanged files are skipped; each file gets a ledger row. Exit status: 0
+all imported or unchanged, 1 some files failed, 2 usage error.
+"""
+
 import json
 import sys
 import time
@@ -64,11 +69,7 @@ class ProgressBar:
 
 
 class Command(BaseCommand):
-    help = (
-        "Import seed files (YAML front matter + body). PATH is a file or a folder, walked "
-        "recursively for *.txt and *.md. Unchanged files are skipped; each file gets a ledger row. "
-        "Exit status: 0 all imported or unchanged, 1 some files failed, 2 usage error."
-    )
+    help = __doc__
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", metavar="PATH", help="seed file or folder")

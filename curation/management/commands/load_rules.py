@@ -1,3 +1,8 @@
+"""Load triage rules from a YAML file (see dump_rules). The whole file is validated first and
+loaded in one transaction: a bad file changes nothing, and the error names the rule and field.
+Rules are matched by name; the file's order becomes the rules' order.
+"""
+
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -6,11 +11,7 @@ from curation.services import rule_files
 
 
 class Command(BaseCommand):
-    help = (
-        "Load triage rules from a YAML file (see dump_rules). The whole file is validated first and "
-        "loaded in one transaction: a bad file changes nothing, and the error names the rule and field. "
-        "Rules are matched by name; the file's order becomes the rules' order."
-    )
+    help = __doc__
 
     def add_arguments(self, parser):
         parser.add_argument("file", metavar="FILE", help="a YAML rules file ('-' for standard input)")

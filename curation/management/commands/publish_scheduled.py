@@ -1,3 +1,11 @@
+"""Record the schedule's boundaries that have passed (items that went live, items that expired)
+in the audit log, once each. Run it every minute (cron or a systemd timer). Readers see
+scheduled items on time without it: every public read checks the clock; this keeps the
+editorial history complete and moves the public ETags on once more. Two runs never overlap (a
+PostgreSQL advisory lock; a lock file on SQLite): a run that finds the lock taken does nothing
+and exits 0.
+"""
+
 from django.core.management.base import BaseCommand
 
 from curation.db import backend
@@ -8,14 +16,7 @@ LOCK_NAME = "publish_scheduled"
 
 
 class Command(BaseCommand):
-    help = (
-        "Record the schedule's boundaries that have passed (items that went live, items that "
-        "expired) in the audit log, once each. Run it every minute (cron or a systemd timer). "
-        "Readers see scheduled items on time without it: every public read checks the clock; "
-        "this keeps the editorial history complete and moves the public ETags on once more. "
-        "Two runs never overlap (a PostgreSQL advisory lock; a lock file on SQLite): a run that "
-        "finds the lock taken does nothing and exits 0."
-    )
+    help = __doc__
 
     def add_arguments(self, parser):
         add_report_options(parser, dry_run="list what would be recorded; write nothing")

@@ -1,3 +1,7 @@
+"""Create (or reset) the demo accounts and publish a few imported items so the public side has
+something to show. For local demos only: the passwords are printed.
+"""
+
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -14,10 +18,7 @@ DEMO_ACCOUNTS = [
 
 
 class Command(BaseCommand):
-    help = (
-        "Create (or reset) the demo accounts and publish a few imported items so the public "
-        "side has something to show. For local demos only: the passwords are printed."
-    )
+    help = __doc__
 
     def add_arguments(self, parser):
         parser.add_argument("--port", default="8000", help="port shown in the printed URLs")
