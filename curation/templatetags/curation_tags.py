@@ -6,6 +6,7 @@ from django.urls import reverse
 from curation.models import HEAT_UNKNOWN
 from curation.selectors import reason_labels
 from curation.validation import safe_url as _safe_url
+from curation.views.filter_fields import render_control
 
 register = template.Library()
 
@@ -46,3 +47,10 @@ def article_url(article, query=""):
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter
+def control(bound):
+    """A form field's control through the compiled control template (views.filter_fields),
+    for forms drawn on every queue page."""
+    return render_control(bound)

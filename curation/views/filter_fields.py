@@ -1,5 +1,6 @@
-"""The queue's filter fields as plain values, rendered by a Jinja2 template
-(templates/jinja2/curation/filter_fields.html) like the rows: every value escaped there."""
+"""Form controls drawn on every queue page (the filter fields, the bulk bar's schedule
+fields) as plain values, rendered by Jinja2 templates (templates/jinja2/curation/) like the
+rows: every value escaped there. Django's widget templates cost as much as a dozen rows."""
 
 from dataclasses import dataclass
 
@@ -9,7 +10,7 @@ from django.utils.safestring import mark_safe
 
 
 @dataclass
-class FilterField:
+class FieldControl:
     """One field: a <select> (`choices`, the `selected` value), an <input> (`attrs`), or any
     other widget as Django renders it (`widget_html`)."""
 
@@ -23,25 +24,35 @@ class FilterField:
     widget_html: str = ""
 
 
-def filter_field(bound):
+def field_control(bound):
+    """The control Django would draw for `bound`, with the same attributes (required,
+    aria-invalid, aria-describedby: BoundField.build_widget_attrs) and value formatting."""
     widget = bound.field.widget
     value = bound.value()
-    attrs = {"name": bound.html_name, "id": bound.auto_id}
-    field = FilterField(bound.name, bound.label, bound.id_for_label, list(bound.errors), attrs)
-    if isinstance(widget, Select):
-        field.choices = list(bound.field.choices)
-        field.selected = "" if value is None else str(value)
+    attrs = bound.build_widget_attrs({"name": bound.html_name, "id": bound.auto_id, **widget.attrs}, widget)
+    control = FieldControl(bound.name, bound.label, bound.id_for_label, list(bound.errors), attrs)
+    if isinstance(widget, Select) and not widget.allow_multiple_selected:
+        control.choices = list(bound.field.choices)
+        control.selected = "" if value is None else str(value)
     elif isinstance(widget, Input):
-        attrs.update(widget.attrs)
         attrs.setdefault("type", widget.input_type)
-        if value not in (None, ""):
-            attrs["value"] = str(value)
+        shown = widget.format_value(value)
+        if shown is not None:
+            attrs["value"] = str(shown)
     else:
-        field.widget_html = bound.as_widget()
-    return field
+        control.widget_html = bound.as_widget()
+    return control
+
+
+def _render(template, context):
+    return mark_safe(engines["rows"].get_template(template).render(context))
 
 
 def render_filter_fields(form, *, leave_out=("sort",)):
     """The fields of the queue's filter form (the sort has its own control in the toolbar)."""
-    fields = [filter_field(bound) for bound in form if bound.name not in leave_out]
-    return mark_safe(engines["rows"].get_template("curation/filter_fields.html").render({"fields": fields}))
+    return _render("curation/filter_fields.html", {"fields": [field_control(b) for b in form if b.name not in leave_out]})
+
+
+def render_control(bound):
+    """One field's control alone (its label and wrapper are the caller's)."""
+    return _render("curation/field_control.html", {"field": field_control(bound)})
