@@ -1,12 +1,11 @@
-"""The Jinja2 environment for the few templates rendered once per queue row.
+"""The Jinja2 environment for the few templates drawn many times on every queue page.
 
 Django's own template language renders every page; the queue's rows (fifty to two hundred a
-page, each with its buttons and reason menu) are the one place where its per-node cost
-showed, so they are Jinja2 templates, compiled to Python once per process and escaped by
-default like every template here (bench/README.md has the figures)."""
+page, each with its buttons and reason menu) and its form controls are where its per-node
+cost showed, so they are Jinja2 templates, compiled to Python once per process and escaped
+by default like every template here (bench/README.md has the figures). The filters below are
+the Django ones those templates use."""
 
-from django.templatetags.static import static
-from django.urls import reverse
 from django.utils import dateformat
 from django.utils.text import Truncator
 from django.utils.timezone import template_localtime
@@ -26,12 +25,7 @@ def pluralize(count, suffix="s"):
     return "" if count == 1 else suffix
 
 
-def url(name, *args):
-    return reverse(name, args=args)
-
-
 def environment(**options):
     env = Environment(**options)
     env.filters.update(date=date, truncatechars=truncatechars, pluralize=pluralize)
-    env.globals.update(static=static, url=url)
     return env

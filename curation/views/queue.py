@@ -115,22 +115,19 @@ class QueueView(CuratorAccessMixin, FilterView):
         builder = QueueRows(self.request.user, query=query, this_url=this_url)
         allowed = builder.allowed
         density = self.request.session.get(DENSITY_SESSION_KEY, "compact")
+        table = {"can_bulk": bool(allowed), "thumbnails": density == "comfortable"}
         page = self.get_page()
-        rows = self.build_rows(page, builder)
         context.update(
             bulk_run=run_to_show(self.request) if allowed else None,
             max_matching=MAX_MATCHING,
-            columns=columns(self.request.GET, page.sort.key, can_bulk=bool(allowed), thumbnails=density == "comfortable",
-                            by_story=self.by_story),
+            columns=columns(self.request.GET, page.sort.key, by_story=self.by_story, **table),
             density=density,
             sort_choices=[(sort.key, sort.label) for sort in selectors.SORTS.values()],
             filter_fields=render_filter_fields(self.filterset.form),
             reasons=selectors.offered_reasons(),
             page=page,
             articles=page.articles,
-            rows=rows,
-            rows_html=render_rows(self.request, rows, can_bulk=bool(allowed), thumbnails=density == "comfortable",
-                                  this_url=this_url),
+            rows_html=render_rows(self.request, self.build_rows(page, builder), this_url=this_url, **table),
             by_story=self.by_story,
             queue_query=query,
             this_url=this_url,
