@@ -155,7 +155,7 @@ def cluster_articles(ids, *, config=DEFAULT_CONFIG, cap=None, known=None):
                 [features[pk] for pk in chunk if pk in features], features, config, indexed=known, run=run_ids
             )
             for (a, b), found_evidence in found.evidence.items():
-                story_rebuild.keep(evidence, a, b, found_evidence)
+                story_index.keep_evidence(evidence, a, b, found_evidence)
             run.pairs_scored += found.pairs_scored
         story_index.save_edges(ids, evidence)
         run.evidence += len(evidence)

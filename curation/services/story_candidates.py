@@ -41,7 +41,6 @@ def candidates_for(items, known, config=DEFAULT_CONFIG, *, run=None):
     return candidates
 
 
-
 def _time_groups(items, reach):
     """Runs of `items` (in arrival order) whose dates span at most `reach` seconds, so each
     is looked up with one query whose range suits all of its items; undated items (body-only)

@@ -297,33 +297,42 @@ def find_evidence(items, known, config=DEFAULT_CONFIG, *, indexed=None, run=None
     body_parents = {other for item in items if item.kind == BODY for other in candidates[item.key].listing}
     entries = related_entries(list(body_parents)) if body_parents else {}
 
-    def keep(a, b, evidence):
-        if not evidence.score or a == b:
-            return
-        pair = (a, b) if a < b else (b, a)
-        held = result.evidence.get(pair)
-        # Explicit evidence and "apart" outrank text; otherwise the stronger text wins.
-        if held is None or evidence.apart or (not held.apart and abs(evidence.score) > abs(held.score)):
-            result.evidence[pair] = evidence
-
     for item in items:
-        found = candidates[item.key]
-        for other in found.articles:
-            features = known.get(other)
-            if features is None:
-                continue
-            result.pairs_scored += 1
-            keep(item.key, other, score_pair(item, features, config, explain=False))
-        if item.kind == BODY:
-            for other in found.listing:
-                for entry in entries.get(other, ()):
-                    result.pairs_scored += 1
-                    evidence = score_pair(item, entry, config, explain=False)
-                    if evidence.joins:
-                        keep(item.key, other, replace(evidence, reason="the text of a related entry"))
+        result.pairs_scored += score_item(item, candidates[item.key], known, entries, result.evidence, config)
     for a, b, evidence in _url_evidence(items):
-        keep(a, b, evidence)
+        keep_evidence(result.evidence, a, b, evidence)
     return result
+
+
+def score_item(item, found, known, entries, evidence, config=DEFAULT_CONFIG):
+    """Score `item` against its candidates (`found`: Candidates) whose features are in
+    `known` and, a body-only item, against the related entries (`entries`: {article id:
+    [entry features]}) of the articles its listing names; add what it finds to `evidence`.
+    Returns how many pairs it scored. An import and a rebuild alike."""
+    scored = 0
+    for other in found.articles:
+        features = known.get(other)
+        if features is not None:
+            scored += 1
+            keep_evidence(evidence, item.key, other, score_pair(item, features, config, explain=False))
+    for other in found.listing if item.kind == BODY else ():
+        for entry in entries.get(other, ()):
+            scored += 1
+            pair = score_pair(item, entry, config, explain=False)
+            if pair.joins:
+                keep_evidence(evidence, item.key, other, replace(pair, reason="the text of a related entry"))
+    return scored
+
+
+def keep_evidence(found, a, b, evidence):
+    """Add evidence about a pair to `found` ({(a, b): Evidence}, a < b), for an import and a
+    rebuild alike: an "apart" outranks the rest; otherwise the stronger wins."""
+    if not evidence.score or a == b:
+        return
+    pair = (a, b) if a < b else (b, a)
+    held = found.get(pair)
+    if held is None or evidence.apart or (not held.apart and abs(evidence.score) > abs(held.score)):
+        found[pair] = evidence
 
 
 def save_edges(item_ids, evidence, *, replace_old=True):

@@ -19,7 +19,6 @@ import os
 from collections import defaultdict, deque
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import replace
 from itertools import combinations
 
 from django.db.models import Count
@@ -27,7 +26,7 @@ from django.db.models import Count
 from curation.db import backend
 from curation.models import Article, RelatedCoverage, StoryEdge, StoryFeatures, StoryKey
 from curation.services import story_candidates, story_index
-from curation.stories import score_pair
+from curation.services.story_index import keep_evidence
 from curation.stories.features import BODY, FEATURES_VERSION
 from curation.stories.index import (
     BUCKET_LIMIT,
@@ -92,17 +91,6 @@ class KeyIndex:
             del bucket[:cut]
 
 
-def keep(found, a, b, evidence):
-    """Add evidence about a pair to `found` ({(a, b): Evidence}, a < b): an "apart"
-    outranks the rest; otherwise the stronger wins."""
-    if not evidence.score or a == b:
-        return
-    pair = (a, b) if a < b else (b, a)
-    held = found.get(pair)
-    if held is None or evidence.apart or (not held.apart and abs(evidence.score) > abs(held.score)):
-        found[pair] = evidence
-
-
 class Walk:
     """The walk's state: the key index, the features of the articles still within reach,
     the evidence found, and the index rows not written yet."""
@@ -129,9 +117,7 @@ class Walk:
         recent, features = self.recent, self.features
         while recent and recent[0].published < low:
             features.pop(recent.popleft().key, None)
-        found = self.keys.candidates(item)
-        for other in found.articles:
-            self._score(item, features[other])
+        self.pairs_scored += story_index.score_item(item, self.keys.candidates(item), features, {}, self.evidence, self.config)
         self._index(item, blob)
         recent.append(item)
 
@@ -150,20 +136,10 @@ class Walk:
         parents = {other for candidates in found.values() for other in candidates.listing}
         entries = story_index.related_entries(list(parents)) if parents else {}
         for item in items:
-            for other in found[item.key].articles:
-                if other in self.features:
-                    self._score(item, self.features[other])
-            for other in found[item.key].listing:
-                for entry in entries.get(other, ()):
-                    self.pairs_scored += 1
-                    evidence = score_pair(item, entry, self.config, explain=False)
-                    if evidence.joins:
-                        keep(self.evidence, item.key, other, replace(evidence, reason="the text of a related entry"))
+            self.pairs_scored += story_index.score_item(
+                item, found[item.key], self.features, entries, self.evidence, self.config
+            )
         self.flush()
-
-    def _score(self, item, other):
-        self.pairs_scored += 1
-        keep(self.evidence, item.key, other.key, score_pair(item, other, self.config, explain=False))
 
     def _index(self, item, blob):
         self.keys.add(item)
@@ -245,7 +221,7 @@ def walk(ids, *, config=DEFAULT_CONFIG, workers=None, progress=None):
                 progress(done, len(ids))
         state.undated_articles()
     for a, b, evidence in url_evidence():
-        keep(state.evidence, a, b, evidence)
+        keep_evidence(state.evidence, a, b, evidence)
     database.insert_tuples(
         StoryEdge,
         ("a", "b", "score", "reason"),
