@@ -131,6 +131,13 @@ def test_invalid_filter_values_show_an_error_not_a_crash(editor_client, mix):
     assert response.status_code == 400  # the page, with the reasons beside the fields
     assert "Enter a number." in response.content.decode()
     assert ROW_ID.findall(response.content.decode()) == []
+    # The refused field says so to assistive technology and points at its message.
+    html = response.content.decode()
+    field = re.search(r'<input[^>]*name="quality_min"[^>]*>', html).group(0)
+    assert 'aria-invalid="true"' in field and 'aria-describedby="id_quality_min_error"' in field
+    assert re.search(r'id="id_quality_min_error"><p class="error">Enter a number.</p>', html)
+    untouched = re.search(r'<input[^>]*name="quality_max"[^>]*>', html).group(0)
+    assert "aria-invalid" not in untouched
 
 
 def test_filtered_view_is_a_shareable_url(editor_client, mix):

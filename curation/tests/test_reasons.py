@@ -5,6 +5,7 @@ import importlib
 
 import pytest
 from django.apps import apps
+from django.urls import reverse
 
 from curation.models import Article, ArticleState, EditorialAction, RejectionReason
 from curation.services import editorial
@@ -111,6 +112,20 @@ def test_the_queue_filters_by_reason(editor, editor_client):
     page = editor_client.get("/curate/", {"state": "rejected", "reason": "paywalled"}).content.decode()
     assert "Behind a wall" in page and "Seen before" not in page
     assert editor_client.get("/curate/", {"state": "rejected", "reason": "nonsense"}).status_code == 400
+
+
+@pytest.mark.parametrize("by", ["item", "story"])
+def test_every_queue_row_offers_the_reasons_in_its_reject_menu(editor_client, by, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    article = make_article(title="Needs a decision")
+    editor_client.post(reverse("curation:queue-mode"), {"by": by})
+    page = editor_client.get("/curate/").content.decode()
+    menu = page[page.index(f'data-actions-for="{article.pk}"') :].split("</details>")[0]
+    offered = list(RejectionReason.objects.offered().values_list("code", "needs_note"))
+    # A reason that needs a note is a link to the item's page; every other one is a button.
+    buttons = [code for code, needs_note in offered if not needs_note]
+    assert len(buttons) >= 3 and all(f'data-reason="{code}"' in menu for code in buttons)
+    assert "No reason given" in menu and ("#reject" in menu) == any(needs for _, needs in offered)
 
 
 def test_admins_reword_reorder_and_retire_reasons_but_never_delete_one(client):
