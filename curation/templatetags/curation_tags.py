@@ -6,7 +6,7 @@ from django.urls import reverse
 from curation.models import HEAT_UNKNOWN
 from curation.selectors import reason_labels
 from curation.validation import safe_url as _safe_url
-from curation.views.filter_fields import render_control
+from curation.views.controls import render_control
 
 register = template.Library()
 
@@ -51,6 +51,6 @@ def get_item(mapping, key):
 
 @register.filter
 def control(bound):
-    """A form field's control through the compiled control template (views.filter_fields),
+    """A form field's control through the compiled control template (views.controls),
     for forms drawn on every queue page."""
     return render_control(bound)

@@ -24,7 +24,7 @@ from curation.views.common import (
     queue_querystring,
     safe_next,
 )
-from curation.views.filter_fields import render_filter_fields
+from curation.views.controls import render_filter_fields
 from curation.views.rows import QueueRows, render_rows
 
 PAGE_SIZES = (20, 50, 100, 200)
