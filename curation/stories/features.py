@@ -24,11 +24,12 @@ from itertools import repeat
 
 from curation.stories import rarity
 from curation.stories import text as textmod
+from curation.stories.romanize import romanized
 from curation.stories.urls import canonical_url, url_aliases
 
 __all__ = ["StoryItem", "ItemFeatures", "item_features", "FEATURES_VERSION", "term_key", "related_space", "is_related_space", "title_lookup_key"]
 
-FEATURES_VERSION = 3
+FEATURES_VERSION = 4
 ARTICLE, RELATED, BODY = "article", "related", "body"
 
 # How much text is read: the title, the excerpt and the lede carry the event; the rest of a
@@ -75,6 +76,8 @@ _SCALE_WORDS = {
 }
 _ATTACHED_SCALES = {"mn": 10**6, "bn": 10**9, "tn": 10**12}
 _CJK_SCALES = {"万": 10**4, "萬": 10**4, "亿": 10**8, "億": 10**8, "兆": 10**12, "만": 10**4, "억": 10**8, "조": 10**12}
+# What a figure written before them counts: days, months and years ("17日", "18일", "3月").
+_CJK_DATES = frozenset("日月年号號일월년")
 _ENGLISH_SCALES = frozenset("thousand million millions billion billions trillion mn bn tn".split())
 _THOUSAND_MILLIONS = frozenset(("millones", "milhões"))  # "mil millones": a thousand million
 # Units written onto a figure ("44C", "5,200mAh"): the figure is what another language states too.
@@ -141,8 +144,12 @@ class ItemFeatures:
     weights: dict  # term -> weight, for every term of the title and the lede
     names: frozenset  # terms that were written as names
     title_numbers: frozenset  # specific figures stated in the title
-    keys: tuple  # lookup keys (64-bit): the rarest terms, rarest first, then the outlet's title,
-    # then the related entries' rarest terms (in their own space, see related_space)
+    keys: tuple  # lookup keys (64-bit): the rarest terms, rarest first, then the rarest Latin
+    # spellings of the title's CJK names, then the outlet's title, then the related entries'
+    # rarest terms (in their own space, see related_space)
+    # Terms that are only Latin spellings of CJK text (romanize.py): they are for matching
+    # Latin-script items, and two items that both have them compare without them (`plain`).
+    romanized: frozenset = frozenset()
     # Sums of the weights of the title's, the lede's and all terms (every pair needs them).
     title_weight: float = 0.0
     lede_weight: float = 0.0
@@ -153,6 +160,23 @@ class ItemFeatures:
         object.__setattr__(self, "title_weight", sum(weights[term] for term in self.title_terms))
         object.__setattr__(self, "lede_weight", sum(weights[term] for term in self.lede_terms))
         object.__setattr__(self, "total_weight", sum(weights.values()))
+
+    def plain(self):
+        """These features without the Latin spellings of CJK text (computed once)."""
+        plain = self.__dict__.get("_plain")
+        if plain is None:
+            drop = self.romanized
+            plain = ItemFeatures(
+                key=self.key, kind=self.kind, published=self.published, provider=self.provider, quality=self.quality,
+                url=self.url, urls=self.urls, related=self.related, parent=self.parent, title_key=self.title_key,
+                generic_title=self.generic_title, excerpt_key=self.excerpt_key,
+                excerpt_names_nothing=self.excerpt_names_nothing, title_terms=self.title_terms - drop,
+                lede_terms=self.lede_terms - drop,
+                weights={term: weight for term, weight in self.weights.items() if term not in drop},
+                names=self.names - drop, title_numbers=self.title_numbers, keys=self.keys,
+            )
+            object.__setattr__(self, "_plain", plain)
+        return plain
 
     @property
     def body_only(self):
@@ -172,7 +196,7 @@ class ItemFeatures:
             [
                 FEATURES_VERSION, flags, self.title_key, self.excerpt_key, self.weights,
                 sorted(self.title_terms), sorted(self.lede_terms), sorted(self.names), sorted(self.title_numbers),
-                list(self.keys),
+                list(self.keys), sorted(self.romanized),
             ],
             ensure_ascii=False,
             separators=(",", ":"),
@@ -183,13 +207,13 @@ class ItemFeatures:
         values = json.loads(blob)
         if not isinstance(values, list) or not values or values[0] != FEATURES_VERSION:
             raise ValueError(f"features of another version than {FEATURES_VERSION}: rebuild the index")
-        _version, flags, title_key, excerpt_key, weights, title, lede, names, numbers, keys = values
+        _version, flags, title_key, excerpt_key, weights, title, lede, names, numbers, keys, spelt = values
         return cls(
             key=key, kind=kind, published=published, provider=provider, quality=quality, url=url,
             urls=frozenset(urls), related=frozenset(related), parent=parent, title_key=title_key,
             generic_title=bool(flags & 1), excerpt_key=excerpt_key, excerpt_names_nothing=bool(flags & 2),
             title_terms=frozenset(title), lede_terms=frozenset(lede), weights=weights, names=frozenset(names),
-            title_numbers=frozenset(numbers), keys=tuple(keys),
+            title_numbers=frozenset(numbers), keys=tuple(keys), romanized=frozenset(spelt),
         )
 
 
@@ -331,10 +355,11 @@ def _title_case(text):
 class _Analysis:
     """Terms and their weights, and which were written as names, from the title and the lede."""
 
-    __slots__ = ("weights", "capitalised", "names", "title_words", "title_content")
+    __slots__ = ("weights", "capitalised", "names", "title_words", "title_content", "romanized")
 
     def __init__(self):
         self.weights = {}
+        self.romanized = ({}, {})  # per part: Latin spellings of CJK text (romanize.py) -> weight
         self.capitalised = [set(), set()]  # per part (title, lede): terms written with a capital
         self.names = set()
         self.title_words = self.title_content = 0  # words of the title, and those that name something
@@ -359,7 +384,7 @@ class _Analysis:
             if word is None:
                 continue
             if word is _HAS_CJK:
-                content += self._read_mixed(token, found)
+                content += self._read_mixed(token, found, self.romanized[part])
                 continue
             term, weight, names_something = word
             content += names_something
@@ -399,27 +424,46 @@ class _Analysis:
                     self.names.add(term[0])
         return found
 
-    def _read_mixed(self, token, found):
+    def _read_mixed(self, token, found, spellings):
         """A token with CJK characters: their bigrams, and any Latin word or figure in it.
         Returns how many of its pieces name something."""
         weights, content = self.weights, 0
         pieces = _MIXED.findall(token)
         for index, piece in enumerate(pieces):
-            if piece[0].isdigit() and index + 1 < len(pieces) and pieces[index + 1][0] in _CJK_SCALES:
-                piece = _written_out(piece, _CJK_SCALES[pieces[index + 1][0]], english=False) or piece
+            unit = pieces[index + 1][0] if piece[0].isdigit() and index + 1 < len(pieces) else ""
+            if unit in _CJK_SCALES:
+                piece = _written_out(piece, _CJK_SCALES[unit], english=False) or piece
             if _CJK_RUN.match(piece):
                 content += 1
                 for pair in [piece] if len(piece) == 1 else [piece[i : i + 2] for i in range(len(piece) - 1)]:
-                    weights.setdefault(pair, rarity.CJK_WEIGHT)
+                    if pair not in weights:
+                        weights[pair] = rarity.cjk_weight(pair)
                     found.add(pair)
+                for spelt in romanized(piece):
+                    term = textmod.stem(spelt)
+                    spellings[term] = max(spellings.get(term, 0.0), rarity.word_weight(spelt))
             else:
                 word = _word(piece.casefold())
                 if word is not None and word is not _HAS_CJK:
                     term, weight, names_something = word
+                    if unit in _CJK_DATES:
+                        weight = rarity.DATE_WEIGHT  # "17日", "18일": a day of the month
                     content += names_something
                     weights[term] = max(weights.get(term, 0.0), weight)
                     found.add(term)
         return content
+
+    def spelt(self, title_terms, lede_terms):
+        """The Latin spellings of the CJK text that the item does not also write in Latin
+        letters, added to its terms and weights: (title terms, lede terms, the spellings)."""
+        weights = self.weights
+        title_spelt, lede_spelt = ({term for term in part if term not in weights} for part in self.romanized)
+        for part in self.romanized:
+            for term, weight in part.items():
+                if weights.get(term, 0.0) < weight and (term in title_spelt or term in lede_spelt):
+                    weights[term] = weight
+        # Sorted, as a stored row builds it (the same iteration order: the same weight sums).
+        return title_terms | title_spelt, lede_terms | lede_spelt, frozenset(sorted(title_spelt | lede_spelt))
 
     def all_names(self):
         # Also a word capitalised both in the title and in the text below it.
@@ -466,11 +510,16 @@ def item_features(item):
     excerpt_terms = analysis.read(excerpt, 1, LEDE_WORDS)
     lede_terms = excerpt_terms | analysis.read(body[: LEDE_CHARS if excerpt else LEDE_CHARS + 200], 1, LEDE_WORDS)
     weights = analysis.weights
-    names = frozenset(analysis.all_names())
+    spelt = frozenset()
+    if analysis.romanized[0] or analysis.romanized[1]:
+        title_set, lede_terms, spelt = analysis.spelt(title_set, lede_terms)
+    names = frozenset(analysis.all_names()) | spelt
     title_numbers = frozenset(term for term in title_set if term[:1].isdigit() and weights[term] > 1.0)
     title_key = _hash64(normalised_title)
     # Keys: the rarest terms; a format title's words do not count (they name no event).
     candidates = lede_terms if generic else title_set | lede_terms
+    if spelt:
+        candidates = candidates - spelt
     # Text without spaces: its character bigrams all weigh the same; the headline's are keys.
     ranked = sorted(
         (term for term in candidates if weights[term] >= KEY_MIN_WEIGHT or term in title_set and _CJK_RUN.match(term)),
@@ -478,6 +527,13 @@ def item_features(item):
     )
     provider = (item.provider or "").casefold().removeprefix("www.")
     keys = [] if item.kind == RELATED else [term_key(term) for term in ranked[:KEY_TERMS]]
+    if spelt and item.kind != RELATED:
+        # The Latin spellings of the headline's CJK names: how a Latin-script report of the
+        # event finds it (through its own rarest terms).
+        names_spelt = sorted(
+            (term for term in spelt & title_set if weights[term] >= KEY_MIN_WEIGHT), key=lambda t: (-weights[t], t)
+        )
+        keys.extend(term_key(term) for term in names_spelt[:KEY_TERMS])
     if title_key and provider and item.kind != RELATED:
         # One outlet's title on other days: a recurring column, kept apart (scoring.py).
         keys.append(title_lookup_key(_hash64(f"{provider}\x00{normalised_title}")))
@@ -506,4 +562,5 @@ def item_features(item):
         names=names,
         title_numbers=title_numbers,
         keys=tuple(keys),
+        romanized=spelt,
     )
