@@ -20,15 +20,24 @@ import re
 import unicodedata
 import zlib
 from dataclasses import dataclass
-from itertools import repeat
 
-from curation.stories import rarity
+from curation.stories import rarity, terms
 from curation.stories import text as textmod
+from curation.stories.romanize import romanized
 from curation.stories.urls import canonical_url, url_aliases
 
-__all__ = ["StoryItem", "ItemFeatures", "item_features", "FEATURES_VERSION", "term_key", "related_space", "is_related_space", "title_lookup_key"]
+__all__ = [
+    "StoryItem",
+    "ItemFeatures",
+    "item_features",
+    "FEATURES_VERSION",
+    "term_key",
+    "related_space",
+    "is_related_space",
+    "title_lookup_key",
+]
 
-FEATURES_VERSION = 3
+FEATURES_VERSION = 4
 ARTICLE, RELATED, BODY = "article", "related", "body"
 
 # How much text is read: the title, the excerpt and the lede carry the event; the rest of a
@@ -55,33 +64,6 @@ _MIXED = re.compile(rf"\d+(?:[.,]\d+)*%?|[{_CJK}]+|[^\W\d_{_CJK}]+(?:'[^\W\d_{_C
 # before them when it does: there a capital says nothing.
 _CAPITALISED = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w']+")
 _SENTENCE_INITIAL = re.compile(r"[.!?\"\n:]\s*([A-ZÀ-ÖØ-Þ][\w']+)")
-_THOUSANDS_TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?%?")
-# Figures as other languages write them, so a figure agrees across languages: "5,25" (a
-# decimal comma: German, French, Spanish, Portuguese), "140.000" (thousands with dots) and
-# "1 200" (thousands with spaces, French) are 5.25, 140000 and 1200.
-_DECIMAL_COMMA_TOKEN = re.compile(r"\d+,\d{1,2}%?")
-_DOTTED_THOUSANDS_TOKEN = re.compile(r"\d{1,3}(?:\.\d{3})+%?")
-# (A pattern that opens with a digit is scanned for quickly: the look-behind comes after it.)
-_SPACED_THOUSANDS = re.compile(r"\d(?<![\d.,]\d)\d{0,2}(?:[ \u00a0\u202f]\d{3})+(?!\d|[.,]\d)")
-# Figures with a scale word, in the languages news arrives in ("$2.1 billion", "2,1 Milliarden",
-# "58亿", "21억", "14万"), are written out (2100000000, 5800000000, 140000), so "5.8 billion
-# yuan" and "58亿元" state one figure. "m" and "b" are left alone: "5.8m" is as often metres.
-_SCALE_WORDS = {
-    "thousand": 10**3, "million": 10**6, "millions": 10**6, "billion": 10**9, "billions": 10**9,
-    "trillion": 10**12, "millionen": 10**6, "milliarde": 10**9, "milliarden": 10**9, "milliard": 10**9,
-    "milliards": 10**9, "millones": 10**6, "millón": 10**6, "milhões": 10**6, "milhão": 10**6, "bilhões": 10**9,
-    "bilhão": 10**9, "milioni": 10**6, "miliardi": 10**9, "miljoen": 10**6, "miljard": 10**9, "mn": 10**6,
-    "bn": 10**9, "tn": 10**12,
-}
-_ATTACHED_SCALES = {"mn": 10**6, "bn": 10**9, "tn": 10**12}
-_CJK_SCALES = {"万": 10**4, "萬": 10**4, "亿": 10**8, "億": 10**8, "兆": 10**12, "만": 10**4, "억": 10**8, "조": 10**12}
-_ENGLISH_SCALES = frozenset("thousand million millions billion billions trillion mn bn tn".split())
-_THOUSAND_MILLIONS = frozenset(("millones", "milhões"))  # "mil millones": a thousand million
-# Units written onto a figure ("44C", "5,200mAh"): the figure is what another language states too.
-_UNITS = frozenset("c f km kmh mph kg mah mw gw kw mm cm ha".split())
-_FIGURE_PREFIX = re.compile(r"\d+(?:[.,]\d+)*")
-_STOPWORDS = textmod.STOPWORDS
-_GENERIC_WORDS = textmod._GENERIC_WORDS
 
 # Key spaces: a term key, a related-coverage entry's term key and a title key never collide.
 _TERM_SPACE = 1 << 32
@@ -141,8 +123,12 @@ class ItemFeatures:
     weights: dict  # term -> weight, for every term of the title and the lede
     names: frozenset  # terms that were written as names
     title_numbers: frozenset  # specific figures stated in the title
-    keys: tuple  # lookup keys (64-bit): the rarest terms, rarest first, then the outlet's title,
-    # then the related entries' rarest terms (in their own space, see related_space)
+    keys: tuple  # lookup keys (64-bit): the rarest terms, rarest first, then the rarest Latin
+    # spellings of the title's CJK names, then the outlet's title, then the related entries'
+    # rarest terms (in their own space, see related_space)
+    # Terms that are only Latin spellings of CJK text (romanize.py): they are for matching
+    # Latin-script items, and two items that both have them compare without them (`plain`).
+    romanized: frozenset = frozenset()
     # Sums of the weights of the title's, the lede's and all terms (every pair needs them).
     title_weight: float = 0.0
     lede_weight: float = 0.0
@@ -153,6 +139,35 @@ class ItemFeatures:
         object.__setattr__(self, "title_weight", sum(weights[term] for term in self.title_terms))
         object.__setattr__(self, "lede_weight", sum(weights[term] for term in self.lede_terms))
         object.__setattr__(self, "total_weight", sum(weights.values()))
+
+    def plain(self):
+        """These features without the Latin spellings of CJK text (computed once)."""
+        plain = self.__dict__.get("_plain")
+        if plain is None:
+            drop = self.romanized
+            plain = ItemFeatures(
+                key=self.key,
+                kind=self.kind,
+                published=self.published,
+                provider=self.provider,
+                quality=self.quality,
+                url=self.url,
+                urls=self.urls,
+                related=self.related,
+                parent=self.parent,
+                title_key=self.title_key,
+                generic_title=self.generic_title,
+                excerpt_key=self.excerpt_key,
+                excerpt_names_nothing=self.excerpt_names_nothing,
+                title_terms=self.title_terms - drop,
+                lede_terms=self.lede_terms - drop,
+                weights={term: weight for term, weight in self.weights.items() if term not in drop},
+                names=self.names - drop,
+                title_numbers=self.title_numbers,
+                keys=self.keys,
+            )
+            object.__setattr__(self, "_plain", plain)
+        return plain
 
     @property
     def body_only(self):
@@ -170,9 +185,17 @@ class ItemFeatures:
         flags = int(self.generic_title) | int(self.excerpt_names_nothing) << 1
         return json.dumps(
             [
-                FEATURES_VERSION, flags, self.title_key, self.excerpt_key, self.weights,
-                sorted(self.title_terms), sorted(self.lede_terms), sorted(self.names), sorted(self.title_numbers),
+                FEATURES_VERSION,
+                flags,
+                self.title_key,
+                self.excerpt_key,
+                self.weights,
+                sorted(self.title_terms),
+                sorted(self.lede_terms),
+                sorted(self.names),
+                sorted(self.title_numbers),
                 list(self.keys),
+                sorted(self.romanized),
             ],
             ensure_ascii=False,
             separators=(",", ":"),
@@ -183,13 +206,28 @@ class ItemFeatures:
         values = json.loads(blob)
         if not isinstance(values, list) or not values or values[0] != FEATURES_VERSION:
             raise ValueError(f"features of another version than {FEATURES_VERSION}: rebuild the index")
-        _version, flags, title_key, excerpt_key, weights, title, lede, names, numbers, keys = values
+        _version, flags, title_key, excerpt_key, weights, title, lede, names, numbers, keys, spelt = values
         return cls(
-            key=key, kind=kind, published=published, provider=provider, quality=quality, url=url,
-            urls=frozenset(urls), related=frozenset(related), parent=parent, title_key=title_key,
-            generic_title=bool(flags & 1), excerpt_key=excerpt_key, excerpt_names_nothing=bool(flags & 2),
-            title_terms=frozenset(title), lede_terms=frozenset(lede), weights=weights, names=frozenset(names),
-            title_numbers=frozenset(numbers), keys=tuple(keys),
+            key=key,
+            kind=kind,
+            published=published,
+            provider=provider,
+            quality=quality,
+            url=url,
+            urls=frozenset(urls),
+            related=frozenset(related),
+            parent=parent,
+            title_key=title_key,
+            generic_title=bool(flags & 1),
+            excerpt_key=excerpt_key,
+            excerpt_names_nothing=bool(flags & 2),
+            title_terms=frozenset(title),
+            lede_terms=frozenset(lede),
+            weights=weights,
+            names=frozenset(names),
+            title_numbers=frozenset(numbers),
+            keys=tuple(keys),
+            romanized=frozenset(spelt),
         )
 
 
@@ -232,95 +270,7 @@ def _seconds(published):
 
 def _prepare(text, limit):
     text = unicodedata.normalize("NFKC", text[:limit]).translate(_QUOTES)
-    return _SPACED_THOUSANDS.sub(_join_thousands, text)
-
-
-def _written_out(figure, scale, english=True):
-    """`figure` ("2.1", "1,8", "1.200") times `scale`, written out ("2100000000"), or None."""
-    if not english and _DOTTED_THOUSANDS_TOKEN.fullmatch(figure):
-        figure = figure.replace(".", "")  # "1.200 millones" is 1,200 million
-    elif "," in figure:
-        figure = figure.replace(",", "") if _THOUSANDS_TOKEN.fullmatch(figure) else figure.replace(",", ".")
-    try:
-        return str(round(float(figure) * scale))
-    except ValueError:
-        return None
-
-
-def _scaled(tokens):
-    """The tokens with each figure and the scale word after it ("1,8", "milliarden") as one
-    figure written out."""
-    out = []
-    for token in tokens:
-        scale = _SCALE_WORDS.get(token)
-        if scale and out:
-            figure, english = out[-1], token in _ENGLISH_SCALES
-            if figure == "mil" and token in _THOUSAND_MILLIONS and len(out) > 1:
-                out.pop()
-                figure, scale = out[-1], 10**9
-            if figure[:1].isdigit() and (written := _written_out(figure, scale, english)):
-                out[-1] = written
-                continue
-        out.append(token)
-    return out
-
-
-def _join_thousands(match):
-    return match.group().replace(" ", "")
-
-
-# Word -> _word(word), filled as words are met: news repeats its words, so most are answered
-# by one dictionary look-up (a plain dict, read with map(), is quicker than lru_cache).
-# Bounded: cleared when it grows past _KNOWN_LIMIT.
-_KNOWN = {}
-_KNOWN_LIMIT = 500_000
-_MISSING = object()
-_HAS_CJK = object()
-
-
-def _words(tokens):
-    """_word() of each token, in order."""
-    known = _KNOWN
-    found = list(map(known.get, tokens, repeat(_MISSING)))
-    if _MISSING in found:
-        if len(known) > _KNOWN_LIMIT:
-            known.clear()
-        for index, info in enumerate(found):
-            if info is _MISSING:
-                found[index] = known[tokens[index]] = _word(tokens[index])
-    return found
-
-
-def _word(lowered):
-    """(term, weight, names something?) for a lower-case word, or None for one that says
-    nothing (a stopword, a letter). A figure is written as English writes it, without
-    thousands separators or a unit ("140.000" and "140,000" are 140000, "5,25" is 5.25, "44C"
-    is 44); a word's term is spelt without accents."""
-    first = lowered[0]
-    if (first >= "\u3040" or lowered[-1] >= "\u3040") and _CJK_RUN.search(lowered):
-        return _HAS_CJK  # read piece by piece (_read_mixed)
-    if first.isdigit():
-        term = lowered.rstrip("%")
-        if not term[-1].isdigit():
-            figure = _FIGURE_PREFIX.match(term).group()
-            unit = term[len(figure) :]
-            if unit in _UNITS:
-                term = figure
-            elif unit in _ATTACHED_SCALES and (written := _written_out(figure, _ATTACHED_SCALES[unit])):
-                return written, rarity.number_weight(written), False
-        if "," in term:
-            if _DECIMAL_COMMA_TOKEN.fullmatch(term):
-                term = term.replace(",", ".")
-            elif _THOUSANDS_TOKEN.fullmatch(term):
-                term = term.replace(",", "")
-            else:
-                return None  # a list of figures ("2,3,4"): too rare to be worth splitting
-        elif "." in term and _DOTTED_THOUSANDS_TOKEN.fullmatch(term):
-            term = term.replace(".", "")
-        return term, rarity.number_weight(term), False
-    if lowered in _STOPWORDS or len(lowered) < 2 or first == "_":
-        return None
-    return textmod.stem(textmod.unaccented(lowered)), rarity.word_weight(lowered), lowered not in _GENERIC_WORDS
+    return terms.join_spaced_thousands(text)
 
 
 def _title_case(text):
@@ -331,10 +281,11 @@ def _title_case(text):
 class _Analysis:
     """Terms and their weights, and which were written as names, from the title and the lede."""
 
-    __slots__ = ("weights", "capitalised", "names", "title_words", "title_content")
+    __slots__ = ("weights", "capitalised", "names", "title_words", "title_content", "romanized")
 
     def __init__(self):
         self.weights = {}
+        self.romanized = ({}, {})  # per part: Latin spellings of CJK text (romanize.py) -> weight
         self.capitalised = [set(), set()]  # per part (title, lede): terms written with a capital
         self.names = set()
         self.title_words = self.title_content = 0  # words of the title, and those that name something
@@ -350,16 +301,16 @@ class _Analysis:
             return set()
         text = _prepare(text, textmod.MAX_CHARS)
         tokens = _WORDS.findall(text.casefold())[:limit]
-        if not _SCALE_WORDS.keys().isdisjoint(tokens):
-            tokens = _scaled(tokens)
+        if not terms.SCALE_WORDS.keys().isdisjoint(tokens):
+            tokens = terms.scaled(tokens)
         weights, found = self.weights, set()
         content = 0
         distinct = list(dict.fromkeys(tokens))
-        for token, word in zip(distinct, _words(distinct), strict=True):
+        for token, word in zip(distinct, terms.read_words(distinct), strict=True):
             if word is None:
                 continue
-            if word is _HAS_CJK:
-                content += self._read_mixed(token, found)
+            if word is terms.HAS_CJK:
+                content += self._read_mixed(token, found, self.romanized[part])
                 continue
             term, weight, names_something = word
             content += names_something
@@ -386,40 +337,59 @@ class _Analysis:
                     counts[word] = counts.get(word, 0) + 1
                 for word in initial:
                     counts[word] = counts.get(word, 0) - 1
-            known = _KNOWN
+            known = terms.KNOWN
             for word in capitalised:
                 lowered = word.casefold()
-                term = known.get(lowered, _MISSING)
-                if term is _MISSING:
-                    term = _word(lowered)
-                if term is None or term is _HAS_CJK or not term[2] or term[0] not in found:
+                term = known.get(lowered, terms.MISSING)
+                if term is terms.MISSING:
+                    term = terms.read_word(lowered)
+                if term is None or term is terms.HAS_CJK or not term[2] or term[0] not in found:
                     continue
                 self.capitalised[part].add(term[0])
                 if by_capital and counts.get(word, 0) > 0:
                     self.names.add(term[0])
         return found
 
-    def _read_mixed(self, token, found):
+    def _read_mixed(self, token, found, spellings):
         """A token with CJK characters: their bigrams, and any Latin word or figure in it.
         Returns how many of its pieces name something."""
         weights, content = self.weights, 0
         pieces = _MIXED.findall(token)
         for index, piece in enumerate(pieces):
-            if piece[0].isdigit() and index + 1 < len(pieces) and pieces[index + 1][0] in _CJK_SCALES:
-                piece = _written_out(piece, _CJK_SCALES[pieces[index + 1][0]], english=False) or piece
+            unit = pieces[index + 1][0] if piece[0].isdigit() and index + 1 < len(pieces) else ""
+            if unit in terms.CJK_SCALES:
+                piece = terms.written_out(piece, terms.CJK_SCALES[unit], english=False) or piece
             if _CJK_RUN.match(piece):
                 content += 1
                 for pair in [piece] if len(piece) == 1 else [piece[i : i + 2] for i in range(len(piece) - 1)]:
-                    weights.setdefault(pair, rarity.CJK_WEIGHT)
+                    if pair not in weights:
+                        weights[pair] = rarity.cjk_weight(pair)
                     found.add(pair)
+                for spelt in romanized(piece):
+                    term = textmod.stem(spelt)
+                    spellings[term] = max(spellings.get(term, 0.0), rarity.word_weight(spelt))
             else:
-                word = _word(piece.casefold())
-                if word is not None and word is not _HAS_CJK:
+                word = terms.read_word(piece.casefold())
+                if word is not None and word is not terms.HAS_CJK:
                     term, weight, names_something = word
+                    if unit in terms.CJK_DATES:
+                        weight = rarity.DATE_WEIGHT  # "17日", "18일": a day of the month
                     content += names_something
                     weights[term] = max(weights.get(term, 0.0), weight)
                     found.add(term)
         return content
+
+    def spelt(self, title_terms, lede_terms):
+        """The Latin spellings of the CJK text that the item does not also write in Latin
+        letters, added to its terms and weights: (title terms, lede terms, the spellings)."""
+        weights = self.weights
+        title_spelt, lede_spelt = ({term for term in part if term not in weights} for part in self.romanized)
+        for part in self.romanized:
+            for term, weight in part.items():
+                if weights.get(term, 0.0) < weight and (term in title_spelt or term in lede_spelt):
+                    weights[term] = weight
+        # Sorted, as a stored row builds it (the same iteration order: the same weight sums).
+        return title_terms | title_spelt, lede_terms | lede_spelt, frozenset(sorted(title_spelt | lede_spelt))
 
     def all_names(self):
         # Also a word capitalised both in the title and in the text below it.
@@ -442,7 +412,9 @@ def _generic_title(normalised, analysis):
     stripped = normalised.strip(" .:!?-|")
     if not stripped or stripped in textmod.GENERIC_TITLES:
         return True
-    return analysis.title_content == 0 or (analysis.title_content == 1 and analysis.title_words == 1 and stripped.isascii())
+    return analysis.title_content == 0 or (
+        analysis.title_content == 1 and analysis.title_words == 1 and stripped.isascii()
+    )
 
 
 def item_features(item):
@@ -466,11 +438,16 @@ def item_features(item):
     excerpt_terms = analysis.read(excerpt, 1, LEDE_WORDS)
     lede_terms = excerpt_terms | analysis.read(body[: LEDE_CHARS if excerpt else LEDE_CHARS + 200], 1, LEDE_WORDS)
     weights = analysis.weights
-    names = frozenset(analysis.all_names())
+    spelt = frozenset()
+    if analysis.romanized[0] or analysis.romanized[1]:
+        title_set, lede_terms, spelt = analysis.spelt(title_set, lede_terms)
+    names = frozenset(analysis.all_names()) | spelt
     title_numbers = frozenset(term for term in title_set if term[:1].isdigit() and weights[term] > 1.0)
     title_key = _hash64(normalised_title)
     # Keys: the rarest terms; a format title's words do not count (they name no event).
     candidates = lede_terms if generic else title_set | lede_terms
+    if spelt:
+        candidates = candidates - spelt
     # Text without spaces: its character bigrams all weigh the same; the headline's are keys.
     ranked = sorted(
         (term for term in candidates if weights[term] >= KEY_MIN_WEIGHT or term in title_set and _CJK_RUN.match(term)),
@@ -478,6 +455,13 @@ def item_features(item):
     )
     provider = (item.provider or "").casefold().removeprefix("www.")
     keys = [] if item.kind == RELATED else [term_key(term) for term in ranked[:KEY_TERMS]]
+    if spelt and item.kind != RELATED:
+        # The Latin spellings of the headline's CJK names: how a Latin-script report of the
+        # event finds it (through its own rarest terms).
+        names_spelt = sorted(
+            (term for term in spelt & title_set if weights[term] >= KEY_MIN_WEIGHT), key=lambda t: (-weights[t], t)
+        )
+        keys.extend(term_key(term) for term in names_spelt[:KEY_TERMS])
     if title_key and provider and item.kind != RELATED:
         # One outlet's title on other days: a recurring column, kept apart (scoring.py).
         keys.append(title_lookup_key(_hash64(f"{provider}\x00{normalised_title}")))
@@ -497,13 +481,14 @@ def item_features(item):
         title_key=title_key,
         generic_title=generic,
         excerpt_key=_hash64(excerpt_normalised),
-        excerpt_names_nothing=bool(excerpt) and not (names & excerpt_terms) and not any(
-            term[:1].isdigit() for term in excerpt_terms
-        ),
+        excerpt_names_nothing=bool(excerpt)
+        and not (names & excerpt_terms)
+        and not any(term[:1].isdigit() for term in excerpt_terms),
         title_terms=title_set,
         lede_terms=frozenset(lede_terms),
         weights=weights,
         names=names,
         title_numbers=title_numbers,
         keys=tuple(keys),
+        romanized=spelt,
     )

@@ -9,20 +9,25 @@ of what else has been imported, so clustering in batches gives what a rebuild gi
 The lists of the Latin-script languages news arrives in most are merged (a word common in
 any of them counts as common). A word in none of them (a name, a new product) is as rare
 as it gets. Text without spaces is compared by character bigrams, which get a fixed,
-moderate weight.
+moderate weight, or less when the bigram is a common word of Chinese, Japanese or Korean
+(a particle such as "부터" or "다고", a word such as "成功"): two unrelated Korean reports
+share their particles and endings as two English ones share "the" and "said".
 """
 
 from functools import lru_cache
 
-__all__ = ["word_weight", "number_weight", "warm", "MAX_WEIGHT", "CJK_WEIGHT"]
+__all__ = ["word_weight", "number_weight", "cjk_weight", "warm", "MAX_WEIGHT", "CJK_WEIGHT", "DATE_WEIGHT"]
 
 LANGUAGES = ("en", "de", "es", "fr", "it", "pt", "nl")
+CJK_LANGUAGES = ("zh", "ja", "ko")
 # Weights are 6.5 minus the word's Zipf frequency (log10 of occurrences per billion words),
 # clamped: "the" (7.7) and "said" (6.1) are near the floor, "bank" (5.2) 1.3, "insulin"
 # (3.8) 2.7, an unknown name 6.5.
 MAX_WEIGHT = 6.5
 MIN_WEIGHT = 0.3
 CJK_WEIGHT = 1.5
+# Years, small counts and days of the month ("17日", "18일"): they say when, not what.
+DATE_WEIGHT = 0.8
 # Suffixes tried when a word is missing or rarer than its base form ("evacuates" is rarer
 # than "evacuate", but says no more).
 _SUFFIXES = ("'s", "s", "es", "ed", "d", "ing", "ly")
@@ -43,9 +48,36 @@ def _zipf_table():
     return {word: math.log10(frequency) + 9 for word, frequency in table.items()}
 
 
+@lru_cache(maxsize=1)
+def _cjk_table():
+    """Zipf frequencies of the one- and two-character words of Chinese, Japanese and Korean."""
+    import math
+
+    import wordfreq
+
+    table = {}
+    for language in CJK_LANGUAGES:
+        for word, frequency in wordfreq.get_frequency_dict(language, wordlist="small").items():
+            if len(word) <= 2 and frequency > table.get(word, 0.0):
+                table[word] = frequency
+    return {word: math.log10(frequency) + 9 for word, frequency in table.items()}
+
+
 def warm():
     """Load the word lists now (before forking parse workers, so they share them)."""
     _zipf_table()
+    _cjk_table()
+
+
+@lru_cache(maxsize=65536)
+def cjk_weight(pair):
+    """The weight of a character bigram: CJK_WEIGHT, less for a common word. A bigram no
+    list knows (most: they straddle two words, or spell a name) keeps CJK_WEIGHT, and none is
+    raised above it, since a bigram that is a rarer word is as often part of a longer one."""
+    zipf = _cjk_table().get(pair)
+    if zipf is None:
+        return CJK_WEIGHT
+    return round(min(CJK_WEIGHT, max(MIN_WEIGHT, MAX_WEIGHT - zipf)), 2)
 
 
 @lru_cache(maxsize=262144)
@@ -69,5 +101,5 @@ def number_weight(number):
     except ValueError:
         return 2.0
     if value.is_integer() and (1900 <= value <= 2100 or value < 13):
-        return 0.8
+        return DATE_WEIGHT
     return 3.5

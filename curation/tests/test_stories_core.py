@@ -9,19 +9,26 @@ from hypothesis import strategies as st
 
 from curation.stories import StoryIndex, StoryItem, item_features, score_pair
 from curation.stories.evaluation import load_corpus, pairwise_scores
+from curation.stories.fitting import leave_one_part_out, pooled
 
 # A little under what the method reaches (bench/README.md has the figures), so a change
 # that makes stories worse fails here: (precision, recall, share of hard-negative pairs joined).
 FLOORS = {
     "tune": (0.98, 0.97, 0.01),
-    "tune2": (0.97, 0.88, 0.02),
-    "tune3": (0.97, 0.95, 0.02),
+    "tune2": (0.86, 0.79, 0.06),
+    "tune3": (0.97, 0.87, 0.02),
     "heldout": (0.97, 0.93, 0.03),
-    "heldout2": (0.95, 0.74, 0.05),
-    "heldout3": (0.97, 0.90, 0.03),
-    "heldout4": (0.93, 0.95, 0.05),
-    "heldout5": (0.90, 0.76, 0.07),
+    "heldout2": (0.97, 0.76, 0.02),
+    "heldout3": (0.97, 0.93, 0.03),
+    "heldout4": (0.97, 0.89, 0.02),
+    "heldout5": (0.97, 0.85, 0.02),
+    # Blind: never fitted on, its errors never read (1.000 / 0.805 when first scored).
+    "heldout6": (0.97, 0.78, 0.02),
 }
+# The same, pooled over the eight parts, leaving one part out at a time (the scorer fitted on
+# the seven others, the eighth scored: curation/stories/fitting.py): the estimate for unseen
+# text, which a change that only fits the corpus better does not raise.
+LEAVE_ONE_OUT_FLOOR = (0.97, 0.88, 0.025)
 
 
 def _cluster(labelled, chunks=1):
@@ -45,6 +52,14 @@ def test_corpus_scores_stay_above_the_floor(corpus):
     assert scores.precision >= precision_floor, str(scores)
     assert scores.recall >= recall_floor, str(scores)
     assert len(scores.hard_negatives_joined) <= hard_share * scores.hard_negative_pairs, scores.hard_negatives_joined
+
+
+def test_leaving_one_part_out_stays_above_the_floor():
+    results, _grid = leave_one_part_out()
+    precision, recall, joined, hard_pairs = pooled([scores for _name, scores, _probability in results])
+    precision_floor, recall_floor, hard_share = LEAVE_ONE_OUT_FLOOR
+    assert precision >= precision_floor and recall >= recall_floor, (precision, recall)
+    assert joined <= hard_share * hard_pairs, joined
 
 
 def test_incremental_clustering_equals_a_rebuild(corpus):
