@@ -4,6 +4,7 @@ everything again).
 
     story_row_offers(summary, allowed)         a queue-by-story row: publish the lead and
                                                reject the rest as duplicates, or leave them
+                                               (that one is the row's p key)
     member_offers(member, *, page_article, lead_id, can_edit)
                                                the article page's "Same story" panel, per member
     can_edit_stories(user)                     split, lead, apart and merge need the edit permission
@@ -25,6 +26,10 @@ class StoryOffer:
     label: str  # on its button
     rest: str = ""  # publish: what happens to the other new members
     hint: str = ""  # its title: what it does, in a sentence
+    # The queue's shortcut that presses this button ("publish": the p key, as on an item's
+    # row). Only the act that changes no item but the lead has one: a single key never
+    # rejects a story's other items.
+    shortcut: str = ""
 
     @property
     def key(self):
@@ -79,6 +84,7 @@ def story_row_offers(summary, allowed):
             "Publish lead only" if others_new else "Publish lead",
             REST_LEAVE,
             "Publish the lead and leave the story's other items in the queue.",
+            shortcut=Action.PUBLISH,
         )
     )
     return offers

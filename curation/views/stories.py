@@ -14,6 +14,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from curation import selectors_queue
 from curation.models import Article, Story
 from curation.params import parse_id
 from curation.selectors_stories import article_by_url, story_queue_page
@@ -53,7 +54,10 @@ class StoryQueueView(QueueView):
     by_story = True
 
     def get_page(self):
-        return story_queue_page(self.object_list, **self.page_arguments())
+        page = story_queue_page(self.object_list, **self.page_arguments())
+        if self.request.GET.get("count") == "1":  # "How many match?" without JavaScript: the items
+            page.match_count = selectors_queue.count_matches(self.object_list)
+        return page
 
     def build_rows(self, page, builder):
         return [builder.story_row(article, story_row_offers) for article in page.articles]
@@ -78,6 +82,7 @@ def story_publish(request, pk):
         )
     except EditorialError as exc:
         return fail(request, exc, fallback)
+    selectors_queue.forget_match_counts()  # the queue's count must not show the items as still waiting
     text = f"Published “{short(result.lead.title)}”"
     if data["rest"] == REST_REJECT:
         text += f" and rejected {len(result.rejected)} duplicate{'s' if len(result.rejected) != 1 else ''}"

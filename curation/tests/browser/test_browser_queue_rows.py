@@ -1,13 +1,16 @@
 # ruff: noqa: F811 - the story fixtures are imported from test_browser_stories and requested by name
 """What a new editor met on a first walk through the queue, in Chromium: a click on a long
 title's checkbox that ticked nothing, a story's "+N sources" cut out of sight, no title
-column on a phone or a 1024px screen (and the filters floating over the list on a phone). Each is used with the mouse with JavaScript on and off,
+column on a phone or a 1024px screen (and the filters floating over the list on a phone), a
+story row that ignored p, and a story act after which the queue lost the editor's place and
+still counted the items as waiting. Each is used with the mouse with JavaScript on and off,
 and from the keyboard where it applies."""
 
 import re
 
 import pytest
 
+from curation.models import Article, ArticleState
 from curation.tests.browser.test_browser_queue import REALISTIC_TITLES
 from curation.tests.browser.test_browser_stories import editor, stories_db  # noqa: F401 - fixtures
 from curation.tests.browser_support import arrive, axe_violations, expect
@@ -23,6 +26,12 @@ def by_story(page):
     page.locator("#queue-by-toggle").click()
     arrive(page, re.compile(r"/curate/$"))
     expect()(page.locator("#queue-by-toggle")).to_have_text("Show every item")
+
+
+def current_index(page):
+    return page.evaluate(
+        "() => Array.from(document.querySelectorAll('tr.queue-row')).indexOf(document.querySelector('tr.queue-row.current'))"
+    )
 
 
 @pytest.mark.parametrize("javascript", MODES)
@@ -99,4 +108,60 @@ def test_narrow_screens_keep_a_title_column_and_the_filters_off_the_list(open_pa
         )
         assert scroll_width <= client_width, f"the page scrolls sideways at {width}px"
     assert axe_violations(page) == []
+    watch.assert_clean()
+
+
+def test_p_on_a_story_row_publishes_its_lead_and_the_queue_keeps_the_place(open_page, editor, stories_db):
+    page, watch = open_page(user=editor)
+    check = expect()
+    page.goto("/curate/")  # the plain queue counts, and the count is remembered a minute
+    check(page.locator("#match-count")).to_have_text("7 items match")
+    page.locator("#queue-by-toggle").focus()
+    page.keyboard.press("Enter")
+    arrive(page, re.compile(r"/curate/$"))
+    row = page.locator(f'tr.story-row[data-story-id="{stories_db.pk}"]')
+    while "current" not in (row.get_attribute("class") or ""):
+        page.keyboard.press("j")
+    place = current_index(page)
+    with page.expect_navigation():
+        page.keyboard.press("p")
+    page.wait_for_load_state()
+    check(page.locator("ul.messages")).to_contain_text("left the story's 3 other items as they were")
+    lead = Article.objects.get(pk=stories_db.lead_id)
+    assert lead.state == ArticleState.PUBLISHED
+    others = Article.objects.filter(story=stories_db).exclude(pk=lead.pk)
+    assert set(others.values_list("state", flat=True)) == {ArticleState.NEW}
+    # The row at the same place is selected, with the focus, so j/k go on from there...
+    check(page.locator("tr.queue-row").nth(place)).to_have_class(re.compile(r"\bcurrent\b"))
+    assert page.evaluate("() => document.activeElement.matches('tr.queue-row.current a.row-link')")
+    # ... and the count no longer counts the lead as waiting.
+    check(page.locator("#match-count")).to_have_text("6 items match")
+    watch.assert_clean()
+
+
+@pytest.mark.parametrize("javascript", MODES)
+def test_after_a_story_act_with_the_mouse_the_count_is_fresh(open_page, editor, stories_db, javascript):
+    page, watch = open_page(user=editor, java_script_enabled=javascript)
+    check = expect()
+    page.goto("/curate/")
+    check(page.locator("#match-count")).to_have_text("7 items match")
+    by_story(page)
+    row = page.locator(f'tr.story-row[data-story-id="{stories_db.pk}"]')
+    place = page.locator("tr.queue-row").evaluate_all(
+        f"(rows) => rows.findIndex((r) => r.dataset.storyId === '{stories_db.pk}')"
+    )
+    with page.expect_navigation():
+        row.get_by_role("button", name="Publish lead, reject 3 duplicates").click()
+    check(page.locator("ul.messages")).to_contain_text("rejected 3 duplicates")
+    counter = page.locator("#match-count")
+    if javascript:
+        check(counter).to_have_text("3 items match")
+        check(page.locator("tr.queue-row").nth(min(place, page.locator("tr.queue-row").count() - 1))).to_have_class(
+            re.compile(r"\bcurrent\b")
+        )
+    else:
+        check(counter).not_to_contain_text("7")
+        with page.expect_navigation():
+            counter.get_by_role("link", name="How many match?").click()
+        check(page.locator("#match-count")).to_have_text("3 items match")
     watch.assert_clean()
