@@ -224,3 +224,28 @@ def test_a_body_only_item_is_completed_from_the_entry_it_is_the_text_of(open_pag
     item.refresh_from_db()
     assert "chicagotribune" in item.web_url and not item.needs_metadata
     watch.assert_clean()
+
+
+@pytest.mark.parametrize("how", ["mouse-javascript", "mouse-no-javascript", "keyboard"])
+def test_a_same_story_act_comes_back_to_the_panel(open_page, editor, stories_db, how):
+    """An act is a page load: it used to start at the page's top, the panel out of sight on
+    a phone and the keyboard's next Tab at the site's first link."""
+    page, watch = open_page(
+        user=editor, java_script_enabled=how != "mouse-no-javascript", viewport={"width": 390, "height": 844}
+    )
+    check = expect()
+    a, b, c, d = Article.objects.filter(story=stories_db).order_by("pk")
+    page.goto(f"/curate/articles/{a.pk}/")
+    panel = page.locator("section.same-story")
+    button = panel.locator(f'li[data-member-id="{b.pk}"]').get_by_role("button", name=re.compile("^Split out"))
+    if how == "keyboard":
+        press(page, button, "Enter")
+    else:
+        click(page, button, how == "mouse-javascript")
+    check(page.locator("ul.messages")).to_contain_text("out of its story")
+    check(panel.locator(f'li[data-member-id="{b.pk}"]')).to_have_count(0)
+    assert abs(panel.evaluate("(section) => section.getBoundingClientRect().top")) < 2, "not back at the panel"
+    if how == "keyboard":
+        page.keyboard.press("Tab")
+        assert page.evaluate("() => !!document.activeElement.closest('section.same-story')")
+    watch.assert_clean()
