@@ -92,12 +92,15 @@ def story_row_offers(summary, allowed):
 
 def member_offers(member, *, page_article, lead_id, can_edit):
     """The acts one member of a story offers on an article page's "Same story" panel:
-    make it the lead; split it out of the story; mark it "not the same story" as the page's
-    article (for the other members)."""
+    make it the lead (if it could be published); split it out of the story; mark it "not
+    the same story" as the page's article (for the other members)."""
     if not can_edit or member.state == ArticleState.MERGED:
         return []
     offers = []
-    if member.pk != lead_id:
+    # A lead that cannot be published (a body-only item, an item lacking a date or an
+    # outlet) would leave the story's queue row without a publish button; the clustering
+    # never picks one either.
+    if member.pk != lead_id and not editorial.needs_completing(member):
         offers.append(
             StoryOffer(
                 "lead", "Make lead", hint="Make this item the story's lead (it stays the lead while it is a member)."

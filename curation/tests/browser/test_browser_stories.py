@@ -249,3 +249,24 @@ def test_a_same_story_act_comes_back_to_the_panel(open_page, editor, stories_db,
         page.keyboard.press("Tab")
         assert page.evaluate("() => !!document.activeElement.closest('section.same-story')")
     watch.assert_clean()
+
+
+@pytest.mark.parametrize("javascript", MODES)
+def test_a_member_that_cannot_be_published_is_not_offered_as_the_lead(open_page, editor, javascript):
+    """Making a body-only item the lead left the story's queue row without a publish button
+    ("Open the lead to complete it"); it is offered Split out, not Make lead."""
+    import_seed_files([REAL_SEEDS / "000_5791a4ba6fe0fc15.txt"], workers=0)
+    import_seed_files([REAL_SEEDS / "004_52d18086a856f3c8.txt"], workers=0)
+    article = Article.objects.get(has_front_matter=True)
+    body_only = Article.objects.get(has_front_matter=False)
+    assert body_only.story_id == article.story_id is not None
+    page, watch = open_page(user=editor, java_script_enabled=javascript)
+    check = expect()
+    for shown in (article, body_only):
+        page.goto(f"/curate/articles/{shown.pk}/")
+        member = page.locator(f'section.same-story li[data-member-id="{body_only.pk}"]')
+        check(member.get_by_role("button", name=re.compile("^Split out"))).to_be_visible()
+        check(member.get_by_role("button", name=re.compile("^Make lead"))).to_have_count(0)
+    click(page, member.get_by_role("button", name=re.compile("^Split out")), javascript)
+    check(page.locator("ul.messages")).to_contain_text("out of its story")
+    watch.assert_clean()
