@@ -270,3 +270,13 @@ def test_a_member_that_cannot_be_published_is_not_offered_as_the_lead(open_page,
     click(page, member.get_by_role("button", name=re.compile("^Split out")), javascript)
     check(page.locator("ul.messages")).to_contain_text("out of its story")
     watch.assert_clean()
+
+
+def test_the_same_story_panel_is_readable_in_the_dark_scheme(open_page, editor, stories_db):
+    """The page's own member had a fixed light background under the dark scheme's light text."""
+    page, watch = open_page(user=editor, color_scheme="dark")
+    member = Article.objects.filter(story=stories_db).order_by("pk").first()
+    page.goto(f"/curate/articles/{member.pk}/")
+    expect()(page.locator("section.same-story li.this-article")).to_contain_text(member.title)
+    assert axe_problems(page) == []
+    watch.assert_clean()
