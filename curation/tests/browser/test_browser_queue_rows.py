@@ -2,8 +2,9 @@
 """What a new editor met on a first walk through the queue, in Chromium: a click on a long
 title's checkbox that ticked nothing, a story's "+N sources" cut out of sight, no title
 column on a phone or a 1024px screen (and the filters floating over the list on a phone), a
-story row that ignored p, and a story act after which the queue lost the editor's place and
-still counted the items as waiting. Each is used with the mouse with JavaScript on and off,
+story row that ignored p, a story act after which the queue lost the editor's place and
+still counted the items as waiting, and a story's expanded members cut off before their
+outlet and state. Each is used with the mouse with JavaScript on and off,
 and from the keyboard where it applies."""
 
 import re
@@ -164,4 +165,30 @@ def test_after_a_story_act_with_the_mouse_the_count_is_fresh(open_page, editor, 
         with page.expect_navigation():
             counter.get_by_role("link", name="How many match?").click()
         check(page.locator("#match-count")).to_have_text("3 items match")
+    watch.assert_clean()
+
+
+@pytest.mark.parametrize("how", ["mouse-javascript", "mouse-no-javascript", "keyboard"])
+def test_a_story_rows_members_show_their_outlet_and_state_when_expanded(open_page, editor, stories_db, how):
+    # The row's cells are one cut line: the members' outlets and states used to be cut off.
+    page, watch = open_page(user=editor, java_script_enabled=how != "mouse-no-javascript")
+    by_story(page)
+    row = page.locator(f'tr.story-row[data-story-id="{stories_db.pk}"]')
+    summary = row.locator("details.story-members summary")
+    if how == "keyboard":
+        summary.focus()
+        page.keyboard.press("Enter")
+    else:
+        summary.click()
+    members = row.locator("details.story-members li")
+    expect()(members).to_have_count(4)
+    for n in range(4):
+        badge = members.nth(n).locator(".state-badge")
+        expect()(badge).to_have_text("new")
+        inside = badge.evaluate(
+            "(el) => { const cell = el.closest('td').getBoundingClientRect(), box = el.getBoundingClientRect();"
+            " return box.width > 0 && box.right <= cell.right; }"
+        )
+        assert inside, f"member {n}'s state is cut out of sight"
+    expect()(members.nth(0)).to_contain_text("Outlet 1")
     watch.assert_clean()
