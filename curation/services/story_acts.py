@@ -30,6 +30,9 @@ class StoryOffer:
     # row). Only the act that changes no item but the lead has one: a single key never
     # rejects a story's other items.
     shortcut: str = ""
+    # How its button looks, as an item's decision of that kind does: "publish" (green),
+    # "reject" (red outline), or "" (plain, beside a green one).
+    look: str = ""
 
     @property
     def key(self):
@@ -56,9 +59,12 @@ def story_row_offers(summary, allowed):
         return [
             StoryOffer(
                 "publish",
-                f"Reject the other {others_new} as duplicates" if others_new != 1 else "Reject the other one as a duplicate",
+                f"Reject the other {others_new} as duplicates"
+                if others_new != 1
+                else "Reject the other one as a duplicate",
                 REST_REJECT,
                 "The lead is published: reject the story's other new items with the reason “duplicate”.",
+                look="reject",
             )
         ]
     publishable = any(
@@ -76,6 +82,7 @@ def story_row_offers(summary, allowed):
                 f"Publish lead, reject {others_new} duplicate{'s' if others_new != 1 else ''}",
                 REST_REJECT,
                 "Publish the lead and reject the story's other new items as duplicates.",
+                look="publish",
             )
         )
     offers.append(
@@ -85,6 +92,7 @@ def story_row_offers(summary, allowed):
             REST_LEAVE,
             "Publish the lead and leave the story's other items in the queue.",
             shortcut=Action.PUBLISH,
+            look="" if offers else "publish",
         )
     )
     return offers

@@ -83,12 +83,21 @@ def story_publish(request, pk):
     except EditorialError as exc:
         return fail(request, exc, fallback)
     selectors_queue.forget_match_counts()  # the queue's count must not show the items as still waiting
-    text = f"Published “{short(result.lead.title)}”"
+    lead = f"“{short(result.lead.title)}”"
+    rejected = f"{len(result.rejected)} duplicate{'s' if len(result.rejected) != 1 else ''}"
     if data["rest"] == REST_REJECT:
-        text += f" and rejected {len(result.rejected)} duplicate{'s' if len(result.rejected) != 1 else ''}"
-    elif result.left:
-        text += f"; left the story's {len(result.left)} other item{'s' if len(result.left) != 1 else ''} as they were"
-    text += "."
+        # The row offers "Reject the other N" once the lead is live: say what this act did.
+        text = (
+            f"Published {lead} and rejected {rejected}."
+            if result.published_lead
+            else f"Rejected {rejected} of {lead}, which was already published."
+        )
+    else:
+        text = f"Published {lead}" if result.published_lead else f"{lead} was already published"
+        if result.left:
+            others = f"{len(result.left)} other item{'s' if len(result.left) != 1 else ''}"
+            text += f"; left the story's {others} as they were"
+        text += "."
     if result.failed:
         messages.warning(request, text + " Not changed: " + "; ".join(f"#{pk}: {message}" for pk, message in result.failed))
     else:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from curation.models import Article, ArticleState, EditorialAction, RejectionReason, Story
+from curation.services.editorial import publish_article
 from curation.services.importing import import_seed_files
 from curation.tests.browser_support import PASSWORD, expect, save_screenshot
 from curation.tests.factories import make_user
@@ -279,4 +280,34 @@ def test_the_same_story_panel_is_readable_in_the_dark_scheme(open_page, editor, 
     page.goto(f"/curate/articles/{member.pk}/")
     expect()(page.locator("section.same-story li.this-article")).to_contain_text(member.title)
     assert axe_problems(page) == []
+    watch.assert_clean()
+
+
+@pytest.mark.parametrize("how", ["mouse-javascript", "mouse-no-javascript", "keyboard"])
+def test_with_the_lead_published_a_story_row_offers_a_reject_that_looks_and_reads_like_one(
+    open_page, editor, stories_db, how
+):
+    """The row's only button then rejects: it was green like a publish, and its result said
+    "Published …" of a lead that had been live for hours."""
+    lead = Article.objects.get(pk=stories_db.lead_id)
+    publish_article(article=lead, user=editor)
+    page, watch = open_page(user=editor, java_script_enabled=how != "mouse-no-javascript")
+    check = expect()
+    page.goto("/curate/")
+    click(page, page.locator("#queue-by-toggle"), how)
+    button = page.locator(f'tr.story-row[data-story-id="{stories_db.pk}"]').get_by_role(
+        "button", name="Reject the other 3 as duplicates"
+    )
+    check(button).to_have_class(re.compile(r"\breject\b"))
+    check(button).not_to_have_class(re.compile(r"\bpublish\b"))
+    if how == "keyboard":
+        press(page, button, "Enter")
+    else:
+        click(page, button, how)
+    check(page.locator("ul.messages")).to_have_text(
+        re.compile(r"^\s*Rejected 3 duplicates of “.+”, which was already published\.")
+    )
+    assert set(Article.objects.filter(story=stories_db).exclude(pk=lead.pk).values_list("state", flat=True)) == {
+        ArticleState.REJECTED
+    }
     watch.assert_clean()
