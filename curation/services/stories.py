@@ -340,6 +340,7 @@ class StoryPublication:
     rejected: list = field(default_factory=list)  # [Article]
     left: list = field(default_factory=list)  # [article id]: not new, or the editor chose to leave them
     failed: list = field(default_factory=list)  # [(article id, message)]
+    published_lead: bool = False  # False: the lead was published already (only the rest changed)
 
 
 def publish_story(*, story, user, rest="reject", via="curator", expected_lead=None, expected_version=None):
@@ -361,9 +362,10 @@ def publish_story(*, story, user, rest="reject", via="curator", expected_lead=No
     lead = Article.objects.get(pk=story.lead_id)
     if expected_version is not None and lead.version != expected_version and lead.state != ArticleState.PUBLISHED:
         raise ConflictError(f"“{lead.title[:60]}” was changed by someone else since you opened it. Reload to see it.")
-    if lead.state != ArticleState.PUBLISHED:
+    published_lead = lead.state != ArticleState.PUBLISHED
+    if published_lead:
         lead = transition_article(article=lead, action=Action.PUBLISH, user=user, via=via)
-    result = StoryPublication(lead=lead)
+    result = StoryPublication(lead=lead, published_lead=published_lead)
     for pk, state in (
         Article.objects.filter(story_id=story.pk).exclude(pk=lead.pk).order_by("pk").values_list("pk", "state")
     ):

@@ -4,6 +4,7 @@ everything again).
 
     story_row_offers(summary, allowed)         a queue-by-story row: publish the lead and
                                                reject the rest as duplicates, or leave them
+                                               (that one is the row's p key)
     member_offers(member, *, page_article, lead_id, can_edit)
                                                the article page's "Same story" panel, per member
     can_edit_stories(user)                     split, lead, apart and merge need the edit permission
@@ -25,6 +26,13 @@ class StoryOffer:
     label: str  # on its button
     rest: str = ""  # publish: what happens to the other new members
     hint: str = ""  # its title: what it does, in a sentence
+    # The queue's shortcut that presses this button ("publish": the p key, as on an item's
+    # row). Only the act that changes no item but the lead has one: a single key never
+    # rejects a story's other items.
+    shortcut: str = ""
+    # How its button looks, as an item's decision of that kind does: "publish" (green),
+    # "reject" (red outline), or "" (plain, beside a green one).
+    look: str = ""
 
     @property
     def key(self):
@@ -51,9 +59,12 @@ def story_row_offers(summary, allowed):
         return [
             StoryOffer(
                 "publish",
-                f"Reject the other {others_new} as duplicates" if others_new != 1 else "Reject the other one as a duplicate",
+                f"Reject the other {others_new} as duplicates"
+                if others_new != 1
+                else "Reject the other one as a duplicate",
                 REST_REJECT,
                 "The lead is published: reject the story's other new items with the reason “duplicate”.",
+                look="reject",
             )
         ]
     publishable = any(
@@ -71,6 +82,7 @@ def story_row_offers(summary, allowed):
                 f"Publish lead, reject {others_new} duplicate{'s' if others_new != 1 else ''}",
                 REST_REJECT,
                 "Publish the lead and reject the story's other new items as duplicates.",
+                look="publish",
             )
         )
     offers.append(
@@ -79,6 +91,8 @@ def story_row_offers(summary, allowed):
             "Publish lead only" if others_new else "Publish lead",
             REST_LEAVE,
             "Publish the lead and leave the story's other items in the queue.",
+            shortcut=Action.PUBLISH,
+            look="" if offers else "publish",
         )
     )
     return offers
@@ -86,12 +100,15 @@ def story_row_offers(summary, allowed):
 
 def member_offers(member, *, page_article, lead_id, can_edit):
     """The acts one member of a story offers on an article page's "Same story" panel:
-    make it the lead; split it out of the story; mark it "not the same story" as the page's
-    article (for the other members)."""
+    make it the lead (if it could be published); split it out of the story; mark it "not
+    the same story" as the page's article (for the other members)."""
     if not can_edit or member.state == ArticleState.MERGED:
         return []
     offers = []
-    if member.pk != lead_id:
+    # A lead that cannot be published (a body-only item, an item lacking a date or an
+    # outlet) would leave the story's queue row without a publish button; the clustering
+    # never picks one either.
+    if member.pk != lead_id and not editorial.needs_completing(member):
         offers.append(
             StoryOffer(
                 "lead", "Make lead", hint="Make this item the story's lead (it stays the lead while it is a member)."

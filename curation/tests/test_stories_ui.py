@@ -208,7 +208,7 @@ def test_split_lead_apart_and_merge_from_the_article_page_are_audited(editor_cli
     library = Article.objects.get(title__contains="library")
     pasted = library.web_url.replace("https://", "http://www.") + "?utm_source=x&partner=rss"
     response = editor_client.post(reverse("curation:story-act", args=[a.pk, "merge"]), {"other": pasted, "next": page})
-    assert response.status_code == 302 and response["Location"] == page
+    assert response.status_code == 302 and response["Location"] == page + "#same-story"  # back at the panel
     assert Article.objects.get(pk=library.pk).story_id == Article.objects.get(pk=a.pk).story_id
     kinds = set(EditorialAction.objects.values_list("action", flat=True))
     assert {"story_lead", "story_split", "story_apart", "story_merge"} <= kinds

@@ -14,6 +14,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from curation import selectors_queue
 from curation.models import Article, Story
 from curation.params import parse_id
 from curation.selectors_stories import article_by_url, story_queue_page
@@ -53,7 +54,10 @@ class StoryQueueView(QueueView):
     by_story = True
 
     def get_page(self):
-        return story_queue_page(self.object_list, **self.page_arguments())
+        page = story_queue_page(self.object_list, **self.page_arguments())
+        if self.request.GET.get("count") == "1":  # "How many match?" without JavaScript: the items
+            page.match_count = selectors_queue.count_matches(self.object_list)
+        return page
 
     def build_rows(self, page, builder):
         return [builder.story_row(article, story_row_offers) for article in page.articles]
@@ -78,12 +82,22 @@ def story_publish(request, pk):
         )
     except EditorialError as exc:
         return fail(request, exc, fallback)
-    text = f"Published “{short(result.lead.title)}”"
+    selectors_queue.forget_match_counts()  # the queue's count must not show the items as still waiting
+    lead = f"“{short(result.lead.title)}”"
+    rejected = f"{len(result.rejected)} duplicate{'s' if len(result.rejected) != 1 else ''}"
     if data["rest"] == REST_REJECT:
-        text += f" and rejected {len(result.rejected)} duplicate{'s' if len(result.rejected) != 1 else ''}"
-    elif result.left:
-        text += f"; left the story's {len(result.left)} other item{'s' if len(result.left) != 1 else ''} as they were"
-    text += "."
+        # The row offers "Reject the other N" once the lead is live: say what this act did.
+        text = (
+            f"Published {lead} and rejected {rejected}."
+            if result.published_lead
+            else f"Rejected {rejected} of {lead}, which was already published."
+        )
+    else:
+        text = f"Published {lead}" if result.published_lead else f"{lead} was already published"
+        if result.left:
+            others = f"{len(result.left)} other item{'s' if len(result.left) != 1 else ''}"
+            text += f"; left the story's {others} as they were"
+        text += "."
     if result.failed:
         messages.warning(request, text + " Not changed: " + "; ".join(f"#{pk}: {message}" for pk, message in result.failed))
     else:
@@ -136,7 +150,10 @@ def story_act(request, pk, act):
     except EditorialError as exc:
         return fail(request, exc, fallback)
     messages.success(request, text)
-    return redirect(safe_next(request, fallback))
+    # Back at the panel the act came from (a page load would start at the top, the panel
+    # below the fold and the keyboard's next Tab at the page's first link): the change shows
+    # where the editor was, and a few splits in a row need no scrolling back each time.
+    return redirect(safe_next(request, fallback).split("#")[0] + "#same-story")
 
 
 @login_required

@@ -371,11 +371,22 @@
   function carryOn(which) {
     try { window.sessionStorage.setItem(CARRY_KEY, which); } catch (e) { /* storage off: start unselected */ }
   }
+  // A story's row publishes with a page load (it changes several items, so the queue is
+  // drawn again): the row now at its place is selected afterwards, and the editor goes on
+  // from there instead of from the top of the page.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.classList || !form.classList.contains("story-publish")) { return; }
+    var index = rows().indexOf(form.closest("tr.queue-row"));
+    if (index !== -1) { carryOn("row:" + index); }
+  });
   if (isQueue) {
     var carried = null;
     try { carried = window.sessionStorage.getItem(CARRY_KEY); window.sessionStorage.removeItem(CARRY_KEY); } catch (e) { carried = null; }
     var pageRows = rows();
-    if (carried && pageRows.length) { select(carried === "last" ? pageRows[pageRows.length - 1] : pageRows[0]); }
+    var place = /^row:(\d+)$/.exec(carried || "");
+    if (place && pageRows.length) { select(pageRows[Math.min(parseInt(place[1], 10), pageRows.length - 1)]); }
+    else if (carried && pageRows.length) { select(carried === "last" ? pageRows[pageRows.length - 1] : pageRows[0]); }
   }
 
   function submitAction(scope, action) {

@@ -175,3 +175,24 @@ def test_a_viewer_reads_without_buttons_and_keys_do_nothing(open_page, story):
     expect()(page.get_by_role("heading", level=1)).to_have_text("Not allowed")
     expect()(page.locator(".reason-text")).to_contain_text("You do not have permission to edit articles.")
     watch.assert_clean(allow=["403"])
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_import_history_keeps_its_words_whole_beside_a_long_path(open_page, tmp_path, width):
+    """Every cell could break anywhere, so a long path squeezed "Status" to "Stat/us"."""
+    folder = tmp_path / ("a-long-folder-name-of-a-nightly-feed-export" * 2)
+    folder.mkdir()
+    (folder / "seed.txt").write_text(seed_text(**valid_front_matter(1)), encoding="utf-8")
+    import_seed_files([folder], workers=0)
+    article = Article.objects.get()
+    page, watch = open_page(user=make_user(role="editor"), viewport={"width": width, "height": 900})
+    page.goto(f"/curate/articles/{article.pk}/")
+    broken = page.locator("table.ledger").evaluate(
+        """(table) => Array.from(table.querySelectorAll("th, tbody td:nth-child(2)")).filter((cell) => {
+            const range = document.createRange();
+            range.selectNodeContents(cell);
+            return !/\\s/.test(cell.textContent.trim()) && range.getClientRects().length > 1;
+        }).map((cell) => cell.textContent)"""
+    )
+    assert broken == [], f"words broken across lines: {broken}"
+    watch.assert_clean()

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from curation.models import Article, ArticleState, EditorialAction, RejectionReason, Story
+from curation.services.editorial import publish_article
 from curation.services.importing import import_seed_files
 from curation.tests.browser_support import PASSWORD, expect, save_screenshot
 from curation.tests.factories import make_user
@@ -223,4 +224,90 @@ def test_a_body_only_item_is_completed_from_the_entry_it_is_the_text_of(open_pag
     check(page.locator("ul.messages")).to_contain_text("Completed the item")
     item.refresh_from_db()
     assert "chicagotribune" in item.web_url and not item.needs_metadata
+    watch.assert_clean()
+
+
+@pytest.mark.parametrize("how", ["mouse-javascript", "mouse-no-javascript", "keyboard"])
+def test_a_same_story_act_comes_back_to_the_panel(open_page, editor, stories_db, how):
+    """An act is a page load: it used to start at the page's top, the panel out of sight on
+    a phone and the keyboard's next Tab at the site's first link."""
+    page, watch = open_page(
+        user=editor, java_script_enabled=how != "mouse-no-javascript", viewport={"width": 390, "height": 844}
+    )
+    check = expect()
+    a, b, c, d = Article.objects.filter(story=stories_db).order_by("pk")
+    page.goto(f"/curate/articles/{a.pk}/")
+    panel = page.locator("section.same-story")
+    button = panel.locator(f'li[data-member-id="{b.pk}"]').get_by_role("button", name=re.compile("^Split out"))
+    if how == "keyboard":
+        press(page, button, "Enter")
+    else:
+        click(page, button, how == "mouse-javascript")
+    check(page.locator("ul.messages")).to_contain_text("out of its story")
+    check(panel.locator(f'li[data-member-id="{b.pk}"]')).to_have_count(0)
+    assert abs(panel.evaluate("(section) => section.getBoundingClientRect().top")) < 2, "not back at the panel"
+    if how == "keyboard":
+        page.keyboard.press("Tab")
+        assert page.evaluate("() => !!document.activeElement.closest('section.same-story')")
+    watch.assert_clean()
+
+
+@pytest.mark.parametrize("javascript", MODES)
+def test_a_member_that_cannot_be_published_is_not_offered_as_the_lead(open_page, editor, javascript):
+    """Making a body-only item the lead left the story's queue row without a publish button
+    ("Open the lead to complete it"); it is offered Split out, not Make lead."""
+    import_seed_files([REAL_SEEDS / "000_5791a4ba6fe0fc15.txt"], workers=0)
+    import_seed_files([REAL_SEEDS / "004_52d18086a856f3c8.txt"], workers=0)
+    article = Article.objects.get(has_front_matter=True)
+    body_only = Article.objects.get(has_front_matter=False)
+    assert body_only.story_id == article.story_id is not None
+    page, watch = open_page(user=editor, java_script_enabled=javascript)
+    check = expect()
+    for shown in (article, body_only):
+        page.goto(f"/curate/articles/{shown.pk}/")
+        member = page.locator(f'section.same-story li[data-member-id="{body_only.pk}"]')
+        check(member.get_by_role("button", name=re.compile("^Split out"))).to_be_visible()
+        check(member.get_by_role("button", name=re.compile("^Make lead"))).to_have_count(0)
+    click(page, member.get_by_role("button", name=re.compile("^Split out")), javascript)
+    check(page.locator("ul.messages")).to_contain_text("out of its story")
+    watch.assert_clean()
+
+
+def test_the_same_story_panel_is_readable_in_the_dark_scheme(open_page, editor, stories_db):
+    """The page's own member had a fixed light background under the dark scheme's light text."""
+    page, watch = open_page(user=editor, color_scheme="dark")
+    member = Article.objects.filter(story=stories_db).order_by("pk").first()
+    page.goto(f"/curate/articles/{member.pk}/")
+    expect()(page.locator("section.same-story li.this-article")).to_contain_text(member.title)
+    assert axe_problems(page) == []
+    watch.assert_clean()
+
+
+@pytest.mark.parametrize("how", ["mouse-javascript", "mouse-no-javascript", "keyboard"])
+def test_with_the_lead_published_a_story_row_offers_a_reject_that_looks_and_reads_like_one(
+    open_page, editor, stories_db, how
+):
+    """The row's only button then rejects: it was green like a publish, and its result said
+    "Published …" of a lead that had been live for hours."""
+    lead = Article.objects.get(pk=stories_db.lead_id)
+    publish_article(article=lead, user=editor)
+    page, watch = open_page(user=editor, java_script_enabled=how != "mouse-no-javascript")
+    check = expect()
+    page.goto("/curate/")
+    click(page, page.locator("#queue-by-toggle"), how)
+    button = page.locator(f'tr.story-row[data-story-id="{stories_db.pk}"]').get_by_role(
+        "button", name="Reject the other 3 as duplicates"
+    )
+    check(button).to_have_class(re.compile(r"\breject\b"))
+    check(button).not_to_have_class(re.compile(r"\bpublish\b"))
+    if how == "keyboard":
+        press(page, button, "Enter")
+    else:
+        click(page, button, how)
+    check(page.locator("ul.messages")).to_have_text(
+        re.compile(r"^\s*Rejected 3 duplicates of “.+”, which was already published\.")
+    )
+    assert set(Article.objects.filter(story=stories_db).exclude(pk=lead.pk).values_list("state", flat=True)) == {
+        ArticleState.REJECTED
+    }
     watch.assert_clean()
