@@ -88,6 +88,17 @@ def test_a_story_row_shows_the_lead_the_sources_the_outlets_the_best_scores_and_
     assert "Council approves budget for new library" in html
 
 
+@pytest.mark.parametrize("sort", ["-quality", "quality", "-published", "published"])
+def test_a_story_rows_checkbox_and_edit_key_act_on_the_lead_it_shows(editor_client, three_stories, sort):
+    story = Story.objects.get(size=4)
+    lead = Article.objects.get(pk=story.lead_id)
+    html = by_story(editor_client).get(QUEUE, {"sort": sort}).content.decode()
+    row = re.search(rf'<tr class="queue-row story-row[^"]*"[^>]*data-story-id="{story.pk}".*?</tr>', html, re.S).group(0)
+    assert re.findall(r'name="ids" value="(\d+)"', row) == [str(lead.pk)]
+    assert f'aria-label="Select “{lead.title}”"' in row
+    assert f'data-edit-url="/curate/articles/{lead.pk}/edit/' in row
+
+
 def test_publishing_a_story_rejects_the_rest_as_duplicates_each_audited(editor_client, three_stories):
     story = Story.objects.get(size=4)
     lead = Article.objects.get(pk=story.lead_id)

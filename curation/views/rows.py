@@ -93,6 +93,7 @@ class StoryRow:
     offers: list  # services.story_acts offers
     publish_url: str
     lead_url: str
+    lead_edit_url: str
     quality: Score
     heat: Score
     members: list = field(default_factory=list)  # [(StoryMember, detail url)]
@@ -164,6 +165,11 @@ class QueueRows:
             offers=offers_for(summary, self.allowed),
             publish_url=self.publish_story(summary.id),
             lead_url=self.detail(summary.lead_id) if summary.lead_id else item.detail_url,
+            # The row shows the lead: its checkbox and `e` act on the lead, not on whichever
+            # member happens to come first in the queue's order.
+            lead_edit_url=f"{self.edit(summary.lead_id)}?next={self.edit_next}"
+            if self.can_edit and summary.lead_id
+            else item.edit_url,
             quality=score(summary.best_quality, QUALITY_BANDS, "Best quality in the story"),
             heat=score(summary.best_heat, HEAT_BANDS, "Best heat in the story"),
             members=[(member, self.detail(member.pk)) for member in summary.members],
