@@ -108,13 +108,14 @@ class Bench:
         if user is None:
             user = User.objects.create_superuser("bench-admin", "bench@example.com", "bench-only-password")
         self.staff.force_login(user)
+        self.user = user
 
     def timed(self, client, url):
         """Median and best of --runs requests, each preceded by a baseline request, so that
         the ratio to the baseline compares figures taken under the same machine load."""
         from django.db import reset_queries
 
-        times, baselines, cpu_times = [], [], []
+        times, baselines, cpu_times, thread_times, trivial_threads = [], [], [], [], []
         for _ in range(self.options.warmup):
             client.get(url)
         db_time = [0.0]
@@ -127,8 +128,9 @@ class Bench:
                 db_time[0] += time.perf_counter() - start
 
         for _ in range(self.options.runs):
-            start = time.perf_counter()
+            start, trivial_start = time.perf_counter(), time.thread_time()
             self.staff.get(BASELINE_URL)
+            trivial_threads.append((time.thread_time() - trivial_start) * 1000)
             middle = time.perf_counter()
             cpu_start, db_time[0] = time.thread_time(), 0.0
             with self.connection.execute_wrapper(timing_wrapper):
@@ -138,10 +140,14 @@ class Bench:
             # CPU time of this thread, plus the database's share when it runs in another
             # process (PostgreSQL): close to what the request costs on an idle machine.
             cpu_times.append((cpu + (db_time[0] if self.vendor != "sqlite" else 0)) * 1000)
+            thread_times.append(cpu * 1000)
             baselines.append((middle - start) * 1000)
             times.append((end - middle) * 1000)
             reset_queries()
         self.last_cpu_ms = statistics.median(cpu_times)
+        # This thread's CPU alone, over the trivial request's made just before: no query wait
+        # in either, so it holds under a load that makes PostgreSQL's query times swing.
+        self.last_x_thread = statistics.median(thread_times) / statistics.median(trivial_threads)
         return statistics.median(times), min(times), statistics.median(baselines)
 
     def counted(self, client, url):
@@ -152,6 +158,8 @@ class Bench:
         return response, ctx.captured_queries
 
     def measure(self, name, group, url, client=None, *, expect=200):
+        if self.options.only and group != "baseline" and not name.startswith(tuple(self.options.only)):
+            return None
         client = client or self.staff
         start = time.perf_counter()
         first = client.get(url)  # cold: empty per-process caches (feeds, plan choices) for this URL
@@ -167,6 +175,7 @@ class Bench:
             "name": name, "group": group, "url": url, "status": response.status_code,
             "rows": response.content.count(b"<tr") if response.status_code == 200 else 0,
             "ms": round(median, 2), "best_ms": round(best, 2), "cpu_ms": round(self.last_cpu_ms, 2),
+            "x_thread": round(self.last_x_thread, 2),
             "cold_ms": round(cold, 2),
             "baseline_ms": round(baseline, 2),
             "x_baseline": round(median / baseline, 1) if baseline else None, "queries": len(queries),
@@ -230,6 +239,7 @@ class Bench:
         self.measure("queue: search (2 words)", "queue", f"/curate/?q={medium}+{rare}")
         if first is not None:
             self.deep_pages(first)
+        self.queue_by_story()
 
         # Admin changelist.
         base = "/admin/curation/article/"
@@ -265,6 +275,23 @@ class Bench:
         far = self.far_cursor(url)
         if far:
             self.measure("queue: far cursor (mid-table)", "queue", far)
+
+    def queue_by_story(self):
+        """The queue with one row per story (the choice an editor's session remembers)."""
+        from django.test import Client
+
+        try:
+            from curation.story_forms import QUEUE_BY_SESSION
+        except ImportError:  # a tree from before stories (a baseline this file was copied into)
+            return
+        client = Client()
+        client.force_login(self.user)
+        session = client.session
+        session[QUEUE_BY_SESSION] = "story"
+        session.save()
+        self.measure("queue: by story", "queue", "/curate/", client)
+        self.measure("queue: by story, filtered+sorted", "queue",
+                     "/curate/?state=new&quality_min=60&heat_known=known&sort=-quality", client)
 
     def far_cursor(self, url):
         """The same cursor URL pointing at a row half-way down the default queue."""
@@ -373,6 +400,8 @@ def main(argv=None):
     parser.add_argument("--deep-steps", type=int, default=5, help="'next' links to follow for the deep page")
     parser.add_argument("--explain", action="store_true", help="print the slowest query of each failing URL")
     parser.add_argument("--verbose", "-v", action="store_true")
+    parser.add_argument("--only", action="append", metavar="PREFIX",
+                        help="measure only the URLs whose name starts so (e.g. 'queue'; repeatable)")
     parser.add_argument("--summary", action="store_true",
                         help="print a markdown table of the latest result files (no measuring)")
     options = parser.parse_args(argv)

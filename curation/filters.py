@@ -128,6 +128,15 @@ class ArticleFilterSet(django_filters.FilterSet):
 
     # Whether the queue may walk the sort column's index (see filter_topic).
     sort_by_index = True
+    _form_class = None
+
+    def get_form_class(self):
+        # The form's fields come from the filters' declarations alone (choices that change are
+        # callables): built once per process rather than on every queue page.
+        cls = type(self)
+        if cls.__dict__.get("_form_class") is None:
+            cls._form_class = super().get_form_class()
+        return cls._form_class
 
     def __init__(self, data=None, *args, **kwargs):
         data = data.copy() if data is not None else {}

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.core.cache import cache
-from django.db.models import F, IntegerField, Prefetch, Q, Value
+from django.db.models import F, Prefetch, Q
 from django.db.models.functions import Coalesce
 from django.utils.dateparse import parse_datetime
 
 from curation.db import backend
-from curation.db.queries import capped_count, first_rows_of_each
+from curation.db.queries import capped_count, first_rows_of_each, topic_names_and_images
 from curation.models import (
     CLOCK_STATUSES,
     Article,
@@ -76,7 +76,15 @@ SORTS = {
     )
 }
 DEFAULT_SORT = "-published"
-LISTING_DEFERRED = ("body", "excerpt", "front_matter_raw", "secured")
+# What a queue row reads (views/rows.py, the row templates, the cursor's sort columns):
+# building 50 instances of every column, eleven of them datetimes, was a visible share
+# of a page's time. A field left out costs a query per row, which the tests' query
+# counts would notice.
+LISTING_FIELDS = tuple(
+    "pk title state version published_at imported_at quality heat related_count provider_id provider__name"
+    " provider__domain needs_metadata merged_into_id story_id source_changed_at live_from live_until embargo_until"
+    " flagged_at flag_note".split()
+)
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 
@@ -242,31 +250,24 @@ def listing_rows(queryset):
 
     No correlated subquery in the select list (e.g. for the thumbnail): when the database
     sorts the matches (a rare topic, a rare search word), it would run it for every match
-    before sorting, not for the 50 rows shown. A body may be megabytes and a row never
-    needs it (the tests would notice a deferred field being read per row).
+    before sorting, not for the 50 rows shown. Only the columns a row shows
+    (`LISTING_FIELDS`): a body may be megabytes, and the rest costs time per row.
     """
-    return queryset.select_related("provider").prefetch_related(None).defer(*LISTING_DEFERRED)
+    return queryset.select_related("provider").prefetch_related(None).only(*LISTING_FIELDS)
 
 
 def prefetch_listing(rows):
     """Attach `topic_names` and `image_urls` to each row, in one query for the whole page
-    (topic links and images joined with UNION ALL, read as plain tuples: building model
-    instances for them cost more than the query)."""
+    (topic links and images together, read as plain tuples: building model instances for
+    them cost more than the query)."""
     by_id = {article.pk: article for article in rows}
     for article in rows:
         article.topic_names, article.image_urls = [], []
     if not by_id:
         return
-    topic = Value(-1, output_field=IntegerField())  # image positions are >= 0
-    topics = (
-        Article.topics.through.objects.filter(article_id__in=by_id)
-        .order_by()
-        .values_list("article_id", "topic__name", topic)
-    )
-    images = ArticleImage.objects.filter(article_id__in=by_id).order_by().values_list("article_id", "url", "position")
     found_images = []
-    for article_id, text, position in topics.union(images, all=True):
-        if position == -1:
+    for article_id, text, position in topic_names_and_images(list(by_id), using=rows[0]._state.db):
+        if position == -1:  # a topic; image positions are >= 0
             by_id[article_id].topic_names.append(text)
         else:
             found_images.append((position, article_id, text))

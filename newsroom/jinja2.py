@@ -11,10 +11,22 @@ from django.utils.text import Truncator
 from django.utils.timezone import template_localtime
 from jinja2 import Environment
 
+# The formats the row templates use, written directly: Django's general formatter cost a
+# tenth of a story page's rows (a date per member shown).
+FORMATS = {
+    "Y-m-d H:i": "{0.year:04d}-{0.month:02d}-{0.day:02d} {0.hour:02d}:{0.minute:02d}",
+    "Y-m-d": "{0.year:04d}-{0.month:02d}-{0.day:02d}",
+    "H:i": "{0.hour:02d}:{0.minute:02d}",
+}
+
 
 def date(value, format_string):
     """Django's |date: in the current time zone, Django's format characters."""
-    return dateformat.format(template_localtime(value), format_string) if value else ""
+    if not value:
+        return ""
+    value = template_localtime(value)
+    direct = FORMATS.get(format_string)
+    return direct.format(value) if direct else dateformat.format(value, format_string)
 
 
 def truncatechars(value, length):

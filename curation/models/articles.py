@@ -32,6 +32,9 @@ class ArticleState(models.TextChoices):
     MERGED = "merged", "Merged into another article"
 
 
+STATE_LABELS = dict(ArticleState.choices)
+
+
 def live_condition(now, prefix=""):
     """What readers may see at `now`: the one rule every public read uses (pages, feeds, the
     API, related-coverage links, exports for a static site). `prefix` applies it across a
@@ -353,7 +356,8 @@ class Article(models.Model):
         scheduled = self.schedule_status(now)
         if scheduled in (ScheduleStatus.SCHEDULED, ScheduleStatus.EXPIRED):
             return scheduled.value, scheduled.label
-        return self.state, self.get_state_display()
+        # A dict look-up: get_state_display() hashes the choices on every call, once per queue row.
+        return self.state, STATE_LABELS.get(self.state, self.state)
 
     def boundaries(self):
         """[(time, kind)] at which readers' view of this item changes, in order: "went_live"

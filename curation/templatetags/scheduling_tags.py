@@ -8,6 +8,7 @@ A view that re-renders the page after a form error puts the bound form in the co
 
 from django import template
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
 from curation.localtime import describe
 from curation.models import ArticleState, ScheduleStatus
@@ -76,6 +77,10 @@ def bulk_schedule_controls(context):
         "request": request,
         "csrf_token": context.get("csrf_token"),
         "can_schedule": can_schedule(request.user),
-        "form": BulkScheduleForm(initial=BulkScheduleForm.initial_for(zone), auto_id="bulk_%s"),
+        # Built only when the template's cached fields are missing (_bulk_schedule.html).
+        "form": SimpleLazyObject(
+            lambda: BulkScheduleForm(initial=BulkScheduleForm.initial_for(zone), auto_id="bulk_%s")
+        ),
+        "zone": zone,
         "zone_chosen": zone_chosen,
     }

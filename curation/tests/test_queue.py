@@ -264,6 +264,28 @@ def test_query_count_does_not_grow_with_the_page_size(editor_client, params):
     assert len(deep) == len(large)
 
 
+def test_rows_with_every_badge_cost_no_query_of_their_own(editor_client):
+    """A row reads only the columns the page loaded: flagged, scheduled, embargoed, merged,
+    source-changed and incomplete items show their notes in the same queries as plain ones."""
+    make_article()
+    editor_client.get(QUEUE, {"state": "all"})
+    with CaptureQueriesContext(connection) as plain:
+        editor_client.get(QUEUE, {"state": "all"})
+    later = timezone.now() + dt.timedelta(days=2)
+    target = make_article()
+    make_article(flagged_at=timezone.now(), flag_note="Check the quote")
+    make_article(state="published", live_from=later, live_until=later + dt.timedelta(days=1))
+    make_article(embargo_until=later)
+    make_article(source_changed_at=timezone.now())
+    make_article(state="merged", merged_into=target)
+    make_article(needs_metadata=True, provider=None, title="")
+    with CaptureQueriesContext(connection) as badges:
+        html = editor_client.get(QUEUE, {"state": "all"}).content.decode()
+    for shown in ("Check the quote", "goes live", "embargo", "source changed", "Merged into", "needs metadata"):
+        assert shown in html, shown
+    assert len(badges) == len(plain)
+
+
 def test_query_count_is_the_same_where_rows_without_a_sort_value_begin(editor_client):
     """A page that runs out of rows with a quality continues with those without one, in
     the same number of queries as a page that does not."""

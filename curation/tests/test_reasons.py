@@ -114,6 +114,16 @@ def test_the_queue_filters_by_reason(editor, editor_client):
     assert editor_client.get("/curate/", {"state": "rejected", "reason": "nonsense"}).status_code == 400
 
 
+def test_a_reason_added_later_is_offered_by_the_queue_filter(editor_client, settings):
+    """The filter form is built once a process; its reasons are still read on each page."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    assert 'value="embargo-breach"' not in editor_client.get("/curate/").content.decode()
+    RejectionReason.objects.create(code="embargo-breach", label="Breaks an embargo", position=99)
+    page = editor_client.get("/curate/").content.decode()
+    reason_filter = page[page.index('id="id_reason"') :].split("</select>")[0]
+    assert '<option value="embargo-breach">Breaks an embargo</option>' in reason_filter
+
+
 @pytest.mark.parametrize("by", ["item", "story"])
 def test_every_queue_row_offers_the_reasons_in_its_reject_menu(editor_client, by, settings):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}

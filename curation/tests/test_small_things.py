@@ -1,11 +1,19 @@
-"""Small things seen on the way: the favicon, heat "unknown" in the admin, the README."""
+"""Small things seen on the way: the favicon, heat "unknown" in the admin, the README, the row
+templates' dates."""
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 from django.test import Client
+from django.utils import dateformat
+from django.utils.timezone import template_localtime
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from curation.tests.factories import make_article, make_user
+from newsroom.jinja2 import date as jinja_date
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,3 +43,13 @@ def test_readme_documents_the_demo_port_and_the_lockout():
     readme = (ROOT / "README.md").read_text()
     assert "scripts/demo.py --port" in readme
     assert "axes_reset" in readme and '[["username", "ip_address"]]' in readme
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(
+    value=st.datetimes(min_value=dt.datetime(2, 1, 1), max_value=dt.datetime(9998, 12, 31), timezones=st.just(dt.UTC))
+)
+def test_the_row_templates_date_filter_writes_what_djangos_does(value):
+    """The row templates' |date writes its common formats directly: the same text as Django's."""
+    for format_string in ("Y-m-d H:i", "Y-m-d", "H:i", "j M Y"):
+        assert jinja_date(value, format_string) == dateformat.format(template_localtime(value), format_string)

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from curation.models import Article, ArticleState, EditorialAction, RelatedCoverage, Story, StoryDecision
 from curation.services.importing import import_seed_files
+from curation.story_forms import QUEUE_BY_SESSION
 from curation.tests.factories import make_article
 from curation.tests.stories_support import write_seeds
 from curation.tests.test_stories_reads import three_stories, topic_seeds  # noqa: F401 - fixture
@@ -115,6 +117,31 @@ def test_publishing_a_story_rejects_the_rest_as_duplicates_each_audited(editor_c
         assert EditorialAction.objects.filter(article_id=pk).count() == 1
     message = editor_client.get(QUEUE).content.decode()
     assert "rejected 3 duplicates" in message
+
+
+def test_a_story_row_publishes_with_the_token_its_page_drew(editor, three_stories):
+    """With CSRF enforced, as in a browser: each story row's form carries a token the
+    server accepts (the rows share the page's one)."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(editor)
+    session = client.session
+    session[QUEUE_BY_SESSION] = "story"  # the toggle's own POST would need a token first
+    session.save()
+    html = client.get(QUEUE).content.decode()
+    forms = re.findall(
+        r'<form method="post" action="(/curate/stories/\d+/publish/)" class="story-publish">'
+        r'<input type="hidden" name="csrfmiddlewaretoken" value="([^"]+)">',
+        html,
+    )
+    assert len(forms) == 2
+    story = Story.objects.get(size=4)
+    lead = Article.objects.get(pk=story.lead_id)
+    action, token = next((action, token) for action, token in forms if f"/{story.pk}/" in action)
+    response = client.post(
+        action, {"csrfmiddlewaretoken": token, "rest": "leave", "lead": lead.pk, "expected_version": lead.version}
+    )
+    assert response.status_code == 302
+    assert Article.objects.get(pk=lead.pk).state == ArticleState.PUBLISHED
 
 
 def test_publishing_a_story_can_leave_the_rest(editor_client, three_stories):

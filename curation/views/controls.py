@@ -1,6 +1,7 @@
 """Form controls drawn on every queue page (the filter fields, the bulk bar's schedule
-fields) as plain values, rendered by Jinja2 templates (templates/jinja2/curation/) like the
-rows: every value escaped there. Django's widget templates cost as much as a dozen rows."""
+fields, the toolbar's sort and page size, the table's header) as plain values, rendered by
+Jinja2 templates (templates/jinja2/curation/) like the rows: every value escaped there.
+Django's widget templates cost as much as a dozen rows."""
 
 from dataclasses import dataclass
 
@@ -56,3 +57,14 @@ def render_filter_fields(form, *, leave_out=("sort",)):
 def render_control(bound):
     """One field's control alone (its label and wrapper are the caller's)."""
     return _render("curation/field_control.html", {"field": field_control(bound)})
+
+
+def render_select(attrs, choices, selected):
+    """A <select> of no form class (the toolbar's sort and page size): `attrs` in order."""
+    control = FieldControl(attrs["name"], "", attrs["id"], [], attrs, choices=list(choices), selected=str(selected))
+    return _render("curation/field_control.html", {"field": control})
+
+
+def render_table_head(columns):
+    """The queue table's header cells (views.queue.Column)."""
+    return _render("curation/queue_head.html", {"columns": columns})

@@ -24,7 +24,7 @@ from curation.views.common import (
     queue_querystring,
     safe_next,
 )
-from curation.views.controls import render_filter_fields
+from curation.views.controls import render_filter_fields, render_select, render_table_head
 from curation.views.rows import QueueRows, render_rows
 
 PAGE_SIZES = (20, 50, 100, 200)
@@ -120,9 +120,18 @@ class QueueView(CuratorAccessMixin, FilterView):
         context.update(
             bulk_run=run_to_show(self.request) if allowed else None,
             max_matching=MAX_MATCHING,
-            columns=columns(self.request.GET, page.sort.key, by_story=self.by_story, **table),
+            head_html=render_table_head(columns(self.request.GET, page.sort.key, by_story=self.by_story, **table)),
             density=density,
-            sort_choices=[(sort.key, sort.label) for sort in selectors.SORTS.values()],
+            toolbar_sort=render_select(
+                {"id": "toolbar-sort", "name": "sort", "form": "filter-form"},
+                [(sort.key, sort.label) for sort in selectors.SORTS.values()],
+                page.sort.key,
+            ),
+            toolbar_size=render_select(
+                {"name": "size", "id": "id_size", "form": "filter-form"},
+                [(size, size) for size in PAGE_SIZES],
+                page.page_size,
+            ),
             filter_fields=render_filter_fields(self.filterset.form),
             reasons=selectors.offered_reasons(),
             page=page,
@@ -182,7 +191,6 @@ def acting_context(allowed):
         "bulk_actions": [(action, label) for action, label in ACTION_LABELS.items() if action in allowed],
         "can_bulk": bool(allowed),
         "can_schedule": Action.PUBLISH in allowed,
-        "page_sizes": PAGE_SIZES,
     }
 
 

@@ -6,10 +6,11 @@ place per-row rendering cost matters (newsroom/jinja2.py). Every value is escape
 templates; nothing here writes HTML."""
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from urllib.parse import quote
 
 from django.template import engines
-from django.template.backends.utils import csrf_input_lazy
+from django.template.backends.utils import csrf_input
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
@@ -185,15 +186,25 @@ class QueueTable:
     can_bulk: bool
     thumbnails: bool
     reason_menu: list
-    csrf_input: object
+    request: object
     this_url: str
+
+    @cached_property
+    def csrf_input(self):
+        # Once a page, as a Django template's {% csrf_token %}s share one token: each new
+        # masking draws random bytes, and a page has a story form per story row.
+        return csrf_input(self.request)
 
 
 def render_rows(request, rows, *, can_bulk, thumbnails, this_url):
     """The <tr>s of a queue page (escaped template output, safe to place in the page)."""
     table = QueueTable(
-        rows=rows, can_bulk=can_bulk, thumbnails=thumbnails, reason_menu=selectors.reason_menu(),
-        csrf_input=csrf_input_lazy(request), this_url=this_url,
+        rows=rows,
+        can_bulk=can_bulk,
+        thumbnails=thumbnails,
+        reason_menu=selectors.reason_menu(),
+        request=request,
+        this_url=this_url,
     )
     return mark_safe(engines["rows"].get_template("curation/queue_rows.html").render({"table": table}))
 
