@@ -171,6 +171,8 @@ def _host(parts):
 
 
 def _without_host_prefixes(host):
+    if not host.startswith(_HOST_PREFIXES):  # most hosts: no prefix at all
+        return host
     stripped = True
     while stripped:
         stripped = False
