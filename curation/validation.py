@@ -13,9 +13,11 @@ MAX_NAME = 200  # provider name, topic name
 MAX_DOMAIN = 253
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1  # what an IntegerField holds on every database
 
-# scheme, optional user info, a non-empty host: what a link or an image source may be.
-_HTTP_URL = re.compile(r"https?://(?:[^/?#\s@]*@)?[^/?#\s@:]+", re.IGNORECASE)
-_URL_FORBIDDEN = re.compile(r"[\x00-\x20\x7f]")
+# Scheme, optional user info, a non-empty host: what a link or an image source may be;
+# and nowhere a control character or a space. One pattern, so one scan of the text.
+_HTTP_URL = re.compile(
+    r"https?://(?:[^/?#\s@\x00-\x20\x7f]*@)?[^/?#\s@:\x00-\x20\x7f]+[^\x00-\x20\x7f]*\Z", re.IGNORECASE
+)
 
 
 def safe_url(value):
@@ -24,6 +26,6 @@ def safe_url(value):
     if not isinstance(value, str):
         return ""
     value = value.strip()
-    if len(value) > MAX_URL_LENGTH or not _HTTP_URL.match(value) or _URL_FORBIDDEN.search(value):
+    if len(value) > MAX_URL_LENGTH or not _HTTP_URL.match(value):
         return ""
     return value

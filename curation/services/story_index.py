@@ -164,23 +164,24 @@ def index_features(entries):
     (they can only cost a candidate that is then scored on its new features)."""
     if not entries:
         return
-    database = backend()
     ids = [pk for pk, _ in entries]
     StoryFeatures.objects.filter(article_id__in_ints=ids).delete()
-    database.insert_rows(
-        StoryFeatures,
-        [{"article_id": pk, "version": FEATURES_VERSION, "blob": features.to_blob()} for pk, features in entries],
+    insert_index_rows(backend(), [(pk, features, features.to_blob()) for pk, features in entries])
+
+
+def insert_index_rows(database, rows):
+    """INSERT the features and the key rows of articles: [(article id, ItemFeatures, blob)].
+    Tuples, not dicts: about nine key rows an article, for an import and a rebuild alike."""
+    database.insert_tuples(
+        StoryFeatures, ("article_id", "version", "blob"), [(pk, FEATURES_VERSION, blob) for pk, _, blob in rows]
     )
-    # An item's date, adapted for the database once for all of its key rows (about nine).
-    published = {
-        pk: database.adapt_datetime(dt.datetime.fromtimestamp(f.published, dt.UTC)) if f.published is not None else None
-        for pk, f in entries
-    }
-    database.insert_rows(
-        StoryKey,
-        [{"key": key, "item": pk, "published": published[pk]} for pk, features in entries for key in features.keys],
-        adapted={"published"},
-    )
+    adapt = database.adapt_datetime
+    keys = []
+    for pk, features, _ in rows:
+        # An item's date, adapted for the database once for all of its key rows.
+        when = adapt(dt.datetime.fromtimestamp(features.published, dt.UTC)) if features.published is not None else None
+        keys.extend((key, pk, when) for key in features.keys)
+    database.insert_tuples(StoryKey, ("key", "item", "published"), keys)
 
 
 # --- candidates and evidence -----------------------------------------------------------------

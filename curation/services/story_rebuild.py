@@ -13,7 +13,6 @@ a time in this order (`curation.stories.StoryIndex`): per lookup key the BUCKET_
 newest earlier articles within reach, the best MAX_CANDIDATES of them scored.
 """
 
-import datetime as dt
 import multiprocessing
 import os
 from collections import defaultdict, deque
@@ -24,10 +23,10 @@ from itertools import combinations
 from django.db.models import Count
 
 from curation.db import backend
-from curation.models import Article, RelatedCoverage, StoryEdge, StoryFeatures, StoryKey
+from curation.models import Article, RelatedCoverage, StoryEdge, StoryKey
 from curation.services import story_candidates, story_index
 from curation.services.story_index import keep_evidence
-from curation.stories.features import BODY, FEATURES_VERSION
+from curation.stories.features import BODY
 from curation.stories.index import (
     BUCKET_LIMIT,
     arrival_order,
@@ -153,17 +152,7 @@ class Walk:
         items, self.pending = self.pending, []
         if not items:
             return
-        adapt = self.database.adapt_datetime
-        self.database.insert_tuples(
-            StoryFeatures,
-            ("article_id", "version", "blob"),
-            [(item.key, FEATURES_VERSION, blob) for item, blob in items],
-        )
-        rows = []
-        for item, _ in items:
-            when = adapt(dt.datetime.fromtimestamp(item.published, dt.UTC)) if item.published is not None else None
-            rows.extend((key, item.key, when) for key in item.keys)
-        self.database.insert_tuples(StoryKey, ("key", "item", "published"), rows)
+        story_index.insert_index_rows(self.database, [(item.key, item, blob) for item, blob in items])
 
 
 def url_evidence():

@@ -1,11 +1,16 @@
-"""Front-matter splitting and the secured-blind content hash: the str.find shortcuts must
-give what the plain multi-line regexes they replaced give, on every layout."""
+"""Front-matter splitting, the secured-blind content hash, URL checks and the images JSON:
+the shortcuts must give what the plain code they replaced gives, on every input."""
 
+import json
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from curation.seedformat import SeedError, content_hash, split_front_matter
+from curation.seedformat import ParsedImage, SeedError, content_hash, split_front_matter
+from curation.seedformat.fields import images_json
+from curation.validation import INT_MAX, MAX_URL_LENGTH, safe_url
 
 # What the shortcuts replaced, kept here as the reference.
 CLOSING_LINE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
@@ -67,3 +72,43 @@ def test_content_hash_still_sees_a_change_next_to_the_blob():
     before = "title: a\nsecuredNote: keep\nsecured: BLOB\n"
     after = before.replace("keep", "changed")
     assert content_hash(before, {"secured": "x"}, "Body") != content_hash(after, {"secured": "x"}, "Body")
+
+
+# What safe_url's one pattern replaced: a prefix pattern, then a search for what is forbidden.
+HTTP_URL_PREFIX = re.compile(r"https?://(?:[^/?#\s@]*@)?[^/?#\s@:]+", re.IGNORECASE)
+URL_FORBIDDEN = re.compile(r"[\x00-\x20\x7f]")
+
+
+def reference_safe_url(value):
+    if not isinstance(value, str):
+        return ""
+    value = value.strip()
+    if len(value) > MAX_URL_LENGTH or not HTTP_URL_PREFIX.match(value) or URL_FORBIDDEN.search(value):
+        return ""
+    return value
+
+
+# Every character class the patterns tell apart: separators, spaces, controls, others.
+URL_CHARS = "aZé.:/@?#% \t\n\x00\x01\x1f\x7f\xa0\u2028"
+url_text = st.builds(
+    "{}{}{}".format,
+    st.sampled_from(["http://", "HTTPS://", "https:/", "ftp://", "", " http://"]),
+    st.text(alphabet=URL_CHARS, max_size=8),
+    st.text(alphabet=URL_CHARS, max_size=8),
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(url_text, st.text(max_size=40), st.none(), st.integers()))
+def test_safe_url_accepts_what_the_two_patterns_accepted(value):
+    assert safe_url(value) == reference_safe_url(value)
+
+
+dimension = st.none() | st.integers(min_value=0, max_value=INT_MAX)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.builds(ParsedImage, url=st.text(max_size=30), width=dimension, height=dimension), max_size=4))
+def test_images_json_is_what_json_dumps_writes(images):
+    expected = json.dumps([{"url": i.url, "width": i.width, "height": i.height} for i in images])
+    assert images_json(images) == expected

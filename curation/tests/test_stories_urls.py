@@ -128,3 +128,31 @@ def test_canonical_url_never_raises_and_is_idempotent(text):
     assert canonical_url(once) == once
     if once:
         assert once.startswith("https://")
+
+
+# URLs near the shape the quick read takes (urls._plain_parts), and just outside it: every
+# character it accepts or must refuse, in hosts, paths, queries and fragments.
+HOST_LABELS = ["www", "m", "amp", "Example", "news-site", "co", "uk", "cdn", "ampproject", "org", "google", "com"]
+near_plain = st.builds(
+    lambda scheme, host, path, query, fragment: f"{scheme}://{host}{path}{query}{fragment}",
+    st.sampled_from(["http", "https", "HTTP", "hTtPs"]),
+    st.lists(st.sampled_from([*HOST_LABELS, "x_y", "1", "", "é", "\u212a"]), min_size=1, max_size=5).map(".".join)
+    | st.sampled_from(["a.com:8080", "u@a.com", "a.com.", "[::1]"]),
+    st.text(alphabet="/aZ09-._~!$&'()*+,;=:@%é\u212a ?#\tamp", max_size=30).map(lambda p: p and "/" + p),
+    st.text(alphabet="aZ09-._~!$'()*,;:@/?+=&%é#\n utm_partner", max_size=30).map(lambda q: q and "?" + q),
+    st.text(alphabet="a#/ \t?", max_size=6).map(lambda f: f and "#" + f),
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(near_plain, tricky_url))
+def test_the_quick_read_of_a_plain_url_gives_the_same_canonical_url(text):
+    """The common spelling is read without urlsplit; the result must be the one urlsplit's
+    reading gives, or "" alike."""
+    from unittest import mock
+
+    from curation.stories import urls
+
+    quick = canonical_url(text)
+    with mock.patch.object(urls, "_plain_parts", lambda url: None):
+        assert quick == canonical_url(text)
