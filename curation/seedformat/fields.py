@@ -179,25 +179,6 @@ def read_images(value, key, notes, limits, where=""):
     return images
 
 
-def images_json(images):
-    """The JSON text json.dumps gives for [{"url", "width", "height"}] of these images,
-    written directly: it is encoded for every related entry of every file, and json.dumps
-    costs several times the few string operations its output takes."""
-    return (
-        "["
-        + ", ".join(_IMAGE_JSON.format(_json_text(i.url), _json_int(i.width), _json_int(i.height)) for i in images)
-        + "]"
-    )
-
-
-_IMAGE_JSON = '{{"url": {}, "width": {}, "height": {}}}'
-_json_text = json.encoder.encode_basestring_ascii  # json.dumps's own quoting (ensure_ascii)
-
-
-def _json_int(value):
-    return "null" if value is None else int.__repr__(value)
-
-
 def read_related(value, notes, limits):
     if value is None:
         return []
@@ -225,7 +206,7 @@ def read_related(value, notes, limits):
                     provider=read_provider(item.get("provider"), "provider"),
                     quality=read_int(item, "quality"),
                     heat=read_int(item, "heat"),
-                    images_json=images_json(images),
+                    images_json=json.dumps([{"url": i.url, "width": i.width, "height": i.height} for i in images]),
                 )
             )
         except SeedError as exc:

@@ -1,16 +1,14 @@
-"""Front-matter splitting, the secured-blind content hash, URL checks and the images JSON:
+"""Front-matter splitting, the secured-blind content hash and URL checks:
 the shortcuts must give what the plain code they replaced gives, on every input."""
 
-import json
 import re
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from curation.seedformat import ParsedImage, SeedError, content_hash, split_front_matter
-from curation.seedformat.fields import images_json
-from curation.validation import INT_MAX, MAX_URL_LENGTH, safe_url
+from curation.seedformat import SeedError, content_hash, split_front_matter
+from curation.validation import MAX_URL_LENGTH, safe_url
 
 # What the shortcuts replaced, kept here as the reference.
 CLOSING_LINE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
@@ -102,13 +100,3 @@ url_text = st.builds(
 @given(st.one_of(url_text, st.text(max_size=40), st.none(), st.integers()))
 def test_safe_url_accepts_what_the_two_patterns_accepted(value):
     assert safe_url(value) == reference_safe_url(value)
-
-
-dimension = st.none() | st.integers(min_value=0, max_value=INT_MAX)
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.builds(ParsedImage, url=st.text(max_size=30), width=dimension, height=dimension), max_size=4))
-def test_images_json_is_what_json_dumps_writes(images):
-    expected = json.dumps([{"url": i.url, "width": i.width, "height": i.height} for i in images])
-    assert images_json(images) == expected
