@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 import pytest
 from django.test import Client
 from hypothesis import given
+from hypothesis import strategies as st
 
 from curation.filters import ArticleFilterSet
 from curation.models import ArticleState
@@ -149,7 +150,8 @@ def test_ids_beyond_64_bits_in_the_path_are_404(site, path):
 
 
 @pytest.mark.parametrize(
-    "path", [f"/curate/articles/{HUGE}/publish/", f"/curate/articles/{HUGE}/complete/", f"/curate/articles/{HUGE}/attach/"]
+    "path",
+    [f"/curate/articles/{HUGE}/publish/", f"/curate/articles/{HUGE}/complete/", f"/curate/articles/{HUGE}/attach/"],
 )
 def test_posting_to_an_id_beyond_64_bits_is_404(site, path):
     client = Client(enforce_csrf_checks=False)
@@ -176,8 +178,17 @@ def test_a_nul_anywhere_in_the_address_is_a_400_with_a_message(site, path, super
 @pytest.mark.parametrize("method", ["head", "options", "put", "patch", "delete", "trace"])
 @pytest.mark.parametrize(
     "path",
-    ["/", "/curate/", "/curate/articles/{pk}/", "/curate/articles/{pk}/publish/", "/curate/bulk/", "/api/articles/",
-     "/feeds/rss/", "/accounts/login/", "/curate/articles/{pk}/edit/"],
+    [
+        "/",
+        "/curate/",
+        "/curate/articles/{pk}/",
+        "/curate/articles/{pk}/publish/",
+        "/curate/bulk/",
+        "/api/articles/",
+        "/feeds/rss/",
+        "/accounts/login/",
+        "/curate/articles/{pk}/edit/",
+    ],
 )
 def test_other_methods_are_answered_without_500(site, method, path):
     response = getattr(site["editor"], method)(path.format(pk=site["published"].pk))
@@ -255,3 +266,56 @@ def test_well_formed_public_cursors_with_impossible_values(site, cursor):
     a 500."""
     for path in ("/", "/topics/science/", "/api/articles/"):
         get_below_500(site["anonymous"], path, [("cursor", cursor)])
+
+
+# --- bodies Django cannot read ----------------------------------------------------------------
+
+UNREADABLE_BODIES = [
+    ("application/x-www-form-urlencoded; charset=utf-16", b"a=1"),
+    ("application/x-www-form-urlencoded; charset=latin-1", b"a=%FF"),
+    ("multipart/form-data", b"no boundary"),
+    ("multipart/form-data; boundary=" + "x" * 300, b"--x"),
+    ("application/x-www-form-urlencoded", b"&".join(b"f%d=1" % n for n in range(1200))),
+]
+
+
+@pytest.mark.parametrize("content_type, body", UNREADABLE_BODIES, ids=lambda v: str(v)[:40])
+@pytest.mark.parametrize("who", ["anonymous", "editor"])
+def test_a_body_django_cannot_read_is_a_400_on_any_url(site, content_type, body, who):
+    """With a CSRF cookie (anyone can send one), Django's error page read such a body again
+    and raised again: the exception escaped every handler."""
+    client = Client(enforce_csrf_checks=True)
+    if who == "editor":
+        client.force_login(make_user(role="editor"))
+    client.cookies["csrftoken"] = "a" * 32
+    pk = site["published"].pk
+    for path in (
+        "/accounts/login/",
+        f"/curate/articles/{pk}/unpublish/",
+        "/curate/bulk/",
+        "/admin/login/",
+        "/api/articles/",
+    ):
+        response = client.generic("POST", path, body, content_type=content_type)
+        assert response.status_code == 400, (path, response.status_code)
+        assert b"could not be read" in response.content
+    response = client.generic(
+        "POST", "/curate/bulk/", body, content_type=content_type, headers={"Accept": "application/json"}
+    )
+    assert "nothing was saved" in response.json()["error"]
+    site["published"].refresh_from_db()
+    assert site["published"].state == ArticleState.PUBLISHED
+
+
+@fuzz_settings
+@given(
+    charset=st.one_of(st.sampled_from(["utf-8", "UTF-8", "latin-1", "utf-16", "", "x"]), st.text(max_size=12)),
+    kind=st.sampled_from(["application/x-www-form-urlencoded", "multipart/form-data", "text/plain"]),
+    body=st.binary(max_size=200),
+)
+def test_any_post_body_and_charset_is_answered_below_500(site, charset, kind, body):
+    client = Client(enforce_csrf_checks=True)
+    client.cookies["csrftoken"] = "a" * 32
+    content_type = f"{kind}; charset={charset}".replace("\r", "").replace("\n", "")
+    response = client.generic("POST", "/accounts/login/", body, content_type=content_type)
+    assert response.status_code < 500
