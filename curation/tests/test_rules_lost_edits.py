@@ -100,3 +100,54 @@ def test_two_admins_creating_rules_of_one_name_at_once():
         statuses = sorted(getattr(r, "status_code", r) for r in results)
         assert statuses in ([302, 302], [302, 400]), statuses  # both, if one committed before the other's check
         assert Rule.objects.filter(name=f"Same {attempt}").count() == 1
+
+
+# --- the same rules in the admin ----------------------------------------------------------
+
+
+def admin_form(client, rule):
+    page = client.get(f"/admin/curation/rule/{rule.pk}/change/")
+    form = page.context["adminform"].form
+    assert form.initial["expected_version"] == rule.version
+    return {
+        "name": rule.name,
+        "enabled": "on",
+        "position": rule.position,
+        "expected_version": rule.version,
+        "definition": '{"when": {"quality_min": 70}, "action": "flag", "note": "from the admin"}',
+        "versions-TOTAL_FORMS": "0",
+        "versions-INITIAL_FORMS": "0",
+    }
+
+
+def test_the_admin_does_not_overwrite_a_rule_saved_since_its_form_opened(rule, superuser):
+    client = client_for(superuser)
+    stale = admin_form(client, rule)
+    rules.save_rule(rule=rule, name="Strong", definition=definition("theirs"), enabled=True)
+    response = client.post(f"/admin/curation/rule/{rule.pk}/change/", stale)
+    assert response.status_code == 200  # the form again, with the reason
+    assert b"Someone else saved this rule since you opened it" in response.content
+    rule.refresh_from_db()
+    assert (rule.version, rule.definition["note"]) == (2, "theirs")
+    response = client.post(f"/admin/curation/rule/{rule.pk}/change/", admin_form(client, rule))
+    assert response.status_code == 302
+    rule.refresh_from_db()
+    assert (rule.version, rule.definition["note"]) == (3, "from the admin")
+
+
+def test_a_save_racing_the_admins_form_check_is_a_message(rule, superuser, monkeypatch):
+    client = client_for(superuser)
+    data = admin_form(client, rule)
+    # Another admin saves between the form's check and the save: simulate that window.
+    real = rules.save_rule
+
+    def someone_else_first(**kwargs):
+        real(rule=rule, name="Strong", definition=definition("theirs"), enabled=True)
+        return real(**kwargs)
+
+    monkeypatch.setattr(rules, "save_rule", someone_else_first)
+    response = client.post(f"/admin/curation/rule/{rule.pk}/change/", data, follow=True)
+    assert response.status_code == 200
+    assert "Someone else saved this rule" in " ".join(str(m) for m in response.context["messages"])
+    rule.refresh_from_db()
+    assert rule.definition["note"] == "first"  # the admin's transaction, theirs included, rolled back
