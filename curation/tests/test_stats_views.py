@@ -169,4 +169,6 @@ def test_a_user_name_that_looks_like_a_formula_is_text_in_the_csv(editor_client,
     publish_article(article=make_article(), user=make_user(role="editor", username=name))
     rows = list(csv.reader(io.StringIO(editor_client.get(EXPORT).content.decode())))
     assert ["editors", "Editor", f"'{name}", "Published", "1"] in rows
-    assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row if not cell.lstrip("-").isdigit())
+    assert not any(
+        cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row if not cell.lstrip("-").isdigit()
+    )
