@@ -319,3 +319,19 @@ def test_any_post_body_and_charset_is_answered_below_500(site, charset, kind, bo
     content_type = f"{kind}; charset={charset}".replace("\r", "").replace("\n", "")
     response = client.generic("POST", "/accounts/login/", body, content_type=content_type)
     assert response.status_code < 500
+
+
+@pytest.mark.parametrize("token", ["%0B", "%1B%5B31m", "a%20b", "x" * 300, "%C3%A9" * 20])
+def test_a_bulk_token_of_another_shape_is_not_looked_up(site, token):
+    """Only tokens the server could have made reach the cache: a control character or a long
+    text is a key memcached refuses (and Django warns about on every cache)."""
+    import warnings
+
+    from django.core.cache.backends.base import CacheKeyWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheKeyWarning)
+        for act in ("continue", "undo"):
+            response = site["editor"].post(f"/curate/bulk/{token}/{act}/", follow=True)
+            assert response.status_code == 200
+            assert "no longer remembered" in " ".join(str(m) for m in response.context["messages"])
