@@ -223,6 +223,8 @@ if PRODUCTION:
 if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Sessions in the database, keys only of the shape Django makes (newsroom/sessions.py says why).
+SESSION_ENGINE = "newsroom.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

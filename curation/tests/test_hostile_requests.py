@@ -335,3 +335,29 @@ def test_a_bulk_token_of_another_shape_is_not_looked_up(site, token):
             response = site["editor"].post(f"/curate/bulk/{token}/{act}/", follow=True)
             assert response.status_code == 200
             assert "no longer remembered" in " ".join(str(m) for m in response.context["messages"])
+
+
+@pytest.mark.parametrize(
+    "cookie",
+    [
+        'sessionid="abc\\000defghijk"',
+        'sessionid="\\000\\000\\000\\000\\000\\000\\000\\000"',
+        "sessionid=" + "a" * 5000,
+        'sessionid="ABC\\012DEFGHIJK"',
+        "sessionid=%00%00%00%00%00%00%00%00",
+    ],
+)
+def test_a_forged_session_cookie_is_no_session_not_a_500(site, cookie):
+    """A quoted cookie value may carry octal escapes: Django unquotes "\\000" to a NUL, which
+    PostgreSQL refuses in the session query."""
+    for path in ("/", "/api/articles/", "/feeds/rss/", "/curate/", "/admin/"):
+        response = Client().get(path, HTTP_COOKIE=cookie)
+        assert response.status_code in (200, 302), (path, response.status_code)
+        if path == "/curate/":
+            assert response["Location"].startswith("/accounts/login/")  # signed out, not an error
+
+
+def test_a_real_session_still_signs_in(site):
+    response = site["editor"].get("/curate/")
+    assert response.status_code == 200
+    assert len(site["editor"].cookies["sessionid"].value) == 32
