@@ -6,8 +6,10 @@ requests), never a traceback and a 500.
 import logging
 import sys
 
+from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.db import OperationalError
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from django.template.loader import render_to_string
 from django.views.defaults import server_error as plain_server_error
 
@@ -28,8 +30,7 @@ TITLES = {
 MESSAGES = {
     transactions.CONFLICT: (
         409,
-        "Someone else changed the same items at the same moment, so nothing was saved. "
-        "Reload the page and try again.",
+        "Someone else changed the same items at the same moment, so nothing was saved. Reload the page and try again.",
     ),
     transactions.BUSY: (503, "The database is busy; nothing was saved. Try again in a few seconds."),
     transactions.UNAVAILABLE: (503, "The database cannot be reached just now; nothing was saved. Try again shortly."),
@@ -70,6 +71,32 @@ class RefuseNulMiddleware:
             "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
         ):
             return problem_response(request, 400, "The address contains a NUL character, which no page accepts.")
+        return self.get_response(request)
+
+
+class RefuseUnreadableBodyMiddleware:
+    """A POST body Django cannot read (a urlencoded form declared in another charset than
+    UTF-8, a broken multipart body, more fields or bytes than the settings allow) is a 400
+    with a message here, before the CSRF check reads it. Left to Django, the error page's
+    own CSRF check (`requires_csrf_token`) reads the body again and raises again, so with
+    any `csrftoken` cookie a `charset=utf-16` form escaped every handler: a 500 that an
+    anonymous client could cause at will, on any URL."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method == "POST":
+            try:
+                request.POST  # noqa: B018 - parsed once here; the CSRF check and the view reuse it
+            except (BadRequest, SuspiciousOperation, MultiPartParserError, UnreadablePostError) as exc:
+                log.warning("%s %s: unreadable body: %s", request.method, request.path, exc)
+                return problem_response(
+                    request,
+                    400,
+                    "The form data could not be read (its encoding, size or number of fields is not one this "
+                    "site accepts); nothing was saved.",
+                )
         return self.get_response(request)
 
 

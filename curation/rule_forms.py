@@ -39,7 +39,9 @@ LABELS = {
 
 class RuleForm(forms.Form):
     name = forms.CharField(max_length=200)
-    enabled = forms.BooleanField(required=False, help_text="Only enabled rules run (at import end and with apply_rules).")
+    enabled = forms.BooleanField(
+        required=False, help_text="Only enabled rules run (at import end and with apply_rules)."
+    )
     action = forms.ChoiceField(choices=[(a, ACTION_LABELS[a]) for a in ACTIONS])
     reason = forms.ChoiceField(required=False, label="Rejection reason (for Reject)")
     note = forms.CharField(required=False, max_length=500, label="Note (for Flag)")
@@ -48,6 +50,9 @@ class RuleForm(forms.Form):
     confirm_everything = forms.BooleanField(
         required=False, label="Yes, this rule matches every item in the queue: save it anyway"
     )
+
+    # The version the form was opened at: a save by another admin since then is a conflict.
+    version = forms.IntegerField(required=False, min_value=0, max_value=2**63 - 1, widget=forms.HiddenInput)
 
     def __init__(self, *args, rule=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -69,7 +74,12 @@ class RuleForm(forms.Form):
     @classmethod
     def initial_for(cls, rule):
         definition = rule.definition
-        initial = {"name": rule.name, "enabled": rule.enabled, "action": definition.get("action")}
+        initial = {
+            "name": rule.name,
+            "enabled": rule.enabled,
+            "action": definition.get("action"),
+            "version": rule.version,
+        }
         for extra, name in (("reason", "reason"), ("note", "note"), ("topic", "topic_to_add")):
             initial[name] = definition.get(extra, "")
         for key, value in definition.get("when", {}).items():

@@ -2,7 +2,8 @@
 version), their versions (read-only), the kill switch, and the flags rules raised."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 from django.utils import timezone
 
 from curation.models import ArticleFlag, Rule, RulesSwitch, RuleVersion
@@ -14,7 +15,28 @@ class RuleAdminForm(forms.ModelForm):
     class Meta:
         model = Rule
         fields = ["name", "enabled", "position", "definition"]
-        help_texts = {"definition": 'JSON: {"when": {"quality_min": 70}, "action": "publish"}; see the README, “Triage rules”.'}
+        help_texts = {
+            "definition": 'JSON: {"when": {"quality_min": 70}, "action": "publish"}; see the README, “Triage rules”.'
+        }
+
+    # The version the form was opened at: another admin's save since then is not overwritten.
+    expected_version = forms.IntegerField(required=False, min_value=0, max_value=2**63 - 1, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["expected_version"] = self.instance.version
+
+    def clean_expected_version(self):
+        seen = self.cleaned_data["expected_version"]
+        if self.instance.pk and seen is not None:
+            now = Rule.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
+            if now != seen:
+                raise forms.ValidationError(
+                    f"Someone else saved this rule since you opened it (version {now}); reload the page to see "
+                    "their change, then make yours again."
+                )
+        return seen
 
     def clean_definition(self):
         try:
@@ -45,10 +67,24 @@ class RuleAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         saved = rules.save_rule(
-            rule=obj if change else None, name=obj.name, definition=obj.definition, enabled=obj.enabled,
-            user=request.user, position=obj.position,
+            rule=obj if change else None,
+            name=obj.name,
+            definition=obj.definition,
+            enabled=obj.enabled,
+            user=request.user,
+            position=obj.position,
+            expected_version=form.cleaned_data.get("expected_version") if change else None,
         )
         obj.pk, obj.version = saved.pk, saved.version
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The form checked the version and the name; another admin's save between that check
+        # and this one (the admin's transaction is rolled back whole) is told, not a 500.
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except rules.RuleSaveError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
 
 @admin.register(RulesSwitch)

@@ -14,6 +14,7 @@ audited as `EditorialAction.Action.UNDO`; an item changed by anyone since (its v
 on) is skipped and named.
 """
 
+import re
 import secrets
 from dataclasses import dataclass, field
 
@@ -118,9 +119,14 @@ def start_run(*, user, action, article_ids, reason="", reason_code=""):
     return run
 
 
+# What secrets.token_urlsafe(16) gives: a token from the URL that is not of that shape is
+# not looked up at all (control characters or a long text make a key memcached refuses).
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
 def load_run(token, user):
     """The run under `token`, if it is this user's and still remembered."""
-    run = cache.get(_key(str(token)[:64]))
+    run = cache.get(_key(token)) if isinstance(token, str) and _TOKEN.fullmatch(token) else None
     if run is None or run.user_id != user.pk:
         raise EditorialError("That bulk action is no longer remembered (they are kept for an hour).")
     return run

@@ -15,7 +15,7 @@ demand (`run_on_queue`, manage.py apply_rules). A run writes at most `cap` times
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -50,37 +50,74 @@ def default_cap():
 VERSIONED_FIELDS = ("name", "definition", "enabled", "version")
 
 
+class RuleSaveError(Exception):
+    """A save refused for what another admin did meanwhile; nothing was written. `field`:
+    the form field the message belongs to (None: the whole form); `conflict`: the rule
+    changed since the form was opened (a 409, not a mistake in the form)."""
+
+    def __init__(self, message, *, field=None, conflict=False):
+        super().__init__(message)
+        self.field, self.conflict = field, conflict
+
+
+def _locked(rule):
+    current = Rule.objects.select_for_update().filter(pk=rule.pk).first()
+    if current is None:
+        raise RuleSaveError("This rule was deleted meanwhile; nothing was saved.", conflict=True)
+    return current
+
+
 @transaction.atomic
-def save_rule(*, rule=None, name, definition, enabled, user=None, position=None):
+def save_rule(*, rule=None, name, definition, enabled, user=None, position=None, expected_version=None):
     """Create or change a rule: the version goes up by one and the new version's definition
-    is kept (RuleVersion). `definition` must be validated already."""
+    is kept (RuleVersion). `definition` must be validated already. `expected_version`: the
+    version the admin's form showed; another admin's save since then is not overwritten."""
     now = timezone.now()
     if rule is None:
         last = Rule.objects.order_by("-position").values_list("position", flat=True).first() or 0
         rule = Rule(created_at=now, version=0, position=last + 1 if position is None else position)
     else:
-        rule = Rule.objects.select_for_update().get(pk=rule.pk)
+        rule = _locked(rule)
+        if expected_version is not None and rule.version != expected_version:
+            raise RuleSaveError(
+                f"Someone else saved this rule since you opened it (it is at version {rule.version} now); "
+                "nothing was saved. Reload the page to see their change, then make yours again.",
+                conflict=True,
+            )
         if position is not None:
             rule.position = position
     rule.name, rule.definition, rule.enabled = name, definition, enabled
     rule.version += 1
     rule.updated_at, rule.updated_by = now, user
-    rule.save()
+    try:
+        with transaction.atomic():
+            rule.save()
+    except IntegrityError:
+        # The form checked the name, but another admin took it between that check and now.
+        raise RuleSaveError("Another rule has this name.", field="name") from None
     RuleVersion.objects.create(
         rule=rule, created_at=now, created_by=user, **{field: getattr(rule, field) for field in VERSIONED_FIELDS}
     )
     return rule
 
 
+@transaction.atomic
 def set_enabled(rule, enabled, user=None):
-    return save_rule(rule=rule, name=rule.name, definition=rule.definition, enabled=enabled, user=user)
+    """Enable or disable a rule as it is now (not as the caller last read it: a definition
+    saved meanwhile stays); already so, nothing is written."""
+    current = _locked(rule)
+    if current.enabled == enabled:
+        return current
+    return save_rule(rule=current, name=current.name, definition=current.definition, enabled=enabled, user=user)
 
 
 @transaction.atomic
 def move_rule(rule, offset):
     """Move a rule up (-1) or down (+1) the list; renumbers positions 1..n."""
     rules = list(Rule.objects.select_for_update().in_order())
-    index = next(i for i, r in enumerate(rules) if r.pk == rule.pk)
+    index = next((i for i, r in enumerate(rules) if r.pk == rule.pk), None)
+    if index is None:
+        raise RuleSaveError("This rule was deleted meanwhile.", conflict=True)
     target = max(0, min(len(rules) - 1, index + offset))
     rules.insert(target, rules.pop(index))
     for position, item in enumerate(rules, start=1):
@@ -132,8 +169,17 @@ class ItemFacts:
 
 # The columns every rule run reads, then those read only when a rule needs them.
 FACT_FIELDS = (
-    "pk", "title", "quality", "heat", "category", "article_type", "has_images", "source_published", "published_at",
-    "needs_metadata", "provider_id",
+    "pk",
+    "title",
+    "quality",
+    "heat",
+    "category",
+    "article_type",
+    "has_images",
+    "source_published",
+    "published_at",
+    "needs_metadata",
+    "provider_id",
 )
 OPTIONAL_FIELDS = {
     "provider": ("provider__name", "provider__domain"),
@@ -172,22 +218,24 @@ def read_facts(queryset, needs):
     facts = []
     for row in queryset.values_list(*fields):
         pk, title, quality, heat, category, article_type, has_images, source_published, published_at = row[:9]
-        facts.append(ItemFacts(
-            pk=pk,
-            title=title,
-            quality=quality,
-            heat=heat,
-            provider_name=(row[at["provider__name"]] or "") if provider else "",
-            provider_domain=(row[at["provider__domain"]] or "") if provider else "",
-            category=category,
-            article_type=article_type,
-            has_images=has_images,
-            source_published=source_published,
-            published_at=published_at,
-            story_size=row[at["story__size"]] if story else None,
-            publishable=not row[9] and row[10] is not None and published_at is not None and bool(title),
-            text=f"{row[at['excerpt']]}\n{row[at['body']]}" if text else "",
-        ))
+        facts.append(
+            ItemFacts(
+                pk=pk,
+                title=title,
+                quality=quality,
+                heat=heat,
+                provider_name=(row[at["provider__name"]] or "") if provider else "",
+                provider_domain=(row[at["provider__domain"]] or "") if provider else "",
+                category=category,
+                article_type=article_type,
+                has_images=has_images,
+                source_published=source_published,
+                published_at=published_at,
+                story_size=row[at["story__size"]] if story else None,
+                publishable=not row[9] and row[10] is not None and published_at is not None and bool(title),
+                text=f"{row[at['excerpt']]}\n{row[at['body']]}" if text else "",
+            )
+        )
     if facts and "topics" in needs:
         by_pk = {item.pk: item for item in facts}
         through = Article.topics.through

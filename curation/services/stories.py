@@ -43,6 +43,7 @@ from curation.services.editorial import (
     InvalidTransition,
     transition_article,
 )
+from curation.services.transactions import retry_transient
 from curation.stories import rarity
 from curation.stories.clustering import cluster_component
 from curation.stories.scoring import DEFAULT_CONFIG
@@ -348,37 +349,52 @@ def publish_story(*, story, user, rest="reject", via="curator", expected_lead=No
     duplicates (`rest="reject"`) or leave them in the queue (`rest="leave"`). Each article
     gets its own audit row; one that cannot be changed (a colleague got there first) is
     reported and the others go on. `expected_lead` / `expected_version`: the lead and its
-    version the editor saw (a story whose lead changed since is a conflict)."""
+    version the editor saw (a story whose lead changed since is a conflict).
+
+    One transaction: if the database gives up part-way (a deadlock it broke, a lost
+    connection), nothing of the act is kept, so the "nothing was saved" the editor is then
+    told is true; the story's row is locked first, so its lead cannot change meanwhile."""
     if rest not in ("reject", "leave"):
         raise ValueError("rest must be 'reject' or 'leave'")
     _require(user, PUBLISH_PERMISSION)
     if rest == "reject":
         _require(user, REJECT_PERMISSION)
-    story = story if isinstance(story, Story) else Story.objects.filter(pk=story).first()
-    if story is None or story.lead_id is None:
-        raise EditorialError("This story no longer exists.")
-    if expected_lead is not None and story.lead_id != expected_lead:
-        raise ConflictError("This story's lead changed since you opened the page. Reload to see the current lead.")
-    lead = Article.objects.get(pk=story.lead_id)
-    if expected_version is not None and lead.version != expected_version and lead.state != ArticleState.PUBLISHED:
-        raise ConflictError(f"“{lead.title[:60]}” was changed by someone else since you opened it. Reload to see it.")
-    published_lead = lead.state != ArticleState.PUBLISHED
-    if published_lead:
-        lead = transition_article(article=lead, action=Action.PUBLISH, user=user, via=via)
-    result = StoryPublication(lead=lead, published_lead=published_lead)
-    for pk, state in (
-        Article.objects.filter(story_id=story.pk).exclude(pk=lead.pk).order_by("pk").values_list("pk", "state")
-    ):
-        if rest == "leave" or state != ArticleState.NEW:
-            result.left.append(pk)
-            continue
-        try:
-            result.rejected.append(
-                transition_article(article=pk, action=Action.REJECT, user=user, reason_code=DUPLICATE_REASON, via=via)
+    story_id = story.pk if isinstance(story, Story) else story
+    return _publish_story(story_id, user, rest, via, expected_lead, expected_version)
+
+
+@retry_transient
+def _publish_story(story_id, user, rest, via, expected_lead, expected_version):
+    with transaction.atomic():
+        story = Story.objects.select_for_update().filter(pk=story_id).first()
+        if story is None or story.lead_id is None:
+            raise EditorialError("This story no longer exists.")
+        if expected_lead is not None and story.lead_id != expected_lead:
+            raise ConflictError("This story's lead changed since you opened the page. Reload to see the current lead.")
+        lead = Article.objects.get(pk=story.lead_id)
+        published_lead = lead.state != ArticleState.PUBLISHED
+        if published_lead:
+            # The version is checked with the lead's row locked: an edit made since the
+            # editor looked is a conflict, not published unseen.
+            lead = transition_article(
+                article=lead.pk, action=Action.PUBLISH, user=user, via=via, expected_version=expected_version
             )
-        except EditorialError as exc:
-            result.failed.append((pk, str(exc)))
-    return result
+        result = StoryPublication(lead=lead, published_lead=published_lead)
+        for pk, state in (
+            Article.objects.filter(story_id=story.pk).exclude(pk=lead.pk).order_by("pk").values_list("pk", "state")
+        ):
+            if rest == "leave" or state != ArticleState.NEW:
+                result.left.append(pk)
+                continue
+            try:
+                result.rejected.append(
+                    transition_article(
+                        article=pk, action=Action.REJECT, user=user, reason_code=DUPLICATE_REASON, via=via
+                    )
+                )
+            except EditorialError as exc:  # raised before any write of its own: the act goes on
+                result.failed.append((pk, str(exc)))
+        return result
 
 
 def attached(*, item, target):

@@ -10,18 +10,22 @@ from urllib.parse import urlencode
 
 import pytest
 from django.contrib import admin
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from hypothesis import given
+from hypothesis import strategies as st
 
 from curation.models import Article
 from curation.services.editorial import publish_article
 from curation.tests.factories import make_article, make_user
-from curation.tests.hostile_input import SWEEP_VALUES, fuzz_settings, query_pairs
+from curation.tests.hostile_input import SWEEP_VALUES, fuzz_settings, ids, query_pairs
 
 pytestmark = pytest.mark.django_db
 
-CURATION_ADMINS = [model_admin for model, model_admin in admin.site._registry.items() if model._meta.app_label == "curation"]
+CURATION_ADMINS = [
+    model_admin for model, model_admin in admin.site._registry.items() if model._meta.app_label == "curation"
+]
 # Lookups Django's admin lets through on any changelist (local fields, the primary key).
 EXTRA_LOOKUPS = {"id__in", "id__gt", "pk", "o", "p", "q", "all", "e", "_facets"}
 
@@ -126,3 +130,44 @@ def test_change_page_for_an_id_beyond_64_bits(staff, model_admin):
     opts = model_admin.model._meta
     response = staff.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=["9" * 20]))
     assert response.status_code in (302, 404)
+
+
+# --- action posts: the rows an action names -----------------------------------------------
+
+EVERY_ADMIN = list(admin.site._registry.values())  # ours, django.contrib.auth's, django-axes'
+
+
+@pytest.mark.parametrize("model_admin", EVERY_ADMIN, ids=lambda a: a.model._meta.label)
+@pytest.mark.parametrize("bad", ["abc", "²", "", "1.5", "9" * 30, str(2**63)])
+def test_an_action_naming_a_row_that_cannot_exist_is_refused_whole(staff, superuser, model_admin, bad):
+    url = changelist_url(model_admin)
+    real = model_admin.model._default_manager.order_by("pk").first()
+    selected = [str(real.pk), bad] if real is not None else [bad]
+    response = staff.post(
+        url, {"action": "delete_selected", ACTION_CHECKBOX_NAME: selected, "post": "yes"}, follow=True
+    )
+    assert response.status_code == 200
+    request = RequestFactory().get(url)
+    request.user = superuser
+    if "delete_selected" in model_admin.get_actions(request):  # read-only admins offer no action
+        assert "cannot exist; nothing was done" in " ".join(str(m) for m in response.context["messages"])
+    if real is not None:
+        assert model_admin.model._default_manager.filter(pk=real.pk).exists()
+
+
+@fuzz_settings
+@given(
+    action=st.sampled_from(["publish_selected", "reject_selected", "unpublish_selected", "schedule_selected", "x"]),
+    selected=st.lists(ids, max_size=4),
+)
+def test_article_actions_with_generated_selections(staff, action, selected):
+    article = Article.objects.order_by("pk").first()
+    before = (article.state, article.version)
+    response = staff.post(
+        changelist_url(admin.site._registry[Article]),
+        {"action": action, ACTION_CHECKBOX_NAME: [str(article.pk), *selected]},
+    )
+    assert response.status_code < 500, (action, selected)
+    article.refresh_from_db()
+    if any(not (value.isascii() and value.isdigit() and 0 < int(value) < 2**63) for value in selected):
+        assert (article.state, article.version) == before  # refused whole, not half done

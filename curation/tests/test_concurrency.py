@@ -186,3 +186,59 @@ def test_database_trouble_outside_a_view_is_a_503_too(editor, article, monkeypat
     assert response.status_code == 503
     assert response["Retry-After"] == str(RETRY_AFTER_SECONDS)
     assert b"cannot be reached" in response.content
+
+
+@pytest.mark.django_db
+def test_a_story_publish_the_database_gives_up_on_part_way_keeps_nothing(editor_client, tmp_path, monkeypatch):
+    """Publishing a story is one act: when a later rejection fails for database trouble, the
+    lead's publication and the earlier rejections are not kept either (the 409/503 page says
+    "nothing was saved")."""
+    from curation.models import Story
+    from curation.services import stories
+    from curation.services.importing import import_seed_files
+    from curation.tests.stories_support import storm_seed, write_seeds
+
+    write_seeds(tmp_path, [storm_seed(n) for n in range(4)])
+    import_seed_files([tmp_path], workers=0)
+    story = Story.objects.get()
+    lead = Article.objects.get(pk=story.lead_id)
+    real = stories.transition_article
+    calls = []
+
+    def third_call_fails(**kwargs):
+        calls.append(kwargs["action"])
+        if len(calls) == 3:  # the lead published, one duplicate rejected, then trouble
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(**kwargs)
+
+    monkeypatch.setattr(stories, "transition_article", third_call_fails)
+    response = editor_client.post(
+        f"/curate/stories/{story.pk}/publish/",
+        {"lead": lead.pk, "expected_version": lead.version, "rest": "reject"},
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 503
+    assert "nothing was saved" in response.json()["error"]
+    assert set(Article.objects.values_list("state", flat=True)) == {ArticleState.NEW}
+    assert not EditorialAction.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_story_lead_edited_since_the_row_was_drawn_is_not_published_unseen(editor_client, editor, tmp_path):
+    from curation.models import Story
+    from curation.services.importing import import_seed_files
+    from curation.tests.stories_support import storm_seed, write_seeds
+
+    write_seeds(tmp_path, [storm_seed(n) for n in range(3)])
+    import_seed_files([tmp_path], workers=0)
+    story = Story.objects.get()
+    lead = Article.objects.get(pk=story.lead_id)
+    seen = lead.version
+    editorial.edit_article(article=lead, user=editor, title="Retitled by a colleague", expected_version=seen)
+    response = editor_client.post(
+        f"/curate/stories/{story.pk}/publish/",
+        {"lead": lead.pk, "expected_version": seen, "rest": "reject"},
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 409
+    assert set(Article.objects.values_list("state", flat=True)) == {ArticleState.NEW}

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 import pytest
 from django.test import Client
 from hypothesis import given
+from hypothesis import strategies as st
 
 from curation.filters import ArticleFilterSet
 from curation.models import ArticleState
@@ -149,7 +150,8 @@ def test_ids_beyond_64_bits_in_the_path_are_404(site, path):
 
 
 @pytest.mark.parametrize(
-    "path", [f"/curate/articles/{HUGE}/publish/", f"/curate/articles/{HUGE}/complete/", f"/curate/articles/{HUGE}/attach/"]
+    "path",
+    [f"/curate/articles/{HUGE}/publish/", f"/curate/articles/{HUGE}/complete/", f"/curate/articles/{HUGE}/attach/"],
 )
 def test_posting_to_an_id_beyond_64_bits_is_404(site, path):
     client = Client(enforce_csrf_checks=False)
@@ -176,8 +178,17 @@ def test_a_nul_anywhere_in_the_address_is_a_400_with_a_message(site, path, super
 @pytest.mark.parametrize("method", ["head", "options", "put", "patch", "delete", "trace"])
 @pytest.mark.parametrize(
     "path",
-    ["/", "/curate/", "/curate/articles/{pk}/", "/curate/articles/{pk}/publish/", "/curate/bulk/", "/api/articles/",
-     "/feeds/rss/", "/accounts/login/", "/curate/articles/{pk}/edit/"],
+    [
+        "/",
+        "/curate/",
+        "/curate/articles/{pk}/",
+        "/curate/articles/{pk}/publish/",
+        "/curate/bulk/",
+        "/api/articles/",
+        "/feeds/rss/",
+        "/accounts/login/",
+        "/curate/articles/{pk}/edit/",
+    ],
 )
 def test_other_methods_are_answered_without_500(site, method, path):
     response = getattr(site["editor"], method)(path.format(pk=site["published"].pk))
@@ -255,3 +266,98 @@ def test_well_formed_public_cursors_with_impossible_values(site, cursor):
     a 500."""
     for path in ("/", "/topics/science/", "/api/articles/"):
         get_below_500(site["anonymous"], path, [("cursor", cursor)])
+
+
+# --- bodies Django cannot read ----------------------------------------------------------------
+
+UNREADABLE_BODIES = [
+    ("application/x-www-form-urlencoded; charset=utf-16", b"a=1"),
+    ("application/x-www-form-urlencoded; charset=latin-1", b"a=%FF"),
+    ("multipart/form-data", b"no boundary"),
+    ("multipart/form-data; boundary=" + "x" * 300, b"--x"),
+    ("application/x-www-form-urlencoded", b"&".join(b"f%d=1" % n for n in range(1200))),
+]
+
+
+@pytest.mark.parametrize("content_type, body", UNREADABLE_BODIES, ids=lambda v: str(v)[:40])
+@pytest.mark.parametrize("who", ["anonymous", "editor"])
+def test_a_body_django_cannot_read_is_a_400_on_any_url(site, content_type, body, who):
+    """With a CSRF cookie (anyone can send one), Django's error page read such a body again
+    and raised again: the exception escaped every handler."""
+    client = Client(enforce_csrf_checks=True)
+    if who == "editor":
+        client.force_login(make_user(role="editor"))
+    client.cookies["csrftoken"] = "a" * 32
+    pk = site["published"].pk
+    for path in (
+        "/accounts/login/",
+        f"/curate/articles/{pk}/unpublish/",
+        "/curate/bulk/",
+        "/admin/login/",
+        "/api/articles/",
+    ):
+        response = client.generic("POST", path, body, content_type=content_type)
+        assert response.status_code == 400, (path, response.status_code)
+        assert b"could not be read" in response.content
+    response = client.generic(
+        "POST", "/curate/bulk/", body, content_type=content_type, headers={"Accept": "application/json"}
+    )
+    assert "nothing was saved" in response.json()["error"]
+    site["published"].refresh_from_db()
+    assert site["published"].state == ArticleState.PUBLISHED
+
+
+@fuzz_settings
+@given(
+    charset=st.one_of(st.sampled_from(["utf-8", "UTF-8", "latin-1", "utf-16", "", "x"]), st.text(max_size=12)),
+    kind=st.sampled_from(["application/x-www-form-urlencoded", "multipart/form-data", "text/plain"]),
+    body=st.binary(max_size=200),
+)
+def test_any_post_body_and_charset_is_answered_below_500(site, charset, kind, body):
+    client = Client(enforce_csrf_checks=True)
+    client.cookies["csrftoken"] = "a" * 32
+    content_type = f"{kind}; charset={charset}".replace("\r", "").replace("\n", "")
+    response = client.generic("POST", "/accounts/login/", body, content_type=content_type)
+    assert response.status_code < 500
+
+
+@pytest.mark.parametrize("token", ["%0B", "%1B%5B31m", "a%20b", "x" * 300, "%C3%A9" * 20])
+def test_a_bulk_token_of_another_shape_is_not_looked_up(site, token):
+    """Only tokens the server could have made reach the cache: a control character or a long
+    text is a key memcached refuses (and Django warns about on every cache)."""
+    import warnings
+
+    from django.core.cache.backends.base import CacheKeyWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheKeyWarning)
+        for act in ("continue", "undo"):
+            response = site["editor"].post(f"/curate/bulk/{token}/{act}/", follow=True)
+            assert response.status_code == 200
+            assert "no longer remembered" in " ".join(str(m) for m in response.context["messages"])
+
+
+@pytest.mark.parametrize(
+    "cookie",
+    [
+        'sessionid="abc\\000defghijk"',
+        'sessionid="\\000\\000\\000\\000\\000\\000\\000\\000"',
+        "sessionid=" + "a" * 5000,
+        'sessionid="ABC\\012DEFGHIJK"',
+        "sessionid=%00%00%00%00%00%00%00%00",
+    ],
+)
+def test_a_forged_session_cookie_is_no_session_not_a_500(site, cookie):
+    """A quoted cookie value may carry octal escapes: Django unquotes "\\000" to a NUL, which
+    PostgreSQL refuses in the session query."""
+    for path in ("/", "/api/articles/", "/feeds/rss/", "/curate/", "/admin/"):
+        response = Client().get(path, HTTP_COOKIE=cookie)
+        assert response.status_code in (200, 302), (path, response.status_code)
+        if path == "/curate/":
+            assert response["Location"].startswith("/accounts/login/")  # signed out, not an error
+
+
+def test_a_real_session_still_signs_in(site):
+    response = site["editor"].get("/curate/")
+    assert response.status_code == 200
+    assert len(site["editor"].cookies["sessionid"].value) == 32

@@ -162,3 +162,13 @@ def test_a_page_view_counts_only_its_budget_of_new_rows_and_says_the_figures_lag
     assert "do not count the latest 3 log rows yet" in page.content.decode()
     call_command("curation_stats", "--refresh", "--no-figures", stdout=io.StringIO())
     assert "do not count the latest" not in editor_client.get(STATS).content.decode()
+
+
+@pytest.mark.parametrize("name", ["@SUM+1", "+1+1", "-2+3", "=cmd"])
+def test_a_user_name_that_looks_like_a_formula_is_text_in_the_csv(editor_client, decided, name):
+    publish_article(article=make_article(), user=make_user(role="editor", username=name))
+    rows = list(csv.reader(io.StringIO(editor_client.get(EXPORT).content.decode())))
+    assert ["editors", "Editor", f"'{name}", "Published", "1"] in rows
+    assert not any(
+        cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row if not cell.lstrip("-").isdigit()
+    )

@@ -39,7 +39,11 @@ def describe(definition):
     """The conditions in words, for the list."""
     parts = []
     for key, value in definition.get("when", {}).items():
-        shown = ", ".join(value) if isinstance(value, list) else ("yes" if value is True else "no" if value is False else value)
+        shown = (
+            ", ".join(value)
+            if isinstance(value, list)
+            else ("yes" if value is True else "no" if value is False else value)
+        )
         parts.append(f"{LABELS[key].split(' (')[0]}: {shown}")
     return parts or ["every item (no conditions)"]
 
@@ -67,8 +71,12 @@ def rule_move(request, pk, direction):
     if direction not in ("up", "down"):
         raise Http404("No such move.")
     rule = get_object_or_404(Rule, pk=pk)
-    rules.move_rule(rule, -1 if direction == "up" else 1)
-    messages.success(request, f"“{rule.name}” moved {direction}.")
+    try:
+        rules.move_rule(rule, -1 if direction == "up" else 1)
+    except rules.RuleSaveError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"“{rule.name}” moved {direction}.")
     return redirect("curation:rule-list")
 
 
@@ -76,7 +84,14 @@ def rule_move(request, pk, direction):
 @require_POST
 def rule_toggle(request, pk):
     rule = get_object_or_404(Rule, pk=pk)
-    rule = rules.set_enabled(rule, not rule.enabled, user=request.user)
+    # The button says which state it asks for, so that two admins (or a double click) both
+    # disabling a rule leave it disabled instead of flipping it twice.
+    wanted = {"1": True, "0": False}.get(request.POST.get("enabled"), not rule.enabled)
+    try:
+        rule = rules.set_enabled(rule, wanted, user=request.user)
+    except rules.RuleSaveError as exc:
+        messages.error(request, str(exc))
+        return redirect("curation:rule-list")
     messages.success(request, f"“{rule.name}” {'enabled' if rule.enabled else 'disabled'} (version {rule.version}).")
     return redirect("curation:rule-list")
 
@@ -90,20 +105,34 @@ def rule_form(request, pk=None):
     if request.method == "POST":
         form = RuleForm(request.POST, rule=rule)
         if form.is_valid():
-            compiled = CompiledRule(rule_id=rule.pk if rule else None, name=form.cleaned_data["name"], version=0, definition=form.definition)
+            compiled = CompiledRule(
+                rule_id=rule.pk if rule else None, name=form.cleaned_data["name"], version=0, definition=form.definition
+            )
             preview = preview_rule(compiled)
             if "save" in request.POST:
                 if preview.matches_everything and not form.cleaned_data.get("confirm_everything"):
                     confirm_needed = True
-                    form.add_error("confirm_everything", "This rule matches every item in the queue. Tick the box to save it anyway.")
+                    form.add_error(
+                        "confirm_everything",
+                        "This rule matches every item in the queue. Tick the box to save it anyway.",
+                    )
                     status = 400
                 else:
-                    saved = rules.save_rule(
-                        rule=rule, name=form.cleaned_data["name"], definition=form.definition,
-                        enabled=form.cleaned_data["enabled"], user=request.user,
-                    )
-                    messages.success(request, f"Rule “{saved.name}” saved (version {saved.version}).")
-                    return redirect("curation:rule-list")
+                    try:
+                        saved = rules.save_rule(
+                            rule=rule,
+                            name=form.cleaned_data["name"],
+                            definition=form.definition,
+                            enabled=form.cleaned_data["enabled"],
+                            user=request.user,
+                            expected_version=form.cleaned_data["version"] if rule else None,
+                        )
+                    except rules.RuleSaveError as exc:
+                        form.add_error(exc.field, str(exc))
+                        status = 409 if exc.conflict else 400
+                    else:
+                        messages.success(request, f"Rule “{saved.name}” saved (version {saved.version}).")
+                        return redirect("curation:rule-list")
         else:
             status = 400
     else:

@@ -92,5 +92,18 @@ class StatsExportView(CuratorAccessMixin, View):
         writer = csv.writer(response)
         writer.writerow(["figure", "x_label", "x", "series", "value"])
         for row in stats.csv_rows(figures):
-            writer.writerow(row)
+            writer.writerow([spreadsheet_text(cell) for cell in row])
         return response
+
+
+# A cell a spreadsheet would read as a formula when the file is opened.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(cell):
+    """Text shown as text by Excel, LibreOffice and Sheets: a label that begins like a
+    formula (an editor's user name may be "@SUM+1") gets a leading apostrophe, as OWASP
+    advises for CSV exports; numbers stay numbers."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_START):
+        return "'" + cell
+    return cell
