@@ -7,7 +7,7 @@ import json
 from curation.seedformat.frontmatter import kind
 from curation.seedformat.values import ParsedImage, ParsedProvider, ParsedRelated, SeedError, url_key
 from curation.stories.urls import stored_canonical_url
-from curation.validation import INT_MAX, INT_MIN, MAX_DOMAIN, MAX_NAME, MAX_SHORT_TEXT, safe_url
+from curation.validation import FIRST_YEAR, INT_MAX, INT_MIN, LAST_YEAR, MAX_DOMAIN, MAX_NAME, MAX_SHORT_TEXT, safe_url
 
 
 def shown(value, length=60):
@@ -77,10 +77,12 @@ def read_datetime(value, key):
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.UTC)
     try:
-        return parsed.astimezone(dt.UTC)
-    except OverflowError:
-        # 0001-01-01T00:00+01:00 is a valid timestamp whose UTC time is before year 1.
-        raise SeedError(f"{shown(value)} is outside the years 1 to 9999 in UTC", field=key) from None
+        parsed = parsed.astimezone(dt.UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is a valid timestamp before year 1 in UTC
+        parsed = None
+    if parsed is None or not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise SeedError(f"{shown(value)} is outside the years {FIRST_YEAR} to {LAST_YEAR} in UTC", field=key)
+    return parsed
 
 
 def read_optional_url(mapping, key, notes, where=""):

@@ -40,6 +40,8 @@ class ImportReport:
     dry_run: bool = False
     stories: dict | None = None  # what clustering the run's items did (services.stories.StoryRun)
     rules: dict | None = None  # what the triage rules did to the new items (services.rules)
+    # Steps after the files that failed (clustering, rules): the run still exits with status 1.
+    errors: list = field(default_factory=list)
 
     @property
     def counts(self):
