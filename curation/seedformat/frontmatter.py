@@ -79,6 +79,14 @@ def _yaml_problem(exc):
 
 
 def kind(value):
-    return {dict: "mapping", list: "list", str: "string", int: "number", float: "number", bool: "boolean"}.get(
-        type(value), type(value).__name__
-    )
+    return {
+        dict: "mapping",
+        list: "list",
+        str: "string",
+        int: "number",
+        float: "number",
+        bool: "boolean",
+        bytes: "binary value",
+        set: "set",
+        tuple: "pair",
+    }.get(type(value), type(value).__name__)
