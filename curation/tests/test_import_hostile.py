@@ -12,6 +12,7 @@ import pytest
 from django.test import override_settings
 
 from curation.models import Article, ImportLedgerEntry
+from curation.services.importing import pool
 from curation.tests.factories import seed_text, valid_front_matter
 from curation.tests.test_import import run_import, write
 
@@ -178,3 +179,23 @@ def test_the_command_itself_prints_no_traceback_and_exits_1(tmp_path):
     assert "Traceback" not in result.stderr
     assert f"{tmp_path / 'bad.txt'}: contains a NUL byte at offset 2" in result.stderr
     assert "2 files: 1 created, 0 updated, 0 unchanged, 1 failed." in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("options", "reason"),
+    [
+        ({"workers": 100_000}, "--workers must be from 0 to 64"),
+        ({"workers": -1}, "--workers must be from 0 to 64"),
+        ({"max_bytes": 0}, "--max-bytes must be at least 1"),
+        ({"max_bytes": -5}, "--max-bytes must be at least 1"),
+    ],
+)
+def test_option_values_out_of_range_are_usage_errors(tmp_path, monkeypatch, options, reason):
+    # --workers 100000 forked a process per worker until the system refused (a traceback);
+    # --max-bytes -5 failed every file as "over -5 bytes".
+    started = []
+    monkeypatch.setattr(pool, "_Worker", lambda owner: started.append(owner) or pytest.fail("a worker was started"))
+    write(tmp_path, "a.txt", seed_text(**valid_front_matter(1)))
+    code, _, err = run_import(tmp_path, **options)
+    assert (code, reason in err, started) == (2, True, [])
+    assert not ImportLedgerEntry.objects.exists()

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from curation.management.options import add_report_options
 from curation.services.importing import (
     DEFAULT_BATCH_SIZE,
+    MAX_WORKERS,
     MissingPathError,
     default_workers,
     escape_controls,
@@ -79,8 +80,8 @@ class Command(BaseCommand):
             type=int,
             default=None,
             help=(
-                f"parser processes (default: 1, or {default_workers()} for large imports; 0 = parse in this "
-                "process, without protection against a parser crash)"
+                f"parser processes (default: 1, or {default_workers()} for large imports; at most {MAX_WORKERS}; "
+                "0 = parse in this process, without protection against a parser crash)"
             ),
         )
         parser.add_argument(
@@ -110,8 +111,10 @@ class Command(BaseCommand):
     def handle(self, *paths, **options):
         if options["batch_size"] < 1:
             raise CommandError("--batch-size must be at least 1", returncode=2)
-        if options["workers"] is not None and options["workers"] < 0:
-            raise CommandError("--workers must be 0 or more", returncode=2)
+        if options["workers"] is not None and not 0 <= options["workers"] <= MAX_WORKERS:
+            raise CommandError(f"--workers must be from 0 to {MAX_WORKERS}", returncode=2)
+        if options["max_bytes"] is not None and options["max_bytes"] < 1:
+            raise CommandError("--max-bytes must be at least 1", returncode=2)
         progress = None
         if not options["json"] and not options["no_progress"] and sys.stderr.isatty():
             progress = ProgressBar(sys.stderr)
