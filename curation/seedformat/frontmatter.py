@@ -23,8 +23,7 @@ def load_front_matter(front_matter, limits=None):
     except safeyaml.RefusedYAML as exc:
         raise SeedError(str(exc)) from None
     except safeyaml.UnreadableValue as exc:
-        where = f"field '{exc.path}': " if exc.path else ""
-        raise SeedError(f"{where}{exc} (line {exc.line})") from None
+        raise SeedError(f"{exc} (line {exc.line})", field=exc.path or None) from None
     except yaml.YAMLError as exc:
         raise SeedError(f"front matter is not valid YAML: {_yaml_problem(exc)}") from None
     if mapping is None:
