@@ -3,6 +3,7 @@ export, whatever its file held. The re-import finds the same article (nothing cr
 nothing failed) and leaves what readers see as it was; the export's file names are ones the
 import reads."""
 
+import datetime as dt
 import json
 from io import StringIO
 
@@ -13,12 +14,15 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from curation.models import Article
+from curation.services import editorial
 from curation.services.exporting import export_file_name
 from curation.services.importing.writer import IMPORTED_FIELDS
+from curation.tests.factories import make_user, seed_text, valid_front_matter
 from curation.tests.seed_strategies import TRICKY_TEXT, URLS, values
 from curation.tests.test_import import run_import, write
 
 pytestmark = pytest.mark.django_db
+NOON = dt.datetime(2024, 3, 1, 12, tzinfo=dt.UTC)
 
 EXAMPLES = settings(
     max_examples=60,
@@ -146,3 +150,29 @@ def test_export_names_are_read_again_and_never_taken_twice():
         for pk, path in [(1, "/in/x.txt"), (2, "/in/article-3.txt"), (3, "/in/x.txt"), (4, "/in/README"), (5, "")]
     ]
     assert names == ["x.txt", "article-3.txt", "article-3-2.txt", "README.txt", "article-5.txt"]
+
+
+def test_an_url_an_editor_gave_leads_the_reimport_of_the_export_to_the_same_article(tmp_path):
+    # The export writes the editor's webUrl; importing it made a second article, in the
+    # queue beside the first (a completed body-only item, an article whose URL was corrected).
+    editor = make_user(role="editor")
+    write(tmp_path / "in", "a.txt", seed_text(body="Body A.\n", **valid_front_matter(1, provider=None)))
+    write(tmp_path / "in", "b.txt", "A body-only item, completed by an editor later.\n")
+    run_import(tmp_path / "in", no_stories=True)
+    for article, url in [
+        (Article.objects.get(has_front_matter=True), "https://seed.example/corrected"),
+        (Article.objects.get(has_front_matter=False), "https://seed.example/completed"),
+    ]:
+        editorial.complete_article(
+            article=article, user=editor, title="Completed", web_url=url, provider_name="Seed Times", published_at=NOON
+        )
+    before = {article.pk: shown(article) for article in Article.objects.all()}
+
+    call_command("export_seeds", str(tmp_path / "out"), stdout=StringIO())
+    for folder in ("out", "in", "out"):
+        code, out, err = run_import(tmp_path / folder, json=True, no_stories=True)
+        assert code == 0 and json.loads(out)["counts"]["created"] == 0, err
+    after = {article.pk: shown(article) for article in Article.objects.all()}
+    assert {pk: (v["title"], v["web_url"]) for pk, v in after.items()} == {
+        pk: (v["title"], v["web_url"]) for pk, v in before.items()
+    }

@@ -22,7 +22,7 @@ from curation.models import (
     Topic,
 )
 from curation.services.importing.discovery import display_path
-from curation.services.importing.planning import FileResult, plan_items
+from curation.services.importing.planning import FileResult, follow_edited_urls, plan_items
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +81,7 @@ class SeedWriter:
         items: [(SeedFile, ParsedSeed)]. Items whose identity repeats inside the batch are
         written in a following round, so that the second one sees the first.
         """
+        follow_edited_urls(items)
         results = []
         while items or decided:
             round_items, seen, items_next = [], set(), []
