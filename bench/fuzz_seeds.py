@@ -93,6 +93,9 @@ def main():
         except Exception as exc:  # noqa: BLE001 - exactly what this run looks for
             run_crashes.append(f"batch {batch_number}: {type(exc).__name__}: {exc}")
             continue
+        # A step after the files (clustering, rules) that failed is reported, not raised: it
+        # counts as a crash of the run here all the same.
+        run_crashes.extend(f"batch {batch_number}: {error}" for error in report.errors)
         parser_lost = set()
         for result in report.results:
             statuses[str(result.status)] += 1
@@ -125,7 +128,10 @@ def main():
     print(f"{total:,} documents in {elapsed:,.0f} s: {statuses['created'] + statuses['updated']:,} imported "
           f"({statuses['created']:,} created, {statuses['updated']:,} updated), {statuses['unchanged']:,} unchanged, "
           f"{statuses['failed']:,} failed")
-    print(f"run crashes (an exception out of the import): {len(run_crashes)}; parser crashes: {len(parser_crashes)}")
+    print(
+        f"run crashes (an exception out of the import, or a failed step after the files): {len(run_crashes)}; "
+        f"parser crashes: {len(parser_crashes)}"
+    )
     for line in run_crashes[:10] + parser_crashes[:10]:
         print("  ", line)
     print(f"slowest parse: {slowest[0] * 1000:.1f} ms ({slowest[2]!s:.100}); file starts {slowest[1]!r}")
