@@ -132,6 +132,9 @@ def main():
                 slowest = (seconds, data[:120], outcome if isinstance(outcome, str) else "imported")
         done = (batch_number + 1 - args.first_batch) * args.batch
         print(f"{done:>9,} documents  {dict(statuses)}  {time.monotonic() - started:,.0f} s", flush=True)
+        # After every batch, so that a run stopped early still leaves what it found.
+        write_results(args.results, results_of(statuses, time.monotonic() - started, run_crashes, parser_crashes,
+                                               slowest, reasons, examples, [args.first_batch, batch_number + 1]))
 
     elapsed = time.monotonic() - started
     total = sum(statuses.values())
@@ -149,12 +152,15 @@ def main():
     print("failures by reason class:")
     for kind, count in reasons.most_common(40):
         print(f"  {count:>8,}  {kind}")
-    write_results(args.results, {
-        "documents": total, "seconds": round(elapsed), "statuses": statuses, "run_crashes": run_crashes,
+
+
+def results_of(statuses, elapsed, run_crashes, parser_crashes, slowest, reasons, examples, batches):
+    return {
+        "documents": sum(statuses.values()), "seconds": round(elapsed), "statuses": statuses, "run_crashes": run_crashes,
         "parser_crashes": parser_crashes, "slowest_parse_ms": round(slowest[0] * 1000, 1),
         "slowest_outcome": str(slowest[2])[:200], "slowest_start": repr(slowest[1]), "reasons": reasons.most_common(),
-        "examples": examples, "batches": [args.first_batch, args.first_batch + args.documents // args.batch],
-    })
+        "examples": examples, "batches": batches,
+    }
 
 
 def write_results(path, results):
