@@ -2,6 +2,12 @@
 
     .venv/bin/python bench/fuzz_seeds.py [--documents 100000] [--batch 1000] [--workers 2]
 
+On a busy shared machine, run slices side by side and merge them (batch N has seed N, so
+four slices of 25 batches are the same documents as one run of 100):
+
+    .venv/bin/python bench/fuzz_seeds.py --documents 25000 --first-batch 25 --results /tmp/f1.json
+    .venv/bin/python bench/fuzz_seeds.py --merge /tmp/f0.json /tmp/f1.json ... [--results out.json]
+
 The documents come from the suite's Hypothesis strategies (curation/tests/seed_strategies.py:
 generated YAML of every type, dumped in varied styles, mutated with tags, BOMs, aliases,
 tabs and deep nesting; mutated copies of a real seed; raw bytes), in batches written to a
@@ -44,7 +50,12 @@ def main():
     parser.add_argument("--documents", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=1_000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--first-batch", type=int, default=0, help="start at this batch (each batch has its own seed)")
+    parser.add_argument("--results", default=None, help="where to write the JSON results (default bench/results/fuzz.json)")
+    parser.add_argument("--merge", nargs="+", metavar="JSON", help="only merge the results of runs over other batches")
     args = parser.parse_args()
+    if args.merge:
+        return merge(args.merge, args.results)
 
     work = Path(tempfile.mkdtemp(prefix="fuzz-seeds-"))
     os.environ.update(
@@ -70,7 +81,7 @@ def main():
     folder = work / "seeds"
     started = time.monotonic()
 
-    for batch_number in range(args.documents // args.batch):
+    for batch_number in range(args.first_batch, args.first_batch + args.documents // args.batch):
         documents = []
 
         @seed(batch_number)
@@ -93,6 +104,9 @@ def main():
         except Exception as exc:  # noqa: BLE001 - exactly what this run looks for
             run_crashes.append(f"batch {batch_number}: {type(exc).__name__}: {exc}")
             continue
+        # A step after the files (clustering, rules) that failed is reported, not raised: it
+        # counts as a crash of the run here all the same.
+        run_crashes.extend(f"batch {batch_number}: {error}" for error in report.errors)
         parser_lost = set()
         for result in report.results:
             statuses[str(result.status)] += 1
@@ -116,8 +130,11 @@ def main():
             seconds = time.perf_counter() - begun
             if seconds > slowest[0]:
                 slowest = (seconds, data[:120], outcome if isinstance(outcome, str) else "imported")
-        done = (batch_number + 1) * args.batch
+        done = (batch_number + 1 - args.first_batch) * args.batch
         print(f"{done:>9,} documents  {dict(statuses)}  {time.monotonic() - started:,.0f} s", flush=True)
+        # After every batch, so that a run stopped early still leaves what it found.
+        write_results(args.results, results_of(statuses, time.monotonic() - started, run_crashes, parser_crashes,
+                                               slowest, reasons, examples, [args.first_batch, batch_number + 1]))
 
     elapsed = time.monotonic() - started
     total = sum(statuses.values())
@@ -125,20 +142,59 @@ def main():
     print(f"{total:,} documents in {elapsed:,.0f} s: {statuses['created'] + statuses['updated']:,} imported "
           f"({statuses['created']:,} created, {statuses['updated']:,} updated), {statuses['unchanged']:,} unchanged, "
           f"{statuses['failed']:,} failed")
-    print(f"run crashes (an exception out of the import): {len(run_crashes)}; parser crashes: {len(parser_crashes)}")
+    print(
+        f"run crashes (an exception out of the import, or a failed step after the files): {len(run_crashes)}; "
+        f"parser crashes: {len(parser_crashes)}"
+    )
     for line in run_crashes[:10] + parser_crashes[:10]:
         print("  ", line)
     print(f"slowest parse: {slowest[0] * 1000:.1f} ms ({slowest[2]!s:.100}); file starts {slowest[1]!r}")
     print("failures by reason class:")
     for kind, count in reasons.most_common(40):
         print(f"  {count:>8,}  {kind}")
-    results = ROOT / "bench" / "results"
-    results.mkdir(parents=True, exist_ok=True)
-    (results / "fuzz.json").write_text(json.dumps({
-        "documents": total, "seconds": round(elapsed), "statuses": statuses, "run_crashes": run_crashes,
+
+
+def results_of(statuses, elapsed, run_crashes, parser_crashes, slowest, reasons, examples, batches):
+    return {
+        "documents": sum(statuses.values()), "seconds": round(elapsed), "statuses": statuses, "run_crashes": run_crashes,
         "parser_crashes": parser_crashes, "slowest_parse_ms": round(slowest[0] * 1000, 1),
-        "slowest_outcome": str(slowest[2])[:200], "reasons": reasons.most_common(), "examples": examples,
-    }, indent=2, default=str))
+        "slowest_outcome": str(slowest[2])[:200], "slowest_start": repr(slowest[1]), "reasons": reasons.most_common(),
+        "examples": examples, "batches": batches,
+    }
+
+
+def write_results(path, results):
+    path = Path(path) if path else ROOT / "bench" / "results" / "fuzz.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2, default=str))
+
+
+def merge(paths, output):
+    """Runs over different batches (run side by side on a shared machine) as one run."""
+    parts = [json.loads(Path(path).read_text()) for path in paths]
+    statuses, reasons = collections.Counter(), collections.Counter()
+    for part in parts:
+        statuses.update(part["statuses"])
+        reasons.update(dict(part["reasons"]))
+    slowest = max(parts, key=lambda part: part["slowest_parse_ms"])
+    merged = {
+        "documents": sum(part["documents"] for part in parts),
+        "seconds": max(part["seconds"] for part in parts),
+        "statuses": statuses,
+        "run_crashes": [line for part in parts for line in part["run_crashes"]],
+        "parser_crashes": [line for part in parts for line in part["parser_crashes"]],
+        "slowest_parse_ms": slowest["slowest_parse_ms"],
+        "slowest_outcome": slowest["slowest_outcome"],
+        "reasons": reasons.most_common(),
+        "examples": {kind: text for part in parts for kind, text in part["examples"].items()},
+        "batches": sorted(part["batches"] for part in parts),
+    }
+    write_results(output, merged)
+    print(f"{merged['documents']:,} documents (batches {merged['batches']}), {merged['seconds']:,} s side by side: "
+          f"{dict(statuses)}; run crashes {len(merged['run_crashes'])}, parser crashes {len(merged['parser_crashes'])}; "
+          f"slowest parse {merged['slowest_parse_ms']} ms ({merged['slowest_outcome'][:80]})")
+    for kind, count in reasons.most_common(40):
+        print(f"  {count:>8,}  {kind}")
 
 
 if __name__ == "__main__":

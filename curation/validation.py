@@ -12,6 +12,11 @@ MAX_SHORT_TEXT = 100  # category, type
 MAX_NAME = 200  # provider name, topic name
 MAX_DOMAIN = 253
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1  # what an IntegerField holds on every database
+# Dates a source may give (in UTC). Python stops at years 1 and 9999, and a date near either
+# end overflows when it is shown in a time zone east or west of UTC, when clustering looks a
+# few days around it, or when the admin's date drill-down steps to the next month: a 500 on
+# every page that shows it. No news item is dated outside these years.
+FIRST_YEAR, LAST_YEAR = 1000, 8999
 
 # Scheme, optional user info, a non-empty host: what a link or an image source may be;
 # and nowhere a control character or a space. One pattern, so one scan of the text.

@@ -7,7 +7,7 @@ import json
 from curation.seedformat.frontmatter import kind
 from curation.seedformat.values import ParsedImage, ParsedProvider, ParsedRelated, SeedError, url_key
 from curation.stories.urls import stored_canonical_url
-from curation.validation import INT_MAX, INT_MIN, MAX_DOMAIN, MAX_NAME, MAX_SHORT_TEXT, safe_url
+from curation.validation import FIRST_YEAR, INT_MAX, INT_MIN, LAST_YEAR, MAX_DOMAIN, MAX_NAME, MAX_SHORT_TEXT, safe_url
 
 
 def shown(value, length=60):
@@ -17,16 +17,23 @@ def shown(value, length=60):
     return text if len(text) <= length else text[: length - 4] + "...'"
 
 
+def is_text_like(value):
+    """Can this parsed value stand for a text? Plain scalars can: a number or a date was
+    text in the file. Not a boolean, a collection, nor what the tags !!binary, !!set,
+    !!omap and !!pairs build (bytes, a set, pairs): str() of those is Python's spelling
+    (`b'...'`, `{'a'}`, `('a', 1)`), not the file's, and an export writes them back as what
+    they are, which the import then refuses (the article would not survive a round trip)."""
+    return isinstance(value, (str, int, float, dt.date)) and not isinstance(value, bool)
+
+
 def read_text(mapping, key, *, max_length=None, required=False, setting=None):
     value = mapping.get(key)
     if value is None:
         if required:
             raise SeedError("is missing", field=key)
         return ""
-    if isinstance(value, (dict, list)):
-        raise SeedError(f"must be text, not a {kind(value)}", field=key)
-    if isinstance(value, bool):
-        raise SeedError("must be text, not a boolean", field=key)
+    if not is_text_like(value):
+        raise SeedError(f"must be text, not {_a(kind(value))}", field=key)
     value = str(value) if not isinstance(value, str) else value
     if required and not value.strip():
         raise SeedError("is empty", field=key)
@@ -77,10 +84,12 @@ def read_datetime(value, key):
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.UTC)
     try:
-        return parsed.astimezone(dt.UTC)
-    except OverflowError:
-        # 0001-01-01T00:00+01:00 is a valid timestamp whose UTC time is before year 1.
-        raise SeedError(f"{shown(value)} is outside the years 1 to 9999 in UTC", field=key) from None
+        parsed = parsed.astimezone(dt.UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is a valid timestamp before year 1 in UTC
+        parsed = None
+    if parsed is None or not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise SeedError(f"{shown(value)} is outside the years {FIRST_YEAR} to {LAST_YEAR} in UTC", field=key)
+    return parsed
 
 
 def read_optional_url(mapping, key, notes, where=""):
@@ -100,8 +109,11 @@ def read_provider(value, key):
         value = {"name": value}
     if not isinstance(value, dict):
         raise SeedError(f"must be a mapping with name and domain, not a {kind(value)}", field=key)
-    name = read_text(value, "name", max_length=MAX_NAME).strip()
-    domain = read_text(value, "domain", max_length=MAX_DOMAIN).strip().lower()
+    try:
+        name = read_text(value, "name", max_length=MAX_NAME).strip()
+        domain = read_text(value, "domain", max_length=MAX_DOMAIN).strip().lower()
+    except SeedError as exc:
+        raise SeedError(exc.reason, field=f"{key}.{exc.field}") from None
     if not name and not domain:
         return None
     return ParsedProvider(name=name or domain, domain=domain)
@@ -116,7 +128,7 @@ def read_topics(value, limits):
         raise SeedError(f"must be a list of names, not a {kind(value)}", field="topics")
     topics, seen = [], set()
     for item in value:
-        if isinstance(item, (dict, list)) or item is None or isinstance(item, bool):
+        if not is_text_like(item):
             raise SeedError(f"every topic must be a name, not {shown(item)}", field="topics")
         name = str(item).strip()
         if len(name) > MAX_NAME:
@@ -163,7 +175,10 @@ def read_images(value, key, notes, limits, where=""):
             notes.append(f"{where}{key}[{index + 1}]: dropped {shown(item.get('url'), 80)} (not an http(s) URL)")
             continue
         title = item.get("title")
-        if isinstance(title, str) and len(title) > limits.max_title:
+        if title is not None and not is_text_like(title):
+            notes.append(f"{where}{key}[{index + 1}].title: dropped {_a(kind(title))} (an image's title is text)")
+        title = str(title) if is_text_like(title) else ""
+        if len(title) > limits.max_title:
             raise SeedError(
                 f"is {len(title):,} characters long; at most {limits.max_title:,} are accepted (SEED_MAX_TITLE_CHARS)",
                 field=f"{key}[{index + 1}].title",
@@ -173,7 +188,7 @@ def read_images(value, key, notes, limits, where=""):
                 url=url,
                 width=_dimension(item.get("width")),
                 height=_dimension(item.get("height")),
-                title=title if isinstance(title, str) else "",
+                title=title,
             )
         )
     return images
@@ -213,3 +228,7 @@ def read_related(value, notes, limits):
             where = f"related[{index + 1}]" + (f".{exc.field}" if exc.field else "")
             raise SeedError(exc.reason, field=where) from None
     return related
+
+
+def _a(noun):
+    return f"an {noun}" if noun[0] in "aeiou" else f"a {noun}"

@@ -23,8 +23,7 @@ def load_front_matter(front_matter, limits=None):
     except safeyaml.RefusedYAML as exc:
         raise SeedError(str(exc)) from None
     except safeyaml.UnreadableValue as exc:
-        where = f"field '{exc.path}': " if exc.path else ""
-        raise SeedError(f"{where}{exc} (line {exc.line})") from None
+        raise SeedError(f"{exc} (line {exc.line})", field=exc.path or None) from None
     except yaml.YAMLError as exc:
         raise SeedError(f"front matter is not valid YAML: {_yaml_problem(exc)}") from None
     if mapping is None:
@@ -79,6 +78,14 @@ def _yaml_problem(exc):
 
 
 def kind(value):
-    return {dict: "mapping", list: "list", str: "string", int: "number", float: "number", bool: "boolean"}.get(
-        type(value), type(value).__name__
-    )
+    return {
+        dict: "mapping",
+        list: "list",
+        str: "string",
+        int: "number",
+        float: "number",
+        bool: "boolean",
+        bytes: "binary value",
+        set: "set",
+        tuple: "pair",
+    }.get(type(value), type(value).__name__)

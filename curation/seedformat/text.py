@@ -29,10 +29,15 @@ def decode_seed(data):
     return text
 
 
+def opens_front_matter(text):
+    """Does the text start with front matter (a first line `---`, trailing blanks allowed)?"""
+    return text.partition("\n")[0].rstrip() == "---"
+
+
 def split_front_matter(text):
     """Return (front_matter_text or None, body)."""
-    first_line, newline, rest = text.partition("\n")
-    if first_line.rstrip() != "---":
+    first_line, _, rest = text.partition("\n")
+    if not opens_front_matter(first_line):
         return None, text
     closing = _find_closing(rest)
     if closing is None:

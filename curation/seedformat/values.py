@@ -30,7 +30,9 @@ class SeedError(ValueError):
     def __init__(self, message, *, field=None):
         self.field = field
         self.reason = message
-        super().__init__(f"field '{field}': {message}" if field else message)
+        # A field's name may hold a key of the file (`secured.<key>`): shown printable, so
+        # that no key can break or reorder the line of a report that quotes it.
+        super().__init__(f"field '{printable(field)}': {message}" if field else message)
 
 
 @dataclass
@@ -106,3 +108,31 @@ def url_key(url):
 
 def body_key(body):
     return hashlib.sha256(f"body:{body}".encode()).hexdigest()
+
+
+_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text, *, backslash=True):
+    """`text` as one line of printable characters: control and other invisible characters
+    (newline, escape, bidirectional overrides, line separators) as `\\n`, `\\x1b`, `\\u202e`,
+    a byte os.fsdecode could not decode (a surrogate escape) as `\\xff`, and, with
+    `backslash`, a backslash as `\\\\`, so that two different texts never show alike. Used for
+    whatever a file puts in a line of a report: its name, a key of its front matter."""
+    if text.isprintable() and not (backslash and "\\" in text):
+        return text
+    shown = []
+    for character in text:
+        if character in _ESCAPES and (backslash or character != "\\"):
+            shown.append(_ESCAPES[character])
+        elif "\udc80" <= character <= "\udcff":
+            shown.append(f"\\x{ord(character) - 0xDC00:02x}")
+        elif character.isprintable() or character == "\\":
+            shown.append(character)
+        elif ord(character) <= 0xFF:
+            shown.append(f"\\x{ord(character):02x}")
+        elif ord(character) <= 0xFFFF:
+            shown.append(f"\\u{ord(character):04x}")
+        else:
+            shown.append(f"\\U{ord(character):08x}")
+    return "".join(shown)

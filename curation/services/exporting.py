@@ -5,6 +5,7 @@ For an imported file, the exported front matter parses to the same mapping as th
 it, and the fields editors changed, which carry the editor's value. The body is the same text.
 """
 
+import itertools
 import os
 import re
 import tempfile
@@ -17,6 +18,8 @@ from django.utils import timezone
 
 from curation.models import Article, ArticleState, live_condition
 from curation.seedformat import SafeLoader
+from curation.seedformat.text import BOM, opens_front_matter
+from curation.services.importing.discovery import SEED_SUFFIXES
 
 try:
     from yaml import CSafeDumper as SafeDumper
@@ -64,16 +67,35 @@ def front_matter_mapping(article):
 def render_seed(article):
     mapping = front_matter_mapping(article)
     if not mapping:
-        return article.body if article.body.endswith("\n") or not article.body else article.body + "\n"
+        return _body_only_text(article.body)
     block = yaml.dump(mapping, Dumper=SafeDumper, sort_keys=False, allow_unicode=True, width=1 << 16)
     return f"---\n{block}---\n{article.body}"
 
 
+def _body_only_text(body):
+    """A body-only item's file. The import reads a first line `---` as the start of front
+    matter, drops one leading byte order mark and strips the newlines around the text; a
+    body that starts with either (a body-only file whose text began after a blank line)
+    is written after a blank line, which the import strips, so it reads back as the same body."""
+    if body.startswith(BOM) or opens_front_matter(body):
+        body = "\n" + body
+    return body if body.endswith("\n") or not body else body + "\n"
+
+
 def export_file_name(article, used):
-    """The source file's name when it is free, otherwise one made from the id."""
+    """The source file's name when it is free and the import would read it again (a name
+    the import finds in a folder: visible, ending in .txt or .md), otherwise one made from
+    the id, made unique (the source's name of a later article may be `article-7.txt`)."""
     name = _UNSAFE_NAME.sub("_", os.path.basename(article.source_path or ""))
+    if name and Path(name).suffix.lower() not in SEED_SUFFIXES:
+        name += ".txt"  # a file named on the command line may have any name
     if not name or name.startswith(".") or name in used:
-        name = f"article-{article.pk}{Path(name).suffix if name else '.txt'}"
+        suffix = Path(name).suffix if name else ".txt"
+        name = f"article-{article.pk}{suffix}"
+        for number in itertools.count(2):
+            if name not in used:
+                break
+            name = f"article-{article.pk}-{number}{suffix}"
     used.add(name)
     return name
 

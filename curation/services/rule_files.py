@@ -18,6 +18,7 @@ from django.db import transaction
 
 from curation import safeyaml
 from curation.models import RejectionReason, Rule
+from curation.seedformat.values import printable
 from curation.services import rules as rule_service
 from curation.services.rule_conditions import CONDITIONS, RuleDefinitionError, validate_definition
 
@@ -80,7 +81,7 @@ def parse(text):
             raise RulesFileError(f"{label}: must be a mapping with name, when and action")
         name = item.get("name")
         if isinstance(name, str) and name.strip():
-            label = f"rule {index} (“{name.strip()[:80]}”)"
+            label = f"rule {index} (“{printable(name.strip()[:80])}”)"
         for key in item:
             if key not in RULE_KEYS:
                 raise RulesFileError(f"{label}, field {key}: unknown field (known: {', '.join(RULE_KEYS)})")

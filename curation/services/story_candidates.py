@@ -63,8 +63,14 @@ def _time_groups(items, reach):
     return groups
 
 
+# The bounds of a datetime, in seconds: a window reaching past them (an item stored with a
+# date at year 1 or 9999, as imports before the date check allowed) is cut there.
+_FIRST_SECOND = dt.datetime(1, 1, 1, tzinfo=dt.UTC).timestamp()
+_LAST_SECOND = dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.UTC).timestamp()
+
+
 def _when(seconds):
-    return dt.datetime.fromtimestamp(seconds, dt.UTC)
+    return dt.datetime.fromtimestamp(min(max(seconds, _FIRST_SECOND), _LAST_SECOND), dt.UTC)
 
 
 def _key_candidates(group, config, exclude):
@@ -163,7 +169,9 @@ def _undated_candidates(group):
         published[item] = when
     # Newest first; of the undated, the latest arrival (the highest id) first.
     listed = {key: [item for *_, item in sorted(found, reverse=True)] for key, found in by_key.items()}
-    later = {key: [-item for undated, _, item in sorted(found, reverse=True) if undated] for key, found in by_key.items()}
+    later = {
+        key: [-item for undated, _, item in sorted(found, reverse=True) if undated] for key, found in by_key.items()
+    }
     out = {}
     for item in group:
 

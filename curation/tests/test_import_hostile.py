@@ -4,14 +4,18 @@ HOSTILE is the corpus: (file name, content, a fragment the error must contain). 
 is imported next to a good file, which must still import, and nothing stored may be lost.
 """
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from django.test import override_settings
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from curation.models import Article, ImportLedgerEntry
+from curation.services.importing import pool
 from curation.tests.factories import seed_text, valid_front_matter
 from curation.tests.test_import import run_import, write
 
@@ -178,3 +182,41 @@ def test_the_command_itself_prints_no_traceback_and_exits_1(tmp_path):
     assert "Traceback" not in result.stderr
     assert f"{tmp_path / 'bad.txt'}: contains a NUL byte at offset 2" in result.stderr
     assert "2 files: 1 created, 0 updated, 0 unchanged, 1 failed." in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("options", "reason"),
+    [
+        ({"workers": 100_000}, "--workers must be from 0 to 64"),
+        ({"workers": -1}, "--workers must be from 0 to 64"),
+        ({"max_bytes": 0}, "--max-bytes must be at least 1"),
+        ({"max_bytes": -5}, "--max-bytes must be at least 1"),
+    ],
+)
+def test_option_values_out_of_range_are_usage_errors(tmp_path, monkeypatch, options, reason):
+    # --workers 100000 forked a process per worker until the system refused (a traceback);
+    # --max-bytes -5 failed every file as "over -5 bytes".
+    started = []
+    monkeypatch.setattr(pool, "_Worker", lambda owner: started.append(owner) or pytest.fail("a worker was started"))
+    write(tmp_path, "a.txt", seed_text(**valid_front_matter(1)))
+    code, _, err = run_import(tmp_path, **options)
+    assert (code, reason in err, started) == (2, True, [])
+    assert not ImportLedgerEntry.objects.exists()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@example(key="x\u202e\u2028a.txt: created")
+@given(key=st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=12))
+def test_a_key_of_the_file_quoted_in_a_reason_cannot_forge_or_reorder_a_report_line(tmp_path_factory, key):
+    # The reason names the key (`field 'secured.<key>'`); a key holding U+202E (right-to-left
+    # override) or U+2028 (line separator) went into stderr and the ledger as it was.
+    folder = tmp_path_factory.mktemp("keys")
+    escaped = "".join(c if " " <= c <= "~" and c not in '"\\' else f"\\U{ord(c):08x}" for c in key)
+    write(folder, "a.txt", f'---\ntitle: t\nwebUrl: https://k.example/\nsecured: {{"{escaped}": "\\0"}}\n---\nb')
+    code, out, err = run_import(folder, json=True, workers=0, no_stories=True, no_rules=True)
+    (entry,) = json.loads(out)["files"]
+    assert code == 1 and "contains a NUL character" in entry["error"]
+    for text in (entry["error"], err, ImportLedgerEntry.objects.get(path=entry["path"]).error):
+        assert all(line.isprintable() for line in text.splitlines())
+    assert len(err.splitlines()) == 2 and all(character.isprintable() for character in err.replace("\n", ""))
+    ImportLedgerEntry.objects.all().delete()

@@ -58,7 +58,7 @@ CONSTRUCTOR_ERRORS = [
     ("timestamp-nope", "publishedDateTime: !!timestamp nope", "field 'publishedDateTime': 'nope' cannot be read"),
     ("nested-bad-tag", "related: [{title: r, quality: !!int x}]", "field 'related[1].quality': 'x' cannot be read"),
     ("base-60-int", "quality: 1" + ":00" * 200, "a number of 601 characters (line 4) is refused"),
-    ("year-1-east", "publishedDateTime: 0001-01-01T00:30:00+01:00", "outside the years 1 to 9999"),
+    ("year-1-east", "publishedDateTime: 0001-01-01T00:30:00+01:00", "outside the years 1000 to 8999"),
 ]
 
 

@@ -3,7 +3,9 @@ load_rules (YAML is untrusted input: property-based tests through the whole path
 
 import importlib
 import json
+import os
 import re
+import threading
 from io import StringIO
 
 import pytest
@@ -246,3 +248,29 @@ def test_the_import_end_is_audited_via_rule(tmp_path):
     import_seed_files([tmp_path], workers=0)
     row = EditorialAction.objects.get(action="publish")
     assert (row.via, row.actor_id, row.rule_name, row.rule_version) == ("rule", None, "strong", 1)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "device"])
+def test_load_rules_refuses_what_is_not_a_regular_file_at_once(tmp_path, kind):
+    # Opening a FIFO waited for a writer forever: load_rules hung.
+    path = {"fifo": tmp_path / "rules.yaml", "folder": tmp_path, "device": "/dev/zero"}[kind]
+    if kind == "fifo":
+        os.mkfifo(path)
+    outcome = []
+    worker = threading.Thread(target=lambda: outcome.append(pytest.raises(CommandError, run, "load_rules", str(path))))
+    worker.start()
+    worker.join(timeout=10)
+    if worker.is_alive():  # unblock the test's own thread before failing
+        os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+        worker.join()
+        pytest.fail("load_rules waited on a FIFO")
+    (error,) = outcome
+    assert error.value.returncode == 2 and not Rule.objects.exists()
+
+
+def test_a_rule_name_in_an_error_is_shown_printable(tmp_path):
+    path = tmp_path / "rules.yaml"
+    path.write_text('- name: "x\\u202e\\nrule 2"\n  action: nonsense\n')
+    with pytest.raises(CommandError) as error:
+        run("load_rules", str(path))
+    assert "(“x\\u202e\\nrule 2”)" in str(error.value)

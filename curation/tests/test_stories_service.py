@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -159,6 +159,12 @@ def test_cluster_stories_since_takes_recent_imports_only(tmp_path):
     assert "3 items clustered" in cluster_command("--since", "1")
     with pytest.raises(Exception, match="positive"):
         cluster_command("--since", "0")
+    # A number of hours no date is that far back, and NaN: a traceback (OverflowError,
+    # ValueError) before, a usage error now.
+    for hours in ("999999999999", "nan", "inf"):
+        with pytest.raises(CommandError, match="positive number of hours, at most") as error:
+            cluster_command("--since", hours)
+        assert error.value.returncode == 2
 
 
 # --- incremental equals rebuild, and quality through the whole path ------------------------------------

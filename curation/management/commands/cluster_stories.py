@@ -14,12 +14,17 @@ from curation.management.options import add_report_options
 from curation.selectors_stories import stories_listing
 from curation.services import stories
 
+# A thousand years: beyond, "now minus HOURS" is not a date (OverflowError, a traceback).
+MAX_SINCE_HOURS = 1000 * 366 * 24
+
 
 class Command(BaseCommand):
     help = __doc__
 
     def add_arguments(self, parser):
-        parser.add_argument("--since", type=float, metavar="HOURS", help="re-cluster the articles imported in the last HOURS")
+        parser.add_argument(
+            "--since", type=float, metavar="HOURS", help="re-cluster the articles imported in the last HOURS"
+        )
         parser.add_argument("--rebuild", action="store_true", help="recompute every story from the articles' text")
         add_report_options(
             parser,
@@ -30,8 +35,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["rebuild"] and options["since"] is not None:
             raise CommandError("--rebuild recomputes everything; it takes no --since", returncode=2)
-        if options["since"] is not None and options["since"] <= 0:
-            raise CommandError("--since takes a positive number of hours", returncode=2)
+        if options["since"] is not None and not 0 < options["since"] <= MAX_SINCE_HOURS:  # NaN fails too
+            raise CommandError(f"--since takes a positive number of hours, at most {MAX_SINCE_HOURS:,}", returncode=2)
         with transaction.atomic():
             if options["rebuild"]:
                 run = stories.rebuild(progress=self._progress if options["verbosity"] >= 2 else None)

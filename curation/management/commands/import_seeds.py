@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from curation.management.options import add_report_options
 from curation.services.importing import (
     DEFAULT_BATCH_SIZE,
+    MAX_WORKERS,
     MissingPathError,
     default_workers,
     escape_controls,
@@ -79,12 +80,15 @@ class Command(BaseCommand):
             type=int,
             default=None,
             help=(
-                f"parser processes (default: 1, or {default_workers()} for large imports; 0 = parse in this "
-                "process, without protection against a parser crash)"
+                f"parser processes (default: 1, or {default_workers()} for large imports; at most {MAX_WORKERS}; "
+                "0 = parse in this process, without protection against a parser crash)"
             ),
         )
         parser.add_argument(
-            "--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help="files written per transaction (default: %(default)s)"
+            "--batch-size",
+            type=int,
+            default=DEFAULT_BATCH_SIZE,
+            help="files written per transaction (default: %(default)s)",
         )
         parser.add_argument("--max-bytes", type=int, default=None, help="refuse larger files (default: SEED_MAX_BYTES)")
         parser.add_argument(
@@ -93,18 +97,24 @@ class Command(BaseCommand):
             help="follow symbolic links that lead out of the folders given (refused by default)",
         )
         parser.add_argument(
-            "--no-rules", action="store_true", help="do not run the triage rules on the new items (apply_rules can, later)"
+            "--no-rules",
+            action="store_true",
+            help="do not run the triage rules on the new items (apply_rules can, later)",
         )
         parser.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
         parser.add_argument(
-            "--no-stories", action="store_true", help="do not cluster the new items into stories (cluster_stories can, later)"
+            "--no-stories",
+            action="store_true",
+            help="do not cluster the new items into stories (cluster_stories can, later)",
         )
 
     def handle(self, *paths, **options):
         if options["batch_size"] < 1:
             raise CommandError("--batch-size must be at least 1", returncode=2)
-        if options["workers"] is not None and options["workers"] < 0:
-            raise CommandError("--workers must be 0 or more", returncode=2)
+        if options["workers"] is not None and not 0 <= options["workers"] <= MAX_WORKERS:
+            raise CommandError(f"--workers must be from 0 to {MAX_WORKERS}", returncode=2)
+        if options["max_bytes"] is not None and options["max_bytes"] < 1:
+            raise CommandError("--max-bytes must be at least 1", returncode=2)
         progress = None
         if not options["json"] and not options["no_progress"] and sys.stderr.isatty():
             progress = ProgressBar(sys.stderr)
@@ -131,6 +141,8 @@ class Command(BaseCommand):
         for result in report.failures:
             # display_path and escape_controls: no file name or reason can start a line of its own.
             self.stderr.write(f"{result.display_path}: {escape_controls(result.error or '')}")
+        for error in report.errors:
+            self.stderr.write(f"import: {escape_controls(error)}")
         if options["json"]:
             self.stdout.write(
                 json.dumps(
@@ -140,6 +152,7 @@ class Command(BaseCommand):
                         "dry_run": report.dry_run,
                         "stories": report.stories,
                         "rules": report.rules,
+                        "errors": report.errors,
                     },
                     ensure_ascii=False,
                 )
@@ -148,6 +161,8 @@ class Command(BaseCommand):
             self._report(report, options["verbosity"])
         if counts["failed"]:
             raise CommandError(f"{counts['failed']} of {_files(counts['files'])} failed", returncode=1)
+        if report.errors:
+            raise CommandError(f"the files were imported, but {'; '.join(report.errors)}", returncode=1)
 
     def _report(self, report, verbosity):
         for result in report.results:

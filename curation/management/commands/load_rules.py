@@ -3,11 +3,13 @@ loaded in one transaction: a bad file changes nothing, and the error names the r
 Rules are matched by name; the file's order becomes the rules' order.
 """
 
-from pathlib import Path
+import os
+import stat
 
 from django.core.management.base import BaseCommand, CommandError
 
 from curation.services import rule_files
+from curation.services.importing import display_path
 
 
 class Command(BaseCommand):
@@ -25,14 +27,19 @@ class Command(BaseCommand):
 
                 data = sys.stdin.buffer.read(rule_files.MAX_FILE_BYTES + 1)
             else:
-                with Path(name).open("rb") as handle:
+                # Non-blocking, and only a regular file: opening a FIFO would wait for a
+                # writer forever, and a device never ends.
+                descriptor = os.open(name, os.O_RDONLY | os.O_NONBLOCK)
+                with open(descriptor, "rb") as handle:
+                    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+                        raise CommandError(f"{display_path(name)}: is not a regular file", returncode=2)
                     data = handle.read(rule_files.MAX_FILE_BYTES + 1)
         except OSError as exc:
-            raise CommandError(f"{name}: {exc.strerror}", returncode=2) from None
+            raise CommandError(f"{display_path(name)}: {exc.strerror or exc}", returncode=2) from None
         try:
             summary = rule_files.load(data, replace=options["replace"])
         except rule_files.RulesFileError as exc:
-            raise CommandError(f"{name}: nothing loaded: {exc}") from None
+            raise CommandError(f"{display_path(name)}: nothing loaded: {exc}") from None
         parts = [f"{len(summary[key])} {key}" for key in ("created", "changed", "unchanged", "deleted")]
         self.stdout.write(self.style.SUCCESS("Rules loaded: " + ", ".join(parts) + "."))
         for rule in summary["matches_everything"]:

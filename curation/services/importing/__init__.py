@@ -10,13 +10,14 @@ service.py    import_seed_files: the pipeline that runs them
 
 from curation.services.importing.discovery import MissingPathError, display_path, escape_controls
 from curation.services.importing.planning import FileResult, ImportReport
-from curation.services.importing.pool import default_workers
+from curation.services.importing.pool import MAX_WORKERS, default_workers
 from curation.services.importing.service import DEFAULT_BATCH_SIZE, import_seed_files, seed_limits
 from curation.services.importing.writer import SeedWriter
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
     "FileResult",
+    "MAX_WORKERS",
     "ImportReport",
     "MissingPathError",
     "SeedWriter",

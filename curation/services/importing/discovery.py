@@ -12,8 +12,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from curation.seedformat.values import printable
+
 SEED_SUFFIXES = {".txt", ".md"}
-_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 class MissingPathError(ValueError):
@@ -26,37 +27,14 @@ def display_path(path):
     Bytes that are not UTF-8 show as `\\xff`, control and other invisible characters
     (newline, escape, bidirectional overrides) as `\\n`, `\\x1b`, `\\u202e`, and a
     backslash as `\\\\`, so the text is unambiguous: two different names never show alike."""
-    path = os.fsdecode(path)
-    if path.isprintable() and "\\" not in path:
-        return path
-    shown = []
-    for character in path:
-        if character in _ESCAPES:
-            shown.append(_ESCAPES[character])
-        elif "\udc80" <= character <= "\udcff":  # a byte os.fsdecode could not decode
-            shown.append(f"\\x{ord(character) - 0xDC00:02x}")
-        elif character.isprintable():
-            shown.append(character)
-        elif ord(character) <= 0xFF:
-            shown.append(f"\\x{ord(character):02x}")
-        elif ord(character) <= 0xFFFF:
-            shown.append(f"\\u{ord(character):04x}")
-        else:
-            shown.append(f"\\U{ord(character):08x}")
-    return "".join(shown)
+    return printable(os.fsdecode(path))
 
 
 def escape_controls(text):
-    """Control characters of a stored text (a reason, a path stored before display_path
-    existed) escaped for one line of output; other characters as they are."""
-    if text.isprintable():
-        return text
-    return "".join(
-        _ESCAPES.get(character, f"\\x{ord(character):02x}")
-        if character in "\n\r\t" or (not character.isprintable() and ord(character) <= 0xFF)
-        else character
-        for character in text
-    )
+    """A stored text (a reason, a path stored before display_path existed) for one line of
+    output: its invisible characters escaped as display_path does (a reason may quote a key
+    of the file's front matter), its backslashes as they are."""
+    return printable(text, backslash=False)
 
 
 @dataclass

@@ -7,6 +7,7 @@ the database (by file hash before parsing, by identity after) and writes nothing
 from dataclasses import dataclass, field
 
 from curation.models import Article, ImportStatus
+from curation.seedformat import url_key
 from curation.services.importing.discovery import display_path
 
 
@@ -40,6 +41,8 @@ class ImportReport:
     dry_run: bool = False
     stories: dict | None = None  # what clustering the run's items did (services.stories.StoryRun)
     rules: dict | None = None  # what the triage rules did to the new items (services.rules)
+    # Steps after the files that failed (clustering, rules): the run still exits with status 1.
+    errors: list = field(default_factory=list)
 
     @property
     def counts(self):
@@ -72,6 +75,30 @@ def sort_read_files(seed_files):
         else:
             to_parse.append((index, seed_file.data))
     return early, to_parse
+
+
+def follow_edited_urls(items):
+    """Point each parsed item whose webUrl an editor gave an article at that article.
+
+    An article is identified by the webUrl its source gave. An editor may correct it (or
+    give a body-only item one); the export then writes the editor's URL, and importing that
+    file made a second article. A file whose own identity is unknown but whose webUrl is one
+    an editor gave an article is that article's: it updates it (editor's edits kept) instead.
+    One indexed query a batch; items: [(SeedFile, ParsedSeed)], changed in place."""
+    urls = {parsed.web_url for _, parsed in items if parsed.web_url}
+    if not urls:
+        return
+    moved = {}
+    rows = Article.objects.filter(web_url__in_array=sorted(urls)).values_list("web_url", "source_key", "edited_fields")
+    for web_url, source_key, edited in rows.order_by("pk"):
+        if "web_url" in (edited or ()) and source_key != url_key(web_url):
+            moved.setdefault(web_url, source_key)
+    if not moved:
+        return
+    known = set(Article.objects.with_source_keys([url_key(url) for url in moved]).values_list("source_key", flat=True))
+    for _, parsed in items:
+        if parsed.web_url in moved and parsed.source_key not in known:
+            parsed.source_key = moved[parsed.web_url]
 
 
 def stale_skips(skipped_by_hash, written_by, written_before, order):

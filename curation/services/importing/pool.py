@@ -429,6 +429,11 @@ class ParsePool:
             lone.end(overdue=True)
 
 
+# More parse workers than this gain nothing (the writer is one process) and cost a process
+# and four pipe descriptors each: `--workers 100000` used to fork until the system refused.
+MAX_WORKERS = 64
+
+
 def default_workers():
     """A worker per core (at most 4)."""
     return min(os.cpu_count() or 1, 4)

@@ -11,6 +11,7 @@
    seam (writer.py).
 """
 
+import logging
 import os
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -30,6 +31,8 @@ from curation.services.importing.planning import FileResult, ImportReport, sort_
 from curation.services.importing.pool import default_workers, make_parser
 from curation.services.importing.writer import SeedWriter, link_pending_coverage
 from curation.stories.seeds import describe
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 400
 # Below this many files to parse, starting worker processes costs more than it saves.
@@ -121,10 +124,17 @@ def import_seed_files(
                 if pending is not None:
                     finish(pending)
                 if indexer is not None:
-                    report.stories = indexer.finish().as_dict()
+                    report.stories = _after_files(
+                        report,
+                        "stories were not clustered (cluster_stories can, later)",
+                        lambda: indexer.finish().as_dict(),
+                    )
             if rules and not dry_run:
                 # After clustering: a rule may read an item's story size.
-                report.rules = rule_service.run_on_new_items(
+                report.rules = _after_files(
+                    report,
+                    "the triage rules did not run (apply_rules can, later)",
+                    rule_service.run_on_new_items,
                     [r.article_id for r in report.results if r.status == ImportStatus.CREATED and r.article_id],
                     [r.article_id for r in report.results if r.status == ImportStatus.UPDATED and r.article_id],
                 )
@@ -142,6 +152,20 @@ def import_seed_files(
     finally:
         parser.close()
     return report
+
+
+def _after_files(report, failure, step, *args):
+    """A step that follows the files (clustering, rules), run so that its failure costs
+    only the step: the files are written and recorded, the run is finished and reported,
+    and the failure is one of the report's errors (exit status 1), not a traceback. Each
+    step is one transaction, so a failed one leaves nothing half done."""
+    try:
+        return step(*args)
+    except Exception as exc:  # noqa: BLE001 - the files' report must reach the operator
+        logger.exception("import: %s", failure)
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        report.errors.append(f"{failure}: {type(exc).__name__}" + (f": {reason[:200]}" if reason else ""))
+        return None
 
 
 @contextmanager
