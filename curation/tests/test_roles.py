@@ -25,7 +25,7 @@ def test_viewer_sees_the_badge_and_no_actions(viewer_client, article):
 def test_editor_has_no_badge_and_the_action_shortcuts(editor_client, article):
     html = editor_client.get(reverse("curation:article-detail", args=[article.pk])).content.decode()
     assert ">Read only<" not in html
-    assert "<dd>Publish</dd>" in html and 'aria-keyshortcuts="p"' in html
+    assert "<dd>Publish;" in html and 'aria-keyshortcuts="p"' in html
 
 
 def test_a_refused_action_is_a_styled_403_that_says_why(viewer_client, article):
