@@ -489,3 +489,32 @@ def test_a_filtered_count_arrives_after_the_page_or_on_request(open_page, three_
         expect()(page.locator("#match-count")).to_have_text("2 items match")
         assert len(titles(page)) == 1
     watch.assert_clean()
+
+
+@pytest.mark.parametrize("js", [True, False])
+@pytest.mark.parametrize("how", ["keyboard", "mouse"])
+def test_the_first_tab_offers_to_skip_the_navigation_and_filters_to_the_list(open_as_editor, three_qualities, js, how):
+    page, watch = open_as_editor("/curate/", java_script_enabled=js)
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to the list")
+    expect()(skip).to_be_focused()
+    expect()(skip).to_be_in_viewport()  # shown while focused, off-screen otherwise
+    if how == "keyboard":
+        page.keyboard.press("Enter")
+    else:
+        skip.click()
+    page.keyboard.press("Tab")
+    inside = page.evaluate("document.getElementById('queue-results').contains(document.activeElement)")
+    in_filters = page.evaluate("!!document.activeElement.closest('.queue-filters')")
+    assert inside and not in_filters
+    watch.assert_clean()
+
+
+def test_other_pages_skip_to_their_content(open_as_editor, three_qualities):
+    page, watch = open_as_editor(f"/curate/articles/{three_qualities[0].pk}/")
+    page.keyboard.press("Tab")
+    expect()(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.getElementById('main').contains(document.activeElement)")
+    watch.assert_clean()
