@@ -55,6 +55,7 @@ class BulkRun:
     changed: list = field(default_factory=list)  # [(id, version left, {field: value before})]
     failed: list = field(default_factory=list)  # [(id, title, message)]
     undone: bool = False
+    what: str = ""  # what the editor did, when it was not one decision (a story's publication)
 
     @property
     def total(self):
@@ -66,7 +67,7 @@ class BulkRun:
 
     @property
     def label(self):
-        return Action(self.action).label.lower()
+        return self.what or Action(self.action).label.lower()
 
     @property
     def message(self):
@@ -119,6 +120,22 @@ def start_run(*, user, action, article_ids, reason="", reason_code=""):
     return run
 
 
+def record_run(*, user, action, changed, what):
+    """A finished run for changes already made in one act (a story's publication: its lead
+    published, the rest rejected), so the result offers the same Undo as a bulk decision.
+    `changed`: [(id, version left, {field: value before})], as `run_chunk` records them;
+    `action` is the decision whose permission undoing it needs."""
+    ids = [pk for pk, _version, _before in changed]
+    run = BulkRun(secrets.token_urlsafe(16), user.pk, action, ids, position=len(ids), changed=list(changed), what=what)
+    _store(run)
+    return run
+
+
+def remembered(article_ids):
+    """What an undo puts back, for each of these articles as they are now: {id: {field: value}}."""
+    return {row.pop("pk"): row for row in Article.objects.filter(pk__in=article_ids).order_by().values("pk", *REMEMBERED)}
+
+
 # What secrets.token_urlsafe(16) gives: a token from the URL that is not of that shape is
 # not looked up at all (control characters or a long text make a key memcached refuses).
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -139,7 +156,7 @@ def run_chunk(run, *, user):
     chunk = run.ids[run.position : run.position + MAX_BULK_ITEMS]
     if not chunk:
         return run
-    before = {row["pk"]: row for row in Article.objects.filter(pk__in=chunk).order_by().values("pk", *REMEMBERED)}
+    before = remembered(chunk)
     result = editorial.bulk_transition(
         action=run.action, article_ids=chunk, user=user, reason=run.reason, reason_code=run.reason_code
     )

@@ -32,7 +32,7 @@ from curation.models import (
     StoryFeatures,
     StoryKey,
 )
-from curation.services import story_groups, story_index, story_rebuild
+from curation.services import bulk, story_groups, story_index, story_rebuild
 from curation.services.editorial import (
     EDIT_PERMISSION,
     PUBLISH_PERMISSION,
@@ -342,6 +342,7 @@ class StoryPublication:
     left: list = field(default_factory=list)  # [article id]: not new, or the editor chose to leave them
     failed: list = field(default_factory=list)  # [(article id, message)]
     published_lead: bool = False  # False: the lead was published already (only the rest changed)
+    changed: list = field(default_factory=list)  # [(id, version left, {field: value before})]: what Undo puts back
 
 
 def publish_story(*, story, user, rest="reject", via="curator", expected_lead=None, expected_version=None):
@@ -372,6 +373,7 @@ def _publish_story(story_id, user, rest, via, expected_lead, expected_version):
         if expected_lead is not None and story.lead_id != expected_lead:
             raise ConflictError("This story's lead changed since you opened the page. Reload to see the current lead.")
         lead = Article.objects.get(pk=story.lead_id)
+        before = bulk.remembered(Article.objects.filter(story_id=story.pk).values("pk"))
         published_lead = lead.state != ArticleState.PUBLISHED
         if published_lead:
             # The version is checked with the lead's row locked: an edit made since the
@@ -394,6 +396,11 @@ def _publish_story(story_id, user, rest, via, expected_lead, expected_version):
                 )
             except EditorialError as exc:  # raised before any write of its own: the act goes on
                 result.failed.append((pk, str(exc)))
+        result.changed = [
+            (article.pk, article.version, before[article.pk])
+            for article in ([lead] if published_lead else []) + result.rejected
+            if article.pk in before
+        ]
         return result
 
 

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from curation.models import Article, ArticleState, EditorialAction, RelatedCoverage, Story, StoryDecision
+from curation.services.editorial import Action, transition_article
 from curation.services.importing import import_seed_files
 from curation.story_forms import QUEUE_BY_SESSION
 from curation.tests.factories import make_article
@@ -142,6 +143,31 @@ def test_a_story_row_publishes_with_the_token_its_page_drew(editor, three_storie
     )
     assert response.status_code == 302
     assert Article.objects.get(pk=lead.pk).state == ArticleState.PUBLISHED
+
+
+def test_a_story_publication_offers_undo_which_puts_every_item_back(editor_client, editor, three_stories):
+    story = Story.objects.get(size=4)
+    lead = Article.objects.get(pk=story.lead_id)
+    members = list(Article.objects.filter(story=story).values_list("pk", flat=True))
+    editor_client.post(
+        reverse("curation:story-publish", args=[story.pk]),
+        {"rest": "reject", "lead": lead.pk, "expected_version": lead.version, "next": QUEUE},
+    )
+    # A colleague reopens one of the rejected items meanwhile: Undo leaves it and says so.
+    other = Article.objects.filter(story=story).exclude(pk=lead.pk).order_by("pk").first()
+    transition_article(article=other.pk, action=Action.RESTORE, user=editor)
+    page = editor_client.get(QUEUE).content.decode()
+    undo = re.search(r'<form class="undo-form" method="post" action="([^"]+)"', page)
+    assert undo and "rejected 3 duplicates" in page
+    response = editor_client.post(undo.group(1), {"next": QUEUE})
+    assert response.status_code == 302
+    assert set(Article.objects.filter(pk__in=members).values_list("state", flat=True)) == {ArticleState.NEW}
+    assert not Article.objects.filter(pk__in=members).exclude(rejection_code="").exists()
+    undone = EditorialAction.objects.filter(article_id__in=members, action="undo")
+    assert sorted(undone.values_list("article_id", flat=True)) == sorted(set(members) - {other.pk})
+    assert "1 left as they are" in editor_client.get(QUEUE).content.decode()
+    # Once is enough: the form is gone, and posting it again changes nothing.
+    assert 'class="undo-form"' not in editor_client.get(QUEUE).content.decode()
 
 
 def test_publishing_a_story_can_leave_the_rest(editor_client, three_stories):

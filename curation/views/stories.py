@@ -18,10 +18,11 @@ from curation import selectors_queue
 from curation.models import Article, Story
 from curation.params import parse_id
 from curation.selectors_stories import article_by_url, story_queue_page
-from curation.services import editorial, stories
+from curation.services import bulk, editorial, stories
 from curation.services.editorial import Action, EditorialError
 from curation.services.story_acts import REST_REJECT, can_edit_stories, story_row_offers
 from curation.story_forms import QUEUE_BY_SESSION, CompleteFromEntryForm, QueueModeForm, StoryActForm, StoryPublishForm
+from curation.views.bulk import SESSION_KEY as BULK_SESSION_KEY
 from curation.views.common import article_light, detail_url, fail, safe_next, short
 from curation.views.queue import QueueView
 
@@ -98,10 +99,12 @@ def story_publish(request, pk):
             others = f"{len(result.left)} other item{'s' if len(result.left) != 1 else ''}"
             text += f"; left the story's {others} as they were"
         text += "."
+    # The result carries Undo, as a bulk decision's does (the queue shows it: curation/_undo.html).
+    run = bulk.record_run(user=request.user, action=Action.PUBLISH, changed=result.changed, what="story publication")
+    request.session[BULK_SESSION_KEY] = run.token
     if result.failed:
-        messages.warning(request, text + " Not changed: " + "; ".join(f"#{pk}: {message}" for pk, message in result.failed))
-    else:
-        messages.success(request, text)
+        text += " Not changed: " + "; ".join(f"#{pk}: {message}" for pk, message in result.failed)
+    (messages.warning if result.failed else messages.success)(request, text, extra_tags="bulk-result")
     return redirect(safe_next(request, fallback))
 
 

@@ -96,6 +96,10 @@ def test_the_queue_by_story_with_the_mouse(open_page, editor, stories_db, javasc
     states = dict(Article.objects.filter(story=stories_db).values_list("pk", "state"))
     assert states.pop(lead.pk) == ArticleState.PUBLISHED and set(states.values()) == {ArticleState.REJECTED}
     assert EditorialAction.objects.filter(reason_code="duplicate").count() == 3
+    # The result offers Undo, as a bulk decision's does: every item back as it was.
+    click(page, page.locator("ul.messages").get_by_role("button", name="Undo"), javascript)
+    check(page.locator("ul.messages")).to_contain_text("Undone: 4 items are as before")
+    assert set(Article.objects.filter(story=stories_db).values_list("state", flat=True)) == {ArticleState.NEW}
     # The choice is remembered: the queue is still by story; then back to every item.
     page.goto("/curate/")
     check(page.locator("#queue-by-toggle")).to_have_text("Show every item")
@@ -125,6 +129,9 @@ def test_the_queue_by_story_from_the_keyboard(open_page, editor, stories_db):
     assert set(Article.objects.filter(story=stories_db).exclude(pk=lead.pk).values_list("state", flat=True)) == {
         ArticleState.NEW
     }
+    press(page, page.locator("ul.messages").get_by_role("button", name="Undo"), "Enter")
+    check(page.locator("ul.messages")).to_contain_text("Undone: 1 item is as before")
+    assert Article.objects.get(pk=lead.pk).state == ArticleState.NEW
     watch.assert_clean()
 
 
