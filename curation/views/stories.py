@@ -99,9 +99,10 @@ def story_publish(request, pk):
             others = f"{len(result.left)} other item{'s' if len(result.left) != 1 else ''}"
             text += f"; left the story's {others} as they were"
         text += "."
-    # The result carries Undo, as a bulk decision's does (the queue shows it: curation/_undo.html).
-    run = bulk.record_run(user=request.user, action=Action.PUBLISH, changed=result.changed, what="story publication")
-    request.session[BULK_SESSION_KEY] = run.token
+    if result.changed:
+        # The result carries Undo, as a bulk decision's does (the queue shows it: curation/_undo.html).
+        run = bulk.record_run(user=request.user, action=Action.PUBLISH, changed=result.changed, what="story publication")
+        request.session[BULK_SESSION_KEY] = run.token
     if result.failed:
         text += " Not changed: " + "; ".join(f"#{pk}: {message}" for pk, message in result.failed)
     (messages.warning if result.failed else messages.success)(request, text, extra_tags="bulk-result")

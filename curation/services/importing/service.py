@@ -157,8 +157,9 @@ def import_seed_files(
 def _after_files(report, failure, step, *args):
     """A step that follows the files (clustering, rules), run so that its failure costs
     only the step: the files are written and recorded, the run is finished and reported,
-    and the failure is one of the report's errors (exit status 1), not a traceback. Each
-    step is one transaction, so a failed one leaves nothing half done."""
+    and the failure is one of the report's errors (exit status 1), not a traceback.
+    Clustering is one transaction, so a failed one leaves nothing half done; the rules
+    decide item by item, so a failure there keeps the decisions made before it."""
     try:
         return step(*args)
     except Exception as exc:  # noqa: BLE001 - the files' report must reach the operator
