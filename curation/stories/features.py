@@ -37,7 +37,7 @@ __all__ = [
     "title_lookup_key",
 ]
 
-FEATURES_VERSION = 4
+FEATURES_VERSION = 5
 ARTICLE, RELATED, BODY = "article", "related", "body"
 
 # How much text is read: the title, the excerpt and the lede carry the event; the rest of a
@@ -354,11 +354,9 @@ class _Analysis:
         """A token with CJK characters: their bigrams, and any Latin word or figure in it.
         Returns how many of its pieces name something."""
         weights, content = self.weights, 0
-        pieces = _MIXED.findall(token)
+        pieces = terms.cjk_figures(_MIXED.findall(token))
         for index, piece in enumerate(pieces):
             unit = pieces[index + 1][0] if piece[0].isdigit() and index + 1 < len(pieces) else ""
-            if unit in terms.CJK_SCALES:
-                piece = terms.written_out(piece, terms.CJK_SCALES[unit], english=False) or piece
             if _CJK_RUN.match(piece):
                 content += 1
                 for pair in [piece] if len(piece) == 1 else [piece[i : i + 2] for i in range(len(piece) - 1)]:

@@ -50,6 +50,8 @@ SCALE_WORDS = {
 }
 _ATTACHED_SCALES = {"mn": 10**6, "bn": 10**9, "tn": 10**12}
 CJK_SCALES = {"万": 10**4, "萬": 10**4, "亿": 10**8, "億": 10**8, "兆": 10**12, "만": 10**4, "억": 10**8, "조": 10**12}
+# Units between the digits of one figure: "1천200만" (Korean) and "1千200万" are 1,200 x 10,000.
+CJK_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000, "십": 10, "백": 100, "천": 1000}
 # What a figure written before them counts: days, months and years ("17日", "18일", "3月").
 CJK_DATES = frozenset("日月年号號일월년")
 _ENGLISH_SCALES = frozenset("thousand million millions billion billions trillion mn bn tn".split())
@@ -61,14 +63,71 @@ _FIGURE_PREFIX = re.compile(r"\d+(?:[.,]\d+)*")
 
 def written_out(figure, scale, english=True):
     """`figure` ("2.1", "1,8", "1.200") times `scale`, written out ("2100000000"), or None."""
+    number = _figure_number(figure, english)
+    return None if number is None else str(round(number * scale))
+
+
+def _figure_number(figure, english=True):
+    """The number `figure` ("2.1", "1,8", "1.200", "2,500") states, or None ("2,3,4", "5%")."""
     if not english and _DOTTED_THOUSANDS_TOKEN.fullmatch(figure):
         figure = figure.replace(".", "")  # "1.200 millones" is 1,200 million
     elif "," in figure:
         figure = figure.replace(",", "") if _THOUSANDS_TOKEN.fullmatch(figure) else figure.replace(",", ".")
     try:
-        return str(round(float(figure) * scale))
+        return float(figure)
     except ValueError:
         return None
+
+
+def cjk_figures(pieces):
+    """The pieces of a token (digits, CJK runs, Latin words) with each figure written with CJK
+    units ("12억", "3千万", "1천200만", "1万2000", "12억5천만") as one figure written out
+    ("1200000000", "30000000", "12000000", "12000", "1250000000") where its first digits
+    were; its later digits are dropped, the unit characters stay (they are text too)."""
+    out = []
+    index, count = 0, len(pieces)
+    while index < count:
+        piece = pieces[index]
+        index += 1
+        number = _figure_number(piece, english=False) if piece[0].isdigit() else None
+        if number is None or index == count or not _leading_units(pieces[index]):
+            out.append(piece)
+            continue
+        total = section = 0.0
+        unit_pieces = []
+        while True:
+            unit_piece = pieces[index]
+            units = _leading_units(unit_piece)
+            index += 1
+            unit_pieces.append(unit_piece)
+            for unit in units:
+                if unit in CJK_SMALL_UNITS:
+                    section += (number or 1) * CJK_SMALL_UNITS[unit]
+                else:
+                    total += ((section + number) or 1) * CJK_SCALES[unit]
+                    section = 0.0
+                number = 0.0
+            # "1万2000人": digits after a piece of units alone are the figure's too.
+            if len(units) < len(unit_piece) or index == count or not pieces[index][0].isdigit():
+                break
+            following = _figure_number(pieces[index], english=False)
+            if following is None:
+                break
+            number = following
+            index += 1
+            if index == count or not _leading_units(pieces[index]):
+                break
+        out.append(str(round(total + section + number)))
+        out.extend(unit_pieces)
+    return out
+
+
+def _leading_units(piece):
+    """The CJK unit characters a piece starts with ("천만" of "천만명")."""
+    end = 0
+    while end < len(piece) and (piece[end] in CJK_SMALL_UNITS or piece[end] in CJK_SCALES):
+        end += 1
+    return piece[:end]
 
 
 def scaled(tokens):

@@ -333,10 +333,19 @@ def test_names_and_figures_join_across_languages(second, verdict):
 @pytest.mark.parametrize(
     ("written", "figure"),
     [("5,25 Prozent", "5.25"), ("140.000 SUV", "140000"), ("1 200 personnes", "1200"), ("$2.1bn", "2100000000"),
-     ("58亿元", "5800000000"), ("21억 달러", "2100000000"), ("14万台", "140000"), ("44C", "44")],
+     ("58亿元", "5800000000"), ("21억 달러", "2100000000"), ("14万台", "140000"), ("44C", "44"),
+     # Units between the digits of one figure (Korean and Japanese write 12 million so).
+     ("1천200만명", "12000000"), ("1千200万人", "12000000"), ("3千万円", "30000000"), ("1万2000人", "12000"),
+     ("12억5천만원", "1250000000"), ("1.5억원", "150000000"), ("2,500만", "25000000")],
 )
 def test_figures_are_read_as_every_language_writes_them(written, figure):
     assert figure in _item("a", f"Nothing else {written}").title_terms
+
+
+def test_a_figure_with_units_between_its_digits_is_one_figure():
+    korean = _item("a", "하늘몰, 고객 1천200만명 개인정보 유출")
+    assert "12000000" in korean.title_terms
+    assert not {"1", "200", "2000000"} & korean.title_terms  # not three figures nobody stated
 
 
 def test_one_kind_of_event_and_one_figure_join_within_a_day_only():
