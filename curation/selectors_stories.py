@@ -112,7 +112,7 @@ def with_story_summary(rows):
     return rows.annotate(story_json=RawSQL(story_summary_sql(), ()))
 
 
-def _summary(story_id, text):
+def _summary(story_id, text, as_datetime=None):
     if not story_id or not text:
         return None
     try:
@@ -124,7 +124,7 @@ def _summary(story_id, text):
         outlets = json.loads(outlets)
     names = [outlet.get("name") for outlet in outlets if isinstance(outlet, dict) and outlet.get("name")]
     size = int(data.get("size") or 0)
-    as_datetime = backend().datetime_from_db
+    as_datetime = as_datetime or backend().datetime_from_db
     lead = None
     if data.get("lead_id") and data.get("lead_state"):
         lead = StoryLead(
@@ -176,8 +176,10 @@ def story_queue_page(queryset, *, sort_key=DEFAULT_SORT, after="", before="", pa
         first_of_their_story(queryset, sort_key), sort_key=sort_key, after=after, before=before, page_size=page_size,
         by_index=by_index, rows_with=with_story_summary,
     )
+    as_datetime = backend(queryset.db).datetime_from_db
     for article in page.articles:
-        article.story_summary = _summary(article.story_id, getattr(article, "story_json", None))
+        text = getattr(article, "story_json", None)
+        article.story_summary = _summary(article.story_id, text, as_datetime) if text else None
     return page
 
 

@@ -20,6 +20,7 @@ from curation.services import editorial
 from curation.services.editorial import Action
 from curation.validation import safe_url
 from curation.views.common import ActionUrls, UrlTemplate
+from newsroom.jinja2 import FORMATS as DATE_FORMATS
 
 
 @dataclass(frozen=True)
@@ -97,8 +98,11 @@ class StoryRow:
     lead_edit_url: str
     quality: Score
     heat: Score
-    members: list = field(default_factory=list)  # [(StoryMember, detail url)]
+    members: list = field(default_factory=list)  # [(StoryMember, detail url, its date as shown)]
     more_members: int = 0
+    newest_day: str = ""  # the newest publication, as the date column shows it
+    newest_time: str = ""
+    newest_imported: str = ""
 
 
 class QueueRows:
@@ -173,9 +177,20 @@ class QueueRows:
             else item.edit_url,
             quality=score(summary.best_quality, QUALITY_BANDS, "Best quality in the story"),
             heat=score(summary.best_heat, HEAT_BANDS, "Best heat in the story"),
-            members=[(member, self.detail(member.pk)) for member in summary.members],
+            members=[
+                (member, self.detail(member.pk), self.shown(member.published_at, "Y-m-d H:i"))
+                for member in summary.members
+            ],
             more_members=max(0, summary.size - len(summary.members)),
+            newest_day=self.shown(summary.newest_published, "Y-m-d"),
+            newest_time=self.shown(summary.newest_published, "H:i"),
+            newest_imported=self.shown(summary.newest_imported, "Y-m-d H:i"),
         )
+
+    def shown(self, moment, format_string):
+        """A time as the row templates' |date shows it, in the zone read once for the page
+        (a story row shows up to eleven: each |date looks the zone up again)."""
+        return DATE_FORMATS[format_string].format(moment.astimezone(self.zone)) if moment else ""
 
 
 @dataclass
