@@ -119,7 +119,9 @@ class QueueRows:
         self.actions = ActionUrls()
         self.zone = timezone.get_current_timezone()  # once: each look-up reads a context-local
 
-    def row(self, article):
+    def row(self, article, *, buttons=True):
+        """The item's row; without `buttons`, what a story row shows of its first item (its
+        link, image, topics and tags), not the item's own buttons and notes."""
         detail = self.detail(article.pk)
         # topic_names / image_urls come from selectors.prefetch_listing (queue pages); a
         # single article (the in-place answer) reads its relations.
@@ -152,18 +154,18 @@ class QueueRows:
             published=article.published_at.astimezone(self.zone).strftime("%Y-%m-%d %H:%M") if article.published_at else "",
             state_key=state_key,
             state_label=state_label,
-            offers=self.actions.offers(article, self.allowed),
-            notes=action_notes(article, blocked),
+            offers=self.actions.offers(article, self.allowed) if buttons else [],
+            notes=action_notes(article, blocked) if buttons else [],
             tags=tags,
         )
 
     def story_row(self, article, offers_for):
         """The row of a story (a StoryRow) at its first article in the queue, or the item's
         own row when it stands alone; `offers_for(summary, allowed)` lists the story's acts."""
-        item = self.row(article)
         summary = getattr(article, "story_summary", None)
         if summary is None or summary.size < 2:
-            return item
+            return self.row(article)
+        item = self.row(article, buttons=False)
         return StoryRow(
             item=item,
             summary=summary,
