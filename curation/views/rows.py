@@ -192,7 +192,7 @@ class QueueRows:
     def shown(self, moment, format_string):
         """A time as the row templates' |date shows it, in the zone read once for the page
         (a story row shows up to eleven: each |date looks the zone up again)."""
-        return DATE_FORMATS[format_string].format(moment.astimezone(self.zone)) if moment else ""
+        return DATE_FORMATS[format_string](moment.astimezone(self.zone)) if moment else ""
 
 
 @dataclass
