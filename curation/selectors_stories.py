@@ -15,12 +15,11 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, F, Min, OuterRef, Q
+from django.db.models import F, Min
 from django.db.models.expressions import RawSQL
-from django.db.models.lookups import IsNull
 
 from curation.db import backend
-from curation.db.queries import story_summary_sql
+from curation.db.queries import first_of_story_condition, story_summary_sql
 from curation.models import Article, ArticleState, RelatedCoverage, Story
 from curation.selectors import DEFAULT_SORT, SORTS, queue_page
 from curation.services import story_candidates, story_index
@@ -113,7 +112,7 @@ def with_story_summary(rows):
     return rows.annotate(story_json=RawSQL(story_summary_sql(), ()))
 
 
-def _summary(story_id, text):
+def _summary(story_id, text, as_datetime=None):
     if not story_id or not text:
         return None
     try:
@@ -125,7 +124,7 @@ def _summary(story_id, text):
         outlets = json.loads(outlets)
     names = [outlet.get("name") for outlet in outlets if isinstance(outlet, dict) and outlet.get("name")]
     size = int(data.get("size") or 0)
-    as_datetime = backend().datetime_from_db
+    as_datetime = as_datetime or backend().datetime_from_db
     lead = None
     if data.get("lead_id") and data.get("lead_state"):
         lead = StoryLead(
@@ -156,31 +155,16 @@ def _summary(story_id, text):
 # --- the queue, one row per story ------------------------------------------------------------------
 
 
-def _ahead_of_outer(sort):
-    """Q on a member: it comes before the outer row in the queue's order under `sort`
-    (missing values last whatever the direction, ids as the tie-breaker)."""
-    name = sort.field
-    after = "gt" if sort.descending else "lt"
-    outer_value, outer_pk = OuterRef(name), OuterRef("pk")
-    same_or_ahead = Q(**{f"{name}__{after}": outer_value}) | Q(**{name: outer_value, f"pk__{after}": outer_pk})
-    if not sort.nullable:
-        return same_or_ahead
-    # The outer row has a value: members with a value ahead of it. The outer row has none:
-    # every member with a value, and those without one ahead by id.
-    outer_missing = Q(IsNull(OuterRef(name), True))
-    return (~outer_missing & same_or_ahead) | (
-        outer_missing & (Q(**{f"{name}__isnull": False}) | Q(**{f"{name}__isnull": True, f"pk__{after}": outer_pk}))
-    )
-
-
 def first_of_their_story(queryset, sort_key=DEFAULT_SORT):
     """`queryset` (the filtered queue) with one row per story: an article in a story stays
     only if no other article of its story that the filters keep comes before it. A filter
     on the queue's own rows, so the keyset walk, its cursors and its query count stay what
-    they are: each walked row costs one probe of the (story, ...) index."""
+    they are: each walked row costs one probe of the (story, ...) index (and one by id for
+    each member ahead of it, to apply the filters). The condition's SQL is the seam's
+    (db.queries.first_of_story_condition)."""
     sort = SORTS.get(sort_key) or SORTS[DEFAULT_SORT]
-    ahead = queryset.filter(story_id=OuterRef("story_id")).exclude(pk=OuterRef("pk")).filter(_ahead_of_outer(sort))
-    return queryset.filter(Q(story__isnull=True) | ~Exists(ahead.order_by().values("pk")))
+    condition = first_of_story_condition(queryset, field=sort.field, descending=sort.descending, nullable=sort.nullable)
+    return queryset if condition is None else queryset.filter(condition)
 
 
 def story_queue_page(queryset, *, sort_key=DEFAULT_SORT, after="", before="", page_size=50, by_index=True):
@@ -192,8 +176,10 @@ def story_queue_page(queryset, *, sort_key=DEFAULT_SORT, after="", before="", pa
         first_of_their_story(queryset, sort_key), sort_key=sort_key, after=after, before=before, page_size=page_size,
         by_index=by_index, rows_with=with_story_summary,
     )
+    as_datetime = backend(queryset.db).datetime_from_db
     for article in page.articles:
-        article.story_summary = _summary(article.story_id, getattr(article, "story_json", None))
+        text = getattr(article, "story_json", None)
+        article.story_summary = _summary(article.story_id, text, as_datetime) if text else None
     return page
 
 

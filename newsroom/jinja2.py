@@ -12,11 +12,12 @@ from django.utils.timezone import template_localtime
 from jinja2 import Environment
 
 # The formats the row templates use, written directly: Django's general formatter cost a
-# tenth of a story page's rows (a date per member shown).
+# tenth of a story page's rows (a date per member shown). Slices of isoformat(), which
+# writes the year in four digits as Y does, cost half of formatting each field.
 FORMATS = {
-    "Y-m-d H:i": "{0.year:04d}-{0.month:02d}-{0.day:02d} {0.hour:02d}:{0.minute:02d}",
-    "Y-m-d": "{0.year:04d}-{0.month:02d}-{0.day:02d}",
-    "H:i": "{0.hour:02d}:{0.minute:02d}",
+    "Y-m-d H:i": lambda moment: moment.isoformat(" ", "minutes")[:16],
+    "Y-m-d": lambda moment: moment.isoformat()[:10],
+    "H:i": lambda moment: moment.isoformat(" ", "minutes")[11:16],
 }
 
 
@@ -26,7 +27,7 @@ def date(value, format_string):
         return ""
     value = template_localtime(value)
     direct = FORMATS.get(format_string)
-    return direct.format(value) if direct else dateformat.format(value, format_string)
+    return direct(value) if direct else dateformat.format(value, format_string)
 
 
 def truncatechars(value, length):

@@ -342,9 +342,17 @@ class DatabaseBackend:
         if isinstance(value, dt.datetime):
             parsed = value
         else:
-            parsed = parse_datetime(str(value).replace(" ", "T", 1))
-            if parsed is None:
-                return None
+            text = str(value)
+            # Text without an offset is UTC (SQLite's); naming the zone in the text costs
+            # less than replacing it after (a story summary holds a dozen of these).
+            if len(text) > 6 and not (text[-6] in "+-" and text[-3] == ":") and not text.endswith("Z"):
+                text += "+00:00"
+            try:
+                parsed = dt.datetime.fromisoformat(text)
+            except ValueError:
+                parsed = parse_datetime(str(value).replace(" ", "T", 1))
+                if parsed is None:
+                    return None
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=dt.UTC)
         return parsed

@@ -3,7 +3,7 @@
 Each is one statement that would otherwise be several round trips (or a per-row subquery):
 the first rows of several index ranges at once, the choices and date range of the admin's
 article sidebar, the time stamps behind the public side's ETags, a queue page's topics and
-images.
+images, the queue by story's "first of its story" condition.
 """
 
 import datetime as dt
@@ -13,6 +13,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections
 
 from curation.db import backend
+from curation.db.base import RowCondition
 
 
 def first_rows_of_each(parts, columns, limit, *, using):
@@ -462,3 +463,63 @@ def capped_count(queryset, cap):
     except EmptyResultSet:
         return Value(0, output_field=IntegerField())
     return RawSQL(f"SELECT COUNT(*) FROM ({sql}) AS capped", params, output_field=IntegerField())
+
+
+# --- the queue by story: a row stands for its story when no member the filters keep is ahead ---
+
+_FIRST_OF_STORY = {}  # (vendor, column, descending, nullable): the condition's SQL, bar the filters
+
+
+def first_of_story_condition(queryset, *, field, descending, nullable):
+    """A condition on the rows of `queryset` (an Article queryset, filtered): the row is in
+    no story, or no other article of its story that `queryset` keeps comes before it in the
+    order of `field` (`descending` or not; with `nullable`, missing values last whatever
+    the direction; ids as the tie-breaker). None when `queryset` can match nothing.
+
+    Per row, one probe of the (story, ...) index for the members ahead of it, and for each
+    one a primary-key probe that applies the queue's filters to it. The filters are the
+    queryset's own SQL, compiled once: the same condition built with the ORM (an Exists over
+    the filtered queryset, relabelled) was rebuilt and recompiled for every segment of the
+    keyset walk. The rest of the statement depends only on the sort and is kept per process.
+    Inside the probe the filters name the table unaliased, as compiled: the nearest FROM of
+    that name, the probed row; the outer row is `{table}`, whatever alias its query gives it.
+    """
+    from curation.models import Article
+
+    connection = connections[queryset.db]
+    quote = connection.ops.quote_name
+    member = "story_member"
+    probed = queryset.filter(RowCondition(f"{{pk}} = {member}.{quote('id')}", ())).order_by().values("pk")
+    try:
+        filtered, params = probed.query.sql_with_params()
+    except EmptyResultSet:
+        return None
+    column = Article._meta.get_field(field).column
+    key = (connection.vendor, column, descending, nullable)
+    template = _FIRST_OF_STORY.get(key)
+    if template is None:
+        template = _FIRST_OF_STORY[key] = _first_of_story_template(quote, member, column, descending, nullable)
+    escaped = filtered.replace("{", "{{").replace("}", "}}")  # RowCondition formats the template
+    return RowCondition(template.replace("<filtered>", escaped), params)
+
+
+def _first_of_story_template(quote, member, column, descending, nullable):
+    from curation.models import Article
+
+    after = ">" if descending else "<"
+    mine, theirs = f"{member}.{quote(column)}", f"{{table}}.{quote(column)}"
+    my_id, their_id = f"{member}.{quote('id')}", f"{{table}}.{quote('id')}"
+    ahead = f"({mine} {after} {theirs} OR ({mine} = {theirs} AND {my_id} {after} {their_id}))"
+    if nullable:
+        # The outer row has a value: members with a value ahead of it. It has none: every
+        # member with a value, and those without one ahead by id.
+        ahead = (
+            f"(({theirs} IS NOT NULL AND {ahead}) OR "
+            f"({theirs} IS NULL AND ({mine} IS NOT NULL OR {my_id} {after} {their_id})))"
+        )
+    story = quote(Article._meta.get_field("story").column)
+    return (
+        f"({{table}}.{story} IS NULL OR NOT EXISTS (SELECT 1 FROM {quote(Article._meta.db_table)} {member} "
+        f"WHERE {member}.{story} = {{table}}.{story} AND {my_id} <> {their_id} AND {ahead} "
+        "AND EXISTS (<filtered>)))"
+    )

@@ -5,6 +5,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 from django.utils import dateformat
 from django.utils.timezone import template_localtime
@@ -53,3 +54,22 @@ def test_the_row_templates_date_filter_writes_what_djangos_does(value):
     """The row templates' |date writes its common formats directly: the same text as Django's."""
     for format_string in ("Y-m-d H:i", "Y-m-d", "H:i", "j M Y"):
         assert jinja_date(value, format_string) == dateformat.format(template_localtime(value), format_string)
+
+
+@hypothesis_settings(max_examples=200, deadline=None)
+@given(
+    value=st.datetimes(min_value=dt.datetime(2, 1, 1), max_value=dt.datetime(9998, 12, 31), timezones=st.just(dt.UTC)),
+    zone=st.sampled_from(["UTC", "Europe/Paris", "America/St_Johns", "Asia/Kathmandu"]),
+)
+def test_a_story_rows_dates_are_what_the_date_filter_writes_in_the_editors_zone(value, zone):
+    """A story row formats its dates once, in the zone read for the page (views.rows.QueueRows):
+    the same text as the row templates' |date in the current zone."""
+    from django.utils import timezone
+
+    from curation.views.rows import QueueRows
+
+    with timezone.override(zone):
+        rows = QueueRows(AnonymousUser())
+        for format_string in ("Y-m-d H:i", "Y-m-d", "H:i"):
+            assert rows.shown(value, format_string) == jinja_date(value, format_string)
+        assert rows.shown(None, "Y-m-d") == jinja_date(None, "Y-m-d") == ""

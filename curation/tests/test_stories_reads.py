@@ -2,10 +2,12 @@
 public pages, API and feeds, and the admin."""
 
 import json
+import random
 from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -135,6 +137,62 @@ def test_the_queue_by_story_costs_the_same_queries_for_few_and_many_stories(tmp_
 def test_first_of_their_story_keeps_articles_outside_stories():
     lone = make_article(title="A lone item")
     assert list(first_of_their_story(Article.objects.all())) == [lone]
+
+
+def _first_of_each_story(articles, sort):
+    """The reference: the articles kept by `first_of_their_story`, computed in Python."""
+
+    def place(article):  # missing values last whatever the direction, ids as the tie-breaker
+        value = getattr(article, sort.field)
+        if value is None:
+            return (1, -article.pk if sort.descending else article.pk)
+        key = value.timestamp() if hasattr(value, "timestamp") else value
+        return (0, -key if sort.descending else key, -article.pk if sort.descending else article.pk)
+
+    firsts = {}
+    for article in articles:
+        if article.story_id is not None:
+            best = firsts.get(article.story_id)
+            if best is None or place(article) < place(best):
+                firsts[article.story_id] = article
+    return {article.pk for article in articles if article.story_id is None or firsts[article.story_id] is article}
+
+
+def test_first_of_their_story_agrees_with_the_queues_order_for_every_sort_and_filter():
+    """Ties and missing values in every sort column, stories whose members the filters
+    split: the first of each story is the one the queue's own order puts first."""
+    rng = random.Random(14)
+    base = timezone.now().replace(microsecond=0)
+    dates = [None, base, base, base - timezone.timedelta(hours=1), base - timezone.timedelta(days=2)]
+    stories_ = [Story.objects.create(size=0, created_at=base, updated_at=base) for _ in range(6)]
+    for _ in range(60):
+        make_article(
+            story=rng.choice([None, None, *stories_]),
+            published_at=rng.choice(dates),
+            imported_at=rng.choice(dates[1:]),
+            quality=rng.choice([None, 10, 50, 50, 90]),
+            heat=rng.choice([None, -1, 5, 5, 40]),
+            state=rng.choice(["new", "new", "published", "rejected"]),
+        )
+    filters = {
+        "every item": Article.objects.all(),
+        "new": Article.objects.filter(state="new"),
+        "quality 50 or more": Article.objects.filter(quality__gte=50),
+        "published or dated": Article.objects.filter(Q(state="published") | Q(published_at__isnull=False)),
+    }
+    for name, queryset in filters.items():
+        for sort in SORTS.values():
+            expected = _first_of_each_story(list(queryset), sort)
+            kept = set(first_of_their_story(queryset, sort.key).values_list("pk", flat=True))
+            assert kept == expected, (name, sort.key)
+            page = story_queue_page(queryset, sort_key=sort.key, page_size=200)
+            assert {article.pk for article in page.articles} == expected, (name, sort.key)
+
+
+def test_first_of_their_story_of_a_queryset_that_matches_nothing():
+    make_article(story=Story.objects.create(size=1, created_at=timezone.now(), updated_at=timezone.now()))
+    assert list(first_of_their_story(Article.objects.none())) == []
+    assert story_queue_page(Article.objects.filter(pk__in=[]), page_size=10).articles == []
 
 
 def test_summaries_of_no_stories_cost_nothing():

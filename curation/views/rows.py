@@ -20,6 +20,7 @@ from curation.services import editorial
 from curation.services.editorial import Action
 from curation.validation import safe_url
 from curation.views.common import ActionUrls, UrlTemplate
+from newsroom.jinja2 import FORMATS as DATE_FORMATS
 
 
 @dataclass(frozen=True)
@@ -97,8 +98,11 @@ class StoryRow:
     lead_edit_url: str
     quality: Score
     heat: Score
-    members: list = field(default_factory=list)  # [(StoryMember, detail url)]
+    members: list = field(default_factory=list)  # [(StoryMember, detail url, its date as shown)]
     more_members: int = 0
+    newest_day: str = ""  # the newest publication, as the date column shows it
+    newest_time: str = ""
+    newest_imported: str = ""
 
 
 class QueueRows:
@@ -115,7 +119,9 @@ class QueueRows:
         self.actions = ActionUrls()
         self.zone = timezone.get_current_timezone()  # once: each look-up reads a context-local
 
-    def row(self, article):
+    def row(self, article, *, buttons=True):
+        """The item's row; without `buttons`, what a story row shows of its first item (its
+        link, image, topics and tags), not the item's own buttons and notes."""
         detail = self.detail(article.pk)
         # topic_names / image_urls come from selectors.prefetch_listing (queue pages); a
         # single article (the in-place answer) reads its relations.
@@ -148,18 +154,18 @@ class QueueRows:
             published=article.published_at.astimezone(self.zone).strftime("%Y-%m-%d %H:%M") if article.published_at else "",
             state_key=state_key,
             state_label=state_label,
-            offers=self.actions.offers(article, self.allowed),
-            notes=action_notes(article, blocked),
+            offers=self.actions.offers(article, self.allowed) if buttons else [],
+            notes=action_notes(article, blocked) if buttons else [],
             tags=tags,
         )
 
     def story_row(self, article, offers_for):
         """The row of a story (a StoryRow) at its first article in the queue, or the item's
         own row when it stands alone; `offers_for(summary, allowed)` lists the story's acts."""
-        item = self.row(article)
         summary = getattr(article, "story_summary", None)
         if summary is None or summary.size < 2:
-            return item
+            return self.row(article)
+        item = self.row(article, buttons=False)
         return StoryRow(
             item=item,
             summary=summary,
@@ -173,9 +179,20 @@ class QueueRows:
             else item.edit_url,
             quality=score(summary.best_quality, QUALITY_BANDS, "Best quality in the story"),
             heat=score(summary.best_heat, HEAT_BANDS, "Best heat in the story"),
-            members=[(member, self.detail(member.pk)) for member in summary.members],
+            members=[
+                (member, self.detail(member.pk), self.shown(member.published_at, "Y-m-d H:i"))
+                for member in summary.members
+            ],
             more_members=max(0, summary.size - len(summary.members)),
+            newest_day=self.shown(summary.newest_published, "Y-m-d"),
+            newest_time=self.shown(summary.newest_published, "H:i"),
+            newest_imported=self.shown(summary.newest_imported, "Y-m-d H:i"),
         )
+
+    def shown(self, moment, format_string):
+        """A time as the row templates' |date shows it, in the zone read once for the page
+        (a story row shows up to eleven: each |date looks the zone up again)."""
+        return DATE_FORMATS[format_string](moment.astimezone(self.zone)) if moment else ""
 
 
 @dataclass
