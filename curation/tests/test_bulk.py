@@ -143,3 +143,42 @@ def test_the_bulk_bar_offers_all_matching_with_the_count(editor_client, matching
     html = editor_client.get("/curate/", {"quality_min": 50, "count": "1"}).content.decode()
     assert 'value="matching"> All <span class="all-count">5 </span>matching' in html
     assert 'name="query" value="quality_min=50"' in html
+
+
+def _ticked(html):
+    return {int(pk) for pk in re.findall(r'name="ids" value="(\d+)" form="bulk-form" checked', html)}
+
+
+def test_a_refused_bulk_decision_keeps_the_ticked_rows_and_the_choice_for_the_page_it_goes_back_to(
+    editor_client, matching
+):
+    RejectionReason.objects.update_or_create(code="other", defaults={"label": "Other", "needs_note": True, "active": True})
+    ticked = [article.pk for article in matching["good"][:3]]
+    response = editor_client.post(
+        BULK, {"scope": "selected", "action": "reject", "reason_code": "other", "ids": ticked, "next": "/curate/"},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "needs a note" in html
+    assert _ticked(html) == set(ticked)  # the three rows, not the others
+    assert '<option value="reject" selected>' in html and '<option value="other" selected>' in html
+    assert not Article.objects.filter(pk__in=ticked, state=ArticleState.REJECTED).exists()
+    # Once: the next visit to the queue starts with nothing ticked.
+    assert _ticked(editor_client.get("/curate/").content.decode()) == set()
+
+
+def test_kept_ticks_take_digits_only_and_no_more_than_one_run(editor_client, matching):
+    ids = ["abc", "²", "9" * 40, str(matching["low"].pk)] + [str(n) for n in range(100_000, 100_600)]
+    response = editor_client.post(BULK, {"scope": "selected", "action": "nonsense", "ids": ids}, follow=True)
+    assert response.status_code == 200
+    assert _ticked(response.content.decode()) == {matching["low"].pk}
+    assert editor_client.session.get("curation_refused_bulk") is None  # taken by the page shown
+
+
+def test_a_refused_bulk_schedule_keeps_the_ticked_rows(editor_client, matching):
+    ticked = [article.pk for article in matching["good"][:2]]
+    response = editor_client.post(BULK, {"scope": "selected", "action": "schedule", "ids": ticked}, follow=True)
+    html = response.content.decode()
+    assert "Nothing changed." in html
+    assert _ticked(html) == set(ticked)
+    assert '<option value="schedule" selected>' in html

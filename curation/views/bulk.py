@@ -23,7 +23,7 @@ from curation.forms import BulkActionForm, BulkMatchingForm
 from curation.models import Article
 from curation.services import bulk, editorial
 from curation.services.editorial import EditorialError
-from curation.views.common import safe_next, wants_json
+from curation.views.common import keep_ticked, safe_next, wants_json
 
 SESSION_KEY = "curation_bulk_run"
 
@@ -32,6 +32,7 @@ def _refuse(request, text, status=400):
     if wants_json(request):
         return JsonResponse({"ok": False, "error": text}, status=status)
     messages.error(request, text)
+    keep_ticked(request)
     return redirect(safe_next(request, reverse("curation:queue")))
 
 

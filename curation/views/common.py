@@ -61,6 +61,36 @@ def wants_json(request):
     return "application/json" in request.headers.get("Accept", "")
 
 
+# A refused bulk decision sends the editor back to the queue: what they had ticked and chosen
+# is kept for that one page (see keep_ticked).
+REFUSED_BULK_SESSION_KEY = "curation_refused_bulk"
+_KEPT_TEXT = {"action": 40, "reason_code": 64, "reason": 2000}
+
+
+def keep_ticked(request):
+    """Remember the ticked rows and the decision of a refused bulk POST (a missing reason, a
+    bad schedule), so that the queue it goes back to shows them again instead of making the
+    editor tick every row anew. Ids are digits only and no more than one run may take."""
+    ids = [
+        value
+        for value in request.POST.getlist("ids")[: editorial.MAX_BULK_ITEMS]
+        if value.isascii() and value.isdigit() and len(value) <= 18
+    ]
+    if ids:
+        kept = {name: request.POST.get(name, "")[:limit] for name, limit in _KEPT_TEXT.items()}
+        request.session[REFUSED_BULK_SESSION_KEY] = {"ids": ids, **kept}
+
+
+def take_ticked(request):
+    """What keep_ticked remembered (once): ({"ids": frozenset of ints, "action": ..., ...})
+    or an empty dict."""
+    kept = request.session.pop(REFUSED_BULK_SESSION_KEY, None)
+    if not isinstance(kept, dict):
+        return {}
+    ids = frozenset(int(value) for value in kept.get("ids", ()) if isinstance(value, str) and value.isdigit())
+    return {"ids": ids, **{name: str(kept.get(name, "")) for name in _KEPT_TEXT}}
+
+
 def safe_next(request, fallback):
     """Where to go back to: a path on this site, or `fallback`. Only a path (never a host,
     and never a bare word, which redirect() would take for a URL name and fail on)."""

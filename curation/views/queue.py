@@ -23,6 +23,7 @@ from curation.views.common import (
     CuratorAccessMixin,
     queue_querystring,
     safe_next,
+    take_ticked,
 )
 from curation.views.controls import render_filter_fields, render_select, render_table_head
 from curation.views.rows import QueueRows, render_rows
@@ -116,6 +117,7 @@ class QueueView(CuratorAccessMixin, FilterView):
         allowed = builder.allowed
         density = self.request.session.get(DENSITY_SESSION_KEY, "compact")
         table = {"can_bulk": bool(allowed), "thumbnails": density == "comfortable"}
+        kept = take_ticked(self.request) if allowed else {}
         page = self.get_page()
         context.update(
             bulk_run=run_to_show(self.request) if allowed else None,
@@ -136,7 +138,10 @@ class QueueView(CuratorAccessMixin, FilterView):
             reasons=selectors.offered_reasons(),
             page=page,
             articles=page.articles,
-            rows_html=render_rows(self.request, self.build_rows(page, builder), this_url=this_url, **table),
+            rows_html=render_rows(
+                self.request, self.build_rows(page, builder), this_url=this_url, ticked=kept.get("ids", frozenset()), **table
+            ),
+            kept_bulk=kept,
             by_story=self.by_story,
             queue_query=query,
             this_url=this_url,

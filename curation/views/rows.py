@@ -205,6 +205,7 @@ class QueueTable:
     reason_menu: list
     request: object
     this_url: str
+    ticked: frozenset = frozenset()  # rows to show ticked: those of a refused bulk decision
 
     @cached_property
     def csrf_input(self):
@@ -213,7 +214,7 @@ class QueueTable:
         return csrf_input(self.request)
 
 
-def render_rows(request, rows, *, can_bulk, thumbnails, this_url):
+def render_rows(request, rows, *, can_bulk, thumbnails, this_url, ticked=frozenset()):
     """The <tr>s of a queue page (escaped template output, safe to place in the page)."""
     table = QueueTable(
         rows=rows,
@@ -222,6 +223,7 @@ def render_rows(request, rows, *, can_bulk, thumbnails, this_url):
         reason_menu=selectors.reason_menu(),
         request=request,
         this_url=this_url,
+        ticked=ticked,
     )
     return mark_safe(engines["rows"].get_template("curation/queue_rows.html").render({"table": table}))
 

@@ -27,7 +27,7 @@ from curation.schedule_forms import (
 from curation.services import scheduling
 from curation.services.editorial import ConflictError, EditorialError, InvalidEdit
 from curation.views.article import article_page_context
-from curation.views.common import article_for_page_or_404, article_form_post, safe_next, short, wants_json
+from curation.views.common import article_for_page_or_404, article_form_post, keep_ticked, safe_next, short, wants_json
 
 INCOMPLETE = "The form was incomplete; reload the page and try again."
 
@@ -203,6 +203,7 @@ def _form_errors(request, form):
         errors = {field: [str(e) for e in field_errors] for field, field_errors in form.errors.items()}
         return JsonResponse({"ok": False, "error": text, "errors": errors}, status=400)
     messages.error(request, f"Nothing changed. {text}")
+    keep_ticked(request)
     return redirect(safe_next(request, reverse("curation:queue")))
 
 

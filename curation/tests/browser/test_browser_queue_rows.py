@@ -192,3 +192,36 @@ def test_a_story_rows_members_show_their_outlet_and_state_when_expanded(open_pag
         assert inside, f"member {n}'s state is cut out of sight"
     expect()(members.nth(0)).to_contain_text("Outlet 1")
     watch.assert_clean()
+
+
+@pytest.mark.parametrize("javascript", MODES)
+def test_a_refused_bulk_decision_leaves_the_rows_ticked_to_fix_and_apply_again(open_page, editor, javascript):
+    # A reason that asks for a note, chosen without one: the queue came back with nothing
+    # ticked, and the editor had to find and tick every row again.
+    from curation.models import RejectionReason
+
+    RejectionReason.objects.update_or_create(code="other", defaults={"label": "Other", "needs_note": True, "active": True})
+    items = [make_article(title=f"Wire copy {n}") for n in range(4)]
+    page, watch = open_page(user=editor, java_script_enabled=javascript)
+    page.goto("/curate/")
+    for article in items[:2]:
+        page.locator(f'input[name="ids"][value="{article.pk}"]').click()
+    page.select_option("#bulk-action", "reject")
+    page.select_option("#bulk-reason-code", "other")
+    page.locator("#bulk-form button[type=submit]").click()
+    arrive(page, re.compile(r"/curate/"))
+    expect()(page.locator(".messages, [role=alert]").first).to_contain_text("needs a note")
+    for article in items[:2]:
+        expect()(page.locator(f'input[name="ids"][value="{article.pk}"]')).to_be_checked()
+    expect()(page.locator(f'input[name="ids"][value="{items[2].pk}"]')).not_to_be_checked()
+    # Fixed from the keyboard: the note typed, Enter in its field applies the same choice.
+    page.locator("#bulk-reason").fill("Wire copy, ran yesterday")
+    page.locator("#bulk-reason").press("Enter")
+    arrive(page, re.compile(r"/curate/"))
+    expect()(page.locator(".messages, [role=alert]").first).to_contain_text("2")
+    assert sorted(Article.objects.filter(state=ArticleState.REJECTED).values_list("pk", flat=True)) == sorted(
+        article.pk for article in items[:2]
+    )
+    if javascript:  # axe-core is a script
+        assert axe_violations(page) == []
+    watch.assert_clean()
