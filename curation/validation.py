@@ -5,7 +5,9 @@ these, so a limit is the same for an imported title and an edited one. No Django
 the import's parse workers load this.
 """
 
+import ipaddress
 import re
+from urllib.parse import urlsplit
 
 MAX_URL_LENGTH = 2000
 MAX_SHORT_TEXT = 100  # category, type
@@ -25,12 +27,50 @@ _HTTP_URL = re.compile(
 )
 
 
+# The usual authority: ASCII labels, no port, no `xn--` label; nothing more to check.
+_PLAIN_AUTHORITY = re.compile(
+    r"https?://(?!(?:[^/?#]*[.@])?xn--)[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.?(?:[/?#]|\Z)", re.I | re.A
+)
+
+_IPV6_AUTHORITY = re.compile(r"\[[^\[\]]*\](?::[0-9]*)?\Z")
+
+
 def safe_url(value):
     """The URL if it is an absolute http(s) URL with a host, else ''. Only such URLs are
-    ever stored or shown as links (never `javascript:` and friends)."""
+    ever stored or shown as links (never `javascript:` and friends), and only URLs whose
+    host and port every reader of URLs can take apart (see _authority_is_sound)."""
     if not isinstance(value, str):
         return ""
     value = value.strip()
     if len(value) > MAX_URL_LENGTH or not _HTTP_URL.match(value):
         return ""
+    if not _PLAIN_AUTHORITY.match(value) and not _authority_is_sound(value):
+        return ""
     return value
+
+
+def _authority_is_sound(url):
+    """Can urlsplit read the URL, is its port a number from 0 to 65535, its IP literal an
+    address and each label of its host a DNS label (1 to 63 characters once IDNA-encoded,
+    an `xn--` label valid punycode)? Each of these was accepted once and then raised in
+    urlsplit, `.port` or the IDNA codec wherever a stored URL was read again (the feeds'
+    image types, a browser's address bar)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not one
+        host = parts.hostname
+        if not host:
+            return False
+        if ":" in host:  # an IPv6 literal; urlsplit ignores what follows its `]` (`[::1]x`)
+            ipaddress.IPv6Address(host.partition("%")[0])
+            return _IPV6_AUTHORITY.match(parts.netloc.rpartition("@")[2]) is not None
+        host = host[:-1] if host.endswith(".") else host
+        for label in host.split("."):
+            if not label:
+                return False
+            encoded = label.encode("idna")  # UnicodeError: empty, too long, not mappable
+            if encoded[:4].lower() == b"xn--":
+                encoded.decode("idna")  # UnicodeError: not punycode
+    except (ValueError, UnicodeError):
+        return False
+    return True
