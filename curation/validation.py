@@ -7,6 +7,7 @@ the import's parse workers load this.
 
 import ipaddress
 import re
+import unicodedata
 from urllib.parse import urlsplit
 
 MAX_URL_LENGTH = 2000
@@ -74,3 +75,36 @@ def _authority_is_sound(url):
     except (ValueError, UnicodeError):
         return False
     return True
+
+
+# What shows nothing: controls, format characters (zero-width space and joiners, the byte
+# order mark, bidirectional controls, tag characters), separators, lone surrogates, and the
+# letters and symbols that render as a blank (Hangul fillers, the blank braille pattern).
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zs", "Zl", "Zp"})
+_BLANK_LOOKALIKES = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# Tag characters end an emoji flag sequence (England's flag is a black flag, then tags):
+# kept at the end of a name, though a name of nothing else shows nothing.
+_TAGS = range(0xE0020, 0xE0080)
+
+
+def _invisible(character):
+    return character in _BLANK_LOOKALIKES or unicodedata.category(character) in _INVISIBLE_CATEGORIES
+
+
+def visible_name(value):
+    """A name (a topic, a provider, a title) as it is stored: without the invisible
+    characters at either end, and "" when nothing visible is left (a name of zero-width
+    spaces, byte order marks, combining marks alone): such a name is no name. One rule for
+    the import, the editors' forms, the admin and the triage rules."""
+    value = value.strip()
+    if value.isascii() and value.isprintable():  # the common case: nothing more to take off
+        return value
+    start, end = 0, len(value)
+    while start < end and _invisible(value[start]):
+        start += 1
+    while end > start and _invisible(value[end - 1]) and ord(value[end - 1]) not in _TAGS:
+        end -= 1
+    value = value[start:end]
+    if all(_invisible(c) or unicodedata.category(c) in ("Mn", "Me") for c in value):
+        return ""
+    return value
