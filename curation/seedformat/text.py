@@ -13,11 +13,16 @@ DERIVED_TITLE_LENGTH = 120
 _FRONT_MATTER_CLOSE = re.compile(r"(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 
 
+def nul_byte_reason(offset):
+    """Why a file with a NUL byte fails (the reader says it before the parser would)."""
+    return f"contains a NUL byte at offset {offset}; seed files are text"
+
+
 def decode_seed(data):
     """Bytes to text: UTF-8 only, BOM dropped, CRLF and lone CR turned into LF."""
     nul_offset = data.find(b"\x00")
     if nul_offset != -1:
-        raise SeedError(f"contains a NUL byte at offset {nul_offset}; seed files are text")
+        raise SeedError(nul_byte_reason(nul_offset))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
