@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from curation.admin.large_tables import LargeTableAdmin
+from curation.admin.stale import SeenStateAdmin, SeenStateForm
 from curation.models import Provider, RejectionReason, Topic
 from curation.validation import visible_name
 
@@ -13,7 +14,8 @@ from curation.validation import visible_name
 def visible_names_form(model, *names):
     """A ModelForm whose `names` are stored as curation.validation.visible_name makes them:
     a name of only invisible characters (zero-width spaces, a byte order mark) is refused
-    like a blank one, as the import and the editors' forms refuse it."""
+    like a blank one, as the import and the editors' forms refuse it. A stale save is refused
+    too (curation.admin.stale)."""
 
     def clean_field(name):
         def clean(self):
@@ -26,7 +28,7 @@ def visible_names_form(model, *names):
 
     attrs = {f"clean_{name}": clean_field(name) for name in names}
     attrs["Meta"] = type("Meta", (), {"model": model, "fields": "__all__"})
-    return type(f"{model.__name__}Form", (forms.ModelForm,), attrs)
+    return type(f"{model.__name__}Form", (SeenStateForm,), attrs)
 
 
 def _articles_link(parameter, pk):
@@ -35,7 +37,7 @@ def _articles_link(parameter, pk):
 
 
 @admin.register(Provider)
-class ProviderAdmin(LargeTableAdmin):
+class ProviderAdmin(SeenStateAdmin, LargeTableAdmin):
     form = visible_names_form(Provider, "name", "domain")
     list_display = ["name", "domain", "articles_link"]
     search_fields = ["name", "domain"]
@@ -46,7 +48,7 @@ class ProviderAdmin(LargeTableAdmin):
 
 
 @admin.register(Topic)
-class TopicAdmin(LargeTableAdmin):
+class TopicAdmin(SeenStateAdmin, LargeTableAdmin):
     form = visible_names_form(Topic, "name")
     list_display = ["name", "slug", "articles_link"]
     search_fields = ["name", "slug"]
@@ -58,7 +60,7 @@ class TopicAdmin(LargeTableAdmin):
 
 
 @admin.register(RejectionReason)
-class RejectionReasonAdmin(admin.ModelAdmin):
+class RejectionReasonAdmin(SeenStateAdmin, admin.ModelAdmin):
     """The reasons editors pick when they reject. Retire one (untick "active") rather than
     delete it: articles and the audit log keep its code."""
 
