@@ -5,6 +5,7 @@ these, so a limit is the same for an imported title and an edited one. No Django
 the import's parse workers load this.
 """
 
+import datetime as dt
 import ipaddress
 import re
 import unicodedata
@@ -20,6 +21,19 @@ INT_MIN, INT_MAX = -(2**31), 2**31 - 1  # what an IntegerField holds on every da
 # few days around it, or when the admin's date drill-down steps to the next month: a 500 on
 # every page that shows it. No news item is dated outside these years.
 FIRST_YEAR, LAST_YEAR = 1000, 8999
+_FIRST_MOMENT = dt.datetime(FIRST_YEAR, 1, 1, tzinfo=dt.UTC)
+_AFTER_LAST_MOMENT = dt.datetime(LAST_YEAR + 1, 1, 1, tzinfo=dt.UTC)
+
+
+def within_stored_years(moment):
+    """An aware date-time a reader asked to filter by, in UTC and moved inside the years a
+    stored date can have: it selects the same rows, and no database adapter overflows on
+    `0001-01-01T00:00+14:00` (before year 1 in UTC) or `9999-12-31T23:59-12:00`."""
+    try:
+        moment = moment.astimezone(dt.UTC)
+    except OverflowError:
+        return _FIRST_MOMENT if moment.year < FIRST_YEAR else _AFTER_LAST_MOMENT
+    return min(max(moment, _FIRST_MOMENT), _AFTER_LAST_MOMENT)
 
 # Scheme, optional user info, a non-empty host: what a link or an image source may be;
 # and nowhere a control character or a space. One pattern, so one scan of the text.
