@@ -34,6 +34,13 @@ BAD_URLS = [
     "https://a..b/story",
     "https://" + "a" * 64 + ".example/x.jpg",
 ]
+ODD_IMAGES = [
+    ["x", 5, None, {"url": 5}, {"url": ["https://a.example/x.jpg"]}, {"url": "https://a.example/x.jpg", "width": "big"}],
+    {"url": "https://a.example/x.jpg"},
+    "https://a.example/x.jpg",
+    [[{"url": "https://a.example/x.jpg"}]],
+    [{"url": "https://a.example/x.jpg", "width": 10**30, "height": -5}],
+]
 EARLIEST = dt.datetime(1, 1, 1, tzinfo=dt.UTC)
 LATEST = dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.UTC)
 INVISIBLE_NAMES = ["\u200b", "\ufeff", "\u200b\u200d\u2060", "\u00a0\u3000", "\u3164", "\u202e"]
@@ -69,7 +76,9 @@ def stored(db):
                     "amp_url": url,
                     "published_at": date,
                     "images": [{"url": url, "width": 1, "height": 1}],
-                }
+                },
+                # JSON no import writes, as a script or an old version might have left it.
+                {"title": "Odd images", "web_url": url, "images": ODD_IMAGES[n % len(ODD_IMAGES)]},
             ],
         )
         ids["article"].append(article.pk)

@@ -18,7 +18,7 @@ from curation.seedformat.values import SeedError
 from curation.services import editorial
 from curation.stories.urls import canonical_url
 from curation.tests.factories import make_body_only, make_user, seed_text, valid_front_matter
-from curation.validation import safe_url
+from curation.validation import authority_is_sound, safe_url
 
 NOT_URLS = [
     "https://[::1/story",
@@ -128,3 +128,17 @@ def test_whatever_safe_url_accepts_every_reader_can_take_apart(value):
         host.rstrip(".").encode("idna").decode("idna")
     image_type(url)
     canonical_url(url)
+
+
+@pytest.mark.parametrize("url", NOT_URLS)
+def test_no_canonical_url_for_what_is_not_a_url(url):
+    # Read without its bad port, `news.example:99999999/story` was `news.example/story`,
+    # another article's canonical URL.
+    assert canonical_url(url) == ""
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.one_of(url_like, st.text(max_size=30).map("https://{}".format)))
+def test_a_canonical_url_only_for_a_sound_host_and_port(value):
+    if canonical_url(value):
+        assert authority_is_sound(value.strip())
