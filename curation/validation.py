@@ -35,6 +35,7 @@ def within_stored_years(moment):
         return _FIRST_MOMENT if moment.year < FIRST_YEAR else _AFTER_LAST_MOMENT
     return min(max(moment, _FIRST_MOMENT), _AFTER_LAST_MOMENT)
 
+
 # Scheme, optional user info, a non-empty host: what a link or an image source may be;
 # and nowhere a control character or a space. One pattern, so one scan of the text.
 _HTTP_URL = re.compile(

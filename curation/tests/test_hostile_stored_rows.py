@@ -35,7 +35,14 @@ BAD_URLS = [
     "https://" + "a" * 64 + ".example/x.jpg",
 ]
 ODD_IMAGES = [
-    ["x", 5, None, {"url": 5}, {"url": ["https://a.example/x.jpg"]}, {"url": "https://a.example/x.jpg", "width": "big"}],
+    [
+        "x",
+        5,
+        None,
+        {"url": 5},
+        {"url": ["https://a.example/x.jpg"]},
+        {"url": "https://a.example/x.jpg", "width": "big"},
+    ],
     {"url": "https://a.example/x.jpg"},
     "https://a.example/x.jpg",
     [[{"url": "https://a.example/x.jpg"}]],
