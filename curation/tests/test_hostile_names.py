@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from curation.models import ImportLedgerEntry, Provider, RejectionReason, Topic
+from curation.models import ImportLedgerEntry, Provider, RejectionReason, Rule, Topic
 from curation.seedformat import parse_seed
 from curation.seedformat.values import SeedError
 from curation.services import editorial, taxonomy
@@ -140,3 +140,31 @@ def test_the_admin_refuses_names_that_show_nothing(client, invisible):
     response = client.post("/admin/curation/topic/add/", {"name": f"{invisible}Science", "slug": "science"})
     assert response.status_code == 302
     assert Topic.objects.get().name == "Science"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("invisible", INVISIBLE[:4])
+def test_a_rule_name_that_shows_nothing_is_refused_everywhere(client, invisible):
+    from curation.services import rule_files
+
+    text = f'- name: "{invisible}"\n  action: flag\n  note: n\n  when: {{quality_min: 1}}\n'
+    with pytest.raises(rule_files.RulesFileError, match="a rule needs a name"):
+        rule_files.parse(text)
+    assert rule_files.parse(text.replace(invisible, f"{invisible}Strong"))[0][0] == "Strong"
+    client.force_login(make_user(role="superuser"))
+    rules = Rule.objects.count()
+    response = client.post(
+        "/curate/rules/new/", {"name": invisible, "action": "flag", "note": "n", "quality_min": "1", "save": "1"}
+    )
+    assert re.search("needs a name|This field is required", response.content.decode())
+    response = client.post(
+        "/admin/curation/rule/add/",
+        {
+            "name": invisible,
+            "enabled": "",
+            "position": "1",
+            "definition": '{"when": {}, "action": "flag", "note": "n"}',
+        },
+    )
+    assert re.search("needs a name|This field is required", response.content.decode())
+    assert Rule.objects.count() == rules
