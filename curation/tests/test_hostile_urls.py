@@ -142,3 +142,18 @@ def test_no_canonical_url_for_what_is_not_a_url(url):
 def test_a_canonical_url_only_for_a_sound_host_and_port(value):
     if canonical_url(value):
         assert authority_is_sound(value.strip())
+
+
+@settings(max_examples=300, deadline=None)
+@given(url_like, url_like)
+def test_a_generated_web_url_fails_naming_the_field_or_is_a_url(web_url, image_url):
+    try:
+        parsed = parse(webUrl=web_url, ampWebUrl=image_url, images=[image_url], related=[{"webUrl": image_url}])
+    except SeedError as exc:
+        assert exc.field == "webUrl"
+        return
+    for url in filter(
+        None, [parsed.web_url, parsed.amp_url, *(i.url for i in parsed.images), parsed.related[0].web_url]
+    ):
+        urlsplit(url).port  # noqa: B018 - raises for a port that is not one
+        image_type(url)
