@@ -6,6 +6,7 @@ import json
 import re
 
 from curation.seedformat.values import SeedError
+from curation.validation import visible_name
 
 BOM = "\ufeff"
 DERIVED_TITLE_LENGTH = 120
@@ -86,12 +87,12 @@ def _match_at_line_start(text, pattern, starts):
 def derive_title(body):
     """A title for a body-only item: its first line of prose, cut at a word boundary."""
     for line in body.splitlines():
-        line = " ".join(line.split())
+        line = visible_name(" ".join(line.split()))
         # A line of a few words is usually a dateline or an ad marker, not the story.
         if len(line.split()) >= 4:
             break
     else:
-        line = " ".join(body.split())
+        line = visible_name(" ".join(body.split()))
     if len(line) <= DERIVED_TITLE_LENGTH:
         return line
     cut = line[:DERIVED_TITLE_LENGTH].rsplit(" ", 1)[0]

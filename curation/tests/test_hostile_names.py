@@ -168,3 +168,12 @@ def test_a_rule_name_that_shows_nothing_is_refused_everywhere(client, invisible)
     )
     assert re.search("needs a name|This field is required", response.content.decode())
     assert Rule.objects.count() == rules
+
+
+@pytest.mark.parametrize("invisible", INVISIBLE)
+def test_a_body_only_file_that_shows_nothing_is_empty_and_a_derived_title_shows_something(invisible):
+    with pytest.raises(SeedError, match="is empty"):
+        parse_seed(f"{invisible}\n\n{invisible} {invisible}\n".encode())
+    words = " ".join([invisible] * 5)
+    parsed = parse_seed(f"{words}\n\nStorm Imogen battered Wales overnight.\n".encode())
+    assert parsed.title == "Storm Imogen battered Wales overnight."
