@@ -16,6 +16,7 @@ from curation.services.rule_conditions import (
     RuleDefinitionError,
     validate_definition,
 )
+from curation.validation import visible_name
 
 YES_NO = [("", "Any"), ("yes", "Yes"), ("no", "No")]
 LABELS = {
@@ -98,9 +99,9 @@ class RuleForm(forms.Form):
         return [self[key] for key in CONDITIONS]
 
     def clean_name(self):
-        name = self.cleaned_data["name"].strip()
+        name = visible_name(self.cleaned_data["name"])
         if not name:
-            raise forms.ValidationError("A rule needs a name.")
+            raise forms.ValidationError("A rule needs a name (with visible characters).")
         others = Rule.objects.filter(name=name)
         if self.rule is not None:
             others = others.exclude(pk=self.rule.pk)

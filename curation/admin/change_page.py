@@ -8,7 +8,7 @@ from django.utils.html import format_html
 
 from curation.admin.large_tables import ReadOnlyInline
 from curation.models import Article, ArticleImage, EditorialAction, RelatedCoverage
-from curation.validation import MAX_NAME, safe_url
+from curation.validation import MAX_NAME, safe_url, visible_name
 
 
 def _topic_names(text):
@@ -40,7 +40,7 @@ class ArticleEditorialForm(forms.ModelForm):
             self.fields["expected_version"].initial = self.instance.version
 
     def clean_title(self):
-        title = (self.cleaned_data.get("title") or "").strip()
+        title = visible_name(self.cleaned_data.get("title") or "")
         if not title:
             raise forms.ValidationError("A title is required.")
         return title

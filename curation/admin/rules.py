@@ -9,6 +9,7 @@ from django.utils import timezone
 from curation.models import ArticleFlag, Rule, RulesSwitch, RuleVersion
 from curation.services import rules
 from curation.services.rule_conditions import RuleDefinitionError, validate_definition
+from curation.validation import visible_name
 
 
 class RuleAdminForm(forms.ModelForm):
@@ -37,6 +38,12 @@ class RuleAdminForm(forms.ModelForm):
                     "their change, then make yours again."
                 )
         return seen
+
+    def clean_name(self):
+        name = visible_name(self.cleaned_data.get("name") or "")
+        if not name:
+            raise forms.ValidationError("A rule needs a name (with visible characters).")
+        return name
 
     def clean_definition(self):
         try:

@@ -1,11 +1,34 @@
 """Providers and topics (thousands of rows, each a link to its articles) and rejection reasons."""
 
+from django import forms
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
 from curation.admin.large_tables import LargeTableAdmin
+from curation.admin.stale import SeenStateAdmin, SeenStateForm
 from curation.models import Provider, RejectionReason, Topic
+from curation.validation import visible_name
+
+
+def visible_names_form(model, *names):
+    """A ModelForm whose `names` are stored as curation.validation.visible_name makes them:
+    a name of only invisible characters (zero-width spaces, a byte order mark) is refused
+    like a blank one, as the import and the editors' forms refuse it. A stale save is refused
+    too (curation.admin.stale)."""
+
+    def clean_field(name):
+        def clean(self):
+            value = visible_name(self.cleaned_data.get(name) or "")
+            if not value and self.fields[name].required:
+                raise forms.ValidationError("This field shows nothing; enter a name with visible characters.")
+            return value
+
+        return clean
+
+    attrs = {f"clean_{name}": clean_field(name) for name in names}
+    attrs["Meta"] = type("Meta", (), {"model": model, "fields": "__all__"})
+    return type(f"{model.__name__}Form", (SeenStateForm,), attrs)
 
 
 def _articles_link(parameter, pk):
@@ -14,7 +37,8 @@ def _articles_link(parameter, pk):
 
 
 @admin.register(Provider)
-class ProviderAdmin(LargeTableAdmin):
+class ProviderAdmin(SeenStateAdmin, LargeTableAdmin):
+    form = visible_names_form(Provider, "name", "domain")
     list_display = ["name", "domain", "articles_link"]
     search_fields = ["name", "domain"]
 
@@ -24,7 +48,8 @@ class ProviderAdmin(LargeTableAdmin):
 
 
 @admin.register(Topic)
-class TopicAdmin(LargeTableAdmin):
+class TopicAdmin(SeenStateAdmin, LargeTableAdmin):
+    form = visible_names_form(Topic, "name")
     list_display = ["name", "slug", "articles_link"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -35,10 +60,11 @@ class TopicAdmin(LargeTableAdmin):
 
 
 @admin.register(RejectionReason)
-class RejectionReasonAdmin(admin.ModelAdmin):
+class RejectionReasonAdmin(SeenStateAdmin, admin.ModelAdmin):
     """The reasons editors pick when they reject. Retire one (untick "active") rather than
     delete it: articles and the audit log keep its code."""
 
+    form = visible_names_form(RejectionReason, "label")
     list_display = ["label", "code", "position", "active", "needs_note"]
     list_editable = ["position", "active", "needs_note"]
     ordering = ["position", "label"]

@@ -14,6 +14,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from curation.models import Article
 from curation.params import parse_id
 from curation.selectors import with_topic
+from curation.validation import within_stored_years
 
 
 class DateOrDateTimeField(forms.Field):
@@ -37,7 +38,7 @@ class DateOrDateTimeField(forms.Field):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
         if timezone.is_naive(parsed):
             parsed = parsed.replace(tzinfo=dt.UTC)
-        return parsed
+        return within_stored_years(parsed)
 
 
 class DateOrDateTimeFilter(django_filters.Filter):

@@ -7,7 +7,17 @@ import json
 from curation.seedformat.frontmatter import kind
 from curation.seedformat.values import ParsedImage, ParsedProvider, ParsedRelated, SeedError, url_key
 from curation.stories.urls import stored_canonical_url
-from curation.validation import FIRST_YEAR, INT_MAX, INT_MIN, LAST_YEAR, MAX_DOMAIN, MAX_NAME, MAX_SHORT_TEXT, safe_url
+from curation.validation import (
+    FIRST_YEAR,
+    INT_MAX,
+    INT_MIN,
+    LAST_YEAR,
+    MAX_DOMAIN,
+    MAX_NAME,
+    MAX_SHORT_TEXT,
+    safe_url,
+    visible_name,
+)
 
 
 def shown(value, length=60):
@@ -35,8 +45,8 @@ def read_text(mapping, key, *, max_length=None, required=False, setting=None):
     if not is_text_like(value):
         raise SeedError(f"must be text, not {_a(kind(value))}", field=key)
     value = str(value) if not isinstance(value, str) else value
-    if required and not value.strip():
-        raise SeedError("is empty", field=key)
+    if required and not visible_name(value):
+        raise SeedError("is empty" if not value.strip() else "shows nothing (only invisible characters)", field=key)
     if max_length is not None and len(value) > max_length:
         limit = f" ({setting})" if setting else ""
         raise SeedError(f"is {len(value):,} characters long; at most {max_length:,} are accepted{limit}", field=key)
@@ -110,8 +120,8 @@ def read_provider(value, key):
     if not isinstance(value, dict):
         raise SeedError(f"must be a mapping with name and domain, not a {kind(value)}", field=key)
     try:
-        name = read_text(value, "name", max_length=MAX_NAME).strip()
-        domain = read_text(value, "domain", max_length=MAX_DOMAIN).strip().lower()
+        name = visible_name(read_text(value, "name", max_length=MAX_NAME))
+        domain = visible_name(read_text(value, "domain", max_length=MAX_DOMAIN)).lower()
     except SeedError as exc:
         raise SeedError(exc.reason, field=f"{key}.{exc.field}") from None
     if not name and not domain:
@@ -119,7 +129,7 @@ def read_provider(value, key):
     return ParsedProvider(name=name or domain, domain=domain)
 
 
-def read_topics(value, limits):
+def read_topics(value, limits, notes):
     if value is None:
         return []
     if isinstance(value, (str, int)) and not isinstance(value, bool):
@@ -130,7 +140,9 @@ def read_topics(value, limits):
     for item in value:
         if not is_text_like(item):
             raise SeedError(f"every topic must be a name, not {shown(item)}", field="topics")
-        name = str(item).strip()
+        name = visible_name(str(item))
+        if not name and str(item).strip():
+            notes.append(f"topics: dropped {shown(str(item), 40)} (a name of only invisible characters)")
         if len(name) > MAX_NAME:
             raise SeedError(f"topic {shown(name, 40)} is longer than {MAX_NAME} characters", field="topics")
         if name and name not in seen:

@@ -9,7 +9,7 @@ from curation.seedformat.frontmatter import load_front_matter
 from curation.seedformat.text import content_hash, decode_seed, derive_title, split_front_matter, stable_json
 from curation.seedformat.values import ParsedSeed, SeedError, SeedLimits, body_key, url_key
 from curation.stories.urls import stored_canonical_url
-from curation.validation import MAX_SHORT_TEXT, safe_url
+from curation.validation import MAX_SHORT_TEXT, safe_url, visible_name
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ def parse_seed(data, limits=None):
     body_sha256 = hashlib.sha256(body.strip().encode()).hexdigest() if body.strip() else ""
     if front_matter is None:
         body = body.strip("\n")
-        if not body.strip():
+        if not visible_name(body):  # only spaces, zero-width spaces, BOMs: nothing to read
             raise SeedError("is empty: no front matter and no body text")
         return ParsedSeed(
             source_key=body_key(body),
@@ -71,7 +71,7 @@ def parse_seed(data, limits=None):
         source_published=fields.read_bool(mapping, "published"),
         secured=secured or "",
         provider=fields.read_provider(mapping.get("provider"), "provider"),
-        topics=fields.read_topics(mapping.get("topics"), limits),
+        topics=fields.read_topics(mapping.get("topics"), limits, notes),
         images=fields.read_images(mapping.get("images"), "images", notes, limits),
         related=fields.read_related(mapping.get("related"), notes, limits),
         notes=notes,

@@ -6,6 +6,7 @@ import json
 import re
 
 from curation.seedformat.values import SeedError
+from curation.validation import visible_name
 
 BOM = "\ufeff"
 DERIVED_TITLE_LENGTH = 120
@@ -13,11 +14,16 @@ DERIVED_TITLE_LENGTH = 120
 _FRONT_MATTER_CLOSE = re.compile(r"(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 
 
+def nul_byte_reason(offset):
+    """Why a file with a NUL byte fails (the reader says it before the parser would)."""
+    return f"contains a NUL byte at offset {offset}; seed files are text"
+
+
 def decode_seed(data):
     """Bytes to text: UTF-8 only, BOM dropped, CRLF and lone CR turned into LF."""
     nul_offset = data.find(b"\x00")
     if nul_offset != -1:
-        raise SeedError(f"contains a NUL byte at offset {nul_offset}; seed files are text")
+        raise SeedError(nul_byte_reason(nul_offset))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -81,12 +87,12 @@ def _match_at_line_start(text, pattern, starts):
 def derive_title(body):
     """A title for a body-only item: its first line of prose, cut at a word boundary."""
     for line in body.splitlines():
-        line = " ".join(line.split())
+        line = visible_name(" ".join(line.split()))
         # A line of a few words is usually a dateline or an ad marker, not the story.
         if len(line.split()) >= 4:
             break
     else:
-        line = " ".join(body.split())
+        line = visible_name(" ".join(body.split()))
     if len(line) <= DERIVED_TITLE_LENGTH:
         return line
     cut = line[:DERIVED_TITLE_LENGTH].rsplit(" ", 1)[0]

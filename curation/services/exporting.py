@@ -34,6 +34,10 @@ EDITED_FIELD_KEYS = {
     "category": "category",
 }
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+# File systems allow 255 bytes a name; a source name near that (a file named on the command
+# line, `.txt` added) stopped the whole export with "File name too long". The names here are
+# ASCII, so characters are bytes; room is left for `-N` and the suffix.
+MAX_NAME_STEM = 200
 
 
 @dataclass
@@ -89,6 +93,8 @@ def export_file_name(article, used):
     name = _UNSAFE_NAME.sub("_", os.path.basename(article.source_path or ""))
     if name and Path(name).suffix.lower() not in SEED_SUFFIXES:
         name += ".txt"  # a file named on the command line may have any name
+    if len(name) > MAX_NAME_STEM:
+        name = name[: MAX_NAME_STEM - len(Path(name).suffix)] + Path(name).suffix
     if not name or name.startswith(".") or name in used:
         suffix = Path(name).suffix if name else ".txt"
         name = f"article-{article.pk}{suffix}"
@@ -125,8 +131,12 @@ def export_seeds(outdir, *, queryset=None):
             continue
         target = outdir / export_file_name(article, used)
         handle, temp_path = tempfile.mkstemp(dir=outdir, prefix=".export-", suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as temp_file:
-            temp_file.write(text)
-        os.replace(temp_path, target)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as temp_file:
+                temp_file.write(text)
+            os.replace(temp_path, target)
+        except BaseException:  # a full disk, an interrupt: no half-written file left behind
+            Path(temp_path).unlink(missing_ok=True)
+            raise
         report.written.append((article.pk, str(target)))
     return report

@@ -107,7 +107,11 @@ def apply(article_id, rule):
             current = sorted(article.topics.values_list("name", flat=True))
             if name in current:
                 raise Skipped("it has the topic already")
-            topic = taxonomy.ensure_topics([name])[name]
+            # One name in, at most one topic out, under the name as stored (see ensure_topics);
+            # none for a rule saved before names were cleaned whose topic shows nothing.
+            topic = next(iter(taxonomy.ensure_topics([name]).values()), None)
+            if topic is None:
+                raise Skipped(f"its topic name {name!r} shows nothing")
             article.topics.add(topic)
             # Not an editor's edit: edited_fields stays as it is (a re-import may replace the
             # topics, and the import's rules run again on the item's new values).

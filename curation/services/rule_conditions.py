@@ -22,6 +22,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from curation.models import HEAT_UNKNOWN, HEAT_UNKNOWN_Q, Article, Topic
+from curation.validation import visible_name
 
 ACTIONS = ("publish", "reject", "flag", "add_topic")
 DECIDING_ACTIONS = ("publish", "reject")
@@ -146,7 +147,10 @@ def validate_definition(data, *, reasons=None):
     elif action == "flag":
         definition["note"] = _text("note", data.get("note", ""), limit=MAX_NOTE)
     elif action == "add_topic":
-        definition["topic"] = _text("topic", data.get("topic", ""))
+        # The name as ensure_topics stores it, so the rule finds the topic it creates.
+        definition["topic"] = visible_name(_text("topic", data.get("topic", "")))
+        if not definition["topic"]:
+            raise RuleDefinitionError("topic", "shows nothing (only invisible characters)")
     return definition
 
 

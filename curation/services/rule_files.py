@@ -21,6 +21,7 @@ from curation.models import RejectionReason, Rule
 from curation.seedformat.values import printable
 from curation.services import rules as rule_service
 from curation.services.rule_conditions import CONDITIONS, RuleDefinitionError, validate_definition
+from curation.validation import visible_name
 
 MAX_FILE_BYTES = 1 << 20
 MAX_RULES = 1000
@@ -80,14 +81,15 @@ def parse(text):
         if not isinstance(item, dict):
             raise RulesFileError(f"{label}: must be a mapping with name, when and action")
         name = item.get("name")
-        if isinstance(name, str) and name.strip():
-            label = f"rule {index} (“{printable(name.strip()[:80])}”)"
+        if isinstance(name, str):
+            name = visible_name(name)  # a name that shows nothing is no name (see visible_name)
+        if name:
+            label = f"rule {index} (“{printable(str(name)[:80])}”)"
         for key in item:
             if key not in RULE_KEYS:
                 raise RulesFileError(f"{label}, field {key}: unknown field (known: {', '.join(RULE_KEYS)})")
-        if not isinstance(name, str) or not name.strip():
-            raise RulesFileError(f"{label}, field name: a rule needs a name")
-        name = name.strip()
+        if not isinstance(name, str) or not name:
+            raise RulesFileError(f"{label}, field name: a rule needs a name (with visible characters)")
         if len(name) > 200 or "\x00" in name:
             raise RulesFileError(f"{label}, field name: at most 200 characters, no NUL")
         if name in names:

@@ -14,6 +14,7 @@ with it.
 """
 
 from curation.models import Provider, Topic
+from curation.validation import visible_name
 
 TOPIC_NAME_MAX = Topic._meta.get_field("name").max_length
 PROVIDER_NAME_MAX = Provider._meta.get_field("name").max_length
@@ -25,7 +26,9 @@ class TaxonomyError(ValueError):
 
 
 def _clean_names(names):
-    cleaned = list(dict.fromkeys(name.strip() for name in names if name and name.strip()))
+    """The names as stored (curation.validation.visible_name), once each; a name that shows
+    nothing (zero-width spaces, a byte order mark) is no name and is skipped like a blank."""
+    cleaned = list(dict.fromkeys(name for name in map(visible_name, filter(None, names)) if name))
     for name in cleaned:
         if len(name) > TOPIC_NAME_MAX:
             raise TaxonomyError(f"“{name[:30]}…” is longer than {TOPIC_NAME_MAX} characters.")
@@ -37,7 +40,8 @@ def _topics_named(names):
 
 
 def ensure_topics(names):
-    """{name: Topic} for every non-blank name (stripped), creating the missing ones."""
+    """{name: Topic} for every name that shows something (see _clean_names; the keys are the
+    cleaned names), creating the missing ones."""
     names = _clean_names(names)
     found = _topics_named(names)
     missing = [name for name in names if name not in found]
@@ -60,10 +64,10 @@ def ensure_topics(names):
 
 def ensure_providers(pairs):
     """{(name, domain): Provider} for (name, domain) pairs (stripped, domain lower-cased),
-    creating the missing ones. Blank names are skipped."""
+    creating the missing ones. Names that show nothing are skipped (see _clean_names)."""
     wanted = []
     for name, domain in pairs:
-        name, domain = (name or "").strip(), (domain or "").strip().lower()
+        name, domain = visible_name(name or ""), visible_name(domain or "").lower()
         if not name:
             continue
         if len(name) > PROVIDER_NAME_MAX or len(domain) > PROVIDER_DOMAIN_MAX:
@@ -129,7 +133,7 @@ def topics_for_editor(names, *, user, create=()):
     names = _clean_names(names)
     existing = set(_topics_named(names))
     missing = [name for name in names if name not in existing]
-    confirmed = set(create or ())
+    confirmed = set(_clean_names(create or ()))
     if unconfirmed := [name for name in missing if name not in confirmed]:
         raise UnconfirmedTopics(unconfirmed)
     if missing:

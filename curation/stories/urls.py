@@ -29,6 +29,8 @@ import re
 import string
 from urllib.parse import urlsplit
 
+from curation.validation import authority_is_sound
+
 __all__ = ["canonical_url", "stored_canonical_url", "url_aliases", "TRACKING_PARAMETERS"]
 
 MAX_URL_LENGTH = 4000
@@ -116,7 +118,9 @@ def _canonical(url, depth):
     if not isinstance(url, str):
         return ""
     url = url.strip()
-    if not url or len(url) > MAX_URL_LENGTH:
+    # A host or port that is not one (`[::1`, `:99999999`, `xn--zz`) is no URL, as for
+    # safe_url: not read as the URL without its port, which is another article's.
+    if not url or len(url) > MAX_URL_LENGTH or not authority_is_sound(url):
         return ""
     parsed = _plain_parts(url) or _parts(url)
     if parsed is None:

@@ -21,6 +21,7 @@ from curation.services import rule_files, rules
 from curation.services.importing import import_seed_files
 from curation.services.rule_conditions import CONDITIONS, validate_definition
 from curation.tests.factories import make_article, seed_text, valid_front_matter
+from curation.validation import visible_name
 
 pytestmark = pytest.mark.django_db
 
@@ -146,7 +147,7 @@ def test_any_generated_rules_file_loads_whole_or_changes_nothing(items):
         assert list(Rule.objects.values_list("name", "version")) == before
         return
     loaded = list(Rule.objects.in_order())
-    assert [rule.name for rule in loaded] == [item["name"].strip() for item in items]
+    assert [rule.name for rule in loaded] == [visible_name(item["name"]) for item in items]
     for rule in loaded:
         validate_definition(rule.definition)  # what was stored is valid
     assert [name for name, _, _ in rule_files.parse(rule_files.dump())] == [rule.name for rule in loaded]  # dumps, loads again

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from curation.seedformat import SeedError, content_hash, split_front_matter
-from curation.validation import MAX_URL_LENGTH, safe_url
+from curation.validation import MAX_URL_LENGTH, _authority_is_sound, safe_url
 
 # What the shortcuts replaced, kept here as the reference.
 CLOSING_LINE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
@@ -99,4 +99,6 @@ url_text = st.builds(
 @settings(max_examples=1500, deadline=None)
 @given(st.one_of(url_text, st.text(max_size=40), st.none(), st.integers()))
 def test_safe_url_accepts_what_the_two_patterns_accepted(value):
-    assert safe_url(value) == reference_safe_url(value)
+    # ... unless the host or port is not one (test_hostile_urls.py), which they let through.
+    expected = reference_safe_url(value)
+    assert safe_url(value) == (expected if expected and _authority_is_sound(expected.strip()) else "")

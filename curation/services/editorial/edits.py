@@ -16,7 +16,7 @@ from curation.services.publication import (
 )
 from curation.services.taxonomy import TaxonomyError
 from curation.services.transactions import retry_transient
-from curation.validation import MAX_NAME, MAX_SHORT_TEXT, safe_url
+from curation.validation import MAX_NAME, MAX_SHORT_TEXT, safe_url, visible_name
 
 # --- edits ------------------------------------------------------------------------------
 
@@ -51,7 +51,7 @@ def edit_article(
     _require(user, EDIT_PERMISSION)
     errors = {}
     if title is not None:
-        title = title.strip()
+        title = visible_name(title)
         if not title:
             errors["title"] = "A title is required."
     if excerpt is not None:
@@ -110,10 +110,10 @@ def complete_article(
     """
     _require(user, EDIT_PERMISSION)
     errors = {}
-    title = (title or "").strip()
+    title = visible_name(title or "")
     web_url = (web_url or "").strip()
     excerpt, category = (excerpt or "").strip(), (category or "").strip()
-    provider_name, provider_domain = (provider_name or "").strip(), (provider_domain or "").strip().lower()
+    provider_name, provider_domain = visible_name(provider_name or ""), visible_name(provider_domain or "").lower()
     if web_url and not safe_url(web_url):
         errors["web_url"] = "Only absolute http(s) URLs are accepted."
     if len(category) > MAX_SHORT_TEXT:

@@ -12,9 +12,15 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from curation.seedformat.text import nul_byte_reason
 from curation.seedformat.values import printable
 
 SEED_SUFFIXES = {".txt", ".md"}
+# A file larger than this is read in pieces of this size, each looked at for a NUL byte,
+# which no seed file may hold: a file of gigabytes that is mostly holes (a sparse file reads
+# as NULs) under a large --max-bytes is refused at its first piece, not read whole into
+# memory, hashed and sent to a parse worker to be refused there.
+READ_CHUNK = 1 << 20
 
 
 class MissingPathError(ValueError):
@@ -137,6 +143,25 @@ def _leads_out(path, root, top):
     )
 
 
+def _read_at_most(handle, size, max_bytes):
+    """(up to max_bytes + 1 bytes of the file, None), or (None, the reason) at the first NUL
+    byte. A small file is read with one call asking for the size fstat gave, not for the
+    limit: read(limit) would allocate a buffer of the limit (2 MB) for every small file. A
+    file that grew since fstat (or a short read) is read on, up to the limit."""
+    chunks, length = [], 0
+    want = min(size + 1, READ_CHUNK)
+    while length <= max_bytes:
+        chunk = handle.read(min(want, max_bytes + 1 - length))
+        if not chunk:
+            break
+        if (nul := chunk.find(b"\x00")) != -1:
+            return None, nul_byte_reason(length + nul)
+        chunks.append(chunk)
+        length += len(chunk)
+        want = READ_CHUNK
+    return b"".join(chunks), None
+
+
 @dataclass
 class SeedFile:
     path: str
@@ -182,15 +207,9 @@ def read_seed_file(found, max_bytes):
                     f"is {info.st_size:,} bytes; files over {max_bytes:,} bytes are refused (SEED_MAX_BYTES)"
                 )
                 return seed_file
-            # Asking for the size fstat gave, not for the limit: read(limit) would allocate a
-            # buffer of the limit (2 MB) for every small file.
-            data = handle.read(info.st_size + 1)
-            # A file that grew since fstat (or a short read): go on, up to the limit.
-            while len(data) <= max_bytes:
-                more = handle.read(max_bytes + 1 - len(data))
-                if not more:
-                    break
-                data += more
+            data, seed_file.error = _read_at_most(handle, info.st_size, max_bytes)
+            if seed_file.error:
+                return seed_file
     except OSError as exc:
         seed_file.error = f"cannot be read: {exc.strerror or exc}"
         return seed_file
