@@ -19,7 +19,8 @@ from django.db.models import F, Min
 from django.db.models.expressions import RawSQL
 
 from curation.db import backend
-from curation.db.queries import first_of_story_condition, story_summary_sql
+from curation.db.queries import story_summary_sql
+from curation.db.story_queries import first_of_story_condition
 from curation.models import Article, ArticleState, RelatedCoverage, Story
 from curation.selectors import DEFAULT_SORT, SORTS, queue_page
 from curation.services import story_candidates, story_index
@@ -161,7 +162,7 @@ def first_of_their_story(queryset, sort_key=DEFAULT_SORT):
     on the queue's own rows, so the keyset walk, its cursors and its query count stay what
     they are: each walked row costs one probe of the (story, ...) index (and one by id for
     each member ahead of it, to apply the filters). The condition's SQL is the seam's
-    (db.queries.first_of_story_condition)."""
+    (db.story_queries.first_of_story_condition)."""
     sort = SORTS.get(sort_key) or SORTS[DEFAULT_SORT]
     condition = first_of_story_condition(queryset, field=sort.field, descending=sort.descending, nullable=sort.nullable)
     return queryset if condition is None else queryset.filter(condition)

@@ -12,8 +12,9 @@ is written here and nowhere else in the app (migrations excepted: they are histo
                    advisory locks for jobs that every app server may start
     plans.py       per-process memory of the facts that pick a plan
     queries.py     the few portable raw-SQL reads (one-query summaries of several tables),
-                   ORM conditions compiled for them (condition_sql), and the queue by
-                   story's "first of its story" condition (first_of_story_condition)
+                   ORM conditions compiled for them (condition_sql)
+    story_queries.py  the story index's key look-ups and the queue by story's "first of
+                   its story" condition (first_of_story_condition)
 """
 
 from django.db import connections

@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from itertools import chain
 
-from curation.db.queries import story_key_neighbourhood, story_key_rows
+from curation.db.story_queries import story_key_neighbourhood, story_key_rows
 from curation.stories.features import BODY
 from curation.stories.index import (
     BUCKET_LIMIT,
