@@ -14,6 +14,7 @@ Everything here is called by curation/services/stories.py, inside its transactio
 """
 
 import datetime as dt
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
@@ -28,6 +29,8 @@ from curation.stories.features import ARTICLE, BODY, FEATURES_VERSION, RELATED, 
 from curation.stories.index import arrival_order
 from curation.stories.scoring import DEFAULT_CONFIG, Evidence
 from curation.stories.urls import MAX_STORED_LENGTH
+
+logger = logging.getLogger(__name__)
 
 # How much of a body is read from the database to compute features (features.py reads less).
 BODY_CHARS = 1200
@@ -117,12 +120,21 @@ def story_items(ids):
 
 def compute_features(ids):
     """{id: ItemFeatures} read from the articles' text (for articles without stored features)."""
-    return {item.key: item_features(item) for item in story_items(ids)}
+    return {features.key: features for features in features_batch(story_items(ids))}
 
 
 def features_batch(items):
-    """item_features of a list of StoryItems (a worker process's unit of work)."""
-    return [item_features(item) for item in items]
+    """item_features of a list of StoryItems (a worker process's unit of work). An item
+    whose text the features cannot be read from is left out and logged: it costs that
+    article its story, never its file, the batch it is written in, a rebuild or a page (as
+    the parse workers' `stories.seeds.describe` does)."""
+    out = []
+    for item in items:
+        try:
+            out.append(item_features(item))
+        except Exception:  # noqa: BLE001 - stored text came from untrusted files
+            logger.exception("story features of article %s could not be computed", item.key)
+    return out
 
 
 def features_of(ids, *, store=True):

@@ -5,6 +5,7 @@ them, without thousands separators, units or scale words, so one figure agrees a
 languages and spellings ("140.000", "140,000" and "140 000" are 140000; "2,1 Milliarden"
 and "$2.1 billion" are 2100000000; "58亿" is 5800000000)."""
 
+import math
 import re
 from itertools import repeat
 
@@ -64,7 +65,13 @@ _FIGURE_PREFIX = re.compile(r"\d+(?:[.,]\d+)*")
 def written_out(figure, scale, english=True):
     """`figure` ("2.1", "1,8", "1.200") times `scale`, written out ("2100000000"), or None."""
     number = _figure_number(figure, english)
-    return None if number is None else str(round(number * scale))
+    return None if number is None else _whole(number * scale)
+
+
+def _whole(number):
+    """The number written out as a whole one, or None past what a float holds (a figure of
+    hundreds of digits, which only a hostile file states, is infinite as a float)."""
+    return str(round(number)) if math.isfinite(number) else None
 
 
 def _figure_number(figure, english=True):
@@ -117,7 +124,7 @@ def cjk_figures(pieces):
             index += 1
             if index == count or not _leading_units(pieces[index]):
                 break
-        out.append(str(round(total + section + number)))
+        out.append(_whole(total + section + number) or piece)
         out.extend(unit_pieces)
     return out
 

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from curation.models import Article, RelatedCoverage, Story, StoryEdge, StoryFeatures, StoryKey
 from curation.services import stories
 from curation.services.importing import import_seed_files
+from curation.stories import StoryItem, item_features
 from curation.tests.factories import seed_text, valid_front_matter
 from curation.tests.stories_support import STORM, import_two_storms, storm_seed, write_seeds
 from curation.validation import visible_name
@@ -102,6 +103,60 @@ def test_features_that_cannot_be_computed_do_not_fail_the_file(tmp_path, monkeyp
     write_seeds(tmp_path, [storm_seed(1)])
     report = import_seed_files([tmp_path], workers=0)
     assert report.counts["created"] == 1 and report.stories["items"] == 1
+
+
+def test_text_the_features_cannot_be_read_from_costs_its_article_the_story_only(tmp_path, monkeypatch):
+    # Wherever the features are computed (the parse, the batch's indexing, a rebuild): one
+    # such text failed the whole batch it was written in.
+    from curation.services import story_index
+    from curation.stories import seeds
+
+    real = story_index.item_features
+
+    def broken_for_one(item):
+        if "poison" in (item.title or ""):
+            raise RuntimeError("a bug meeting this text")
+        return real(item)
+
+    monkeypatch.setattr(seeds, "item_features", broken_for_one)
+    monkeypatch.setattr(story_index, "item_features", broken_for_one)
+    write_seeds(tmp_path, [storm_seed(1), storm_seed(2, title="poison " + STORM), storm_seed(3)])
+    report = import_seed_files([tmp_path], workers=0)
+    assert report.counts["created"] == 3 and not report.errors
+    assert len(story_sets()) == 1 and len(next(iter(story_sets().values()))) == 2
+    poisoned = Article.objects.get(title__startswith="poison")
+    assert poisoned.story_id is None
+    call_command("cluster_stories", "--rebuild", stdout=StringIO())
+    assert len(next(iter(story_sets().values()))) == 2
+
+
+_HUGE = "9" * 400  # past what a float holds: infinite once read as a number
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_figure_of_hundreds_of_digits_with_a_scale_clusters_like_any_text(tmp_path, workers):
+    # "<400 digits> million" and "<400 digits>万" overflowed writing the figure out: the
+    # features failed in the parse, were computed again while the batch was written, and
+    # failed there, taking every file of the batch with them (0 of 2 created).
+    write_seeds(tmp_path, [storm_seed(1, title=f"{_HUGE} million homes lose power"), storm_seed(2, title=f"{_HUGE}万户停电")])
+    report = import_seed_files([tmp_path], workers=workers)
+    assert report.counts["created"] == 2 and not report.errors
+    assert report.stories is not None and report.stories["items"] == 2
+
+
+_SCALES = st.sampled_from(["", " million", " Milliarden", " mil millones", "bn", "万", "亿", "억", "천", "千万", "万2000"])
+
+
+@given(
+    figures=st.lists(
+        st.tuples(st.integers(1, 400), st.sampled_from(["", ".5", ",25", ",500"]), _SCALES), min_size=1, max_size=4
+    )
+)
+def test_figures_of_any_length_and_scale_never_break_the_features(figures):
+    title = " ".join(f"{'8' * digits}{fraction}{scale}" for digits, fraction, scale in figures)
+    features = item_features(StoryItem(key=1, title=title, excerpt=title))  # never raises
+    # A figure is written out in digits or left as stated, never as a float's "inf".
+    assert not any("inf" in term or "e+" in term for term in features.title_terms)
 
 
 # --- anything at all, through the whole path -----------------------------------------------------------
