@@ -42,14 +42,17 @@ def story_key_rows(keys, *, low, high, per_key, using="default"):
         return cursor.fetchall()
 
 
-def story_key_neighbourhood(keys, *, first, last, low, high, per_key, exclude, using="default"):
+def story_key_neighbourhood(
+    keys, *, first, last, low, high, per_key, exclude, exclude_everywhere=False, using="default"
+):
     """(key, item, published) rows of the story index for these keys around a run of items
     in arrival order, `first` and `last` their first and last dates (datetimes), each item
     then picking per key the rows nearest it (services.story_index): per key the `per_key`
     newest rows dated from `low` to before `first`, every row dated `first` to `last`, the
     `per_key` oldest after `last` up to `high` and the `per_key` newest undated ones, the
     last two leaving out the items of `exclude` (the run's own: they find these items, not
-    the other way round). `published` in seconds since 1970. One statement of four
+    the other way round), or all four with `exclude_everywhere` (the caller has the run's
+    own rows in memory). `published` in seconds since 1970. One statement of four
     branches, each a range of the (key, published) index."""
     from curation.models import StoryKey
 
@@ -70,10 +73,12 @@ def story_key_neighbourhood(keys, *, first, last, low, high, per_key, exclude, u
             "WHERE place <= %s"
         )
 
+    earlier = f" AND NOT ({excluded})" if exclude_everywhere else ""
+    earlier_params = excluded_params if exclude_everywhere else []
     sql = " UNION ALL ".join(
         (
-            first_of_each("published >= %s AND published < %s", "published DESC, item DESC"),
-            f"SELECT {key}, item, {seconds} FROM {table} WHERE {key_in} AND published >= %s AND published <= %s",
+            first_of_each(f"published >= %s AND published < %s{earlier}", "published DESC, item DESC"),
+            f"SELECT {key}, item, {seconds} FROM {table} WHERE {key_in} AND published >= %s AND published <= %s{earlier}",
             first_of_each(f"published > %s AND published <= %s AND NOT ({excluded})", "published, item"),
             first_of_each(f"published IS NULL AND NOT ({excluded})", "item DESC"),
         )
@@ -81,8 +86,8 @@ def story_key_neighbourhood(keys, *, first, last, low, high, per_key, exclude, u
     low, first, last, high = (database.adapt_datetime(value) for value in (low, first, last, high))
     per_key = int(per_key)
     params = [
-        *key_params, low, first, per_key,
-        *key_params, first, last,
+        *key_params, low, first, *earlier_params, per_key,
+        *key_params, first, last, *earlier_params,
         *key_params, last, high, *excluded_params, per_key,
         *key_params, *excluded_params, per_key,
     ]  # fmt: skip

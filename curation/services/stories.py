@@ -32,7 +32,7 @@ from curation.models import (
     StoryFeatures,
     StoryKey,
 )
-from curation.services import bulk, story_groups, story_index, story_rebuild
+from curation.services import bulk, story_candidates, story_groups, story_index, story_rebuild
 from curation.services.editorial import (
     EDIT_PERMISSION,
     PUBLISH_PERMISSION,
@@ -108,6 +108,7 @@ class ImportIndexer:
     def __init__(self):
         self.article_ids = []
         self.features = {}
+        self.all_kept = True  # the features of every article indexed are in self.features
 
     def index(self, written):
         """written: [(article id, edited field names, web_url, ParsedSeed)]. Features come
@@ -126,18 +127,23 @@ class ImportIndexer:
         self.article_ids.extend(article_id for article_id, *_ in written)
         if len(self.features) < self.KEEP_FEATURES:
             self.features.update(entries)
+        else:
+            self.all_kept = False
 
     def finish(self):
-        return cluster_articles(list(dict.fromkeys(self.article_ids)), known=self.features)
+        # The run's own key rows from memory when all of them are here.
+        run_rows = story_candidates.RunRows.of(self.features) if self.all_kept else None
+        return cluster_articles(list(dict.fromkeys(self.article_ids)), known=self.features, run_rows=run_rows)
 
 
 # --- clustering --------------------------------------------------------------------------
 
 
-def cluster_articles(ids, *, config=DEFAULT_CONFIG, cap=None, known=None):
+def cluster_articles(ids, *, config=DEFAULT_CONFIG, cap=None, known=None, run_rows=None):
     """Find the evidence of these articles against the index and re-cluster what they touch.
     `known`: features this process stored in the index ({id: ItemFeatures}), of some of
-    them and perhaps of their candidates, read from memory instead of the index."""
+    them and perhaps of their candidates, read from memory instead of the index;
+    `run_rows`: the key rows of `ids` (story_candidates.RunRows), likewise."""
     started = time.monotonic()
     run = StoryRun(items=len(ids))
     if not ids:
@@ -153,7 +159,12 @@ def cluster_articles(ids, *, config=DEFAULT_CONFIG, cap=None, known=None):
             features = {pk: known[pk] for pk in chunk if pk in known} if known else {}
             features.update(story_index.features_of([pk for pk in chunk if pk not in features]))
             found = story_index.find_evidence(
-                [features[pk] for pk in chunk if pk in features], features, config, indexed=known, run=run_ids
+                [features[pk] for pk in chunk if pk in features],
+                features,
+                config,
+                indexed=known,
+                run=run_ids,
+                run_rows=run_rows,
             )
             for (a, b), found_evidence in found.evidence.items():
                 story_index.keep_evidence(evidence, a, b, found_evidence)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from itertools import chain
 
 from curation.db.story_queries import story_key_neighbourhood, story_key_rows
+from curation.forking import forked_map, in_parts
 from curation.stories.features import BODY
 from curation.stories.index import (
     BUCKET_LIMIT,
@@ -28,17 +29,68 @@ EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC).timestamp()
 LATEST = dt.datetime(2200, 1, 1, tzinfo=dt.UTC).timestamp()
 
 
-def candidates_for(items, known, config=DEFAULT_CONFIG, *, run=None):
+def candidates_for(items, known, config=DEFAULT_CONFIG, *, run=None, run_rows=None, processes=1):
     """{item key: [article ids]}: each item's best candidates by key, among what was
     indexed before it (items in arrival order). `run`: the ids of every article clustered
     with these (the whole import, of which `items` may be one chunk); none of them is a
-    candidate of an item that arrives before it."""
+    candidate of an item that arrives before it. `run_rows`: the key rows of the dated
+    articles of `run` (RunRows), taken from memory instead of the key table. The key rows
+    are read here, one statement per time group; the items are then ranked in `processes`
+    forked processes (curation/forking.py)."""
     items = sorted(items, key=arrival_order)
     exclude = set(run) if run is not None else {item.key for item in items}
-    candidates = {}
+    ranked = []
     for group in _time_groups(items, reach_seconds(config)):
-        candidates.update(_key_candidates(group, config, exclude))
+        if group[0].published is None:
+            rank = _undated_ranker(group)
+        else:
+            rank = _key_ranker(group, config, exclude, run_rows)
+        ranked.extend((item, rank) for item in group)
+
+    def rank_part(part):
+        return {item.key: rank(item) for item, rank in part}
+
+    candidates = {}
+    for found in forked_map(rank_part, in_parts(ranked, [1] * len(ranked), processes)):
+        candidates.update(found)
     return candidates
+
+
+class RunRows:
+    """The key rows an import's own dated articles wrote to the key table, kept in memory:
+    per key, [(seconds, article id)] in order. An import's candidates are mostly its own
+    articles, and reading them back is most of what the key look-up would read.
+
+    `of` gives None when a row could differ from what the table gives back: an article
+    whose features are not all here, or dated within a second (the databases give whole
+    seconds, rounded each its own way)."""
+
+    def __init__(self, rows):
+        self.rows = rows
+
+    @classmethod
+    def of(cls, features):
+        rows = defaultdict(list)
+        for pk, item in features.items():
+            if item.published is None:
+                continue
+            if not float(item.published).is_integer():
+                return None
+            when = int(item.published)
+            for key in item.keys:
+                rows[key].append((when, pk))
+        for listed in rows.values():
+            listed.sort()
+        return cls(rows)
+
+    def between(self, keys, low, high):
+        """(key, article id, seconds) of these keys dated from `low` to `high` (seconds)."""
+        for key in keys:
+            listed = self.rows.get(key)
+            if listed:
+                start, end = bisect_left(listed, (low, -1)), bisect_right(listed, (high, float("inf")))
+                for when, pk in listed[start:end]:
+                    yield key, pk, when
 
 
 def _time_groups(items, reach):
@@ -73,24 +125,33 @@ def _when(seconds):
     return dt.datetime.fromtimestamp(min(max(seconds, _FIRST_SECOND), _LAST_SECOND), dt.UTC)
 
 
-def _key_candidates(group, config, exclude):
-    """{item key: Candidates} for one time group, by their lookup keys: per key what
+def _key_ranker(group, config, exclude, run_rows=None):
+    """For one time group, a function of one of its items giving its Candidates, by their
+    lookup keys: per key what
     `StoryIndex` gives an item arriving after everything indexed before it (those before it
     in arrival order within reach, newest first, at most BUCKET_LIMIT), and also what an
-    earlier import indexed after it (a late arrival), the nearest in time first."""
-    if group[0].published is None:
-        return _undated_candidates(group)
+    earlier import indexed after it (a late arrival), the nearest in time first.
+
+    With `run_rows`, the run's own rows come from memory, all of those from the window's
+    start to the group's last date, where the table gives at most BUCKET_LIMIT a key
+    before the group's first date: more rows before the group, never fewer, and an item
+    counts at most BUCKET_LIMIT a key, walking out from its own date, so it finds the same
+    ones."""
     reach = reach_seconds(config)
     first, last = group[0].published, group[-1].published
+    keys = sorted({key for item in group for key in lookup_keys(item)})
     rows = story_key_neighbourhood(
-        sorted({key for item in group for key in lookup_keys(item)}),
+        keys,
         first=_when(first),
         last=_when(last),
         low=_when(first - reach),
         high=_when(last + reach),
         per_key=BUCKET_LIMIT,
         exclude=exclude,
+        exclude_everywhere=run_rows is not None,
     )
+    if run_rows is not None:
+        rows = chain(rows, run_rows.between(keys, first - reach, last))
     dated, undated, published = defaultdict(list), defaultdict(list), {}
     for key, other, when in rows:
         published[other] = when
@@ -124,13 +185,13 @@ def _key_candidates(group, config, exclude):
 
         return items_under
 
-    out = {}
-    for item in group:
+    def rank(item):
         found, listing = count_shared_keys(item, nearest(item), published.get, reach)
-        out[item.key] = Candidates(
+        return Candidates(
             rank_candidates(item, found, published.get), rank_listing(listing) if item.kind == BODY else []
         )
-    return out
+
+    return rank
 
 
 def _merged(listed, before, after, when, low, high, exclude):
@@ -152,10 +213,10 @@ def _merged(listed, before, after, when, low, high, exclude):
             after += 1
 
 
-def _undated_candidates(group):
-    """{item key: Candidates} for undated items (body-only), which arrive after every dated
-    one and among themselves by id: per key the newest rows of any date, undated first,
-    those with a higher id (which find this one) left out."""
+def _undated_ranker(group):
+    """For undated items (body-only), which arrive after every dated one and among
+    themselves by id, a function of one of them giving its Candidates: per key the newest
+    rows of any date, undated first, those with a higher id (which find this one) left out."""
     rows = story_key_rows(
         sorted({key for item in group for key in lookup_keys(item)}),
         low=_when(EARLIEST),
@@ -172,17 +233,17 @@ def _undated_candidates(group):
     later = {
         key: [-item for undated, _, item in sorted(found, reverse=True) if undated] for key, found in by_key.items()
     }
-    out = {}
-    for item in group:
 
-        def items_under(key, item=item):
+    def rank(item):
+        def items_under(key):
             return listed.get(key, [])[bisect_left(later.get(key, []), -item.key) :]
 
         found, listing = count_shared_keys(item, items_under, published.get, None)
-        out[item.key] = Candidates(
+        return Candidates(
             rank_candidates(item, found, published.get), rank_listing(listing) if item.kind == BODY else []
         )
-    return out
+
+    return rank
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.db.models.functions import Substr
 
 from curation.db import backend
+from curation.forking import forked_map, in_parts, usable_cpus
 from curation.models import Article, RelatedCoverage, StoryEdge, StoryFeatures, StoryKey
 from curation.services.story_candidates import candidates_for
 from curation.stories import StoryItem, item_features, score_pair
@@ -38,6 +39,10 @@ BODY_CHARS = 1200
 # story is capped far below; see services.stories.STORY_CAP).
 MAX_COMPONENT = 2000
 CHUNK = 500
+# Ranking and scoring are spread over forked processes (curation/forking.py) when a chunk
+# has this many pairs to score for each: below it, a fork costs more than it saves.
+MIN_PAIRS_A_PROCESS = 2000
+MAX_PROCESSES = 4
 
 # What an article's features take from its row besides the stored blob ...
 _FEATURE_COLUMNS = (
@@ -279,7 +284,16 @@ def as_stored(features):
     article's canonical URL column only (no AMP forms, no related URLs; none at all when it
     is too long to store, as features read from an edited article's text may have), and
     the term sets are built from their stored sorted lists, so that they iterate in the
-    same order and the weight sums come out to the same last bit."""
+    same order and the weight sums come out to the same last bit. Made once an article
+    (a candidate of many), kept on its features as `plain()` keeps its own."""
+    stored = features.__dict__.get("_stored")
+    if stored is None:
+        stored = _as_stored(features)
+        object.__setattr__(features, "_stored", stored)
+    return stored
+
+
+def _as_stored(features):
     url = features.url if len(features.url) <= MAX_STORED_LENGTH else ""
     return replace(
         features,
@@ -293,15 +307,17 @@ def as_stored(features):
     )
 
 
-def find_evidence(items, known, config=DEFAULT_CONFIG, *, indexed=None, run=None):
+def find_evidence(items, known, config=DEFAULT_CONFIG, *, indexed=None, run=None, run_rows=None):
     """Evidence between `items` (ItemFeatures of articles, any order) and what was indexed
     before each of them. `known`: {id: ItemFeatures} already loaded (extended here).
     `indexed`: {id: ItemFeatures} this process stored in the index (the import's own
     items): a candidate among them is taken from memory, as the index would give it back.
-    `run`: as in candidates_for."""
+    `run`, `run_rows`: as in candidates_for."""
     items = sorted(items, key=arrival_order)
     result = Found(evidence={})
-    candidates = candidates_for(items, known, config, run=run)
+    # Ranking an item's candidates costs about what scoring eight pairs does.
+    processes = processes_for(8 * len(items))
+    candidates = candidates_for(items, known, config, run=run, run_rows=run_rows, processes=processes)
     wanted = {other for found in candidates.values() for other in found.articles} - known.keys()
     if indexed:
         known.update((other, as_stored(indexed[other])) for other in wanted if other in indexed)
@@ -310,11 +326,28 @@ def find_evidence(items, known, config=DEFAULT_CONFIG, *, indexed=None, run=None
     body_parents = {other for item in items if item.kind == BODY for other in candidates[item.key].listing}
     entries = related_entries(list(body_parents)) if body_parents else {}
 
-    for item in items:
-        result.pairs_scored += score_item(item, candidates[item.key], known, entries, result.evidence, config)
+    def score_part(part):
+        evidence = {}
+        scored = sum(score_item(item, candidates[item.key], known, entries, evidence, config) for item in part)
+        return scored, evidence
+
+    # In parts, on as many cores as are ours; merged in the items' order, which is the order
+    # keep_evidence would have seen them in one pass (it keeps the last "apart", otherwise
+    # the first of the strongest), so the evidence is the same however it is split.
+    work = [len(candidates[item.key].articles) + len(candidates[item.key].listing) + 1 for item in items]
+    for scored, evidence in forked_map(score_part, in_parts(items, work, processes_for(sum(work)))):
+        result.pairs_scored += scored
+        for (a, b), found in evidence.items():
+            keep_evidence(result.evidence, a, b, found)
     for a, b, evidence in _url_evidence(items):
         keep_evidence(result.evidence, a, b, evidence)
     return result
+
+
+def processes_for(work):
+    """How many processes `work` (pairs to score, or a fraction of one per item) is worth:
+    one per usable core, none idle for lack of work."""
+    return max(1, min(usable_cpus(), MAX_PROCESSES, int(work // MIN_PAIRS_A_PROCESS)))
 
 
 def score_item(item, found, known, entries, evidence, config=DEFAULT_CONFIG):

@@ -9,19 +9,18 @@
 - files travel in chunks (CHUNK_SIZE files or CHUNK_BYTES), one message each way a chunk.
 """
 
-import ctypes
 import itertools
 import logging
 import multiprocessing
 import os
 import queue
 import signal
-import sys
 import threading
 import time
 from collections import deque
 from multiprocessing.connection import wait
 
+from curation.forking import die_with_parent
 from curation.services.importing.parsing import (
     DEFAULT_TIMEOUT,
     InProcessParser,
@@ -46,22 +45,6 @@ PIPE_BYTES = 1 << 20
 IN_FLIGHT_BYTES = 768 * 1024
 # Beyond the per-file limits, before the importer gives up on a silent worker.
 GRACE_SECONDS = 10.0
-_PR_SET_PDEATHSIG = 1
-
-
-def die_with_parent(parent_pid):
-    """Make the kernel end this process when the importer ends, however it ends (kill -9
-    included); elsewhere than Linux, the check before each file does it a little later."""
-    if sys.platform.startswith("linux"):
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        except (OSError, AttributeError):  # pragma: no cover - a libc without prctl
-            pass
-    if os.getppid() != parent_pid:  # the parent died before prctl took effect
-        os._exit(0)
-
-
 def _worker_main(tasks, results, parent_pid, limits, timeout, describe, inherited):
     """A worker: chunks in, results out, until told to stop or the importer is gone.
 
