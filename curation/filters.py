@@ -11,8 +11,9 @@ from curation.db import backend
 from curation.models import CLOCK_STATUSES, HEAT_UNKNOWN_Q, STATUS_CHOICES, Article, ArticleState
 from curation.params import BIGINT_MAX
 from curation.search import search_articles
-from curation.selectors import DEFAULT_SORT, SORTS, offered_reasons, with_status, with_topic
+from curation.selectors import DEFAULT_SORT, SORTS, with_status, with_topic
 from curation.selectors_queue import NAME_MAX_LENGTH, provider_ids_named, topic_named
+from curation.selectors_reasons import offered_reasons
 
 STATE_ALL = "all"
 STATE_CHOICES = [*STATUS_CHOICES, (STATE_ALL, "All")]

@@ -4,7 +4,7 @@ rule_conditions.validate_definition (the same check as the YAML files)."""
 from django import forms
 
 from curation.models import Rule
-from curation.selectors import offered_reasons
+from curation.selectors_reasons import offered_reasons
 from curation.services.rule_conditions import (
     ACTION_LABELS,
     ACTIONS,

@@ -11,9 +11,7 @@ PostgreSQL (whose NULL ordering differs).
 
 import datetime as dt
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
-from django.core.cache import cache
 from django.db.models import F, Prefetch, Q
 from django.db.models.functions import Coalesce
 from django.utils.dateparse import parse_datetime
@@ -28,12 +26,14 @@ from curation.models import (
     EditorialAction,
     ImportLedgerEntry,
     ImportStatus,
-    RejectionReason,
     RelatedCoverage,
 )
 from curation.params import BIGINT_MAX, parse_id
 from curation.search import search_articles
 from curation.selectors_queue import MatchCount
+
+# The rejection reasons' reads live in selectors_reasons.py; these names stay importable from here.
+from curation.selectors_reasons import REASONS_TTL, offered_reasons, reason_labels, reason_menu  # noqa: F401
 
 
 def with_topic(queryset, topic, *, size=None, count_cap=None):
@@ -436,39 +436,6 @@ def _similar_title(queryset, title):
     if not words:
         return queryset.none()
     return search_articles(queryset, " OR ".join(words))
-
-
-# --- rejection reasons ------------------------------------------------------------------
-
-REASONS_TTL = 60
-
-
-def offered_reasons():
-    """[(code, label, needs_note)] editors pick from when rejecting, cached for a minute
-    (admins rarely change them; the service checks the code again on every write)."""
-    reasons = cache.get("curation:reasons:offered")
-    if reasons is None:
-        reasons = list(RejectionReason.objects.offered().values_list("code", "label", "needs_note"))
-        cache.set("curation:reasons:offered", reasons, REASONS_TTL)
-    return reasons
-
-
-def reason_labels():
-    """{code: label} of every reason, retired ones included (history shows them)."""
-    labels = cache.get("curation:reasons:labels")
-    if labels is None:
-        labels = dict(RejectionReason.objects.values_list("code", "label"))
-        cache.set("curation:reasons:labels", labels, REASONS_TTL)
-    return labels
-
-
-def reason_menu():
-    """[(digit, code, formaction query, label, needs_note)] for the queue rows' reason menus:
-    each reason at its keyboard digit (its place in `offered_reasons`, from 1)."""
-    return [
-        (digit, code, f"?{urlencode({'reason_code': code})}", label, needs_note)
-        for digit, (code, label, needs_note) in enumerate(offered_reasons(), start=1)
-    ]
 
 
 @dataclass

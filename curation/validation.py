@@ -25,6 +25,22 @@ _FIRST_MOMENT = dt.datetime(FIRST_YEAR, 1, 1, tzinfo=dt.UTC)
 _AFTER_LAST_MOMENT = dt.datetime(LAST_YEAR + 1, 1, 1, tzinfo=dt.UTC)
 
 
+# The largest seed file an operator may allow (SEED_MAX_BYTES, import_seeds --max-bytes):
+# 1 GiB. A file is held in memory whole, several times over (its bytes, their text, the
+# copy sent to a parse worker, the parsed values), for every file of a batch, and
+# PostgreSQL stores no single value over 1 GB, so a larger file could not be imported
+# anyway: a larger limit would only let a file exhaust the server's memory. (10**18 was
+# accepted.)
+SEED_BYTES_MOST = 1 << 30
+
+
+def seed_bytes_problem(value):
+    """Why `value` cannot be the size of the largest seed file accepted, or None."""
+    if 1 <= value <= SEED_BYTES_MOST:
+        return None
+    return f"must be from 1 to {SEED_BYTES_MOST:,} bytes (1 GiB), not {value:,}"
+
+
 def within_stored_years(moment):
     """An aware date-time a reader asked to filter by, in UTC and moved inside the years a
     stored date can have: it selects the same rows, and no database adapter overflows on

@@ -13,6 +13,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from curation.validation import SEED_BYTES_MOST  # no Django imports: safe to load here
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -319,7 +321,8 @@ def env_limit(name, default, *, most=None):
     return value
 
 
-SEED_MAX_BYTES = env_limit("SEED_MAX_BYTES", 2 * 1024 * 1024)
+# At most 1 GiB (validation.SEED_BYTES_MOST says why; import_seed_files checks it again).
+SEED_MAX_BYTES = env_limit("SEED_MAX_BYTES", 2 * 1024 * 1024, most=SEED_BYTES_MOST)
 SEED_MAX_TITLE_CHARS = env_limit("SEED_MAX_TITLE_CHARS", 1_000)
 SEED_MAX_EXCERPT_CHARS = env_limit("SEED_MAX_EXCERPT_CHARS", 10_000)
 SEED_MAX_BODY_CHARS = env_limit("SEED_MAX_BODY_CHARS", 1_000_000)

@@ -40,8 +40,16 @@ MAX_LIST = 200
 MAX_TEXT = 200
 MAX_NOTE = 500
 MAX_PATTERN = 1000
-# RE2 compiles within this much memory or refuses the pattern.
-RE2_MAX_MEM = 8 << 20
+# RE2 compiles a pattern within this much memory (its program, and the caches it fills while
+# matching, come out of it) or refuses it. A run holds every enabled rule's patterns at
+# once, so the product is what counts: a rules file holds up to 1,000 rules of two patterns
+# each, which at this size stay within the budget below (at 8 MiB a pattern they could
+# have taken 16 GB). It still takes a 1,000-character alternation of words with (?i), or
+# \p{L}+; it refuses a Unicode class repeated a dozen times.
+RE2_MAX_MEM = 128 << 10
+# The enabled rules' patterns together, and so how many may be enabled at once (2,048).
+REGEX_MEMORY_BUDGET = 256 << 20
+MAX_ENABLED_PATTERNS = REGEX_MEMORY_BUDGET // RE2_MAX_MEM
 
 
 class RuleDefinitionError(ValueError):
@@ -57,7 +65,31 @@ def compile_pattern(pattern, field="title_matches"):
     try:
         return re2.compile(pattern, options)
     except Exception as exc:  # re2.error, or a TypeError for bytes and the like
+        if "pattern too large" in str(exc):
+            raise RuleDefinitionError(
+                f"when.{field}",
+                f"too large: RE2 compiles a pattern in at most {RE2_MAX_MEM >> 10} KiB (a Unicode class "
+                "repeated many times is the usual cause); make it smaller",
+            ) from None
         raise RuleDefinitionError(f"when.{field}", f"not a valid RE2 regular expression ({exc})") from None
+
+
+def pattern_count(definition):
+    """How many regular expressions a rule's definition holds (0 to 2)."""
+    return sum(key in definition.get("when", {}) for key in REGEX_CONDITIONS)
+
+
+def patterns_over_budget(enabled_patterns):
+    """Why a rule cannot be enabled when the enabled rules would then hold `enabled_patterns`
+    patterns in all (its own included), or "" when it can."""
+    if enabled_patterns <= MAX_ENABLED_PATTERNS:
+        return ""
+    return (
+        f"the enabled rules would hold {enabled_patterns:,} regular expressions "
+        f"(title_matches, text_matches); at most {MAX_ENABLED_PATTERNS:,} may be enabled at once "
+        f"({RE2_MAX_MEM >> 10} KiB each, {REGEX_MEMORY_BUDGET >> 20} MiB in all): "
+        "disable a rule that has one, or leave this rule disabled"
+    )
 
 
 def _int(field, value):

@@ -115,25 +115,31 @@ def load(text, *, replace=False, user=None):
     parsed = parse(text)
     existing = {rule.name: rule for rule in Rule.objects.select_for_update().in_order()}
     summary = {"created": [], "changed": [], "unchanged": [], "deleted": [], "matches_everything": []}
+    if replace:
+        # First, so that the rules going away count against no limit of the ones coming in.
+        named = {name for name, _, _ in parsed}
+        for name in [name for name in existing if name not in named]:
+            existing.pop(name).delete()
+            summary["deleted"].append(name)
     for position, (name, enabled, definition) in enumerate(parsed, start=1):
         rule = existing.pop(name, None)
         if not definition["when"]:
             summary["matches_everything"].append(name)
-        if rule is None:
-            rule_service.save_rule(name=name, definition=definition, enabled=enabled, user=user, position=position)
-            summary["created"].append(name)
-        elif rule.definition != definition or rule.enabled != enabled:
-            rule_service.save_rule(
-                rule=rule, name=name, definition=definition, enabled=enabled, user=user, position=position
-            )
-            summary["changed"].append(name)
-        else:
-            Rule.objects.filter(pk=rule.pk).update(position=position)
-            summary["unchanged"].append(name)
+        try:
+            if rule is None:
+                rule_service.save_rule(name=name, definition=definition, enabled=enabled, user=user, position=position)
+                summary["created"].append(name)
+            elif rule.definition != definition or rule.enabled != enabled:
+                rule_service.save_rule(
+                    rule=rule, name=name, definition=definition, enabled=enabled, user=user, position=position
+                )
+                summary["changed"].append(name)
+            else:
+                Rule.objects.filter(pk=rule.pk).update(position=position)
+                summary["unchanged"].append(name)
+        except rule_service.RuleSaveError as exc:
+            # Too many patterns enabled, a name taken meanwhile: the whole file is rolled back.
+            raise RulesFileError(f"rule {position}: {printable(str(exc))}") from None
     for offset, rule in enumerate(existing.values(), start=len(parsed) + 1):
-        if replace:
-            rule.delete()
-            summary["deleted"].append(rule.name)
-        else:
-            Rule.objects.filter(pk=rule.pk).update(position=offset)
+        Rule.objects.filter(pk=rule.pk).update(position=offset)
     return summary

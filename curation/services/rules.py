@@ -21,7 +21,14 @@ from django.utils import timezone
 
 from curation.models import Article, ArticleState, EditorialAction, Rule, RulesSwitch, RuleVersion
 from curation.services import rule_actions
-from curation.services.rule_conditions import CompiledRule, RuleDefinitionError, validate_definition
+from curation.services.rule_conditions import (
+    REGEX_CONDITIONS,
+    CompiledRule,
+    RuleDefinitionError,
+    pattern_count,
+    patterns_over_budget,
+    validate_definition,
+)
 
 CHUNK = 1000
 
@@ -86,6 +93,10 @@ def save_rule(*, rule=None, name, definition, enabled, user=None, position=None,
             )
         if position is not None:
             rule.position = position
+    if enabled and (patterns := pattern_count(definition)):
+        # The patterns a run would compile together stay within REGEX_MEMORY_BUDGET.
+        if problem := patterns_over_budget(patterns + _enabled_patterns(exclude=rule.pk)):
+            raise RuleSaveError(f"Rule “{name}” cannot be enabled: {problem}. Nothing was saved.")
     rule.name, rule.definition, rule.enabled = name, definition, enabled
     rule.version += 1
     rule.updated_at, rule.updated_by = now, user
@@ -99,6 +110,12 @@ def save_rule(*, rule=None, name, definition, enabled, user=None, position=None,
         rule=rule, created_at=now, created_by=user, **{field: getattr(rule, field) for field in VERSIONED_FIELDS}
     )
     return rule
+
+
+def _enabled_patterns(*, exclude=None):
+    """The regular expressions the enabled rules hold (but rule `exclude`'s), counted in the database."""
+    enabled = Rule.objects.filter(enabled=True).exclude(pk=exclude)
+    return sum(enabled.filter(**{"definition__when__has_key": key}).count() for key in REGEX_CONDITIONS)
 
 
 @transaction.atomic
@@ -134,13 +151,19 @@ def load_compiled(names=None):
     each checked again: a rule whose reason was retired since is left out, and said."""
     queryset = Rule.objects.in_order()
     queryset = queryset.filter(name__in=names) if names else queryset.filter(enabled=True)
-    rules, errors = [], []
+    rules, errors, patterns = [], [], 0
     for rule in queryset:
         try:
             validate_definition(rule.definition)
         except RuleDefinitionError as exc:
             errors.append(f"rule “{rule.name}” v{rule.version} left out: {exc}")
             continue
+        # Rules enabled before the budget existed may hold more patterns than it allows:
+        # the first ones in order run, the rest are left out, and said.
+        if problem := patterns_over_budget(patterns + pattern_count(rule.definition)):
+            errors.append(f"rule “{rule.name}” v{rule.version} left out: {problem}")
+            continue
+        patterns += pattern_count(rule.definition)
         rules.append(compiled(rule))
     return rules, errors
 

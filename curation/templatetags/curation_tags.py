@@ -4,7 +4,7 @@ from django import template
 from django.urls import reverse
 
 from curation.models import HEAT_UNKNOWN
-from curation.selectors import reason_labels
+from curation.selectors_reasons import reason_labels
 from curation.validation import safe_url as _safe_url
 from curation.views.controls import render_control
 

@@ -7,10 +7,12 @@ a topic with a note and takes such a provider as none; editors, the admin and tr
 are refused; invisible characters at either end of a name are taken off."""
 
 import datetime as dt
+import importlib
 import re
 import unicodedata
 
 import pytest
+from django.apps import apps
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -177,3 +179,46 @@ def test_a_body_only_file_that_shows_nothing_is_empty_and_a_derived_title_shows_
     words = " ".join([invisible] * 5)
     parsed = parse_seed(f"{words}\n\nStorm Imogen battered Wales overnight.\n".encode())
     assert parsed.title == "Storm Imogen battered Wales overnight."
+
+
+MIGRATION = importlib.import_module("curation.migrations.0022_names_that_show_nothing")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(invisible_text, st.text(max_size=6), st.builds("".join, st.lists(st.sampled_from(INVISIBLE + ["a", "日", "\u0301", " "]), max_size=5))))
+def test_the_migration_keeps_the_rule_of_visible_name(text):
+    assert MIGRATION.shows_nothing(text) == (visible_name(text) == "")
+
+
+@pytest.mark.django_db
+def test_the_migration_names_stored_rows_that_show_nothing():
+    # Rows as an old database holds them, written before the rule (no service, no form).
+    topics = [Topic.objects.create(name=name, slug=f"old-{n}") for n, name in enumerate([*INVISIBLE, ""])]
+    # An admin already used the name the first of them would get.
+    taken = Topic.objects.create(name=f"Topic {topics[0].pk} (name had no visible characters)", slug="taken")
+    providers = [Provider.objects.create(name=name, domain="times.example") for name in INVISIBLE]
+    reasons = [RejectionReason.objects.create(code=f"old-{n}", label=name) for n, name in enumerate(INVISIBLE)]
+    kept = {
+        Topic: [Topic.objects.create(name=name, slug=f"kept-{n}").pk for n, name in enumerate(["Science", "日本", "❤️", "!", "\u200bNews"])],
+        Provider: [Provider.objects.create(name=name).pk for name in ["Times", "日本経済新聞", "\u3164Daily"]],
+        RejectionReason: [RejectionReason.objects.create(code="fine", label="Off-topic").pk],
+    }
+    before = {model: {row.pk: str(row) for row in model.objects.filter(pk__in=pks)} for model, pks in kept.items()}
+
+    MIGRATION.name_rows_that_show_nothing(apps, None)
+
+    assert Topic.objects.get(pk=topics[0].pk).name == f"Topic {topics[0].pk} (name had no visible characters, 2)"
+    for topic in topics[1:]:
+        topic.refresh_from_db()
+        assert (topic.name, topic.slug) == (f"Topic {topic.pk} (name had no visible characters)", topic.slug)
+    assert Topic.objects.get(pk=taken.pk).name == taken.name
+    for provider in providers:
+        provider.refresh_from_db()
+        assert str(provider) == f"Provider {provider.pk} (name had no visible characters) (times.example)"
+    for reason in reasons:
+        reason.refresh_from_db()
+        assert (reason.label, reason.code) == (f"Rejection reason {reason.pk} (label had no visible characters)", reason.code)
+    for model, rows in before.items():
+        assert {row.pk: str(row) for row in model.objects.filter(pk__in=rows)} == rows
+    assert not [name for name in Topic.objects.values_list("name", flat=True) if not visible_name(name)]
+    assert not [name for name in RejectionReason.objects.values_list("label", flat=True) if not visible_name(name)]

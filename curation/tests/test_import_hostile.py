@@ -189,13 +189,15 @@ def test_the_command_itself_prints_no_traceback_and_exits_1(tmp_path):
     [
         ({"workers": 100_000}, "--workers must be from 0 to 64"),
         ({"workers": -1}, "--workers must be from 0 to 64"),
-        ({"max_bytes": 0}, "--max-bytes must be at least 1"),
-        ({"max_bytes": -5}, "--max-bytes must be at least 1"),
+        ({"max_bytes": 0}, "--max-bytes must be from 1 to 1,073,741,824 bytes (1 GiB), not 0"),
+        ({"max_bytes": -5}, "--max-bytes must be from 1 to 1,073,741,824 bytes (1 GiB), not -5"),
+        ({"max_bytes": 2**30 + 1}, "--max-bytes must be from 1 to 1,073,741,824 bytes (1 GiB), not 1,073,741,825"),
+        ({"max_bytes": 10**18}, "--max-bytes must be from 1 to 1,073,741,824 bytes (1 GiB), not 1,000,"),
     ],
 )
 def test_option_values_out_of_range_are_usage_errors(tmp_path, monkeypatch, options, reason):
     # --workers 100000 forked a process per worker until the system refused (a traceback);
-    # --max-bytes -5 failed every file as "over -5 bytes".
+    # --max-bytes -5 failed every file as "over -5 bytes"; --max-bytes 10**18 was taken.
     started = []
     monkeypatch.setattr(pool, "_Worker", lambda owner: started.append(owner) or pytest.fail("a worker was started"))
     write(tmp_path, "a.txt", seed_text(**valid_front_matter(1)))

@@ -2,12 +2,17 @@
 names the field and the setting, or (images, related items) the extra values are cut with a
 note in the ledger; never a database error, never a 1.5 MB title stored."""
 
+import runpy
+from pathlib import Path
+
 import pytest
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
 from curation.models import Article, ImportLedgerEntry, Topic
 from curation.seedformat import SeedLimits
-from curation.services.importing import seed_limits
+from curation.services.importing import ImportOptionError, import_seed_files, seed_limits
 from curation.tests.factories import seed_text, valid_front_matter
 from curation.tests.test_import import run_import, write
 
@@ -77,3 +82,26 @@ def test_limits_come_from_the_settings(tmp_path):
     with override_settings(SEED_MAX_DEPTH=2):
         code, _, err = run_import(tmp_path)
     assert code == 1 and "nested more than 2 levels deep" in err
+
+
+@pytest.mark.parametrize("value", [0, 2**30 + 1, 10**18])
+def test_seed_max_bytes_outside_1_byte_to_1_gib_stops_the_process_at_start(monkeypatch, value):
+    # SEED_MAX_BYTES=1000000000000000000 was taken: any file would have been read whole.
+    monkeypatch.setenv("SEED_MAX_BYTES", str(value))
+    with pytest.raises(ImproperlyConfigured, match=f"^SEED_MAX_BYTES must be from 1 to 1073741824, not {value}$"):
+        runpy.run_path(str(Path(settings.BASE_DIR) / "newsroom" / "settings.py"))
+    monkeypatch.setenv("SEED_MAX_BYTES", str(2**30))
+    assert runpy.run_path(str(Path(settings.BASE_DIR) / "newsroom" / "settings.py"))["SEED_MAX_BYTES"] == 2**30
+
+
+def test_the_service_refuses_a_seed_max_bytes_past_1_gib_whoever_calls_it(tmp_path):
+    # The bound lives in the service: a script calling it directly, or settings changed
+    # after start, meet the same refusal as the command, before a file is read.
+    write(tmp_path, "a.txt", seed_text(**valid_front_matter(1)))
+    with pytest.raises(ImportOptionError, match=r"^max_bytes must be from 1 to 1,073,741,824 bytes \(1 GiB\), not 10,"):
+        import_seed_files([tmp_path], max_bytes=10**10, workers=0)
+    with override_settings(SEED_MAX_BYTES=10**18):
+        code, _, err = run_import(tmp_path)
+    assert code == 2
+    assert err == "SEED_MAX_BYTES must be from 1 to 1,073,741,824 bytes (1 GiB), not 1,000,000,000,000,000,000"
+    assert not ImportLedgerEntry.objects.exists() and not Article.objects.exists()

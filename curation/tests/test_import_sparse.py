@@ -1,4 +1,4 @@
-"""A file of gigabytes that is mostly holes (a sparse file: it costs no disk, and reads as
+"""A file of a gigabyte that is mostly holes (a sparse file: it costs no disk, and reads as
 NUL bytes) under a --max-bytes large enough to let it through the size check: refused at
 its first NUL byte, with the parser's reason, having read one piece of it, not all of it
 into memory (then hashed, then copied to a parse worker)."""
@@ -25,15 +25,15 @@ def sparse(path, head, size):
 
 def test_a_sparse_file_is_refused_at_its_first_piece(tmp_path):
     head = seed_text(**valid_front_matter(1)).encode()
-    path = sparse(tmp_path / "sparse.txt", head, 2 * GIGABYTE)
+    path = sparse(tmp_path / "sparse.txt", head, GIGABYTE)
     tracemalloc.start()
     try:
-        seed_file = read_seed_file(str(path), max_bytes=4 * GIGABYTE)
+        seed_file = read_seed_file(str(path), max_bytes=GIGABYTE)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
     assert seed_file.error == f"contains a NUL byte at offset {len(head)}; seed files are text"
-    assert seed_file.data is None and seed_file.size == 2 * GIGABYTE
+    assert seed_file.data is None and seed_file.size == GIGABYTE
     assert peak < 4 * READ_CHUNK
 
 
@@ -52,10 +52,11 @@ def test_files_of_every_size_around_a_piece_are_read_whole(tmp_path, size):
 @pytest.mark.django_db
 def test_the_import_fails_the_sparse_file_alone(tmp_path):
     write(tmp_path, "good.txt", seed_text(**valid_front_matter(1)))
-    sparse(tmp_path / "sparse.txt", seed_text(**valid_front_matter(2)).encode(), 2 * GIGABYTE)
-    code, _, err = run_import(tmp_path, max_bytes=8 * GIGABYTE)
+    # 1 GiB: the largest --max-bytes there is (validation.SEED_BYTES_MOST).
+    sparse(tmp_path / "sparse.txt", seed_text(**valid_front_matter(2)).encode(), GIGABYTE)
+    code, _, err = run_import(tmp_path, max_bytes=GIGABYTE)
     assert code == 1
     assert f"{tmp_path / 'sparse.txt'}: contains a NUL byte at offset" in err
     assert Article.objects.count() == 1
-    assert ImportLedgerEntry.objects.filter(status="failed").get().size == 2 * GIGABYTE
-    assert os.path.getsize(tmp_path / "sparse.txt") == 2 * GIGABYTE
+    assert ImportLedgerEntry.objects.filter(status="failed").get().size == GIGABYTE
+    assert os.path.getsize(tmp_path / "sparse.txt") == GIGABYTE

@@ -363,3 +363,88 @@ def test_the_migration_lists_items_published_before_rules_set_listed_at():
     listed = dict(Article.objects.values_list("pk", "listed_at"))
     assert listed[plain.pk] == yesterday
     assert listed[embargoed.pk] == embargo and listed[unpublished.pk] is None
+
+
+# --- what the enabled rules' regular expressions may take (RE2 memory) -------------------
+
+TWO_PATTERNS = {"title_matches": "(?i)storm", "text_matches": "(?i)flood"}
+
+
+def stored_rules(count, when, start=0):
+    """`count` enabled rules as an old database may hold them (saved before the budget)."""
+    now = timezone.now()
+    Rule.objects.bulk_create(
+        Rule(
+            name=f"old {start + n}",
+            position=start + n,
+            enabled=True,
+            created_at=now,
+            updated_at=now,
+            definition={"when": when, "action": "flag", "note": "n"},
+        )
+        for n in range(count)
+    )
+
+
+def test_a_pattern_re2_cannot_compile_in_128_kib_is_refused_and_real_ones_are_not():
+    # At 8 MiB a pattern, 1,000 rules of two such patterns could take 16 GB in one run.
+    with pytest.raises(
+        RuleDefinitionError, match=r"title_matches: too large: RE2 compiles a pattern in at most 128 KiB"
+    ):
+        validate_definition({"when": {"title_matches": r"[\p{L}\p{N}]{30}"}, "action": "flag", "note": "n"})
+    words = "|".join(f"word{n:03d}" for n in range(200))[:990].rsplit("|", 1)[0]
+    for pattern in (f"(?i)\\b({words})\\b", r"\p{L}+", r"\p{Lu}\p{Ll}+ \p{Lu}\p{Ll}+", r"(?i)trump.*(tariff|china)"):
+        validate_definition({"when": {"text_matches": pattern}, "action": "flag", "note": "n"})
+
+
+def test_the_enabled_rules_hold_at_most_2048_patterns_and_the_refusal_names_the_rule():
+    stored_rules(1023, TWO_PATTERNS)
+    stored_rules(5, {"quality_min": 1}, start=2000)  # no pattern: not counted
+    make_rule("one more", {"title_matches": "(?i)wind"}, action="flag", note="n")  # 2,047
+    with pytest.raises(
+        rules.RuleSaveError,
+        match="Rule “two more” cannot be enabled: the enabled rules would hold 2,049 regular expressions",
+    ):
+        make_rule("two more", TWO_PATTERNS, action="flag", note="n")
+    assert not Rule.objects.filter(name="two more").exists()
+    disabled = make_rule("two more", TWO_PATTERNS, action="flag", note="n", enabled=False)  # disabled: fine
+    with pytest.raises(rules.RuleSaveError, match="2,049 regular expressions .*; at most 2,048 may be enabled at once"):
+        rules.set_enabled(disabled, True)
+    make_rule("no pattern", {"quality_min": 5}, action="flag", note="n")  # fine: holds none
+    # A rule already enabled may be saved again with as many patterns as it had.
+    one_more = Rule.objects.get(name="one more")
+    rules.save_rule(rule=one_more, name="one more", definition=one_more.definition, enabled=True)
+
+
+def test_a_rules_file_of_1000_rules_with_two_patterns_loads_and_one_past_the_budget_names_the_rule():
+    from curation.services import rule_files
+
+    def rules_file(count, prefix):
+        return "".join(
+            f"- name: {prefix} {n}\n  enabled: true\n  when: {{title_matches: 'storm{n}', text_matches: 'flood'}}\n"
+            "  action: flag\n  note: n\n"
+            for n in range(count)
+        )
+
+    assert len(rule_files.load(rules_file(1000, "file"))["created"]) == 1000
+    stored_rules(24, TWO_PATTERNS)  # 2,048 now
+    with pytest.raises(
+        rule_files.RulesFileError, match="^rule 1: Rule “more 0” cannot be enabled: the enabled rules would hold 2,050"
+    ):
+        rule_files.load(rules_file(1, "more"))
+    assert not Rule.objects.filter(name="more 0").exists()
+    # With --replace the rules going away are gone first: the file takes their place.
+    before = Rule.objects.count()
+    assert len(rule_files.load(rules_file(1000, "other"), replace=True)["deleted"]) == before
+    assert Rule.objects.filter(enabled=True).count() == 1000
+
+
+def test_a_run_leaves_out_the_enabled_rules_past_the_budget_and_says_which():
+    stored_rules(1025, TWO_PATTERNS)
+    loaded, errors = rules.load_compiled()
+    assert len(loaded) == 1024 and loaded[-1].name == "old 1023"
+    assert errors == [
+        "rule “old 1024” v1 left out: the enabled rules would hold 2,050 regular expressions (title_matches, "
+        "text_matches); at most 2,048 may be enabled at once (128 KiB each, 256 MiB in all): disable a rule "
+        "that has one, or leave this rule disabled"
+    ]

@@ -8,7 +8,7 @@ from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
-from curation import selectors, selectors_queue
+from curation import selectors, selectors_queue, selectors_reasons
 from curation.forms import TransitionForm
 from curation.models import Article
 from curation.services import editorial
@@ -66,7 +66,7 @@ def inplace_payload(request, article, message):
             "article": article,
             "offers": offers,
             "notes": notes,
-            "reasons": selectors.offered_reasons(),
+            "reasons": selectors_reasons.offered_reasons(),
             "next_url": safe_next(request, ""),
         }
         actions = render_to_string("curation/_article_actions.html", context, request=request)

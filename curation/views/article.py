@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 from django.views.generic import DetailView
 
-from curation import selectors
+from curation import selectors, selectors_reasons
 from curation.filters import ArticleFilterSet
 from curation.forms import AttachForm, CompleteForm, EditForm, add_refusal_errors
 from curation.models import Article, ArticleState
@@ -59,7 +59,7 @@ def article_page_context(request, article, **forms):
         "next_article": following,
         "this_url": request.get_full_path(),
         "offers": ActionUrls().offers(article, allowed),
-        "reasons": selectors.offered_reasons(),
+        "reasons": selectors_reasons.offered_reasons(),
         "can_edit": editorial.can_perform(request.user, Action.EDIT),
         "front_matter": displayable_front_matter(article),
         "history_rows": selectors.HISTORY_ROWS,

@@ -11,7 +11,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 
-from curation import selectors, selectors_queue
+from curation import selectors, selectors_queue, selectors_reasons
 from curation.filters import ArticleFilterSet
 from curation.models import Article
 from curation.services.bulk import MAX_MATCHING
@@ -135,7 +135,7 @@ class QueueView(CuratorAccessMixin, FilterView):
                 page.page_size,
             ),
             filter_fields=render_filter_fields(self.filterset.form),
-            reasons=selectors.offered_reasons(),
+            reasons=selectors_reasons.offered_reasons(),
             page=page,
             articles=page.articles,
             rows_html=render_rows(

@@ -14,7 +14,7 @@ from django.template.backends.utils import csrf_input
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from curation import selectors
+from curation import selectors_reasons
 from curation.models import HEAT_BANDS, HEAT_UNKNOWN, QUALITY_BANDS, ArticleState
 from curation.services import editorial
 from curation.services.editorial import Action
@@ -220,7 +220,7 @@ def render_rows(request, rows, *, can_bulk, thumbnails, this_url, ticked=frozens
         rows=rows,
         can_bulk=can_bulk,
         thumbnails=thumbnails,
-        reason_menu=selectors.reason_menu(),
+        reason_menu=selectors_reasons.reason_menu(),
         request=request,
         this_url=this_url,
         ticked=ticked,
@@ -230,6 +230,6 @@ def render_rows(request, rows, *, can_bulk, thumbnails, this_url, ticked=frozens
 
 def render_row_actions(article, offers, notes, detail_url):
     """One row's buttons, as an in-place action answers them."""
-    context = {"article": article, "offers": offers, "notes": notes, "reason_menu": selectors.reason_menu(),
+    context = {"article": article, "offers": offers, "notes": notes, "reason_menu": selectors_reasons.reason_menu(),
                "detail_url": detail_url}
     return mark_safe(engines["rows"].get_template("curation/row_actions.html").render(context))

@@ -13,6 +13,7 @@ from curation.management.options import add_report_options
 from curation.services.importing import (
     DEFAULT_BATCH_SIZE,
     MAX_WORKERS,
+    ImportOptionError,
     MissingPathError,
     default_workers,
     escape_controls,
@@ -90,7 +91,9 @@ class Command(BaseCommand):
             default=DEFAULT_BATCH_SIZE,
             help="files written per transaction (default: %(default)s)",
         )
-        parser.add_argument("--max-bytes", type=int, default=None, help="refuse larger files (default: SEED_MAX_BYTES)")
+        parser.add_argument(
+            "--max-bytes", type=int, default=None, help="refuse larger files (default: SEED_MAX_BYTES; from 1 to 1 GiB)"
+        )
         parser.add_argument(
             "--follow-links",
             action="store_true",
@@ -113,8 +116,6 @@ class Command(BaseCommand):
             raise CommandError("--batch-size must be at least 1", returncode=2)
         if options["workers"] is not None and not 0 <= options["workers"] <= MAX_WORKERS:
             raise CommandError(f"--workers must be from 0 to {MAX_WORKERS}", returncode=2)
-        if options["max_bytes"] is not None and options["max_bytes"] < 1:
-            raise CommandError("--max-bytes must be at least 1", returncode=2)
         progress = None
         if not options["json"] and not options["no_progress"] and sys.stderr.isatty():
             progress = ProgressBar(sys.stderr)
@@ -132,6 +133,10 @@ class Command(BaseCommand):
             )
         except MissingPathError as exc:
             raise CommandError(str(exc), returncode=2) from None
+        except ImportOptionError as exc:
+            # The service checks the range (one rule for every caller); this names the option.
+            option = "--max-bytes" if exc.option == "max_bytes" else exc.option
+            raise CommandError(f"{option} {exc.problem}", returncode=2) from None
         finally:
             if progress:
                 progress.finish()

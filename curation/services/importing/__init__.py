@@ -8,7 +8,7 @@ writer.py     batches written in bulk through the database seam, the ledger
 service.py    import_seed_files: the pipeline that runs them
 """
 
-from curation.services.importing.discovery import MissingPathError, display_path, escape_controls
+from curation.services.importing.discovery import ImportOptionError, MissingPathError, display_path, escape_controls
 from curation.services.importing.planning import FileResult, ImportReport
 from curation.services.importing.pool import MAX_WORKERS, default_workers
 from curation.services.importing.service import DEFAULT_BATCH_SIZE, import_seed_files, seed_limits
@@ -18,6 +18,7 @@ __all__ = [
     "DEFAULT_BATCH_SIZE",
     "FileResult",
     "MAX_WORKERS",
+    "ImportOptionError",
     "ImportReport",
     "MissingPathError",
     "SeedWriter",

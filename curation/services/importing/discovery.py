@@ -27,6 +27,16 @@ class MissingPathError(ValueError):
     """An operator named a path that does not exist (a usage error, not a bad file)."""
 
 
+class ImportOptionError(ValueError):
+    """An option of the import out of its range (a usage error, not a bad file): `option`
+    names it as the caller gave it (`max_bytes`, or the setting it came from), `problem`
+    says what it must be."""
+
+    def __init__(self, option, problem):
+        super().__init__(f"{option} {problem}")
+        self.option, self.problem = option, problem
+
+
 def display_path(path):
     """A path as reports, stderr and the ledger show it: one line of printable text.
 

@@ -26,11 +26,17 @@ from curation.models import ImportRun, ImportStatus
 from curation.seedformat import ParsedSeed, SeedLimits
 from curation.services import rules as rule_service
 from curation.services import stories as story_service
-from curation.services.importing.discovery import discover_seed_files, display_path, read_seed_file
+from curation.services.importing.discovery import (
+    ImportOptionError,
+    discover_seed_files,
+    display_path,
+    read_seed_file,
+)
 from curation.services.importing.planning import FileResult, ImportReport, sort_read_files, stale_skips
 from curation.services.importing.pool import default_workers, make_parser
 from curation.services.importing.writer import SeedWriter, link_pending_coverage
 from curation.stories.seeds import describe
+from curation.validation import seed_bytes_problem
 
 logger = logging.getLogger(__name__)
 
@@ -69,13 +75,20 @@ def import_seed_files(
     stories: bool = True,
     rules: bool = True,
 ) -> ImportReport:
-    """Import seed files and folders. Raises MissingPathError if a path does not exist.
+    """Import seed files and folders. Raises MissingPathError if a path does not exist,
+    ImportOptionError if `max_bytes` (or SEED_MAX_BYTES) is outside 1 byte to 1 GiB
+    (validation.SEED_BYTES_MOST), before anything is read or written.
 
     Never raises for a bad file: each one becomes a failed FileResult with its reason,
     and a failed ledger row. `workers`: parser processes (None: one, or one per core for
     large imports; 0: parse in this process, see parsing.py).
     """
+    # Checked here, the one door every caller goes through (the command, scripts, tests):
+    # --max-bytes -5 failed every file as "over -5 bytes"; 10**18 let any file be read whole.
+    option = "SEED_MAX_BYTES" if max_bytes is None else "max_bytes"
     max_bytes = settings.SEED_MAX_BYTES if max_bytes is None else max_bytes
+    if problem := seed_bytes_problem(max_bytes):
+        raise ImportOptionError(option, problem)
     files = discover_seed_files(paths, follow_links=follow_links)
     report = ImportReport(dry_run=dry_run)
     if workers is None:
