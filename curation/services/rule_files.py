@@ -15,6 +15,7 @@ names the rule and the field at fault.
 
 import yaml
 from django.db import transaction
+from yaml import CSafeDumper
 
 from curation import safeyaml
 from curation.models import RejectionReason, Rule
@@ -47,7 +48,9 @@ def dump(rules=None):
             if definition.get(extra):
                 item[extra] = definition[extra]
         items.append(item)
-    return yaml.safe_dump(items, sort_keys=False, allow_unicode=True, default_flow_style=None, width=120)
+    # libyaml's emitter: PyYAML's own writes a NEL (U+0085) unescaped inside a quoted
+    # scalar, which reads back as a space, so a rule named with one did not load again.
+    return yaml.dump(items, Dumper=CSafeDumper, sort_keys=False, allow_unicode=True, default_flow_style=None, width=120)
 
 
 def parse(text):

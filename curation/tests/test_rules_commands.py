@@ -138,7 +138,8 @@ HYPOTHESIS = settings(max_examples=80, deadline=None, suppress_health_check=[Hea
 @HYPOTHESIS
 @given(files)
 def test_any_generated_rules_file_loads_whole_or_changes_nothing(items):
-    text = yaml.safe_dump(items, allow_unicode=True)
+    # libyaml's emitter, as dump_rules uses: PyYAML's own writes a NEL as a line break.
+    text = yaml.dump(items, Dumper=yaml.CSafeDumper, allow_unicode=True)
     before = list(Rule.objects.values_list("name", "version"))
     try:
         rule_files.load(text, replace=True)
@@ -151,6 +152,15 @@ def test_any_generated_rules_file_loads_whole_or_changes_nothing(items):
     for rule in loaded:
         validate_definition(rule.definition)  # what was stored is valid
     assert [name for name, _, _ in rule_files.parse(rule_files.dump())] == [rule.name for rule in loaded]  # dumps, loads again
+
+
+@pytest.mark.parametrize("name", ["Sports\x85Desk", "Sports\u2028Desk", "Sports\u2029Desk", "日本\x85語"])
+def test_a_rule_named_with_a_line_separator_dumps_and_loads_again_by_its_name(name):
+    rules.save_rule(name=name, definition=validate_definition({"when": {"quality_min": 70}, "action": "publish"}), enabled=True)
+    text = rule_files.dump()
+    Rule.objects.all().delete()
+    rule_files.load(text, replace=True)
+    assert list(Rule.objects.values_list("name", flat=True)) == [name]
 
 
 @HYPOTHESIS
