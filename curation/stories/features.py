@@ -53,7 +53,6 @@ KEY_TERMS = 8
 KEY_MIN_WEIGHT = 2.0
 MAX_RELATED_URLS = 200
 
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
 _CJK = textmod._CJK
 _CJK_RUN = textmod._CJK_RUN
 # Words, figures ("4.25", "46%") and runs of CJK characters: `\w` is several times quicker
@@ -269,7 +268,7 @@ def _seconds(published):
 
 
 def _prepare(text, limit):
-    text = unicodedata.normalize("NFKC", text[:limit]).translate(_QUOTES)
+    text = textmod.plain_punctuation(unicodedata.normalize("NFKC", text[:limit]))
     return terms.join_spaced_thousands(text)
 
 

@@ -16,7 +16,7 @@ __all__ = ["normalise", "stem", "unaccented", "STOPWORDS", "GENERIC_TITLES"]
 # adds background that other stories share.
 MAX_CHARS = 800
 
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
+_QUOTES = {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"}
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\uac00-\ud7af"
 _CJK_RUN = re.compile(f"[{_CJK}]+")
 # Letters that carry no accent to strip but are spelt without one in English text ("Øye" /
@@ -61,11 +61,22 @@ GENERIC_TITLES = frozenset(
 _GENERIC_WORDS = frozenset(" ".join(GENERIC_TITLES).split()) | STOPWORDS
 
 
+def plain_punctuation(text):
+    """`text` with typographic quotes and dashes made plain. str.translate with a table is
+    fast only for ASCII text; with one curly quote in it, it looks up every character in
+    the table one by one, and news text has curly quotes."""
+    if text.isascii():
+        return text
+    for typographic, plain in _QUOTES.items():
+        text = text.replace(typographic, plain)
+    return text
+
+
 def normalise(text):
     """NFKC, case-folded, typographic quotes and dashes made plain, whitespace collapsed."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFKC", text[:MAX_CHARS]).translate(_QUOTES).casefold()
+    text = plain_punctuation(unicodedata.normalize("NFKC", text[:MAX_CHARS])).casefold()
     return " ".join(text.split())
 
 
