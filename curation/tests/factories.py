@@ -1,5 +1,6 @@
 """Test data builders: plain functions with keyword arguments, each saving what it makes."""
 
+import datetime as dt
 import itertools
 import textwrap
 
@@ -78,8 +79,11 @@ def make_article(*, topics=(), images=(), related=(), provider=None, **fields):
         defaults["listed_at"] = defaults.get("state_changed_at") or defaults.get("published_at")
     article = Article.objects.create(**defaults)
     for topic in topics:
-        article.topics.add(topic if isinstance(topic, Topic) else Topic.objects.get_or_create(
-            name=topic, defaults={"slug": Topic.slug_for(topic)})[0])
+        article.topics.add(
+            topic
+            if isinstance(topic, Topic)
+            else Topic.objects.get_or_create(name=topic, defaults={"slug": Topic.slug_for(topic)})[0]
+        )
     for position, url in enumerate(images):
         ArticleImage.objects.create(article=article, position=position, url=url, width=640, height=360)
     for position, item in enumerate(related):
@@ -90,8 +94,24 @@ def make_article(*, topics=(), images=(), related=(), provider=None, **fields):
 def make_body_only(*, title, body, **fields):
     """A body-only item as the import leaves it: no front matter, so no URL or date, and
     flagged as needing metadata."""
-    bare = {"has_front_matter": False, "needs_metadata": True, "web_url": "", "published_at": None, "front_matter_raw": ""}
+    bare = {
+        "has_front_matter": False,
+        "needs_metadata": True,
+        "web_url": "",
+        "published_at": None,
+        "front_matter_raw": "",
+    }
     return make_article(title=title, body=body, **{**bare, **fields})
+
+
+def complete_body_only(user, **fields):
+    """Complete a new body-only item with a title, a provider and a date, `fields` overriding
+    them; what an editor's completion raises, it raises."""
+    from curation.services import editorial
+
+    item = make_body_only(title="Body only", body="Text.")
+    values = {"title": "T", "provider_name": "P", "published_at": dt.datetime(2024, 3, 1, tzinfo=dt.UTC), **fields}
+    return editorial.complete_article(article=item, user=user, **values)
 
 
 def seed_text(*, body="", **front_matter):

@@ -6,7 +6,6 @@ rule (curation.validation.visible_name) everywhere a name is written: the import
 a topic with a note and takes such a provider as none; editors, the admin and triage rules
 are refused; invisible characters at either end of a name are taken off."""
 
-import datetime as dt
 import importlib
 import re
 import unicodedata
@@ -21,7 +20,7 @@ from curation.seedformat import parse_seed
 from curation.seedformat.values import SeedError
 from curation.services import editorial, taxonomy
 from curation.services.rule_conditions import RuleDefinitionError, validate_definition
-from curation.tests.factories import make_article, make_body_only, make_user, seed_text, valid_front_matter
+from curation.tests.factories import complete_body_only, make_article, make_user, seed_text, valid_front_matter
 from curation.tests.test_import import run_import, write
 from curation.validation import visible_name
 
@@ -101,15 +100,8 @@ def test_editors_cannot_give_a_name_that_shows_nothing(invisible):
     assert "title" in caught.value.errors
     editorial.edit_article(article=article, user=editor, topics=[invisible, "Science"], create_topics=[invisible])
     assert list(article.topics.values_list("name", flat=True)) == ["Science"]
-    item = make_body_only(title="Body only", body="Text.")
     with pytest.raises(editorial.InvalidEdit) as caught:
-        editorial.complete_article(
-            article=item,
-            user=editor,
-            title="T",
-            provider_name=invisible,
-            published_at=dt.datetime(2024, 3, 1, tzinfo=dt.UTC),
-        )
+        complete_body_only(editor, provider_name=invisible)
     assert "provider" in str(caught.value)
     assert not Topic.objects.exclude(name="Science").exists()
 
@@ -185,7 +177,13 @@ MIGRATION = importlib.import_module("curation.migrations.0022_names_that_show_no
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.one_of(invisible_text, st.text(max_size=6), st.builds("".join, st.lists(st.sampled_from(INVISIBLE + ["a", "日", "\u0301", " "]), max_size=5))))
+@given(
+    st.one_of(
+        invisible_text,
+        st.text(max_size=6),
+        st.builds("".join, st.lists(st.sampled_from(INVISIBLE + ["a", "日", "\u0301", " "]), max_size=5)),
+    )
+)
 def test_the_migration_keeps_the_rule_of_visible_name(text):
     assert MIGRATION.shows_nothing(text) == (visible_name(text) == "")
 
@@ -199,7 +197,10 @@ def test_the_migration_names_stored_rows_that_show_nothing():
     providers = [Provider.objects.create(name=name, domain="times.example") for name in INVISIBLE]
     reasons = [RejectionReason.objects.create(code=f"old-{n}", label=name) for n, name in enumerate(INVISIBLE)]
     kept = {
-        Topic: [Topic.objects.create(name=name, slug=f"kept-{n}").pk for n, name in enumerate(["Science", "日本", "❤️", "!", "\u200bNews"])],
+        Topic: [
+            Topic.objects.create(name=name, slug=f"kept-{n}").pk
+            for n, name in enumerate(["Science", "日本", "❤️", "!", "\u200bNews"])
+        ],
         Provider: [Provider.objects.create(name=name).pk for name in ["Times", "日本経済新聞", "\u3164Daily"]],
         RejectionReason: [RejectionReason.objects.create(code="fine", label="Off-topic").pk],
     }
@@ -217,7 +218,10 @@ def test_the_migration_names_stored_rows_that_show_nothing():
         assert str(provider) == f"Provider {provider.pk} (name had no visible characters) (times.example)"
     for reason in reasons:
         reason.refresh_from_db()
-        assert (reason.label, reason.code) == (f"Rejection reason {reason.pk} (label had no visible characters)", reason.code)
+        assert (reason.label, reason.code) == (
+            f"Rejection reason {reason.pk} (label had no visible characters)",
+            reason.code,
+        )
     for model, rows in before.items():
         assert {row.pk: str(row) for row in model.objects.filter(pk__in=rows)} == rows
     assert not [name for name in Topic.objects.values_list("name", flat=True) if not visible_name(name)]

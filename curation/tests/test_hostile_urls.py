@@ -5,7 +5,6 @@ dropped with a note in the ledger (as every other bad value of those fields is);
 edit is refused. And whatever safe_url accepts, every reader of URLs can take apart.
 (Such URLs already stored: test_hostile_stored_rows.py.)"""
 
-import datetime as dt
 from urllib.parse import urlsplit
 
 import pytest
@@ -17,7 +16,7 @@ from curation.seedformat import parse_seed
 from curation.seedformat.values import SeedError
 from curation.services import editorial
 from curation.stories.urls import canonical_url
-from curation.tests.factories import make_body_only, make_user, seed_text, valid_front_matter
+from curation.tests.factories import complete_body_only, make_user, seed_text, valid_front_matter
 from curation.validation import authority_is_sound, safe_url
 
 NOT_URLS = [
@@ -90,16 +89,8 @@ def test_other_links_that_are_not_urls_are_dropped_with_a_note(url):
 @pytest.mark.parametrize("url", NOT_URLS[:6])
 def test_an_editor_cannot_store_a_url_that_is_not_one(url):
     editor = make_user(role="editor")
-    item = make_body_only(title="Body only", body="Text.")
     with pytest.raises(editorial.InvalidEdit) as caught:
-        editorial.complete_article(
-            article=item,
-            user=editor,
-            title="T",
-            web_url=url,
-            provider_name="P",
-            published_at=dt.datetime(2024, 3, 1, tzinfo=dt.UTC),
-        )
+        complete_body_only(editor, web_url=url)
     assert "web_url" in caught.value.errors
 
 
