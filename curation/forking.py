@@ -70,17 +70,26 @@ def forked_map(function, parts):
     if len(parts) < 2 or not hasattr(os, "fork"):
         return [function(part) for part in parts]
     parent = os.getpid()
-    children = [(_fork(function, part, parent), part) for part in parts[1:]]
-    started = time.monotonic()
-    results = [function(parts[0])]
-    patience = max(AT_LEAST_SECONDS, SLOWER_THAN_US * (time.monotonic() - started))
-    deadline = time.monotonic() + patience
-    for (pid, pipe), part in children:
-        outcome = _collect(pid, pipe, deadline)
-        if outcome is None:
-            outcome = function(part)
-        results.append(outcome)
-    return results
+    children = []
+    try:
+        for part in parts[1:]:
+            children.append((_fork(function, part, parent), part))
+        started = time.monotonic()
+        results = [function(parts[0])]
+        patience = max(AT_LEAST_SECONDS, SLOWER_THAN_US * (time.monotonic() - started))
+        deadline = time.monotonic() + patience
+        while children:
+            (pid, pipe), part = children.pop(0)
+            outcome = _collect(pid, pipe, deadline)
+            results.append(function(part) if outcome is None else outcome)
+        return results
+    finally:
+        # Interrupted (Ctrl-C, an error in this process's own part): the children still
+        # working are of no use; they are ended, not waited for.
+        for (pid, pipe), _ in children:
+            os.kill(pid, signal.SIGKILL)
+            os.close(pipe)
+            os.waitpid(pid, 0)
 
 
 def _fork(function, part, parent):
@@ -116,6 +125,9 @@ def _collect(pid, pipe, deadline):
             if not piece:
                 break
             pieces.append(piece)
+    except BaseException:  # interrupted while waiting: the child's result is of no use
+        os.kill(pid, signal.SIGKILL)
+        raise
     finally:
         os.close(pipe)
         _, status = os.waitpid(pid, 0)

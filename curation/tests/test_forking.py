@@ -67,3 +67,28 @@ def test_one_part_or_no_fork_runs_here(monkeypatch):
     assert forking.forked_map(_where, [[1, 2]]) == [[(False, 1), (False, 2)]]
     monkeypatch.delattr(os, "fork")
     assert forking.forked_map(_where, [[1], [2]]) == [[(False, 1)], [(False, 2)]]
+
+
+def _fails_here_sleeps_there(part):
+    if os.getpid() == PARENT:
+        raise KeyError("this process's own part")
+    time.sleep(60)
+    return part
+
+
+def test_an_error_in_this_process_ends_the_children_at_once(monkeypatch):
+    forked = []
+    original = forking._fork
+
+    def fork(*args):
+        forked.append(original(*args))
+        return forked[-1]
+
+    monkeypatch.setattr(forking, "_fork", fork)
+    started = time.monotonic()
+    with pytest.raises(KeyError):
+        forking.forked_map(_fails_here_sleeps_there, [[1], [2], [3]])
+    assert time.monotonic() - started < 10 and len(forked) == 2
+    for pid, _ in forked:
+        with pytest.raises(ChildProcessError):  # ended and reaped: nothing left running
+            os.waitpid(pid, os.WNOHANG)
