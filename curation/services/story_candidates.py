@@ -61,9 +61,9 @@ class RunRows:
     per key, [(seconds, article id)] in order. An import's candidates are mostly its own
     articles, and reading them back is most of what the key look-up would read.
 
-    `of` gives None when a row could differ from what the table gives back: an article
-    whose features are not all here, or dated within a second (the databases give whole
-    seconds, rounded each its own way)."""
+    Only for a run whose every indexed article's features are at hand (the caller knows);
+    `of` gives None when a row could differ from what the table gives back: an article dated
+    within a second (the databases give whole seconds, rounded each its own way)."""
 
     def __init__(self, rows):
         self.rows = rows

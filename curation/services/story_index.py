@@ -345,8 +345,8 @@ def find_evidence(items, known, config=DEFAULT_CONFIG, *, indexed=None, run=None
 
 
 def processes_for(work):
-    """How many processes `work` (pairs to score, or a fraction of one per item) is worth:
-    one per usable core, none idle for lack of work."""
+    """How many processes `work` (pairs to score, or work worth as much) is worth: one per
+    usable core, none idle for lack of work."""
     return max(1, min(usable_cpus(), MAX_PROCESSES, int(work // MIN_PAIRS_A_PROCESS)))
 
 
