@@ -195,6 +195,12 @@ def test_the_migration_names_stored_rows_that_show_nothing():
     # An admin already used the name the first of them would get.
     taken = Topic.objects.create(name=f"Topic {topics[0].pk} (name had no visible characters)", slug="taken")
     providers = [Provider.objects.create(name=name, domain="times.example") for name in INVISIBLE]
+    # A provider with a domain is named after it, as the import names one (once a domain).
+    named_by_domain = Provider.objects.create(name="\u200b", domain="post.example")
+    Provider.objects.create(name="post.example", domain="post.example.mirror")  # another domain
+    Provider.objects.create(name="wire.example", domain="wire.example")
+    wire = Provider.objects.create(name="", domain="wire.example")  # that name is taken
+    bare = Provider.objects.create(name="\u200b", domain="")
     reasons = [RejectionReason.objects.create(code=f"old-{n}", label=name) for n, name in enumerate(INVISIBLE)]
     kept = {
         Topic: [
@@ -213,9 +219,18 @@ def test_the_migration_names_stored_rows_that_show_nothing():
         topic.refresh_from_db()
         assert (topic.name, topic.slug) == (f"Topic {topic.pk} (name had no visible characters)", topic.slug)
     assert Topic.objects.get(pk=taken.pk).name == taken.name
-    for provider in providers:
+    first, *others = providers
+    first.refresh_from_db()
+    assert str(first) == "times.example (times.example)"
+    for provider in others:
         provider.refresh_from_db()
         assert str(provider) == f"Provider {provider.pk} (name had no visible characters) (times.example)"
+    named_by_domain.refresh_from_db()
+    wire.refresh_from_db()
+    bare.refresh_from_db()
+    assert named_by_domain.name == "post.example"
+    assert wire.name == f"Provider {wire.pk} (name had no visible characters)"
+    assert bare.name == f"Provider {bare.pk} (name had no visible characters)"
     for reason in reasons:
         reason.refresh_from_db()
         assert (reason.label, reason.code) == (
