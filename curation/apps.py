@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.conf import settings
 from django.db.models.signals import post_migrate
 
 
@@ -8,6 +9,9 @@ class CurationConfig(AppConfig):
 
     def ready(self):
         import curation.lookups  # noqa: F401 - registers the in_array lookup
+        from curation.stories import rarity
+
+        rarity.keep_tables_in(settings.NEWSROOM_CACHE_DIR)
 
         # SQLite drops the full-text triggers whenever a migration rebuilds the article table.
         post_migrate.connect(repair_search_index_after_migrate, sender=self, dispatch_uid="curation_search_repair")
