@@ -93,6 +93,8 @@ def bulk_schedule_controls(context):
             "can_schedule": can_schedule(request.user),
             "form": refused_schedule_form(kept, zone),
             "refused": True,
+            "refused_field": kept["field"],
+            "refusal": kept.get("error", ""),
             "zone": zone,
             "zone_chosen": True,
         }

@@ -125,7 +125,13 @@ def take_ticked(request):
     ids = frozenset(int(value) for value in kept.get("ids", ()) if isinstance(value, str) and value.isdigit())
     field = kept.get("field") if kept.get("field") in BULK_BAR_CONTROLS else ""
     texts = {name: str(kept.get(name, "")) for name in (*_KEPT_TEXT, *_KEPT_SCHEDULE, "error")}
-    return {"ids": ids, **texts, "field": field, "field_id": BULK_BAR_CONTROLS.get(field, "")}
+    return {
+        "ids": ids,
+        **texts,
+        "field": field,
+        "field_id": BULK_BAR_CONTROLS.get(field, ""),
+        "in_schedule": field in BULK_SCHEDULE_FIELDS,  # said under that field, in the schedule options
+    }
 
 
 def safe_next(request, fallback):
