@@ -2,6 +2,7 @@
 
 from django import template
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 
 from curation.models import HEAT_UNKNOWN
 from curation.selectors_reasons import reason_labels
@@ -54,3 +55,13 @@ def control(bound):
     """A form field's control through the compiled control template (views.controls),
     for forms drawn on every queue page."""
     return render_control(bound)
+
+
+@register.simple_tag
+def refused_attrs(kept, name):
+    """On the bulk bar's control that a refused bulk decision named (views.common.keep_ticked):
+    focused on load (autofocus works without JavaScript), marked invalid, and described by
+    the refusal shown above the bar (#bulk-refusal)."""
+    if kept and kept.get("field") == name:
+        return mark_safe(' autofocus aria-invalid="true" aria-describedby="bulk-refusal"')
+    return ""

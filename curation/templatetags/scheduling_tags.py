@@ -14,6 +14,7 @@ from curation.localtime import describe
 from curation.models import ArticleState, ScheduleStatus
 from curation.schedule_forms import BulkScheduleForm, EmbargoForm, ScheduleForm, editor_zone
 from curation.services.scheduling import can_embargo, can_schedule
+from curation.views.common import BULK_SCHEDULE_FIELDS
 
 register = template.Library()
 
@@ -69,10 +70,34 @@ def schedule_panel(context, article):
     }
 
 
+def refused_schedule_form(kept, zone):
+    """The bulk schedule's fields after a refusal about one of them: as the editor typed them,
+    that one focused, marked invalid and described by the refusal (the queue's #bulk-refusal)."""
+    values = {name: kept.get(name, "") for name in BULK_SCHEDULE_FIELDS}
+    form = BulkScheduleForm(initial={"time_zone": zone, **{k: v for k, v in values.items() if v}}, auto_id="bulk_%s")
+    form.fields[kept["field"]].widget.attrs.update(
+        {"autofocus": True, "aria-invalid": "true", "aria-describedby": "bulk-refusal"}
+    )
+    return form
+
+
 @register.inclusion_tag("curation/_bulk_schedule.html", takes_context=True)
 def bulk_schedule_controls(context):
     request = context["request"]
     zone, zone_chosen = editor_zone(request)
+    kept = context.get("kept_bulk") or {}
+    if kept.get("field") in BULK_SCHEDULE_FIELDS:
+        # Drawn for this page alone (not the cached fields), open, with what was typed.
+        return {
+            "request": request,
+            "can_schedule": can_schedule(request.user),
+            "form": refused_schedule_form(kept, zone),
+            "refused": True,
+            "refused_field": kept["field"],
+            "refusal": kept.get("error", ""),
+            "zone": zone,
+            "zone_chosen": True,
+        }
     return {
         "request": request,
         "csrf_token": context.get("csrf_token"),

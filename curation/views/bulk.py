@@ -22,17 +22,26 @@ from curation.filters import ArticleFilterSet
 from curation.forms import BulkActionForm, BulkMatchingForm
 from curation.models import Article
 from curation.services import bulk, editorial
-from curation.services.editorial import EditorialError
-from curation.views.common import keep_ticked, safe_next, wants_json
+from curation.services.editorial import EditorialError, InvalidEdit
+from curation.views.common import keep_ticked, refused_field, safe_next, wants_json
 
 SESSION_KEY = "curation_bulk_run"
 
 
-def _refuse(request, text, status=400):
+def _refuse(request, text, status=400, errors=None):
+    """A refused bulk POST: JSON for curator.js, else the message and back to the queue,
+    which ticks the same rows again. `errors` ({field: message}, from the service or the
+    form) names the bar's field the refusal is about: the queue focuses it, and curator.js
+    gets it under "errors" as a refused form's fields are (common.form_errors_json)."""
     if wants_json(request):
-        return JsonResponse({"ok": False, "error": text}, status=status)
-    messages.error(request, text)
-    keep_ticked(request)
+        data = {"ok": False, "error": text}
+        field, message = refused_field(errors or {})
+        if field:
+            data["errors"] = {field: [message]}
+        return JsonResponse(data, status=status)
+    # The tag lets the page link the message to the field (base.html).
+    messages.error(request, text, extra_tags="bulk-refusal")
+    keep_ticked(request, errors)
     return redirect(safe_next(request, reverse("curation:queue")))
 
 
@@ -82,7 +91,7 @@ def bulk_action(request):
         return bulk_schedule_action(request)
     form = (BulkMatchingForm if matching else BulkActionForm)(request.POST)
     if not form.is_valid():
-        return _refuse(request, " ".join(error for errors in form.errors.values() for error in errors))
+        return _refuse(request, " ".join(error for errors in form.errors.values() for error in errors), errors=form.errors)
     data = form.cleaned_data
     try:
         ids = matching_ids(data["query"], bulk.MAX_MATCHING) if matching else data["ids"]
@@ -94,6 +103,8 @@ def bulk_action(request):
             reason_code=data["reason_code"],
         )
         bulk.run_chunk(run, user=request.user)
+    except InvalidEdit as exc:  # about one of the bar's fields: a missing note, an unknown reason
+        return _refuse(request, "Nothing changed. " + " ".join(exc.errors.values()), errors=exc.errors)
     except EditorialError as exc:
         return _refuse(request, str(exc))
     return _progress(request, run)

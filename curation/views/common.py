@@ -64,31 +64,74 @@ def wants_json(request):
 # A refused bulk decision sends the editor back to the queue: what they had ticked and chosen
 # is kept for that one page (see keep_ticked).
 REFUSED_BULK_SESSION_KEY = "curation_refused_bulk"
-_KEPT_TEXT = {"action": 40, "reason_code": 64, "reason": 2000}
+_KEPT_TEXT = {"action": 40, "reason_code": 64, "reason": 2000, "scope": 16}
+
+# The bulk bar's controls, by the name a refusal gives its field (a form's field or an
+# InvalidEdit's key): the queue takes the editor to that control and says what is wrong
+# there. The service names the schedule's interval "interval"; the form, "interval_minutes".
+BULK_BAR_CONTROLS = {
+    "action": "bulk-action",
+    "reason_code": "bulk-reason-code",
+    "reason": "bulk-reason",
+    "go_live_at": "bulk_go_live_at",
+    "interval_minutes": "bulk_interval_minutes",
+    "interval": "bulk_interval_minutes",
+    "expire_at": "bulk_expire_at",
+    "time_zone": "bulk_time_zone",
+}
+BULK_SCHEDULE_FIELDS = frozenset({"go_live_at", "interval_minutes", "expire_at", "time_zone"})
+# The schedule's typed values come back with a refusal about them (the field's own length
+# bounds what anyone types; a time zone's name is short).
+_KEPT_SCHEDULE = {"go_live_at": 64, "interval_minutes": 16, "expire_at": 64, "time_zone": 64}
 
 
-def keep_ticked(request):
+def refused_field(errors):
+    """The first of a refusal's fields ({name: message}, an InvalidEdit's `errors` or a form's)
+    that the bulk bar has a control for: (name, its message), or ("", "") if none."""
+    for name, message in errors.items():
+        if name in BULK_BAR_CONTROLS:
+            if not isinstance(message, str):  # a form's ErrorList
+                message = " ".join(str(part) for part in message)
+            return ("interval_minutes" if name == "interval" else name), message
+    return "", ""
+
+
+def keep_ticked(request, errors=None):
     """Remember the ticked rows and the decision of a refused bulk POST (a missing reason, a
     bad schedule), so that the queue it goes back to shows them again instead of making the
-    editor tick every row anew. Ids are digits only and no more than one run may take."""
+    editor tick every row anew; and the bar's field the refusal is about (`errors`: the
+    service's or the form's {field: message}), which the queue then focuses and marks. Ids
+    are digits only and no more than one run may take."""
     ids = [
         value
         for value in request.POST.getlist("ids")[: editorial.MAX_BULK_ITEMS]
         if value.isascii() and value.isdigit() and len(value) <= 18
     ]
-    if ids:
+    field, error = refused_field(errors or {})
+    if ids or field:
         kept = {name: request.POST.get(name, "")[:limit] for name, limit in _KEPT_TEXT.items()}
-        request.session[REFUSED_BULK_SESSION_KEY] = {"ids": ids, **kept}
+        if field in BULK_SCHEDULE_FIELDS:
+            kept.update((name, request.POST.get(name, "")[:limit]) for name, limit in _KEPT_SCHEDULE.items())
+        request.session[REFUSED_BULK_SESSION_KEY] = {"ids": ids, **kept, "field": field, "error": error[:500]}
 
 
 def take_ticked(request):
-    """What keep_ticked remembered (once): ({"ids": frozenset of ints, "action": ..., ...})
-    or an empty dict."""
+    """What keep_ticked remembered (once): {"ids": frozenset of ints, "action": ..., ...,
+    "field": the refused field's name or "", "field_id": its control's id, "error": why}, or
+    an empty dict."""
     kept = request.session.pop(REFUSED_BULK_SESSION_KEY, None)
     if not isinstance(kept, dict):
         return {}
     ids = frozenset(int(value) for value in kept.get("ids", ()) if isinstance(value, str) and value.isdigit())
-    return {"ids": ids, **{name: str(kept.get(name, "")) for name in _KEPT_TEXT}}
+    field = kept.get("field") if kept.get("field") in BULK_BAR_CONTROLS else ""
+    texts = {name: str(kept.get(name, "")) for name in (*_KEPT_TEXT, *_KEPT_SCHEDULE, "error")}
+    return {
+        "ids": ids,
+        **texts,
+        "field": field,
+        "field_id": BULK_BAR_CONTROLS.get(field, ""),
+        "in_schedule": field in BULK_SCHEDULE_FIELDS,  # said under that field, in the schedule options
+    }
 
 
 def safe_next(request, fallback):

@@ -202,8 +202,8 @@ def _form_errors(request, form):
     if wants_json(request):
         errors = {field: [str(e) for e in field_errors] for field, field_errors in form.errors.items()}
         return JsonResponse({"ok": False, "error": text, "errors": errors}, status=400)
-    messages.error(request, f"Nothing changed. {text}")
-    keep_ticked(request)
+    messages.error(request, f"Nothing changed. {text}", extra_tags="bulk-refusal")
+    keep_ticked(request, form.errors)
     return redirect(safe_next(request, reverse("curation:queue")))
 
 

@@ -45,7 +45,9 @@
     if (!list.children.length && list.parentNode) { list.parentNode.removeChild(list); }
   }
 
-  function flash(text, kind) {
+  // `field`: the control the message is about; the message is then a link to it, as the
+  // page's own refusal message is (base.html).
+  function flash(text, kind, field) {
     var region = document.getElementById("flash");
     if (!region) { return; }
     var list = region.querySelector("ul.messages");
@@ -56,7 +58,13 @@
     }
     var item = document.createElement("li");
     item.className = "message " + (kind || "success");
-    item.textContent = text; // never innerHTML: titles are untrusted
+    var holder = item;
+    if (field && field.id) {
+      holder = document.createElement("a");
+      holder.href = "#" + field.id;
+      item.appendChild(holder);
+    }
+    holder.textContent = text; // never innerHTML: titles are untrusted
     list.appendChild(item);
     dismissable(item);
     while (list.children.length > MAX_MESSAGES) { list.removeChild(list.firstElementChild); }
@@ -227,6 +235,33 @@
 
   // --- bulk over every match: chunk after chunk, with progress ----------------------------
   var bulkForm = document.getElementById("bulk-form");
+
+  // A refusal about one of the bar's fields ({name: [message]}): as the page shows one after
+  // a page load (article_filter.html), that field is focused, marked invalid and described
+  // by the message above the bar.
+  function showRefusal(errors) {
+    var note = document.getElementById("bulk-refusal");
+    var name = Object.keys(errors)[0];
+    var field = name && bulkForm.querySelector('[name="' + name.replace(/[^\w-]/g, "") + '"]:not([type="hidden"])');
+    if (!note || !field) { return null; }
+    note.textContent = [].concat(errors[name]).join(" "); // text, never HTML
+    note.hidden = false;
+    field.setAttribute("aria-invalid", "true");
+    field.setAttribute("aria-describedby", "bulk-refusal");
+    var options = field.closest("details");
+    if (options) { options.open = true; }
+    field.focus();
+    return field;
+  }
+
+  function clearRefusal() {
+    var note = document.getElementById("bulk-refusal");
+    if (note) { note.hidden = true; note.textContent = ""; }
+    bulkForm.querySelectorAll('[aria-invalid="true"]').forEach(function (field) {
+      field.removeAttribute("aria-invalid");
+      field.removeAttribute("aria-describedby");
+    });
+  }
   if (bulkForm && window.fetch) {
     bulkForm.addEventListener("submit", function (event) {
       var scope = bulkForm.querySelector('input[name="scope"]:checked');
@@ -244,7 +279,7 @@
           method: "POST", body: body, credentials: "same-origin", headers: { "Accept": "application/json" }
         }).then(function (response) {
           return response.json().then(function (data) {
-            if (!response.ok || !data.ok) { throw { shown: true, text: data.error || "That did not work." }; }
+            if (!response.ok || !data.ok) { throw { shown: true, text: data.error || "That did not work.", errors: data.errors }; }
             progress.max = data.total;
             progress.value = data.done;
             progress.textContent = data.done + " of " + data.total;
@@ -256,10 +291,12 @@
         });
       }
       // getAttribute: the form has a field named "action", which bulkForm.action would return.
+      clearRefusal();
       step(bulkForm.getAttribute("action"), new FormData(bulkForm)).catch(function (error) {
         button.disabled = false;
         progress.hidden = true;
-        flash(error && error.shown ? error.text : "The bulk action stopped: reload the queue to see where it got to.", "error");
+        var field = error && error.errors ? showRefusal(error.errors) : null;
+        flash(error && error.shown ? error.text : "The bulk action stopped: reload the queue to see where it got to.", "error", field);
       });
     });
   }
@@ -385,6 +422,8 @@
     try { carried = window.sessionStorage.getItem(CARRY_KEY); window.sessionStorage.removeItem(CARRY_KEY); } catch (e) { carried = null; }
     var pageRows = rows();
     var place = /^row:(\d+)$/.exec(carried || "");
+    // A refused bulk decision's field has the focus (autofocus): a carried row must not take it.
+    if (document.querySelector("#bulk-form [autofocus]")) { carried = null; place = null; }
     if (place && pageRows.length) { select(pageRows[Math.min(parseInt(place[1], 10), pageRows.length - 1)]); }
     else if (carried && pageRows.length) { select(carried === "last" ? pageRows[pageRows.length - 1] : pageRows[0]); }
   }
