@@ -79,6 +79,12 @@ def test_a_story_rows_sources_and_outlets_are_in_sight(open_page, editor, storie
     assert inside, "the +N sources tag is cut out of its cell"
     outlets = row.locator("td.outlets").get_attribute("title")
     assert outlets == ", ".join(f"Outlet {n}" for n in range(10, 14))  # all of them, on hover
+    # The headline keeps its cell's width: the tag sits on the line below, with the members
+    # (beside the title it cut a headline to a dozen characters).
+    room = row.locator("a.row-link").evaluate(
+        "(a) => a.closest('td').getBoundingClientRect().width - a.getBoundingClientRect().width"
+    )
+    assert sources.evaluate("(tag) => tag.closest('summary') !== null") and room < 40, room
     watch.assert_clean()
 
 
