@@ -79,7 +79,10 @@ def main():
         name, domain = PROVIDERS[index % len(PROVIDERS)]
         url = f"https://www.{domain}/{2024 + index % 2}/{slug(title)}"
         day = 1 + index % 28
-        body = "\n\n".join(rng.sample(PARAGRAPHS, 4))
+        # A lede of its own, then stock paragraphs: two reports of different events share
+        # no lede, as in the news (the stories' features read the lede).
+        shared = rng.sample(PARAGRAPHS, 3)
+        body = "\n\n".join([f"{title}, {name} reported on {day} May."] + shared)
         related = []
         for other in rng.sample([p for p in PROVIDERS if p[0] != name], rng.randint(0, 3)):
             related.append(
@@ -94,19 +97,17 @@ def main():
                     "images": [{"url": f"https://img.{other[1]}/{index}.jpg", "width": 600, "height": 350}],
                 }
             )
+        companion = None
         if index % 6 == 5:
-            # Coverage that is also an imported article: the importer links the two.
-            prev_title = SUBJECTS[index - 1][0]
-            prev_name, prev_domain = PROVIDERS[(index - 1) % len(PROVIDERS)]
-            related.append(
-                {
-                    "title": prev_title,
-                    "webUrl": f"https://www.{prev_domain}/{2024 + (index - 1) % 2}/{slug(prev_title)}",
-                    "type": "article",
-                    "provider": {"name": prev_name, "domain": prev_domain},
-                    "quality": 44,
-                }
-            )
+            # Another outlet's report of the same event, imported too and listed here as
+            # related coverage: the importer links the two and puts them in one story.
+            other_name, other_domain = PROVIDERS[(index + 3) % len(PROVIDERS)]
+            companion = {
+                "title": f"{title}, officials confirm",
+                "webUrl": f"https://www.{other_domain}/{2024 + index % 2}/{slug(title)}-officials-confirm",
+                "provider": {"name": other_name, "domain": other_domain},
+            }
+            related.append({**companion, "type": "article", "quality": 44})
         front = {
             "category": "news",
             "title": title,
@@ -137,6 +138,19 @@ def main():
             text = "\ufeff" + text.replace("\n", "\r\n")
         digest = hashlib.sha256(url.encode()).hexdigest()[:16]
         (OUT / f"{index:03d}_{digest}.txt").write_text(text, encoding="utf-8", newline="")
+        if companion is not None:
+            twin = {
+                **front,
+                **companion,
+                "excerpt": f"{companion['title']}. {rng.choice(PARAGRAPHS)}",
+                "related": [],
+                "images": [],
+                "secured": hashlib.sha256(companion["webUrl"].encode()).hexdigest() + "==",
+            }
+            block = re.sub(r"'(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)'", r"\1", yaml.safe_dump(twin, sort_keys=False, allow_unicode=True, width=4096))
+            digest = hashlib.sha256(companion["webUrl"].encode()).hexdigest()[:16]
+            twin_body = "\n\n".join([f"{companion['title']}, {companion['provider']['name']} reported."] + shared)
+            (OUT / f"{200 + index:03d}_{digest}.txt").write_text(f"---\n{block}---\n\n{twin_body}\n", encoding="utf-8")
     # Body-only items: text without front matter, waiting for an editor.
     for n in range(4):
         body = f"By staff reporter {n + 1}\n\n" + "\n\n".join(rng.sample(PARAGRAPHS, 3)) + "\n"
