@@ -322,7 +322,7 @@ def test_bulk_reject_with_a_reason(open_page, reasons, js):
     page.locator("#bulk-action").select_option("reject")
     page.locator("#bulk-reason-code").select_option(reasons[2].code)
     with page.expect_navigation():
-        page.get_by_role("button", name="Apply to selected").click()
+        page.get_by_role("button", name="Apply decision").click()
     expect()(page.locator("#flash .message")).to_contain_text("2 items rejected")
     for article in picked:
         assert_rejected(article, reasons[2].code)
@@ -431,7 +431,7 @@ def test_publish_all_matching_in_chunks_then_undo_with_the_mouse(open_page, five
     page.goto("/curate/?quality_min=50&size=20")
     page.locator('input[name="scope"][value="matching"]').check()  # "All (5) matching": the count arrives with JS
     page.locator("#bulk-action").select_option("publish")
-    page.get_by_role("button", name="Apply to selected").click()
+    page.get_by_role("button", name="Apply decision").click()
     if not js:  # one chunk per request: Continue until done
         for done in (2, 4):
             progress = page.locator("#bulk-result")
@@ -463,7 +463,7 @@ def test_bulk_and_undo_from_the_keyboard(open_as_editor, five_good):
     page.locator("#bulk-action").focus()
     page.keyboard.press("End")  # ...down to "Reject" by keys
     page.locator("#bulk-action").select_option("reject")
-    page.get_by_role("button", name="Apply to selected").focus()
+    page.get_by_role("button", name="Apply decision").focus()
     page.keyboard.press("Enter")
     result = page.locator("#flash .message", has_text="2 items rejected.")
     expect()(result).to_be_visible()

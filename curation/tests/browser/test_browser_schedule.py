@@ -164,7 +164,7 @@ def test_bulk_schedule_from_the_queue_with_the_mouse(open_page, editor, javascri
     if javascript:
         check(page.locator('[data-preview-for="bulk"]')).to_contain_text(instant.strftime("%H:%M:%S UTC"))
         save_screenshot(page, "queue-bulk-schedule.png")
-    page.get_by_role("button", name="Apply to selected").click()
+    page.get_by_role("button", name="Apply decision").click()
     check(page.locator(".messages")).to_contain_text("3 items scheduled.")
     times = dict(Article.objects.values_list("pk", "live_from"))
     assert [times[item.pk] for item in items] == [
