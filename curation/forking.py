@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 _PR_SET_PDEATHSIG = 1
 # A child's part takes about as long as this process's own; past this many times as long
 # (and this many seconds at least) it is taken to be stuck and its part is computed here.
-SLOWER_THAN_US = 20
+SLOWER_THAN_OURS = 20
 AT_LEAST_SECONDS = 60.0
 
 
@@ -76,7 +76,7 @@ def forked_map(function, parts):
             children.append((_fork(function, part, parent), part))
         started = time.monotonic()
         results = [function(parts[0])]
-        patience = max(AT_LEAST_SECONDS, SLOWER_THAN_US * (time.monotonic() - started))
+        patience = max(AT_LEAST_SECONDS, SLOWER_THAN_OURS * (time.monotonic() - started))
         deadline = time.monotonic() + patience
         while children:
             (pid, pipe), part = children.pop(0)
