@@ -11,7 +11,7 @@ import pytest
 
 from curation.models import Article, ArticleState, RejectionReason
 from curation.tests.browser.test_browser_stories import editor  # noqa: F401 - fixture
-from curation.tests.browser_support import arrive, axe_violations, expect
+from curation.tests.browser_support import arrive, axe_violations, expect, save_screenshot
 from curation.tests.factories import make_article
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -35,7 +35,16 @@ def rejected():
 
 
 def shot(page, name):
-    page.screenshot(path=f"/tmp/refusal-{name}.png", full_page=False)
+    save_screenshot(page, f"refusal-{name}.png", full_page=False)
+
+
+def reject_without_a_note(page, articles):
+    """From the queue: tick `articles`, choose Reject with a reason that needs a note, send."""
+    for article in articles:
+        page.locator(f'input[name="ids"][value="{article.pk}"]').click()
+    page.select_option("#bulk-action", "reject")
+    page.select_option("#bulk-reason-code", "other")
+    page.locator("#bulk-form button[type=submit]").click()
 
 
 def assert_on_the_note(page):
@@ -52,11 +61,7 @@ def assert_on_the_note(page):
 def test_with_the_mouse_a_missing_note_lands_on_the_note_field(open_page, editor, items, javascript):
     page, watch = open_page(user=editor, java_script_enabled=javascript)
     page.goto("/curate/")
-    for article in items[:2]:
-        page.locator(f'input[name="ids"][value="{article.pk}"]').click()
-    page.select_option("#bulk-action", "reject")
-    page.select_option("#bulk-reason-code", "other")
-    page.locator("#bulk-form button[type=submit]").click()
+    reject_without_a_note(page, items[:2])
     arrive(page, QUEUE)
     assert_on_the_note(page)
     shot(page, f"mouse-{'js' if javascript else 'nojs'}")

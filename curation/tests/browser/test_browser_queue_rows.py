@@ -12,6 +12,7 @@ import re
 import pytest
 
 from curation.models import Article, ArticleState
+from curation.tests.browser.test_browser_bulk_refusal import reject_without_a_note
 from curation.tests.browser.test_browser_queue import REALISTIC_TITLES
 from curation.tests.browser.test_browser_stories import editor, stories_db  # noqa: F401 - fixtures
 from curation.tests.browser_support import arrive, axe_violations, expect
@@ -210,11 +211,7 @@ def test_a_refused_bulk_decision_leaves_the_rows_ticked_to_fix_and_apply_again(o
     items = [make_article(title=f"Wire copy {n}") for n in range(4)]
     page, watch = open_page(user=editor, java_script_enabled=javascript)
     page.goto("/curate/")
-    for article in items[:2]:
-        page.locator(f'input[name="ids"][value="{article.pk}"]').click()
-    page.select_option("#bulk-action", "reject")
-    page.select_option("#bulk-reason-code", "other")
-    page.locator("#bulk-form button[type=submit]").click()
+    reject_without_a_note(page, items[:2])
     arrive(page, re.compile(r"/curate/"))
     expect()(page.locator(".messages, [role=alert]").first).to_contain_text("needs a note")
     for article in items[:2]:
