@@ -20,6 +20,7 @@ import logging
 import marshal
 import os
 import tempfile
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -106,11 +107,29 @@ def _keep(path, tables):
         with os.fdopen(handle, "wb") as out:
             out.write(marshal.dumps(tables))
         os.replace(temporary, path)
+        _forget_others(path)
     except OSError as exc:
         logger.info("word tables not kept in %s: %s", path.parent, exc)
         if temporary is not None:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
+
+
+def _forget_others(kept):
+    """Remove the tables of other wordfreq versions or recipes beside `kept`: none is read
+    again once its version is gone, and each is 4.7 MB. Run only when tables were built, so
+    two installations sharing the folder (an upgrade under way) rebuild theirs at most once
+    a process, never fail. A temporary file of a writer killed mid-write goes too, once it
+    is an hour old (a younger one may be another process's write in progress)."""
+    stale_before = time.time() - 3600
+    for other in kept.parent.glob("*wordlists-*"):
+        if other == kept:
+            continue
+        with contextlib.suppress(OSError):
+            if other.name.endswith(".marshal") and other.name.startswith("wordlists-"):
+                other.unlink()
+            elif other.name.startswith(".wordlists-") and other.stat().st_mtime < stale_before:
+                other.unlink()
 
 
 def _zipf_from_lists():

@@ -3,6 +3,8 @@ back as they were built, built again when the kept file is damaged or from anoth
 and a folder that cannot be written costs nothing but the time."""
 
 import marshal
+import os
+import time
 
 import pytest
 
@@ -52,13 +54,23 @@ def test_a_folder_that_cannot_be_written_costs_only_the_time(tmp_path, fresh_tab
     assert blocked.read_text() == "not a folder"
 
 
-def test_tables_of_another_recipe_or_wordfreq_version_are_not_read(tmp_path, fresh_tables, monkeypatch):
+def test_tables_of_another_recipe_or_wordfreq_version_are_not_read_and_are_removed(tmp_path, fresh_tables, monkeypatch):
     built = _built(tmp_path)
     (path,) = tmp_path.iterdir()
     monkeypatch.setattr(rarity, "_RECIPE", "another")
     path.write_bytes(marshal.dumps(({"the": 1.0}, {"的": 1.0})))  # the old recipe's name, wrong data
     assert _built(tmp_path) == built
-    assert {p.name for p in tmp_path.iterdir()} == {
-        path.name,
-        path.name.replace(path.name.rsplit("-", 1)[1], "another.marshal"),
-    }
+    # The old recipe's file is never read again: it goes when the new one is written.
+    assert [p.name for p in tmp_path.iterdir()] == [path.name.replace(path.name.rsplit("-", 1)[1], "another.marshal")]
+
+
+def test_a_killed_writers_temporary_file_goes_once_an_hour_old(tmp_path, fresh_tables):
+    old, young, unrelated = tmp_path / ".wordlists-old", tmp_path / ".wordlists-young", tmp_path / "notes.txt"
+    for file in (old, young, unrelated):
+        file.write_bytes(b"partial")
+    two_hours_ago = time.time() - 7200
+    os.utime(old, (two_hours_ago, two_hours_ago))
+    _built(tmp_path)
+    names = {p.name for p in tmp_path.iterdir()}
+    assert ".wordlists-old" not in names and {".wordlists-young", "notes.txt"} <= names
+    assert len([name for name in names if name.startswith("wordlists-")]) == 1
