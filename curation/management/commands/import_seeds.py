@@ -14,6 +14,7 @@ from curation.services.importing import (
     DEFAULT_BATCH_SIZE,
     MAX_WORKERS,
     ImportOptionError,
+    ImportStoppedError,
     MissingPathError,
     default_workers,
     escape_controls,
@@ -137,6 +138,8 @@ class Command(BaseCommand):
             # The service checks the range (one rule for every caller); this names the option.
             option = "--max-bytes" if exc.option == "max_bytes" else exc.option
             raise CommandError(f"{option} {exc.problem}", returncode=2) from None
+        except ImportStoppedError as exc:
+            raise CommandError(escape_controls(str(exc)), returncode=1) from None
         finally:
             if progress:
                 progress.finish()
