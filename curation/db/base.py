@@ -365,6 +365,11 @@ class DatabaseBackend:
         """Whether this database raised `exc` (beyond DataError) for a value it was given."""
         return False
 
+    def storage_problem(self, exc):
+        """LOCKED, READ_ONLY, FULL, STORAGE_FAILED or GONE when `exc` says this database cannot
+        take writes at all (whatever they hold), else None."""
+        return None
+
     def in_array_sql(self, lhs_sql, lhs_params, values):
         """`lhs IN values` for a long list of strings bound as one parameter (see
         curation.lookups), or None where the ordinary IN is the way."""
@@ -398,6 +403,25 @@ def error_kind(exc, *, using="default"):
     from curation.db import backend
 
     return backend(using).error_kind(exc)
+
+
+# Why a database takes no writes at all (is_unwritable): what was written stays, nothing more can be.
+LOCKED, READ_ONLY, FULL, STORAGE_FAILED, GONE = "locked", "read-only", "full", "storage failed", "gone"
+
+
+def storage_problem(exc, *, using="default"):
+    """LOCKED, READ_ONLY, FULL, STORAGE_FAILED or GONE for a database error that no value
+    written caused and no other write would escape (a write lock held by another process
+    past the wait, a read-only file or server, a full disk, an I/O error, a lost server);
+    None for anything else (a value refused, a conflict worth a retry). Any DatabaseError:
+    Django raises PostgreSQL's read-only transaction as an InternalError."""
+    from django.db import DatabaseError, IntegrityError
+
+    if not isinstance(exc, DatabaseError) or isinstance(exc, IntegrityError):
+        return None
+    from curation.db import backend
+
+    return backend(using).storage_problem(exc)
 
 
 def is_refused_input(exc, *, using="default"):

@@ -9,7 +9,21 @@ import hashlib
 import json
 from contextlib import contextmanager
 
-from curation.db.base import BUSY, CONFLICT, UNAVAILABLE, DatabaseBackend, Narrowing, RowCondition
+from django.db import OperationalError
+
+from curation.db.base import (
+    BUSY,
+    CONFLICT,
+    FULL,
+    GONE,
+    LOCKED,
+    READ_ONLY,
+    STORAGE_FAILED,
+    UNAVAILABLE,
+    DatabaseBackend,
+    Narrowing,
+    RowCondition,
+)
 from curation.db.plans import remembered
 
 # Text search configuration; must match the generated column in migration 0003.
@@ -34,6 +48,20 @@ def websearch_text(groups):
 # SQLSTATEs: deadlock detected, serialization failure; lock_timeout, statement timeout.
 _CONFLICT_STATES = {"40P01", "40001"}
 _BUSY_STATES = {"55P03", "57014"}
+# SQLSTATEs of a server that takes no write at all, whatever the write (class 08: the
+# connection; 53: resources; 57P: shut down or starting; 25006: a read-only transaction,
+# as on a standby).
+_STORAGE_STATES = {
+    "55P03": LOCKED,
+    "25006": READ_ONLY,
+    "53100": FULL,
+    "53200": FULL,
+    "58030": STORAGE_FAILED,
+    "53300": GONE,
+    "57P01": GONE,
+    "57P02": GONE,
+    "57P03": GONE,
+}
 
 
 class PostgreSQLBackend(DatabaseBackend):
@@ -169,6 +197,13 @@ class PostgreSQLBackend(DatabaseBackend):
         if state in _CONFLICT_STATES:
             return CONFLICT
         return BUSY if state in _BUSY_STATES else UNAVAILABLE
+
+    def storage_problem(self, exc):
+        state = getattr(exc.__cause__, "sqlstate", None)
+        if not state:
+            # psycopg's own OperationalError, no server's answer: the connection failed or was lost.
+            return GONE if isinstance(exc, OperationalError) else None
+        return _STORAGE_STATES.get(state) or (GONE if state.startswith("08") else None)
 
     def json_object_sql(self, pairs):
         return "json_build_object(" + ", ".join(f"'{key}', {expression}" for key, expression in pairs) + ")::text"

@@ -12,7 +12,18 @@ from contextlib import contextmanager
 
 from django.db import OperationalError, transaction
 
-from curation.db.base import BUSY, UNAVAILABLE, DatabaseBackend, Narrowing, RowCondition
+from curation.db.base import (
+    BUSY,
+    FULL,
+    GONE,
+    LOCKED,
+    READ_ONLY,
+    STORAGE_FAILED,
+    UNAVAILABLE,
+    DatabaseBackend,
+    Narrowing,
+    RowCondition,
+)
 from curation.db.plans import remembered
 
 FTS_TABLE = "article_fts"
@@ -42,6 +53,14 @@ TRIGGERS = {
 
 
 _BUSY_MESSAGES = ("database is locked", "database table is locked", "database schema is locked")
+# What SQLite says when it takes no write at all, whatever the write (sqlite3.c's messages).
+_STORAGE_MESSAGES = (
+    *((text, LOCKED) for text in _BUSY_MESSAGES),
+    ("attempt to write a readonly database", READ_ONLY),
+    ("database or disk is full", FULL),
+    ("disk i/o error", STORAGE_FAILED),
+    ("unable to open database file", GONE),
+)
 # What SQLite says (as an OperationalError) when a query is refused for what it was given,
 # where PostgreSQL raises a DataError: a bad regular expression, too many values, too long.
 _REFUSED_INPUT_MESSAGES = (
@@ -279,6 +298,10 @@ class SQLiteBackend(DatabaseBackend):
 
     def refused_input(self, exc):
         return isinstance(exc, OperationalError) and any(text in str(exc).lower() for text in _REFUSED_INPUT_MESSAGES)
+
+    def storage_problem(self, exc):
+        message = str(exc).lower()
+        return next((kind for text, kind in _STORAGE_MESSAGES if text in message), None)
 
     def in_array_sql(self, lhs_sql, lhs_params, values):
         return f"{lhs_sql} IN (SELECT value FROM json_each(%s))", [*lhs_params, json.dumps(values)]

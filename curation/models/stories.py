@@ -71,6 +71,16 @@ class StoryFeatures(models.Model):
     )
     version = models.PositiveSmallIntegerField()
     blob = models.TextField()
+    # False from the batch that indexes the article until a clustering has looked for its
+    # pairs: an import killed (or whose clustering failed) between the two leaves its items
+    # indexed but never clustered, and the pairs among them are found by nothing else.
+    # `cluster_stories` and the next import's end take these up (services/stories.py).
+    clustered = models.BooleanField(default=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["article"], condition=models.Q(clustered=False), name="storyfeatures_unclustered")
+        ]
 
     def __str__(self):
         return f"features of #{self.article_id}"

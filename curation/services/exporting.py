@@ -5,10 +5,11 @@ For an imported file, the exported front matter parses to the same mapping as th
 it, and the fields editors changed, which carry the editor's value. The body is the same text.
 """
 
+import errno
 import itertools
 import os
 import re
-import tempfile
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -130,13 +131,38 @@ def export_seeds(outdir, *, queryset=None):
             report.failed.append((article.pk, f"stored front matter cannot be read: {exc}"))
             continue
         target = outdir / export_file_name(article, used)
-        handle, temp_path = tempfile.mkstemp(dir=outdir, prefix=".export-", suffix=".tmp")
+        handle, temp_path = _new_hidden_file(outdir)
         try:
             with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as temp_file:
                 temp_file.write(text)
             os.replace(temp_path, target)
-        except BaseException:  # a full disk, an interrupt: no half-written file left behind
+        except OSError as exc:
+            Path(temp_path).unlink(missing_ok=True)
+            if exc.errno not in _TARGET_OCCUPIED:
+                raise  # a full disk, a read-only folder: every file would fail alike
+            report.failed.append((article.pk, f"cannot write {target}: {exc.strerror}"))
+            continue
+        except BaseException:  # an interrupt: no half-written file left behind
             Path(temp_path).unlink(missing_ok=True)
             raise
         report.written.append((article.pk, str(target)))
     return report
+
+
+# A rename refused for what holds the article's name in the folder (a folder of that name,
+# a mount point) costs that article alone: it stopped the whole export, naming no file.
+_TARGET_OCCUPIED = {errno.EISDIR, errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR, errno.EBUSY}
+
+
+def _new_hidden_file(outdir):
+    """A new file for writing, hidden (an import of the folder skips it until it is renamed),
+    with the mode any new file gets, 0666 less the umask, as `cp` or a shell redirection
+    gives: mkstemp's 0600 made every exported file unreadable to the web server or the
+    static-site user the export is for."""
+    for _ in range(100):
+        path = outdir / f".export-{secrets.token_hex(8)}.tmp"
+        try:
+            return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666), path
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary name", str(outdir))

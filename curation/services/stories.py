@@ -131,9 +131,15 @@ class ImportIndexer:
             self.all_kept = False
 
     def finish(self):
-        # The run's own key rows from memory when all of them are here.
-        run_rows = story_candidates.RunRows.of(self.features) if self.all_kept else None
-        return cluster_articles(list(dict.fromkeys(self.article_ids)), known=self.features, run_rows=run_rows)
+        """Cluster the run's items, and those an earlier import indexed and never clustered
+        (killed between its batches and its end): a rerun finds those unchanged, so this
+        is where it finishes their job. (Those of an import running now are clustered
+        twice, once here and once at its end: the same result, for some time.)"""
+        ids = list(dict.fromkeys(self.article_ids))
+        left = story_index.unclustered(exclude=ids)
+        # The run's own key rows from memory when all of them are here (and no others join it).
+        run_rows = story_candidates.RunRows.of(self.features) if self.all_kept and not left else None
+        return cluster_articles(ids + left, known=self.features, run_rows=run_rows)
 
 
 # --- clustering --------------------------------------------------------------------------
@@ -170,6 +176,7 @@ def cluster_articles(ids, *, config=DEFAULT_CONFIG, cap=None, known=None, run_ro
                 story_index.keep_evidence(evidence, a, b, found_evidence)
             run.pairs_scored += found.pairs_scored
         story_index.save_edges(ids, evidence)
+        story_index.mark_clustered(ids)
         run.evidence += len(evidence)
         _recluster(ids, run, cap)
     run.seconds = time.monotonic() - started
@@ -205,6 +212,8 @@ def catch_up(*, since=None):
         )
     else:
         ids = list(articles.filter(story_features__isnull=True).values_list("pk", flat=True))
+        # Indexed by an import that never clustered them: their features are stored, their pairs not.
+        ids += story_index.unclustered()
     return cluster_articles(ids)
 
 

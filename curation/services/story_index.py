@@ -183,14 +183,18 @@ def index_features(entries):
         return
     ids = [pk for pk, _ in entries]
     StoryFeatures.objects.filter(article_id__in_ints=ids).delete()
-    insert_index_rows(backend(), [(pk, features, features.to_blob()) for pk, features in entries])
+    # Not clustered until a clustering marks them (mark_clustered): their pairs are still to find.
+    insert_index_rows(backend(), [(pk, features, features.to_blob()) for pk, features in entries], clustered=False)
 
 
-def insert_index_rows(database, rows):
+def insert_index_rows(database, rows, *, clustered=True):
     """INSERT the features and the key rows of articles: [(article id, ItemFeatures, blob)].
-    Tuples, not dicts: about nine key rows an article, for an import and a rebuild alike."""
+    Tuples, not dicts: about nine key rows an article, for an import and a rebuild alike.
+    `clustered`: False where the articles' pairs are still to be found (an import's batch)."""
     database.insert_tuples(
-        StoryFeatures, ("article_id", "version", "blob"), [(pk, FEATURES_VERSION, blob) for pk, _, blob in rows]
+        StoryFeatures,
+        ("article_id", "version", "blob", "clustered"),
+        [(pk, FEATURES_VERSION, blob, clustered) for pk, _, blob in rows],
     )
     adapt = database.adapt_datetime
     keys = []
@@ -379,6 +383,22 @@ def keep_evidence(found, a, b, evidence):
     held = found.get(pair)
     if held is None or evidence.apart or (not held.apart and abs(evidence.score) > abs(held.score)):
         found[pair] = evidence
+
+
+def mark_clustered(item_ids):
+    """The pairs of these articles have been looked for (in the caller's transaction)."""
+    for start in range(0, len(item_ids), CHUNK):
+        StoryFeatures.objects.filter(article_id__in_ints=item_ids[start : start + CHUNK], clustered=False).update(
+            clustered=True
+        )
+
+
+def unclustered(exclude=()):
+    """Ids of the articles indexed but never clustered (an import interrupted between its
+    batches and its end, or whose clustering failed), oldest first, but `exclude`."""
+    excluded = set(exclude)
+    ids = StoryFeatures.objects.filter(clustered=False).order_by("article_id").values_list("article_id", flat=True)
+    return [pk for pk in ids if pk not in excluded]
 
 
 def save_edges(item_ids, evidence, *, replace_old=True):

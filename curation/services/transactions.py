@@ -27,6 +27,26 @@ CONFLICT, BUSY, UNAVAILABLE = db_base.CONFLICT, db_base.BUSY, db_base.UNAVAILABL
 classify = db_base.error_kind
 is_refused_input = db_base.is_refused_input
 
+# What an operator is told when the database takes no writes at all (db_base.storage_problem).
+CANNOT_WRITE = {
+    db_base.LOCKED: "the database is locked: another process held its write lock past the wait",
+    db_base.READ_ONLY: "the database cannot be written (read-only: its file, its folder or the server)",
+    db_base.FULL: "the database's disk (or memory) is full",
+    db_base.STORAGE_FAILED: "the database's disk failed to read or write",
+    db_base.GONE: "the database cannot be reached, or closed the connection",
+}
+
+
+def cannot_write(exc):
+    """Why the database takes no writes at all, in an operator's words, with its own message
+    ("the database's disk is full (database or disk is full)"), or None when `exc` is not
+    such trouble (one write's value refused, a conflict worth a retry, not a database error)."""
+    problem = db_base.storage_problem(exc)
+    if problem is None:
+        return None
+    detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+    return f"{CANNOT_WRITE[problem]} ({detail})"
+
 RETRY_ATTEMPTS = 3  # the first try and two more
 
 

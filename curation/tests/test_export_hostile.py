@@ -5,10 +5,11 @@ behind. Each article's file is named within the limit, and a write that fails le
 half-written file."""
 
 import os
+import stat
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -59,3 +60,59 @@ def test_a_write_that_fails_leaves_no_temporary_file(tmp_path, monkeypatch):
     with pytest.raises(Exception, match="No space left"):
         export(tmp_path / "out")
     assert os.listdir(tmp_path / "out") == []
+
+
+OCCUPANTS = st.sampled_from(["folder", "non-empty folder", "link out", "file", "nothing"])
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(OCCUPANTS, min_size=1, max_size=4))
+def test_what_holds_an_articles_name_in_the_output_folder_costs_that_article_alone(tmp_path_factory, occupants):
+    """An output folder someone else can write to: what holds an article's file name there.
+    A folder of that name stopped the whole export after the files before it ("cannot write
+    to OUT: Is a directory", no file named); a link pointing out of the folder is replaced,
+    never written through."""
+    base = tmp_path_factory.mktemp("occupied")
+    out, outside = base / "out", base / "outside"
+    out.mkdir()
+    outside.mkdir()
+    Article.objects.all().delete()
+    for n, occupant in enumerate(occupants):
+        make_article(source_path=f"/seeds/{n}.txt")
+        target = out / f"{n}.txt"
+        if occupant.endswith("folder"):
+            target.mkdir()
+            if occupant == "non-empty folder":
+                (target / "keep.txt").write_text("someone's file")
+        elif occupant == "link out":
+            target.symlink_to(outside / f"victim-{n}")
+        elif occupant == "file":
+            target.write_text("an older export")
+    occupied = {f"{n}.txt" for n, occupant in enumerate(occupants) if occupant.endswith("folder")}
+
+    out_text, err = StringIO(), StringIO()
+    try:
+        call_command("export_seeds", str(out), stdout=out_text, stderr=err)
+        code = 0
+    except CommandError as exc:
+        code = exc.returncode
+    assert code == (1 if occupied else 0)
+    assert f"Exported {len(occupants) - len(occupied)} articles" in out_text.getvalue()
+    for name in occupied:
+        assert f"{out / name}: Is a directory" in err.getvalue()
+    assert os.listdir(outside) == [] and not any(name.startswith(".export-") for name in os.listdir(out))
+    written = [out / f"{n}.txt" for n in range(len(occupants)) if f"{n}.txt" not in occupied]
+    assert all(path.is_file() and not path.is_symlink() and path.read_text().startswith("---") for path in written)
+
+
+def test_exported_files_have_the_mode_new_files_get(tmp_path):
+    """The export goes on to a static site, often served by another user: mkstemp's 0600
+    made every file unreadable to it."""
+    make_article()
+    previous = os.umask(0o022)
+    try:
+        export(tmp_path / "out")
+    finally:
+        os.umask(previous)
+    (path,) = (tmp_path / "out").iterdir()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644

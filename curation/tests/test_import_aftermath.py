@@ -111,3 +111,34 @@ def test_the_latest_and_earliest_accepted_dates_show_in_any_time_zone(tmp_path, 
     assert run_import(tmp_path)[0] == 0
     with override_settings(TIME_ZONE=zone):
         assert editor_client.get(f"/curate/articles/{Article.objects.get().pk}/").status_code == 200
+
+
+def _stories_by_url():
+    members = {}
+    for story_id, url in Article.objects.filter(story__isnull=False).values_list("story_id", "web_url"):
+        members.setdefault(story_id, set()).add(url)
+    return sorted(sorted(urls) for urls in members.values() if len(urls) > 1)
+
+
+@pytest.mark.parametrize("then", ["cluster_stories", "import again"])
+def test_an_import_that_never_clustered_its_items_is_finished_by_cluster_stories_or_a_rerun(
+    tmp_path, monkeypatch, then
+):
+    """The sample seeds' five pairs (two outlets, one event each). An import killed after
+    its batches (which index each item) and before its end (which looks for their pairs),
+    or whose clustering failed, left them in no story; `cluster_stories` (which the import's
+    own message names) and a rerun (which finds every file unchanged) both took them for
+    done, so the five stories never came, short of a --rebuild."""
+    monkeypatch.setattr(story_service.ImportIndexer, "finish", lambda self: 1 / 0)
+    code, _, err = run_import("fixtures/seeds")
+    assert code == 1 and "stories were not clustered (cluster_stories can, later)" in err
+    assert _stories_by_url() == []
+    monkeypatch.undo()
+
+    if then == "cluster_stories":
+        call_command("cluster_stories", stdout=StringIO())
+    else:
+        code, out, _ = run_import("fixtures/seeds")
+        assert code == 0 and "0 created, 0 updated" in out
+    stories = _stories_by_url()
+    assert len(stories) == 5 and all(len(urls) == 2 for urls in stories), stories

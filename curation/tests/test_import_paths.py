@@ -7,9 +7,12 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from curation.models import Article, ImportLedgerEntry, ImportRun
 from curation.services.importing import display_path
+from curation.services.importing.discovery import discover_seed_files
 from curation.tests.factories import seed_text, valid_front_matter
 from curation.tests.test_import import run_import, write
 
@@ -160,3 +163,51 @@ def test_display_path_is_one_printable_line(raw, shown):
 def test_display_path_never_shows_two_names_alike():
     names = [b"a\\xff", b"a\xff", b"a\\\\xff", b"a\\n", b"a\n"]
     assert len({display_path(name) for name in names}) == len(names)
+
+
+def test_a_folder_nested_past_the_recursion_limit_is_imported(tmp_path):
+    """Python 3.11's os.walk recursed once a level: a tree 1,100 deep (within PATH_MAX)
+    ended the import with RecursionError, nothing imported, a traceback."""
+    folder = deepest = tmp_path / "deep"
+    for _ in range(1101):  # one mkdir a level: pathlib's parents=True recurses too
+        deepest.mkdir()
+        deepest = deepest / "d"
+    deepest = deepest.parent
+    write(deepest, "story.txt", seed_text(body="Body.\n", **valid_front_matter(1)))
+    write(folder, "top.txt", seed_text(body="Body.\n", **valid_front_matter(2)))
+    code, out, err = run_import(folder)
+    assert code == 0 and "2 files: 2 created" in out, err[-500:]
+
+
+# A tree: each folder's entries by name, a file (None) or a folder (a dict).
+TREES = st.recursive(
+    st.none(),
+    lambda children: st.dictionaries(st.sampled_from(["a", "B", ".h", "c.txt", "d.md", "e.yml"]), children, max_size=4),
+    max_leaves=20,
+)
+
+
+def _make(folder, tree):
+    for name, child in tree.items():
+        if child is None:
+            (folder / name).write_text("Body only\n")
+        else:
+            (folder / name).mkdir()
+            _make(folder / name, child)
+
+
+@settings(max_examples=50, deadline=None)
+@given(tree=st.dictionaries(st.sampled_from(["a", "B", ".h", "c.txt", "d.md"]), TREES, max_size=4))
+def test_the_walk_finds_what_os_walk_found_in_the_same_order(tmp_path_factory, tree):
+    """The walk without recursion lists the same files in the same order as os.walk did."""
+    folder = tmp_path_factory.mktemp("tree")
+    _make(folder, tree)
+    expected = []
+    for here, dirnames, filenames in os.walk(folder, followlinks=True):
+        dirnames[:] = sorted(name for name in dirnames if not name.startswith("."))
+        expected += [
+            os.path.join(here, name)
+            for name in sorted(filenames)
+            if not name.startswith(".") and os.path.splitext(name)[1] in (".txt", ".md")
+        ]
+    assert [found.path for found in discover_seed_files([folder])] == expected

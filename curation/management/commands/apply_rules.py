@@ -4,14 +4,15 @@ on. Stops after RULES_MAX_DECISIONS actions (--max-decisions) and says so.
 
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from curation.management.base import CurationCommand
 from curation.management.options import add_report_options
 from curation.models import Rule
 from curation.services import rules
 
 
-class Command(BaseCommand):
+class Command(CurationCommand):
     help = __doc__
 
     def add_arguments(self, parser):

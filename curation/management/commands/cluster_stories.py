@@ -6,10 +6,11 @@ imported in that time; --rebuild recomputes every story, keeping every editor's 
 import datetime as dt
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from curation.management.base import CurationCommand
 from curation.management.options import add_report_options
 from curation.selectors_stories import stories_listing
 from curation.services import stories
@@ -18,7 +19,7 @@ from curation.services import stories
 MAX_SINCE_HOURS = 1000 * 366 * 24
 
 
-class Command(BaseCommand):
+class Command(CurationCommand):
     help = __doc__
 
     def add_arguments(self, parser):

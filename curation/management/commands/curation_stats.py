@@ -7,14 +7,15 @@ STATS_TIME_ZONE. --refresh / --rebuild bring the statistics rollup up to date fi
 import datetime as dt
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from curation import selectors_stats as stats
+from curation.management.base import CurationCommand
 from curation.management.options import add_report_options
 from curation.services import stats_rollup
 
 
-class Command(BaseCommand):
+class Command(CurationCommand):
     help = __doc__
 
     def add_arguments(self, parser):

@@ -1,12 +1,12 @@
 """Print every triage rule, in order, as YAML (the format load_rules reads).
 """
 
-from django.core.management.base import BaseCommand
 
+from curation.management.base import CurationCommand
 from curation.services import rule_files
 
 
-class Command(BaseCommand):
+class Command(CurationCommand):
     help = __doc__
 
     def handle(self, *args, **options):

@@ -2,13 +2,14 @@
 Merged body-only items are left out (their text lives in their article).
 """
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from curation.management.base import CurationCommand
 from curation.models import Article
 from curation.services.exporting import export_seeds
 
 
-class Command(BaseCommand):
+class Command(CurationCommand):
     help = __doc__
 
     def add_arguments(self, parser):

@@ -1,13 +1,16 @@
 """Show recent import runs, or the files of one run (what came in and what failed).
 """
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from curation.management.base import CurationCommand
 from curation.models import ImportLedgerEntry, ImportRun
 from curation.services.importing import escape_controls
 
+MAX_LIMIT = 1_000_000
 
-class Command(BaseCommand):
+
+class Command(CurationCommand):
     help = __doc__
 
     def add_arguments(self, parser):
@@ -17,6 +20,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         limit = options["limit"]
+        # A negative slice (ValueError) or one past 64 bits (the database's error) was a traceback.
+        if not 1 <= limit <= MAX_LIMIT:
+            raise CommandError(f"--limit takes a number of rows from 1 to {MAX_LIMIT:,}", returncode=2)
         if options["run"] is None and not options["failed"]:
             runs = ImportRun.objects.all()[:limit]
             for run in runs:

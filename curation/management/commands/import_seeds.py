@@ -7,13 +7,15 @@ import json
 import sys
 import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from curation.management.base import CurationCommand
 from curation.management.options import add_report_options
 from curation.services.importing import (
     DEFAULT_BATCH_SIZE,
     MAX_WORKERS,
     ImportOptionError,
+    ImportStoppedError,
     MissingPathError,
     default_workers,
     escape_controls,
@@ -70,7 +72,7 @@ class ProgressBar:
         self.stream.flush()
 
 
-class Command(BaseCommand):
+class Command(CurationCommand):
     help = __doc__
 
     def add_arguments(self, parser):
@@ -137,6 +139,8 @@ class Command(BaseCommand):
             # The service checks the range (one rule for every caller); this names the option.
             option = "--max-bytes" if exc.option == "max_bytes" else exc.option
             raise CommandError(f"{option} {exc.problem}", returncode=2) from None
+        except ImportStoppedError as exc:
+            raise CommandError(escape_controls(str(exc)), returncode=1) from None
         finally:
             if progress:
                 progress.finish()

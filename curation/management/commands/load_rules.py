@@ -6,13 +6,14 @@ Rules are matched by name; the file's order becomes the rules' order.
 import os
 import stat
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from curation.management.base import CurationCommand
 from curation.services import rule_files
 from curation.services.importing import display_path
 
 
-class Command(BaseCommand):
+class Command(CurationCommand):
     help = __doc__
 
     def add_arguments(self, parser):

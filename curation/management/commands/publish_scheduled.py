@@ -6,16 +6,16 @@ PostgreSQL advisory lock; a lock file on SQLite): a run that finds the lock take
 and exits 0.
 """
 
-from django.core.management.base import BaseCommand
 
 from curation.db import backend
+from curation.management.base import CurationCommand
 from curation.management.options import add_report_options
 from curation.services.scheduling import due_boundaries, record_due_boundaries
 
 LOCK_NAME = "publish_scheduled"
 
 
-class Command(BaseCommand):
+class Command(CurationCommand):
     help = __doc__
 
     def add_arguments(self, parser):

@@ -3,9 +3,9 @@ something to show. For local demos only: the passwords are printed.
 """
 
 from django.contrib.auth.models import Group, User
-from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from curation.management.base import CurationCommand
 from curation.models import Article
 from curation.services import editorial
 
@@ -17,7 +17,7 @@ DEMO_ACCOUNTS = [
 ]
 
 
-class Command(BaseCommand):
+class Command(CurationCommand):
     help = __doc__
 
     def add_arguments(self, parser):

@@ -11,7 +11,12 @@ service.py    import_seed_files: the pipeline that runs them
 from curation.services.importing.discovery import ImportOptionError, MissingPathError, display_path, escape_controls
 from curation.services.importing.planning import FileResult, ImportReport
 from curation.services.importing.pool import MAX_WORKERS, default_workers
-from curation.services.importing.service import DEFAULT_BATCH_SIZE, import_seed_files, seed_limits
+from curation.services.importing.service import (
+    DEFAULT_BATCH_SIZE,
+    ImportStoppedError,
+    import_seed_files,
+    seed_limits,
+)
 from curation.services.importing.writer import SeedWriter
 
 __all__ = [
@@ -20,6 +25,7 @@ __all__ = [
     "MAX_WORKERS",
     "ImportOptionError",
     "ImportReport",
+    "ImportStoppedError",
     "MissingPathError",
     "SeedWriter",
     "default_workers",

@@ -101,7 +101,7 @@ def discover_seed_files(paths, *, follow_links=False):
         def unreadable(error, root=root):
             found.append(FoundFile(error.filename, root, f"folder cannot be read: {error.strerror or error}"))
 
-        for folder, dirnames, filenames in os.walk(top, followlinks=True, onerror=unreadable):
+        for folder, dirnames, filenames in _walk(top, unreadable):
             try:
                 info = os.stat(folder)
             except OSError as error:
@@ -132,6 +132,30 @@ def discover_seed_files(paths, *, follow_links=False):
                 else:
                     add(path, None if follow_links else root)
     return found
+
+
+def _walk(top, onerror):
+    """os.walk(top, followlinks=True, onerror=onerror), top-down, without recursion: Python
+    3.11's os.walk recurses once a level, so a folder nested a thousand deep (any tree an
+    attacker hands over) raised RecursionError and ended the import with a traceback. As
+    with os.walk, the caller may prune or reorder `dirnames` in place before they are walked."""
+    stack = [top]
+    while stack:
+        folder = stack.pop()
+        dirnames, filenames = [], []
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    try:
+                        is_dir = entry.is_dir()  # through a link, as followlinks=True
+                    except OSError:
+                        is_dir = False
+                    (dirnames if is_dir else filenames).append(entry.name)
+        except OSError as error:
+            onerror(error)
+            continue
+        yield folder, dirnames, filenames
+        stack.extend(os.path.join(folder, name) for name in reversed(dirnames))
 
 
 def _inside(target, root):

@@ -153,6 +153,12 @@ def plan_items(items, *, planned=None):
             "web_url",
             "provider_id",
         )
+        if planned is None:
+            # Writing (in the batch's transaction): the rows are locked until it commits, so an
+            # editor's edit waits and lands on top. Unlocked, an edit committed between this
+            # read and the batch's write (PostgreSQL) was overwritten with the source's value.
+            # In id order, as every batch locks, so that two imports wait rather than deadlock.
+            stored = stored.select_for_update(of=("self",)).order_by("pk")
         existing = {article.source_key: article for article in stored}
     plan = Plan([], [], [], [])
     for seed_file, parsed in items:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -26,6 +26,7 @@ from curation.models import ImportRun, ImportStatus
 from curation.seedformat import ParsedSeed, SeedLimits
 from curation.services import rules as rule_service
 from curation.services import stories as story_service
+from curation.services import transactions
 from curation.services.importing.discovery import (
     ImportOptionError,
     discover_seed_files,
@@ -162,9 +163,32 @@ def import_seed_files(
                     unchanged=counts["unchanged"],
                     failed=counts["failed"],
                 )
+    except DatabaseError as exc:
+        if (reason := transactions.cannot_write(exc)) is None:
+            raise
+        raise ImportStoppedError(_stopped(reason, report, len(files))) from exc
     finally:
         parser.close()
     return report
+
+
+class ImportStoppedError(RuntimeError):
+    """The database took no more writes (locked past the wait, read-only, full, gone): the
+    import stopped at once rather than fail every file for it; the message says why and what
+    was written before (the batches committed stay, the one being written is rolled back)."""
+
+
+def _stopped(reason, report, total):
+    if report.run_id is None:
+        return f"the import stopped before writing anything: {reason}"
+    counts = report.counts
+    if not counts["files"]:
+        return f"the import stopped: {reason}. No file was written (run {report.run_id}); run the import again"
+    done = ", ".join(f"{counts[status]} {status}" for status in ImportStatus.values if counts[status])
+    return (
+        f"the import stopped: {reason}. {counts['files']:,} of {total:,} files were done before it and stay "
+        f"written (run {report.run_id}: {done}); run the import again to finish"
+    )
 
 
 def _after_files(report, failure, step, *args):

@@ -6,9 +6,10 @@ interrupted import (even kill -9) leaves no half-imported file.
 """
 
 import logging
+from collections import Counter
 
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, F, OuterRef, Subquery
 from django.utils import timezone
 
 from curation.db import backend
@@ -16,11 +17,13 @@ from curation.models import (
     Article,
     ArticleImage,
     ImportLedgerEntry,
+    ImportRun,
     ImportStatus,
     Provider,
     RelatedCoverage,
     Topic,
 )
+from curation.services import transactions
 from curation.services.importing.discovery import display_path
 from curation.services.importing.planning import FileResult, follow_edited_urls, plan_items
 
@@ -117,7 +120,11 @@ class SeedWriter:
                 self._record(results + decided)
                 self.pump()
             return results + decided
-        except Exception:  # noqa: BLE001 - whatever it was, the per-file pass below names the file
+        except Exception as exc:  # noqa: BLE001 - whatever it was, the per-file pass below names the file
+            if transactions.cannot_write(exc):
+                # No file is to blame and every one would fail the same way (a held lock
+                # making each wait its 30 s): the import stops (service.py says what it wrote).
+                raise
             logger.info("batch of %d files failed; retrying one by one", len(items), exc_info=True)
         # One file the database refuses (or a concurrent import of the same files) must
         # not cost the rest of the batch: write them one transaction each.
@@ -140,6 +147,8 @@ class SeedWriter:
                 if attempt:
                     return self._database_failure(item, exc)
             except DatabaseError as exc:
+                if transactions.cannot_write(exc):
+                    raise  # as above: the database, not this file
                 return self._database_failure(item, exc)
             except Exception as exc:  # noqa: BLE001 - a bug must cost one file, not the import
                 logger.exception("unexpected error importing %s", item[0].path)
@@ -375,6 +384,13 @@ class SeedWriter:
                 }
                 for result in results
             ],
+        )
+        # The run's counts move with its ledger rows, in the same transaction: a run that is
+        # killed (or stops on database trouble) shows what it wrote, in import_ledger, the
+        # admin and the statistics' inflow per run, not zeros beside its thousands of rows.
+        tally = Counter(str(result.status) for result in results)
+        ImportRun.objects.filter(pk=self.run.pk).update(
+            **{status: F(status) + tally[status] for status in ImportStatus.values if tally[status]}
         )
 
 

@@ -1,0 +1,22 @@
+"""The base of the project's management commands."""
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
+
+from curation.services import transactions
+
+
+class CurationCommand(BaseCommand):
+    """A command whose database takes no writes at all (read-only, a full disk, a write lock
+    another process held past the wait, a lost server) ends with one line saying so and exit
+    status 1, as any other refusal does, instead of a traceback. Whatever the command wrote
+    before in transactions of its own stays (each command's help says what those are)."""
+
+    def execute(self, *args, **options):
+        try:
+            return super().execute(*args, **options)
+        except DatabaseError as exc:
+            reason = transactions.cannot_write(exc)
+            if reason is None:
+                raise
+            raise CommandError(f"stopped: {reason}", returncode=1) from None

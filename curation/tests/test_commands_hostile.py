@@ -1,0 +1,69 @@
+"""The operator's commands against a database that takes no writes, and option values no
+operator means: one line with the reason and an exit status, never a traceback."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from curation.models import ImportRun, StoryFeatures
+from curation.tests.factories import make_article
+from curation.tests.test_import_database_trouble import read_only
+
+RULES = "- name: Flag everything\n  enabled: true\n  when: {quality_min: 0}\n  action: flag\n  note: look\n"
+
+
+def run(*args):
+    out, err = StringIO(), StringIO()
+    try:
+        call_command(*args, stdout=out, stderr=err)
+        return 0, out.getvalue(), err.getvalue()
+    except CommandError as exc:
+        return exc.returncode, out.getvalue(), str(exc)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["cluster_stories"],
+        ["cluster_stories", "--rebuild"],
+        ["load_rules", "RULES"],
+        ["apply_rules"],
+        ["curation_stats", "--refresh", "--no-figures"],
+    ],
+)
+def test_a_command_whose_database_takes_no_writes_says_so_in_one_line(tmp_path, command):
+    """Each of these writes here (an article never clustered, a rules file, a rule that
+    flags it, audit rows to count): a read-only database was a traceback from each."""
+    rules = tmp_path / "rules.yml"
+    rules.write_text(RULES)
+    article = make_article(quality=5)
+    StoryFeatures.objects.filter(article=article).delete()
+    if command[0] == "apply_rules":
+        run("load_rules", str(rules))
+    command = [str(rules) if part == "RULES" else part for part in command]
+    read_only(True)
+    try:
+        code, _, message = run(*command)
+    finally:
+        read_only(False)
+    assert code == 1 and message.startswith("stopped: the database cannot be written (read-only"), message
+
+
+@pytest.mark.django_db
+@settings(max_examples=60, deadline=None)
+@given(limit=st.integers(), run_id=st.none() | st.integers(), failed=st.booleans())
+def test_import_ledger_takes_any_number_and_answers_or_refuses(limit, run_id, failed):
+    if not ImportRun.objects.exists():
+        ImportRun.objects.create(started_at="2024-01-01T00:00Z", paths=["/seeds"])
+    args = ["import_ledger", "--limit", str(limit)]
+    args += ["--run", str(run_id)] if run_id is not None else []
+    args += ["--failed"] if failed else []
+    code, out, message = run(*args)
+    if 1 <= limit <= 1_000_000 and (run_id is None or ImportRun.objects.filter(pk=run_id).exists()):
+        assert code == 0
+    else:
+        assert code == 2 and message.startswith(("--limit takes a number of rows from 1 to", "no import run"))
