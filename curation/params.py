@@ -9,7 +9,9 @@ only, within a signed 64-bit integer, or None.
 import contextlib
 import re
 
+import django_filters
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.validators import MinValueValidator
 from django.db import DataError, OperationalError
 
 from curation.services.transactions import is_refused_input
@@ -27,6 +29,25 @@ def parse_id(value):
         return None
     number = int(value)
     return number if 0 < number <= BIGINT_MAX else None
+
+
+# django-filter's NumberFilter bounds a value from above only (1e50). Below, "-1e100000000"
+# is a valid Decimal, and the integer column's lookup turns it into int(): a number of a
+# hundred million digits, minutes of CPU with the GIL held, which stops every thread of the
+# server for one anonymous request. The same bound below as above: a bad parameter, refused.
+NUMBER_BOUND = 1e50
+
+
+class ScoreFilter(django_filters.NumberFilter):
+    """A number filter on an integer column (quality, heat) for the queue and the API:
+    a value beyond ±NUMBER_BOUND is refused as the filter's error, before any query."""
+
+    @property
+    def field(self):
+        if not hasattr(self, "_field"):
+            field = super().field
+            field.validators.append(MinValueValidator(-NUMBER_BOUND))
+        return self._field
 
 
 @contextlib.contextmanager
