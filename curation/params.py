@@ -52,10 +52,11 @@ class ScoreFilter(django_filters.NumberFilter):
 
 @contextlib.contextmanager
 def admin_lookups_checked():
-    """For an admin changelist: a lookup the database refuses while counting (`?id__in=`
-    beyond 64 bits, `?published_at__year=10**30`, a NUL or a bad `__regex` on PostgreSQL)
-    is a bad parameter, answered as the admin answers every bad lookup (back to the list
-    with `?e=1`), not a 500. (No savepoint: the admin reads in autocommit, where a refused
+    """For every admin changelist (newsroom.admin_site): a lookup the database refuses while
+    counting (`?id__in=` beyond 64 bits, `?published_at__year=10**30`, a NUL or a bad
+    `__regex` on PostgreSQL), or a date hierarchy's year no datetime can hold, is a bad
+    parameter, answered as the admin answers every bad lookup (back to the list with
+    `?e=1`), not a 500. (No savepoint: the admin reads in autocommit, where a refused
     statement leaves nothing to roll back, and a savepoint would cost two queries a page.)"""
     try:
         yield
