@@ -33,7 +33,7 @@ from curation.models import (
     StoryFeatures,
     StoryKey,
 )
-from curation.services import bulk, story_candidates, story_groups, story_index, story_rebuild
+from curation.services import bulk, story_acts, story_candidates, story_groups, story_index, story_rebuild
 from curation.services.editorial import (
     EDIT_PERMISSION,
     PUBLISH_PERMISSION,
@@ -371,6 +371,8 @@ def set_lead(*, article, user, via="curator", expected_story=None):
         _check_seen(article, expected_story)
         if not article.story_id:
             raise InvalidTransition("This article is not part of a story.")
+        if (refusal := story_acts.lead_refusal(article)) is not None:
+            raise InvalidTransition(refusal)
         story = Story.objects.select_for_update().get(pk=article.story_id)
         before = story.lead_id
         Story.objects.filter(pk=story.pk).update(lead=article, lead_by_editor=True, updated_at=timezone.now())

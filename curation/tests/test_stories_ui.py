@@ -370,3 +370,16 @@ def test_a_story_act_on_a_story_another_editor_changed_since_is_refused(editor_c
     editor_client.post(action, data)
     assert Article.objects.get(pk=c.pk).story_id == story.pk
     assert not EditorialAction.objects.filter(article=c, action=Action.STORY_SPLIT).exists()
+
+
+def test_an_item_that_cannot_be_published_is_not_made_a_lead_by_a_crafted_post(editor_client):
+    # The panel offers no "Make lead" for a body-only member; the service refuses it too,
+    # else the story's queue row would lead with an item it cannot publish.
+    import_seed_files([REAL_SEEDS], workers=0)
+    item = Article.objects.get(has_front_matter=False)
+    story = Story.objects.get(pk=item.story_id)
+    assert story.lead_id != item.pk
+    page = f"/curate/articles/{story.lead_id}/"
+    response = editor_client.post(reverse("curation:story-act", args=[item.pk, "lead"]), {"next": page}, follow=True)
+    assert Story.objects.get(pk=story.pk).lead_id == story.lead_id
+    assert "cannot lead its story until its metadata is complete" in response.content.decode()
