@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from curation.db import backend
 from curation.models import CLOCK_STATUSES, HEAT_UNKNOWN_Q, STATUS_CHOICES, Article, ArticleState
-from curation.params import BIGINT_MAX
+from curation.params import BIGINT_MAX, ScoreFilter
 from curation.search import search_articles
 from curation.selectors import DEFAULT_SORT, SORTS, with_status, with_topic
 from curation.selectors_queue import NAME_MAX_LENGTH, provider_ids_named, topic_named
@@ -88,10 +88,10 @@ class ArticleFilterSet(django_filters.FilterSet):
     provider = named_filter("Provider", "providers", "Any provider (name or domain)", "filter_provider")
     category = django_filters.CharFilter(label="Category", field_name="category")
     type = django_filters.CharFilter(label="Type", field_name="article_type")
-    quality_min = django_filters.NumberFilter(label="Quality ≥", field_name="quality", lookup_expr="gte")
-    quality_max = django_filters.NumberFilter(label="Quality ≤", field_name="quality", lookup_expr="lte")
-    heat_min = django_filters.NumberFilter(label="Heat ≥", field_name="heat", lookup_expr="gte")
-    heat_max = django_filters.NumberFilter(label="Heat ≤", field_name="heat", lookup_expr="lte")
+    quality_min = ScoreFilter(label="Quality ≥", field_name="quality", lookup_expr="gte")
+    quality_max = ScoreFilter(label="Quality ≤", field_name="quality", lookup_expr="lte")
+    heat_min = ScoreFilter(label="Heat ≥", field_name="heat", lookup_expr="gte")
+    heat_max = ScoreFilter(label="Heat ≤", field_name="heat", lookup_expr="lte")
     heat_known = django_filters.ChoiceFilter(
         label="Heat unknown", choices=HEAT_KNOWN_CHOICES[1:], empty_label="Any", method="filter_heat_known"
     )

@@ -22,6 +22,9 @@ class StoryPublishForm(forms.Form):
 class StoryActForm(forms.Form):
     # The other article: an id ("123" or "#123") or any spelling of its URL.
     other = forms.CharField(required=False, max_length=2000, strip=True)
+    # The story as the page showed it (services.stories.seen_token); empty: not compared.
+    # No length limit of its own: any other text is simply not the story as it is (a conflict).
+    seen = forms.CharField(required=False, strip=True)
 
 
 class CompleteFromEntryForm(forms.Form):

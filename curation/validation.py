@@ -52,6 +52,15 @@ def within_stored_years(moment):
     return min(max(moment, _FIRST_MOMENT), _AFTER_LAST_MOMENT)
 
 
+def stored_moment_before(moment, delta):
+    """`moment - delta` for a filter on stored dates, or the first moment a stored date can
+    have when that is earlier: the same rows, where the subtraction itself would overflow
+    (a rule's `age_max_hours` may be 10**9 hours, some 114,000 years)."""
+    if delta >= moment - _FIRST_MOMENT:
+        return _FIRST_MOMENT
+    return moment - delta
+
+
 # Scheme, optional user info, a non-empty host: what a link or an image source may be;
 # and nowhere a control character or a space. One pattern, so one scan of the text.
 _HTTP_URL = re.compile(

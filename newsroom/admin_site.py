@@ -6,6 +6,12 @@ passes them straight to `filter(pk__in=...)`: "abc" or "²" raise ValueError and
 beyond 64 bits OverflowError on SQLite, a server error before the action runs. Here the
 whole selection is checked first; one value no primary key can hold refuses the action
 with a message, and nothing is done.
+
+Its changelist gets the same guard over the query string: Django's date hierarchy turns
+`?<field>__year=` into a `datetime` and lets OverflowError through for a year of 30 digits
+(a 500 on django-axes' logs); a lookup value the database refuses while the list is counted
+is the same kind of bad parameter. Both are answered as the admin answers a bad lookup (back
+to the list with `?e=1`).
 """
 
 from django.contrib import admin, messages
@@ -14,6 +20,8 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpResponseRedirect
+
+from curation.params import admin_lookups_checked
 
 
 def _holds(field, value):
@@ -43,6 +51,10 @@ class CheckedSelectionAdmin(admin.ModelAdmin):
             )
             return HttpResponseRedirect(request.get_full_path())
         return super().response_action(request, queryset)
+
+    def get_changelist_instance(self, request):
+        with admin_lookups_checked():
+            return super().get_changelist_instance(request)
 
 
 class NewsroomAdminSite(admin.AdminSite):

@@ -15,7 +15,6 @@ from django.utils import formats
 from django.utils.functional import cached_property
 
 from curation.db import backend
-from curation.params import admin_lookups_checked
 
 COUNT_CAP = 10_000
 
@@ -69,10 +68,6 @@ def count_label(paginator, count, opts):
 
 class LargeTableChangeList(ChangeList):
     """Labels capped and estimated counts (see templates/admin/curation/pagination.html)."""
-
-    def __init__(self, request, *args, **kwargs):
-        with admin_lookups_checked():  # a value the database refuses is a bad lookup, not a 500
-            super().__init__(request, *args, **kwargs)
 
     @property
     def result_count_label(self):

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from curation.models import Article
-from curation.params import parse_id
+from curation.params import ScoreFilter, parse_id
 from curation.selectors import with_topic
 from curation.validation import within_stored_years
 
@@ -48,8 +48,8 @@ class DateOrDateTimeFilter(django_filters.Filter):
 class PublicArticleFilterSet(django_filters.FilterSet):
     topic = django_filters.CharFilter(method="filter_topic", help_text="Topic slug.")
     provider = django_filters.CharFilter(method="filter_provider", help_text="Provider id or domain.")
-    quality_min = django_filters.NumberFilter(field_name="quality", lookup_expr="gte")
-    quality_max = django_filters.NumberFilter(field_name="quality", lookup_expr="lte")
+    quality_min = ScoreFilter(field_name="quality", lookup_expr="gte")
+    quality_max = ScoreFilter(field_name="quality", lookup_expr="lte")
     published_after = DateOrDateTimeFilter(field_name="published_at", lookup_expr="gte")
     published_before = DateOrDateTimeFilter(field_name="published_at", lookup_expr="lt")
 

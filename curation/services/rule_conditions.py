@@ -22,7 +22,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from curation.models import HEAT_UNKNOWN, HEAT_UNKNOWN_Q, Article, Topic
-from curation.validation import visible_name
+from curation.validation import stored_moment_before, visible_name
 
 ACTIONS = ("publish", "reject", "flag", "add_topic")
 DECIDING_ACTIONS = ("publish", "reject")
@@ -202,6 +202,13 @@ def _topic_q(names, *, per_row):
     return Q(pk__in=through.objects.filter(topic_id__in=topic_ids).values("article_id"))
 
 
+def oldest_published(now, when):
+    """The earliest publication time `age_max_hours` lets through at `now` (the SQL and the
+    per-item check share it; a number of hours reaching back before any stored date is no
+    bound at all, rather than an OverflowError: a 500 on the rule form's preview)."""
+    return stored_moment_before(now, dt.timedelta(hours=when["age_max_hours"]))
+
+
 def condition_q(when, now=None, *, per_row=False):
     """The conditions of `when` but the regular expressions, as one Q over Article
     (`per_row`: for a run's chunks rather than a whole table, see _topic_q)."""
@@ -237,7 +244,7 @@ def condition_q(when, now=None, *, per_row=False):
         # An item in no story is a story of one.
         q &= Q(story__size__gte=size) | Q(story__isnull=True) if size <= 1 else Q(story__size__gte=size)
     if "age_max_hours" in when:
-        q &= Q(published_at__gte=now - dt.timedelta(hours=when["age_max_hours"]))
+        q &= Q(published_at__gte=oldest_published(now, when))
     return q
 
 
@@ -336,7 +343,7 @@ class CompiledRule:
         if "story_size_min" in when and (facts.story_size or 1) < when["story_size_min"]:
             return False
         if "age_max_hours" in when and (
-            facts.published_at is None or facts.published_at < now - dt.timedelta(hours=when["age_max_hours"])
+            facts.published_at is None or facts.published_at < oldest_published(now, when)
         ):
             return False
         if self.action == "publish" and not facts.publishable:

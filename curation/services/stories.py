@@ -13,6 +13,7 @@ Clustering work follows the new items: their candidates come from the index tabl
 (story_index.py), and only the articles connected to them are re-clustered.
 """
 
+import hashlib
 import time
 from dataclasses import dataclass, field, replace
 
@@ -32,7 +33,7 @@ from curation.models import (
     StoryFeatures,
     StoryKey,
 )
-from curation.services import bulk, story_candidates, story_groups, story_index, story_rebuild
+from curation.services import bulk, story_acts, story_candidates, story_groups, story_index, story_rebuild
 from curation.services.editorial import (
     EDIT_PERMISSION,
     PUBLISH_PERMISSION,
@@ -280,12 +281,41 @@ def _members(story_id):
     )
 
 
-def split_out(*, article, user, via="curator"):
+def seen_token(story_id, lead_id, member_ids):
+    """What an editor's page showed of a story (which story, its lead, its members), as a
+    short token the page sends back with a story act: "-" for an article in no story."""
+    if not story_id:
+        return "-"
+    digest = hashlib.sha256(",".join(map(str, sorted(member_ids))).encode()).hexdigest()[:16]
+    return f"{story_id}.{lead_id or 0}.{digest}"
+
+
+def _check_seen(article, expected_story):
+    """Refuse an act on a story another editor changed since the page was drawn (a lead
+    chosen, a member split out or merged in): made on the story as it is now, it would
+    silently undo their decision. Called under the stories' lock (`_lock`), so nothing
+    changes between this check and the act. `expected_story` None: the caller showed no
+    story (a script), nothing to compare."""
+    if expected_story is None:
+        return
+    story = Story.objects.filter(pk=article.story_id).values_list("pk", "lead_id").first() if article.story_id else None
+    now = seen_token(story[0], story[1], _members(story[0])) if story else "-"
+    if now != expected_story:
+        raise ConflictError(
+            "This story changed since you opened the page (another editor chose a lead, split an item "
+            "out or merged one in). Nothing was changed: here it is as it is now."
+        )
+
+
+def split_out(*, article, user, via="curator", expected_story=None):
     """Take an article out of its story, for good: it is "not the same story" as each of
-    the story's other articles (and so never rejoins it, even through a new item)."""
+    the story's other articles (and so never rejoins it, even through a new item).
+    `expected_story`: the story as the editor saw it (`seen_token`), else a conflict."""
     _require(user, EDIT_PERMISSION)
     with transaction.atomic():
+        _lock()
         article = _article(article)
+        _check_seen(article, expected_story)
         members = [pk for pk in _members(article.story_id) if pk != article.pk]
         if not members:
             raise InvalidTransition("This article is not part of a story.")
@@ -297,12 +327,15 @@ def split_out(*, article, user, via="curator"):
     return run
 
 
-def merge(*, article, other, user, via="curator"):
+def merge(*, article, other, user, via="curator", expected_story=None):
     """Put two articles' stories together (or two lone articles into one story). Any
-    "not the same story" between their members is withdrawn: the newer decision wins."""
+    "not the same story" between their members is withdrawn: the newer decision wins.
+    `expected_story`: `article`'s story as the editor saw it."""
     _require(user, EDIT_PERMISSION)
     with transaction.atomic():
+        _lock()
         article, other = _article(article), _article(other)
+        _check_seen(article, expected_story)
         if article.pk == other.pk:
             raise InvalidTransition("An article cannot be merged with itself.")
         left = _members(article.story_id) or [article.pk]
@@ -318,12 +351,14 @@ def merge(*, article, other, user, via="curator"):
     return run
 
 
-def keep_apart(*, article, other, user, via="curator"):
+def keep_apart(*, article, other, user, via="curator", expected_story=None):
     """ "Not the same story": the two articles' stories are never one, not even through a
-    third item."""
+    third item. `expected_story`: `article`'s story as the editor saw it."""
     _require(user, EDIT_PERMISSION)
     with transaction.atomic():
+        _lock()
         article, other = _article(article), _article(other)
+        _check_seen(article, expected_story)
         if article.pk == other.pk:
             raise InvalidTransition("An article is always in its own story.")
         _decide(article.pk, other.pk, StoryDecision.Kind.APART, user)
@@ -334,13 +369,19 @@ def keep_apart(*, article, other, user, via="curator"):
     return run
 
 
-def set_lead(*, article, user, via="curator"):
-    """Make an article its story's lead (it stays the lead while it is a member)."""
+def set_lead(*, article, user, via="curator", expected_story=None):
+    """Make an article its story's lead (it stays the lead while it is a member).
+    `expected_story`: the story as the editor saw it (another editor's lead is not replaced
+    unseen)."""
     _require(user, EDIT_PERMISSION)
     with transaction.atomic():
+        _lock()
         article = _article(article)
+        _check_seen(article, expected_story)
         if not article.story_id:
             raise InvalidTransition("This article is not part of a story.")
+        if (refusal := story_acts.lead_refusal(article)) is not None:
+            raise InvalidTransition(refusal)
         story = Story.objects.select_for_update().get(pk=article.story_id)
         before = story.lead_id
         Story.objects.filter(pk=story.pk).update(lead=article, lead_by_editor=True, updated_at=timezone.now())

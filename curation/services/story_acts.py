@@ -8,6 +8,8 @@ everything again).
     member_offers(member, *, page_article, lead_id, can_edit)
                                                the article page's "Same story" panel, per member
     can_edit_stories(user)                     split, lead, apart and merge need the edit permission
+    lead_refusal(article)                      why an item cannot be a story's lead (the
+                                               panel's offer and set_lead's check)
 """
 
 from dataclasses import dataclass
@@ -37,6 +39,19 @@ class StoryOffer:
     @property
     def key(self):
         return f"{self.act}-{self.rest}" if self.rest else self.act
+
+
+def lead_refusal(article):
+    """Why `article` cannot be its story's lead, or None. A lead that cannot be published (a
+    body-only item, an item lacking a date or an outlet) would leave the story's queue row
+    without a publish button, and a merged item is no longer an article of its own; the
+    clustering never picks either. The panel offers "Make lead" only when this is None, and
+    services.stories.set_lead refuses it otherwise (a crafted or stale form)."""
+    if article.state == ArticleState.MERGED:
+        return "A merged item cannot lead a story: make the article it was merged into the lead."
+    if editorial.needs_completing(article):
+        return "This item cannot lead its story until its metadata is complete (title, outlet and date)."
+    return None
 
 
 def can_edit_stories(user):
@@ -105,10 +120,7 @@ def member_offers(member, *, page_article, lead_id, can_edit):
     if not can_edit or member.state == ArticleState.MERGED:
         return []
     offers = []
-    # A lead that cannot be published (a body-only item, an item lacking a date or an
-    # outlet) would leave the story's queue row without a publish button; the clustering
-    # never picks one either.
-    if member.pk != lead_id and not editorial.needs_completing(member):
+    if member.pk != lead_id and lead_refusal(member) is None:
         offers.append(
             StoryOffer(
                 "lead", "Make lead", hint="Make this item the story's lead (it stays the lead while it is a member)."

@@ -11,6 +11,7 @@ from curation.selectors_stories import attach_suggestions, story_members
 from curation.services import editorial
 from curation.services.editorial import Action
 from curation.services.story_acts import can_edit_stories, member_offers
+from curation.services.stories import seen_token
 
 register = template.Library()
 
@@ -29,12 +30,15 @@ def same_story_panel(context, article):
                 for offer in member_offers(member, page_article=article, lead_id=lead_id, can_edit=can_edit)
             ]
             members.append((member, acts))
+    story = found.story if found else None
     return {
         "request": request,
         "csrf_token": context.get("csrf_token"),
         "article": article,
-        "story": found.story if found else None,
+        "story": story,
         "members": members,
+        # Sent back with every act: one made on a story another editor changed since is refused.
+        "seen": seen_token(story.pk, story.lead_id, [member.pk for member, _acts in members]) if story else "-",
         "coverage": found.coverage if found else [],
         "published": len(found.published) if found else 0,
         "can_edit": can_edit and article.state != ArticleState.MERGED,

@@ -82,6 +82,16 @@ def test_a_rule_matching_every_item_asks_for_confirmation(client):
     assert response.status_code == 302 and Rule.objects.exists()
 
 
+def test_an_age_reaching_back_before_any_stored_date_previews_every_dated_item(client):
+    # 10**9 hours (the most a whole-number condition may be) is 114,000 years: the cut-off
+    # was computed as now minus that, an OverflowError and a 500 on the preview.
+    dated = [make_article(quality=80, published_at="1001-01-01T00:00:00Z"), make_article(quality=80)]
+    make_article(quality=80, published_at=None)
+    response = client.post(reverse("curation:rule-new"), form_data(preview="1", age_max_hours=str(10**9)))
+    assert response.status_code == 200
+    assert sorted(a.pk for a in response.context["preview"].samples) == sorted(a.pk for a in dated)
+
+
 def test_a_bad_regex_is_shown_next_to_its_field(client):
     response = client.post(reverse("curation:rule-new"), form_data(preview="1", title_matches="(a)\\1"))
     assert response.status_code == 400

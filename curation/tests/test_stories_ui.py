@@ -16,7 +16,7 @@ from curation.models import Article, ArticleState, EditorialAction, RelatedCover
 from curation.services.editorial import Action, transition_article
 from curation.services.importing import import_seed_files
 from curation.story_forms import QUEUE_BY_SESSION
-from curation.tests.factories import make_article
+from curation.tests.factories import make_article, make_user
 from curation.tests.stories_support import write_seeds
 from curation.tests.test_stories_reads import three_stories, topic_seeds  # noqa: F401 - fixture
 
@@ -324,3 +324,62 @@ def test_completing_from_an_entry_on_a_stale_page_is_refused(editor_client):
     )
     assert response.status_code == 409
     assert Article.objects.get(pk=item.pk).needs_metadata
+
+
+# --- two editors on one story ------------------------------------------------------------------------
+
+
+def panel_form(html, member_pk, act):
+    """The fields of a story act's form on an article page, as the browser would send them."""
+    action = reverse("curation:story-act", args=[member_pk, act])
+    form = re.search(rf'<form method="post" action="{re.escape(action)}">(.*?)</form>', html, re.S).group(1)
+    return action, dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form))
+
+
+def test_a_story_act_on_a_story_another_editor_changed_since_is_refused(editor_client, three_stories):
+    other_editor = Client()
+    other_editor.force_login(make_user(role="editor"))
+    story = Story.objects.get(size=4)
+    a, b, c, d = Article.objects.filter(story=story).order_by("pk")
+    first, second = [x for x in (a, b, c, d) if x.pk != story.lead_id][:2]
+    page = f"/curate/articles/{a.pk}/"
+    mine, theirs = editor_client.get(page).content.decode(), other_editor.get(page).content.decode()
+
+    # The other editor chooses a lead; then I choose mine from the page I had open.
+    action, data = panel_form(theirs, first.pk, "lead")
+    assert other_editor.post(action, data).status_code == 302
+    action, data = panel_form(mine, second.pk, "lead")
+    response = editor_client.post(action, data, follow=True)
+    assert Story.objects.get(pk=story.pk).lead_id == first.pk  # their choice stands
+    assert "This story changed since you opened the page" in response.content.decode()
+    # Asked in place (curator.js), the refusal is a conflict.
+    assert editor_client.post(action, data, HTTP_ACCEPT="application/json").status_code == 409
+
+    # Reloaded, the page shows their lead, and my act goes through.
+    mine = editor_client.get(page).content.decode()
+    action, data = panel_form(mine, second.pk, "lead")
+    editor_client.post(action, data)
+    assert Story.objects.get(pk=story.pk).lead_id == second.pk
+
+    # A split from a page drawn before another editor split a member out is refused too:
+    # made on the story as it is now, it would mark items apart the editor never saw.
+    stale = editor_client.get(page).content.decode()
+    action, data = panel_form(other_editor.get(page).content.decode(), d.pk, "split")
+    other_editor.post(action, data)
+    action, data = panel_form(stale, c.pk, "split")
+    editor_client.post(action, data)
+    assert Article.objects.get(pk=c.pk).story_id == story.pk
+    assert not EditorialAction.objects.filter(article=c, action=Action.STORY_SPLIT).exists()
+
+
+def test_an_item_that_cannot_be_published_is_not_made_a_lead_by_a_crafted_post(editor_client):
+    # The panel offers no "Make lead" for a body-only member; the service refuses it too,
+    # else the story's queue row would lead with an item it cannot publish.
+    import_seed_files([REAL_SEEDS], workers=0)
+    item = Article.objects.get(has_front_matter=False)
+    story = Story.objects.get(pk=item.story_id)
+    assert story.lead_id != item.pk
+    page = f"/curate/articles/{story.lead_id}/"
+    response = editor_client.post(reverse("curation:story-act", args=[item.pk, "lead"]), {"next": page}, follow=True)
+    assert Story.objects.get(pk=story.pk).lead_id == story.lead_id
+    assert "cannot lead its story until its metadata is complete" in response.content.decode()

@@ -133,23 +133,25 @@ def story_act(request, pk, act):
     article = article_light(pk)
     fallback = detail_url(pk)
     form = StoryActForm(request.POST)
+    valid = form.is_valid()  # `other` too long: no article, told below
+    seen = {"expected_story": form.cleaned_data.get("seen", "?") or None}  # "?": refused, matches no story
     other = None
     if act in ("apart", "merge"):
-        other = _other_article(form.data.get("other", "")[:2000]) if form.is_valid() else None
+        other = _other_article(form.cleaned_data["other"]) if valid else None
         if other is None:
             return fail(request, EditorialError("No article has that id or URL: paste an article's address or type its #id."), fallback)
     try:
         if act == "split":
-            stories.split_out(article=article, user=request.user)
+            stories.split_out(article=article, user=request.user, **seen)
             text = f"Took “{short(article.title)}” out of its story."
         elif act == "lead":
-            stories.set_lead(article=article, user=request.user)
+            stories.set_lead(article=article, user=request.user, **seen)
             text = f"“{short(article.title)}” is the story's lead now."
         elif act == "apart":
-            stories.keep_apart(article=article, other=other, user=request.user)
+            stories.keep_apart(article=article, other=other, user=request.user, **seen)
             text = f"“{short(article.title)}” and #{other.pk} are marked as different stories."
         else:
-            stories.merge(article=article, other=other, user=request.user)
+            stories.merge(article=article, other=other, user=request.user, **seen)
             text = f"“{short(article.title)}” and #{other.pk} are in one story now."
     except EditorialError as exc:
         return fail(request, exc, fallback)
