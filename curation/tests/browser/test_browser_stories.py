@@ -318,3 +318,33 @@ def test_with_the_lead_published_a_story_row_offers_a_reject_that_looks_and_read
         ArticleState.REJECTED
     }
     watch.assert_clean()
+
+
+@pytest.mark.parametrize("how", ["mouse-javascript", "mouse-no-javascript", "keyboard"])
+def test_a_decision_on_the_article_page_shows_in_its_same_story_panel(open_page, editor, stories_db, how):
+    """With JavaScript the decision is made in place: the panel kept saying "0 published" and
+    showed the item as New beside the page's own "Published" badge."""
+    page, watch = open_page(user=editor, java_script_enabled=how != "mouse-no-javascript")
+    check = expect()
+    a = Article.objects.filter(story=stories_db).order_by("pk").first()
+    page.goto(f"/curate/articles/{a.pk}/")
+    panel = page.locator("section.same-story")
+    check(panel).to_contain_text("4 items, 0 published")
+    button = page.locator(".actions-bar").get_by_role("button", name="Publish", exact=True)
+    if how == "keyboard":
+        button.focus()
+        page.keyboard.press("Enter")
+    elif how == "mouse-javascript":
+        button.click()
+    else:
+        click(page, button, False)
+    check(page.locator("ul.messages")).to_contain_text("Published")
+    check(panel).to_contain_text("4 items, 1 published")
+    check(panel.locator(f'li[data-member-id="{a.pk}"] .state-badge')).to_have_text("Published")
+    # The panel's own buttons still work after it was put in place.
+    other = Article.objects.filter(story=stories_db).exclude(pk=a.pk).order_by("pk").first()
+    split = panel.locator(f'li[data-member-id="{other.pk}"]').get_by_role("button", name=re.compile("^Split out"))
+    click(page, split, True)
+    check(page.locator("ul.messages")).to_contain_text("out of its story")
+    watch.assert_clean()
+
