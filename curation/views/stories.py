@@ -97,14 +97,18 @@ def story_publish(request, pk):
         text = f"Published {lead}" if result.published_lead else f"{lead} was already published"
         if result.left:
             others = f"{len(result.left)} other item{'s' if len(result.left) != 1 else ''}"
-            text += f"; left the story's {others} as they were"
+            text += f"; left the story's {others} as {'it was' if len(result.left) == 1 else 'they were'}"
         text += "."
     if result.changed:
         # The result carries Undo, as a bulk decision's does (the queue shows it: curation/_undo.html).
         run = bulk.record_run(user=request.user, action=Action.PUBLISH, changed=result.changed, what="story publication")
         request.session[BULK_SESSION_KEY] = run.token
     if result.failed:
-        text += " Not changed: " + "; ".join(f"#{pk}: {message}" for pk, message in result.failed)
+        # Named by title, as the editor knows them (an id means nothing on the queue's rows).
+        titles = dict(Article.objects.filter(pk__in=[pk for pk, _ in result.failed]).values_list("pk", "title"))
+        text += " Not changed: " + "; ".join(
+            f"“{short(titles.get(pk) or '(untitled)')}”: {message}" for pk, message in result.failed
+        )
     (messages.warning if result.failed else messages.success)(request, text, extra_tags="bulk-result")
     return redirect(safe_next(request, fallback))
 
@@ -114,7 +118,7 @@ def _other_article(text):
     text = (text or "").strip()
     pk = parse_id(text.removeprefix("#"))
     if pk is not None:
-        return Article.objects.filter(pk=pk).only("pk").first()
+        return Article.objects.filter(pk=pk).only("pk", "title").first()
     return article_by_url(text)
 
 
@@ -147,10 +151,12 @@ def story_act(request, pk, act):
             text = f"“{short(article.title)}” is the story's lead now."
         elif act == "apart":
             stories.keep_apart(article=article, other=other, user=request.user)
-            text = f"“{short(article.title)}” and #{other.pk} are marked as different stories."
+            # The other item by its title: "#39" was the id of the page the editor was on.
+            other_title = short(other.title or "(untitled)")
+            text = f"“{short(article.title)}” and “{other_title}” are marked as different stories."
         else:
             stories.merge(article=article, other=other, user=request.user)
-            text = f"“{short(article.title)}” and #{other.pk} are in one story now."
+            text = f"“{short(article.title)}” and “{short(other.title or '(untitled)')}” are in one story now."
     except EditorialError as exc:
         return fail(request, exc, fallback)
     messages.success(request, text)

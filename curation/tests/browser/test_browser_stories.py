@@ -348,3 +348,31 @@ def test_a_decision_on_the_article_page_shows_in_its_same_story_panel(open_page,
     check(page.locator("ul.messages")).to_contain_text("out of its story")
     watch.assert_clean()
 
+
+@pytest.mark.parametrize("how", ["mouse-javascript", "mouse-no-javascript", "keyboard"])
+def test_a_story_act_names_the_other_item_by_its_title(open_page, editor, stories_db, how):
+    """"… and #39 are marked as different stories": #39 was the page the editor was on, an id
+    shown nowhere an editor looks."""
+    page, watch = open_page(user=editor, java_script_enabled=how != "mouse-no-javascript")
+    check = expect()
+    a, b, c, d = Article.objects.filter(story=stories_db).order_by("pk")
+    page.goto(f"/curate/articles/{a.pk}/")
+    panel = page.locator("section.same-story")
+    button = panel.locator(f'li[data-member-id="{c.pk}"]').get_by_role("button", name=re.compile("^Not the same story"))
+    if how == "keyboard":
+        press(page, button)
+    else:
+        click(page, button, how == "mouse-javascript")
+    message = page.locator("ul.messages .message").last
+    check(message).to_contain_text(f"“{c.title}” and “{a.title}” are marked as different stories.")
+    page.locator("#merge-other").fill(f"#{c.pk}")
+    if how == "keyboard":
+        page.locator("#merge-other").focus()
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+    else:
+        click(page, panel.get_by_role("button", name="Merge"), how == "mouse-javascript")
+    merged = f"“{a.title}” and “{c.title}” are in one story now."
+    check(page.locator("ul.messages .message").last).to_contain_text(merged)
+    assert "#" not in page.locator("ul.messages").inner_text()
+    watch.assert_clean()
