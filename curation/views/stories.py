@@ -23,7 +23,7 @@ from curation.services.editorial import Action, EditorialError
 from curation.services.story_acts import REST_REJECT, can_edit_stories, story_row_offers
 from curation.story_forms import QUEUE_BY_SESSION, CompleteFromEntryForm, QueueModeForm, StoryActForm, StoryPublishForm
 from curation.views.bulk import SESSION_KEY as BULK_SESSION_KEY
-from curation.views.common import article_light, detail_url, fail, safe_next, short
+from curation.views.common import article_light, detail_url, fail, keep_refused_merge, safe_next, short, wants_json
 from curation.views.queue import QueueView
 
 
@@ -138,10 +138,12 @@ def story_act(request, pk, act):
     fallback = detail_url(pk)
     form = StoryActForm(request.POST)
     other = None
+    typed = str(form.data.get("other", ""))[:2000]
     if act in ("apart", "merge"):
-        other = _other_article(form.data.get("other", "")[:2000]) if form.is_valid() else None
+        other = _other_article(typed) if form.is_valid() else None
         if other is None:
-            return fail(request, EditorialError("No article has that id or URL: paste an article's address or type its #id."), fallback)
+            refusal = EditorialError("No article has that id or URL: paste an article's address or type its #id.")
+            return _refuse(request, act, pk, refusal, fallback, typed)
     try:
         if act == "split":
             stories.split_out(article=article, user=request.user)
@@ -158,12 +160,25 @@ def story_act(request, pk, act):
             stories.merge(article=article, other=other, user=request.user)
             text = f"“{short(article.title)}” and “{short(other.title or '(untitled)')}” are in one story now."
     except EditorialError as exc:
-        return fail(request, exc, fallback)
+        return _refuse(request, act, pk, exc, fallback, typed)
     messages.success(request, text)
     # Back at the panel the act came from (a page load would start at the top, the panel
     # below the fold and the keyboard's next Tab at the page's first link): the change shows
     # where the editor was, and a few splits in a row need no scrolling back each time.
     return redirect(safe_next(request, fallback).split("#")[0] + "#same-story")
+
+
+def _refuse(request, act, pk, exc, fallback, typed):
+    """A refused act. The merge form's refusal goes back to its field (the page focuses it,
+    with what was typed and the reason): a page load used to start at the top, the message
+    there and the field, emptied, below the fold."""
+    if act != "merge" or wants_json(request):
+        return fail(request, exc, fallback)
+    keep_refused_merge(request, pk, typed, str(exc))
+    messages.error(request, str(exc), extra_tags="merge-refusal")
+    # No fragment: a page with a target element skips autofocus, and the focus brings the
+    # field (and the reason just above it) into view by itself.
+    return redirect(safe_next(request, fallback).split("#")[0])
 
 
 @login_required

@@ -376,3 +376,41 @@ def test_a_story_act_names_the_other_item_by_its_title(open_page, editor, storie
     check(page.locator("ul.messages .message").last).to_contain_text(merged)
     assert "#" not in page.locator("ul.messages").inner_text()
     watch.assert_clean()
+
+
+@pytest.mark.parametrize("how", ["mouse-javascript", "mouse-no-javascript", "keyboard"])
+def test_a_refused_merge_lands_on_its_field_with_what_was_typed(open_page, editor, stories_db, how):
+    """A mistyped id was refused with a message at the page's top, the field emptied and below
+    the fold: the editor had to find it and type again."""
+    page, watch = open_page(
+        user=editor, java_script_enabled=how != "mouse-no-javascript", viewport={"width": 390, "height": 844}
+    )
+    check = expect()
+    a = Article.objects.filter(story=stories_db).order_by("pk").first()
+    page.goto(f"/curate/articles/{a.pk}/")
+    field = page.locator("#merge-other")
+    field.fill("#999999")
+    if how == "keyboard":
+        field.focus()
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+    else:
+        click(page, page.locator("section.same-story").get_by_role("button", name="Merge", exact=True), how)
+    check(page.locator("ul.messages")).to_contain_text("No article has that id or URL")
+    check(field).to_be_focused()
+    check(field).to_have_value("#999999")
+    check(field).to_have_attribute("aria-invalid", "true")
+    check(page.locator("#merge-refusal")).to_contain_text("No article has that id or URL")
+    check(field).to_be_in_viewport()
+    check(page.locator("#merge-refusal")).to_be_in_viewport()
+    if how == "mouse-javascript":
+        assert axe_problems(page) == []
+        save_screenshot(page, "stories-merge-refused.png", full_page=False)
+    # Corrected in place, the merge goes through and the mark is gone.
+    other = Story.objects.exclude(pk=stories_db.pk).get().lead_id
+    field.fill(f"#{other}")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    check(page.locator("ul.messages")).to_contain_text("in one story now")
+    check(page.locator("#merge-refusal")).to_have_count(0)
+    watch.assert_clean()
