@@ -43,6 +43,8 @@ def same_story_panel(context, article):
         "published": len(found.published) if found else 0,
         "can_edit": can_edit and article.state != ArticleState.MERGED,
         "this_url": context.get("this_url") or request.get_full_path(),
+        # A refused merge (views.common.take_refused_merge): what was typed and why.
+        "refusal": context.get("merge_refusal"),
     }
 
 

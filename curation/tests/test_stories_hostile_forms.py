@@ -65,9 +65,15 @@ def test_story_publish_posts(story_desk, pairs, in_place):
        pairs=form_data(set(StoryActForm.base_fields) | EXTRA), in_place=st.booleans())
 def test_story_act_posts_with_anything_pasted(story_desk, act, other, pairs, in_place):
     pk = story_desk["ids"][0]
-    response = post_below_500(client_for(story_desk), f"/curate/articles/{pk}/story/{act}/", [*pairs, ("other", other)],
+    client = client_for(story_desk)
+    response = post_below_500(client, f"/curate/articles/{pk}/story/{act}/", [*pairs, ("other", other)],
                               in_place=in_place)
     assert response.status_code in (302, 400, 404, 409) or response.status_code < 300
+    # A refused merge is kept for the page it goes back to, which shows what was typed in
+    # its field: whatever was pasted, as escaped text.
+    page = client.get(f"/curate/articles/{pk}/")
+    assert page.status_code == 200
+    assert "<script" not in page.content.decode().split('id="merge-other"')[1].split(">")[0]
 
 
 @fuzz_settings

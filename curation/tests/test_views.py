@@ -245,9 +245,11 @@ def test_in_place_action_on_the_article_page_returns_its_history_with_the_new_en
     data = response.json()
     assert data["history_html"].startswith('<section class="history">')
     assert f"<strong>Published</strong> by {editor.username}" in data["history_html"]
-    # A queue row has no history to refresh.
+    # And its "Same story" panel, where the item's state shows too.
+    assert data["story_html"].startswith('<section class="same-story"')
+    # A queue row has no history or panel to refresh.
     response = editor_client.post(action_url(article, "unpublish"), {"expected_version": 2, "compact": "1"}, **JSON)
-    assert response.json()["history_html"] is None
+    assert response.json()["history_html"] is None and response.json()["story_html"] is None
 
 
 def test_reject_records_the_reason_and_restore_brings_it_back(editor_client):

@@ -70,7 +70,7 @@ def inplace_payload(request, article, message):
             "next_url": safe_next(request, ""),
         }
         actions = render_to_string("curation/_article_actions.html", context, request=request)
-    history = None
+    history = story = None
     if not compact:
         # The article page lists the editorial history; the action just taken belongs in it.
         article.recent_actions = list(
@@ -78,6 +78,12 @@ def inplace_payload(request, article, message):
         )
         history = render_to_string(
             "curation/_history.html", {"article": article, "history_rows": selectors.HISTORY_ROWS}, request=request
+        )
+        # The "Same story" panel shows this item's state and the story's published count: a
+        # decision in place left it saying "New" and "0 published" beside a "Published" badge.
+        this_url = safe_next(request, detail_url(article.pk))
+        story = render_to_string(
+            "curation/_same_story_fresh.html", {"article": article, "this_url": this_url}, request=request
         )
     state_key, state_label = article.status()
     return {
@@ -89,4 +95,5 @@ def inplace_payload(request, article, message):
         "version": article.version,
         "actions_html": actions,
         "history_html": history,
+        "story_html": story,
     }

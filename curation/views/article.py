@@ -29,6 +29,7 @@ from curation.views.common import (
     require_edit_permission,
     safe_next,
     short,
+    take_refused_merge,
     wants_json,
 )
 from curation.views.rows import action_notes
@@ -66,6 +67,7 @@ def article_page_context(request, article, **forms):
         "import_history": selectors.import_history(article.recent_ledger),
         "publish_blocked": editorial.needs_completing(article),
         "source_differences": source_changes.source_differences(article) if article.source_changed_at else [],
+        "merge_refusal": take_refused_merge(request, article.pk),
     }
     context["notes"] = action_notes(article, context["publish_blocked"])
     if context["publish_blocked"] and article.state in (ArticleState.NEW, ArticleState.REJECTED):

@@ -134,6 +134,24 @@ def take_ticked(request):
     }
 
 
+# A refused merge on an article page ("Same story"'s form: no article at that id or URL, or the
+# service's refusal): what the editor typed and why, kept for the page it goes back to, which
+# focuses the field with the reason beside it instead of an emptied field below the fold.
+REFUSED_MERGE_SESSION_KEY = "curation_refused_merge"
+
+
+def keep_refused_merge(request, article_pk, typed, error):
+    request.session[REFUSED_MERGE_SESSION_KEY] = {"article": article_pk, "typed": typed[:2000], "error": error}
+
+
+def take_refused_merge(request, article_pk):
+    """What keep_refused_merge remembered for this article (once): {"typed", "error"}, or None."""
+    kept = request.session.pop(REFUSED_MERGE_SESSION_KEY, None)
+    if not isinstance(kept, dict) or kept.get("article") != article_pk:
+        return None
+    return {"typed": str(kept.get("typed", ""))[:2000], "error": str(kept.get("error", ""))}
+
+
 def safe_next(request, fallback):
     """Where to go back to: a path on this site, or `fallback`. Only a path (never a host,
     and never a bare word, which redirect() would take for a URL name and fail on)."""

@@ -23,7 +23,7 @@ from curation.services.editorial import Action, EditorialError
 from curation.services.story_acts import REST_REJECT, can_edit_stories, story_row_offers
 from curation.story_forms import QUEUE_BY_SESSION, CompleteFromEntryForm, QueueModeForm, StoryActForm, StoryPublishForm
 from curation.views.bulk import SESSION_KEY as BULK_SESSION_KEY
-from curation.views.common import article_light, detail_url, fail, safe_next, short
+from curation.views.common import article_light, detail_url, fail, keep_refused_merge, safe_next, short, wants_json
 from curation.views.queue import QueueView
 
 
@@ -97,14 +97,18 @@ def story_publish(request, pk):
         text = f"Published {lead}" if result.published_lead else f"{lead} was already published"
         if result.left:
             others = f"{len(result.left)} other item{'s' if len(result.left) != 1 else ''}"
-            text += f"; left the story's {others} as they were"
+            text += f"; left the story's {others} as {'it was' if len(result.left) == 1 else 'they were'}"
         text += "."
     if result.changed:
         # The result carries Undo, as a bulk decision's does (the queue shows it: curation/_undo.html).
         run = bulk.record_run(user=request.user, action=Action.PUBLISH, changed=result.changed, what="story publication")
         request.session[BULK_SESSION_KEY] = run.token
     if result.failed:
-        text += " Not changed: " + "; ".join(f"#{pk}: {message}" for pk, message in result.failed)
+        # Named by title, as the editor knows them (an id means nothing on the queue's rows).
+        titles = dict(Article.objects.filter(pk__in=[pk for pk, _ in result.failed]).values_list("pk", "title"))
+        text += " Not changed: " + "; ".join(
+            f"“{short(titles.get(pk) or '(untitled)')}”: {message}" for pk, message in result.failed
+        )
     (messages.warning if result.failed else messages.success)(request, text, extra_tags="bulk-result")
     return redirect(safe_next(request, fallback))
 
@@ -114,7 +118,7 @@ def _other_article(text):
     text = (text or "").strip()
     pk = parse_id(text.removeprefix("#"))
     if pk is not None:
-        return Article.objects.filter(pk=pk).only("pk").first()
+        return Article.objects.filter(pk=pk).only("pk", "title").first()
     return article_by_url(text)
 
 
@@ -136,10 +140,12 @@ def story_act(request, pk, act):
     valid = form.is_valid()  # `other` too long: no article, told below
     seen = {"expected_story": form.cleaned_data.get("seen", "?") or None}  # "?": refused, matches no story
     other = None
+    typed = str(form.data.get("other", ""))[:2000]
     if act in ("apart", "merge"):
         other = _other_article(form.cleaned_data["other"]) if valid else None
         if other is None:
-            return fail(request, EditorialError("No article has that id or URL: paste an article's address or type its #id."), fallback)
+            refusal = EditorialError("No article has that id or URL: paste an article's address or type its #id.")
+            return _refuse(request, act, pk, refusal, fallback, typed)
     try:
         if act == "split":
             stories.split_out(article=article, user=request.user, **seen)
@@ -149,17 +155,32 @@ def story_act(request, pk, act):
             text = f"“{short(article.title)}” is the story's lead now."
         elif act == "apart":
             stories.keep_apart(article=article, other=other, user=request.user, **seen)
-            text = f"“{short(article.title)}” and #{other.pk} are marked as different stories."
+            # The other item by its title: "#39" was the id of the page the editor was on.
+            other_title = short(other.title or "(untitled)")
+            text = f"“{short(article.title)}” and “{other_title}” are marked as different stories."
         else:
             stories.merge(article=article, other=other, user=request.user, **seen)
-            text = f"“{short(article.title)}” and #{other.pk} are in one story now."
+            text = f"“{short(article.title)}” and “{short(other.title or '(untitled)')}” are in one story now."
     except EditorialError as exc:
-        return fail(request, exc, fallback)
+        return _refuse(request, act, pk, exc, fallback, typed)
     messages.success(request, text)
     # Back at the panel the act came from (a page load would start at the top, the panel
     # below the fold and the keyboard's next Tab at the page's first link): the change shows
     # where the editor was, and a few splits in a row need no scrolling back each time.
     return redirect(safe_next(request, fallback).split("#")[0] + "#same-story")
+
+
+def _refuse(request, act, pk, exc, fallback, typed):
+    """A refused act. The merge form's refusal goes back to its field (the page focuses it,
+    with what was typed and the reason): a page load used to start at the top, the message
+    there and the field, emptied, below the fold."""
+    if act != "merge" or wants_json(request):
+        return fail(request, exc, fallback)
+    keep_refused_merge(request, pk, typed, str(exc))
+    messages.error(request, str(exc), extra_tags="merge-refusal")
+    # No fragment: a page with a target element skips autofocus, and the focus brings the
+    # field (and the reason just above it) into view by itself.
+    return redirect(safe_next(request, fallback).split("#")[0])
 
 
 @login_required

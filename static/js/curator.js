@@ -72,11 +72,19 @@
   document.querySelectorAll("#flash li.message").forEach(dismissable);
 
   // --- in-place actions -----------------------------------------------------------------
-  function updateArticle(data, container) {
+  function updateArticle(data, container, hadFocus) {
     var holder = document.createElement("div");
     holder.innerHTML = data.actions_html; // server-rendered, escaped template output
     var fresh = holder.firstElementChild;
-    if (container && fresh) { container.replaceWith(fresh); }
+    if (container && fresh) {
+      // The pressed button goes with the old buttons: the focus would fall to the page's body
+      // (a screen reader reads from the top; Tab starts over). It stays with the decisions.
+      container.replaceWith(fresh);
+      if (hadFocus) {
+        fresh.setAttribute("tabindex", "-1");
+        fresh.focus({ preventScroll: true });
+      }
+    }
     document.querySelectorAll('[data-state-for="' + data.id + '"]').forEach(function (badge) {
       badge.textContent = data.state_label;
       badge.className = "state-badge state-" + data.state;
@@ -96,6 +104,12 @@
       var historyHolder = document.createElement("div");
       historyHolder.innerHTML = data.history_html; // server-rendered, escaped template output
       if (historyHolder.firstElementChild) { history.replaceWith(historyHolder.firstElementChild); }
+    }
+    var story = document.querySelector("section.same-story");
+    if (story && data.story_html) {
+      var storyHolder = document.createElement("div");
+      storyHolder.innerHTML = data.story_html; // server-rendered, escaped template output
+      if (storyHolder.firstElementChild) { story.replaceWith(storyHolder.firstElementChild); }
     }
     var row = document.querySelector('tr[data-article-id="' + data.id + '"]');
     if (row) {
@@ -141,6 +155,8 @@
     // Read the form before disabling its buttons: a disabled submitter is left out of the
     // data, and with it the version the row showed (so a stale row was never refused).
     var body = formData(form, submitter);
+    // Asked before the buttons are disabled, which takes the focus away from the pressed one.
+    var hadFocus = !!container && container.contains(document.activeElement);
     buttons.forEach(function (b) { b.disabled = true; });
     return fetch(url, {
       method: "POST",
@@ -158,7 +174,7 @@
       }
       return response.json().then(function (data) {
         if (response.ok && data.ok) {
-          updateArticle(data, container);
+          updateArticle(data, container, hadFocus);
           flash(data.message, "success");
           return data;
         }
@@ -166,6 +182,7 @@
       });
     }).catch(function (error) {
       buttons.forEach(function (b) { b.disabled = false; });
+      if (hadFocus && submitter) { submitter.focus({ preventScroll: true }); } // back where it was
       if (error && error.shown) {
         flash(error.text, "error"); // the server's message already says what to do (e.g. reload)
         throw error;

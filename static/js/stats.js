@@ -9,6 +9,18 @@
     return getComputedStyle(document.body).getPropertyValue(name).trim();
   }
 
+  // A label as lines of at most LINE_CHARS characters, broken between words.
+  var LINE_CHARS = 11;
+  function lines(label) {
+    var out = [];
+    String(label).split(/\s+/).forEach(function (word) {
+      var last = out.length - 1;
+      if (last >= 0 && (out[last] + " " + word).length <= LINE_CHARS) { out[last] += " " + word; }
+      else { out.push(word); }
+    });
+    return out;
+  }
+
   function draw(figure) {
     var canvas = document.getElementById("chart-" + figure.id);
     if (!canvas) return;
@@ -27,7 +39,9 @@
     if (percent) { y.max = 100; } else { y.ticks.precision = 0; }
     // A share is read with how many items it is of: "n = 31" under each band or rule.
     var counts = figure.series.filter(function (s) { return s.key === figure.count_key; })[0];
-    var labels = counts ? figure.labels.map(function (label, n) { return [label, "n = " + counts.data[n]]; }) : figure.labels;
+    // Those labels stand upright side by side (every one shown): each is broken into short
+    // lines, else a long one ("Very hot (80 and above)") is drawn over its neighbour.
+    var labels = counts ? figure.labels.map(function (label, n) { return lines(label).concat(["n = " + counts.data[n]]); }) : figure.labels;
     var x = axis(figure.x_label, figure.stacked);
     if (counts) { x.ticks.maxRotation = 0; x.ticks.autoSkip = false; }
     canvas.parentElement.hidden = false;

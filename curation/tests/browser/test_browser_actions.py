@@ -101,3 +101,37 @@ def test_a_conflict_says_reload_once(open_as_editor, story):
     assert message.inner_text().lower().count("reload") == 1, message.inner_text()
     assert Article.objects.get(pk=story.pk).state == ArticleState.NEW
     watch.assert_clean(allow=["409"])
+
+
+def focus_is_with_the_decisions(page):
+    return page.evaluate("() => !!document.activeElement.closest('.actions-bar .article-actions')")
+
+
+def test_from_the_keyboard_the_focus_stays_with_the_decisions_through_the_cycle(open_as_editor, story):
+    """The pressed button is replaced by the new ones: the focus fell to the page's body, so a
+    screen reader lost its place and the editor's next Tab started from the top of the page.
+    Each next decision here is reached with Tab alone from where the last one left the focus."""
+    page, watch = open_as_editor(f"/curate/articles/{story.pk}/")
+    decision_button(page, "Publish").focus()
+    for count, (label, state, badge) in enumerate(CYCLE):
+        button = decision_button(page, label)
+        for _ in range(8):  # the reason and note fields come before Reject
+            if button.evaluate("(b) => b === document.activeElement"):
+                break
+            page.keyboard.press("Tab")
+        expect()(button).to_be_focused()
+        page.keyboard.press("Enter")
+        assert_decided(page, story, label, state, badge, actions_before=count)
+        focused = page.evaluate("() => document.activeElement.outerHTML.slice(0, 80)")
+        assert focus_is_with_the_decisions(page), f"after {label} the focus is on {focused}"
+    watch.assert_clean()
+
+
+def test_with_the_mouse_the_focus_stays_with_the_decisions(open_as_editor, story):
+    page, watch = open_as_editor(f"/curate/articles/{story.pk}/")
+    decision_button(page, "Publish").click()
+    assert_decided(page, story, "Publish", ArticleState.PUBLISHED, "Published", actions_before=0)
+    assert focus_is_with_the_decisions(page)
+    page.keyboard.press("Tab")
+    expect()(decision_button(page, "Unpublish")).to_be_focused()
+    watch.assert_clean()

@@ -163,3 +163,46 @@ def test_the_date_picker_from_the_keyboard(open_page, newsroom):
     check(page.locator("#figure-inflow tbody tr")).to_have_count(10)
     wait_drawn(page)
     watch.assert_clean(allow=["favicon"])
+
+
+# Every line of a tick's label, measured in the font the chart draws it with, against the room
+# between its neighbours: a chart whose labels stand upright (no rotation) overlaps where two
+# neighbours' halves take more than the distance between their ticks.
+OVERLAPPING_TICKS = """() => Array.from(document.querySelectorAll('canvas[id^=chart-]')).flatMap(c => {
+  const chart = Chart.getChart(c), scale = chart.scales.x;
+  if (scale.labelRotation !== 0) return [];
+  chart.ctx.save();
+  chart.ctx.font = Chart.helpers.toFont(scale.options.ticks.font).string;
+  const widths = scale.ticks.map(t => Math.max(...[].concat(t.label).map(l => chart.ctx.measureText(String(l)).width)));
+  chart.ctx.restore();
+  const clashes = [];
+  for (let i = 1; i < widths.length; i++) {
+    const room = scale.getPixelForTick(i) - scale.getPixelForTick(i - 1);
+    if ((widths[i - 1] + widths[i]) / 2 > room) clashes.push([c.id, scale.ticks[i - 1].label, scale.ticks[i].label]);
+  }
+  return clashes;
+})"""
+
+# A cell of a figure's table whose text is wider than the cell (cut with an ellipsis).
+CUT_CELLS = """() => Array.from(document.querySelectorAll('.stats-table th, .stats-table td'))
+  .filter(cell => cell.scrollWidth > cell.clientWidth + 1).map(cell => cell.textContent.trim())"""
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_no_chart_label_overlaps_and_no_table_cuts_a_word(open_page, newsroom, javascript):
+    """The heat bands' labels ("Hot (60–79)", "Very hot (80 and above)") were drawn over each
+    other, and the tables that are the charts' text alternative cut their headers and bands
+    with an ellipsis ("Very hot (80 …", "Editor agr…"), the queue's one-line cells."""
+    page, watch = open_page(user=newsroom[0], java_script_enabled=javascript)
+    page.goto("/curate/stats/")
+    closed = page.locator("details.stats-table:not([open]) summary")
+    for _ in range(closed.count()):
+        closed.first.click()
+    assert page.evaluate(CUT_CELLS) == []
+    check = expect()
+    check(page.locator("#figure-heat tbody th").last).to_have_text("Very hot (80 and above)")
+    if javascript:
+        wait_drawn(page)
+        assert page.evaluate(OVERLAPPING_TICKS) == []
+        page.locator("#figure-heat").screenshot(path=str(ARTIFACTS_DIR / "stats-heat-labels.png"))
+    watch.assert_clean(allow=["favicon"])

@@ -318,3 +318,99 @@ def test_with_the_lead_published_a_story_row_offers_a_reject_that_looks_and_read
         ArticleState.REJECTED
     }
     watch.assert_clean()
+
+
+@pytest.mark.parametrize("how", ["mouse-javascript", "mouse-no-javascript", "keyboard"])
+def test_a_decision_on_the_article_page_shows_in_its_same_story_panel(open_page, editor, stories_db, how):
+    """With JavaScript the decision is made in place: the panel kept saying "0 published" and
+    showed the item as New beside the page's own "Published" badge."""
+    page, watch = open_page(user=editor, java_script_enabled=how != "mouse-no-javascript")
+    check = expect()
+    a = Article.objects.filter(story=stories_db).order_by("pk").first()
+    page.goto(f"/curate/articles/{a.pk}/")
+    panel = page.locator("section.same-story")
+    check(panel).to_contain_text("4 items, 0 published")
+    button = page.locator(".actions-bar").get_by_role("button", name="Publish", exact=True)
+    if how == "keyboard":
+        button.focus()
+        page.keyboard.press("Enter")
+    elif how == "mouse-javascript":
+        button.click()
+    else:
+        click(page, button, False)
+    check(page.locator("ul.messages")).to_contain_text("Published")
+    check(panel).to_contain_text("4 items, 1 published")
+    check(panel.locator(f'li[data-member-id="{a.pk}"] .state-badge')).to_have_text("Published")
+    # The panel's own buttons still work after it was put in place.
+    other = Article.objects.filter(story=stories_db).exclude(pk=a.pk).order_by("pk").first()
+    split = panel.locator(f'li[data-member-id="{other.pk}"]').get_by_role("button", name=re.compile("^Split out"))
+    click(page, split, True)
+    check(page.locator("ul.messages")).to_contain_text("out of its story")
+    watch.assert_clean()
+
+
+@pytest.mark.parametrize("how", ["mouse-javascript", "mouse-no-javascript", "keyboard"])
+def test_a_story_act_names_the_other_item_by_its_title(open_page, editor, stories_db, how):
+    """"… and #39 are marked as different stories": #39 was the page the editor was on, an id
+    shown nowhere an editor looks."""
+    page, watch = open_page(user=editor, java_script_enabled=how != "mouse-no-javascript")
+    check = expect()
+    a, b, c, d = Article.objects.filter(story=stories_db).order_by("pk")
+    page.goto(f"/curate/articles/{a.pk}/")
+    panel = page.locator("section.same-story")
+    button = panel.locator(f'li[data-member-id="{c.pk}"]').get_by_role("button", name=re.compile("^Not the same story"))
+    if how == "keyboard":
+        press(page, button)
+    else:
+        click(page, button, how == "mouse-javascript")
+    message = page.locator("ul.messages .message").last
+    check(message).to_contain_text(f"“{c.title}” and “{a.title}” are marked as different stories.")
+    page.locator("#merge-other").fill(f"#{c.pk}")
+    if how == "keyboard":
+        page.locator("#merge-other").focus()
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+    else:
+        click(page, panel.get_by_role("button", name="Merge"), how == "mouse-javascript")
+    merged = f"“{a.title}” and “{c.title}” are in one story now."
+    check(page.locator("ul.messages .message").last).to_contain_text(merged)
+    assert "#" not in page.locator("ul.messages").inner_text()
+    watch.assert_clean()
+
+
+@pytest.mark.parametrize("how", ["mouse-javascript", "mouse-no-javascript", "keyboard"])
+def test_a_refused_merge_lands_on_its_field_with_what_was_typed(open_page, editor, stories_db, how):
+    """A mistyped id was refused with a message at the page's top, the field emptied and below
+    the fold: the editor had to find it and type again."""
+    page, watch = open_page(
+        user=editor, java_script_enabled=how != "mouse-no-javascript", viewport={"width": 390, "height": 844}
+    )
+    check = expect()
+    a = Article.objects.filter(story=stories_db).order_by("pk").first()
+    page.goto(f"/curate/articles/{a.pk}/")
+    field = page.locator("#merge-other")
+    field.fill("#999999")
+    if how == "keyboard":
+        field.focus()
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+    else:
+        click(page, page.locator("section.same-story").get_by_role("button", name="Merge", exact=True), how)
+    check(page.locator("ul.messages")).to_contain_text("No article has that id or URL")
+    check(field).to_be_focused()
+    check(field).to_have_value("#999999")
+    check(field).to_have_attribute("aria-invalid", "true")
+    check(page.locator("#merge-refusal")).to_contain_text("No article has that id or URL")
+    check(field).to_be_in_viewport()
+    check(page.locator("#merge-refusal")).to_be_in_viewport()
+    if how == "mouse-javascript":
+        assert axe_problems(page) == []
+        save_screenshot(page, "stories-merge-refused.png", full_page=False)
+    # Corrected in place, the merge goes through and the mark is gone.
+    other = Story.objects.exclude(pk=stories_db.pk).get().lead_id
+    field.fill(f"#{other}")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    check(page.locator("ul.messages")).to_contain_text("in one story now")
+    check(page.locator("#merge-refusal")).to_have_count(0)
+    watch.assert_clean()
