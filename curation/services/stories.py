@@ -273,8 +273,7 @@ def _members(story_id):
 
 
 def seen_token(story_id, lead_id, member_ids):
-    """What an editor's page showed of a story (which story, its lead, its members), as a
-    short token the page sends back with a story act: "-" for an article in no story."""
+    """A story as a page showed it (id, lead, members), sent back with its acts; "-": none."""
     if not story_id:
         return "-"
     digest = hashlib.sha256(",".join(map(str, sorted(member_ids))).encode()).hexdigest()[:16]
@@ -395,14 +394,15 @@ class StoryPublication:
     changed: list = field(default_factory=list)  # [(id, version left, {field: value before})]: what Undo puts back
 
 
-def publish_story(*, story, user, rest="reject", via="curator", expected_lead=None, expected_version=None, expected_new=None):
+def publish_story(
+    *, story, user, rest="reject", via="curator", expected_lead=None, expected_version=None, expected_new=None
+):
     """Publish the story's lead and, in the same act, reject its other new articles as
     duplicates (`rest="reject"`) or leave them in the queue (`rest="leave"`). Each article
     gets its own audit row; one that cannot be changed (a colleague got there first) is
     reported and the others go on. `expected_lead` / `expected_version`: the lead and its
     version the editor saw (a story whose lead changed since is a conflict); `expected_new`:
-    how many new items the row showed (rejecting the rest, a new item that joined the story
-    since, unseen, is a conflict, not rejected as a duplicate).
+    the new items the row showed (rejecting the rest, one that joined since is a conflict).
 
     One transaction: if the database gives up part-way (a deadlock it broke, a lost
     connection), nothing of the act is kept, so the "nothing was saved" the editor is then
@@ -424,9 +424,10 @@ def _publish_story(story_id, user, rest, via, expected_lead, expected_version, e
             raise EditorialError("This story no longer exists.")
         if expected_lead is not None and story.lead_id != expected_lead:
             raise ConflictError("This story's lead changed since you opened the page. Reload to see the current lead.")
-        if rest == "reject" and expected_new is not None and expected_new != (
-            now_new := Article.objects.filter(story_id=story.pk, state=ArticleState.NEW).count()
-        ):
+        now_new = (
+            Article.objects.filter(story_id=story.pk, state=ArticleState.NEW).count() if rest == "reject" else None
+        )
+        if expected_new is not None and now_new is not None and now_new != expected_new:
             raise ConflictError(
                 f"This story has {now_new} new items now, not the {expected_new} shown: nothing was rejected. "
                 "Reload to see them before rejecting any as duplicates."

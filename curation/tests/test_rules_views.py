@@ -3,10 +3,10 @@
 import importlib
 
 import pytest
-from django.utils import timezone
 from django.apps import apps
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from curation import selectors_rules
 from curation.models import Article, Rule, RulesSwitch

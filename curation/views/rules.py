@@ -16,12 +16,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from curation.models import Rule
-from curation.services.editorial import EditorialError
-from curation.views.common import article_form_post, detail_url, fail
 from curation.rule_forms import LABELS, RuleForm
 from curation.selectors_rules import preview as preview_rule
 from curation.services import rule_actions, rules
+from curation.services.editorial import EditorialError
 from curation.services.rule_conditions import ACTION_LABELS, CompiledRule
+from curation.views.common import article_form_post, detail_url, fail
 
 RULES_PERMISSION = "curation.change_rule"
 
