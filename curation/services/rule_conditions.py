@@ -342,9 +342,7 @@ class CompiledRule:
                 return False
         if "story_size_min" in when and (facts.story_size or 1) < when["story_size_min"]:
             return False
-        if "age_max_hours" in when and (
-            facts.published_at is None or facts.published_at < oldest_published(now, when)
-        ):
+        if "age_max_hours" in when and (facts.published_at is None or facts.published_at < oldest_published(now, when)):
             return False
         if self.action == "publish" and not facts.publishable:
             return False

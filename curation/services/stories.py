@@ -282,8 +282,7 @@ def _members(story_id):
 
 
 def seen_token(story_id, lead_id, member_ids):
-    """What an editor's page showed of a story (which story, its lead, its members), as a
-    short token the page sends back with a story act: "-" for an article in no story."""
+    """A story as a page showed it (id, lead, members), sent back with its acts; "-": none."""
     if not story_id:
         return "-"
     digest = hashlib.sha256(",".join(map(str, sorted(member_ids))).encode()).hexdigest()[:16]
@@ -291,11 +290,9 @@ def seen_token(story_id, lead_id, member_ids):
 
 
 def _check_seen(article, expected_story):
-    """Refuse an act on a story another editor changed since the page was drawn (a lead
-    chosen, a member split out or merged in): made on the story as it is now, it would
-    silently undo their decision. Called under the stories' lock (`_lock`), so nothing
-    changes between this check and the act. `expected_story` None: the caller showed no
-    story (a script), nothing to compare."""
+    """Refuse an act on a story changed since the page was drawn (a lead chosen, a member
+    split out or merged in): made on the story as it is now, it would silently undo another
+    editor's decision. Under the stories' lock (`_lock`); None: nothing shown to compare."""
     if expected_story is None:
         return
     story = Story.objects.filter(pk=article.story_id).values_list("pk", "lead_id").first() if article.story_id else None
@@ -406,12 +403,15 @@ class StoryPublication:
     changed: list = field(default_factory=list)  # [(id, version left, {field: value before})]: what Undo puts back
 
 
-def publish_story(*, story, user, rest="reject", via="curator", expected_lead=None, expected_version=None):
+def publish_story(
+    *, story, user, rest="reject", via="curator", expected_lead=None, expected_version=None, expected_new=None
+):
     """Publish the story's lead and, in the same act, reject its other new articles as
     duplicates (`rest="reject"`) or leave them in the queue (`rest="leave"`). Each article
     gets its own audit row; one that cannot be changed (a colleague got there first) is
     reported and the others go on. `expected_lead` / `expected_version`: the lead and its
-    version the editor saw (a story whose lead changed since is a conflict).
+    version the editor saw (a story whose lead changed since is a conflict); `expected_new`:
+    the new items the row showed (rejecting the rest, one that joined since is a conflict).
 
     One transaction: if the database gives up part-way (a deadlock it broke, a lost
     connection), nothing of the act is kept, so the "nothing was saved" the editor is then
@@ -422,17 +422,25 @@ def publish_story(*, story, user, rest="reject", via="curator", expected_lead=No
     if rest == "reject":
         _require(user, REJECT_PERMISSION)
     story_id = story.pk if isinstance(story, Story) else story
-    return _publish_story(story_id, user, rest, via, expected_lead, expected_version)
+    return _publish_story(story_id, user, rest, via, expected_lead, expected_version, expected_new)
 
 
 @retry_transient
-def _publish_story(story_id, user, rest, via, expected_lead, expected_version):
+def _publish_story(story_id, user, rest, via, expected_lead, expected_version, expected_new):
     with transaction.atomic():
         story = Story.objects.select_for_update().filter(pk=story_id).first()
         if story is None or story.lead_id is None:
             raise EditorialError("This story no longer exists.")
         if expected_lead is not None and story.lead_id != expected_lead:
             raise ConflictError("This story's lead changed since you opened the page. Reload to see the current lead.")
+        now_new = (
+            Article.objects.filter(story_id=story.pk, state=ArticleState.NEW).count() if rest == "reject" else None
+        )
+        if expected_new is not None and now_new is not None and now_new != expected_new:
+            raise ConflictError(
+                f"This story has {now_new} new items now, not the {expected_new} shown: nothing was rejected. "
+                "Reload to see them before rejecting any as duplicates."
+            )
         lead = Article.objects.get(pk=story.lead_id)
         before = bulk.remembered(Article.objects.filter(story_id=story.pk).values("pk"))
         published_lead = lead.state != ArticleState.PUBLISHED

@@ -10,8 +10,8 @@ from curation.models import ArticleState
 from curation.selectors_stories import attach_suggestions, story_members
 from curation.services import editorial
 from curation.services.editorial import Action
-from curation.services.story_acts import can_edit_stories, member_offers
 from curation.services.stories import seen_token
+from curation.services.story_acts import can_edit_stories, member_offers
 
 register = template.Library()
 

@@ -6,6 +6,7 @@ import pytest
 from django.apps import apps
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from curation import selectors_rules
 from curation.models import Article, Rule, RulesSwitch
@@ -149,6 +150,14 @@ def test_flagged_items_show_a_marker_and_filter_in_the_queue(editor_client, edit
     editor_client.post(reverse("curation:article-clear-flag", args=[flagged.pk]))
     flagged.refresh_from_db()
     assert flagged.flagged_at is None and plain.pk
+
+
+def test_clearing_the_flag_of_an_item_deleted_since_the_page_was_drawn_is_a_404_not_a_500(editor_client, viewer_client):
+    flagged = make_article(title="Gone soon", flagged_at=timezone.now(), flag_note="Check")
+    url = reverse("curation:article-clear-flag", args=[flagged.pk])
+    assert viewer_client.post(url).status_code == 403  # read-only: refused before anything is read
+    Article.objects.filter(pk=flagged.pk).delete()  # an admin deletes it meanwhile
+    assert editor_client.post(url).status_code == 404
 
 
 def test_the_admin_saves_a_version_and_refuses_a_bad_definition(superuser):

@@ -383,3 +383,21 @@ def test_an_item_that_cannot_be_published_is_not_made_a_lead_by_a_crafted_post(e
     response = editor_client.post(reverse("curation:story-act", args=[item.pk, "lead"]), {"next": page}, follow=True)
     assert Story.objects.get(pk=story.pk).lead_id == story.lead_id
     assert "cannot lead its story until its metadata is complete" in response.content.decode()
+
+
+def test_rejecting_a_storys_other_items_refuses_when_a_new_item_joined_since_the_row_was_drawn(editor_client, three_stories):
+    story = Story.objects.get(size=4)
+    lead = Article.objects.get(pk=story.lead_id)
+    html = by_story(editor_client).get(QUEUE).content.decode()
+    form = re.search(rf'<form method="post" action="/curate/stories/{story.pk}/publish/" class="story-publish">(.*?)</form>', html, re.S).group(1)
+    data = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form))
+    assert "Publish lead, reject 3 duplicates" in form
+    # Another outlet's report of the event arrives (an import joins it to the story) meanwhile.
+    joined = make_article(title="A late report of the same event", story=story)
+    response = editor_client.post(f"/curate/stories/{story.pk}/publish/", {**data, "rest": "reject"}, follow=True)
+    assert "This story has 5 new items now, not the 4 shown: nothing was rejected." in response.content.decode()
+    assert set(Article.objects.filter(story=story).values_list("state", flat=True)) == {ArticleState.NEW}
+    assert Article.objects.get(pk=lead.pk).state == ArticleState.NEW and joined.state == ArticleState.NEW
+    # Publishing the lead alone still goes: it rejects nothing the editor has not seen.
+    editor_client.post(f"/curate/stories/{story.pk}/publish/", {**data, "rest": "leave"})
+    assert Article.objects.get(pk=lead.pk).state == ArticleState.PUBLISHED

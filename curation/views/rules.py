@@ -7,6 +7,7 @@ service saves a new version (services.rules)."""
 
 from functools import wraps
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -18,7 +19,9 @@ from curation.models import Rule
 from curation.rule_forms import LABELS, RuleForm
 from curation.selectors_rules import preview as preview_rule
 from curation.services import rule_actions, rules
+from curation.services.editorial import EditorialError
 from curation.services.rule_conditions import ACTION_LABELS, CompiledRule
+from curation.views.common import article_form_post, detail_url, fail
 
 RULES_PERMISSION = "curation.change_rule"
 
@@ -145,11 +148,14 @@ def rule_form(request, pk=None):
     )
 
 
-@require_POST
-def article_clear_flag(request, pk):
-    """An editor dismisses a rule's flag on an item (the note stays in its history)."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    rule_actions.clear_flag(article=pk, user=request.user)
+@article_form_post(forms.Form)
+def article_clear_flag(request, article, form):
+    """An editor dismisses a rule's flag on an item (the note stays in its history). Like
+    every act on one article: an item gone since the page was drawn is a 404, and the
+    service's refusal a message, not a server error."""
+    try:
+        rule_actions.clear_flag(article=article.pk, user=request.user)
+    except EditorialError as exc:
+        return fail(request, exc, detail_url(article.pk))
     messages.success(request, "Flag cleared.")
-    return redirect("curation:article-detail", pk)
+    return redirect(detail_url(article.pk))

@@ -79,7 +79,7 @@ def story_publish(request, pk):
     try:
         result = stories.publish_story(
             story=story, user=request.user, rest=data["rest"], expected_lead=data["lead"],
-            expected_version=data["expected_version"],
+            expected_version=data["expected_version"], expected_new=data["new_count"],
         )
     except EditorialError as exc:
         return fail(request, exc, fallback)
