@@ -287,17 +287,28 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
         raise ImproperlyConfigured(f"REDIS_URL must start with redis://, rediss:// or unix://, not {REDIS_URL[:20]!r}")
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            # Several sites may share one Redis: keys carry this prefix.
-            "KEY_PREFIX": os.environ.get("DJANGO_CACHE_KEY_PREFIX", "newsroom"),
-        }
+    SHARED_CACHE = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        # Several sites may share one Redis: keys carry this prefix.
+        "KEY_PREFIX": os.environ.get("DJANGO_CACHE_KEY_PREFIX", "newsroom"),
     }
+    # The public side's stored renders in the same Redis (its memory is not counted in
+    # entries; each render expires after PUBLIC_RESPONSE_CACHE_SECONDS).
+    CACHES = {"default": SHARED_CACHE, "public": SHARED_CACHE}
     AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        # Apart from "default", which keeps the editors' undo records: a process's local
+        # memory holds at most MAX_ENTRIES and drops a third of them when full, and a
+        # stranger asking for many public URLs must not push an editor's undo out.
+        "public": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "public-responses",
+            "OPTIONS": {"MAX_ENTRIES": env_int("PUBLIC_RESPONSE_CACHE_ENTRIES", 300)},
+        },
+    }
     AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 
 # --- The public side (pages, feeds, API) ---------------------------------------------------

@@ -108,7 +108,7 @@ def _page_size(request):
 
 
 @require_safe
-@public_cache(store=True)
+@public_cache(store=True, reads=(*PublicArticleFilterSet.base_filters, "cursor", "page_size"))
 def article_list(request):
     filterset = PublicArticleFilterSet(request.GET, queryset=published_articles(with_related=True))
     if not filterset.is_valid():

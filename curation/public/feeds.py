@@ -27,6 +27,8 @@ SITE_TITLE = settings.PUBLIC_SITE_TITLE
 
 # Characters XML 1.0 does not allow (C0 controls except tab/newline/return, surrogates,
 # U+FFFE/U+FFFF).
+# The query parameters a feed reads (see public_cache's `reads`).
+FEED_READS = ("all",)
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -183,7 +185,7 @@ class LatestAtomFeed(LatestRssFeed):
 
 
 @require_safe
-@public_cache(store=True)
+@public_cache(store=True, reads=FEED_READS)
 def json_feed(request, topic_slug=None, topic=None):
     """JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/)."""
     meta = feed_meta(request, topic, "json")
@@ -218,5 +220,5 @@ def json_feed(request, topic_slug=None, topic=None):
     return json_response(data, content_type="application/feed+json; charset=utf-8")
 
 
-rss_feed = require_safe(public_cache(LatestRssFeed(), store=True))
-atom_feed = require_safe(public_cache(LatestAtomFeed(), store=True))
+rss_feed = require_safe(public_cache(LatestRssFeed(), store=True, reads=FEED_READS))
+atom_feed = require_safe(public_cache(LatestAtomFeed(), store=True, reads=FEED_READS))

@@ -24,7 +24,7 @@ from functools import wraps
 from urllib.parse import quote
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse
 from django.urls import reverse
@@ -39,6 +39,9 @@ from curation.public.selectors import public_validators, reading_at
 # Part of every ETag: bump it when the output format changes so caches do not serve
 # responses rendered by older code.
 FORMAT_VERSION = "public-2"
+# The cache the stored renders go to (settings.CACHES): apart from the one that keeps the
+# editors' undo records and the login counters, so that no request can push those out.
+PUBLIC_RESPONSES = "public"
 
 
 def etag_epoch():
@@ -47,16 +50,21 @@ def etag_epoch():
     return int(time.time() // settings.PUBLIC_ETAG_REFRESH_SECONDS)
 
 
-def public_cache(view=None, *, personalised=False, store=False):
+def public_cache(view=None, *, personalised=False, store=False, reads=()):
     """Conditional GET (ETag / Last-Modified, 304) and CDN cache headers for a public view.
 
     The validators' query also loads the topic for views that take a `topic_slug`: the view
     gets it as the `topic` keyword argument (an unknown slug is a 404). `personalised` views
     (pages: the header shows the signed-in editor) are cached publicly only for anonymous
     readers, and stored only for readers without a session.
+
+    `reads`: the query parameters the view reads. A response is stored only for a query
+    made of those, each once: anyone can vary a query string without end (`/?x=1`, `?x=2`,
+    ...), and each variant stored would take a place in the cache from one that readers use.
     """
     if view is None:
-        return lambda view: public_cache(view, personalised=personalised, store=store)
+        return lambda view: public_cache(view, personalised=personalised, store=store, reads=reads)
+    reads = frozenset(reads)
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -72,7 +80,7 @@ def public_cache(view=None, *, personalised=False, store=False):
         private = personalised and request.user.is_authenticated
         etag = None if private else _etag(request, found)
         last_modified = None if private else found.last_modified
-        render = _stored(view, etag) if store and _may_store(request, personalised) else view
+        render = _stored(view, etag) if store and _may_store(request, personalised, reads) else view
         response = condition(etag_func=lambda *a, **k: etag, last_modified_func=lambda *a, **k: last_modified)(
             render
         )(request, *args, **kwargs)
@@ -110,10 +118,12 @@ def _etag(request, found):
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
-def _may_store(request, personalised):
+def _may_store(request, personalised, reads):
     # A personalised page is stored only for a reader without session or message cookies:
     # no name in the header, no pending messages, nothing of one person's.
     if personalised and set(request.COOKIES) - {settings.CSRF_COOKIE_NAME}:
+        return False
+    if any(name not in reads or len(values) > 1 for name, values in request.GET.lists()):
         return False
     return request.method == "GET" and settings.PUBLIC_RESPONSE_CACHE_SECONDS > 0
 
@@ -121,11 +131,12 @@ def _may_store(request, personalised):
 def _stored(view, etag):
     def stored_view(request, *args, **kwargs):
         key = f"public-response:{etag}"
-        response = cache.get(key)
+        store = caches[PUBLIC_RESPONSES]
+        response = store.get(key)
         if response is None:
             response = view(request, *args, **kwargs)
             if response.status_code == 200 and not response.cookies:
-                cache.set(key, response, settings.PUBLIC_RESPONSE_CACHE_SECONDS)
+                store.set(key, response, settings.PUBLIC_RESPONSE_CACHE_SECONDS)
         return response
 
     return stored_view

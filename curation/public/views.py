@@ -40,13 +40,13 @@ def _listing(request, queryset, template, context):
 
 
 @require_safe
-@public_cache(personalised=True, store=True)
+@public_cache(personalised=True, store=True, reads=("cursor",))
 def home(request):
     return _listing(request, published_articles(), "public/home.html", {})
 
 
 @require_safe
-@public_cache(personalised=True, store=True)
+@public_cache(personalised=True, store=True, reads=("cursor",))
 def topic(request, topic_slug, topic):
     return _listing(request, with_topic(published_articles(), topic.pk).queryset, "public/topic.html", {"topic": topic})
 

@@ -1,8 +1,7 @@
 import pytest
 import time_machine
-from django.core.cache import cache
 
-from curation.tests.factories import client_for, make_article, make_user
+from curation.tests.factories import clear_caches, client_for, make_article, make_user
 
 
 def account(**fields):
@@ -61,9 +60,9 @@ def empty_response_cache(monkeypatch):
     with an empty cache. The ETag's periodic refresh is frozen so that a 304 test cannot
     straddle it."""
     monkeypatch.setattr("curation.public.http.etag_epoch", lambda: 0)
-    cache.clear()
+    clear_caches()
     yield
-    cache.clear()
+    clear_caches()
 
 
 @pytest.fixture(autouse=True)

@@ -5,6 +5,7 @@ import itertools
 import textwrap
 
 from django.contrib.auth.models import Group, Permission, User
+from django.core.cache import caches
 from django.test import Client
 from django.utils import timezone
 
@@ -143,3 +144,9 @@ def valid_front_matter(n=1, **overrides):
     }
     values.update(overrides)
     return values
+
+
+def clear_caches():
+    """Empty every cache: the default one and the public side's stored renders."""
+    for cache in caches.all():
+        cache.clear()

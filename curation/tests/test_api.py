@@ -3,13 +3,12 @@
 import json
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from curation.models import Article, ArticleState, RelatedCoverage
 from curation.services.editorial import edit_article, publish_article, reject_article, unpublish_article
-from curation.tests.factories import make_article, make_provider, make_topic
+from curation.tests.factories import clear_caches, make_article, make_provider, make_topic
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_response_cache")]
 
@@ -101,7 +100,7 @@ def test_related_coverage_links_our_copy_only_when_it_is_published(client):
     RelatedCoverage.objects.filter(article=article).update(linked_article=ours)
     assert get_json(client, f"/api/articles/{article.pk}/")["related"][0]["article"] is None
     Article.objects.filter(pk=ours.pk).update(state=ArticleState.PUBLISHED)
-    cache.clear()  # a write that bypasses the services leaves the ETag (and stored response) as it was
+    clear_caches()  # a write that bypasses the services leaves the ETag (and stored response) as it was
     linked = get_json(client, f"/api/articles/{article.pk}/")["related"][0]["article"]
     assert linked == f"http://testserver/api/articles/{ours.pk}/"
 

@@ -5,13 +5,12 @@ import json
 
 import feedparser
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from curation.models import Article, ArticleState
 from curation.services.editorial import edit_article, publish_article, unpublish_article
-from curation.tests.factories import make_article, make_topic
+from curation.tests.factories import clear_caches, make_article, make_topic
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_response_cache")]
 
@@ -192,7 +191,7 @@ def test_feed_queries_are_bounded(client, url):
     # A topic's size, which picks the plan of the query, is read once per process (see
     # curation.db.plans); every later request for it takes the queries counted here.
     client.get(url)
-    cache.clear()
+    clear_caches()
     with CaptureQueriesContext(connection) as few:
         assert client.get(url).status_code == 200
     for _ in range(20):

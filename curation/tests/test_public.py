@@ -3,14 +3,14 @@
 import re
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from curation.models import Article, ArticleState
+from curation.services import bulk as bulk_service
 from curation.services.editorial import publish_article, reject_article, unpublish_article
-from curation.tests.factories import make_article, make_topic
+from curation.tests.factories import clear_caches, make_article, make_topic
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_response_cache")]
 
@@ -174,8 +174,31 @@ def test_article_and_topic_pages_take_two_queries_whatever_they_hold(client):
         related=[{"title": f"Related {n}", "web_url": f"https://r.example/{n}"} for n in range(5)],
     )
     client.get("/topics/science/")  # reads the topic's size once per process (the plan; see curation.db.plans)
-    cache.clear()
+    clear_caches()
     for url in (f"/articles/{article.pk}/", "/topics/science/"):
         with CaptureQueriesContext(connection) as queries:
             assert client.get(url, follow=False).status_code in (200, 301)
         assert len(queries) <= 2, [q["sql"][:80] for q in queries.captured_queries]
+
+
+def test_query_strings_nobody_reads_do_not_push_the_readers_stored_pages_out(client):
+    """Anyone can vary a query string without end; a variant stored for each would drop the
+    renders readers use (a process's cache holds PUBLIC_RESPONSE_CACHE_ENTRIES)."""
+    published(title="Stored story")
+    first = client.get("/")
+    for n in range(400):
+        assert client.get(f"/?utm_source={n}").status_code == 200
+    assert client.get("/?cursor=&cursor=").status_code in (200, 400)  # a name twice: not stored either
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get("/")
+    assert len(queries) == 1 and again.content == first.content
+
+
+def test_public_renders_never_push_an_editors_undo_out(client, editor):
+    """The stored renders live apart from the editors' undo records: 400 distinct API pages
+    (each a query the API reads) later, a bulk decision can still be undone."""
+    article = published(title="Decided")
+    run = bulk_service.start_run(user=editor, action="unpublish", article_ids=[article.pk])
+    for n in range(400):
+        assert client.get(f"/api/articles/?quality_min={n}").status_code == 200
+    assert bulk_service.load_run(run.token, editor).token == run.token

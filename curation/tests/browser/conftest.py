@@ -5,7 +5,6 @@ import os
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.test import Client
 
 from curation.tests.browser_support import (
@@ -17,7 +16,7 @@ from curation.tests.browser_support import (
     launch_chromium,
     unavailable,
 )
-from curation.tests.factories import make_user
+from curation.tests.factories import clear_caches, make_user
 
 
 @pytest.fixture(scope="module")
@@ -51,9 +50,9 @@ def editorial_groups(transactional_db):
 @pytest.fixture(autouse=True)
 def empty_response_cache():
     """Public responses are cached under their ETag; test databases reuse ids and timestamps."""
-    cache.clear()
+    clear_caches()
     yield
-    cache.clear()
+    clear_caches()
 
 
 @pytest.fixture
