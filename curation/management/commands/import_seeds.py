@@ -14,6 +14,7 @@ from curation.management.options import add_report_options
 from curation.services.importing import (
     DEFAULT_BATCH_SIZE,
     MAX_WORKERS,
+    ImportInterrupted,
     ImportOptionError,
     ImportStoppedError,
     MissingPathError,
@@ -141,6 +142,8 @@ class Command(CurationCommand):
             raise CommandError(f"{option} {exc.problem}", returncode=2) from None
         except ImportStoppedError as exc:
             raise CommandError(escape_controls(str(exc)), returncode=1) from None
+        except ImportInterrupted as exc:
+            raise CommandError(escape_controls(str(exc)), returncode=130) from None  # 128 + SIGINT, as a shell says
         finally:
             if progress:
                 progress.finish()
