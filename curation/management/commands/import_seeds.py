@@ -1,6 +1,8 @@
 """Import seed files (YAML front matter + body). PATH is a file or a folder, walked recursively
 for *.txt and *.md. Unchanged files are skipped; each file gets a ledger row. Exit status: 0
-all imported or unchanged, 1 some files failed, 2 usage error.
+all imported or unchanged, 1 some files failed, a step after the files failed or the database
+took no more writes, 2 usage error, 130 interrupted (Ctrl-C); an interrupted import is
+finished by running it again.
 """
 
 import json
