@@ -126,14 +126,53 @@ SeedYAMLLoader.add_constructor(INT_TAG, SeedYAMLLoader.construct_yaml_int)
 SeedYAMLLoader.add_constructor(FLOAT_TAG, SeedYAMLLoader.construct_yaml_float)
 
 
-def load(text, *, max_depth=DEFAULT_MAX_DEPTH, max_nodes=DEFAULT_MAX_NODES, line_offset=0):
+def load(text, *, max_depth=DEFAULT_MAX_DEPTH, max_nodes=DEFAULT_MAX_NODES, line_offset=0, unique_keys=False):
     """The document in `text`, checked as above. Raises yaml.YAMLError (RefusedYAML and
-    UnreadableValue included) for a bad document."""
+    UnreadableValue included) for a bad document. `unique_keys`: a mapping that names one
+    key twice is refused (PyYAML keeps the last silently), for files people write."""
     loader = SeedYAMLLoader(text, max_depth=max_depth, max_nodes=max_nodes, line_offset=line_offset)
+    if unique_keys:
+        get_single_node = loader.get_single_node
+
+        def checked_node():
+            node = get_single_node()
+            if node is not None:
+                refuse_duplicate_keys(node, line_offset)
+            return node
+
+        loader.get_single_node = checked_node
     try:
         return loader.get_single_data()
     finally:
         loader.dispose()
+
+
+def refuse_duplicate_keys(root, line_offset=0):
+    """Raise RefusedYAML at the first mapping that names a key twice (`{a: 1, a: 2}` reads
+    as `{a: 2}`: in a rules file, a condition silently gone). Keys are compared as written
+    and resolved (`1` and `0x1` differ here: only plain repetition is what people write)."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        children = node.value
+        if type(children) is not list:
+            continue
+        if isinstance(node, yaml.MappingNode):
+            seen = {}
+            for key, _ in children:
+                if isinstance(key, yaml.ScalarNode):
+                    line = key.start_mark.line + 1 + line_offset
+                    if (key.tag, key.value) in seen:
+                        raise RefusedYAML(
+                            f"the key {key.value[:80]!r} appears twice in one mapping "
+                            f"(lines {seen[(key.tag, key.value)]} and {line}); only the last would count"
+                        )
+                    seen[(key.tag, key.value)] = line
+        for child in children:
+            if type(child) is tuple:
+                stack.extend(child)
+            else:
+                stack.append(child)
 
 
 def refuse_aliases(root, composed, line_offset=0):

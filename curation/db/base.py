@@ -9,6 +9,7 @@ import datetime as dt
 import fcntl
 import gc
 import hashlib
+import os
 import re
 import tempfile
 from contextlib import contextmanager, nullcontext
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from django.db import models
+from django.db import OperationalError, models
 from django.db.models import BooleanField, Exists, F, OuterRef, Q
 from django.db.models.expressions import Expression
 from django.utils.dateparse import parse_datetime
@@ -299,7 +300,17 @@ class DatabaseBackend:
         as SQLite serves one machine.
         """
         path = self._lock_path(name)
-        handle = open(path, "a+b")  # noqa: SIM115 - held for the block, closed in finally
+        # Read-only: flock needs no write access, and a lock file another user left (a run by
+        # hand as root, 0644) then serves the scheduler's user too; opened for writing, it
+        # failed every later run with PermissionError, a traceback a minute.
+        try:
+            descriptor = os.open(path, os.O_RDONLY | os.O_CREAT, 0o666)
+        except OSError as exc:
+            # Its folder takes no new file: SQLite's journal would not be written there either.
+            raise OperationalError(
+                f"attempt to write a readonly database: the lock file {path} cannot be made ({exc.strerror})"
+            ) from exc
+        handle = os.fdopen(descriptor, "rb")
         try:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

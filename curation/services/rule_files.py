@@ -66,7 +66,7 @@ def parse(text):
     if len(text) > MAX_FILE_BYTES:
         raise RulesFileError(f"the file is larger than {MAX_FILE_BYTES} bytes")
     try:
-        data = safeyaml.load(text)
+        data = safeyaml.load(text, unique_keys=True)
     except yaml.YAMLError as exc:
         raise RulesFileError(
             f"not readable YAML: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"

@@ -69,3 +69,29 @@ def test_a_read_only_database_is_one_message_before_anything_is_read(folder):
     assert code == 1 and "Traceback" not in err and out == ""
     assert err.startswith("the import stopped before writing anything: the database cannot be written"), err
     assert not ImportRun.objects.exists() and not Article.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ctrl_c_midway_says_what_was_written_not_a_traceback(folder, monkeypatch):
+    """Ctrl-C printed a KeyboardInterrupt traceback from wherever the import was (the parse
+    pool, the clustering), and nothing of what stayed written."""
+    finish_batch = import_service._finish_batch
+    batches = []
+
+    def interrupted_at_the_second_batch(*args):
+        batches.append(1)
+        if len(batches) == 2:
+            raise KeyboardInterrupt
+        return finish_batch(*args)
+
+    monkeypatch.setattr(import_service, "_finish_batch", interrupted_at_the_second_batch)
+    try:
+        code, _, err = run_import(folder, batch_size=2)
+    except KeyboardInterrupt:
+        pytest.fail("Ctrl-C came out of the command as a KeyboardInterrupt traceback")
+    monkeypatch.undo()
+    assert code == 130 and "Traceback" not in err
+    assert err.startswith("the import stopped: interrupted (Ctrl-C). 2 of 6 files were done before it"), err
+    assert ImportRun.objects.get().created == 2 and Article.objects.count() == 2
+    code, out, _ = run_import(folder)
+    assert code == 0 and "4 created, 0 updated, 2 unchanged" in out

@@ -285,3 +285,24 @@ def test_a_rule_name_in_an_error_is_shown_printable(tmp_path):
     with pytest.raises(CommandError) as error:
         run("load_rules", str(path))
     assert "(“x\\u202e\\nrule 2”)" in str(error.value)
+
+
+@HYPOTHESIS
+@given(items=st.lists(rule_items, min_size=1, max_size=3), data=st.data())
+def test_a_key_written_twice_in_one_mapping_is_refused_not_half_read(items, data):
+    """`when: {quality_min: 70, quality_min: 0}`, `title_matches` twice, `action` twice:
+    YAML keeps the last value silently, so a rule loaded without a condition its author wrote
+    (and published what it should not). Any generated file with one key of a mapping written
+    twice is refused with both lines, and nothing changes."""
+    text = yaml.dump(items, Dumper=yaml.CSafeDumper, allow_unicode=True, default_flow_style=False, width=10**6)
+    lines = text.splitlines()
+    # A rule's own keys: "- key: ..." (its first) or "  key: ..."; written again at the end of its item.
+    keyed = [n for n, line in enumerate(lines) if re.match(r"(- |  )[a-z_]+:", line)]
+    n = data.draw(st.sampled_from(keyed))
+    key = lines[n][2:].split(":", 1)[0]
+    end = next((m for m in range(n + 1, len(lines)) if lines[m].startswith("- ")), len(lines))
+    lines.insert(end, f"  {key}: null")
+    before = list(Rule.objects.values_list("name", "version"))
+    with pytest.raises(rule_files.RulesFileError, match=f"appears twice in one mapping \\(lines {n + 1} and {end + 1}\\)"):
+        rule_files.load("\n".join(lines) + "\n", replace=True)
+    assert list(Rule.objects.values_list("name", "version")) == before

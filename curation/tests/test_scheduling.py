@@ -6,11 +6,12 @@ with the application server's `timezone.now()`), on whichever database the suite
 
 import datetime as dt
 import io
+import os
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
-from django.db import connections
+from django.db import connection, connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -353,6 +354,31 @@ def test_two_runs_never_overlap(clock, editor):
         assert "1 went live" in run_job()
     finally:
         other.close()
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the lock file of a database on one machine (SQLite)")
+def test_a_lock_file_another_user_left_does_not_stop_the_scheduler(clock, editor):
+    """Someone ran publish_scheduled once by hand as root: its lock file (0644, root's) made
+    every run of the scheduler's user fail with PermissionError, a traceback a minute, and
+    no boundary was recorded any more."""
+    scheduling.schedule_article(article=make_article(), user=editor, go_live_at=SEVEN)
+    clock.move_to(SEVEN)
+    path = backend()._lock_path("publish_scheduled")
+    path.unlink(missing_ok=True)
+    path.touch()
+    os.chmod(path, 0o444 if os.geteuid() else 0o644)
+    try:
+        if os.geteuid() == 0:  # root writes any file: be another user for the run
+            os.chown(path, 0, 0)
+            os.seteuid(65534)
+        try:
+            output = run_job()
+        finally:
+            if os.getuid() == 0:
+                os.seteuid(0)
+        assert "1 went live" in output
+    finally:
+        path.unlink(missing_ok=True)
 
 
 # --- the importer -------------------------------------------------------------------------

@@ -19,7 +19,7 @@ class Command(CurationCommand):
         parser.add_argument("--rule", action="append", metavar="NAME", help="run this rule only, enabled or not (repeatable)")
         add_report_options(parser, dry_run="say what the rules would do; write nothing", json="print decisions and counts")
         parser.add_argument(
-            "--max-decisions", type=int, default=None, help="stop after this many actions (default: RULES_MAX_DECISIONS)"
+            "--max-decisions", type=int, default=None, metavar="N", help="stop after this many actions (default: RULES_MAX_DECISIONS)"
         )
 
     def handle(self, *args, **options):

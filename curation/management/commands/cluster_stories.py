@@ -1,5 +1,5 @@
-"""Gather articles into stories. Without options, clusters the articles never indexed (an
-interrupted import, rows from before stories existed); --since HOURS re-clusters what was
+"""Gather articles into stories. Without options, clusters the articles never clustered (an
+import interrupted before its end or whose clustering failed, rows from before stories existed); --since HOURS re-clusters what was
 imported in that time; --rebuild recomputes every story, keeping every editor's decision.
 """
 

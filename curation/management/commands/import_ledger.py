@@ -16,7 +16,7 @@ class Command(CurationCommand):
     def add_arguments(self, parser):
         parser.add_argument("--run", type=int, help="list the files of this run (default: the list of runs)")
         parser.add_argument("--failed", action="store_true", help="only failed files (of --run, else of all runs)")
-        parser.add_argument("--limit", type=int, default=20, help="how many rows (default: %(default)s)")
+        parser.add_argument("--limit", type=int, default=20, help=f"how many rows, 1 to {MAX_LIMIT:,} (default: %(default)s)")
 
     def handle(self, *args, **options):
         limit = options["limit"]

@@ -1,6 +1,8 @@
 """Import seed files (YAML front matter + body). PATH is a file or a folder, walked recursively
 for *.txt and *.md. Unchanged files are skipped; each file gets a ledger row. Exit status: 0
-all imported or unchanged, 1 some files failed, 2 usage error.
+all imported or unchanged, 1 some files failed, a step after the files failed or the database
+took no more writes, 2 usage error, 130 interrupted (Ctrl-C); an interrupted import is
+finished by running it again.
 """
 
 import json
@@ -14,6 +16,7 @@ from curation.management.options import add_report_options
 from curation.services.importing import (
     DEFAULT_BATCH_SIZE,
     MAX_WORKERS,
+    ImportInterrupted,
     ImportOptionError,
     ImportStoppedError,
     MissingPathError,
@@ -141,6 +144,8 @@ class Command(CurationCommand):
             raise CommandError(f"{option} {exc.problem}", returncode=2) from None
         except ImportStoppedError as exc:
             raise CommandError(escape_controls(str(exc)), returncode=1) from None
+        except ImportInterrupted as exc:
+            raise CommandError(escape_controls(str(exc)), returncode=130) from None  # 128 + SIGINT, as a shell says
         finally:
             if progress:
                 progress.finish()

@@ -13,6 +13,7 @@ from curation.services.importing.planning import FileResult, ImportReport
 from curation.services.importing.pool import MAX_WORKERS, default_workers
 from curation.services.importing.service import (
     DEFAULT_BATCH_SIZE,
+    ImportInterrupted,
     ImportStoppedError,
     import_seed_files,
     seed_limits,
@@ -24,6 +25,7 @@ __all__ = [
     "FileResult",
     "MAX_WORKERS",
     "ImportOptionError",
+    "ImportInterrupted",
     "ImportReport",
     "ImportStoppedError",
     "MissingPathError",

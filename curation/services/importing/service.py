@@ -167,9 +167,17 @@ def import_seed_files(
         if (reason := transactions.cannot_write(exc)) is None:
             raise
         raise ImportStoppedError(_stopped(reason, report, len(files))) from exc
+    except KeyboardInterrupt:
+        # The batch being written is rolled back with its transaction; say what stays.
+        raise ImportInterrupted(_stopped("interrupted (Ctrl-C)", report, len(files))) from None
     finally:
         parser.close()
     return report
+
+
+class ImportInterrupted(KeyboardInterrupt):
+    """Ctrl-C during an import, with what it wrote before (a KeyboardInterrupt still, for
+    callers that let interrupts through)."""
 
 
 class ImportStoppedError(RuntimeError):
