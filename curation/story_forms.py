@@ -17,7 +17,7 @@ class StoryPublishForm(forms.Form):
     rest = forms.ChoiceField(choices=[(REST_REJECT, "reject"), (REST_LEAVE, "leave")])
     lead = forms.IntegerField(min_value=1, max_value=2**63 - 1)
     expected_version = forms.IntegerField(min_value=0, max_value=2**63 - 1)
-    # The story's new items as the row showed them (services.stories.publish_story).
+    # The story's new items as the row showed them (services.story_publication.publish_story).
     new_count = forms.IntegerField(min_value=0, max_value=2**63 - 1, required=False)
 
 

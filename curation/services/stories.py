@@ -3,7 +3,8 @@
 The import indexes each batch it writes (`ImportIndexer.index`, in the batch's
 transaction) and clusters its new items when the run ends (`ImportIndexer.finish`); the
 `cluster_stories` command calls `cluster_articles`, `catch_up` and `rebuild`. Editors act
-through `split_out`, `merge`, `keep_apart`, `set_lead` and `publish_story`, each checked,
+through `split_out`, `merge`, `keep_apart`, `set_lead` (and `publish_story`, in
+story_publication.py), each checked,
 audited (EditorialAction) and remembered as a StoryDecision, which every recomputation
 obeys: a split or a "not the same story" is never undone by new evidence, not even through
 a third item, and a merge holds. A story stops growing at STORY_CAP articles (it is marked
@@ -25,7 +26,6 @@ from django.utils import timezone
 from curation.db import backend
 from curation.models import (
     Article,
-    ArticleState,
     EditorialAction,
     Story,
     StoryDecision,
@@ -33,24 +33,19 @@ from curation.models import (
     StoryFeatures,
     StoryKey,
 )
-from curation.services import bulk, story_acts, story_candidates, story_groups, story_index, story_rebuild
+from curation.services import story_acts, story_candidates, story_groups, story_index, story_rebuild
 from curation.services.editorial import (
     EDIT_PERMISSION,
-    PUBLISH_PERMISSION,
-    REJECT_PERMISSION,
     Action,
     ConflictError,
     EditorialError,
     InvalidTransition,
-    transition_article,
 )
-from curation.services.transactions import retry_transient
 from curation.stories import rarity
 from curation.stories.clustering import cluster_component
 from curation.stories.scoring import DEFAULT_CONFIG
 
 STORY_CAP = 200
-DUPLICATE_REASON = "duplicate"
 REBUILD_CHUNK = 2000
 
 
@@ -391,86 +386,6 @@ def set_lead(*, article, user, via="curator", expected_story=None):
             {"story": story.pk, "lead": article.pk},
         )
     return Story.objects.get(pk=story.pk)
-
-
-@dataclass
-class StoryPublication:
-    lead: Article
-    rejected: list = field(default_factory=list)  # [Article]
-    left: list = field(default_factory=list)  # [article id]: not new, or the editor chose to leave them
-    failed: list = field(default_factory=list)  # [(article id, message)]
-    published_lead: bool = False  # False: the lead was published already (only the rest changed)
-    changed: list = field(default_factory=list)  # [(id, version left, {field: value before})]: what Undo puts back
-
-
-def publish_story(
-    *, story, user, rest="reject", via="curator", expected_lead=None, expected_version=None, expected_new=None
-):
-    """Publish the story's lead and, in the same act, reject its other new articles as
-    duplicates (`rest="reject"`) or leave them in the queue (`rest="leave"`). Each article
-    gets its own audit row; one that cannot be changed (a colleague got there first) is
-    reported and the others go on. `expected_lead` / `expected_version`: the lead and its
-    version the editor saw (a story whose lead changed since is a conflict); `expected_new`:
-    the new items the row showed (rejecting the rest, one that joined since is a conflict).
-
-    One transaction: if the database gives up part-way (a deadlock it broke, a lost
-    connection), nothing of the act is kept, so the "nothing was saved" the editor is then
-    told is true; the story's row is locked first, so its lead cannot change meanwhile."""
-    if rest not in ("reject", "leave"):
-        raise ValueError("rest must be 'reject' or 'leave'")
-    _require(user, PUBLISH_PERMISSION)
-    if rest == "reject":
-        _require(user, REJECT_PERMISSION)
-    story_id = story.pk if isinstance(story, Story) else story
-    return _publish_story(story_id, user, rest, via, expected_lead, expected_version, expected_new)
-
-
-@retry_transient
-def _publish_story(story_id, user, rest, via, expected_lead, expected_version, expected_new):
-    with transaction.atomic():
-        story = Story.objects.select_for_update().filter(pk=story_id).first()
-        if story is None or story.lead_id is None:
-            raise EditorialError("This story no longer exists.")
-        if expected_lead is not None and story.lead_id != expected_lead:
-            raise ConflictError("This story's lead changed since you opened the page. Reload to see the current lead.")
-        now_new = (
-            Article.objects.filter(story_id=story.pk, state=ArticleState.NEW).count() if rest == "reject" else None
-        )
-        if expected_new is not None and now_new is not None and now_new != expected_new:
-            raise ConflictError(
-                f"This story has {now_new} new items now, not the {expected_new} shown: nothing was rejected. "
-                "Reload to see them before rejecting any as duplicates."
-            )
-        lead = Article.objects.get(pk=story.lead_id)
-        before = bulk.remembered(Article.objects.filter(story_id=story.pk).values("pk"))
-        published_lead = lead.state != ArticleState.PUBLISHED
-        if published_lead:
-            # The version is checked with the lead's row locked: an edit made since the
-            # editor looked is a conflict, not published unseen.
-            lead = transition_article(
-                article=lead.pk, action=Action.PUBLISH, user=user, via=via, expected_version=expected_version
-            )
-        result = StoryPublication(lead=lead, published_lead=published_lead)
-        for pk, state in (
-            Article.objects.filter(story_id=story.pk).exclude(pk=lead.pk).order_by("pk").values_list("pk", "state")
-        ):
-            if rest == "leave" or state != ArticleState.NEW:
-                result.left.append(pk)
-                continue
-            try:
-                result.rejected.append(
-                    transition_article(
-                        article=pk, action=Action.REJECT, user=user, reason_code=DUPLICATE_REASON, via=via
-                    )
-                )
-            except EditorialError as exc:  # raised before any write of its own: the act goes on
-                result.failed.append((pk, str(exc)))
-        result.changed = [
-            (article.pk, article.version, before[article.pk])
-            for article in ([lead] if published_lead else []) + result.rejected
-            if article.pk in before
-        ]
-        return result
 
 
 def attached(*, item, target):

@@ -24,7 +24,7 @@ from curation.models import (
     StoryKey,
 )
 from curation.selectors_stories import article_by_url, duplicates_of, stories_listing, story_members
-from curation.services import stories, story_index
+from curation.services import stories, story_index, story_publication
 from curation.services.importing import import_seed_files
 from curation.tests.factories import seed_text, valid_front_matter
 from curation.tests.stories_support import (
@@ -270,7 +270,7 @@ def test_a_story_stops_growing_at_the_cap_and_the_run_says_so(tmp_path, monkeypa
 def test_publishing_a_story_publishes_the_lead_and_rejects_the_rest_as_duplicates(storm, editor):
     _, articles = storm
     story = Story.objects.get()
-    result = stories.publish_story(story=story, user=editor)
+    result = story_publication.publish_story(story=story, user=editor)
 
     assert result.lead.pk == story.lead_id and result.lead.state == ArticleState.PUBLISHED
     others = Article.objects.exclude(pk=story.lead_id)
@@ -282,8 +282,8 @@ def test_publishing_a_story_publishes_the_lead_and_rejects_the_rest_as_duplicate
 
 def test_publishing_a_story_can_leave_the_rest_in_the_queue(storm, editor, viewer):
     with pytest.raises(PermissionDenied):
-        stories.publish_story(story=Story.objects.get(), user=viewer)
-    result = stories.publish_story(story=Story.objects.get(), user=editor, rest="leave")
+        story_publication.publish_story(story=Story.objects.get(), user=viewer)
+    result = story_publication.publish_story(story=Story.objects.get(), user=editor, rest="leave")
     assert len(result.left) == 3 and Article.objects.filter(state=ArticleState.NEW).count() == 3
 
 

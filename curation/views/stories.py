@@ -18,7 +18,7 @@ from curation import selectors_queue
 from curation.models import Article, Story
 from curation.params import parse_id
 from curation.selectors_stories import article_by_url, story_queue_page
-from curation.services import bulk, editorial, stories
+from curation.services import bulk, editorial, stories, story_publication
 from curation.services.editorial import Action, EditorialError
 from curation.services.story_acts import REST_REJECT, can_edit_stories, story_row_offers
 from curation.story_forms import QUEUE_BY_SESSION, CompleteFromEntryForm, QueueModeForm, StoryActForm, StoryPublishForm
@@ -77,7 +77,7 @@ def story_publish(request, pk):
         raise Http404("No such story.")
     data = form.cleaned_data
     try:
-        result = stories.publish_story(
+        result = story_publication.publish_story(
             story=story, user=request.user, rest=data["rest"], expected_lead=data["lead"],
             expected_version=data["expected_version"], expected_new=data["new_count"],
         )
