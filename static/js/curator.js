@@ -434,6 +434,10 @@
     var index = rows().indexOf(form.closest("tr.queue-row"));
     if (index !== -1) { carryOn("row:" + index); }
   });
+  // A page reached at a control's fragment (a toggle's page load, views.common.back_at_control)
+  // gives that control the focus: the browser only scrolls to it and moves Tab's start.
+  var target = window.location.hash.length > 1 && document.getElementById(window.location.hash.slice(1));
+  if (target && target.matches("button, input, select, textarea")) { target.focus(); }
   if (isQueue) {
     var carried = null;
     try { carried = window.sessionStorage.getItem(CARRY_KEY); window.sessionStorage.removeItem(CARRY_KEY); } catch (e) { carried = null; }
