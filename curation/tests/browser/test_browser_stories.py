@@ -414,3 +414,24 @@ def test_a_refused_merge_lands_on_its_field_with_what_was_typed(open_page, edito
     check(page.locator("ul.messages")).to_contain_text("in one story now")
     check(page.locator("#merge-refusal")).to_have_count(0)
     watch.assert_clean()
+
+
+def test_coverage_not_imported_is_said_to_be_listed_by_a_title_not_an_id(open_page, editor):
+    """"listed by #40, not in our workspace": an id an editor never sees and an inner word;
+    the body-only item's suggestions said "listed by #40" too."""
+    for name in ("000_5791a4ba6fe0fc15.txt", "004_52d18086a856f3c8.txt"):
+        import_seed_files([REAL_SEEDS / name], workers=0)
+    item = Article.objects.get(has_front_matter=False)
+    lister = Article.objects.exclude(pk=item.pk).get()
+    page, watch = open_page(user=editor)
+    check = expect()
+    page.goto(f"/curate/articles/{item.pk}/")
+    entries = page.locator("section.same-story li.entry")
+    check(entries.first).to_contain_text(f"listed by “{lister.title}”; not imported")
+    for text in entries.all_inner_texts() + page.locator("ul.attach-suggestions li").all_inner_texts():
+        assert f"listed by #{lister.pk}" not in text and "workspace" not in text, text
+    # The title is a link to the item that lists the entry.
+    with page.expect_navigation():
+        entries.first.get_by_role("link", name=f"“{lister.title}”").click()
+    check(page.locator("h1")).to_have_text(lister.title)
+    watch.assert_clean()
