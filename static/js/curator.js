@@ -105,6 +105,11 @@
       historyHolder.innerHTML = data.history_html; // server-rendered, escaped template output
       if (historyHolder.firstElementChild) { history.replaceWith(historyHolder.firstElementChild); }
     }
+    document.querySelectorAll('[data-state-change-for="' + data.id + '"]').forEach(function (line) {
+      var lineHolder = document.createElement("div");
+      lineHolder.innerHTML = data.state_change_html || ""; // server-rendered, escaped template output
+      if (lineHolder.firstElementChild) { line.replaceWith(lineHolder.firstElementChild); }
+    });
     var story = document.querySelector("section.same-story");
     if (story && data.story_html) {
       var storyHolder = document.createElement("div");
