@@ -418,10 +418,11 @@ def attach_candidates(article, *, search=""):
     typed_id = parse_id(text.removeprefix("#"))
     if typed_id is not None:
         found.extend(base.filter(pk=typed_id).select_related("provider"))
-    elif text or article.title:
-        words = text or " ".join(article.title.split()[:8])
-        matches = search_articles(base, words) if text else _similar_title(base, words)
-        found.extend(matches.select_related("provider").order_by("-published_at", "-id")[:ATTACH_SUGGESTIONS])
+    elif text:
+        matches = search_articles(base, text).select_related("provider")
+        found.extend(matches.order_by("-published_at", "-id")[:ATTACH_SUGGESTIONS])
+    elif article.title:
+        found.extend(_similar_title(base, " ".join(article.title.split()[:8])))
     seen, unique = set(), []
     for candidate in found:
         if candidate.pk not in seen:
@@ -430,12 +431,25 @@ def attach_candidates(article, *, search=""):
     return unique[:ATTACH_SUGGESTIONS]
 
 
+SIMILAR_TITLE_POOL = 50
+
+
 def _similar_title(queryset, title):
-    """Articles whose title shares the item's first words (a cheap "similar title")."""
+    """The newest articles whose title shares one of the item's first long words (a cheap
+    "similar title"). The search reads excerpts and bodies too, and stems: "By staff reporter
+    2" found every item whose body says "reported", offered as "a similar title". Of the
+    search's newest matches, only those with one of the words in their title are kept."""
     words = [word for word in title.split() if len(word) > 3][:4]
     if not words:
-        return queryset.none()
-    return search_articles(queryset, " OR ".join(words))
+        return []
+    pool = search_articles(queryset, " OR ".join(words)).select_related("provider")
+    wanted = [word.casefold() for word in words]
+    similar = [
+        candidate
+        for candidate in pool.order_by("-published_at", "-id")[:SIMILAR_TITLE_POOL]
+        if any(word in candidate.title.casefold() for word in wanted)
+    ]
+    return similar[:ATTACH_SUGGESTIONS]
 
 
 @dataclass

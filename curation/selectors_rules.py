@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from curation.models import Article, ArticleState, Provider, Topic
 from curation.services.rule_actions import eligible_q
-from curation.services.rule_conditions import CompiledRule
+from curation.services.rule_conditions import ACTION_LABELS, CompiledRule
 
 SAMPLES = 50
 DISAGREEMENTS = 50
@@ -39,6 +39,11 @@ class Preview:
     @property
     def matches_everything(self):
         return self.rule.matches_everything or self.all_match
+
+    @property
+    def action_label(self):
+        """The action as the form names it ("Reject"), not its stored key ("reject")."""
+        return ACTION_LABELS.get(self.rule.action, self.rule.action)
 
     @property
     def agreeing_state(self):

@@ -22,6 +22,7 @@ def same_story_panel(context, article):
     can_edit = can_edit_stories(request.user)
     found = story_members(article.story_id) if article.story_id else None
     members = []
+    titles = {member.pk: member.title for member in found.articles} if found is not None else {}
     if found is not None and found.story is not None:
         lead_id = found.story.lead_id
         for member in found.articles:
@@ -39,7 +40,9 @@ def same_story_panel(context, article):
         "members": members,
         # Sent back with every act: one made on a story another editor changed since is refused.
         "seen": seen_token(story.pk, story.lead_id, [member.pk for member, _acts in members]) if story else "-",
-        "coverage": found.coverage if found else [],
+        # Each entry with the title of the member that lists it: the editor knows items by
+        # their titles ("listed by #12, not in our workspace" named an id and an inner word).
+        "coverage": [(entry, titles.get(entry.article_id, "")) for entry in found.coverage] if found else [],
         "published": len(found.published) if found else 0,
         "can_edit": can_edit and article.state != ArticleState.MERGED,
         "this_url": context.get("this_url") or request.get_full_path(),

@@ -41,7 +41,10 @@ def form_data(**overrides):
 
 
 def test_rules_pages_need_the_permission(editor_client):
-    assert editor_client.get(reverse("curation:rule-list")).status_code == 403
+    refused = editor_client.get(reverse("curation:rule-list"))
+    assert refused.status_code == 403
+    # An editor without it is told whom to ask and for what, not only that they may not.
+    assert "ask one if you need to" in refused.content.decode() and "Can change rule" in refused.content.decode()
     assert Client().get(reverse("curation:rule-list")).status_code == 302
 
 

@@ -319,3 +319,19 @@ def test_rebuild_keeps_what_the_import_made(three_stories):
     after = {frozenset(Article.objects.filter(story=story).values_list("pk", flat=True)) for story in Story.objects.all()}
     assert before == after
     assert Article.objects.filter(state=ArticleState.NEW).count() == 8
+
+
+def test_a_similar_title_is_one_that_shares_a_word_not_a_body_that_says_reported():
+    """A body-only item titled "By staff reporter 2" was offered, as "(same body, or a similar
+    title)", every newest item whose body says "… reported" (the search reads bodies and stems)."""
+    for n in range(3):
+        make_article(title=f"Harbour ferry returns {n}", body="The ferry returns, the Courier reported.")
+    staffed = make_article(title="Staff reporter wins award", body="An award.")
+    body = make_article(
+        title="By staff reporter 2", has_front_matter=False, needs_metadata=True, web_url="",
+        body="By staff reporter 2\n\nThe announcement comes amid growing public pressure.",
+        published_at=None, provider=None,
+    )
+    assert attach_candidates(body) == [staffed]
+    # A search the editor types still reads bodies.
+    assert {"Harbour ferry returns 0", "Harbour ferry returns 2"} <= {a.title for a in attach_candidates(body, search="reported")}

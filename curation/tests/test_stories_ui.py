@@ -28,7 +28,7 @@ QUEUE = "/curate/"
 
 def by_story(client):
     response = client.post(reverse("curation:queue-mode"), {"by": "story", "next": QUEUE})
-    assert response.status_code == 302 and response["Location"] == QUEUE
+    assert response.status_code == 302 and response["Location"] == QUEUE + "#queue-by-toggle"  # back at the toggle
     return client
 
 
@@ -69,7 +69,7 @@ def test_every_row_of_the_queue_by_story_has_a_cell_for_each_column(request, who
 def test_a_bad_toggle_value_changes_nothing(editor_client, three_stories):
     by_story(editor_client)
     response = editor_client.post(reverse("curation:queue-mode"), {"by": "<script>", "next": "https://evil.example/"})
-    assert response.status_code == 302 and response["Location"] == QUEUE
+    assert response.status_code == 302 and response["Location"] == QUEUE + "#queue-by-toggle"  # back at the toggle
     assert story_rows(editor_client.get(QUEUE).content.decode())
 
 

@@ -55,7 +55,7 @@ def article_action(request, pk, action):
 def inplace_payload(request, article, message):
     """What curator.js puts in place after a write: the article's buttons as they are now
     (a queue row's, or the article page's with its history), its state and version."""
-    article = Article.objects.select_related("provider").get(pk=article.pk)
+    article = Article.objects.select_related("provider", "state_changed_by").get(pk=article.pk)
     compact = request.POST.get("compact") == "1"  # a queue row's buttons, not the article page's forms
     offers = ActionUrls().offers(article, editorial.allowed_actions(request.user))
     notes = action_notes(article, editorial.needs_completing(article))
@@ -70,7 +70,7 @@ def inplace_payload(request, article, message):
             "next_url": safe_next(request, ""),
         }
         actions = render_to_string("curation/_article_actions.html", context, request=request)
-    history = story = None
+    history = story = state_change = None
     if not compact:
         # The article page lists the editorial history; the action just taken belongs in it.
         article.recent_actions = list(
@@ -85,6 +85,7 @@ def inplace_payload(request, article, message):
         story = render_to_string(
             "curation/_same_story_fresh.html", {"article": article, "this_url": this_url}, request=request
         )
+        state_change = render_to_string("curation/_state_change.html", {"article": article}, request=request)
     state_key, state_label = article.status()
     return {
         "ok": True,
@@ -96,4 +97,5 @@ def inplace_payload(request, article, message):
         "actions_html": actions,
         "history_html": history,
         "story_html": story,
+        "state_change_html": state_change,
     }

@@ -165,6 +165,13 @@ def safe_next(request, fallback):
     return fallback
 
 
+def back_at_control(url, control_id):
+    """`url` at the control the editor just pressed (a toggle that reloads the page): without
+    JavaScript the next Tab goes on from there, with it curator.js focuses it; a page load
+    otherwise starts the keyboard over at the top, past the navigation and every filter."""
+    return url.split("#")[0] + "#" + control_id
+
+
 def fail(request, exc, fallback_url):
     """A refused write: JSON with 409 (conflict) or 400 in place, else a message and a redirect."""
     message = str(exc)

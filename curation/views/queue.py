@@ -21,6 +21,7 @@ from curation.views.common import (
     QUEUE_PARAMS,
     READ_PERMISSION,
     CuratorAccessMixin,
+    back_at_control,
     queue_querystring,
     safe_next,
     take_ticked,
@@ -206,7 +207,7 @@ def set_density(request):
     density = request.POST.get("density")
     if density in DENSITIES:
         request.session[DENSITY_SESSION_KEY] = density
-    return redirect(safe_next(request, reverse("curation:queue")))
+    return redirect(back_at_control(safe_next(request, reverse("curation:queue")), "density-toggle"))
 
 
 @login_required

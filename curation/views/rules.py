@@ -32,7 +32,11 @@ def rules_permission(view):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not request.user.has_perm(RULES_PERMISSION):
-            raise PermissionDenied("You do not have permission to manage rules.")
+            # Said with the way in: an editor who followed a link here learns whom to ask.
+            raise PermissionDenied(
+                "Triage rules are managed by the people an administrator allowed to (the “Can change rule” "
+                "permission): ask one if you need to."
+            )
         return view(request, *args, **kwargs)
 
     return wrapper

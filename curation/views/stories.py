@@ -23,7 +23,16 @@ from curation.services.editorial import Action, EditorialError
 from curation.services.story_acts import REST_REJECT, can_edit_stories, story_row_offers
 from curation.story_forms import QUEUE_BY_SESSION, CompleteFromEntryForm, QueueModeForm, StoryActForm, StoryPublishForm
 from curation.views.bulk import SESSION_KEY as BULK_SESSION_KEY
-from curation.views.common import article_light, detail_url, fail, keep_refused_merge, safe_next, short, wants_json
+from curation.views.common import (
+    article_light,
+    back_at_control,
+    detail_url,
+    fail,
+    keep_refused_merge,
+    safe_next,
+    short,
+    wants_json,
+)
 from curation.views.queue import QueueView
 
 
@@ -46,7 +55,7 @@ def queue_mode(request):
         request.session[QUEUE_BY_SESSION] = form.cleaned_data["by"]
     else:
         messages.error(request, "Choose items or stories.")
-    return redirect(safe_next(request, reverse("curation:queue")))
+    return redirect(back_at_control(safe_next(request, reverse("curation:queue")), "queue-by-toggle"))
 
 
 class StoryQueueView(QueueView):

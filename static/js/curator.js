@@ -105,6 +105,11 @@
       historyHolder.innerHTML = data.history_html; // server-rendered, escaped template output
       if (historyHolder.firstElementChild) { history.replaceWith(historyHolder.firstElementChild); }
     }
+    document.querySelectorAll('[data-state-change-for="' + data.id + '"]').forEach(function (line) {
+      var lineHolder = document.createElement("div");
+      lineHolder.innerHTML = data.state_change_html || ""; // server-rendered, escaped template output
+      if (lineHolder.firstElementChild) { line.replaceWith(lineHolder.firstElementChild); }
+    });
     var story = document.querySelector("section.same-story");
     if (story && data.story_html) {
       var storyHolder = document.createElement("div");
@@ -434,6 +439,10 @@
     var index = rows().indexOf(form.closest("tr.queue-row"));
     if (index !== -1) { carryOn("row:" + index); }
   });
+  // A page reached at a control's fragment (a toggle's page load, views.common.back_at_control)
+  // gives that control the focus: the browser only scrolls to it and moves Tab's start.
+  var target = window.location.hash.length > 1 && document.getElementById(window.location.hash.slice(1));
+  if (target && target.matches("button, input, select, textarea")) { target.focus(); }
   if (isQueue) {
     var carried = null;
     try { carried = window.sessionStorage.getItem(CARRY_KEY); window.sessionStorage.removeItem(CARRY_KEY); } catch (e) { carried = null; }

@@ -14,8 +14,8 @@ import re
 import pytest
 
 from curation.models import Article, ArticleState, EditorialAction
-from curation.tests.browser_support import expect
-from curation.tests.factories import make_article
+from curation.tests.browser_support import PASSWORD, expect
+from curation.tests.factories import make_article, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -132,6 +132,38 @@ def test_with_the_mouse_the_focus_stays_with_the_decisions(open_as_editor, story
     decision_button(page, "Publish").click()
     assert_decided(page, story, "Publish", ArticleState.PUBLISHED, "Published", actions_before=0)
     assert focus_is_with_the_decisions(page)
+    # A screen reader says where the focus is: the group of decisions, by its name.
+    assert page.evaluate("() => document.activeElement.getAttribute('aria-label')") == "Decisions on this item"
     page.keyboard.press("Tab")
     expect()(decision_button(page, "Unpublish")).to_be_focused()
+    watch.assert_clean()
+
+
+@pytest.mark.parametrize("how", ["mouse-javascript", "mouse-no-javascript", "keyboard"])
+def test_the_header_says_who_last_changed_the_state_and_to_what(open_page, story, how):
+    """A decision made in place left the header's "· rejected 11:28 by edna" beside its new
+    "Published" badge; an item restored to the queue read "· new 11:30 by edna", as if edna
+    had created it."""
+    editor = make_user(role="editor", username="edna", password=PASSWORD)
+    page, watch = open_page(user=editor, java_script_enabled=how != "mouse-no-javascript")
+    page.goto(f"/curate/articles/{story.pk}/")
+    line = page.locator(".article-header .state-change")
+    steps = [
+        ("Reject", ArticleState.REJECTED, "Rejected", "· rejected"),
+        ("Publish", ArticleState.PUBLISHED, "Published", "· published"),
+        ("Unpublish", ArticleState.NEW, "New", "· back in the queue"),
+    ]
+    for count, (label, state, badge, says) in enumerate(steps):
+        button = decision_button(page, label)
+        if how == "keyboard":
+            button.focus()
+            page.keyboard.press("Enter")
+        elif how == "mouse-javascript":
+            button.click()
+        else:
+            with page.expect_navigation():
+                button.click()
+        assert_decided(page, story, label, state, badge, actions_before=count)
+        expect()(line).to_contain_text(says)
+        expect()(line).to_contain_text("by edna")
     watch.assert_clean()

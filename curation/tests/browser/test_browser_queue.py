@@ -124,7 +124,7 @@ def test_density_toggle_with_the_mouse_with_and_without_javascript_and_the_keybo
         page.goto("/curate/")
         assert page.locator("img.thumb").count() == 0  # compact: no thumbnails
         page.get_by_role("button", name="Comfortable rows").click()
-        arrive(page, re.compile(r"/curate/$"))
+        arrive(page, re.compile(r"/curate/#density-toggle$"))
         expect()(page.locator("body")).to_have_class(re.compile("density-comfortable"))
         assert page.locator("img.thumb").count() == 50  # a page of 50
         page.reload()  # remembered
@@ -134,7 +134,7 @@ def test_density_toggle_with_the_mouse_with_and_without_javascript_and_the_keybo
         # Back with the keyboard: focus the toggle and press Enter.
         page.get_by_role("button", name="Compact rows").focus()
         page.keyboard.press("Enter")
-        arrive(page, re.compile(r"/curate/$"))
+        arrive(page, re.compile(r"/curate/#density-toggle$"))
         expect()(page.locator("body")).to_have_class(re.compile("density-compact"))
         watch.assert_clean()
 

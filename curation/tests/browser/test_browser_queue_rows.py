@@ -26,7 +26,7 @@ MODES = [pytest.param(True, id="javascript"), pytest.param(False, id="no-javascr
 def by_story(page):
     page.goto("/curate/")
     page.locator("#queue-by-toggle").click()
-    arrive(page, re.compile(r"/curate/$"))
+    arrive(page, re.compile(r"/curate/#queue-by-toggle$"))
     expect()(page.locator("#queue-by-toggle")).to_have_text("Show every item")
 
 
@@ -126,7 +126,7 @@ def test_p_on_a_story_row_publishes_its_lead_and_the_queue_keeps_the_place(open_
     check(page.locator("#match-count")).to_have_text("7 items match")
     page.locator("#queue-by-toggle").focus()
     page.keyboard.press("Enter")
-    arrive(page, re.compile(r"/curate/$"))
+    arrive(page, re.compile(r"/curate/#queue-by-toggle$"))
     row = page.locator(f'tr.story-row[data-story-id="{stories_db.pk}"]')
     while "current" not in (row.get_attribute("class") or ""):
         page.keyboard.press("j")
@@ -227,4 +227,36 @@ def test_a_refused_bulk_decision_leaves_the_rows_ticked_to_fix_and_apply_again(o
     )
     if javascript:  # axe-core is a script
         assert axe_violations(page) == []
+    watch.assert_clean()
+
+
+FOLLOWS = "(toggle) => !!(toggle.compareDocumentPosition(document.activeElement) & Node.DOCUMENT_POSITION_FOLLOWING)"
+
+
+@pytest.mark.parametrize("how", ["mouse-javascript", "mouse-no-javascript", "keyboard"])
+@pytest.mark.parametrize("toggle", ["#queue-by-toggle", "#density-toggle"])
+def test_after_a_toolbar_toggle_the_keyboard_goes_on_from_the_toggle(open_page, editor, stories_db, how, toggle):
+    """The toggle reloads the queue, which started the keyboard over at the top: back to the
+    toggle took a Tab for the skip link, every link of the navigation and every filter."""
+    page, watch = open_page(user=editor, java_script_enabled=how != "mouse-no-javascript")
+    page.goto("/curate/")
+    before = page.locator(toggle).inner_text()
+    if how == "keyboard":
+        page.locator(toggle).focus()
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+    else:
+        with page.expect_navigation():
+            page.locator(toggle).click()
+    page.wait_for_load_state()
+    expect()(page.locator(toggle)).not_to_have_text(before)  # it did toggle
+    if how == "mouse-no-javascript":
+        # No script to focus it: the next Tab goes on from the toggle, not from the top.
+        page.keyboard.press("Tab")
+        assert page.locator(toggle).evaluate(FOLLOWS), page.evaluate("() => document.activeElement.outerHTML")
+    else:
+        expect()(page.locator(toggle)).to_be_focused()
+        with page.expect_navigation():
+            page.keyboard.press("Enter")  # and straight back
+        expect()(page.locator(toggle)).to_have_text(before)
     watch.assert_clean()

@@ -185,3 +185,33 @@ def test_a_flagged_item_in_the_queue_and_clearing_the_flag(open_page, rule_edito
     article.refresh_from_db()
     assert article.flagged_at is None
     watch.assert_clean(allow=["favicon"])
+
+
+@pytest.mark.parametrize("how", ["mouse-js", "mouse-no-js", "keyboard"])
+def test_the_preview_opens_in_sight_and_names_the_action_as_the_form_does(open_page, rule_editor, decided, how):
+    """Preview answered with the same page from its top: the preview, below the long form,
+    was out of sight at 1280x800, so the click seemed to do nothing; its backtest named the
+    action by its stored key ("publish")."""
+    page, watch = open_page(
+        user=rule_editor, java_script_enabled=how != "mouse-no-js", viewport={"width": 1280, "height": 800}
+    )
+    check = expect()
+    page.goto("/curate/rules/new/")
+    page.get_by_label("Name", exact=True).fill("Strong go live")
+    page.get_by_label("Quality at least").fill("70")
+    button = page.get_by_role("button", name="Preview")
+    with page.expect_navigation():
+        if how == "keyboard":
+            button.focus()
+            page.keyboard.press("Enter")
+        else:
+            button.click()
+    check(page.locator("#decides-now")).to_contain_text("It would act on 3 queue items")
+    check(page.locator("#preview-heading")).to_be_in_viewport()
+    check(page.locator("#backtest tbody th")).to_have_text("Publish")
+    # The form kept what was typed, and saving from there still works.
+    check(page.get_by_label("Quality at least")).to_have_value("70")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(re.compile(r"/curate/rules/$"))
+    assert Rule.objects.get().definition == {"when": {"quality_min": 70}, "action": "publish"}
+    watch.assert_clean(allow=["favicon"])

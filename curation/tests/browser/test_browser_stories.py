@@ -13,7 +13,7 @@ import pytest
 from curation.models import Article, ArticleState, EditorialAction, RejectionReason, Story
 from curation.services.editorial import publish_article
 from curation.services.importing import import_seed_files
-from curation.tests.browser_support import PASSWORD, expect, save_screenshot
+from curation.tests.browser_support import ARTIFACTS_DIR, PASSWORD, expect, save_screenshot
 from curation.tests.factories import make_user
 from curation.tests.stories_support import write_seeds
 from curation.tests.test_stories_reads import topic_seeds
@@ -413,4 +413,52 @@ def test_a_refused_merge_lands_on_its_field_with_what_was_typed(open_page, edito
         page.keyboard.press("Enter")
     check(page.locator("ul.messages")).to_contain_text("in one story now")
     check(page.locator("#merge-refusal")).to_have_count(0)
+    watch.assert_clean()
+
+
+def test_coverage_not_imported_is_said_to_be_listed_by_a_title_not_an_id(open_page, editor):
+    """"listed by #40, not in our workspace": an id an editor never sees and an inner word;
+    the body-only item's suggestions said "listed by #40" too."""
+    for name in ("000_5791a4ba6fe0fc15.txt", "004_52d18086a856f3c8.txt"):
+        import_seed_files([REAL_SEEDS / name], workers=0)
+    item = Article.objects.get(has_front_matter=False)
+    lister = Article.objects.exclude(pk=item.pk).get()
+    page, watch = open_page(user=editor)
+    check = expect()
+    page.goto(f"/curate/articles/{item.pk}/")
+    entries = page.locator("section.same-story li.entry")
+    check(entries.first).to_contain_text(f"listed by “{lister.title}”; not imported")
+    for text in entries.all_inner_texts() + page.locator("ul.attach-suggestions li").all_inner_texts():
+        assert f"listed by #{lister.pk}" not in text and "workspace" not in text, text
+    # The title is a link to the item that lists the entry.
+    with page.expect_navigation():
+        entries.first.get_by_role("link", name=f"“{lister.title}”").click()
+    check(page.locator("h1")).to_have_text(lister.title)
+    watch.assert_clean()
+
+
+CONTROL_LOOK = """(el) => { const s = getComputedStyle(el), r = el.getBoundingClientRect();
+  return {height: Math.round(r.height), font: s.fontSize, background: s.backgroundColor, radius: s.borderRadius}; }"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_attach_half_looks_like_the_completing_half(open_page, editor, scheme):
+    """The attach half's controls were the browser's bare ones: a field half the height of its
+    neighbours' and small grey buttons beside the page's styled ones."""
+    import_seed_files([REAL_SEEDS / "004_52d18086a856f3c8.txt"], workers=0)
+    item = Article.objects.get(has_front_matter=False)
+    page, watch = open_page(user=editor, color_scheme=scheme)
+    page.goto(f"/curate/articles/{item.pk}/")
+    title = page.locator(".complete-form input[name=title]").evaluate(CONTROL_LOOK)
+    complete = page.get_by_role("button", name="Complete metadata").evaluate(CONTROL_LOOK)
+    for field in ("#attach_q", ".attach-form input[name=target_id]"):
+        look = page.locator(field).evaluate(CONTROL_LOOK)
+        assert abs(look["height"] - title["height"]) <= 2 and look["radius"] == title["radius"], (field, look, title)
+    expect()(page.locator(".attach-form label[for=id_target_id]")).to_have_text("Article id")  # no suggestion here
+    attach = page.get_by_role("button", name="Attach body").evaluate(CONTROL_LOOK)
+    assert attach == complete, (attach, complete)
+    search = page.get_by_role("button", name="Search").evaluate(CONTROL_LOOK)
+    assert search["font"] == complete["font"] and search["radius"] == complete["radius"], (search, complete)
+    assert axe_problems(page) == []
+    page.locator(".body-only").screenshot(path=str(ARTIFACTS_DIR / f"attach-half-{scheme}.png"))
     watch.assert_clean()
