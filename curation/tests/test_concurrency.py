@@ -194,7 +194,7 @@ def test_a_story_publish_the_database_gives_up_on_part_way_keeps_nothing(editor_
     lead's publication and the earlier rejections are not kept either (the 409/503 page says
     "nothing was saved")."""
     from curation.models import Story
-    from curation.services import stories
+    from curation.services import story_publication
     from curation.services.importing import import_seed_files
     from curation.tests.stories_support import storm_seed, write_seeds
 
@@ -202,7 +202,7 @@ def test_a_story_publish_the_database_gives_up_on_part_way_keeps_nothing(editor_
     import_seed_files([tmp_path], workers=0)
     story = Story.objects.get()
     lead = Article.objects.get(pk=story.lead_id)
-    real = stories.transition_article
+    real = story_publication.transition_article
     calls = []
 
     def third_call_fails(**kwargs):
@@ -211,7 +211,7 @@ def test_a_story_publish_the_database_gives_up_on_part_way_keeps_nothing(editor_
             raise OperationalError("server closed the connection unexpectedly")
         return real(**kwargs)
 
-    monkeypatch.setattr(stories, "transition_article", third_call_fails)
+    monkeypatch.setattr(story_publication, "transition_article", third_call_fails)
     response = editor_client.post(
         f"/curate/stories/{story.pk}/publish/",
         {"lead": lead.pk, "expected_version": lead.version, "rest": "reject"},
