@@ -7,6 +7,7 @@ running with a guessable key.
 """
 
 import os
+import zoneinfo
 from datetime import timedelta
 from pathlib import Path
 
@@ -34,6 +35,21 @@ def env_list(name, default):
     if not value:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_int(name, default, *, least=None):
+    # `least`: a value below it is a typo or a misreading (0 taken for "off" where it is not),
+    # which would otherwise start a process that fails later or silently does something else.
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+    if least is not None and number < least:
+        raise ImproperlyConfigured(f"{name} must be at least {least}, not {number}")
+    return number
 
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
@@ -115,7 +131,7 @@ def database_from_env():
     default_url = f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
     config = dj_database_url.parse(
         os.environ.get("DATABASE_URL", default_url),
-        conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "60")),
+        conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 60, least=0),
         conn_health_checks=True,
     )
     if config["ENGINE"] == "django.db.backends.sqlite3":
@@ -163,7 +179,12 @@ LOGIN_REDIRECT_URL = "curation:queue"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")
+TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE") or "UTC"
+try:
+    zoneinfo.ZoneInfo(TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    # Checked here so that the error names this variable, not STATS_TIME_ZONE (its default).
+    raise ImproperlyConfigured(f"DJANGO_TIME_ZONE {TIME_ZONE!r} is not a known time zone") from None
 USE_I18N = True
 USE_TZ = True
 
@@ -188,23 +209,13 @@ STORAGES = {
 # `check --deploy` warning, since the operator chose it knowingly.
 
 
-def env_int(name, default):
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
-
-
 PRODUCTION = not DEBUG
 SILENCED_SYSTEM_CHECKS = []
 
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", PRODUCTION)
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 31536000 if PRODUCTION else 0)
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 31536000 if PRODUCTION else 0, least=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", PRODUCTION)
 if PRODUCTION:
@@ -263,8 +274,11 @@ CONTENT_SECURITY_POLICY = {
 # name from elsewhere cannot lock them out either.
 # It covers every login form that goes through django.contrib.auth (editor and admin).
 AXES_ENABLED = env_bool("DJANGO_AXES_ENABLED", True)
-AXES_FAILURE_LIMIT = env_int("DJANGO_AXES_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_AXES_COOLOFF_MINUTES", 15))
+# At least 1 each: a limit of 0 refuses every login (django-axes locks out at failures >= limit,
+# and 0 >= 0), and a cool-off of 0 or less lifts every lockout at once. DJANGO_AXES_ENABLED=0
+# is the way to turn throttling off.
+AXES_FAILURE_LIMIT = env_int("DJANGO_AXES_FAILURE_LIMIT", 5, least=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_AXES_COOLOFF_MINUTES", 15, least=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # A successful login does not wipe the count: otherwise anyone holding one account could
 # reset their address between guesses at other people's passwords.
@@ -273,7 +287,7 @@ AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_TEMPLATE = "security/locked_out.html"
 # Behind N trusted proxies, the client address is the N-th entry from the right of
 # X-Forwarded-For (the left-most entries are whatever the client sent).
-TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
+TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0, least=0)
 AXES_CLIENT_IP_CALLABLE = "newsroom.security.client_ip_address"
 
 # --- Shared state for several app servers -------------------------------------------------
@@ -306,7 +320,7 @@ else:
         "public": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "public-responses",
-            "OPTIONS": {"MAX_ENTRIES": env_int("PUBLIC_RESPONSE_CACHE_ENTRIES", 300)},
+            "OPTIONS": {"MAX_ENTRIES": env_int("PUBLIC_RESPONSE_CACHE_ENTRIES", 300, least=1)},
         },
     }
     AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
@@ -315,11 +329,12 @@ else:
 PUBLIC_SITE_TITLE = os.environ.get("PUBLIC_SITE_TITLE", "Newsroom")
 # How long a browser or CDN may reuse a public response without asking again: an item
 # unpublished now disappears from every cache within this many seconds.
-PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 60)
+PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 60, least=0)
 # How long a rendered feed or API response is kept server-side under its ETag (0: never).
-PUBLIC_RESPONSE_CACHE_SECONDS = env_int("PUBLIC_RESPONSE_CACHE_SECONDS", 300)
-# Upper bound on an ETag's life whatever the validators say (changes they cannot see).
-PUBLIC_ETAG_REFRESH_SECONDS = env_int("PUBLIC_ETAG_REFRESH_SECONDS", 600)
+PUBLIC_RESPONSE_CACHE_SECONDS = env_int("PUBLIC_RESPONSE_CACHE_SECONDS", 300, least=0)
+# Upper bound on an ETag's life whatever the validators say (changes they cannot see). At
+# least 1: the ETag divides the clock by it, so 0 made every public page a 500.
+PUBLIC_ETAG_REFRESH_SECONDS = env_int("PUBLIC_ETAG_REFRESH_SECONDS", 600, least=1)
 
 # Seed import limits (README, "Configuration"). Seed files are untrusted: a file larger
 # than SEED_MAX_BYTES is refused before it is read into memory or parsed; inside a file,
@@ -373,7 +388,10 @@ RULES_ENABLED = env_bool("RULES_ENABLED", True)
 RULES_MAX_DECISIONS = env_limit("RULES_MAX_DECISIONS", 1000)
 
 
-LOG_LEVEL = os.environ.get("DJANGO_LOG_LEVEL", "WARNING")
+# Any case ("debug" too); another name stopped the process with "Unable to configure logger".
+LOG_LEVEL = (os.environ.get("DJANGO_LOG_LEVEL") or "WARNING").upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ImproperlyConfigured(f"DJANGO_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {LOG_LEVEL!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -390,9 +408,7 @@ LOGGING = {
 # that lag (the rest is left to `manage.py curation_stats --refresh`, run by the scheduler).
 STATS_TIME_ZONE = os.environ.get("STATS_TIME_ZONE") or TIME_ZONE
 try:
-    import zoneinfo
-
     zoneinfo.ZoneInfo(STATS_TIME_ZONE)
 except (zoneinfo.ZoneInfoNotFoundError, ValueError):
     raise ImproperlyConfigured(f"STATS_TIME_ZONE {STATS_TIME_ZONE!r} is not a known time zone") from None
-STATS_REFRESH_ROWS_PER_REQUEST = env_int("STATS_REFRESH_ROWS_PER_REQUEST", 5_000)
+STATS_REFRESH_ROWS_PER_REQUEST = env_int("STATS_REFRESH_ROWS_PER_REQUEST", 5_000, least=0)
