@@ -8,6 +8,7 @@ class CurationConfig(AppConfig):
     name = 'curation'
 
     def ready(self):
+        import curation.checks  # noqa: F401 - registers the deploy checks
         import curation.lookups  # noqa: F401 - registers the in_array lookup
         from curation.stories import rarity
 

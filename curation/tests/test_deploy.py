@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 def check_deploy(**env_vars):
     # Start from the caller's environment without any DJANGO_* setting, so the result
     # depends only on what this test sets (as on a fresh server).
-    env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_") and key != "REDIS_URL"}
     env["DJANGO_SETTINGS_MODULE"] = "newsroom.settings"
     env.update(env_vars)
     return subprocess.run(
@@ -31,10 +31,19 @@ def check_deploy(**env_vars):
 
 def test_check_deploy_passes_with_production_variables():
     result = check_deploy(
-        DJANGO_DEBUG="0", DJANGO_SECRET_KEY=STRONG_KEY, DJANGO_ALLOWED_HOSTS="news.example,www.news.example"
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=STRONG_KEY,
+        DJANGO_ALLOWED_HOSTS="news.example,www.news.example",
+        REDIS_URL="redis://127.0.0.1:6379/0",  # read, not connected to, by the checks
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_says_that_without_redis_only_one_worker_process_keeps_the_editors_undo():
+    result = check_deploy(DJANGO_DEBUG="0", DJANGO_SECRET_KEY=STRONG_KEY, DJANGO_ALLOWED_HOSTS="news.example")
+    assert result.returncode != 0
+    assert "curation.W001" in result.stderr and "Undo" in result.stderr and "--workers 1" in result.stderr
 
 
 def test_check_deploy_fails_with_a_weak_secret_key():
