@@ -143,6 +143,12 @@ def test_unschedule_and_reject_a_scheduled_item_with_the_usual_checks(editor_cli
     assert article.state == "rejected" and article.live_from is None
 
 
+def test_the_header_says_a_scheduled_item_was_scheduled_not_published(editor_client, editor, article):
+    scheduled = scheduling.schedule_article(article=article, user=editor, go_live_at=NOW + dt.timedelta(days=1)).article
+    header = re.search(r'<span class="state-change"[^>]*>(.*?)</span>', page(editor_client, scheduled), re.S).group(1)
+    assert "scheduled" in header and "published" not in header and editor.get_username() in header
+
+
 def test_viewers_see_the_schedule_but_cannot_change_it(viewer_client, editor, article):
     scheduling.schedule_article(article=article, user=editor, go_live_at=NOW + dt.timedelta(hours=2))
     html = page(viewer_client, article)
