@@ -1,9 +1,13 @@
 """The operator's commands against a database that takes no writes, and option values no
 operator means: one line with the reason and an exit status, never a traceback."""
 
+import os
+import subprocess
+import sys
 from io import StringIO
 
 import pytest
+from django.conf import settings as settings_module
 from django.core.management import CommandError, call_command
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -67,3 +71,19 @@ def test_import_ledger_takes_any_number_and_answers_or_refuses(limit, run_id, fa
         assert code == 0
     else:
         assert code == 2 and message.startswith(("--limit takes a number of rows from 1 to", "no import run"))
+
+
+@pytest.mark.slow
+def test_a_reader_that_goes_away_ends_a_command_quietly(tmp_path):
+    """`manage.py import_ledger --run 3 | head` printed a BrokenPipeError traceback once
+    head had its line; a shell tool ends silently (status 141, SIGPIPE's)."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "DJANGO_DEBUG": "1"}
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "-v0"], cwd=settings_module.BASE_DIR, env=env, check=True, timeout=120)
+    reader_gone = subprocess.Popen(
+        [*manage, "curation_stats"], cwd=settings_module.BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    reader_gone.stdout.close()  # before the command has written anything
+    errors = reader_gone.stderr.read().decode()
+    assert reader_gone.wait(timeout=120) == 141
+    assert "Traceback" not in errors and "BrokenPipe" not in errors
