@@ -123,7 +123,10 @@ def site(db):
     definition = validate_definition({"when": {"title_matches": "(a+)+$"}, "action": "flag", "note": HOSTILE})
     rules.save_rule(name=HOSTILE, definition=definition, enabled=False)
     known = {
-        "int": [str(pk) for pk in Article.objects.values_list("pk", flat=True)],
+        # The ids that exist, and one that no longer does (an item deleted since the page was
+        # drawn: a view that takes the form first and the article last answered 500 for it).
+        "int": [str(pk) for pk in Article.objects.values_list("pk", flat=True)]
+        + [str(Article.objects.order_by("-pk").values_list("pk", flat=True)[0] + 1000)],
         "str": ["science", "publish", "split", "merge", "up", "title", "x"],
         "slug": ["title", "excerpt", "science"],
         "transition": ["publish", "reject", "restore", "unpublish"],
