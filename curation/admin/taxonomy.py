@@ -58,6 +58,27 @@ class TopicAdmin(SeenStateAdmin, LargeTableAdmin):
     def articles_link(self, topic):
         return _articles_link("topic", topic.pk)
 
+    # Deleting a topic articles carry would take it off each of them without the editorial
+    # service: no audit row, no new version, no "topics" in edited_fields (so the next import
+    # puts it back). Such a topic is renamed here, or taken off its articles by editors.
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.articles.exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        carried = Topic.objects.filter(pk__in=[topic.pk for topic in objs]).with_article_counts().filter(article_count__gt=0)
+        for topic in carried:
+            protected.append(
+                f"Topic “{topic.name}”: {topic.article_count} article(s) carry it. Rename it instead, "
+                "or take it off its articles in the curator first."
+            )
+        if carried:
+            # The refusal is said above, in words; not as a permission the admin lacks.
+            perms_needed.discard(Topic._meta.verbose_name)
+        return deleted, counts, perms_needed, protected
+
 
 @admin.register(RejectionReason)
 class RejectionReasonAdmin(SeenStateAdmin, admin.ModelAdmin):
