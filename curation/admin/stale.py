@@ -75,7 +75,7 @@ class _SeenStateFormSet(BaseModelFormSet):
         super().add_fields(form, index)  # adds the hidden id, after the form's __init__
         # The list's editable cells have no <label> (the column header is not one): each
         # control is named by its column and its row, or a screen reader hears "checkbox".
-        for name, field in form.fields.items():
+        for field in form.fields.values():
             if not field.widget.is_hidden and form.instance.pk is not None:
                 field.widget.attrs["aria-label"] = f"{field.label}: {form.instance}"
         pk = form.fields.get(self.model._meta.pk.name)
