@@ -47,12 +47,32 @@ class ProviderAdmin(SeenStateAdmin, LargeTableAdmin):
         return _articles_link("provider", provider.pk)
 
 
+class TopicForm(visible_names_form(Topic, "name")):
+    """The slug was filled in only by the admin's JavaScript (prepopulated_fields): with
+    JavaScript off a new topic was refused ("This field is required") for a field nobody
+    explained, and with it on the browser's slugify differed from Topic.slug_for, which the
+    import and the curator use. Left empty, the slug is now made here, as they make it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        slug = self.fields["slug"]
+        slug.required = False
+        slug.help_text = "The topic page's address, /topics/<slug>/. Leave it empty to make it from the name."
+
+    def clean_slug(self):
+        slug, name = self.cleaned_data.get("slug"), self.cleaned_data.get("name")
+        if slug or not name:
+            return slug
+        others = Topic.objects.exclude(pk=self.instance.pk) if self.instance.pk else Topic.objects.all()
+        slug = Topic.slug_for(name)
+        return Topic.slug_for(name, disambiguate=True) if others.filter(slug=slug).exists() else slug
+
+
 @admin.register(Topic)
 class TopicAdmin(SeenStateAdmin, LargeTableAdmin):
-    form = visible_names_form(Topic, "name")
+    form = TopicForm
     list_display = ["name", "slug", "articles_link"]
     search_fields = ["name", "slug"]
-    prepopulated_fields = {"slug": ["name"]}
 
     @admin.display(description="Articles")
     def articles_link(self, topic):

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from curation.models import Article, EditorialAction, ImportLedgerEntry, ImportRun
+from curation.models import Article, EditorialAction, ImportLedgerEntry, ImportRun, Topic
 from curation.services.editorial import publish_article
 from curation.tests.factories import make_article, make_provider, make_topic, make_user
 
@@ -328,3 +328,10 @@ def test_provider_and_topic_admins_search_and_link_to_their_articles(superuser_a
     assert "Lighthouses" in html and f"?topic={topic.pk}" in html
     html = superuser_admin.get(reverse("admin:curation_topic_add")).content.decode()
     assert 'name="slug"' in html
+
+
+def test_a_new_topic_whose_slug_is_taken_gets_the_disambiguated_one(superuser_admin):
+    make_topic(name="AI")
+    response = superuser_admin.post(reverse("admin:curation_topic_add"), {"name": "ai", "slug": ""})
+    assert response.status_code == 302
+    assert Topic.objects.get(name="ai").slug == Topic.slug_for("ai", disambiguate=True)

@@ -6,7 +6,7 @@ JavaScript on and off; screenshots in test-artifacts/."""
 import pytest
 from django.utils import timezone
 
-from curation.models import Article, RejectionReason, Story
+from curation.models import Article, RejectionReason, Story, Topic
 from curation.tests.browser_support import PASSWORD, axe_violations, expect, save_screenshot
 from curation.tests.factories import make_article, make_user
 
@@ -86,3 +86,23 @@ def test_a_reason_is_made_to_ask_for_a_note_from_the_list(open_page, admin_user,
     off_topic = RejectionReason.objects.get(code="off-topic")
     assert (off_topic.position, off_topic.needs_note) == (7, True)
     assert RejectionReason.objects.get(code="duplicate").needs_note is False
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+@pytest.mark.parametrize("how", ["keyboard", "mouse"])
+def test_a_topic_is_added_by_its_name_alone(open_page, admin_user, javascript, how):
+    # The slug used to be filled in by JavaScript only: without it, "This field is required".
+    page, _ = open_page(user=admin_user, viewport=VIEWPORT, java_script_enabled=javascript)
+    page.goto("/admin/curation/topic/add/")
+    name = page.get_by_role("textbox", name="Name")
+    if how == "keyboard":
+        name.focus()
+        page.keyboard.type("Économie bleue")
+        page.keyboard.press("Enter")  # submits the form (Save)
+    else:
+        name.fill("Économie bleue")
+        page.get_by_role("button", name="Save", exact=True).click()
+    expect()(page.locator("ul.messagelist")).to_contain_text("was added successfully")
+    save_screenshot(page, f"admin-topic-added-{how}-{'js' if javascript else 'no-js'}.png")
+    # The same address the import and the curator would give it.
+    assert Topic.objects.get(name="Économie bleue").slug == Topic.slug_for("Économie bleue")
