@@ -337,6 +337,15 @@ class ArticleAdmin(ScheduleAdminMixin, BulkActionsMixin, LargeTableAdmin):
             self.message_user(request, f"Not saved: {exc}", messages.ERROR)
             return HttpResponseRedirect(request.path)
 
+    def history_view(self, request, object_id, extra_context=None):
+        # The stock History lists the admin's own log entries only, so an article published,
+        # rejected or edited anywhere else said "This object doesn't have a change history".
+        # Its history is the audit log, which every door writes (the admin's edits included).
+        article = self.get_object(request, object_id)
+        if article is None or not self.has_view_or_change_permission(request, article):
+            return super().history_view(request, object_id, extra_context)
+        return HttpResponseRedirect(f"{reverse('admin:curation_editorialaction_changelist')}?q={article.pk}")
+
     def save_model(self, request, obj, form, change):
         # The model instance is never saved here: the service writes the fields, the
         # version, edited_fields and the audit row, or refuses.

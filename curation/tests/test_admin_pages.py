@@ -335,3 +335,15 @@ def test_a_new_topic_whose_slug_is_taken_gets_the_disambiguated_one(superuser_ad
     response = superuser_admin.post(reverse("admin:curation_topic_add"), {"name": "ai", "slug": ""})
     assert response.status_code == 302
     assert Topic.objects.get(name="ai").slug == Topic.slug_for("ai", disambiguate=True)
+
+
+def test_an_articles_history_is_its_audit_log_whichever_door_wrote_it(superuser_admin, staff_editor):
+    # The stock History button said "no change history" for an article published elsewhere.
+    article, other = make_article(), make_article()
+    publish_article(article=article, user=staff_editor, via="curator")
+    publish_article(article=other, user=staff_editor, via="curator")
+    response = superuser_admin.get(reverse("admin:curation_article_history", args=[article.pk]), follow=True)
+    html = response.content.decode()
+    assert "doesn’t have a change history" not in html
+    rows = re.findall(r'<tr[^>]*>.*?</tr>', html.split("<tbody>", 1)[1], re.S)
+    assert len(rows) == 1 and "Published" in rows[0] and staff_editor.username in rows[0]
