@@ -345,5 +345,6 @@ def test_an_articles_history_is_its_audit_log_whichever_door_wrote_it(superuser_
     response = superuser_admin.get(reverse("admin:curation_article_history", args=[article.pk]), follow=True)
     html = response.content.decode()
     assert "doesn’t have a change history" not in html
+    assert "An article&#x27;s number (its history)" in html  # what the search box holds, said
     rows = re.findall(r'<tr[^>]*>.*?</tr>', html.split("<tbody>", 1)[1], re.S)
     assert len(rows) == 1 and "Published" in rows[0] and staff_editor.username in rows[0]
