@@ -9,7 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from curation.tests.factories import make_user
+from curation.models import EditorialAction
+from curation.services.editorial import publish_article
+from curation.tests.factories import make_article, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -54,3 +56,20 @@ def test_the_group_list_costs_the_same_queries_for_many_groups(superuser_admin):
     for n in range(15):
         Group.objects.create(name=f"Desk {n}").permissions.add(publish)
     assert queries() == before
+
+
+def test_someone_the_audit_log_names_is_deactivated_not_deleted(superuser_admin):
+    # Deleting them blanked the actor of every audit row they wrote (SET_NULL).
+    editor, idle = make_user(role="editor", username="leaver"), make_user(role="viewer", username="never-acted")
+    publish_article(article=make_article(), user=editor)
+    page = superuser_admin.get(reverse("admin:auth_user_change", args=[editor.pk])).content.decode()
+    assert reverse("admin:auth_user_delete", args=[editor.pk]) not in page
+    assert superuser_admin.post(reverse("admin:auth_user_delete", args=[editor.pk]), {"post": "yes"}).status_code == 403
+    confirm = superuser_admin.post(
+        reverse("admin:auth_user_changelist"),
+        {"action": "delete_selected", "_selected_action": [editor.pk, idle.pk], "post": "yes"},
+    )
+    assert "the audit log names them" in confirm.content.decode()
+    assert EditorialAction.objects.get(actor__username="leaver")
+    response = superuser_admin.post(reverse("admin:auth_user_delete", args=[idle.pk]), {"post": "yes"})
+    assert response.status_code == 302 and not type(idle).objects.filter(pk=idle.pk).exists()
