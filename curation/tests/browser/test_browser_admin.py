@@ -106,3 +106,35 @@ def test_a_topic_is_added_by_its_name_alone(open_page, admin_user, javascript, h
     save_screenshot(page, f"admin-topic-added-{how}-{'js' if javascript else 'no-js'}.png")
     # The same address the import and the curator would give it.
     assert Topic.objects.get(name="Économie bleue").slug == Topic.slug_for("Économie bleue")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_articles_are_scheduled_from_the_list_by_keyboard(open_page, admin_user, javascript):
+    first, second = make_article(title="Ferry timetable one"), make_article(title="Ferry timetable two")
+    page, _ = open_page(user=admin_user, viewport=VIEWPORT, java_script_enabled=javascript)
+    page.goto("/admin/curation/article/?q=ferry")
+    for box in page.locator("input.action-select").all():
+        box.focus()
+        page.keyboard.press("Space")
+    page.locator("select[name=action]").select_option("schedule_selected")
+    page.locator(".actions button").focus()
+    page.keyboard.press("Enter")
+    go_live = page.get_by_label("First goes live at")
+    expect()(go_live).to_be_visible()
+    # Each label beside its field and each help text under it, as on the admin's other forms
+    # (the help used to hang off to the right, under nothing, and labels sat above).
+    for help_text in page.locator(".form-row .help").all():
+        row = help_text.locator("xpath=ancestor::div[contains(@class, 'form-row')]")
+        field = row.locator("input, select").first
+        assert abs(help_text.bounding_box()["x"] - field.bounding_box()["x"]) <= 12  # its padding
+    label_box, field_box = page.locator("label[for=id_go_live_at]").bounding_box(), go_live.bounding_box()
+    assert label_box["x"] + label_box["width"] <= field_box["x"] and abs(label_box["y"] - field_box["y"]) < 10
+    save_screenshot(page, f"admin-schedule-{'js' if javascript else 'no-js'}.png")
+    go_live.focus()
+    page.keyboard.type("12312030")
+    page.keyboard.press("Tab")
+    page.keyboard.type("100000AM")
+    page.get_by_role("button", name="Schedule").focus()
+    page.keyboard.press("Enter")
+    expect()(page.locator("ul.messagelist")).to_contain_text("2 items scheduled")
+    assert all(a.live_from is not None for a in Article.objects.filter(pk__in=[first.pk, second.pk]))
