@@ -121,12 +121,17 @@ def test_articles_are_scheduled_from_the_list_by_keyboard(open_page, admin_user,
     page.keyboard.press("Enter")
     go_live = page.get_by_label("First goes live at")
     expect()(go_live).to_be_visible()
+    page.wait_for_load_state()  # the stylesheets applied before anything is measured
     # Each label beside its field and each help text under it, as on the admin's other forms
     # (the help used to hang off to the right, under nothing, and labels sat above).
     for help_text in page.locator(".form-row .help").all():
         row = help_text.locator("xpath=ancestor::div[contains(@class, 'form-row')]")
         field = row.locator("input, select").first
-        assert abs(help_text.bounding_box()["x"] - field.bounding_box()["x"]) <= 12  # its padding
+        assert abs(help_text.bounding_box()["x"] - field.bounding_box()["x"]) <= 12, (
+            help_text.inner_text(),
+            field.evaluate("e => e.outerHTML"),
+            page.url,
+        )  # its padding
     label_box, field_box = page.locator("label[for=id_go_live_at]").bounding_box(), go_live.bounding_box()
     assert label_box["x"] + label_box["width"] <= field_box["x"] and abs(label_box["y"] - field_box["y"]) < 10
     save_screenshot(page, f"admin-schedule-{'js' if javascript else 'no-js'}.png")
