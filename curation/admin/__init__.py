@@ -10,11 +10,12 @@
     records.py       import runs, the ledger, the audit log (read-only)
     stories.py       stories and their articles (read-only)
     rules.py         triage rules, their versions, the kill switch, flags
+    accounts.py      users and groups, each group shown with what it allows
 """
 
 from django.contrib import admin
 
-from curation.admin import articles, records, rules, stories, taxonomy  # noqa: F401 - registers the admins
+from curation.admin import accounts, articles, records, rules, stories, taxonomy  # noqa: F401 - registers the admins
 
 # The app list is one click away (Home); without the sidebar the changelist's columns and the
 # article change page fit a 1280 px window.

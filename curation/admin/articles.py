@@ -25,7 +25,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator, capfirst
 
-from curation.admin.bulk import BulkActionsMixin, transition_action
+from curation.admin.bulk import BulkActionsMixin, reject_with_reason, transition_action
 from curation.admin.change_page import (
     IMPORTED_FIELDS,
     PROVENANCE_FIELDS,
@@ -54,6 +54,7 @@ from curation.admin.stories import story_link
 from curation.models import HEAT_UNKNOWN, Article
 from curation.redaction import displayable_front_matter
 from curation.search import search
+from curation.selectors_reasons import offered_reasons
 from curation.services.editorial import (
     MAX_BULK_ITEMS,
     Action,
@@ -292,7 +293,7 @@ class ArticleAdmin(ScheduleAdminMixin, BulkActionsMixin, LargeTableAdmin):
 
     # --- actions
 
-    def _transition_selected(self, request, queryset, action):
+    def _transition_selected(self, request, queryset, action, reason_code=""):
         label = Action(action).label.lower()
 
         def done(result):
@@ -300,11 +301,32 @@ class ArticleAdmin(ScheduleAdminMixin, BulkActionsMixin, LargeTableAdmin):
             return f"{count} {'article' if count == 1 else 'articles'} {label}."
 
         ids = list(queryset.order_by().values_list("pk", flat=True)[: MAX_BULK_ITEMS + 1])
-        self._apply(request, bulk_transition, label, done=done, action=action, article_ids=ids)
+        self._apply(
+            request, bulk_transition, label, done=done, action=action, article_ids=ids, reason_code=reason_code
+        )
+
+    def get_actions(self, request):
+        # The curator rejects with a reason from the admins' list; the admin's one "Reject"
+        # could give none. One action per offered reason (a reason that needs a note is
+        # given in the curator, where the note is typed).
+        actions = super().get_actions(request)
+        if "reject_selected" not in actions:
+            return actions
+        listed = {}
+        for name, action in actions.items():  # the reasons right after the plain Reject
+            listed[name] = action
+            if name == "reject_selected":
+                for code, label, needs_note in offered_reasons():
+                    if not needs_note:
+                        reason_action = f"reject_as_{code}"
+                        listed[reason_action] = (
+                            reject_with_reason(code), reason_action, f"Reject selected articles as “{label}”"
+                        )
+        return listed
 
     publish_selected = transition_action(Action.PUBLISH, "Publish selected articles", "publish")
     unpublish_selected = transition_action(Action.UNPUBLISH, "Unpublish selected articles (back to the queue)", "publish")
-    reject_selected = transition_action(Action.REJECT, "Reject selected articles", "reject")
+    reject_selected = transition_action(Action.REJECT, "Reject selected articles (no reason given)", "reject")
     restore_selected = transition_action(Action.RESTORE, "Restore selected rejected articles", "reject")
 
     # --- the change page
@@ -336,6 +358,15 @@ class ArticleAdmin(ScheduleAdminMixin, BulkActionsMixin, LargeTableAdmin):
             # Raised inside the admin's transaction, which rolled back: nothing was saved.
             self.message_user(request, f"Not saved: {exc}", messages.ERROR)
             return HttpResponseRedirect(request.path)
+
+    def history_view(self, request, object_id, extra_context=None):
+        # The stock History lists the admin's own log entries only, so an article published,
+        # rejected or edited anywhere else said "This object doesn't have a change history".
+        # Its history is the audit log, which every door writes (the admin's edits included).
+        article = self.get_object(request, object_id)
+        if article is None or not self.has_view_or_change_permission(request, article):
+            return super().history_view(request, object_id, extra_context)
+        return HttpResponseRedirect(f"{reverse('admin:curation_editorialaction_changelist')}?q={article.pk}")
 
     def save_model(self, request, obj, form, change):
         # The model instance is never saved here: the service writes the fields, the

@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.utils.text import Truncator
 
-from curation.services.editorial import EditorialError
+from curation.services.editorial import Action, EditorialError
 
 SHOWN_FAILURES = 10
 
@@ -45,3 +45,15 @@ def transition_action(action, description, permission):
         model_admin._transition_selected(request, queryset, action)
 
     return transition_selected
+
+
+def reject_with_reason(code):
+    """An admin action rejecting the selected articles with the reason `code` (the service
+    checks it is still offered)."""
+
+    def reject_selected_as(model_admin, request, queryset):
+        if not model_admin.has_reject_permission(request):
+            raise PermissionDenied
+        model_admin._transition_selected(request, queryset, Action.REJECT, reason_code=code)
+
+    return reject_selected_as

@@ -106,6 +106,10 @@ class ReadOnlyInline(admin.TabularInline):
     max_num = 0
     can_delete = False
     show_change_link = False
+    # Rows link through their own columns; the stock "View on site" link sat in the row's
+    # text, told apart only by colour (axe link-in-text-block), and led to a public page
+    # that does not exist for an unpublished article.
+    view_on_site = False
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -60,6 +60,7 @@ class EditorialActionAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "action", "article_link", "actor", "via", "reason"]
     list_filter = ["action", ViaFilter]
     search_fields = ["=article__id", "=actor__username"]
+    search_help_text = "An article's number (its history) or a user's name, exactly."
     list_select_related = ["actor", "article"]
     fields = ["created_at", "action", "article_link", "actor", "via", "before", "after", "reason"]
     readonly_fields = fields

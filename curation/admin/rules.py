@@ -118,10 +118,18 @@ class RulesSwitchAdmin(admin.ModelAdmin):
 
 @admin.register(ArticleFlag)
 class ArticleFlagAdmin(admin.ModelAdmin):
+    """The flags rules and the importer raised: history, read-only. An editor clears an
+    item's flag in the curator (services.rule_actions.clear_flag, audited); deleting the row
+    here cleared nothing (the article keeps its flagged_at and note, the queue still shows it)
+    and lost the record without an audit row."""
+
     list_display = ["created_at", "article", "rule_name", "rule_version", "note"]
     list_select_related = ["article"]
     raw_id_fields = ["article", "rule"]
     readonly_fields = ["article", "rule", "rule_name", "rule_version", "note", "created_at"]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -73,6 +73,11 @@ class _PkWithSeenState(forms.HiddenInput):
 class _SeenStateFormSet(BaseModelFormSet):
     def add_fields(self, form, index):
         super().add_fields(form, index)  # adds the hidden id, after the form's __init__
+        # The list's editable cells have no <label> (the column header is not one): each
+        # control is named by its column and its row, or a screen reader hears "checkbox".
+        for field in form.fields.values():
+            if not field.widget.is_hidden and form.instance.pk is not None:
+                field.widget.attrs["aria-label"] = f"{field.label}: {form.instance}"
         pk = form.fields.get(self.model._meta.pk.name)
         if pk is not None and "seen_state" in form.fields:
             pk.widget = _PkWithSeenState(form)

@@ -47,16 +47,57 @@ class ProviderAdmin(SeenStateAdmin, LargeTableAdmin):
         return _articles_link("provider", provider.pk)
 
 
+class TopicForm(visible_names_form(Topic, "name")):
+    """The slug was filled in only by the admin's JavaScript (prepopulated_fields): with
+    JavaScript off a new topic was refused ("This field is required") for a field nobody
+    explained, and with it on the browser's slugify differed from Topic.slug_for, which the
+    import and the curator use. Left empty, the slug is now made here, as they make it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        slug = self.fields["slug"]
+        slug.required = False
+        slug.help_text = "The topic page's address, /topics/<slug>/. Leave it empty to make it from the name."
+
+    def clean_slug(self):
+        slug, name = self.cleaned_data.get("slug"), self.cleaned_data.get("name")
+        if slug or not name:
+            return slug
+        others = Topic.objects.exclude(pk=self.instance.pk) if self.instance.pk else Topic.objects.all()
+        slug = Topic.slug_for(name)
+        return Topic.slug_for(name, disambiguate=True) if others.filter(slug=slug).exists() else slug
+
+
 @admin.register(Topic)
 class TopicAdmin(SeenStateAdmin, LargeTableAdmin):
-    form = visible_names_form(Topic, "name")
+    form = TopicForm
     list_display = ["name", "slug", "articles_link"]
     search_fields = ["name", "slug"]
-    prepopulated_fields = {"slug": ["name"]}
 
     @admin.display(description="Articles")
     def articles_link(self, topic):
         return _articles_link("topic", topic.pk)
+
+    # Deleting a topic articles carry would take it off each of them without the editorial
+    # service: no audit row, no new version, no "topics" in edited_fields (so the next import
+    # puts it back). Such a topic is renamed here, or taken off its articles by editors.
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.articles.exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        carried = Topic.objects.filter(pk__in=[topic.pk for topic in objs]).with_article_counts().filter(article_count__gt=0)
+        for topic in carried:
+            protected.append(
+                f"Topic “{topic.name}”: {topic.article_count} article(s) carry it. Rename it instead, "
+                "or take it off its articles in the curator first."
+            )
+        if carried:
+            # The refusal is said above, in words; not as a permission the admin lacks.
+            perms_needed.discard(Topic._meta.verbose_name)
+        return deleted, counts, perms_needed, protected
 
 
 @admin.register(RejectionReason)

@@ -21,9 +21,17 @@ class Provider(models.Model):
         return f"{self.name} ({self.domain})" if self.domain else self.name
 
 
+class TopicQuerySet(models.QuerySet):
+    def with_article_counts(self):
+        """Each topic with `article_count`, the articles carrying it (any state)."""
+        return self.annotate(article_count=models.Count("articles"))
+
+
 class Topic(models.Model):
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=220, unique=True, allow_unicode=True)
+
+    objects = TopicQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -62,6 +62,27 @@ def test_permitted_user_runs_each_action_through_the_service(request, who, actio
     assert "2 articles" in response.content.decode()
 
 
+def test_articles_are_rejected_with_a_reason_from_the_admins_list(staff_editor, viewer_admin):
+    # The admin's only "Reject" gave no reason, while the curator picks one from this list.
+    client = client_for(staff_editor)
+    page = client.get(CHANGELIST).content.decode()
+    assert "Reject selected articles as “Duplicate”" in page
+    assert "reject_as_other" not in page  # "Other" needs a note: given in the curator
+    articles = [make_article(), make_article()]
+
+    run_action(client, "reject_as_duplicate", articles)
+
+    assert states(articles) == [Article.State.REJECTED] * 2
+    assert set(Article.objects.filter(pk__in=[a.pk for a in articles]).values_list("rejection_code", flat=True)) == {
+        "duplicate"
+    }
+    rows = EditorialAction.objects.filter(article__in=articles)
+    assert sorted(rows.values_list("action", "reason_code", "via")) == [("reject", "duplicate", "admin")] * 2
+    assert "reject_as_duplicate" not in viewer_admin.get(CHANGELIST).content.decode()
+    run_action(viewer_admin, "reject_as_duplicate", [make_article()])
+    assert EditorialAction.objects.count() == 2
+
+
 @pytest.mark.parametrize(("action", "start", "end", "audit"), ACTION_CASES)
 def test_viewer_is_not_offered_the_action_and_posting_it_changes_nothing(viewer_admin, action, start, end, audit):
     articles = [make_article(state=start), make_article(state=start)]

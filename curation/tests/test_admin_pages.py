@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from curation.models import Article, EditorialAction, ImportLedgerEntry, ImportRun
+from curation.models import Article, EditorialAction, ImportLedgerEntry, ImportRun, Topic
 from curation.services.editorial import publish_article
 from curation.tests.factories import make_article, make_provider, make_topic, make_user
 
@@ -328,3 +328,23 @@ def test_provider_and_topic_admins_search_and_link_to_their_articles(superuser_a
     assert "Lighthouses" in html and f"?topic={topic.pk}" in html
     html = superuser_admin.get(reverse("admin:curation_topic_add")).content.decode()
     assert 'name="slug"' in html
+
+
+def test_a_new_topic_whose_slug_is_taken_gets_the_disambiguated_one(superuser_admin):
+    make_topic(name="AI")
+    response = superuser_admin.post(reverse("admin:curation_topic_add"), {"name": "ai", "slug": ""})
+    assert response.status_code == 302
+    assert Topic.objects.get(name="ai").slug == Topic.slug_for("ai", disambiguate=True)
+
+
+def test_an_articles_history_is_its_audit_log_whichever_door_wrote_it(superuser_admin, staff_editor):
+    # The stock History button said "no change history" for an article published elsewhere.
+    article, other = make_article(), make_article()
+    publish_article(article=article, user=staff_editor, via="curator")
+    publish_article(article=other, user=staff_editor, via="curator")
+    response = superuser_admin.get(reverse("admin:curation_article_history", args=[article.pk]), follow=True)
+    html = response.content.decode()
+    assert "doesn’t have a change history" not in html
+    assert "An article&#x27;s number (its history)" in html  # what the search box holds, said
+    rows = re.findall(r'<tr[^>]*>.*?</tr>', html.split("<tbody>", 1)[1], re.S)
+    assert len(rows) == 1 and "Published" in rows[0] and staff_editor.username in rows[0]
