@@ -8,6 +8,7 @@ from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
 from django.utils.html import format_html, format_html_join
 
+from curation.admin.refusals import RefusesDeletion
 from curation.models import EditorialAction
 
 GROUPS_HELP = (
@@ -42,7 +43,7 @@ class NewsroomGroupAdmin(GroupAdmin):
 
 
 @admin.register(User)
-class NewsroomUserAdmin(UserAdmin):
+class NewsroomUserAdmin(RefusesDeletion, UserAdmin):
     """Deleting someone whose name is on audit rows would blank the actor of each of them
     (EditorialAction.actor is SET_NULL): the history would no longer say who did what. Such
     an account is deactivated (untick Active) instead; one that did nothing may be deleted."""
@@ -52,18 +53,14 @@ class NewsroomUserAdmin(UserAdmin):
             return False
         return super().has_delete_permission(request, obj)
 
-    def get_deleted_objects(self, objs, request):
-        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+    def deletion_refusals(self, objs):
         audited = set(EditorialAction.objects.filter(actor__in=objs).values_list("actor", flat=True).distinct())
-        for user in objs:
-            if user.pk in audited:
-                protected.append(
-                    f"User “{user.get_username()}”: the audit log names them. Untick Active instead, "
-                    "so the history still says who did what."
-                )
-        if audited:
-            perms_needed.discard(User._meta.verbose_name)
-        return deleted, counts, perms_needed, protected
+        return [
+            f"User “{user.get_username()}”: the audit log names them. Untick Active instead, "
+            "so the history still says who did what."
+            for user in objs
+            if user.pk in audited
+        ]
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from curation.admin.large_tables import LargeTableAdmin
+from curation.admin.refusals import RefusesDeletion
 from curation.admin.stale import SeenStateAdmin, SeenStateForm
 from curation.models import Provider, RejectionReason, Topic
 from curation.validation import visible_name
@@ -69,7 +70,7 @@ class TopicForm(visible_names_form(Topic, "name")):
 
 
 @admin.register(Topic)
-class TopicAdmin(SeenStateAdmin, LargeTableAdmin):
+class TopicAdmin(RefusesDeletion, SeenStateAdmin, LargeTableAdmin):
     form = TopicForm
     list_display = ["name", "slug", "articles_link"]
     search_fields = ["name", "slug"]
@@ -86,18 +87,13 @@ class TopicAdmin(SeenStateAdmin, LargeTableAdmin):
             return False
         return super().has_delete_permission(request, obj)
 
-    def get_deleted_objects(self, objs, request):
-        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+    def deletion_refusals(self, objs):
         carried = Topic.objects.filter(pk__in=[topic.pk for topic in objs]).with_article_counts().filter(article_count__gt=0)
-        for topic in carried:
-            protected.append(
-                f"Topic “{topic.name}”: {topic.article_count} article(s) carry it. Rename it instead, "
-                "or take it off its articles in the curator first."
-            )
-        if carried:
-            # The refusal is said above, in words; not as a permission the admin lacks.
-            perms_needed.discard(Topic._meta.verbose_name)
-        return deleted, counts, perms_needed, protected
+        return [
+            f"Topic “{topic.name}”: {topic.article_count} article(s) carry it. Rename it instead, "
+            "or take it off its articles in the curator first."
+            for topic in carried
+        ]
 
 
 @admin.register(RejectionReason)
