@@ -173,10 +173,20 @@ def test_a_folder_nested_past_the_recursion_limit_is_imported(tmp_path):
         deepest.mkdir()
         deepest = deepest / "d"
     deepest = deepest.parent
-    write(deepest, "story.txt", seed_text(body="Body.\n", **valid_front_matter(1)))
-    write(folder, "top.txt", seed_text(body="Body.\n", **valid_front_matter(2)))
-    code, out, err = run_import(folder)
-    assert code == 0 and "2 files: 2 created" in out, err[-500:]
+    try:
+        write(deepest, "story.txt", seed_text(body="Body.\n", **valid_front_matter(1)))
+        write(folder, "top.txt", seed_text(body="Body.\n", **valid_front_matter(2)))
+        code, out, err = run_import(folder)
+        assert code == 0 and "2 files: 2 created" in out, err[-500:]
+    finally:
+        # Removed here, level by level: pytest deletes old temporary folders with the
+        # recursive shutil.rmtree, which a tree this deep ends in RecursionError, failing a
+        # later run's exit status after every test passed.
+        while deepest != tmp_path:
+            for entry in deepest.iterdir():
+                entry.unlink()
+            deepest.rmdir()
+            deepest = deepest.parent
 
 
 # A tree: each folder's entries by name, a file (None) or a folder (a dict).
