@@ -52,6 +52,17 @@ def env_int(name, default, *, least=None):
     return number
 
 
+def env_zone(name, default):
+    """A time zone's name from the environment, checked at start: the error names this
+    variable (DJANGO_TIME_ZONE was reported as a bad STATS_TIME_ZONE, its default)."""
+    value = os.environ.get(name) or default
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ImproperlyConfigured(f"{name} {value!r} is not a known time zone") from None
+    return value
+
+
 DEBUG = env_bool("DJANGO_DEBUG", True)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
@@ -179,12 +190,7 @@ LOGIN_REDIRECT_URL = "curation:queue"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE") or "UTC"
-try:
-    zoneinfo.ZoneInfo(TIME_ZONE)
-except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-    # Checked here so that the error names this variable, not STATS_TIME_ZONE (its default).
-    raise ImproperlyConfigured(f"DJANGO_TIME_ZONE {TIME_ZONE!r} is not a known time zone") from None
+TIME_ZONE = env_zone("DJANGO_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 
@@ -406,9 +412,5 @@ LOGGING = {
 # Statistics (/curate/stats/): the time zone whose days the figures are counted in (a change
 # rebuilds the rollup), and how many log rows a page view may count before it shows figures
 # that lag (the rest is left to `manage.py curation_stats --refresh`, run by the scheduler).
-STATS_TIME_ZONE = os.environ.get("STATS_TIME_ZONE") or TIME_ZONE
-try:
-    zoneinfo.ZoneInfo(STATS_TIME_ZONE)
-except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-    raise ImproperlyConfigured(f"STATS_TIME_ZONE {STATS_TIME_ZONE!r} is not a known time zone") from None
+STATS_TIME_ZONE = env_zone("STATS_TIME_ZONE", TIME_ZONE)
 STATS_REFRESH_ROWS_PER_REQUEST = env_int("STATS_REFRESH_ROWS_PER_REQUEST", 5_000, least=0)
