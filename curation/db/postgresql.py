@@ -11,19 +11,8 @@ from contextlib import contextmanager
 
 from django.db import OperationalError
 
-from curation.db.base import (
-    BUSY,
-    CONFLICT,
-    FULL,
-    GONE,
-    LOCKED,
-    READ_ONLY,
-    STORAGE_FAILED,
-    UNAVAILABLE,
-    DatabaseBackend,
-    Narrowing,
-    RowCondition,
-)
+from curation.db import base
+from curation.db.base import DatabaseBackend, Narrowing, RowCondition
 from curation.db.plans import remembered
 
 # Text search configuration; must match the generated column in migration 0003.
@@ -52,15 +41,15 @@ _BUSY_STATES = {"55P03", "57014"}
 # connection; 53: resources; 57P: shut down or starting; 25006: a read-only transaction,
 # as on a standby).
 _STORAGE_STATES = {
-    "55P03": LOCKED,
-    "25006": READ_ONLY,
-    "53100": FULL,
-    "53200": FULL,
-    "58030": STORAGE_FAILED,
-    "53300": GONE,
-    "57P01": GONE,
-    "57P02": GONE,
-    "57P03": GONE,
+    "55P03": base.LOCKED,
+    "25006": base.READ_ONLY,
+    "53100": base.FULL,
+    "53200": base.FULL,
+    "58030": base.STORAGE_FAILED,
+    "53300": base.GONE,
+    "57P01": base.GONE,
+    "57P02": base.GONE,
+    "57P03": base.GONE,
 }
 
 
@@ -195,15 +184,15 @@ class PostgreSQLBackend(DatabaseBackend):
     def error_kind(self, exc):
         state = getattr(exc.__cause__, "sqlstate", None)
         if state in _CONFLICT_STATES:
-            return CONFLICT
-        return BUSY if state in _BUSY_STATES else UNAVAILABLE
+            return base.CONFLICT
+        return base.BUSY if state in _BUSY_STATES else base.UNAVAILABLE
 
     def storage_problem(self, exc):
         state = getattr(exc.__cause__, "sqlstate", None)
         if not state:
             # psycopg's own OperationalError, no server's answer: the connection failed or was lost.
-            return GONE if isinstance(exc, OperationalError) else None
-        return _STORAGE_STATES.get(state) or (GONE if state.startswith("08") else None)
+            return base.GONE if isinstance(exc, OperationalError) else None
+        return _STORAGE_STATES.get(state) or (base.GONE if state.startswith("08") else None)
 
     def json_object_sql(self, pairs):
         return "json_build_object(" + ", ".join(f"'{key}', {expression}" for key, expression in pairs) + ")::text"

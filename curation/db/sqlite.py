@@ -12,18 +12,8 @@ from contextlib import contextmanager
 
 from django.db import OperationalError, transaction
 
-from curation.db.base import (
-    BUSY,
-    FULL,
-    GONE,
-    LOCKED,
-    READ_ONLY,
-    STORAGE_FAILED,
-    UNAVAILABLE,
-    DatabaseBackend,
-    Narrowing,
-    RowCondition,
-)
+from curation.db import base
+from curation.db.base import DatabaseBackend, Narrowing, RowCondition
 from curation.db.plans import remembered
 
 FTS_TABLE = "article_fts"
@@ -55,11 +45,11 @@ TRIGGERS = {
 _BUSY_MESSAGES = ("database is locked", "database table is locked", "database schema is locked")
 # What SQLite says when it takes no write at all, whatever the write (sqlite3.c's messages).
 _STORAGE_MESSAGES = (
-    *((text, LOCKED) for text in _BUSY_MESSAGES),
-    ("attempt to write a readonly database", READ_ONLY),
-    ("database or disk is full", FULL),
-    ("disk i/o error", STORAGE_FAILED),
-    ("unable to open database file", GONE),
+    *((text, base.LOCKED) for text in _BUSY_MESSAGES),
+    ("attempt to write a readonly database", base.READ_ONLY),
+    ("database or disk is full", base.FULL),
+    ("disk i/o error", base.STORAGE_FAILED),
+    ("unable to open database file", base.GONE),
 )
 # What SQLite says (as an OperationalError) when a query is refused for what it was given,
 # where PostgreSQL raises a DataError: a bad regular expression, too many values, too long.
@@ -294,7 +284,7 @@ class SQLiteBackend(DatabaseBackend):
 
     def error_kind(self, exc):
         # SQLite has no deadlocks (one writer at a time): only a lock not granted in time.
-        return BUSY if any(text in str(exc).lower() for text in _BUSY_MESSAGES) else UNAVAILABLE
+        return base.BUSY if any(text in str(exc).lower() for text in _BUSY_MESSAGES) else base.UNAVAILABLE
 
     def refused_input(self, exc):
         return isinstance(exc, OperationalError) and any(text in str(exc).lower() for text in _REFUSED_INPUT_MESSAGES)

@@ -262,6 +262,24 @@ def _audit(article, user, action, via, before, after):
     )
 
 
+def _pair_for_act(article, other, expected_story, same):
+    """The two articles of an act on a pair (merge, keep apart) as they are now, under the
+    stories' lock; refused when they are one article (`same`: why) or when `article`'s story
+    changed since the page showed it."""
+    _lock()
+    article, other = _article(article), _article(other)
+    _check_seen(article, expected_story)
+    if article.pk == other.pk:
+        raise InvalidTransition(same)
+    return article, other
+
+
+def _audit_both(article, other, user, action, via, partner_key):
+    """One audit row on each article of a pair, naming the other under `partner_key`."""
+    for subject, partner in ((article, other), (other, article)):
+        _audit(subject, user, action, via, {"story": subject.story_id}, {partner_key: partner.pk})
+
+
 def _decide(a, b, kind, user):
     """Record an editor's decision about a pair (a later one replaces an earlier one)."""
     a, b = (a, b) if a < b else (b, a)
@@ -325,19 +343,14 @@ def merge(*, article, other, user, via="curator", expected_story=None):
     `expected_story`: `article`'s story as the editor saw it."""
     _require(user, EDIT_PERMISSION)
     with transaction.atomic():
-        _lock()
-        article, other = _article(article), _article(other)
-        _check_seen(article, expected_story)
-        if article.pk == other.pk:
-            raise InvalidTransition("An article cannot be merged with itself.")
+        article, other = _pair_for_act(article, other, expected_story, "An article cannot be merged with itself.")
         left = _members(article.story_id) or [article.pk]
         right = _members(other.story_id) or [other.pk]
         StoryDecision.objects.filter(kind=StoryDecision.Kind.APART).filter(
             Q(a__in=left, b__in=right) | Q(a__in=right, b__in=left)
         ).delete()
         _decide(article.pk, other.pk, StoryDecision.Kind.TOGETHER, user)
-        for subject, partner in ((article, other), (other, article)):
-            _audit(subject, user, Action.STORY_MERGE, via, {"story": subject.story_id}, {"merged_with": partner.pk})
+        _audit_both(article, other, user, Action.STORY_MERGE, via, "merged_with")
         run = StoryRun()
         _recluster([*left, *right], run)
     return run
@@ -348,14 +361,9 @@ def keep_apart(*, article, other, user, via="curator", expected_story=None):
     third item. `expected_story`: `article`'s story as the editor saw it."""
     _require(user, EDIT_PERMISSION)
     with transaction.atomic():
-        _lock()
-        article, other = _article(article), _article(other)
-        _check_seen(article, expected_story)
-        if article.pk == other.pk:
-            raise InvalidTransition("An article is always in its own story.")
+        article, other = _pair_for_act(article, other, expected_story, "An article is always in its own story.")
         _decide(article.pk, other.pk, StoryDecision.Kind.APART, user)
-        for subject, partner in ((article, other), (other, article)):
-            _audit(subject, user, Action.STORY_APART, via, {"story": subject.story_id}, {"apart_from": partner.pk})
+        _audit_both(article, other, user, Action.STORY_APART, via, "apart_from")
         run = StoryRun()
         _recluster([article.pk, other.pk, *_members(article.story_id), *_members(other.story_id)], run)
     return run
