@@ -9,6 +9,7 @@ import importlib
 import os
 import struct
 import zlib
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -175,3 +176,17 @@ def axe_violations(page, *, impacts=SERIOUS, tags=None):
         for violation in results.response["violations"]
         if impacts is None or violation.get("impact") in impacts
     ]
+
+
+def operate(page, control, how, *, key="Enter", loads_page=None):
+    """Work `control` the way `how` names: "keyboard" (focused, as Tab would, then `key`),
+    "mouse-javascript" or "mouse-no-javascript" (a click). `loads_page`: the act is a page
+    load, waited for; by default only without JavaScript (with it, most acts happen in place)."""
+    if loads_page is None:
+        loads_page = how == "mouse-no-javascript"
+    with page.expect_navigation() if loads_page else nullcontext():
+        if how == "keyboard":
+            control.focus()
+            page.keyboard.press(key)
+        else:
+            control.click()

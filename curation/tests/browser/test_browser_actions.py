@@ -14,7 +14,7 @@ import re
 import pytest
 
 from curation.models import Article, ArticleState, EditorialAction
-from curation.tests.browser_support import PASSWORD, expect
+from curation.tests.browser_support import PASSWORD, expect, operate
 from curation.tests.factories import make_article, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -155,14 +155,7 @@ def test_the_header_says_who_last_changed_the_state_and_to_what(open_page, story
     ]
     for count, (label, state, badge, says) in enumerate(steps):
         button = decision_button(page, label)
-        if how == "keyboard":
-            button.focus()
-            page.keyboard.press("Enter")
-        elif how == "mouse-javascript":
-            button.click()
-        else:
-            with page.expect_navigation():
-                button.click()
+        operate(page, button, how)
         assert_decided(page, story, label, state, badge, actions_before=count)
         expect()(line).to_contain_text(says)
         expect()(line).to_contain_text("by edna")

@@ -13,7 +13,7 @@ import pytest
 from curation.models import Article, ArticleState, EditorialAction, RejectionReason, Story
 from curation.services.editorial import publish_article
 from curation.services.importing import import_seed_files
-from curation.tests.browser_support import ARTIFACTS_DIR, PASSWORD, expect, save_screenshot
+from curation.tests.browser_support import ARTIFACTS_DIR, PASSWORD, expect, operate, save_screenshot
 from curation.tests.factories import make_user
 from curation.tests.stories_support import write_seeds
 from curation.tests.test_stories_reads import topic_seeds
@@ -224,10 +224,7 @@ def test_a_body_only_item_is_completed_from_the_entry_it_is_the_text_of(open_pag
         save_screenshot(page, "stories-attach-dark.png", full_page=False)
         page.emulate_media(color_scheme="light")
     button = first.get_by_role("button", name="Complete from this entry")
-    if how == "keyboard":
-        press(page, button, "Enter")
-    else:
-        click(page, button, how == "mouse-javascript")
+    operate(page, button, how, loads_page=True)
     check(page.locator("ul.messages")).to_contain_text("Completed the item")
     item.refresh_from_db()
     assert "chicagotribune" in item.web_url and not item.needs_metadata
@@ -246,10 +243,7 @@ def test_a_same_story_act_comes_back_to_the_panel(open_page, editor, stories_db,
     page.goto(f"/curate/articles/{a.pk}/")
     panel = page.locator("section.same-story")
     button = panel.locator(f'li[data-member-id="{b.pk}"]').get_by_role("button", name=re.compile("^Split out"))
-    if how == "keyboard":
-        press(page, button, "Enter")
-    else:
-        click(page, button, how == "mouse-javascript")
+    operate(page, button, how, loads_page=True)
     check(page.locator("ul.messages")).to_contain_text("out of its story")
     check(panel.locator(f'li[data-member-id="{b.pk}"]')).to_have_count(0)
     assert abs(panel.evaluate("(section) => section.getBoundingClientRect().top")) < 2, "not back at the panel"
@@ -307,10 +301,7 @@ def test_with_the_lead_published_a_story_row_offers_a_reject_that_looks_and_read
     )
     check(button).to_have_class(re.compile(r"\breject\b"))
     check(button).not_to_have_class(re.compile(r"\bpublish\b"))
-    if how == "keyboard":
-        press(page, button, "Enter")
-    else:
-        click(page, button, how)
+    operate(page, button, how, loads_page=True)
     check(page.locator("ul.messages")).to_have_text(
         re.compile(r"^\s*Rejected 3 duplicates of “.+”, which was already published\.")
     )
@@ -331,13 +322,7 @@ def test_a_decision_on_the_article_page_shows_in_its_same_story_panel(open_page,
     panel = page.locator("section.same-story")
     check(panel).to_contain_text("4 items, 0 published")
     button = page.locator(".actions-bar").get_by_role("button", name="Publish", exact=True)
-    if how == "keyboard":
-        button.focus()
-        page.keyboard.press("Enter")
-    elif how == "mouse-javascript":
-        button.click()
-    else:
-        click(page, button, False)
+    operate(page, button, how)
     check(page.locator("ul.messages")).to_contain_text("Published")
     check(panel).to_contain_text("4 items, 1 published")
     check(panel.locator(f'li[data-member-id="{a.pk}"] .state-badge')).to_have_text("Published")
@@ -359,10 +344,7 @@ def test_a_story_act_names_the_other_item_by_its_title(open_page, editor, storie
     page.goto(f"/curate/articles/{a.pk}/")
     panel = page.locator("section.same-story")
     button = panel.locator(f'li[data-member-id="{c.pk}"]').get_by_role("button", name=re.compile("^Not the same story"))
-    if how == "keyboard":
-        press(page, button)
-    else:
-        click(page, button, how == "mouse-javascript")
+    operate(page, button, how, loads_page=True)
     message = page.locator("ul.messages .message").last
     check(message).to_contain_text(f"“{c.title}” and “{a.title}” are marked as different stories.")
     page.locator("#merge-other").fill(f"#{c.pk}")
