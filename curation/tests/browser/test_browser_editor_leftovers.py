@@ -1,0 +1,116 @@
+"""What a new editor ran into on the queue, in Chromium.
+
+- Without JavaScript a row's decision is a plain form post: its page load used to open the
+  queue at the top, so an editor working down a long queue lost their place after every
+  decision. It now lands on the next row (views/landing.py), by mouse and by keyboard; with
+  JavaScript the decision still happens in place and the next row is selected.
+"""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from curation.models import Article, ArticleState
+from curation.tests.browser_support import arrive, expect, save_screenshot
+from curation.tests.factories import make_article, make_provider
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# Enough rows that the queue scrolls (compact rows: 30-odd fill a 1280x900 window).
+QUEUE_LENGTH = 60
+# The row decided: well below the first screen.
+DECIDED = 40
+
+
+@pytest.fixture
+def long_queue():
+    """QUEUE_LENGTH new items, newest first as the queue lists them."""
+    now = timezone.now()
+    provider = make_provider(name="Harbour Gazette", domain="gazette.example")
+    return [
+        make_article(title=f"Harbour report {n:02d}", provider=provider, published_at=now - timedelta(minutes=n))
+        for n in range(QUEUE_LENGTH)
+    ]
+
+
+def row(page, article):
+    return page.locator(f"#item-{article.pk}")
+
+
+def publish_button(page, article):
+    return row(page, article).get_by_role("button", name="Publish", exact=True)
+
+
+def assert_landed_on(page, article, decided):
+    """After the page load: at the queue (its filters kept), with `article`'s row on screen."""
+    check = expect()
+    check(page).to_have_url(re.compile(rf"/curate/\?size=100#item-{article.pk}$"))
+    check(row(page, article)).to_be_in_viewport()
+    assert page.evaluate("window.scrollY") > 300  # not the top of the page
+    assert Article.objects.get(pk=decided.pk).state == ArticleState.PUBLISHED
+    check(page.locator(f"#item-{decided.pk}")).to_have_count(0)  # it left the new queue
+
+
+def test_without_javascript_a_click_on_publish_comes_back_to_the_next_row(open_as_editor, long_queue):
+    page, watch = open_as_editor("/curate/?size=100", java_script_enabled=False)
+    decided, following = long_queue[DECIDED], long_queue[DECIDED + 1]
+    publish_button(page, decided).scroll_into_view_if_needed()
+    with page.expect_navigation():
+        publish_button(page, decided).click()
+    assert_landed_on(page, following, decided)
+    expect()(page.locator("#flash .message")).to_be_in_viewport()  # the decision's message, in sight
+    save_screenshot(page, "editor-leftovers-no-js-landing.png", full_page=False)
+    # The next decision goes on from there: the row after it, and so on down the queue.
+    with page.expect_navigation():
+        publish_button(page, following).click()
+    assert_landed_on(page, long_queue[DECIDED + 2], following)
+    watch.assert_clean()
+
+
+@pytest.mark.parametrize("key", ["Enter", " "])
+def test_without_javascript_the_keyboard_comes_back_to_the_next_row(open_as_editor, long_queue, key):
+    page, watch = open_as_editor("/curate/?size=100", java_script_enabled=False)
+    decided, following = long_queue[DECIDED], long_queue[DECIDED + 1]
+    row(page, decided).locator("a.row-link").focus()
+    button = publish_button(page, decided)
+    for _ in range(6):  # Tab along the row to its Publish button
+        page.keyboard.press("Tab")
+        if button.evaluate("element => element === document.activeElement"):
+            break
+    expect()(button).to_be_focused()
+    with page.expect_navigation():
+        page.keyboard.press(key)
+    assert_landed_on(page, following, decided)
+    # The keyboard goes on from the row landed on, not from the top of the page.
+    page.keyboard.press("Tab")
+    expect()(row(page, following).locator('input[name="ids"]')).to_be_focused()
+    watch.assert_clean()
+
+
+def test_without_javascript_a_queue_of_every_state_comes_back_to_the_decided_row(open_as_editor, long_queue):
+    page, watch = open_as_editor("/curate/?state=all&size=100", java_script_enabled=False)
+    decided = long_queue[DECIDED]
+    with page.expect_navigation():
+        publish_button(page, decided).click()
+    expect()(page).to_have_url(re.compile(rf"/curate/\?state=all&size=100#item-{decided.pk}$"))
+    expect()(row(page, decided)).to_be_in_viewport()
+    expect()(row(page, decided).locator(".state-badge")).to_have_text("Published")
+    watch.assert_clean()
+
+
+def test_with_javascript_a_decision_stays_in_place_and_selects_the_next_row(open_as_editor, long_queue):
+    page, watch = open_as_editor("/curate/?size=100")
+    arrive(page, re.compile(r"/curate/\?size=100$"))
+    decided, following = long_queue[DECIDED], long_queue[DECIDED + 1]
+    row(page, decided).locator(".provider-col").click()  # a click on the row selects it
+    expect()(row(page, decided)).to_have_class(re.compile(r"\bcurrent\b"))
+    publish_button(page, decided).click()
+    check = expect()
+    check(row(page, decided).locator(".state-badge")).to_have_text("Published")
+    check(row(page, following)).to_have_class(re.compile(r"\bcurrent\b"))
+    check(row(page, following).locator("a.row-link")).to_be_focused()
+    check(page).to_have_url(re.compile(r"/curate/\?size=100$"))  # no page load, no fragment
+    assert Article.objects.get(pk=decided.pk).state == ArticleState.PUBLISHED
+    watch.assert_clean()
