@@ -4,6 +4,9 @@
   queue at the top, so an editor working down a long queue lost their place after every
   decision. It now lands on the next row (views/landing.py), by mouse and by keyboard; with
   JavaScript the decision still happens in place and the next row is selected.
+- On a phone the filter form filled the first screen, before any row: it folds away behind a
+  one-line summary of the filters set, which opens it (mouse or keyboard, JavaScript or not).
+  A desktop window shows the form as before.
 """
 
 import re
@@ -13,7 +16,7 @@ import pytest
 from django.utils import timezone
 
 from curation.models import Article, ArticleState
-from curation.tests.browser_support import arrive, expect, save_screenshot
+from curation.tests.browser_support import arrive, axe_violations, expect, save_screenshot
 from curation.tests.factories import make_article, make_provider
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -114,3 +117,99 @@ def test_with_javascript_a_decision_stays_in_place_and_selects_the_next_row(open
     check(page).to_have_url(re.compile(r"/curate/\?size=100$"))  # no page load, no fragment
     assert Article.objects.get(pk=decided.pk).state == ArticleState.PUBLISHED
     watch.assert_clean()
+
+
+# --- the filters on a phone -------------------------------------------------------------------
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+JAVASCRIPT = pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+
+
+def first_row_on_first_screen(page):
+    box = page.locator("tr.queue-row").first.bounding_box()
+    return box is not None and 0 <= box["y"] and box["y"] + box["height"] <= PHONE["height"]
+
+
+@JAVASCRIPT
+def test_on_a_phone_the_first_row_shows_and_the_filters_open_with_a_click(open_as_editor, long_queue, javascript):
+    page, watch = open_as_editor("/curate/", viewport=PHONE, java_script_enabled=javascript)
+    arrive(page, re.compile(r"/curate/$"))
+    check = expect()
+    fold = page.locator("details.filters-fold")
+    check(fold.locator("summary")).to_be_visible()
+    check(fold.locator("summary")).to_contain_text("State: New")  # what is set, on one line
+    check(page.locator("#filter-form")).to_be_hidden()
+    assert first_row_on_first_screen(page)
+    save_screenshot(page, f"editor-leftovers-phone-{'js' if javascript else 'no-js'}.png", full_page=False)
+    fold.locator("summary").click()
+    check(page.locator("#filter-form")).to_be_visible()
+    save_screenshot(page, f"editor-leftovers-phone-open-{'js' if javascript else 'no-js'}.png", full_page=False)
+    # The filters work from there: the queue of every state, its summary saying so.
+    page.locator("#filter-form").get_by_label("State").select_option("all")
+    if not javascript:  # with JavaScript a choice applies at once
+        page.locator("#filter-form").get_by_role("button", name="Apply filters").click()
+    arrive(page, re.compile(r"state=all"))
+    check(fold.locator("summary")).to_contain_text("State: All")
+    check(page.locator("#filter-form")).to_be_hidden()
+    assert first_row_on_first_screen(page)
+    watch.assert_clean()
+
+
+@JAVASCRIPT
+@pytest.mark.parametrize("key", ["Enter", " "])
+def test_on_a_phone_the_filters_open_and_close_from_the_keyboard(open_as_editor, long_queue, javascript, key):
+    page, watch = open_as_editor("/curate/", viewport=PHONE, java_script_enabled=javascript)
+    arrive(page, re.compile(r"/curate/$"))
+    summary = page.locator("details.filters-fold summary")
+    for _ in range(20):  # Tab from the top of the page to the summary
+        page.keyboard.press("Tab")
+        if summary.evaluate("element => element === document.activeElement"):
+            break
+    check = expect()
+    check(summary).to_be_focused()
+    page.keyboard.press(key)
+    check(page.locator("#filter-form")).to_be_visible()
+    page.keyboard.press("Tab")  # into the form, at its first field
+    check(page.locator("#filter-form").get_by_label("Search")).to_be_focused()
+    summary.focus()
+    page.keyboard.press(key)
+    check(page.locator("#filter-form")).to_be_hidden()
+    watch.assert_clean()
+
+
+def test_on_a_phone_a_refused_filter_keeps_the_filters_open_at_its_message(open_as_editor, long_queue):
+    page, watch = open_as_editor("/curate/?quality_min=lots", viewport=PHONE, java_script_enabled=False)
+    expect()(page.locator("#filter-form .field-quality_min .error")).to_be_visible()
+    watch.assert_clean(allow=("400 (Bad Request)",))  # a refused filter is a 400
+
+
+@JAVASCRIPT
+def test_on_a_desktop_the_filters_show_as_before(open_as_editor, long_queue, javascript):
+    page, watch = open_as_editor("/curate/", viewport=DESKTOP, java_script_enabled=javascript)
+    arrive(page, re.compile(r"/curate/$"))
+    check = expect()
+    check(page.locator("details.filters-fold")).to_be_hidden()
+    check(page.locator("#filter-form")).to_be_visible()
+    check(page.locator("#filter-form").get_by_role("heading", name="Filters")).to_be_visible()
+    check(page.locator("#filter-form").get_by_label("Search")).to_be_visible()
+    save_screenshot(page, f"editor-leftovers-desktop-{'js' if javascript else 'no-js'}.png", full_page=False)
+    watch.assert_clean()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+@JAVASCRIPT
+def test_the_queue_passes_axe_at_both_widths(open_as_editor, long_queue, viewport, javascript):
+    """axe runs as a script: "without JavaScript" is the page with the curator's scripts
+    refused, which is what a browser without JavaScript shows."""
+    page, watch = open_as_editor("about:blank", viewport=viewport)
+    if not javascript:
+        page.route(re.compile(r"/static/js/"), lambda route: route.abort())
+    page.goto("/curate/")
+    arrive(page, re.compile(r"/curate/$"))
+    assert axe_violations(page) == []
+    if viewport is PHONE:  # and with the filters open
+        page.locator("details.filters-fold summary").click()
+        expect()(page.locator("#filter-form")).to_be_visible()
+        assert axe_violations(page) == []
+    watch.assert_clean(allow=("/static/js/",))
