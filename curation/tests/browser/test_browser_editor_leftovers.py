@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the three_stories fixture is imported from test_stories_reads and requested by name
 """What a new editor ran into on the queue, in Chromium.
 
 - Without JavaScript a row's decision is a plain form post: its page load used to open the
@@ -7,6 +8,8 @@
 - On a phone the filter form filled the first screen, before any row: it folds away behind a
   one-line summary of the filters set, which opens it (mouse or keyboard, JavaScript or not).
   A desktop window shows the form as before.
+- Hover hints said "recomputation", "RE2" or a raw "(score 0.43)"; they say what the button
+  or figure does for the editor (test_editor_words.py checks every page's words).
 """
 
 import re
@@ -15,9 +18,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from curation.models import Article, ArticleState
+from curation.models import Article, ArticleState, Story
 from curation.tests.browser_support import arrive, axe_violations, expect, save_screenshot
 from curation.tests.factories import make_article, make_provider
+from curation.tests.test_stories_reads import three_stories  # noqa: F401 - fixture, requested by name
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -213,3 +217,20 @@ def test_the_queue_passes_axe_at_both_widths(open_as_editor, long_queue, viewpor
         expect()(page.locator("#filter-form")).to_be_visible()
         assert axe_violations(page) == []
     watch.assert_clean(allow=("/static/js/",))
+
+
+# --- hover hints in the editor's words ------------------------------------------------------------
+
+
+def test_the_story_buttons_hints_say_what_they_do(open_as_editor, three_stories):
+    member = Article.objects.filter(story=Story.objects.get(size=4)).order_by("pk").first()
+    page, watch = open_as_editor(f"/curate/articles/{member.pk}/")
+    panel = page.locator("section.same-story")
+    split = panel.locator('[data-story-act="split"]').first
+    expect()(split).to_have_attribute("title", re.compile(r"kept apart even when stories are recalculated"))
+    apart = panel.locator('[data-story-act="apart"]').first
+    expect()(apart).to_have_attribute("title", re.compile(r"never put in one story again"))
+    panel.scroll_into_view_if_needed()
+    split.hover()
+    save_screenshot(page, "editor-leftovers-story-hints.png", full_page=False)
+    watch.assert_clean()
