@@ -19,6 +19,12 @@ from curation.services.rule_conditions import (
 from curation.validation import visible_name
 
 YES_NO = [("", "Any"), ("yes", "Yes"), ("no", "No")]
+# What a pattern may hold, in a rule writer's words: the matcher (RE2) refuses look-around and
+# back-references, and a pattern without anchors matches anywhere in the text.
+PATTERN_HELP = (
+    "For example ferry|harbour: either word, anywhere in the text (capitals count). A pattern "
+    "that looks ahead or behind, or repeats an earlier part such as \\1, is refused."
+)
 LABELS = {
     "quality_min": "Quality at least",
     "quality_max": "Quality at most",
@@ -29,8 +35,8 @@ LABELS = {
     "topic": "Topic (comma-separated; any of)",
     "category": "Category (comma-separated; any of)",
     "type": "Type (comma-separated; any of)",
-    "title_matches": "Title matches (RE2 regular expression)",
-    "text_matches": "Excerpt or body matches (RE2 regular expression)",
+    "title_matches": "Title matches this pattern (regular expression)",
+    "text_matches": "Excerpt or body matches this pattern (regular expression)",
     "has_images": "Has images",
     "source_published": "The source's own “published” flag",
     "story_size_min": "Story size at least (articles)",
@@ -41,7 +47,7 @@ LABELS = {
 class RuleForm(forms.Form):
     name = forms.CharField(max_length=200)
     enabled = forms.BooleanField(
-        required=False, help_text="Only enabled rules run (at import end and with apply_rules)."
+        required=False, help_text="Only enabled rules run: after each import, and when an administrator runs the rules again."
     )
     action = forms.ChoiceField(choices=[(a, ACTION_LABELS[a]) for a in ACTIONS])
     reason = forms.ChoiceField(required=False, label="Rejection reason (for Reject)")
@@ -67,8 +73,8 @@ class RuleForm(forms.Form):
                 field = forms.ChoiceField(required=False, label=label, choices=YES_NO)
             elif key in LIST_CONDITIONS:
                 field = forms.CharField(required=False, label=label, max_length=5000)
-            else:
-                field = forms.CharField(required=False, label=label, max_length=1000)
+            else:  # the two patterns
+                field = forms.CharField(required=False, label=label, max_length=1000, help_text=PATTERN_HELP)
             self.fields[key] = field
         self.definition = None
 

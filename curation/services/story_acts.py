@@ -128,7 +128,7 @@ def member_offers(member, *, page_article, lead_id, can_edit):
         )
     offers.append(
         StoryOffer(
-            "split", "Split out", hint="Take this item out of the story for good (recomputation never puts it back)."
+            "split", "Split out", hint="Take this item out of the story for good: it is kept apart even when stories are recalculated."
         )
     )
     if member.pk != page_article.pk:
@@ -136,7 +136,7 @@ def member_offers(member, *, page_article, lead_id, can_edit):
             StoryOffer(
                 "apart",
                 "Not the same story",
-                hint="This item and the one on this page are about different events (remembered).",
+                hint="This item and the one on this page are about different events: they are never put in one story again.",
             )
         )
     return offers

@@ -14,6 +14,7 @@ from curation.models import Article
 from curation.services import editorial
 from curation.services.editorial import Action, EditorialError
 from curation.views.common import ActionUrls, article_light, detail_url, fail, safe_next, short, wants_json
+from curation.views.landing import at_queue_row
 from curation.views.rows import action_notes, render_row_actions
 
 SUCCESS_MESSAGES = {
@@ -43,13 +44,18 @@ def article_action(request, pk, action):
         # The form's fields (version, reason) are the service's arguments.
         article = editorial.transition_article(article=article, action=action, user=request.user, **form.cleaned_data)
     except EditorialError as exc:
-        return fail(request, exc, detail_url(pk))
+        if wants_json(request):
+            return fail(request, exc, detail_url(pk))
+        # Refused (another editor was first, say): back at the row all the same, message on top.
+        messages.error(request, str(exc))
+        return redirect(at_queue_row(request, safe_next(request, detail_url(pk)), article))
     selectors_queue.forget_match_counts()
     message = SUCCESS_MESSAGES[action].format(short(article.title))
     if wants_json(request):
         return JsonResponse(inplace_payload(request, article, message))
     messages.success(request, message)
-    return redirect(safe_next(request, detail_url(pk)))
+    # A queue row's plain post (no JavaScript) goes back to that row, or the next one.
+    return redirect(at_queue_row(request, safe_next(request, detail_url(pk)), article))
 
 
 def inplace_payload(request, article, message):

@@ -54,6 +54,22 @@ def render_filter_fields(form, *, leave_out=("sort",)):
     return _render("curation/filter_fields.html", {"fields": [field_control(b) for b in form if b.name not in leave_out]})
 
 
+def active_filters(form, *, leave_out=("sort",)):
+    """The filters given, as "Label: value" (a choice by its label): the one line that stands
+    for the filter form where a phone's width folds it away."""
+    shown = []
+    for bound in form:
+        value = bound.value()
+        if bound.name in leave_out or value in (None, ""):
+            continue
+        choices = getattr(bound.field, "choices", None)
+        if choices is not None:
+            labels = {str(key): label for key, label in choices if not isinstance(label, (list, tuple))}
+            value = labels.get(str(value), value)
+        shown.append(f"{bound.label}: {value}")
+    return shown
+
+
 def render_control(bound):
     """One field's control alone (its label and wrapper are the caller's)."""
     return _render("curation/field_control.html", {"field": field_control(bound)})

@@ -26,7 +26,7 @@ from curation.views.common import (
     safe_next,
     take_ticked,
 )
-from curation.views.controls import render_filter_fields, render_select, render_table_head
+from curation.views.controls import active_filters, render_filter_fields, render_select, render_table_head
 from curation.views.rows import QueueRows, render_rows
 
 PAGE_SIZES = (20, 50, 100, 200)
@@ -136,6 +136,7 @@ class QueueView(CuratorAccessMixin, FilterView):
                 page.page_size,
             ),
             filter_fields=render_filter_fields(self.filterset.form),
+            filter_summary=active_filters(self.filterset.form),
             reasons=selectors_reasons.offered_reasons(),
             page=page,
             articles=page.articles,
