@@ -47,6 +47,16 @@ class ExportReport:
     failed: list = field(default_factory=list)  # [(article_id, reason)]
 
 
+class ExportInterrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM (curation.stopping) during an export, with the `report` of what was
+    written before: those files stay, each whole; the one being written is removed."""
+
+    def __init__(self, interrupt, report):
+        super().__init__()
+        self.interrupt = interrupt  # the KeyboardInterrupt or stopping.Terminated itself
+        self.report = report
+
+
 def front_matter_mapping(article):
     """The mapping to export: the source's, with the editorial state laid over it.
     `article.readers_see` is annotated by `export_seeds` (`live_condition`)."""
@@ -123,6 +133,14 @@ def export_seeds(outdir, *, queryset=None):
         .prefetch_related("topics")
     )
     report = ExportReport()
+    try:
+        _write_all(outdir, queryset, report)
+    except KeyboardInterrupt as exc:
+        raise ExportInterrupted(exc, report) from None
+    return report
+
+
+def _write_all(outdir, queryset, report):
     used = set()
     for article in queryset.order_by("pk").iterator(chunk_size=500):
         try:
@@ -146,7 +164,6 @@ def export_seeds(outdir, *, queryset=None):
             Path(temp_path).unlink(missing_ok=True)
             raise
         report.written.append((article.pk, str(target)))
-    return report
 
 
 # A rename refused for what holds the article's name in the folder (a folder of that name,

@@ -1,16 +1,20 @@
 """Write articles back as seed files into OUTDIR, with `published` and editors' edits applied.
-Merged body-only items are left out (their text lives in their article).
+Merged body-only items are left out (their text lives in their article). Exit status: 0
+every article written, 1 some article could not be, 2 OUTDIR cannot be written, 130
+interrupted (Ctrl-C), 143 stopped by SIGTERM (the files written stay; a rerun writes all).
 """
 
 from django.core.management.base import CommandError
 
+from curation import stopping
 from curation.management.base import CurationCommand
 from curation.models import Article
-from curation.services.exporting import export_seeds
+from curation.services.exporting import ExportInterrupted, export_seeds
 
 
 class Command(CurationCommand):
     help = __doc__
+    stopped_leaves = "nothing was written yet; run the export again"
 
     def add_arguments(self, parser):
         parser.add_argument("outdir", metavar="OUTDIR")
@@ -22,6 +26,14 @@ class Command(CurationCommand):
             report = export_seeds(options["outdir"], queryset=queryset)
         except OSError as exc:
             raise CommandError(f"cannot write to {options['outdir']}: {exc.strerror or exc}", returncode=2) from None
+        except ExportInterrupted as exc:
+            written = len(exc.report.written)
+            raise CommandError(
+                f"the export stopped ({stopping.signal_name(exc.interrupt)}): the {written:,} "
+                f"article{'' if written == 1 else 's'} written to {options['outdir']} before it stay, each file "
+                "whole (the one being written was removed); run the export again to write them all",
+                returncode=stopping.exit_status(exc.interrupt),
+            ) from None
         for article_id, reason in report.failed:
             self.stderr.write(f"article {article_id}: {reason}")
         if options["verbosity"] >= 2:

@@ -21,6 +21,7 @@ from django.db import DatabaseError, connection
 from django.db.models import Q
 from django.utils import timezone
 
+from curation import stopping
 from curation.db import backend
 from curation.models import ImportRun, ImportStatus
 from curation.seedformat import ParsedSeed, SeedLimits
@@ -167,17 +168,23 @@ def import_seed_files(
         if (reason := transactions.cannot_write(exc)) is None:
             raise
         raise ImportStoppedError(_stopped(reason, report, len(files))) from exc
-    except KeyboardInterrupt:
-        # The batch being written is rolled back with its transaction; say what stays.
-        raise ImportInterrupted(_stopped("interrupted (Ctrl-C)", report, len(files))) from None
+    except KeyboardInterrupt as exc:
+        # Ctrl-C or SIGTERM (stopping.py): the batch being written is rolled back with its
+        # transaction, the parse workers are ended below; say what stays.
+        message = _stopped(None, report, len(files), signal=stopping.signal_name(exc))
+        raise ImportInterrupted(message, exit_status=stopping.exit_status(exc)) from None
     finally:
         parser.close()
     return report
 
 
 class ImportInterrupted(KeyboardInterrupt):
-    """Ctrl-C during an import, with what it wrote before (a KeyboardInterrupt still, for
-    callers that let interrupts through)."""
+    """Ctrl-C or SIGTERM during an import, with what it wrote before (a KeyboardInterrupt
+    still, for callers that let interrupts through); `exit_status` 130 or 143."""
+
+    def __init__(self, message, *, exit_status):
+        super().__init__(message)
+        self.exit_status = exit_status
 
 
 class ImportStoppedError(RuntimeError):
@@ -186,15 +193,20 @@ class ImportStoppedError(RuntimeError):
     was written before (the batches committed stay, the one being written is rolled back)."""
 
 
-def _stopped(reason, report, total):
+def _stopped(reason, report, total, *, signal=None):
+    """One sentence: why the import stopped (`reason`, or the `signal` that stopped it) and
+    what stays written."""
+    stopped = f"the import stopped ({signal})" if signal else f"the import stopped: {reason}"
     if report.run_id is None:
+        if signal:
+            return f"{stopped} before writing anything"
         return f"the import stopped before writing anything: {reason}"
     counts = report.counts
     if not counts["files"]:
-        return f"the import stopped: {reason}. No file was written (run {report.run_id}); run the import again"
+        return f"{stopped}. No file was written (run {report.run_id}); run the import again"
     done = ", ".join(f"{counts[status]} {status}" for status in ImportStatus.values if counts[status])
     return (
-        f"the import stopped: {reason}. {counts['files']:,} of {total:,} files were done before it and stay "
+        f"{stopped}. {counts['files']:,} of {total:,} files were done before it and stay "
         f"written (run {report.run_id}: {done}); run the import again to finish"
     )
 
