@@ -34,7 +34,13 @@ from curation.services.importing.discovery import (
     display_path,
     read_seed_file,
 )
-from curation.services.importing.planning import FileResult, ImportReport, sort_read_files, stale_skips
+from curation.services.importing.planning import (
+    FileResult,
+    ImportReport,
+    RunClaims,
+    follow_edited_urls,
+    sort_read_files,
+)
 from curation.services.importing.pool import default_workers, make_parser
 from curation.services.importing.writer import SeedWriter, link_pending_coverage
 from curation.stories.seeds import describe
@@ -107,11 +113,12 @@ def import_seed_files(
         prepare=story_service.warm if indexer is not None else None,
     )
     statistics = None
+    claims = RunClaims()  # which file of the run stands for each article (planning.py)
     done = 0
 
     def finish(batch):
         nonlocal done
-        results = _finish_batch(batch, writer, parser)
+        results = _finish_batch(batch, writer, claims)
         report.results.extend(results)
         statistics.wrote(sum(result.status == ImportStatus.CREATED for result in results))
         done += batch[0]
@@ -264,34 +271,20 @@ def _prepare_batch(found_files, max_bytes, parser):
     # The bytes now live in the parse payloads only.
     for seed_file in seed_files:
         seed_file.data = None
-    return len(seed_files), (found_files, seed_files), early, parser.submit(to_parse)
+    return len(seed_files), seed_files, early, parser.submit(to_parse)
 
 
-def _finish_batch(batch, writer, parser):
-    _, (found_files, seed_files), early, parsed_results = batch
+def _finish_batch(batch, writer, claims):
+    _, seed_files, early, parsed_results = batch
     order = {seed_file.path: position for position, seed_file in enumerate(seed_files)}
-    items = []
-    skipped_by_hash = [r for r in early if r.status == ImportStatus.UNCHANGED]
-    decided = [r for r in early if r.status != ImportStatus.UNCHANGED]
+    items, decided = [], list(early)
     for index, outcome in parsed_results():
         seed_file = seed_files[index]
         if isinstance(outcome, ParsedSeed):
             items.append((seed_file, outcome))
         else:
             decided.append(FileResult.of(seed_file, ImportStatus.FAILED, error=outcome))
-    written_before = dict(writer.written_by)
+    follow_edited_urls(items)
+    items, decided = claims.settle(items, decided, order)
     results = writer.write_batch(items, decided)
-    stale, still_unchanged = stale_skips(skipped_by_hash, writer.written_by, written_before, order)
-    rewrite = []
-    if stale:
-        # Read again (it may have changed since) and parsed as any file is, by the parser.
-        again = [read_seed_file(found_files[order[result.path]], writer.max_bytes) for result in stale]
-        outcomes = dict(parser.submit([(i, f.data) for i, f in enumerate(again) if f.data is not None])())
-        for position, (result, seed_file) in enumerate(zip(stale, again, strict=True)):
-            outcome = outcomes.get(position, seed_file.error)
-            if isinstance(outcome, ParsedSeed):
-                rewrite.append((seed_file, outcome))
-            else:
-                still_unchanged.append(result)
-    results += writer.write_batch(rewrite, still_unchanged)
     return sorted(results, key=lambda result: order.get(result.path, 0))
