@@ -9,9 +9,12 @@ import json
 import shutil
 import tempfile
 import uuid
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -179,3 +182,31 @@ def test_exactly_one_file_stands_for_each_article_however_many_name_it(files, ba
                 assert article.title == f"Text {files[position][1]} of {identity}"
     finally:
         shutil.rmtree(folder)
+
+
+# --- export_seeds says so when it writes inside a folder imported from ---------------------
+
+
+def export_with_stderr(outdir):
+    out, err = StringIO(), StringIO()
+    call_command("export_seeds", str(outdir), stdout=out, stderr=err)
+    return err.getvalue()
+
+
+def test_an_export_into_a_folder_imported_from_warns_in_one_line(tmp_path):
+    seeds = tmp_path / "seeds"
+    write(seeds, "a.txt", seed_text(body="A\n", **valid_front_matter(1)))
+    run_import(seeds)
+    ImportRun.objects.create(started_at=timezone.now(), paths=["relative/seeds", 7, "/no/such/folder"])
+
+    err = export_with_stderr(seeds / "exports" / "today")
+
+    run = ImportRun.objects.order_by("pk").first()
+    assert err == (
+        f"warning: {seeds / 'exports' / 'today'} is inside {seeds}, which import run {run.pk} read: importing that "
+        "folder again reads these copies too, and each fails as the same article as its source file (export "
+        "elsewhere, or import the source folders alone)\n"
+    )
+    assert (seeds / "exports" / "today" / "a.txt").exists()  # a warning: the export is done
+    assert export_with_stderr(tmp_path / "elsewhere") == ""
+    assert export_with_stderr(tmp_path / "seeds-beside") == ""  # a name that starts alike is not inside

@@ -9,7 +9,8 @@ from django.core.management.base import CommandError
 from curation import stopping
 from curation.management.base import CurationCommand
 from curation.models import Article
-from curation.services.exporting import ExportInterrupted, export_seeds
+from curation.services.exporting import ExportInterrupted, export_seeds, import_folders_holding
+from curation.services.importing import escape_controls
 
 
 class Command(CurationCommand):
@@ -22,6 +23,12 @@ class Command(CurationCommand):
 
     def handle(self, *args, **options):
         queryset = Article.objects.live() if options["published_only"] else Article.objects.all()
+        for folder, run_id in import_folders_holding(options["outdir"])[:1]:
+            self.stderr.write(
+                f"warning: {escape_controls(options['outdir'])} is inside {escape_controls(folder)}, which import run "
+                f"{run_id} read: importing that folder again reads these copies too, and each fails as the same "
+                "article as its source file (export elsewhere, or import the source folders alone)"
+            )
         try:
             report = export_seeds(options["outdir"], queryset=queryset)
         except OSError as exc:
