@@ -195,27 +195,35 @@ def test_sigterm_at_the_second_batch_is_one_sentence_and_status_143(folder, monk
 
 
 @pytest.mark.django_db
-def test_sigterm_during_export_names_what_was_written(tmp_path, monkeypatch):
+@pytest.mark.parametrize(
+    "stop_at, kept",
+    [
+        (3, "the 2 articles written to {outdir} before it stay, each file whole"),
+        (2, "the 1 article written to {outdir} before it stays, each file whole"),
+        (1, "nothing was written to {outdir} yet"),
+    ],
+)
+def test_sigterm_during_export_names_what_was_written(tmp_path, monkeypatch, stop_at, kept):
     for n in range(5):
         make_article(title=f"Article {n}")
     render = exporting.render_seed
     rendered = []
 
-    def stopped_at_the_third(article):
+    def stopped(article):
         rendered.append(article.pk)
-        if len(rendered) == 3:
+        if len(rendered) == stop_at:
             _sigterm()
         return render(article)
 
-    monkeypatch.setattr(exporting, "render_seed", stopped_at_the_third)
-    with pytest.raises(CommandError) as stopped:
+    monkeypatch.setattr(exporting, "render_seed", stopped)
+    with pytest.raises(CommandError) as stopped_export:
         call_command("export_seeds", str(tmp_path), stdout=StringIO())
-    assert stopped.value.returncode == 143
-    assert str(stopped.value) == (
-        f"the export stopped (SIGTERM): the 2 articles written to {tmp_path} before it stay, each file whole "
-        "(the one being written was removed); run the export again to write them all"
+    assert stopped_export.value.returncode == 143
+    assert str(stopped_export.value) == (
+        f"the export stopped (SIGTERM): {kept.format(outdir=tmp_path)} (the file being written was removed); "
+        "run the export again to write them all"
     )
-    assert len(os.listdir(tmp_path)) == 2
+    assert len(os.listdir(tmp_path)) == stop_at - 1
 
 
 def _raise_keyboard_interrupt():

@@ -35,10 +35,15 @@ class Command(CurationCommand):
             raise CommandError(f"cannot write to {options['outdir']}: {exc.strerror or exc}", returncode=2) from None
         except ExportInterrupted as exc:
             written = len(exc.report.written)
+            kept = (
+                f"the {written:,} {'article' if written == 1 else 'articles'} written to {options['outdir']} before it "
+                f"{'stays' if written == 1 else 'stay'}, each file whole"
+                if written
+                else f"nothing was written to {options['outdir']} yet"
+            )
             raise CommandError(
-                f"the export stopped ({stopping.signal_name(exc.interrupt)}): the {written:,} "
-                f"article{'' if written == 1 else 's'} written to {options['outdir']} before it stay, each file "
-                "whole (the one being written was removed); run the export again to write them all",
+                f"the export stopped ({stopping.signal_name(exc.interrupt)}): {kept} (the file being written was "
+                "removed); run the export again to write them all",
                 returncode=stopping.exit_status(exc.interrupt),
             ) from None
         for article_id, reason in report.failed:
