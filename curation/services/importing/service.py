@@ -133,7 +133,7 @@ def import_seed_files(
                     started_at=timezone.now(), paths=[display_path(os.fspath(p)) for p in paths]
                 )
                 report.run_id = run.pk
-            writer = SeedWriter(run=run, dry_run=dry_run, max_bytes=max_bytes, stories=indexer, pump=parser.pump)
+            writer = SeedWriter(run=run, dry_run=dry_run, stories=indexer, pump=parser.pump)
             database = backend()
             statistics = database.planner_statistics(enabled=not dry_run)
             with database.bulk_write_session():

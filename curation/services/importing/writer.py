@@ -60,14 +60,13 @@ IMPORTED_FIELDS = [
 class SeedWriter:
     """Turns parsed seeds into rows, a batch per transaction. Caches providers and topics."""
 
-    def __init__(self, *, run, dry_run, max_bytes, stories=None, pump=None):
+    def __init__(self, *, run, dry_run, stories=None, pump=None):
         self.run = run
         # Called between the batch's statements (the parse pool's pump: see pool.py).
         self.pump = pump or (lambda: None)
         self.db = backend()
         self.stories = stories  # services.stories.ImportIndexer, or None
         self.dry_run = dry_run
-        self.max_bytes = max_bytes
         # article id -> path of the file of this run that created or updated it
         self.written_by = {}
         self.providers = {}
