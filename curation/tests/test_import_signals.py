@@ -257,3 +257,30 @@ def test_a_stopped_clustering_keeps_nothing_and_says_so(monkeypatch, interrupt, 
         "run cluster_stories again"
     )
     assert not StoryFeatures.objects.filter(article=article).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "command, target, leaves",
+    [
+        (
+            "apply_rules",
+            "curation.services.rules.run_on_queue",
+            "the decisions made before it stay, each with its audit row; run apply_rules again for the rest",
+        ),
+        (
+            "publish_scheduled",
+            "curation.management.commands.publish_scheduled.record_due_boundaries",
+            "the boundaries recorded before it stay; the next run records the rest",
+        ),
+    ],
+)
+def test_the_other_long_commands_say_what_a_sigterm_leaves(monkeypatch, command, target, leaves):
+    monkeypatch.setattr(target, lambda *args, **kwargs: _sigterm())
+    with pytest.raises(CommandError) as stopped:
+        call_command(command, stdout=StringIO())
+    assert stopped.value.returncode == 143
+    assert str(stopped.value) == f"{command} stopped (SIGTERM): {leaves}"
+    # The lock publish_scheduled held is released with the block: the next run takes it.
+    monkeypatch.undo()
+    call_command(command, stdout=StringIO())
