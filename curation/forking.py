@@ -100,7 +100,9 @@ def _fork(function, part, parent):
         try:
             os.close(read_end)
             die_with_parent(parent)
-            signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+            # Ctrl-C and SIGTERM are the parent's to handle: it ends its children.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
             payload = pickle.dumps(function(part), protocol=pickle.HIGHEST_PROTOCOL)
             with os.fdopen(write_end, "wb") as out:
                 out.write(payload)

@@ -6,6 +6,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
+from curation import stopping
 from curation.services import transactions
 
 
@@ -16,17 +17,33 @@ class CurationCommand(BaseCommand):
     before in transactions of its own stays (each command's help says what those are).
 
     A reader that goes away (`import_ledger --run 3 | head`) ends the command quietly with
-    status 141, as a shell tool ended by SIGPIPE, not with a BrokenPipeError traceback."""
+    status 141, as a shell tool ended by SIGPIPE, not with a BrokenPipeError traceback.
+
+    Ctrl-C and SIGTERM (systemd, `docker stop`, `timeout`) stop a command alike: the
+    transaction it was in is rolled back, and one line says so, with `stopped_leaves`, what
+    stays and what running it again does; exit status 130 or 143, as a shell reports for a
+    process the signal ended. A command whose service says more (the import's counts) raises
+    its own CommandError with that status (`stopping.exit_status`)."""
+
+    # What a stopped run leaves and what a rerun does: each command that writes says its own.
+    stopped_leaves = "it writes nothing"
 
     def execute(self, *args, **options):
-        try:
-            return super().execute(*args, **options)
-        except BrokenPipeError:
-            # Python would try again to flush stdout at exit, and print a second error.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(141)
-        except DatabaseError as exc:
-            reason = transactions.cannot_write(exc)
-            if reason is None:
-                raise
-            raise CommandError(f"stopped: {reason}", returncode=1) from None
+        with stopping.sigterm_raises():
+            try:
+                return super().execute(*args, **options)
+            except BrokenPipeError:
+                # Python would try again to flush stdout at exit, and print a second error.
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                sys.exit(141)
+            except DatabaseError as exc:
+                reason = transactions.cannot_write(exc)
+                if reason is None:
+                    raise
+                raise CommandError(f"stopped: {reason}", returncode=1) from None
+            except KeyboardInterrupt as exc:
+                message = f"{self._name()} stopped ({stopping.signal_name(exc)}): {self.stopped_leaves}"
+                raise CommandError(message, returncode=stopping.exit_status(exc)) from None
+
+    def _name(self):
+        return self.__module__.rsplit(".", 1)[-1]

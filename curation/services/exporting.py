@@ -17,7 +17,7 @@ import yaml
 from django.db.models import BooleanField, ExpressionWrapper
 from django.utils import timezone
 
-from curation.models import Article, ArticleState, live_condition
+from curation.models import Article, ArticleState, ImportRun, live_condition
 from curation.seedformat import SafeLoader
 from curation.seedformat.text import BOM, opens_front_matter
 from curation.services.importing.discovery import SEED_SUFFIXES
@@ -45,6 +45,16 @@ MAX_NAME_STEM = 200
 class ExportReport:
     written: list = field(default_factory=list)  # [(article_id, path)]
     failed: list = field(default_factory=list)  # [(article_id, reason)]
+
+
+class ExportInterrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM (curation.stopping) during an export, with the `report` of what was
+    written before: those files stay, each whole; the one being written is removed."""
+
+    def __init__(self, interrupt, report):
+        super().__init__()
+        self.interrupt = interrupt  # the KeyboardInterrupt or stopping.Terminated itself
+        self.report = report
 
 
 def front_matter_mapping(article):
@@ -123,6 +133,14 @@ def export_seeds(outdir, *, queryset=None):
         .prefetch_related("topics")
     )
     report = ExportReport()
+    try:
+        _write_all(outdir, queryset, report)
+    except KeyboardInterrupt as exc:
+        raise ExportInterrupted(exc, report) from None
+    return report
+
+
+def _write_all(outdir, queryset, report):
     used = set()
     for article in queryset.order_by("pk").iterator(chunk_size=500):
         try:
@@ -146,7 +164,26 @@ def export_seeds(outdir, *, queryset=None):
             Path(temp_path).unlink(missing_ok=True)
             raise
         report.written.append((article.pk, str(target)))
-    return report
+
+
+def import_folders_holding(outdir, *, runs=1000):
+    """[(folder, run id)]: the folders the latest `runs` import runs were given (ImportRun.paths)
+    that `outdir` lies inside. Importing such a folder again reads the export's copies too,
+    and each fails as the same article as its source file (importing/planning.RunClaims).
+    Only absolute paths can be checked: a relative one was relative to a working folder no
+    one recorded. A cron job repeats the same paths, so the latest runs name every folder."""
+    target = os.path.realpath(outdir)
+    latest = {}
+    for run_id, paths in ImportRun.objects.order_by("-pk").values_list("pk", "paths")[:runs]:
+        for path in paths if isinstance(paths, list) else ():
+            if isinstance(path, str) and os.path.isabs(path):
+                latest.setdefault(path, run_id)
+    holding = []
+    for path, run_id in latest.items():
+        folder = os.path.realpath(path)
+        if os.path.isdir(folder) and os.path.commonpath([folder, target]) == folder:
+            holding.append((path, run_id))
+    return holding
 
 
 # A rename refused for what holds the article's name in the folder (a folder of that name,

@@ -338,23 +338,24 @@ def test_two_imports_of_the_same_folder_at_once_create_no_duplicates(databases, 
 
 def test_reimporting_an_unchanged_folder_changes_nothing_even_with_a_repeated_url(databases, tmp_path):
     """A rerun after any interruption re-imports files already imported. Two files with the
-    same webUrl: the later one wins, and must go on winning when nothing changed."""
+    same webUrl: the first one wins, the later one fails naming it, and so on every run."""
     folder = tmp_path / "repeated"
     folder.mkdir()
     for name, title in [("a.md", "First version"), ("b.md", "Second version"), ("c.md", None)]:
         url = "https://news.example/other" if title is None else "https://news.example/repeated"
         (folder / name).write_text(f"---\ntitle: {title or 'Other'}\nwebUrl: {url}\n---\nBody of {name}\n")
     url = databases.fresh(f"repeated_{tmp_path.name[-12:].lower().replace('-', '_')}")
-    manage(url, "import_seeds", str(folder), "--no-progress")
+    assert manage(url, "import_seeds", str(folder), "--no-progress", check=False).returncode == 1
     first = dump(url)
     titles = sorted(row["title"] for row in first["articles"].values())
-    assert titles == ["Other", "Second version"]
+    assert titles == ["First version", "Other"]
 
-    # Both files of the repeated URL are applied again on each run (in walk order, so the
-    # later one wins); what must not happen is the article changing from run to run.
+    # What must not happen is the article changing from run to run, or the files taking turns.
     for _ in range(2):
-        result = manage(url, "import_seeds", str(folder), "--no-progress", "--json")
-        assert json.loads(result.stdout)["counts"]["failed"] == 0
+        result = manage(url, "import_seeds", str(folder), "--no-progress", "--json", check=False)
+        assert result.returncode == 1
+        files = {entry["path"].rsplit("/", 1)[1]: entry["status"] for entry in json.loads(result.stdout)["files"]}
+        assert files == {"a.md": "unchanged", "b.md": "failed", "c.md": "unchanged"}
         assert_same_content(dump(url), first)
 
 

@@ -219,10 +219,12 @@ def test_body_only_items_are_identified_by_their_text(tmp_path):
     write(tmp_path, "copy/two.txt", "Dateline\n\nThe council voted on Tuesday to extend the night bus network.\n")
     write(tmp_path, "other.txt", "A different story entirely, told in one line of prose.\n")
 
-    code, out, _ = run_import(tmp_path)
+    code, out, err = run_import(tmp_path)
 
-    assert code == 0
-    assert "2 created" in out and "1 unchanged" in out
+    # The copy names the same item: it fails, naming the first (test_import_same_article.py).
+    assert code == 1
+    assert "2 created" in out and "1 failed" in out
+    assert f"{tmp_path / 'copy' / 'two.txt'}: the same article as {tmp_path / 'one.txt'}, earlier in this run" in err
     item = Article.objects.get(title__startswith="The council")
     assert item.needs_metadata and not item.has_front_matter
     assert item.title == "The council voted on Tuesday to extend the night bus network."
@@ -234,8 +236,9 @@ def test_two_files_with_the_same_url_in_one_run_make_one_article(tmp_path):
 
     code, out, _ = run_import(tmp_path)
 
-    assert code == 0 and "1 created, 1 updated" in out
-    assert Article.objects.get().title == "Second version"
+    # The first file is imported, the second fails (test_import_same_article.py).
+    assert code == 1 and "1 created, 0 updated, 0 unchanged, 1 failed" in out
+    assert Article.objects.get().title == "First version"
 
 
 def test_related_coverage_links_whichever_file_comes_first(tmp_path):

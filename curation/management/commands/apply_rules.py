@@ -14,6 +14,7 @@ from curation.services import rules
 
 class Command(CurationCommand):
     help = __doc__
+    stopped_leaves = "the decisions made before it stay, each with its audit row; run apply_rules again for the rest"
 
     def add_arguments(self, parser):
         parser.add_argument("--rule", action="append", metavar="NAME", help="run this rule only, enabled or not (repeatable)")

@@ -21,6 +21,7 @@ MAX_SINCE_HOURS = 1000 * 366 * 24
 
 class Command(CurationCommand):
     help = __doc__
+    stopped_leaves = "nothing it did is kept (clustering is one transaction, rolled back); run cluster_stories again"
 
     def add_arguments(self, parser):
         parser.add_argument(

@@ -17,6 +17,7 @@ from curation.services import stats_rollup
 
 class Command(CurationCommand):
     help = __doc__
+    stopped_leaves = "what it counted before stays counted; run it again to count the rest"
 
     def add_arguments(self, parser):
         parser.add_argument("--since", metavar="DATE", help="First day, YYYY-MM-DD (default: 30 days ago).")

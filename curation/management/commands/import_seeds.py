@@ -1,8 +1,8 @@
 """Import seed files (YAML front matter + body). PATH is a file or a folder, walked recursively
 for *.txt and *.md. Unchanged files are skipped; each file gets a ledger row. Exit status: 0
 all imported or unchanged, 1 some files failed, a step after the files failed or the database
-took no more writes, 2 usage error, 130 interrupted (Ctrl-C); an interrupted import is
-finished by running it again.
+took no more writes, 2 usage error, 130 interrupted (Ctrl-C), 143 stopped by SIGTERM; an
+interrupted import is finished by running it again.
 """
 
 import json
@@ -77,6 +77,7 @@ class ProgressBar:
 
 class Command(CurationCommand):
     help = __doc__
+    stopped_leaves = "nothing was written yet; run the import again"
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", metavar="PATH", help="seed file or folder")
@@ -145,7 +146,7 @@ class Command(CurationCommand):
         except ImportStoppedError as exc:
             raise CommandError(escape_controls(str(exc)), returncode=1) from None
         except ImportInterrupted as exc:
-            raise CommandError(escape_controls(str(exc)), returncode=130) from None  # 128 + SIGINT, as a shell says
+            raise CommandError(escape_controls(str(exc)), returncode=exc.exit_status) from None  # 130 or 143
         finally:
             if progress:
                 progress.finish()

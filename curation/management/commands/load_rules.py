@@ -15,6 +15,7 @@ from curation.services.importing import display_path
 
 class Command(CurationCommand):
     help = __doc__
+    stopped_leaves = "nothing was loaded (a rules file loads in one transaction); run it again"
 
     def add_arguments(self, parser):
         parser.add_argument("file", metavar="FILE", help="a YAML rules file ('-' for standard input)")

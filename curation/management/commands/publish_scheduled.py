@@ -17,6 +17,7 @@ LOCK_NAME = "publish_scheduled"
 
 class Command(CurationCommand):
     help = __doc__
+    stopped_leaves = "the boundaries recorded before it stay; the next run records the rest"
 
     def add_arguments(self, parser):
         add_report_options(parser, dry_run="list what would be recorded; write nothing")

@@ -19,6 +19,7 @@ DEMO_ACCOUNTS = [
 
 class Command(CurationCommand):
     help = __doc__
+    stopped_leaves = "the demo accounts are set in one transaction, the items published one by one; run it again"
 
     def add_arguments(self, parser):
         parser.add_argument("--port", default="8000", help="port shown in the printed URLs")

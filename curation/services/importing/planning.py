@@ -101,22 +101,52 @@ def follow_edited_urls(items):
             parsed.source_key = moved[parsed.web_url]
 
 
-def stale_skips(skipped_by_hash, written_by, written_before, order):
-    """Split files skipped by their hash into (stale, still unchanged).
+class RunClaims:
+    """Which file of the run stands for each article: the first, in the run's order.
 
-    A skip matched the article as it was before the batch. If an earlier file of this run
-    (two files with one webUrl) has since written over that article, the skip is stale:
-    that file is parsed and written too, so the later file wins on every run instead of
-    the two taking turns. `written_by`: article id -> path of its last writer in this run;
-    `written_before`: the same before the batch; `order`: path -> position in the batch."""
-    stale, unchanged = [], []
-    for result in skipped_by_hash:
-        writer_path = written_by.get(result.article_id)
-        earlier = writer_path is not None and (
-            result.article_id in written_before or order.get(writer_path, -1) < order[result.path]
-        )
-        (stale if earlier else unchanged).append(result)
-    return stale, unchanged
+    Two files of one run may name one article: the same webUrl (an export folder inside the
+    folder imported, a file copied under another name, an outlet's URL reused), the same
+    body (body-only items), or the URL an editor gave an article beside that article's own
+    file. Both used to write it, the later one winning, so each run reported two updates
+    and flagged an edited article as changed at the source over and over. Now the first
+    file in the run's order (the order discovery gives, the same on every run of the same
+    paths) is imported, or found unchanged, and every later one fails on its own, naming
+    it. A file that failed before naming an article (unreadable, invalid) claims nothing.
+    Dry runs claim alike, so they report what the import would do."""
+
+    def __init__(self):
+        self.winners = {}  # article identity (source key) -> path of the file that claimed it
+
+    def settle(self, items, decided, order):
+        """Claim the batch's identities in the run's order; returns (items, decided) with
+        each later file's item or skip replaced by its failure. items: [(SeedFile,
+        ParsedSeed)] with their final source keys (follow_edited_urls); decided: results
+        known before parsing, files skipped by hash among them; order: path -> position."""
+        skipped, kept = [], []
+        for result in decided:
+            (skipped if result.status == ImportStatus.UNCHANGED and result.article_id else kept).append(result)
+        keys = {}
+        if skipped:
+            # A file skipped by its hash is never parsed: its identity is its article's.
+            ids = [result.article_id for result in skipped]
+            keys = dict(Article.objects.filter(pk__in=ids).order_by().values_list("pk", "source_key"))
+        claimants = [(order[seed_file.path], parsed.source_key, (seed_file, parsed)) for seed_file, parsed in items]
+        claimants += [(order[result.path], keys.get(result.article_id), result) for result in skipped]
+        kept_items = []
+        for _, key, claimant in sorted(claimants, key=lambda claimant: claimant[0]):
+            is_item = isinstance(claimant, tuple)
+            path = claimant[0].path if is_item else claimant.path
+            winner = path if key is None else self.winners.setdefault(key, path)
+            if winner == path:
+                (kept_items if is_item else kept).append(claimant)
+                continue
+            error = f"the same article as {display_path(winner)}, earlier in this run (the first file is the one imported)"
+            if is_item:
+                kept.append(FileResult.of(claimant[0], ImportStatus.FAILED, error=error))
+            else:
+                claimant.status, claimant.article_id, claimant.error = ImportStatus.FAILED, None, error
+                kept.append(claimant)
+        return kept_items, kept
 
 
 @dataclass
@@ -131,10 +161,10 @@ class Plan:
     refreshes: list
 
 
-def plan_items(items, *, planned=None):
-    """Decide created / updated / unchanged for parsed items [(SeedFile, ParsedSeed)]
-    against what is stored. `planned` (dry runs, which write nothing): source key ->
-    Article that an earlier batch of the run would have created, filled in here."""
+def plan_items(items, *, lock=True):
+    """Decide created / updated / unchanged for parsed items [(SeedFile, ParsedSeed)], one
+    per article (RunClaims), against what is stored. `lock`: lock the stored rows until the
+    transaction ends (writing; a dry run writes nothing and locks nothing)."""
     keys = [parsed.source_key for _, parsed in items]
     existing = {}
     if keys:
@@ -153,7 +183,7 @@ def plan_items(items, *, planned=None):
             "web_url",
             "provider_id",
         )
-        if planned is None:
+        if lock:
             # Writing (in the batch's transaction): the rows are locked until it commits, so an
             # editor's edit waits and lands on top. Unlocked, an edit committed between this
             # read and the batch's write (PostgreSQL) was overwritten with the source's value.
@@ -164,12 +194,8 @@ def plan_items(items, *, planned=None):
     for seed_file, parsed in items:
         result = FileResult.of(seed_file, ImportStatus.CREATED, notes=list(parsed.notes))
         article = existing.get(parsed.source_key)
-        if planned is not None and article is None:
-            article = planned.get(parsed.source_key)
         if article is None:
             plan.creates.append((result, seed_file, parsed))
-            if planned is not None:
-                planned[parsed.source_key] = Article(content_sha256=parsed.content_sha256)
         elif article.content_sha256 == parsed.content_sha256:
             result.status = ImportStatus.UNCHANGED
             result.article_id = article.pk

@@ -5,7 +5,8 @@
   file per fresh process, so the file that kills its parser is named ("the YAML parser
   crashed (signal 11, SIGSEGV)") and the others are parsed as usual;
 - workers die with the importer: PR_SET_PDEATHSIG on Linux, and a check of the parent
-  before each file everywhere;
+  before each file everywhere; they ignore Ctrl-C and SIGTERM, which the importer handles
+  (it ends them);
 - files travel in chunks (CHUNK_SIZE files or CHUNK_BYTES), one message each way a chunk.
 """
 
@@ -54,7 +55,11 @@ def _worker_main(tasks, results, parent_pid, limits, timeout, describe, inherite
     die_with_parent(parent_pid)
     for connection in inherited:  # other workers' pipe ends, forked along with the importer
         connection.close()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the importer's to handle
+    # Ctrl-C, and SIGTERM sent to the whole group (systemd, `timeout`), are the importer's to
+    # handle: it rolls back its batch and ends the workers. A worker ended by the signal first
+    # would be taken for a parser crash, and its files failed for it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGALRM, raise_timeout)
     inbox, outbox, cancelled = queue.SimpleQueue(), queue.SimpleQueue(), set()
     threading.Thread(target=_receive, args=(tasks, inbox, cancelled), daemon=True).start()

@@ -21,6 +21,7 @@ from django.db import DatabaseError, connection
 from django.db.models import Q
 from django.utils import timezone
 
+from curation import stopping
 from curation.db import backend
 from curation.models import ImportRun, ImportStatus
 from curation.seedformat import ParsedSeed, SeedLimits
@@ -33,7 +34,13 @@ from curation.services.importing.discovery import (
     display_path,
     read_seed_file,
 )
-from curation.services.importing.planning import FileResult, ImportReport, sort_read_files, stale_skips
+from curation.services.importing.planning import (
+    FileResult,
+    ImportReport,
+    RunClaims,
+    follow_edited_urls,
+    sort_read_files,
+)
 from curation.services.importing.pool import default_workers, make_parser
 from curation.services.importing.writer import SeedWriter, link_pending_coverage
 from curation.stories.seeds import describe
@@ -106,11 +113,12 @@ def import_seed_files(
         prepare=story_service.warm if indexer is not None else None,
     )
     statistics = None
+    claims = RunClaims()  # which file of the run stands for each article (planning.py)
     done = 0
 
     def finish(batch):
         nonlocal done
-        results = _finish_batch(batch, writer, parser)
+        results = _finish_batch(batch, writer, claims)
         report.results.extend(results)
         statistics.wrote(sum(result.status == ImportStatus.CREATED for result in results))
         done += batch[0]
@@ -125,7 +133,7 @@ def import_seed_files(
                     started_at=timezone.now(), paths=[display_path(os.fspath(p)) for p in paths]
                 )
                 report.run_id = run.pk
-            writer = SeedWriter(run=run, dry_run=dry_run, max_bytes=max_bytes, stories=indexer, pump=parser.pump)
+            writer = SeedWriter(run=run, dry_run=dry_run, stories=indexer, pump=parser.pump)
             database = backend()
             statistics = database.planner_statistics(enabled=not dry_run)
             with database.bulk_write_session():
@@ -167,17 +175,23 @@ def import_seed_files(
         if (reason := transactions.cannot_write(exc)) is None:
             raise
         raise ImportStoppedError(_stopped(reason, report, len(files))) from exc
-    except KeyboardInterrupt:
-        # The batch being written is rolled back with its transaction; say what stays.
-        raise ImportInterrupted(_stopped("interrupted (Ctrl-C)", report, len(files))) from None
+    except KeyboardInterrupt as exc:
+        # Ctrl-C or SIGTERM (stopping.py): the batch being written is rolled back with its
+        # transaction, the parse workers are ended below; say what stays.
+        message = _stopped(None, report, len(files), signal=stopping.signal_name(exc))
+        raise ImportInterrupted(message, exit_status=stopping.exit_status(exc)) from None
     finally:
         parser.close()
     return report
 
 
 class ImportInterrupted(KeyboardInterrupt):
-    """Ctrl-C during an import, with what it wrote before (a KeyboardInterrupt still, for
-    callers that let interrupts through)."""
+    """Ctrl-C or SIGTERM during an import, with what it wrote before (a KeyboardInterrupt
+    still, for callers that let interrupts through); `exit_status` 130 or 143."""
+
+    def __init__(self, message, *, exit_status):
+        super().__init__(message)
+        self.exit_status = exit_status
 
 
 class ImportStoppedError(RuntimeError):
@@ -186,15 +200,20 @@ class ImportStoppedError(RuntimeError):
     was written before (the batches committed stay, the one being written is rolled back)."""
 
 
-def _stopped(reason, report, total):
+def _stopped(reason, report, total, *, signal=None):
+    """One sentence: why the import stopped (`reason`, or the `signal` that stopped it) and
+    what stays written."""
+    stopped = f"the import stopped ({signal})" if signal else f"the import stopped: {reason}"
     if report.run_id is None:
+        if signal:
+            return f"{stopped} before writing anything"
         return f"the import stopped before writing anything: {reason}"
     counts = report.counts
     if not counts["files"]:
-        return f"the import stopped: {reason}. No file was written (run {report.run_id}); run the import again"
+        return f"{stopped}. No file was written (run {report.run_id}); run the import again"
     done = ", ".join(f"{counts[status]} {status}" for status in ImportStatus.values if counts[status])
     return (
-        f"the import stopped: {reason}. {counts['files']:,} of {total:,} files were done before it and stay "
+        f"{stopped}. {counts['files']:,} of {total:,} files were done before it and stay "
         f"written (run {report.run_id}: {done}); run the import again to finish"
     )
 
@@ -252,34 +271,20 @@ def _prepare_batch(found_files, max_bytes, parser):
     # The bytes now live in the parse payloads only.
     for seed_file in seed_files:
         seed_file.data = None
-    return len(seed_files), (found_files, seed_files), early, parser.submit(to_parse)
+    return len(seed_files), seed_files, early, parser.submit(to_parse)
 
 
-def _finish_batch(batch, writer, parser):
-    _, (found_files, seed_files), early, parsed_results = batch
+def _finish_batch(batch, writer, claims):
+    _, seed_files, early, parsed_results = batch
     order = {seed_file.path: position for position, seed_file in enumerate(seed_files)}
-    items = []
-    skipped_by_hash = [r for r in early if r.status == ImportStatus.UNCHANGED]
-    decided = [r for r in early if r.status != ImportStatus.UNCHANGED]
+    items, decided = [], list(early)
     for index, outcome in parsed_results():
         seed_file = seed_files[index]
         if isinstance(outcome, ParsedSeed):
             items.append((seed_file, outcome))
         else:
             decided.append(FileResult.of(seed_file, ImportStatus.FAILED, error=outcome))
-    written_before = dict(writer.written_by)
+    follow_edited_urls(items)
+    items, decided = claims.settle(items, decided, order)
     results = writer.write_batch(items, decided)
-    stale, still_unchanged = stale_skips(skipped_by_hash, writer.written_by, written_before, order)
-    rewrite = []
-    if stale:
-        # Read again (it may have changed since) and parsed as any file is, by the parser.
-        again = [read_seed_file(found_files[order[result.path]], writer.max_bytes) for result in stale]
-        outcomes = dict(parser.submit([(i, f.data) for i, f in enumerate(again) if f.data is not None])())
-        for position, (result, seed_file) in enumerate(zip(stale, again, strict=True)):
-            outcome = outcomes.get(position, seed_file.error)
-            if isinstance(outcome, ParsedSeed):
-                rewrite.append((seed_file, outcome))
-            else:
-                still_unchanged.append(result)
-    results += writer.write_batch(rewrite, still_unchanged)
     return sorted(results, key=lambda result: order.get(result.path, 0))

@@ -25,7 +25,7 @@ from curation.models import (
 )
 from curation.services import transactions
 from curation.services.importing.discovery import display_path
-from curation.services.importing.planning import FileResult, follow_edited_urls, plan_items
+from curation.services.importing.planning import FileResult, plan_items
 
 logger = logging.getLogger(__name__)
 
@@ -60,60 +60,36 @@ IMPORTED_FIELDS = [
 class SeedWriter:
     """Turns parsed seeds into rows, a batch per transaction. Caches providers and topics."""
 
-    def __init__(self, *, run, dry_run, max_bytes, stories=None, pump=None):
+    def __init__(self, *, run, dry_run, stories=None, pump=None):
         self.run = run
         # Called between the batch's statements (the parse pool's pump: see pool.py).
         self.pump = pump or (lambda: None)
         self.db = backend()
         self.stories = stories  # services.stories.ImportIndexer, or None
         self.dry_run = dry_run
-        self.max_bytes = max_bytes
-        # article id -> path of the last file of this run that created or updated it
+        # article id -> path of the file of this run that created or updated it
         self.written_by = {}
         self.providers = {}
         self.topics = {}
-        # Dry runs write nothing, so remember what an earlier batch "created".
-        self.planned = {}
 
     # The batch --------------------------------------------------------------------------
 
     def write_batch(self, items, decided):
         """Write parsed seeds and record them, with `decided` (results known before parsing:
-        unreadable, invalid or unchanged-by-hash files), in the ledger.
+        unreadable, invalid or unchanged-by-hash files, and files that name an article an
+        earlier file of the run claimed: planning.RunClaims), in the ledger.
 
-        items: [(SeedFile, ParsedSeed)]. Items whose identity repeats inside the batch are
-        written in a following round, so that the second one sees the first.
+        items: [(SeedFile, ParsedSeed)], one per article (RunClaims saw to it).
         """
-        follow_edited_urls(items)
-        results = []
-        while items or decided:
-            round_items, seen, items_next = [], set(), []
-            for item in items:
-                (items_next if item[1].source_key in seen else round_items).append(item)
-                seen.add(item[1].source_key)
-            round_results = self._write_round(round_items, decided)
-            for result in round_results:
-                if result.status in (ImportStatus.CREATED, ImportStatus.UPDATED) and result.article_id:
-                    self.written_by[result.article_id] = result.path
-            results.extend(round_results)
-            decided = []
-            items = items_next
-        return results
-
-    def _note_shared(self, results):
-        """Two files of one run that name one article (the same webUrl, or the same body):
-        the file read last wins, on every run. Its ledger row says which file it overwrote,
-        so that the operator can find the pair (each run reports both as written)."""
+        results = self._write_round(items, decided)
         for result in results:
-            earlier = self.written_by.get(result.article_id)
-            if earlier is not None and earlier != result.path:
-                result.notes.append(
-                    f"{display_path(earlier)}, earlier in this run, names the same article; the file read last wins"
-                )
+            if result.status in (ImportStatus.CREATED, ImportStatus.UPDATED) and result.article_id:
+                self.written_by[result.article_id] = result.path
+        return results
 
     def _write_round(self, items, decided):
         if self.dry_run:
-            return plan_items(items, planned=self.planned).results + decided
+            return plan_items(items, lock=False).results + decided
         try:
             with transaction.atomic():
                 results = self._write(items)
@@ -234,7 +210,6 @@ class SeedWriter:
         # Coverage imported earlier that points at these articles links to them in the same
         # transaction; this batch's own coverage was linked as it was inserted.
         link_coverage_to([parsed.canonical_url for *_, parsed in written if parsed.canonical_url])
-        self._note_shared(results)
         return results
 
     def _imported_values(self, parsed, seed_file, now):

@@ -1,0 +1,286 @@
+# ruff: noqa: F811 - the corpus and databases fixtures are imported from test_faults and requested by name
+"""SIGTERM (systemd, `docker stop`, `timeout`) stops a long command as Ctrl-C does: the batch
+being written is rolled back, what was committed stays, the parse workers end, one sentence
+says what stays and that a rerun finishes, exit status 143. It used to end the process on
+the spot, silently.
+
+The first tests run the real `manage.py` in subprocesses (the corpus and the databases of
+test_faults.py) and send the signal from outside; the others send it to this process from
+inside a command, at a chosen moment."""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from curation.models import Article, ImportRun, StoryFeatures
+from curation.services import exporting, stories
+from curation.services.importing import service as import_service
+from curation.tests.factories import make_article, seed_text, valid_front_matter
+from curation.tests.test_faults import (  # noqa: F401 - fixtures
+    BASE_DIR,
+    CORPUS_SIZE,
+    _children,
+    _live,
+    corpus,
+    databases,
+    import_command,
+    manage,
+    subprocess_env,
+)
+from curation.tests.test_import import run_import, write
+
+IMPORT_STOPPED = re.compile(
+    r"the import stopped \(SIGTERM\)\. ([\d,]+) of ([\d,]+) files were done before it and stay written "
+    r"\(run 1: ([\d,]+) created\); run the import again to finish"
+)
+
+
+def _number(text):
+    return int(text.replace(",", ""))
+
+
+def _stop_midway(command, url, ready, *, group):
+    """Start `command`, wait until `ready()`, send SIGTERM to it (`group`: to its whole
+    process group, as systemd and `timeout` do); returns (status, stderr, its children
+    seen just before the signal)."""
+    process = subprocess.Popen(
+        command,
+        cwd=BASE_DIR,
+        env=subprocess_env(url),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not ready():
+            assert process.poll() is None, f"it ended before it could be stopped: {process.stderr.read()}"
+            assert time.monotonic() < deadline, "nothing committed in 120 s"
+            time.sleep(0.01)
+        children = _children(process.pid)
+        (os.killpg if group else os.kill)(process.pid, signal.SIGTERM)
+        _, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    return process.returncode, err, children
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    # To the group: systemd's and `timeout`'s way, which reaches the parse workers too (they
+    # leave it to the importer). To the process: `docker stop`, `kill`. Without workers: below.
+    "workers, group",
+    [("2", True), ("2", False)],
+    ids=["to-the-group", "to-the-process"],
+)
+def test_sigterm_midway_keeps_the_batches_committed_and_a_rerun_imports_the_rest_once(
+    databases, corpus, workers, group
+):
+    url = databases.fresh(f"sigterm_{workers}_{int(group)}")
+    status, err, children = _stop_midway(
+        import_command(corpus, "--workers", workers), url, lambda: databases.count_articles(url) >= 300, group=group
+    )
+
+    assert status == 143, err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    match = IMPORT_STOPPED.search(err)
+    assert match, err
+    done, total, created = map(_number, match.groups())
+    assert total == CORPUS_SIZE and done == created
+    # What it says stays is exactly what is stored: the batch being written was rolled back.
+    written = databases.count_articles(url)
+    assert 300 <= written == done < CORPUS_SIZE, "the signal did not land midway"
+    if workers != "0":
+        assert len(children) >= 2, "no parse workers were seen"
+    assert not [pid for pid in children if _live(pid)], "parse workers outlived the import"
+    # The run shows as interrupted, with what it wrote, as after Ctrl-C.
+    runs = manage(url, "import_ledger").stdout
+    assert f"-> interrupted  created {done}, updated 0, unchanged 0, failed 0" in runs, runs
+
+    result = manage(url, "import_seeds", str(corpus), "--no-progress", "--no-stories", "--json")
+    counts = json.loads(result.stdout)["counts"]
+    assert (counts["created"], counts["unchanged"], counts["failed"]) == (CORPUS_SIZE - done, done, 0), counts
+    assert databases.count_articles(url) == CORPUS_SIZE
+
+
+@pytest.mark.slow
+def test_sigterm_during_export_keeps_whole_files_and_a_rerun_writes_them_all(databases, corpus, tmp_path):
+    url = databases.fresh("sigterm_export")
+    manage(url, "import_seeds", str(corpus), "--no-progress", "--no-stories", "--no-rules")
+    outdir = tmp_path / "out"
+
+    def visible():
+        return [name for name in os.listdir(outdir) if not name.startswith(".")] if outdir.exists() else []
+
+    command = [sys.executable, "manage.py", "export_seeds", str(outdir), "--skip-checks"]
+    status, err, _ = _stop_midway(command, url, lambda: len(visible()) >= 200, group=False)
+
+    assert status == 143 and "Traceback" not in err, err
+    match = re.search(r"the export stopped \(SIGTERM\): the ([\d,]+) articles written to (\S+) before it stay", err)
+    assert match and match.group(2) == str(outdir), err
+    assert 200 <= _number(match.group(1)) == len(visible()) < CORPUS_SIZE
+    assert "run the export again to write them all" in err
+    assert not [name for name in os.listdir(outdir) if name.startswith(".export-")], "a temporary file was left"
+
+    manage(url, "export_seeds", str(outdir))
+    assert len(visible()) == CORPUS_SIZE and len(os.listdir(outdir)) == CORPUS_SIZE
+
+
+# --- the signal from inside, at a chosen moment ------------------------------------------
+
+
+def _sigterm():
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+class SigtermReachedTheTest(BaseException):
+    pass
+
+
+@pytest.fixture(autouse=True)
+def sigterm_guard():
+    """A SIGTERM no command handled fails the test, instead of ending the test run."""
+
+    def unhandled(signum, frame):
+        raise SigtermReachedTheTest("SIGTERM went past the command: nothing handled it")
+
+    previous = signal.signal(signal.SIGTERM, unhandled)
+    yield
+    signal.signal(signal.SIGTERM, previous)
+
+
+@pytest.fixture
+def folder(tmp_path):
+    for n in range(6):
+        write(tmp_path, f"{n}.txt", seed_text(body=f"Body {n}.\n", **valid_front_matter(n)))
+    return tmp_path
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("workers", [0, 1])
+def test_sigterm_at_the_second_batch_is_one_sentence_and_status_143(folder, monkeypatch, workers):
+    finish_batch = import_service._finish_batch
+    batches = []
+
+    def stopped_at_the_second_batch(*args):
+        batches.append(1)
+        if len(batches) == 2:
+            _sigterm()
+        return finish_batch(*args)
+
+    monkeypatch.setattr(import_service, "_finish_batch", stopped_at_the_second_batch)
+    before = signal.getsignal(signal.SIGTERM)
+    code, _, err = run_import(folder, batch_size=2, workers=workers)
+    monkeypatch.undo()
+
+    assert signal.getsignal(signal.SIGTERM) == before  # the command's handler is gone with it
+    assert code == 143 and "Traceback" not in err
+    assert err.startswith("the import stopped (SIGTERM). 2 of 6 files were done before it and stay written"), err
+    run = ImportRun.objects.get()
+    assert (run.finished_at, run.created, run.failed) == (None, 2, 0)  # as Ctrl-C leaves it
+    assert Article.objects.count() == 2
+    code, out, _ = run_import(folder, workers=workers)
+    assert code == 0 and "6 files: 4 created, 0 updated, 2 unchanged, 0 failed." in out
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "stop_at, kept",
+    [
+        (3, "the 2 articles written to {outdir} before it stay, each file whole"),
+        (2, "the 1 article written to {outdir} before it stays, each file whole"),
+        (1, "nothing was written to {outdir} yet"),
+    ],
+)
+def test_sigterm_during_export_names_what_was_written(tmp_path, monkeypatch, stop_at, kept):
+    for n in range(5):
+        make_article(title=f"Article {n}")
+    render = exporting.render_seed
+    rendered = []
+
+    def stopped(article):
+        rendered.append(article.pk)
+        if len(rendered) == stop_at:
+            _sigterm()
+        return render(article)
+
+    monkeypatch.setattr(exporting, "render_seed", stopped)
+    with pytest.raises(CommandError) as stopped_export:
+        call_command("export_seeds", str(tmp_path), stdout=StringIO())
+    assert stopped_export.value.returncode == 143
+    assert str(stopped_export.value) == (
+        f"the export stopped (SIGTERM): {kept.format(outdir=tmp_path)} (the file being written was removed); "
+        "run the export again to write them all"
+    )
+    assert len(os.listdir(tmp_path)) == stop_at - 1
+
+
+def _raise_keyboard_interrupt():
+    raise KeyboardInterrupt
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "interrupt, status, name", [(_sigterm, 143, "SIGTERM"), (_raise_keyboard_interrupt, 130, "Ctrl-C")]
+)
+def test_a_stopped_clustering_keeps_nothing_and_says_so(monkeypatch, interrupt, status, name):
+    """Ctrl-C was a KeyboardInterrupt traceback here, SIGTERM a silent end."""
+    article = make_article(title="Flood in the valley")
+    StoryFeatures.objects.filter(article=article).delete()
+    catch_up = stories.catch_up
+
+    def stopped_after_the_work(**options):
+        catch_up(**options)
+        assert StoryFeatures.objects.filter(article=article).exists()
+        interrupt()
+
+    monkeypatch.setattr(stories, "catch_up", stopped_after_the_work)
+    try:
+        with pytest.raises(CommandError) as stopped:
+            call_command("cluster_stories", stdout=StringIO())
+    except KeyboardInterrupt:
+        pytest.fail(f"{name} came out of the command as a KeyboardInterrupt traceback")
+    assert stopped.value.returncode == status
+    assert str(stopped.value) == (
+        f"cluster_stories stopped ({name}): nothing it did is kept (clustering is one transaction, rolled back); "
+        "run cluster_stories again"
+    )
+    assert not StoryFeatures.objects.filter(article=article).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "command, target, leaves",
+    [
+        (
+            "apply_rules",
+            "curation.services.rules.run_on_queue",
+            "the decisions made before it stay, each with its audit row; run apply_rules again for the rest",
+        ),
+        (
+            "publish_scheduled",
+            "curation.management.commands.publish_scheduled.record_due_boundaries",
+            "the boundaries recorded before it stay; the next run records the rest",
+        ),
+    ],
+)
+def test_the_other_long_commands_say_what_a_sigterm_leaves(monkeypatch, command, target, leaves):
+    monkeypatch.setattr(target, lambda *args, **kwargs: _sigterm())
+    with pytest.raises(CommandError) as stopped:
+        call_command(command, stdout=StringIO())
+    assert stopped.value.returncode == 143
+    assert str(stopped.value) == f"{command} stopped (SIGTERM): {leaves}"
+    # The lock publish_scheduled held is released with the block: the next run takes it.
+    monkeypatch.undo()
+    call_command(command, stdout=StringIO())
