@@ -44,6 +44,9 @@ def same_story_panel(context, article):
         # their titles ("listed by #12, not in our workspace" named an id and an inner word).
         "coverage": [(entry, titles.get(entry.article_id, "")) for entry in found.coverage] if found else [],
         "published": len(found.published) if found else 0,
+        # An item in no story may still list other outlets' reports: "no other item is known"
+        # beside "Related coverage (5)" read as a contradiction. (The page prefetches them.)
+        "listed_here": 0 if story else len(article.related.all()),
         "can_edit": can_edit and article.state != ArticleState.MERGED,
         "this_url": context.get("this_url") or request.get_full_path(),
         # A refused merge (views.common.take_refused_merge): what was typed and why.

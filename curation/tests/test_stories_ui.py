@@ -401,3 +401,19 @@ def test_rejecting_a_storys_other_items_refuses_when_a_new_item_joined_since_the
     # Publishing the lead alone still goes: it rejects nothing the editor has not seen.
     editor_client.post(f"/curate/stories/{story.pk}/publish/", {**data, "rest": "leave"})
     assert Article.objects.get(pk=lead.pk).state == ArticleState.PUBLISHED
+
+
+def test_an_item_in_no_story_points_to_the_coverage_its_source_lists(editor_client):
+    """"No other item is known to cover this event" above "Related coverage (2)" read as a
+    contradiction to a new editor: the panel now says where those reports are."""
+    related = [
+        {"title": "Council votes on the bridge", "web_url": "https://other.example/a"},
+        {"title": "Bridge vote: what it means", "web_url": "https://third.example/b"},
+    ]
+    listing = make_article(related=related)
+    lone = make_article()
+
+    page = editor_client.get(reverse("curation:article-detail", args=[listing.pk])).content.decode()
+    assert "No other imported item covers this event; the 2 reports from other outlets that its source lists are under Related coverage, below." in page
+    page = editor_client.get(reverse("curation:article-detail", args=[lone.pk])).content.decode()
+    assert "No other imported item covers this event." in page
