@@ -56,7 +56,9 @@ class TopicForm(visible_names_form(Topic, "name")):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        slug = self.fields["slug"]
+        slug = self.fields.get("slug")
+        if slug is None:  # the view-only page: every field is read-only, none is on the form
+            return
         slug.required = False
         slug.help_text = "The topic page's address, /topics/<slug>/. Leave it empty to make it from the name."
 
