@@ -7,6 +7,7 @@ from django.utils.html import format_html
 
 from curation.admin.large_tables import LargeTableAdmin
 from curation.admin.refusals import RefusesDeletion
+from curation.admin.site_links import SeenAtLinkAdmin
 from curation.admin.stale import SeenStateAdmin, SeenStateForm
 from curation.models import Provider, RejectionReason, Topic
 from curation.validation import visible_name
@@ -72,7 +73,7 @@ class TopicForm(visible_names_form(Topic, "name")):
 
 
 @admin.register(Topic)
-class TopicAdmin(RefusesDeletion, SeenStateAdmin, LargeTableAdmin):
+class TopicAdmin(SeenAtLinkAdmin, RefusesDeletion, SeenStateAdmin, LargeTableAdmin):
     form = TopicForm
     list_display = ["name", "slug", "articles_link"]
     search_fields = ["name", "slug"]
