@@ -7,6 +7,8 @@
     change_page.py   the article change page: its form and read-only inlines
     bulk.py          what the article's bulk actions tell the admin; the transition actions
     taxonomy.py      providers and topics
+    merging.py       their "Merge into…" action (curation.services.taxonomy_merge)
+    site_links.py    "View on site": where the article or topic can be seen (the model rule)
     records.py       import runs, the ledger, the audit log (read-only)
     stories.py       stories and their articles (read-only)
     rules.py         triage rules, their versions, the kill switch, flags

@@ -50,6 +50,7 @@ from curation.admin.filters import (
 )
 from curation.admin.large_tables import COUNT_CAP, LargeTableAdmin, LargeTableChangeList
 from curation.admin.scheduling import ScheduleAdminMixin
+from curation.admin.site_links import SeenAtLinkAdmin
 from curation.admin.stories import story_link
 from curation.models import HEAT_UNKNOWN, Article
 from curation.redaction import displayable_front_matter
@@ -182,7 +183,7 @@ class ArticleChangeList(LargeTableChangeList):
 
 
 @admin.register(Article)
-class ArticleAdmin(ScheduleAdminMixin, BulkActionsMixin, LargeTableAdmin):
+class ArticleAdmin(SeenAtLinkAdmin, ScheduleAdminMixin, BulkActionsMixin, LargeTableAdmin):
     form = ArticleEditorialForm
     list_display = [
         "title_column", "provider_column", "quality", "heat_column", "state", "published_column", "needs_metadata"

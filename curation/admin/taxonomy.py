@@ -6,9 +6,12 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from curation.admin.large_tables import LargeTableAdmin
+from curation.admin.merging import MergeActionMixin
 from curation.admin.refusals import RefusesDeletion
+from curation.admin.site_links import SeenAtLinkAdmin
 from curation.admin.stale import SeenStateAdmin, SeenStateForm
 from curation.models import Provider, RejectionReason, Topic
+from curation.services.taxonomy_merge import merge_providers, merge_topics
 from curation.validation import visible_name
 
 
@@ -38,8 +41,10 @@ def _articles_link(parameter, pk):
 
 
 @admin.register(Provider)
-class ProviderAdmin(SeenStateAdmin, LargeTableAdmin):
+class ProviderAdmin(MergeActionMixin, SeenStateAdmin, LargeTableAdmin):
     form = visible_names_form(Provider, "name", "domain")
+    actions = ["merge_selected"]
+    merge_service = staticmethod(merge_providers)
     list_display = ["name", "domain", "articles_link"]
     search_fields = ["name", "domain"]
 
@@ -56,7 +61,9 @@ class TopicForm(visible_names_form(Topic, "name")):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        slug = self.fields["slug"]
+        slug = self.fields.get("slug")
+        if slug is None:  # the view-only page: every field is read-only, none is on the form
+            return
         slug.required = False
         slug.help_text = "The topic page's address, /topics/<slug>/. Leave it empty to make it from the name."
 
@@ -70,8 +77,10 @@ class TopicForm(visible_names_form(Topic, "name")):
 
 
 @admin.register(Topic)
-class TopicAdmin(RefusesDeletion, SeenStateAdmin, LargeTableAdmin):
+class TopicAdmin(MergeActionMixin, SeenAtLinkAdmin, RefusesDeletion, SeenStateAdmin, LargeTableAdmin):
     form = TopicForm
+    actions = ["merge_selected"]
+    merge_service = staticmethod(merge_topics)
     list_display = ["name", "slug", "articles_link"]
     search_fields = ["name", "slug"]
 
@@ -81,7 +90,8 @@ class TopicAdmin(RefusesDeletion, SeenStateAdmin, LargeTableAdmin):
 
     # Deleting a topic articles carry would take it off each of them without the editorial
     # service: no audit row, no new version, no "topics" in edited_fields (so the next import
-    # puts it back). Such a topic is renamed here, or taken off its articles by editors.
+    # puts it back). Such a topic is renamed here, merged into another ("Merge into…"), or
+    # taken off its articles by editors.
     def has_delete_permission(self, request, obj=None):
         if obj is not None and obj.articles.exists():
             return False
@@ -90,8 +100,8 @@ class TopicAdmin(RefusesDeletion, SeenStateAdmin, LargeTableAdmin):
     def deletion_refusals(self, objs):
         carried = Topic.objects.filter(pk__in=[topic.pk for topic in objs]).with_article_counts().filter(article_count__gt=0)
         return [
-            f"Topic “{topic.name}”: {topic.article_count} article(s) carry it. Rename it instead, "
-            "or take it off its articles in the curator first."
+            f"Topic “{topic.name}”: {topic.article_count} article(s) carry it. Rename it instead, merge it "
+            "into another topic (“Merge into…” on the topic list), or take it off its articles in the curator first."
             for topic in carried
         ]
 

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from curation.models.taxonomy import Provider, Topic
+from curation.models.visibility import SeenAt, may_open_curator
 
 
 class ArticleState(models.TextChoices):
@@ -311,6 +312,17 @@ class Article(models.Model):
 
     def get_absolute_url(self):
         return reverse("curation:article-detail", args=[self.pk])
+
+    def seen_at(self, user, now=None):
+        """Where `user` can see this article now (SeenAt), or None: its public page while
+        readers can see it (`is_live`, the one rule), else its page in the curator for a user
+        who may open the curator. A draft, scheduled, embargoed, expired or rejected item
+        has no public page yet (a 404), which the admin's "View on site" used to lead to."""
+        if self.is_live(now):
+            return SeenAt(reverse("public:article", args=[self.pk]), public=True)
+        if may_open_curator(user):
+            return SeenAt(self.get_absolute_url(), public=False)
+        return None
 
     @property
     def secured_fingerprint(self):

@@ -4,7 +4,11 @@ import hashlib
 
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.text import slugify
+
+from curation.models.visibility import SeenAt, may_open_curator
 
 
 class Provider(models.Model):
@@ -41,6 +45,20 @@ class Topic(models.Model):
 
     def get_absolute_url(self):
         return reverse("public:topic", args=[self.slug])
+
+    def seen_at(self, user, now=None):
+        """Where `user` can see this topic now (SeenAt), or None: its public page while a
+        live article carries it (without one that page is a 404), else the curator's queue
+        narrowed to it (in every state), for a user who may open the curator. One query."""
+        from curation.models.articles import live_condition  # articles imports this module
+
+        if self.articles.filter(live_condition(now or timezone.now())).exists():
+            return SeenAt(self.get_absolute_url(), public=True)
+        if may_open_curator(user):
+            # Every state ("all", curation.filters.STATE_ALL): a topic's items may all be decided.
+            query = urlencode({"state": "all", "topic": self.slug})
+            return SeenAt(f"{reverse('curation:queue')}?{query}", public=False)
+        return None
 
     @staticmethod
     def slug_for(name, *, disambiguate=False):
