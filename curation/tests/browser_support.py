@@ -165,8 +165,15 @@ def arrive(page, url_pattern):
 def axe_violations(page, *, impacts=SERIOUS, tags=None):
     """axe-core's violations on the page as readable lines: by default the serious and
     critical ones (the brief's bar); `impacts=None` for every one; `tags` to run only those
-    rules (e.g. WCAG_TAGS)."""
+    rules (e.g. WCAG_TAGS). Only where scripts run: axe is one, and in a page with them off
+    it never returns, and the test hung until its timeout."""
     from axe_playwright_python.sync_playwright import Axe
+
+    if not getattr(page, "scripts_on", True):
+        raise AssertionError(
+            "axe cannot check a page with JavaScript off: check the same page with it on "
+            "(or with the app's scripts blocked by a route)"
+        )
 
     options = {"runOnly": {"type": "tag", "values": tags}} if tags else None
     results = Axe().run(page, options=options) if options else Axe().run(page)

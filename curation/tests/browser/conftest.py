@@ -73,6 +73,8 @@ def open_page(browser, live_server):
             cookie = client.cookies[settings.SESSION_COOKIE_NAME]
             context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
         page = context.new_page()
+        # Read by axe_violations, which cannot run in a page whose scripts are off.
+        page.scripts_on = options.get("java_script_enabled", True)
         return page, PageWatch().attach(page)
 
     yield open_page
