@@ -1,7 +1,7 @@
 import pytest
 import time_machine
 
-from curation.tests.factories import clear_caches, client_for, make_article, make_user
+from curation.tests.factories import clear_caches, client_for, make_article, make_user, seed_text, valid_front_matter
 
 
 def account(**fields):
@@ -46,6 +46,15 @@ def clock(clock_start):
     standing still until moved (`clock.move_to(...)`)."""
     with time_machine.travel(clock_start, tick=False) as traveller:
         yield traveller
+
+
+@pytest.fixture
+def six_seed_files(tmp_path):
+    """A folder of six valid seed files, 0.txt to 5.txt: for the tests that stop an import
+    at a chosen batch."""
+    for n in range(6):
+        (tmp_path / f"{n}.txt").write_text(seed_text(body=f"Body {n}.\n", **valid_front_matter(n)), encoding="utf-8")
+    return tmp_path
 
 
 @pytest.fixture

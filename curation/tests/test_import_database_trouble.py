@@ -8,8 +8,7 @@ from django.db import connection
 
 from curation.models import Article, ImportLedgerEntry, ImportRun
 from curation.services.importing import service as import_service
-from curation.tests.factories import seed_text, valid_front_matter
-from curation.tests.test_import import run_import, write
+from curation.tests.test_import import run_import
 
 # A real refusal from each database, as a read-only file or a standby server gives it.
 READ_ONLY = {
@@ -23,15 +22,8 @@ def read_only(on):
         cursor.execute(READ_ONLY[connection.vendor][0 if on else 1])
 
 
-@pytest.fixture
-def folder(tmp_path):
-    for n in range(6):
-        write(tmp_path, f"{n}.txt", seed_text(body=f"Body {n}.\n", **valid_front_matter(n)))
-    return tmp_path
-
-
 @pytest.mark.django_db(transaction=True)
-def test_a_database_that_turns_read_only_midway_stops_the_import_with_what_it_wrote(folder, monkeypatch):
+def test_a_database_that_turns_read_only_midway_stops_the_import_with_what_it_wrote(six_seed_files, monkeypatch):
     finish_batch = import_service._finish_batch
 
     def then_read_only(*args):
@@ -41,7 +33,7 @@ def test_a_database_that_turns_read_only_midway_stops_the_import_with_what_it_wr
 
     monkeypatch.setattr(import_service, "_finish_batch", then_read_only)
     try:
-        code, _, err = run_import(folder, batch_size=2)
+        code, _, err = run_import(six_seed_files, batch_size=2)
     finally:
         read_only(False)
     monkeypatch.undo()
@@ -54,16 +46,16 @@ def test_a_database_that_turns_read_only_midway_stops_the_import_with_what_it_wr
     run = ImportRun.objects.get()
     assert (run.finished_at, run.created, run.failed) == (None, 2, 0)  # interrupted, with what it wrote
 
-    code, out, _ = run_import(folder)
+    code, out, _ = run_import(six_seed_files)
     assert code == 0 and "6 files: 4 created, 0 updated, 2 unchanged, 0 failed." in out
     assert Article.objects.count() == 6
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_read_only_database_is_one_message_before_anything_is_read(folder):
+def test_a_read_only_database_is_one_message_before_anything_is_read(six_seed_files):
     read_only(True)
     try:
-        code, out, err = run_import(folder)
+        code, out, err = run_import(six_seed_files)
     finally:
         read_only(False)
     assert code == 1 and "Traceback" not in err and out == ""
@@ -72,7 +64,7 @@ def test_a_read_only_database_is_one_message_before_anything_is_read(folder):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_ctrl_c_midway_says_what_was_written_not_a_traceback(folder, monkeypatch):
+def test_ctrl_c_midway_says_what_was_written_not_a_traceback(six_seed_files, monkeypatch):
     """Ctrl-C printed a KeyboardInterrupt traceback from wherever the import was (the parse
     pool, the clustering), and nothing of what stayed written."""
     finish_batch = import_service._finish_batch
@@ -86,12 +78,12 @@ def test_ctrl_c_midway_says_what_was_written_not_a_traceback(folder, monkeypatch
 
     monkeypatch.setattr(import_service, "_finish_batch", interrupted_at_the_second_batch)
     try:
-        code, _, err = run_import(folder, batch_size=2)
+        code, _, err = run_import(six_seed_files, batch_size=2)
     except KeyboardInterrupt:
         pytest.fail("Ctrl-C came out of the command as a KeyboardInterrupt traceback")
     monkeypatch.undo()
     assert code == 130 and "Traceback" not in err
     assert err.startswith("the import stopped (Ctrl-C). 2 of 6 files were done before it"), err
     assert ImportRun.objects.get().created == 2 and Article.objects.count() == 2
-    code, out, _ = run_import(folder)
+    code, out, _ = run_import(six_seed_files)
     assert code == 0 and "4 created, 0 updated, 2 unchanged" in out

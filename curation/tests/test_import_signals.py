@@ -23,7 +23,7 @@ from django.core.management import CommandError, call_command
 from curation.models import Article, ImportRun, StoryFeatures
 from curation.services import exporting, stories
 from curation.services.importing import service as import_service
-from curation.tests.factories import make_article, seed_text, valid_front_matter
+from curation.tests.factories import make_article
 from curation.tests.test_faults import (  # noqa: F401 - fixtures
     BASE_DIR,
     CORPUS_SIZE,
@@ -35,7 +35,7 @@ from curation.tests.test_faults import (  # noqa: F401 - fixtures
     manage,
     subprocess_env,
 )
-from curation.tests.test_import import run_import, write
+from curation.tests.test_import import run_import
 
 IMPORT_STOPPED = re.compile(
     r"the import stopped \(SIGTERM\)\. ([\d,]+) of ([\d,]+) files were done before it and stay written "
@@ -160,16 +160,9 @@ def sigterm_guard():
     signal.signal(signal.SIGTERM, previous)
 
 
-@pytest.fixture
-def folder(tmp_path):
-    for n in range(6):
-        write(tmp_path, f"{n}.txt", seed_text(body=f"Body {n}.\n", **valid_front_matter(n)))
-    return tmp_path
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("workers", [0, 1])
-def test_sigterm_at_the_second_batch_is_one_sentence_and_status_143(folder, monkeypatch, workers):
+def test_sigterm_at_the_second_batch_is_one_sentence_and_status_143(six_seed_files, monkeypatch, workers):
     finish_batch = import_service._finish_batch
     batches = []
 
@@ -181,7 +174,7 @@ def test_sigterm_at_the_second_batch_is_one_sentence_and_status_143(folder, monk
 
     monkeypatch.setattr(import_service, "_finish_batch", stopped_at_the_second_batch)
     before = signal.getsignal(signal.SIGTERM)
-    code, _, err = run_import(folder, batch_size=2, workers=workers)
+    code, _, err = run_import(six_seed_files, batch_size=2, workers=workers)
     monkeypatch.undo()
 
     assert signal.getsignal(signal.SIGTERM) == before  # the command's handler is gone with it
@@ -190,7 +183,7 @@ def test_sigterm_at_the_second_batch_is_one_sentence_and_status_143(folder, monk
     run = ImportRun.objects.get()
     assert (run.finished_at, run.created, run.failed) == (None, 2, 0)  # as Ctrl-C leaves it
     assert Article.objects.count() == 2
-    code, out, _ = run_import(folder, workers=workers)
+    code, out, _ = run_import(six_seed_files, workers=workers)
     assert code == 0 and "6 files: 4 created, 0 updated, 2 unchanged, 0 failed." in out
 
 

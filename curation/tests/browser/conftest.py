@@ -93,3 +93,9 @@ def open_as_editor(open_page):
         return page, watch
 
     return open_as_editor
+
+
+@pytest.fixture
+def admin_user():
+    """A superuser who signs in through the login form (the admin's browser tests)."""
+    return make_user(role="superuser", username="root", password=PASSWORD)

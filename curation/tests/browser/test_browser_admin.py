@@ -7,17 +7,12 @@ import pytest
 from django.utils import timezone
 
 from curation.models import Article, RejectionReason, Story, Topic
-from curation.tests.browser_support import PASSWORD, axe_violations, expect, save_screenshot
-from curation.tests.factories import make_article, make_user
+from curation.tests.browser_support import axe_violations, expect, save_screenshot
+from curation.tests.factories import make_article
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 VIEWPORT = {"width": 1280, "height": 800}
-
-
-@pytest.fixture
-def admin_user():
-    return make_user(role="superuser", username="root", password=PASSWORD)
 
 
 @pytest.fixture

@@ -8,17 +8,12 @@ import pytest
 from curation.models import Article, Topic
 from curation.services import rules as rules_service
 from curation.services.rule_conditions import validate_definition
-from curation.tests.browser_support import PASSWORD, axe_violations, expect, save_screenshot
-from curation.tests.factories import make_article, make_topic, make_user
+from curation.tests.browser_support import axe_violations, expect, save_screenshot
+from curation.tests.factories import make_article, make_topic
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 VIEWPORT = {"width": 1280, "height": 800}
-
-
-@pytest.fixture
-def admin_user():
-    return make_user(role="superuser", username="root", password=PASSWORD)
 
 
 @pytest.fixture
