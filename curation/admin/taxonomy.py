@@ -35,22 +35,26 @@ def visible_names_form(model, *names):
     return type(f"{model.__name__}Form", (SeenStateForm,), attrs)
 
 
-def _articles_link(parameter, pk):
-    url = reverse("admin:curation_article_changelist") + f"?{parameter}={int(pk)}"
-    return format_html('<a href="{}">Articles</a>', url)
+class ArticlesColumn:
+    """The list's "Articles" column: a link to the article list filtered to the row
+    (`articles_parameter`: the article list's filter that names it)."""
+
+    articles_parameter = None
+
+    @admin.display(description="Articles")
+    def articles_link(self, row):
+        url = reverse("admin:curation_article_changelist") + f"?{self.articles_parameter}={int(row.pk)}"
+        return format_html('<a href="{}">Articles</a>', url)
 
 
 @admin.register(Provider)
-class ProviderAdmin(MergeActionMixin, SeenStateAdmin, LargeTableAdmin):
+class ProviderAdmin(ArticlesColumn, MergeActionMixin, SeenStateAdmin, LargeTableAdmin):
     form = visible_names_form(Provider, "name", "domain")
     actions = ["merge_selected"]
     merge_service = staticmethod(merge_providers)
     list_display = ["name", "domain", "articles_link"]
     search_fields = ["name", "domain"]
-
-    @admin.display(description="Articles")
-    def articles_link(self, provider):
-        return _articles_link("provider", provider.pk)
+    articles_parameter = "provider"
 
 
 class TopicForm(visible_names_form(Topic, "name")):
@@ -77,16 +81,13 @@ class TopicForm(visible_names_form(Topic, "name")):
 
 
 @admin.register(Topic)
-class TopicAdmin(MergeActionMixin, SeenAtLinkAdmin, RefusesDeletion, SeenStateAdmin, LargeTableAdmin):
+class TopicAdmin(ArticlesColumn, MergeActionMixin, SeenAtLinkAdmin, RefusesDeletion, SeenStateAdmin, LargeTableAdmin):
     form = TopicForm
     actions = ["merge_selected"]
     merge_service = staticmethod(merge_topics)
     list_display = ["name", "slug", "articles_link"]
     search_fields = ["name", "slug"]
-
-    @admin.display(description="Articles")
-    def articles_link(self, topic):
-        return _articles_link("topic", topic.pk)
+    articles_parameter = "topic"
 
     # Deleting a topic articles carry would take it off each of them without the editorial
     # service: no audit row, no new version, no "topics" in edited_fields (so the next import
