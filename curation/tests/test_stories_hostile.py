@@ -11,7 +11,7 @@ from django.core.management import call_command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from curation.models import Article, RelatedCoverage, Story, StoryEdge, StoryFeatures, StoryKey
+from curation.models import Article, ImportStatus, RelatedCoverage, Story, StoryEdge, StoryFeatures, StoryKey
 from curation.services import stories
 from curation.services.importing import import_seed_files
 from curation.stories import StoryItem, item_features
@@ -201,7 +201,11 @@ def test_any_seed_files_import_and_cluster_into_valid_stories(files, cap, monkey
     with tempfile.TemporaryDirectory() as folder:
         write_seeds(Path(folder), files)
         report = import_seed_files([folder], workers=0)
-    assert report.stories is not None and report.counts["failed"] == 0
+    assert report.stories is not None
+    # Two generated files may share a webUrl: the later one fails naming the first (one file
+    # per article in a run, planning.RunClaims), and no file fails for any other reason.
+    failures = [result.error for result in report.results if result.status == ImportStatus.FAILED]
+    assert all(error.startswith("the same article as ") for error in failures), failures
 
     found = story_sets()
     assert all(2 <= len(members) <= cap for members in found.values())
