@@ -47,6 +47,10 @@ class AliasesAdmin:
     """ModelAdmin mixin: the inline's deletions go through taxonomy_merge.delete_aliases (the
     permission check and the log entry), not the formset's own delete."""
 
+    def get_inline_instances(self, request, obj=None):
+        inlines = super().get_inline_instances(request, obj)
+        return [inline for inline in inlines if not isinstance(inline, AliasInline) or _lists_aliases(request, obj)]
+
     def save_formset(self, request, form, formset, change):
         if not issubclass(formset.model, (TopicAlias, ProviderAlias)):
             return super().save_formset(request, form, formset, change)
@@ -56,6 +60,17 @@ class AliasesAdmin:
         # The admin's own change message reads these; the service wrote the log entry.
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         return None
+
+
+def _lists_aliases(request, obj):
+    """Whether the page lists aliases: only a row that has some (they come from merges, so
+    never the add page). A formset the page did not show would refuse the save for its
+    missing management form, so a POST is read as the page it came from was."""
+    if obj is None:
+        return False
+    if request.method == "POST":
+        return "aliases-TOTAL_FORMS" in request.POST  # the inline's prefix: the models' related_name
+    return obj.aliases.exists()
 
 
 def merged_topic_name_error(name, instance):
