@@ -1,4 +1,4 @@
-""""Also known as" on a topic's and a provider's change page: the names merged into it
+"""*Also known as* on a topic's and a provider's change page: the names merged into it
 (curation.services.taxonomy_merge records them), which the import and the editors resolve to
 it. Read-only; an admin who may merge may delete one (its name is free again), and the
 deletion goes through the service, which logs it on the kept row's History.

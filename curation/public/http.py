@@ -110,7 +110,11 @@ def _to_kept_topic(request, slug):
     match = request.resolver_match
     url = reverse(match.view_name, kwargs={**match.kwargs, "topic_slug": kept})
     query = request.GET.urlencode()
-    return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
+    response = HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
+    # Browsers keep a 301 without an expiry for good; an admin may delete the alias (and the
+    # import make the name a topic again), so it is kept as long as a page is, no longer.
+    patch_cache_control(response, public=True, max_age=settings.PUBLIC_CACHE_SECONDS)
+    return response
 
 
 def fresh_for(found, now):

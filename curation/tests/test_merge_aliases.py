@@ -3,6 +3,7 @@
 topic pages (301 to the kept one), shown and deleted in the admin."""
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -12,15 +13,22 @@ from curation.models import Article, ArticleState, Provider, ProviderAlias, Topi
 from curation.services import taxonomy
 from curation.services.importing import import_seed_files
 from curation.services.taxonomy_merge import delete_aliases, merge_providers, merge_topics
-from curation.tests.factories import client_for, make_article, make_provider, make_topic, make_user, seed_text
-from curation.tests.factories import valid_front_matter
+from curation.tests.factories import (
+    client_for,
+    make_article,
+    make_provider,
+    make_topic,
+    make_user,
+    seed_text,
+    valid_front_matter,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def merged(superuser):
-    """"AI" merged into "Artificial intelligence", "reuters.com" into "Reuters"."""
+    """Topic “AI” merged into “Artificial intelligence”, provider “reuters.com” into “Reuters”."""
     kept, ai = make_topic(name="Artificial intelligence"), make_topic(name="AI")
     reuters = make_provider(name="Reuters", domain="reuters.com")
     dup = make_provider(name="reuters.com", domain="reuters.com")
@@ -143,6 +151,7 @@ def test_a_merged_topic_page_redirects_permanently_to_the_kept_one(merged, clien
     response = client.get(reverse(route, args=["ai"]) + "?all=1")
     assert response.status_code == 301
     assert response["Location"] == reverse(route, args=[kept.slug]) + "?all=1"
+    assert f"max-age={settings.PUBLIC_CACHE_SECONDS}" in response["Cache-Control"]  # not cached for good
     assert client.get(response["Location"]).status_code == 200
     assert client.get(reverse(route, args=["no-such-topic"])).status_code == 404
 
