@@ -5,6 +5,13 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from curation.admin.aliases import (
+    AliasesAdmin,
+    ProviderAliasInline,
+    TopicAliasInline,
+    merged_provider_error,
+    merged_topic_name_error,
+)
 from curation.admin.large_tables import LargeTableAdmin
 from curation.admin.merging import MergeActionMixin
 from curation.admin.refusals import RefusesDeletion
@@ -47,9 +54,19 @@ class ArticlesColumn:
         return format_html('<a href="{}">Articles</a>', url)
 
 
+class ProviderForm(visible_names_form(Provider, "name", "domain")):
+    def clean(self):
+        cleaned = super().clean()
+        error = merged_provider_error(cleaned.get("name"), cleaned.get("domain") or "", self.instance)
+        if error:
+            self.add_error("name", error)
+        return cleaned
+
+
 @admin.register(Provider)
-class ProviderAdmin(ArticlesColumn, MergeActionMixin, SeenStateAdmin, LargeTableAdmin):
-    form = visible_names_form(Provider, "name", "domain")
+class ProviderAdmin(ArticlesColumn, MergeActionMixin, AliasesAdmin, SeenStateAdmin, LargeTableAdmin):
+    form = ProviderForm
+    inlines = [ProviderAliasInline]
     actions = ["merge_selected"]
     merge_service = staticmethod(merge_providers)
     list_display = ["name", "domain", "articles_link"]
@@ -71,6 +88,12 @@ class TopicForm(visible_names_form(Topic, "name")):
         slug.required = False
         slug.help_text = "The topic page's address, /topics/<slug>/. Leave it empty to make it from the name."
 
+    def clean_name(self):
+        name = super().clean_name()
+        if error := merged_topic_name_error(name, self.instance):
+            raise forms.ValidationError(error)
+        return name
+
     def clean_slug(self):
         slug, name = self.cleaned_data.get("slug"), self.cleaned_data.get("name")
         if slug or not name:
@@ -81,8 +104,11 @@ class TopicForm(visible_names_form(Topic, "name")):
 
 
 @admin.register(Topic)
-class TopicAdmin(ArticlesColumn, MergeActionMixin, SeenAtLinkAdmin, RefusesDeletion, SeenStateAdmin, LargeTableAdmin):
+class TopicAdmin(
+    ArticlesColumn, MergeActionMixin, AliasesAdmin, SeenAtLinkAdmin, RefusesDeletion, SeenStateAdmin, LargeTableAdmin
+):
     form = TopicForm
+    inlines = [TopicAliasInline]
     actions = ["merge_selected"]
     merge_service = staticmethod(merge_topics)
     list_display = ["name", "slug", "articles_link"]

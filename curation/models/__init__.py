@@ -41,7 +41,14 @@ from curation.models.scores import (
 )
 from curation.models.stats import StatsCount, StatsWatermark
 from curation.models.stories import Story, StoryDecision, StoryEdge, StoryFeatures, StoryKey
-from curation.models.taxonomy import Provider, RejectionReason, RejectionReasonQuerySet, Topic
+from curation.models.taxonomy import (
+    Provider,
+    ProviderAlias,
+    RejectionReason,
+    RejectionReasonQuerySet,
+    Topic,
+    TopicAlias,
+)
 
 __all__ = [
     "CLOCK_STATUSES",
@@ -63,6 +70,7 @@ __all__ = [
     "ImportRun",
     "ImportStatus",
     "Provider",
+    "ProviderAlias",
     "RejectionReason",
     "RejectionReasonQuerySet",
     "RelatedCoverage",
@@ -80,5 +88,6 @@ __all__ = [
     "StoryFeatures",
     "StoryKey",
     "Topic",
+    "TopicAlias",
     "live_condition",
 ]

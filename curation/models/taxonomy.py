@@ -69,6 +69,45 @@ class Topic(models.Model):
         return f"{slug}-{suffix}" if disambiguate else slug
 
 
+class TopicAlias(models.Model):
+    """A name (and its slug) a topic had before an admin merged it into `topic`. The import
+    and the editors' paths resolve the name to `topic` instead of creating it again, and the
+    old page /topics/<slug>/ redirects to the kept topic's (services/taxonomy.py,
+    services/taxonomy_merge.py). Deleting the alias frees the name."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=220, unique=True, allow_unicode=True)
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="aliases")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "topic aliases"
+
+    def __str__(self):
+        return self.name
+
+
+class ProviderAlias(models.Model):
+    """A name and domain a provider had before an admin merged it into `provider`: the
+    import and the editors' paths resolve the pair to `provider` (as TopicAlias)."""
+
+    name = models.CharField(max_length=200)
+    domain = models.CharField(max_length=253, blank=True, default="")
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="aliases")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "domain"]
+        verbose_name_plural = "provider aliases"
+        constraints = [
+            models.UniqueConstraint(fields=["name", "domain"], name="provider_alias_unique_name_domain"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.domain})" if self.domain else self.name
+
+
 class RejectionReasonQuerySet(models.QuerySet):
     def offered(self):
         """The reasons editors pick from, in the order admins gave them."""

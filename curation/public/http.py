@@ -26,7 +26,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.core.cache import caches
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
@@ -34,7 +34,7 @@ from django.utils.http import http_date
 from django.utils.text import slugify
 from django.views.decorators.http import condition
 
-from curation.public.selectors import public_validators, reading_at
+from curation.public.selectors import kept_topic_slug, public_validators, reading_at
 
 # Part of every ETag: bump it when the output format changes so caches do not serve
 # responses rendered by older code.
@@ -74,7 +74,7 @@ def public_cache(view=None, *, personalised=False, store=False, reads=()):
     def respond(request, now, *args, **kwargs):
         found = public_validators(topic_slug=kwargs.get("topic_slug"), now=now)
         if found is None:
-            raise Http404("No such topic.")
+            return _to_kept_topic(request, kwargs.get("topic_slug"))
         if "topic_slug" in kwargs:
             kwargs["topic"] = found.topic
         private = personalised and request.user.is_authenticated
@@ -98,6 +98,23 @@ def public_cache(view=None, *, personalised=False, store=False, reads=()):
         return response
 
     return wrapper
+
+
+def _to_kept_topic(request, slug):
+    """A merged topic's page or feed: a permanent redirect to the kept topic's (readers'
+    bookmarks and feed readers follow it); a slug no topic ever had is a 404. The alias is
+    read only here, on the way to a 404, so pages that exist pay nothing for it."""
+    kept = kept_topic_slug(slug) if slug else None
+    if kept is None:
+        raise Http404("No such topic.")
+    match = request.resolver_match
+    url = reverse(match.view_name, kwargs={**match.kwargs, "topic_slug": kept})
+    query = request.GET.urlencode()
+    response = HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
+    # Browsers keep a 301 without an expiry for good; an admin may delete the alias (and the
+    # import make the name a topic again), so it is kept as long as a page is, no longer.
+    patch_cache_control(response, public=True, max_age=settings.PUBLIC_CACHE_SECONDS)
+    return response
 
 
 def fresh_for(found, now):

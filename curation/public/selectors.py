@@ -35,6 +35,7 @@ from curation.models import (
     HEAT_UNKNOWN,
     Article,
     Topic,
+    TopicAlias,
 )
 from curation.public.stories import one_entry_per_story
 from curation.selectors import MISSING, Cursor, Sort, with_topic
@@ -293,6 +294,11 @@ class Validators:
     # The next schedule time (go-live, expiry, end of an embargo): caches may keep a
     # response until then at most.
     next_change: dt.datetime | None = None
+
+
+def kept_topic_slug(alias_slug):
+    """The slug of the topic that a merged topic's slug now stands for (TopicAlias), or None."""
+    return TopicAlias.objects.filter(slug=alias_slug).values_list("topic__slug", flat=True).first()
 
 
 def public_validators(*, topic_slug=None, now=None):

@@ -11,9 +11,15 @@ waits for it, then skips or goes ahead; the read that follows sees the committed
 
 Call inside the caller's transaction: a write that fails afterwards takes its new topics
 with it.
+
+A name an admin merged away ("AI" into "Artificial intelligence") is an alias
+(TopicAlias, ProviderAlias, recorded by services/taxonomy_merge.py): every path that finds
+topics or providers by name resolves it here to the kept one, so a merged name never comes
+back as a new row, whether from the import (its batched look-ups call `aliased_topic_ids`
+and `aliased_provider_ids`), an editor's picker or a rule.
 """
 
-from curation.models import Provider, Topic
+from curation.models import Provider, ProviderAlias, Topic, TopicAlias
 from curation.validation import visible_name
 
 TOPIC_NAME_MAX = Topic._meta.get_field("name").max_length
@@ -35,8 +41,44 @@ def _clean_names(names):
     return cleaned
 
 
+def aliased_topic_ids(names):
+    """{name: id of the kept topic} for the names that are aliases of merged topics: one query."""
+    if not names:
+        return {}
+    return dict(TopicAlias.objects.filter(name__in=names).order_by().values_list("name", "topic_id"))
+
+
+def aliased_provider_ids(pairs):
+    """{(name, domain): id of the kept provider} for the pairs that are aliases: one query."""
+    pairs = set(pairs)
+    if not pairs:
+        return {}
+    rows = (
+        ProviderAlias.objects.filter(name__in={name for name, _ in pairs})
+        .order_by()
+        .values_list("name", "domain", "provider_id")
+    )
+    return {(name, domain): pk for name, domain, pk in rows if (name, domain) in pairs}
+
+
+def topic_alias_named(name):
+    """The TopicAlias with this name (with its topic), or None: an admin's form says a merged
+    name is taken rather than let it come back as a second topic."""
+    return TopicAlias.objects.select_related("topic").filter(name=name).first()
+
+
+def provider_alias_named(name, domain):
+    """The ProviderAlias for this name and domain (with its provider), or None."""
+    return ProviderAlias.objects.select_related("provider").filter(name=name, domain=domain).first()
+
+
 def _topics_named(names):
-    return {topic.name: topic for topic in Topic.objects.filter(name__in=names).order_by()}
+    """{name: Topic} for the names that are topics or aliases of one (then the kept topic)."""
+    found = {topic.name: topic for topic in Topic.objects.filter(name__in=names).order_by()}
+    if aliased := [name for name in names if name not in found]:
+        rows = TopicAlias.objects.filter(name__in=aliased).select_related("topic").order_by()
+        found.update((alias.name, alias.topic) for alias in rows)
+    return found
 
 
 def ensure_topics(names):
@@ -79,7 +121,12 @@ def ensure_providers(pairs):
 
     def existing():
         rows = Provider.objects.filter(name__in={name for name, _ in wanted}).order_by()
-        return {(p.name, p.domain): p for p in rows if (p.name, p.domain) in wanted_set}
+        found = {(p.name, p.domain): p for p in rows if (p.name, p.domain) in wanted_set}
+        if aliased := wanted_set - found.keys():
+            names = {name for name, _ in aliased}
+            rows = ProviderAlias.objects.filter(name__in=names).select_related("provider").order_by()
+            found.update(((a.name, a.domain), a.provider) for a in rows if (a.name, a.domain) in aliased)
+        return found
 
     wanted_set = set(wanted)
     found = existing()
@@ -138,4 +185,5 @@ def topics_for_editor(names, *, user, create=()):
         raise UnconfirmedTopics(unconfirmed)
     if missing:
         create_topics(missing, user=user)
-    return list(ensure_topics(names).values())
+    # An alias and its kept topic both named give that topic once.
+    return list({topic.pk: topic for topic in ensure_topics(names).values()}.values())

@@ -12,6 +12,12 @@ A rule is saved through services.rules.save_rule: its version goes up and the ne
 is kept, so the audit rows of its earlier acts still read against what it said then. History
 is not rewritten: audit rows' before/after and rule versions keep the names they had.
 
+Each merged row's name (a topic's with its slug, a provider's with its domain) is kept as an
+alias of the kept one (TopicAlias, ProviderAlias), and aliases that named a merged row name
+the kept one now: services/taxonomy.py resolves them, so the import and the editors find the
+kept row by the old names instead of creating them again, and public/ redirects the old
+topic page. Deleting an alias (delete_aliases, with the merge's permissions) frees the name.
+
 As a rename in the admin, a merge is not an editorial act on each article (no audit row or
 version per article; readers see it within PUBLIC_ETAG_REFRESH_SECONDS, see public/http.py).
 """
@@ -24,7 +30,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, ProtectedError, Q
 
-from curation.models import Article, Provider, RelatedCoverage, Rule, Topic
+from curation.models import Article, Provider, ProviderAlias, RelatedCoverage, Rule, Topic, TopicAlias
 from curation.services.rules import save_rule
 
 # More than this many at once is almost surely a "select all" by mistake, and past what the
@@ -244,6 +250,7 @@ def _merge(model, *, keep, ids, user, via):
             merged = [row for row in rows if row.pk != keep]
             result = (_move_topic_references if model is Topic else _move_provider_references)(kept, merged)
             result.rules_updated = _rewrite_rules(model, kept, merged, user)
+            _record_aliases(model, kept, merged)
             _log(model, kept, merged, result, user, via)
             model.objects.filter(pk__in=[row.pk for row in merged]).delete()
     except ProtectedError:
@@ -284,6 +291,48 @@ def _move_provider_references(kept, merged):
     )
 
 
+def _record_aliases(model, kept, merged):
+    """The merged rows' names become aliases of the kept one, and their own aliases (from
+    earlier merges into them) follow: C merged into A, then A into B, leaves C naming B."""
+    merged_ids = [row.pk for row in merged]
+    if model is Topic:
+        TopicAlias.objects.filter(topic_id__in=merged_ids).update(topic=kept)
+        # Nothing else should hold these names or slugs (they were topics until now); one
+        # that does is stale and gives way, as the unique columns need.
+        TopicAlias.objects.filter(Q(name__in=[t.name for t in merged]) | Q(slug__in=[t.slug for t in merged])).delete()
+        TopicAlias.objects.bulk_create([TopicAlias(name=t.name, slug=t.slug, topic=kept) for t in merged])
+    else:
+        ProviderAlias.objects.filter(provider_id__in=merged_ids).update(provider=kept)
+        pairs = Q()
+        for provider in merged:
+            pairs |= Q(name=provider.name, domain=provider.domain)
+        ProviderAlias.objects.filter(pairs).delete()
+        ProviderAlias.objects.bulk_create([ProviderAlias(name=p.name, domain=p.domain, provider=kept) for p in merged])
+
+
+def delete_aliases(*, model, ids, user, via="admin"):
+    """Delete these aliases of topics (model=Topic) or providers (model=Provider): their
+    names are free again, so the next import that names one creates it anew. Needs the
+    merge's permissions; each kept row's History says which alias went. Returns the count."""
+    if not may_merge(user, model):
+        raise PermissionDenied(f"Deleting aliases of {_noun(model, 2)} needs the permissions to merge them.")
+    alias_model, owner = (TopicAlias, "topic") if model is Topic else (ProviderAlias, "provider")
+    with transaction.atomic():
+        aliases = list(alias_model.objects.select_for_update().filter(pk__in=ids).select_related(owner).order_by("pk"))
+        by_owner = {}
+        for alias in aliases:
+            by_owner.setdefault(getattr(alias, owner), []).append(f"“{alias}”")
+        for row, names in by_owner.items():  # one entry per kept row (a change page deletes one row's)
+            LogEntry.objects.log_actions(
+                user_id=user.pk,
+                queryset=[row],
+                action_flag=CHANGE,
+                change_message=f"Alias {', '.join(names)} deleted: the name is free again (via {via}).",
+            )
+        alias_model.objects.filter(pk__in=[alias.pk for alias in aliases]).delete()
+    return len(aliases)
+
+
 def _rewrite_rules(model, kept, merged, user):
     """Save (a new version of) each rule that named a merged row; returns their names."""
     rules = list(Rule.objects.select_for_update().in_order())
@@ -318,5 +367,8 @@ def _log(model, kept, merged, result, user, via):
         user_id=user.pk,
         queryset=merged,
         action_flag=DELETION,
-        change_message=f"Merged into “{kept}” (#{kept.pk}), with its articles and rules (via {via}).",
+        change_message=(
+            f"Merged into “{kept}” (#{kept.pk}), with its articles and rules; its name is now an alias of it "
+            f"(via {via})."
+        ),
     )

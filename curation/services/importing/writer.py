@@ -23,7 +23,7 @@ from curation.models import (
     RelatedCoverage,
     Topic,
 )
-from curation.services import transactions
+from curation.services import taxonomy, transactions
 from curation.services.importing.discovery import display_path
 from curation.services.importing.planning import FileResult, plan_items
 
@@ -284,7 +284,9 @@ class SeedWriter:
                     }
                 )
             if "topics" not in edited:
-                topic_links.extend({"article_id": article_id, "topic_id": self.topics[name]} for name in parsed.topics)
+                # Once each: a file may name a merged topic and the one it was merged into.
+                topic_ids = dict.fromkeys(self.topics[name] for name in parsed.topics)
+                topic_links.extend({"article_id": article_id, "topic_id": topic_id} for topic_id in topic_ids)
         self.db.insert_rows(ArticleImage, images)
         self.db.insert_rows(RelatedCoverage, related, json_encoded={"images"})
         self.db.insert_rows(Article.topics.through, topic_links)
@@ -301,6 +303,8 @@ class SeedWriter:
         names = {name for name, _ in missing}
         for pk, name, domain in Provider.objects.filter(name__in=names).values_list("pk", "name", "domain"):
             self.providers[(name, domain)] = pk
+        # A pair an admin merged away is the kept provider's (one query, only when some are not found).
+        self.providers.update(taxonomy.aliased_provider_ids(missing - self.providers.keys()))
         to_create = [Provider(name=name, domain=domain) for name, domain in missing - self.providers.keys()]
         if to_create:
             Provider.objects.bulk_create(to_create, ignore_conflicts=True)
@@ -318,6 +322,8 @@ class SeedWriter:
         if not missing:
             return
         self.topics.update(Topic.objects.filter(name__in=missing).values_list("name", "pk"))
+        # A name an admin merged away is the kept topic's (one query, only when some are not found).
+        self.topics.update(taxonomy.aliased_topic_ids(missing - self.topics.keys()))
         for disambiguate in (False, True):
             to_create = missing - self.topics.keys()
             if not to_create:
