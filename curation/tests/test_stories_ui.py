@@ -417,22 +417,3 @@ def test_an_item_in_no_story_points_to_the_coverage_its_source_lists(editor_clie
     assert "No other imported item covers this event; the 2 reports from other outlets that its source lists are under Related coverage, below." in page
     page = editor_client.get(reverse("curation:article-detail", args=[lone.pk])).content.decode()
     assert "No other imported item covers this event." in page
-
-
-def test_publishing_a_story_without_javascript_comes_back_to_its_place_in_the_queue(editor_client, three_stories):
-    """The story row's Publish is a plain form post without JavaScript: it opened the queue at
-    its top, where a row's own decisions come back to the row (views/landing.py)."""
-    session = editor_client.session
-    session[QUEUE_BY_SESSION] = "story"
-    session.save()
-    story = Story.objects.get(size=4)
-    lead = Article.objects.get(pk=story.lead_id)
-    response = editor_client.post(
-        reverse("curation:story-publish", args=[story.pk]),
-        {"rest": "reject", "lead": lead.pk, "expected_version": lead.version, "next": QUEUE + "?size=20"},
-    )
-    location = response["Location"]
-    assert location.startswith(QUEUE + "?size=20#item-"), location
-    # The row landed on is one the queue by story still shows.
-    landed = location.rsplit("#", 1)[1]
-    assert f'id="{landed}"' in editor_client.get(QUEUE + "?size=20").content.decode()

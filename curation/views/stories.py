@@ -33,7 +33,6 @@ from curation.views.common import (
     short,
     wants_json,
 )
-from curation.views.landing import at_queue_row
 from curation.views.queue import QueueView
 
 
@@ -120,8 +119,7 @@ def story_publish(request, pk):
             f"“{short(titles.get(pk) or '(untitled)')}”: {message}" for pk, message in result.failed
         )
     (messages.warning if result.failed else messages.success)(request, text, extra_tags="bulk-result")
-    # Without JavaScript, back at the story's place in the queue (its row, or the next one's).
-    return redirect(at_queue_row(request, safe_next(request, fallback), result.lead))
+    return redirect(safe_next(request, fallback))
 
 
 def _other_article(text):
