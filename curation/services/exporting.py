@@ -149,21 +149,28 @@ def _write_all(outdir, queryset, report):
             report.failed.append((article.pk, f"stored front matter cannot be read: {exc}"))
             continue
         target = outdir / export_file_name(article, used)
+        entry = (article.pk, str(target))
         handle, temp_path = _new_hidden_file(outdir)
         try:
             with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as temp_file:
                 temp_file.write(text)
             os.replace(temp_path, target)
+            report.written.append(entry)
         except OSError as exc:
             Path(temp_path).unlink(missing_ok=True)
             if exc.errno not in _TARGET_OCCUPIED:
                 raise  # a full disk, a read-only folder: every file would fail alike
             report.failed.append((article.pk, f"cannot write {target}: {exc.strerror}"))
             continue
-        except BaseException:  # an interrupt: no half-written file left behind
-            Path(temp_path).unlink(missing_ok=True)
+        except BaseException:
+            # An interrupt: no half-written file left behind. One that lands just after the
+            # rename finds the file whole and in place: it is counted, so the stop message
+            # names every file that stays (it said 213 with 214 in the folder).
+            if os.path.lexists(temp_path):
+                Path(temp_path).unlink(missing_ok=True)
+            elif report.written[-1:] != [entry]:
+                report.written.append(entry)
             raise
-        report.written.append((article.pk, str(target)))
 
 
 def import_folders_holding(outdir, *, runs=1000):
