@@ -387,6 +387,11 @@ except ValueError:
 if not 0 < SEED_PARSE_TIMEOUT <= 3600:
     raise ImproperlyConfigured("SEED_PARSE_TIMEOUT must be more than 0 and at most 3600 seconds")
 
+# An unfinished import run whose last committed batch is older than this is shown as
+# interrupted on other servers (on its own host its process is asked directly). Longer than
+# the slowest step between two commits: the end of a large import's clustering.
+IMPORT_STALE_AFTER_MINUTES = env_int("IMPORT_STALE_AFTER_MINUTES", 15, least=1)
+
 # Triage rules (README, "Triage rules"): RULES_ENABLED=0 stops every rule whatever the
 # admins' switch says; one run (an import's end, apply_rules) writes at most
 # RULES_MAX_DECISIONS times, then stops and says so.

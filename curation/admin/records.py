@@ -8,6 +8,7 @@ from django.utils.text import Truncator
 from curation.admin.filters import ViaFilter
 from curation.admin.large_tables import ReadOnlyAdmin
 from curation.models import EditorialAction, ImportLedgerEntry, ImportRun
+from curation.services.importing import runs as import_runs
 
 
 def _article_link(article_id, text):
@@ -17,9 +18,17 @@ def _article_link(article_id, text):
 
 @admin.register(ImportRun)
 class ImportRunAdmin(ReadOnlyAdmin):
-    list_display = ["__str__", "started_at", "finished_at", "created", "updated", "unchanged", "failed", "ledger_link"]
-    fields = ["started_at", "finished_at", "created", "updated", "unchanged", "failed", "paths", "ledger_link"]
+    list_display = ["__str__", "started_at", "state", "created", "updated", "unchanged", "failed", "ledger_link"]
+    fields = [
+        "started_at", "state", "finished_at", "heartbeat_at", "host", "pid",
+        "created", "updated", "unchanged", "failed", "paths", "ledger_link",
+    ]  # fmt: skip
     readonly_fields = fields
+
+    @admin.display(description="Finished", ordering="finished_at")
+    def state(self, run):
+        # The same words as import_ledger: a run with no finish time may be running still.
+        return import_runs.describe(run)
 
     @admin.display(description="Files")
     def ledger_link(self, run):

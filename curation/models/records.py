@@ -14,6 +14,12 @@ class ImportRun(models.Model):
     updated = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
+    # Who is importing, and its last sign of life (each committed batch): an unfinished run
+    # is told running from interrupted by these (services/importing/runs.py), from any
+    # terminal or server. Empty on runs from before they were recorded.
+    host = models.CharField(max_length=255, blank=True, default="")
+    pid = models.PositiveIntegerField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at"]

@@ -6,6 +6,7 @@ from django.core.management.base import CommandError
 from curation.management.base import CurationCommand
 from curation.models import ImportLedgerEntry, ImportRun
 from curation.services.importing import escape_controls
+from curation.services.importing import runs as import_runs
 
 MAX_LIMIT = 1_000_000
 
@@ -26,7 +27,7 @@ class Command(CurationCommand):
         if options["run"] is None and not options["failed"]:
             runs = ImportRun.objects.all()[:limit]
             for run in runs:
-                finished = f"{run.finished_at:%Y-%m-%d %H:%M:%S}" if run.finished_at else "interrupted"
+                finished = import_runs.describe(run)
                 self.stdout.write(
                     f"run {run.pk}  {run.started_at:%Y-%m-%d %H:%M:%S} -> {finished}  "
                     f"created {run.created}, updated {run.updated}, unchanged {run.unchanged}, failed {run.failed}  "

@@ -6,6 +6,7 @@ pool.py       worker processes that parse, so that no file can stop an import
 planning.py   what each file needs (skipped by hash, created, updated, unchanged)
 writer.py     batches written in bulk through the database seam, the ledger
 service.py    import_seed_files: the pipeline that runs them
+runs.py       a run's host, process and heartbeat, and whether it is running or interrupted
 """
 
 from curation.services.importing.discovery import ImportOptionError, MissingPathError, display_path, escape_controls

@@ -28,6 +28,7 @@ from curation.seedformat import ParsedSeed, SeedLimits
 from curation.services import rules as rule_service
 from curation.services import stories as story_service
 from curation.services import transactions
+from curation.services.importing import runs
 from curation.services.importing.discovery import (
     ImportOptionError,
     discover_seed_files,
@@ -129,9 +130,7 @@ def import_seed_files(
         with no_query_log():
             run = None
             if not dry_run:
-                run = ImportRun.objects.create(
-                    started_at=timezone.now(), paths=[display_path(os.fspath(p)) for p in paths]
-                )
+                run = runs.start_run([display_path(os.fspath(p)) for p in paths])
                 report.run_id = run.pk
             writer = SeedWriter(run=run, dry_run=dry_run, stories=indexer, pump=parser.pump)
             database = backend()
@@ -146,12 +145,15 @@ def import_seed_files(
                 if pending is not None:
                     finish(pending)
                 if indexer is not None:
+                    if run is not None:
+                        runs.beat(run)  # the clustering may take minutes before the next commit
                     report.stories = _after_files(
                         report,
                         "stories were not clustered (cluster_stories can, later)",
                         lambda: indexer.finish().as_dict(),
                     )
             if rules and not dry_run:
+                runs.beat(run)
                 # After clustering: a rule may read an item's story size.
                 report.rules = _after_files(
                     report,

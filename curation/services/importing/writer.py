@@ -370,8 +370,9 @@ class SeedWriter:
         # killed (or stops on database trouble) shows what it wrote, in import_ledger, the
         # admin and the statistics' inflow per run, not zeros beside its thousands of rows.
         tally = Counter(str(result.status) for result in results)
+        # And its heartbeat: committed with the batch, the sign that the run is alive (runs.py).
         ImportRun.objects.filter(pk=self.run.pk).update(
-            **{status: F(status) + tally[status] for status in ImportStatus.values if tally[status]}
+            heartbeat_at=now, **{status: F(status) + tally[status] for status in ImportStatus.values if tally[status]}
         )
 
 
