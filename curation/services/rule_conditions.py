@@ -15,6 +15,7 @@ Evaluation, two ways that must agree (the tests hold them together):
 """
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
 import re2
@@ -51,6 +52,8 @@ RE2_MAX_MEM = 128 << 10
 REGEX_MEMORY_BUDGET = 256 << 20
 MAX_ENABLED_PATTERNS = REGEX_MEMORY_BUDGET // RE2_MAX_MEM
 
+logger = logging.getLogger(__name__)
+
 
 class RuleDefinitionError(ValueError):
     def __init__(self, field, message):
@@ -65,13 +68,57 @@ def compile_pattern(pattern, field="title_matches"):
     try:
         return re2.compile(pattern, options)
     except Exception as exc:  # re2.error, or a TypeError for bytes and the like
-        if "pattern too large" in str(exc):
+        # Editors write rules: the message says what to change in their words; the
+        # matcher's own wording is for whoever reads the log.
+        detail = exc.args[0] if exc.args else exc
+        detail = detail.decode("utf-8", "replace") if isinstance(detail, bytes) else str(detail)
+        logger.info("rule pattern refused for %s: %s", field, detail)
+        if "pattern too large" in detail:
             raise RuleDefinitionError(
                 f"when.{field}",
-                f"too large: RE2 compiles a pattern in at most {RE2_MAX_MEM >> 10} KiB (a Unicode class "
-                "repeated many times is the usual cause); make it smaller",
+                "too large for the matcher: make it shorter or simpler (a class such as \\p{L} "
+                "repeated many times is the usual cause)",
             ) from None
-        raise RuleDefinitionError(f"when.{field}", f"not a valid RE2 regular expression ({exc})") from None
+        raise RuleDefinitionError(f"when.{field}", f"not a pattern this matcher accepts: {_pattern_problem(detail)}") from None
+
+
+# The matcher's complaints (RE2's, "kind: the part at fault") in a rule writer's words.
+_LOOK_AROUND = ("(?=", "(?!", "(?<=", "(?<!")
+_PATTERN_PROBLEMS = {
+    "missing )": "a ( is never closed",
+    "unexpected )": "a ) closes nothing",
+    "missing ]": "a [ is never closed",
+    "trailing \\": "it ends with a lone backslash (write \\\\ for a backslash)",
+    "invalid repetition size": "a count in braces is impossible or over 1000",
+    "bad repetition operator": "a repeat (*, +, ? or a count) follows another",
+    "no argument for repetition operator": "*, + or ? follows nothing",
+    "invalid character class range": "a range in [ ] runs backwards, or a \\p{…} class is unknown",
+    "invalid character class": "a [ ] class is not one it knows",
+    "invalid named capture group": "a group's name is not one it takes",
+    "duplicate capture group name": "two groups have the same name",
+    "invalid UTF-8": "it holds text that is not valid Unicode",
+}
+_SUPPORTED = "looking ahead or behind, and repeating an earlier part (such as \\1), are not supported"
+
+
+def _pattern_problem(detail):
+    """What is wrong with a pattern the matcher refused, for the editor who wrote it."""
+    kind, _, part = detail.partition(": ")
+    if kind == "invalid perl operator" and part.startswith(_LOOK_AROUND):
+        return f"{part} looks ahead or behind; {_SUPPORTED}"
+    if kind == "invalid perl operator" and part.startswith("(?P="):
+        return f"{part} repeats an earlier part; {_SUPPORTED}"
+    if kind == "invalid escape sequence" and part[1:2].isdigit():
+        return f"{part} repeats an earlier part; {_SUPPORTED}"
+    if kind == "invalid escape sequence":
+        return f"{part} is not a backslash sequence it knows (\\\\ is a backslash)"
+    if kind == "invalid perl operator":
+        return f"{part} is not a kind of group it knows; {_SUPPORTED}"
+    if kind in _PATTERN_PROBLEMS:
+        # After these kinds the matcher quotes the whole pattern, which the editor has.
+        whole = kind in ("missing )", "unexpected )", "missing ]")
+        return _PATTERN_PROBLEMS[kind] + (f" ({part})" if part and not whole else "")
+    return f"check its brackets and backslashes; {_SUPPORTED}"
 
 
 def pattern_count(definition):

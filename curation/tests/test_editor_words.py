@@ -19,7 +19,9 @@ pytestmark = pytest.mark.django_db
 # Words of the code, the database or the operator's shell, not of the newsroom.
 INTERNAL_WORDS = re.compile(
     r"recomput|\bRE2\b|\bregex|\(score\b|\bcluster|\bkeyset|\bcursor|\bcanonical|\bevidence|\bbacktest"
-    r"|apply_rules|manage\.py|\bsize cap\b|\bjaccard|\bthreshold",
+    r"|apply_rules|manage\.py|\bsize cap\b|\bjaccard|\bthreshold"
+    # The pattern matcher's own words for what it refuses.
+    r"|\bperl\b|escape sequence|repetition operator|capture group|\bKiB\b|\bmax_mem\b|\bb'",
     re.IGNORECASE,
 )
 # The attributes a browser shows on hover or reads out in place of (or beside) the text.
@@ -47,11 +49,15 @@ class SaidWords(HTMLParser):
             self.said.append(data.strip())
 
 
-def internal_words_on(client, url):
-    response = client.get(url)
-    assert response.status_code == 200, url
+def internal_words_on(client, url, *, post=None, status=200):
+    response = client.get(url) if post is None else client.post(url, post)
+    assert response.status_code == status, url
+    return internal_words_in(response.content.decode())
+
+
+def internal_words_in(html):
     parser = SaidWords()
-    parser.feed(response.content.decode())
+    parser.feed(html)
     return sorted({match.group(0) for text in parser.said for match in INTERNAL_WORDS.finditer(text)})
 
 
@@ -79,3 +85,33 @@ def test_the_rules_pages_explain_patterns_and_runs_in_words(superuser_admin):
     assert internal_words_on(superuser_admin, "/curate/rules/") == []
     assert internal_words_on(superuser_admin, "/curate/rules/new/") == []
     assert "ferry|harbour" in superuser_admin.get("/curate/rules/new/").content.decode()
+
+
+# Patterns the matcher refuses, each for another reason, and what the editor is told.
+REFUSED_PATTERNS = {
+    "ferry(?=boat)": "(?= looks ahead or behind",
+    "(?<!old )ferry": "(?<! looks ahead or behind",
+    "(ferry)\\1": "\\1 repeats an earlier part",
+    "(ferry|harbour": "a ( is never closed",
+    "ferry)": "a ) closes nothing",
+    "[fF": "a [ is never closed",
+    "ferry{3,1}": "a count in braces is impossible or over 1000 ({3,1})",
+    "**ferry": "*, + or ? follows nothing",
+    "ferry\\": "it ends with a lone backslash",
+    "[z-a]": "a range in [ ] runs backwards",
+    "\\qferry": "\\q is not a backslash sequence it knows",
+    "[\\p{L}\\p{N}]{30}": "too large for the matcher: make it shorter or simpler",
+}
+
+
+@pytest.mark.parametrize("pattern", REFUSED_PATTERNS)
+def test_the_rule_forms_pattern_errors_say_what_to_change_in_words(superuser_admin, pattern):
+    for field in ("title_matches", "text_matches"):
+        form = {"name": "Ferries", "action": "flag", "note": "look", "preview": "1", field: pattern}
+        response = superuser_admin.post("/curate/rules/new/", form)
+        assert response.status_code == 400
+        html = response.content.decode()
+        assert internal_words_in(html) == [], pattern
+        (error,) = response.context["form"].errors[field]
+        assert REFUSED_PATTERNS[pattern] in error, error
+        assert "RE2" not in error and "\\x" not in error
