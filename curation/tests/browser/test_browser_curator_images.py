@@ -21,7 +21,7 @@ def test_an_image_that_does_not_load_is_named_for_the_editor(open_page, javascri
     page, watch = open_page(user=make_user(role="editor"), java_script_enabled=javascript)
     # After the context's own route (placeholders for every other image): this one is gone.
     page.route(GONE, lambda route: route.fulfill(status=404, body="gone"))
-    page.goto(f"/curate/articles/{article.pk}/")
+    page.goto(f"/curate/articles/{article.pk}/", wait_until="domcontentloaded")
     images = page.locator("section.images")
     images.scroll_into_view_if_needed()  # they load lazily
     check = expect()
