@@ -4,6 +4,7 @@ discovery.py  finding and reading files, and how a path is shown (display_path)
 parsing.py    one file's parse under a time limit, and parsing in this process
 pool.py       worker processes that parse, so that no file can stop an import
 planning.py   what each file needs (skipped by hash, created, updated, unchanged)
+claims.py     the run's claims (identity -> first file) in little memory, for planning.RunClaims
 writer.py     batches written in bulk through the database seam, the ledger
 service.py    import_seed_files: the pipeline that runs them
 runs.py       a run's host, process and heartbeat, and whether it is running or interrupted

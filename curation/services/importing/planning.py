@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from curation.models import Article, ImportStatus
 from curation.seedformat import url_key
+from curation.services.importing.claims import ClaimTable
 from curation.services.importing.discovery import display_path
 
 
@@ -112,16 +113,22 @@ class RunClaims:
     file in the run's order (the order discovery gives, the same on every run of the same
     paths) is imported, or found unchanged, and every later one fails on its own, naming
     it. A file that failed before naming an article (unreadable, invalid) claims nothing.
-    Dry runs claim alike, so they report what the import would do."""
+    Dry runs claim alike, so they report what the import would do.
 
-    def __init__(self):
-        self.winners = {}  # article identity (source key) -> path of the file that claimed it
+    Held for the whole run, so kept small (claims.py): each identity and the number of its
+    file in the run's order; a path is looked up (`path_of(number)`) only to name the
+    earlier file in a later one's failure."""
+
+    def __init__(self, path_of):
+        self.table = ClaimTable()
+        self.path_of = path_of
 
     def settle(self, items, decided, order):
         """Claim the batch's identities in the run's order; returns (items, decided) with
         each later file's item or skip replaced by its failure. items: [(SeedFile,
         ParsedSeed)] with their final source keys (follow_edited_urls); decided: results
-        known before parsing, files skipped by hash among them; order: path -> position."""
+        known before parsing, files skipped by hash among them; order: path -> the file's
+        number in the run's discovery order."""
         skipped, kept = [], []
         for result in decided:
             (skipped if result.status == ImportStatus.UNCHANGED and result.article_id else kept).append(result)
@@ -133,14 +140,14 @@ class RunClaims:
         claimants = [(order[seed_file.path], parsed.source_key, (seed_file, parsed)) for seed_file, parsed in items]
         claimants += [(order[result.path], keys.get(result.article_id), result) for result in skipped]
         kept_items = []
-        for _, key, claimant in sorted(claimants, key=lambda claimant: claimant[0]):
+        for number, key, claimant in sorted(claimants, key=lambda claimant: claimant[0]):
             is_item = isinstance(claimant, tuple)
-            path = claimant[0].path if is_item else claimant.path
-            winner = path if key is None else self.winners.setdefault(key, path)
-            if winner == path:
+            winner = number if key is None else self.table.claim(key, number)
+            if winner == number:
                 (kept_items if is_item else kept).append(claimant)
                 continue
-            error = f"the same article as {display_path(winner)}, earlier in this run (the first file is the one imported)"
+            earlier = display_path(self.path_of(winner))
+            error = f"the same article as {earlier}, earlier in this run (the first file is the one imported)"
             if is_item:
                 kept.append(FileResult.of(claimant[0], ImportStatus.FAILED, error=error))
             else:

@@ -114,7 +114,8 @@ def import_seed_files(
         prepare=story_service.warm if indexer is not None else None,
     )
     statistics = None
-    claims = RunClaims()  # which file of the run stands for each article (planning.py)
+    # Which file of the run stands for each article (planning.py), by the files' numbers here.
+    claims = RunClaims(path_of=lambda number: files[number].path)
     done = 0
 
     def finish(batch):
@@ -138,7 +139,7 @@ def import_seed_files(
             with database.bulk_write_session():
                 pending = None  # the previous batch, parsing while this one is read
                 for start in range(0, len(files), batch_size):
-                    batch = _prepare_batch(files[start : start + batch_size], max_bytes, parser)
+                    batch = _prepare_batch(start, files[start : start + batch_size], max_bytes, parser)
                     if pending is not None:
                         finish(pending)
                     pending = batch
@@ -266,19 +267,20 @@ def _ran_alongside_another_import(run):
     )
 
 
-def _prepare_batch(found_files, max_bytes, parser):
-    """Read and hash a batch, set aside files known by hash, and start parsing the rest."""
+def _prepare_batch(start, found_files, max_bytes, parser):
+    """Read and hash a batch (the run's files from number `start`), set aside files known by
+    hash, and start parsing the rest."""
     seed_files = [read_seed_file(found, max_bytes) for found in found_files]
     early, to_parse = sort_read_files(seed_files)
     # The bytes now live in the parse payloads only.
     for seed_file in seed_files:
         seed_file.data = None
-    return len(seed_files), seed_files, early, parser.submit(to_parse)
+    return len(seed_files), seed_files, early, parser.submit(to_parse), start
 
 
 def _finish_batch(batch, writer, claims):
-    _, seed_files, early, parsed_results = batch
-    order = {seed_file.path: position for position, seed_file in enumerate(seed_files)}
+    _, seed_files, early, parsed_results, start = batch
+    order = {seed_file.path: start + position for position, seed_file in enumerate(seed_files)}
     items, decided = [], list(early)
     for index, outcome in parsed_results():
         seed_file = seed_files[index]
