@@ -28,6 +28,13 @@ class CurationCommand(BaseCommand):
     # What a stopped run leaves and what a rerun does: each command that writes says its own.
     stopped_leaves = "it writes nothing"
 
+    # Django's system checks (URL configuration, admin classes, templates, security
+    # settings) are a deploy's business: `manage.py check --deploy` runs them there
+    # (docs/deployment.md). These commands run from cron and timers, many times a day, and
+    # use none of what is checked; the checks import every view and admin module first, a
+    # large part of a short run's start. Django's own `shell` and `dbshell` skip them too.
+    requires_system_checks = []
+
     def execute(self, *args, **options):
         with stopping.sigterm_raises():
             try:

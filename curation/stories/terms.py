@@ -218,7 +218,9 @@ def read_word(lowered):
     first = lowered[0]
     if (first >= "\u3040" or lowered[-1] >= "\u3040") and textmod._CJK_RUN.search(lowered):
         return HAS_CJK  # read piece by piece (_read_mixed)
-    if first.isdigit():
+    # isdecimal, not isdigit: "①", "²" and "❶" are digits to Python but no figure (and not
+    # the \d the figure patterns read); they are read as words.
+    if first.isdecimal():
         term = figure_term(lowered)
         return None if term is None else (term, rarity.number_weight(term), False)
     if lowered in textmod.STOPWORDS or len(lowered) < 2 or first == "_":
