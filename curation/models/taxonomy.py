@@ -78,6 +78,9 @@ class TopicAlias(models.Model):
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=220, unique=True, allow_unicode=True)
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="aliases")
+    # The merged row's own id: the admin's links and bookmarked queues name topics by id too.
+    # Empty for aliases recorded before it was kept.
+    merged_id = models.BigIntegerField(null=True, blank=True, editable=False, db_index=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -95,6 +98,7 @@ class ProviderAlias(models.Model):
     name = models.CharField(max_length=200)
     domain = models.CharField(max_length=253, blank=True, default="")
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="aliases")
+    merged_id = models.BigIntegerField(null=True, blank=True, editable=False, db_index=True)  # as TopicAlias's
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
