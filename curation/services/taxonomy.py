@@ -177,6 +177,15 @@ def _topics_named(names):
     return found
 
 
+def new_topic_slugs(names, *, disambiguate=False):
+    """{name: slug} for topics about to be created (Topic.slug_for). A slug a merged topic's
+    alias holds stays that alias's redirect (public/http.py), so such a name takes its own
+    disambiguated slug instead, as it does when another topic holds the slug. One query."""
+    slugs = {name: Topic.slug_for(name, disambiguate=disambiguate) for name in names}
+    held = set(TopicAlias.objects.filter(slug__in=slugs.values()).values_list("slug", flat=True))
+    return {name: Topic.slug_for(name, disambiguate=True) if slug in held else slug for name, slug in slugs.items()}
+
+
 def ensure_topics(names):
     """{name: Topic} for every name that shows something (see _clean_names; the keys are the
     cleaned names), creating the missing ones."""
@@ -188,9 +197,9 @@ def ensure_topics(names):
             break
         # One order for everyone (by slug, the key two names can share), so that two
         # transactions inserting overlapping batches wait on each other in the same order.
+        slugs = new_topic_slugs(missing, disambiguate=disambiguate)
         rows = sorted(
-            (Topic(name=name, slug=Topic.slug_for(name, disambiguate=disambiguate)) for name in missing),
-            key=lambda topic: (topic.slug, topic.name),
+            (Topic(name=name, slug=slugs[name]) for name in missing), key=lambda topic: (topic.slug, topic.name)
         )
         Topic.objects.bulk_create(rows, ignore_conflicts=True)
         found.update(_topics_named(missing))
