@@ -168,6 +168,35 @@ def provider_ids_by(*, pk=None, domain=""):
     return Provider.objects.filter(live | Q(pk__in=merged.values("provider_id"))).order_by().values("pk")
 
 
+def kept_topic_names(names):
+    """{name: the kept topic's name} for those of `names` (exact, as rules read them) that
+    name no topic now but a merged one (its alias). Two queries at most."""
+    found = _topics_named(list(dict.fromkeys(names)))
+    return {name: topic.name for name, topic in found.items() if topic.name != name}
+
+
+def kept_provider_names(names):
+    """{name: the kept provider's name} for those of `names` (as rules read them: a name, or
+    a domain in any case) that name no provider now but a merged one, by its alias's name or
+    domain. Two queries at most."""
+    names = set(names)
+    live = Provider.objects.filter(Q(name__in=names) | Q(domain__in={name.lower() for name in names}))
+    named, domains = set(), set()
+    for name, domain in live.values_list("name", "domain"):
+        named.add(name)
+        domains.add(domain)
+    orphans = {name for name in names if name not in named and name.lower() not in domains}
+    if not orphans:
+        return {}
+    aliases = ProviderAlias.objects.filter(Q(name__in=orphans) | Q(domain__in={name.lower() for name in orphans}))
+    kept = {}
+    for alias in aliases.select_related("provider").order_by("pk"):
+        for name in orphans:
+            if alias.name == name or (alias.domain and alias.domain == name.lower()):
+                kept.setdefault(name, alias.provider.name)
+    return kept
+
+
 def _topics_named(names):
     """{name: Topic} for the names that are topics or aliases of one (then the kept topic)."""
     found = {topic.name: topic for topic in Topic.objects.filter(name__in=names).order_by()}
