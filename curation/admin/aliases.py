@@ -11,6 +11,7 @@ from curation.services.taxonomy_merge import delete_aliases, may_merge
 
 
 class AliasInline(admin.TabularInline):
+    template = "admin/curation/alias_inline.html"  # labelled for screen readers
     extra = 0
     verbose_name = "also known as"
     verbose_name_plural = "also known as (names merged into this one; delete one to free the name)"
