@@ -9,11 +9,12 @@ from django.utils import timezone
 
 from curation.db import backend
 from curation.models import CLOCK_STATUSES, HEAT_UNKNOWN_Q, STATUS_CHOICES, Article, ArticleState
-from curation.params import BIGINT_MAX, ScoreFilter
+from curation.params import BIGINT_MAX, ScoreFilter, parse_id
 from curation.search import search_articles
 from curation.selectors import DEFAULT_SORT, SORTS, with_status, with_topic
-from curation.selectors_queue import NAME_MAX_LENGTH, provider_ids_named, topic_named
+from curation.selectors_queue import NAME_MAX_LENGTH
 from curation.selectors_reasons import offered_reasons
+from curation.services import taxonomy
 
 STATE_ALL = "all"
 STATE_CHOICES = [*STATUS_CHOICES, (STATE_ALL, "All")]
@@ -147,6 +148,7 @@ class ArticleFilterSet(django_filters.FilterSet):
         if not data.get("sort"):
             data["sort"] = DEFAULT_SORT
         super().__init__(data, *args, **kwargs)
+        self.notices = []  # what the editor is told about the filters' values (see _noted)
 
     # The heat unknown case is stored as -1 by the source (or missing): "heat ≥ 0" should
     # not need the editor to know that, so min/max apply to known values only.
@@ -161,19 +163,26 @@ class ArticleFilterSet(django_filters.FilterSet):
         return search_articles(queryset, value)
 
     def filter_topic(self, queryset, name, value):
-        topic = topic_named(value)
-        if topic is None:
+        named = self._noted(taxonomy.find_topic(pk=parse_id(value.strip().removeprefix("#")), text=value))
+        if not named.ids:
             return queryset.none()
-        narrowing = with_topic(queryset, topic)
+        narrowing = with_topic(queryset, named.ids[0])
         if narrowing.few:
             self.sort_by_index = False
         return narrowing.queryset
 
     def filter_provider(self, queryset, name, value):
-        ids = provider_ids_named(value)
+        ids = self._noted(taxonomy.find_providers(pk=parse_id(value.strip().removeprefix("#")), text=value)).ids
         if len(ids) == 1:
             return queryset.filter(provider_id=ids[0])
         return queryset.filter(provider_id__in=ids) if ids else queryset.none()
+
+    def _noted(self, named):
+        # A bookmarked queue naming a merged topic shows the kept one's items, and says so;
+        # one naming nothing says that, rather than look like an empty queue.
+        if named.notice:
+            self.notices.append(named.notice)
+        return named
 
     def filter_state(self, queryset, name, value):
         if not value or value == STATE_ALL:

@@ -16,6 +16,7 @@ from curation.services.rule_conditions import (
     RuleDefinitionError,
     validate_definition,
 )
+from curation.services.rules import with_kept_names
 from curation.validation import visible_name
 
 YES_NO = [("", "Any"), ("yes", "Yes"), ("no", "No")]
@@ -77,6 +78,7 @@ class RuleForm(forms.Form):
                 field = forms.CharField(required=False, label=label, max_length=1000, help_text=PATTERN_HELP)
             self.fields[key] = field
         self.definition = None
+        self.renamed = []  # sentences: merged names the definition names the kept ones by instead
 
     @classmethod
     def initial_for(cls, rule):
@@ -139,7 +141,8 @@ class RuleForm(forms.Form):
         if extra:
             raw[extra] = data.get("topic_to_add" if extra == "topic" else extra) or ""
         try:
-            self.definition = validate_definition(raw)
+            # A merged topic or provider named: the kept one's name, said in the saved message.
+            self.definition, self.renamed = with_kept_names(validate_definition(raw))
         except RuleDefinitionError as exc:
             name = "topic_to_add" if exc.field == "topic" else exc.field.removeprefix("when.")
             self.add_error(name if name in self.fields else None, exc.message)

@@ -37,8 +37,8 @@ from curation.selectors_reasons import REASONS_TTL, offered_reasons, reason_labe
 
 
 def with_topic(queryset, topic, *, size=None, count_cap=None):
-    """A `Narrowing` of `queryset` to the articles tagged with `topic` (an id, or a slug as a
-    string), in the shape that suits the topic's size (see `DatabaseBackend.with_topic`)."""
+    """A `Narrowing` of `queryset` to the articles tagged with `topic` (an id, or a queryset
+    of topic ids), in the shape that suits the topic's size (see `DatabaseBackend.with_topic`)."""
     return backend(queryset.db).with_topic(queryset, topic, size=size, count_cap=count_cap)
 
 

@@ -10,7 +10,6 @@ from django.core.cache import cache
 from django.db.models import Q
 
 from curation.models import Article, Provider, Topic
-from curation.params import parse_id
 
 # --- counts -----------------------------------------------------------------------------
 
@@ -85,39 +84,10 @@ def remember_new_items_count(counted):
 
 
 # --- providers and topics by name (the queue's type-ahead filters) ------------------------
+# (What a filter's value names, merged names followed: services/taxonomy.find_topic, find_providers.)
 
 NAME_MAX_LENGTH = 300
-MAX_NAMED = 20
 SUGGESTIONS = 12
-
-
-def provider_ids_named(text):
-    """The providers a filter value names: an id ("12" or "#12"), a provider as the
-    type-ahead labels it ("Name (domain)"), or a name or domain in any case (several
-    providers may share a name: all of them, up to MAX_NAMED)."""
-    text = (text or "").strip()
-    typed_id = parse_id(text.removeprefix("#"))
-    if typed_id is not None:
-        return [typed_id]
-    if not text:
-        return []
-    condition = Q(name__iexact=text) | Q(domain__iexact=text)
-    if text.endswith(")") and " (" in text:
-        name, _, domain = text[:-1].rpartition(" (")
-        condition |= Q(name=name, domain=domain)
-    return list(Provider.objects.filter(condition).order_by("pk").values_list("pk", flat=True)[:MAX_NAMED])
-
-
-def topic_named(text):
-    """The topic a filter value names: its id, its slug, or its name in any case; None when
-    none is (the filter then matches nothing). An id is returned as an int, else a slug."""
-    text = (text or "").strip()
-    typed_id = parse_id(text.removeprefix("#"))
-    if typed_id is not None:
-        return typed_id
-    if not text:
-        return None
-    return Topic.objects.filter(Q(slug=text) | Q(name__iexact=text)).order_by("pk").values_list("pk", flat=True).first()
 
 
 def provider_suggestions(text, limit=SUGGESTIONS):

@@ -7,11 +7,11 @@ deletion goes through the service, which logs it on the kept row's History.
 from django.contrib import admin
 
 from curation.models import ProviderAlias, TopicAlias
-from curation.services import taxonomy
 from curation.services.taxonomy_merge import delete_aliases, may_merge
 
 
 class AliasInline(admin.TabularInline):
+    template = "admin/curation/alias_inline.html"  # labelled for screen readers
     extra = 0
     verbose_name = "also known as"
     verbose_name_plural = "also known as (names merged into this one; delete one to free the name)"
@@ -71,25 +71,3 @@ def _lists_aliases(request, obj):
     if request.method == "POST":
         return "aliases-TOTAL_FORMS" in request.POST  # the inline's prefix: the models' related_name
     return obj.aliases.exists()
-
-
-def merged_topic_name_error(name, instance):
-    """Why a topic may not take this name (it is a merged topic's alias), or None."""
-    alias = taxonomy.topic_alias_named(name) if name else None
-    if alias is None or (instance.pk and alias.topic_id == instance.pk):
-        return None  # the kept topic may take back a name merged into it: it is found by it anyway
-    return (
-        f"“{name}” was merged into the topic “{alias.topic}”, and the import and editors find that topic by it. "
-        f"Delete the alias on “{alias.topic}” (Also known as) to use the name again."
-    )
-
-
-def merged_provider_error(name, domain, instance):
-    """Why a provider may not take this name and domain (a merged provider's alias), or None."""
-    alias = taxonomy.provider_alias_named(name, domain) if name else None
-    if alias is None or (instance.pk and alias.provider_id == instance.pk):
-        return None
-    return (
-        f"“{alias}” was merged into the provider “{alias.provider}”, and the import and editors find that "
-        f"provider by it. Delete the alias on “{alias.provider}” (Also known as) to use it again."
-    )

@@ -5,12 +5,13 @@ never from SELECT DISTINCT over the table; provider and topic filters list a few
 a search box, so thousands of rows stay usable.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.views.main import PAGE_VAR
 
 from curation.admin.facts import DISTINCT_VALUES_SHOWN, FILTER_CHOICES_SHOWN, ArticleListFacts, as_id
 from curation.models import HEAT_UNKNOWN_Q, QUALITY_BANDS, STATUS_CHOICES, Provider, Topic
 from curation.selectors import with_status, with_topic
+from curation.services import taxonomy
 from curation.validation import MAX_NAME
 
 
@@ -125,6 +126,14 @@ class SearchableChoiceFilter(admin.SimpleListFilter):
     def search_choices(self, term):
         raise NotImplementedError
 
+    def live_or_followed(self, request, named):
+        """The id to filter by when the selected one is no row now: the kept row's, for a
+        row merged into it (a link or bookmark from before the merge), or None. Either way
+        the list says so, rather than stand silently empty."""
+        if named.notice:
+            messages.add_message(request, messages.INFO if named.ids else messages.WARNING, named.notice)
+        return named.ids[0] if named.ids else None
+
     def lookups(self, request, model_admin):
         facts = ArticleListFacts.of(request)
         if self.search_term:
@@ -171,9 +180,12 @@ class ProviderFilter(SearchableChoiceFilter):
     def queryset(self, request, queryset):
         if self.value() is None:
             return queryset
-        if self.selected_id() is None:
+        provider_id = self.selected_id()
+        if provider_id is not None and ArticleListFacts.of(request).selected_provider is None:
+            provider_id = self.live_or_followed(request, taxonomy.find_providers(pk=provider_id))
+        if provider_id is None:
             return queryset.none()
-        return queryset.filter(provider_id=self.selected_id())
+        return queryset.filter(provider_id=provider_id)
 
 
 class TopicFilter(SearchableChoiceFilter):
@@ -192,9 +204,12 @@ class TopicFilter(SearchableChoiceFilter):
     def queryset(self, request, queryset):
         if self.value() is None:
             return queryset
+        facts = ArticleListFacts.of(request)
+        if self.selected_id() is not None and facts.selected_topic is None:
+            topic_id = self.live_or_followed(request, taxonomy.find_topic(pk=self.selected_id()))
+            return queryset.none() if topic_id is None else with_topic(queryset, topic_id).queryset
         if self.selected_id() is None:
             return queryset.none()
-        facts = ArticleListFacts.of(request)
         size = facts.selected_topic_size or 0
         facts.note_match_count(self.parameter_name, size)
         return with_topic(queryset, self.selected_id(), size=size).queryset

@@ -47,9 +47,12 @@ class RuleAdminForm(forms.ModelForm):
 
     def clean_definition(self):
         try:
-            return validate_definition(self.cleaned_data["definition"])
+            definition = validate_definition(self.cleaned_data["definition"])
         except RuleDefinitionError as exc:
             raise forms.ValidationError(str(exc)) from None
+        # A merged topic or provider named: the kept one's, said when saved (RuleAdmin.save_model).
+        definition, self.renamed = rules.with_kept_names(definition)
+        return definition
 
 
 class RuleVersionInline(admin.TabularInline):
@@ -83,6 +86,8 @@ class RuleAdmin(admin.ModelAdmin):
             expected_version=form.cleaned_data.get("expected_version") if change else None,
         )
         obj.pk, obj.version = saved.pk, saved.version
+        for note in getattr(form, "renamed", ()):
+            self.message_user(request, note, messages.WARNING)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         # The form checked the version and the name; another admin's save between that check

@@ -5,19 +5,14 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from curation.admin.aliases import (
-    AliasesAdmin,
-    ProviderAliasInline,
-    TopicAliasInline,
-    merged_provider_error,
-    merged_topic_name_error,
-)
+from curation.admin.aliases import AliasesAdmin, ProviderAliasInline, TopicAliasInline
 from curation.admin.large_tables import LargeTableAdmin
 from curation.admin.merging import MergeActionMixin
 from curation.admin.refusals import RefusesDeletion
 from curation.admin.site_links import SeenAtLinkAdmin
 from curation.admin.stale import SeenStateAdmin, SeenStateForm
 from curation.models import Provider, RejectionReason, Topic
+from curation.services import taxonomy
 from curation.services.taxonomy_merge import merge_providers, merge_topics
 from curation.validation import visible_name
 
@@ -54,13 +49,9 @@ class ArticlesColumn:
         return format_html('<a href="{}">Articles</a>', url)
 
 
-class ProviderForm(visible_names_form(Provider, "name", "domain")):
-    def clean(self):
-        cleaned = super().clean()
-        error = merged_provider_error(cleaned.get("name"), cleaned.get("domain") or "", self.instance)
-        if error:
-            self.add_error("name", error)
-        return cleaned
+# A name (or slug) a merged row's alias holds is refused by the model's clean (Topic.clean,
+# Provider.clean), which the forms run.
+ProviderForm = visible_names_form(Provider, "name", "domain")
 
 
 @admin.register(Provider)
@@ -88,18 +79,12 @@ class TopicForm(visible_names_form(Topic, "name")):
         slug.required = False
         slug.help_text = "The topic page's address, /topics/<slug>/. Leave it empty to make it from the name."
 
-    def clean_name(self):
-        name = super().clean_name()
-        if error := merged_topic_name_error(name, self.instance):
-            raise forms.ValidationError(error)
-        return name
-
     def clean_slug(self):
         slug, name = self.cleaned_data.get("slug"), self.cleaned_data.get("name")
         if slug or not name:
             return slug
         others = Topic.objects.exclude(pk=self.instance.pk) if self.instance.pk else Topic.objects.all()
-        slug = Topic.slug_for(name)
+        slug = taxonomy.new_topic_slugs([name])[name]  # never a merged topic's (its redirect)
         return Topic.slug_for(name, disambiguate=True) if others.filter(slug=slug).exists() else slug
 
 

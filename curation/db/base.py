@@ -98,15 +98,18 @@ class DatabaseBackend:
     # --- narrowing the article list -----------------------------------------------------
 
     def with_topic(self, queryset, topic, *, size=None, count_cap=None):
-        """Articles tagged with the topic (its id, or a slug as a string). `size`: the
-        topic's capped article count if the caller read it already (else it is read once
-        and remembered for the plan)."""
+        """Articles tagged with the topic: its id, or a one-column queryset of topic ids run
+        inside this query (the public API's slug, which may be a merged topic's). `size`:
+        the topic's capped article count if the caller read it already (else it is read
+        once and remembered for the plan)."""
         through = queryset.model.topics.through
-        by = {"topic__slug": topic} if isinstance(topic, str) else {"topic_id": topic}
+        by = {"topic_id": topic} if isinstance(topic, int) else {"topic_id__in": topic}
         links = through.objects.using(queryset.db).filter(**by).values("article_id")
         cap = max(self.few_topic_articles, (count_cap or 0) + 1)
         if size is None:
-            size = remembered((self.alias, "topic-size", repr(topic), cap), lambda: links[:cap].count())
+            # A queryset is remembered by its SQL and parameters (compiled, never run here).
+            key = topic if isinstance(topic, int) else str(topic.query)
+            size = remembered((self.alias, "topic-size", key, cap), lambda: links[:cap].count())
         count = min(size, count_cap + 1) if count_cap else None
         if size >= self.few_topic_articles:
             # One probe of the (article, topic) unique index per row walked: a page of a

@@ -2,6 +2,7 @@
 
 import hashlib
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +24,17 @@ class Provider(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.domain})" if self.domain else self.name
+
+    def clean(self):
+        # As Topic.clean: a merged provider's name and domain stay its alias's.
+        alias = ProviderAlias.objects.filter(name=self.name, domain=self.domain).select_related("provider").first()
+        if alias is not None and alias.provider_id != self.pk:
+            raise ValidationError(
+                {
+                    "name": f"“{alias}” was merged into the provider “{alias.provider}”, and the import and editors "
+                    f"find that provider by it. Delete the alias on “{alias.provider}” (Also known as) to use it again."
+                }
+            )
 
 
 class TopicQuerySet(models.QuerySet):
@@ -60,6 +72,30 @@ class Topic(models.Model):
             return SeenAt(f"{reverse('curation:queue')}?{query}", public=False)
         return None
 
+    def clean(self):
+        """A name or slug a merged topic's alias holds is not taken by another topic: the
+        import and editors find the kept topic by the name, and /topics/<slug>/ redirects to
+        it (the kept topic itself may take either back). The admin's form refuses it here;
+        services/taxonomy.py resolves such a name and gives a new topic another slug."""
+        errors = {}
+        holding = TopicAlias.objects.filter(models.Q(name=self.name) | models.Q(slug=self.slug))
+        for alias in holding.select_related("topic"):
+            if alias.topic_id == self.pk:
+                continue
+            if alias.name == self.name:
+                errors["name"] = (
+                    f"“{alias.name}” was merged into the topic “{alias.topic}”, and the import and editors find that "
+                    f"topic by it. Delete the alias on “{alias.topic}” (Also known as) to use the name again."
+                )
+            if alias.slug == self.slug:
+                errors["slug"] = (
+                    f"The address /topics/{alias.slug}/ redirects to the topic “{alias.topic}” (“{alias.name}” was "
+                    f"merged into it). Choose another slug, or delete the alias on “{alias.topic}” (Also known as) "
+                    "to use it again."
+                )
+        if errors:
+            raise ValidationError(errors)
+
     @staticmethod
     def slug_for(name, *, disambiguate=False):
         """The URL slug for a topic name; `disambiguate` adds a suffix when two names collide
@@ -78,6 +114,9 @@ class TopicAlias(models.Model):
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=220, unique=True, allow_unicode=True)
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="aliases")
+    # The merged row's own id: the admin's links and bookmarked queues name topics by id too.
+    # Empty for aliases recorded before it was kept.
+    merged_id = models.BigIntegerField(null=True, blank=True, editable=False, db_index=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -95,6 +134,7 @@ class ProviderAlias(models.Model):
     name = models.CharField(max_length=200)
     domain = models.CharField(max_length=253, blank=True, default="")
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="aliases")
+    merged_id = models.BigIntegerField(null=True, blank=True, editable=False, db_index=True)  # as TopicAlias's
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -1,7 +1,10 @@
 """Filters for the public API (`/api/articles/?topic=...&provider=...&quality_min=...`).
 
 None of them looks anything up before filtering (no ModelChoiceFilter): an unknown topic
-or provider simply matches nothing, and a filtered page stays a single query.
+or provider simply matches nothing, and a filtered page stays a single query. A topic's slug
+or a provider's id or domain that an admin merged away (an alias) gives the kept one's items,
+as its page redirects to the kept one's: services/taxonomy.topic_ids_by_slug and
+provider_ids_by, subqueries of that one query.
 """
 
 import datetime as dt
@@ -14,6 +17,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from curation.models import Article
 from curation.params import ScoreFilter, parse_id
 from curation.selectors import with_topic
+from curation.services import taxonomy
 from curation.validation import within_stored_years
 
 
@@ -58,12 +62,14 @@ class PublicArticleFilterSet(django_filters.FilterSet):
         fields = []
 
     def filter_topic(self, queryset, name, value):
-        return with_topic(queryset, value).queryset
+        return with_topic(queryset, taxonomy.topic_ids_by_slug(value)).queryset
 
     def filter_provider(self, queryset, name, value):
         value = value.strip()
         if value.isascii() and value.isdigit():
             # An id: one no column can hold matches nothing (rather than overflow SQLite).
             provider_id = parse_id(value)
-            return queryset.filter(provider_id=provider_id) if provider_id else queryset.none()
-        return queryset.filter(provider__domain__iexact=value)
+            ids = taxonomy.provider_ids_by(pk=provider_id) if provider_id else None
+        else:
+            ids = taxonomy.provider_ids_by(domain=value)
+        return queryset.filter(provider_id__in=ids) if ids is not None else queryset.none()

@@ -109,15 +109,26 @@ def parse(text):
     return parsed
 
 
+def _with_kept_names(parsed, summary):
+    """The parsed rules naming the kept topics and providers for merged ones (before they are
+    compared with the stored rules, which name the kept ones), each change in summary["renamed"]."""
+    resolved = []
+    for name, enabled, definition in parsed:
+        definition, notes = rule_service.with_kept_names(definition)
+        summary["renamed"].extend(f"rule “{name}”: {note}" for note in notes)
+        resolved.append((name, enabled, definition))
+    return resolved
+
+
 @transaction.atomic
 def load(text, *, replace=False, user=None):
     """Load a rules file: rules are matched by name; a changed one gets a new version, an
     unchanged one is left alone, new ones are added; their order becomes the file's, before
     the rules the file does not name. `replace`: delete the rules the file does not name
     (their versions stay, so the audit can still be read). Returns a summary dict."""
-    parsed = parse(text)
+    summary = {"created": [], "changed": [], "unchanged": [], "deleted": [], "matches_everything": [], "renamed": []}
+    parsed = _with_kept_names(parse(text), summary)
     existing = {rule.name: rule for rule in Rule.objects.select_for_update().in_order()}
-    summary = {"created": [], "changed": [], "unchanged": [], "deleted": [], "matches_everything": []}
     if replace:
         # First, so that the rules going away count against no limit of the ones coming in.
         named = {name for name, _, _ in parsed}

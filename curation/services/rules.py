@@ -12,6 +12,7 @@ demand (`run_on_queue`, manage.py apply_rules). A run writes at most `cap` times
 (RULES_MAX_DECISIONS, 1,000 by default), then stops and says so.
 """
 
+import copy
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -20,7 +21,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from curation.models import Article, ArticleState, EditorialAction, Rule, RulesSwitch, RuleVersion
-from curation.services import rule_actions
+from curation.services import rule_actions, taxonomy
 from curation.services.rule_conditions import (
     REGEX_CONDITIONS,
     CompiledRule,
@@ -53,6 +54,34 @@ def default_cap():
 
 # --- saving rules (every save is a new version) -------------------------------------------
 
+
+def with_kept_names(definition):
+    """(definition, notes): a validated definition whose topics and providers (`when.topic`,
+    `when.provider`, add_topic's `topic`) that an admin merged away name the kept ones
+    instead, and a sentence for each so changed, for the rule's writer. A merged name would
+    match nothing (articles carry the kept one), so the rule form, the rule files and the
+    admin resolve it rather than refuse it, and say so; save_rule does too, for any door."""
+    when = definition.get("when", {})
+    topics = [*when.get("topic", ()), *([definition["topic"]] if definition.get("action") == "add_topic" else [])]
+    kept_topics = taxonomy.kept_topic_names(topics) if topics else {}
+    kept_providers = taxonomy.kept_provider_names(when["provider"]) if when.get("provider") else {}
+    if not kept_topics and not kept_providers:
+        return definition, []
+    new = copy.deepcopy(definition)
+    if "topic" in when:
+        new["when"]["topic"] = list(dict.fromkeys(kept_topics.get(name, name) for name in when["topic"]))
+    if new.get("action") == "add_topic":
+        new["topic"] = kept_topics.get(new["topic"], new["topic"])
+    if "provider" in when:
+        new["when"]["provider"] = list(dict.fromkeys(kept_providers.get(name, name) for name in when["provider"]))
+    notes = [
+        f"“{old}” was merged into the {noun} “{name}”: the rule names “{name}” instead."
+        for noun, renamed in (("topic", kept_topics), ("provider", kept_providers))
+        for old, name in renamed.items()
+    ]
+    return new, notes
+
+
 # What a RuleVersion keeps of its rule.
 VERSIONED_FIELDS = ("name", "definition", "enabled", "version")
 
@@ -79,6 +108,7 @@ def save_rule(*, rule=None, name, definition, enabled, user=None, position=None,
     """Create or change a rule: the version goes up by one and the new version's definition
     is kept (RuleVersion). `definition` must be validated already. `expected_version`: the
     version the admin's form showed; another admin's save since then is not overwritten."""
+    definition, _ = with_kept_names(definition)  # the doors said so already (see with_kept_names)
     now = timezone.now()
     if rule is None:
         last = Rule.objects.order_by("-position").values_list("position", flat=True).first() or 0

@@ -16,8 +16,14 @@ A name an admin merged away ("AI" into "Artificial intelligence") is an alias
 (TopicAlias, ProviderAlias, recorded by services/taxonomy_merge.py): every path that finds
 topics or providers by name resolves it here to the kept one, so a merged name never comes
 back as a new row, whether from the import (its batched look-ups call `aliased_topic_ids`
-and `aliased_provider_ids`), an editor's picker or a rule.
+and `aliased_provider_ids`), an editor's picker or a rule. A filter's value (the queue's, the
+admin's lists', the API's) that names a merged row by its old id, slug or name is followed the
+same way (`find_topic`, `find_providers`), and says so (`Named.notice`).
 """
+
+from dataclasses import dataclass
+
+from django.db.models import Q
 
 from curation.models import Provider, ProviderAlias, Topic, TopicAlias
 from curation.validation import visible_name
@@ -72,6 +78,125 @@ def provider_alias_named(name, domain):
     return ProviderAlias.objects.select_related("provider").filter(name=name, domain=domain).first()
 
 
+# --- what a filter's value names (the queue, the admin's lists, the API) -------------------
+
+# Several providers may share a name (one per domain): a filter by that name takes them all,
+# up to this many.
+MAX_NAMED = 20
+
+
+@dataclass(frozen=True)
+class Named:
+    """The live rows a filter's value names (`ids`, empty: none), and the alias followed to
+    reach them (None when the value named live rows, or nothing)."""
+
+    noun: str
+    value: str
+    ids: tuple = ()
+    alias: TopicAlias | ProviderAlias | None = None
+
+    @property
+    def notice(self):
+        """What the person filtering is told, "" when the value named live rows: a merged
+        name followed, or a value that names nothing (rather than a list silently empty)."""
+        if self.alias is not None:
+            kept = self.alias.topic if isinstance(self.alias, TopicAlias) else self.alias.provider
+            return f"The {self.noun} “{self.alias}” was merged into “{kept}”: showing the items of “{kept}”."
+        if not self.ids and self.value:
+            return f"No {self.noun} is named “{self.value}” (or has that id): nothing matches."
+        return ""
+
+
+def find_topic(*, pk=None, text="", names=True):
+    """The topic a filter names: by id (`pk`, parsed by the caller), else `text` as a slug or
+    (`names`) a name in any case. A live topic first; else one merged away, by the old id,
+    slug or name its alias keeps, followed to the topic it was merged into. Two queries at
+    most, the second only for a value no live topic answers."""
+    text = visible_name(text or "")
+    if pk is not None:
+        condition, text = Q(pk=pk), f"#{pk}"
+        merged = Q(merged_id=pk)
+    elif text:
+        condition = merged = Q(slug=text) | Q(name__iexact=text) if names else Q(slug=text)
+    else:
+        return Named("topic", text)
+    if (found := Topic.objects.filter(condition).order_by("pk").values_list("pk", flat=True).first()) is not None:
+        return Named("topic", text, (found,))
+    alias = TopicAlias.objects.filter(merged).select_related("topic").order_by("pk").first()
+    return Named("topic", text, (alias.topic_id,), alias) if alias else Named("topic", text)
+
+
+def find_providers(*, pk=None, text="", names=True):
+    """The providers a filter names: by id (`pk`), else `text` as the type-ahead labels one
+    ("Name (domain)"), a domain or (`names`) a name, in any case; all that share it, up to
+    MAX_NAMED. Live providers first; else merged ones, followed as find_topic does."""
+    text = visible_name(text or "")
+    if pk is not None:
+        condition, text = Q(pk=pk), f"#{pk}"
+        merged = Q(merged_id=pk)
+    elif text:
+        condition = Q(domain__iexact=text) | Q(name__iexact=text) if names else Q(domain__iexact=text)
+        if names and text.endswith(")") and " (" in text:
+            name, _, domain = text[:-1].rpartition(" (")
+            condition |= Q(name=name, domain=domain)
+        merged = condition
+    else:
+        return Named("provider", text)
+    if found := tuple(Provider.objects.filter(condition).order_by("pk").values_list("pk", flat=True)[:MAX_NAMED]):
+        return Named("provider", text, found)
+    aliases = list(ProviderAlias.objects.filter(merged).select_related("provider").order_by("pk")[:MAX_NAMED])
+    if not aliases:
+        return Named("provider", text)
+    return Named("provider", text, tuple(dict.fromkeys(alias.provider_id for alias in aliases)), aliases[0])
+
+
+def topic_ids_by_slug(slug):
+    """find_topic by slug as a subquery, for the public API, whose filtered page is one
+    query: the topic with this slug, or the one that a topic with it was merged into (never
+    both: a live topic may not take an alias's slug, see Topic.clean and _new_slugs)."""
+    merged = TopicAlias.objects.filter(slug=slug).values("topic_id")
+    return Topic.objects.filter(Q(slug=slug) | Q(pk__in=merged)).order_by().values("pk")
+
+
+def provider_ids_by(*, pk=None, domain=""):
+    """find_providers by id or domain as a subquery, for the public API: the live providers,
+    and those that providers with this id or domain were merged into."""
+    if pk is not None:
+        live, merged = Q(pk=pk), ProviderAlias.objects.filter(merged_id=pk)
+    else:
+        live, merged = Q(domain__iexact=domain), ProviderAlias.objects.filter(domain__iexact=domain)
+    return Provider.objects.filter(live | Q(pk__in=merged.values("provider_id"))).order_by().values("pk")
+
+
+def kept_topic_names(names):
+    """{name: the kept topic's name} for those of `names` (exact, as rules read them) that
+    name no topic now but a merged one (its alias). Two queries at most."""
+    found = _topics_named(list(dict.fromkeys(names)))
+    return {name: topic.name for name, topic in found.items() if topic.name != name}
+
+
+def kept_provider_names(names):
+    """{name: the kept provider's name} for those of `names` (as rules read them: a name, or
+    a domain in any case) that name no provider now but a merged one, by its alias's name or
+    domain. Two queries at most."""
+    names = set(names)
+    live = Provider.objects.filter(Q(name__in=names) | Q(domain__in={name.lower() for name in names}))
+    named, domains = set(), set()
+    for name, domain in live.values_list("name", "domain"):
+        named.add(name)
+        domains.add(domain)
+    orphans = {name for name in names if name not in named and name.lower() not in domains}
+    if not orphans:
+        return {}
+    aliases = ProviderAlias.objects.filter(Q(name__in=orphans) | Q(domain__in={name.lower() for name in orphans}))
+    kept = {}
+    for alias in aliases.select_related("provider").order_by("pk"):
+        for name in orphans:
+            if alias.name == name or (alias.domain and alias.domain == name.lower()):
+                kept.setdefault(name, alias.provider.name)
+    return kept
+
+
 def _topics_named(names):
     """{name: Topic} for the names that are topics or aliases of one (then the kept topic)."""
     found = {topic.name: topic for topic in Topic.objects.filter(name__in=names).order_by()}
@@ -79,6 +204,15 @@ def _topics_named(names):
         rows = TopicAlias.objects.filter(name__in=aliased).select_related("topic").order_by()
         found.update((alias.name, alias.topic) for alias in rows)
     return found
+
+
+def new_topic_slugs(names, *, disambiguate=False):
+    """{name: slug} for topics about to be created (Topic.slug_for). A slug a merged topic's
+    alias holds stays that alias's redirect (public/http.py), so such a name takes its own
+    disambiguated slug instead, as it does when another topic holds the slug. One query."""
+    slugs = {name: Topic.slug_for(name, disambiguate=disambiguate) for name in names}
+    held = set(TopicAlias.objects.filter(slug__in=slugs.values()).values_list("slug", flat=True))
+    return {name: Topic.slug_for(name, disambiguate=True) if slug in held else slug for name, slug in slugs.items()}
 
 
 def ensure_topics(names):
@@ -92,9 +226,9 @@ def ensure_topics(names):
             break
         # One order for everyone (by slug, the key two names can share), so that two
         # transactions inserting overlapping batches wait on each other in the same order.
+        slugs = new_topic_slugs(missing, disambiguate=disambiguate)
         rows = sorted(
-            (Topic(name=name, slug=Topic.slug_for(name, disambiguate=disambiguate)) for name in missing),
-            key=lambda topic: (topic.slug, topic.name),
+            (Topic(name=name, slug=slugs[name]) for name in missing), key=lambda topic: (topic.slug, topic.name)
         )
         Topic.objects.bulk_create(rows, ignore_conflicts=True)
         found.update(_topics_named(missing))

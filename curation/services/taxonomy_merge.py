@@ -12,7 +12,7 @@ A rule is saved through services.rules.save_rule: its version goes up and the ne
 is kept, so the audit rows of its earlier acts still read against what it said then. History
 is not rewritten: audit rows' before/after and rule versions keep the names they had.
 
-Each merged row's name (a topic's with its slug, a provider's with its domain) is kept as an
+Each merged row's name (a topic's with its slug, a provider's with its domain) and its id are kept as an
 alias of the kept one (TopicAlias, ProviderAlias), and aliases that named a merged row name
 the kept one now: services/taxonomy.py resolves them, so the import and the editors find the
 kept row by the old names instead of creating them again, and public/ redirects the old
@@ -300,14 +300,18 @@ def _record_aliases(model, kept, merged):
         # Nothing else should hold these names or slugs (they were topics until now); one
         # that does is stale and gives way, as the unique columns need.
         TopicAlias.objects.filter(Q(name__in=[t.name for t in merged]) | Q(slug__in=[t.slug for t in merged])).delete()
-        TopicAlias.objects.bulk_create([TopicAlias(name=t.name, slug=t.slug, topic=kept) for t in merged])
+        TopicAlias.objects.bulk_create(
+            [TopicAlias(name=t.name, slug=t.slug, topic=kept, merged_id=t.pk) for t in merged]
+        )
     else:
         ProviderAlias.objects.filter(provider_id__in=merged_ids).update(provider=kept)
         pairs = Q()
         for provider in merged:
             pairs |= Q(name=provider.name, domain=provider.domain)
         ProviderAlias.objects.filter(pairs).delete()
-        ProviderAlias.objects.bulk_create([ProviderAlias(name=p.name, domain=p.domain, provider=kept) for p in merged])
+        ProviderAlias.objects.bulk_create(
+            [ProviderAlias(name=p.name, domain=p.domain, provider=kept, merged_id=p.pk) for p in merged]
+        )
 
 
 def delete_aliases(*, model, ids, user, via="admin"):

@@ -97,16 +97,36 @@ def test_a_file_naming_both_a_merged_topic_and_the_kept_one_carries_it_once(merg
     assert list(imported(tmp_path).get().topics.all()) == [kept]
 
 
-def test_import_queries_do_not_grow_with_files_naming_merged_names(merged, tmp_path):
-    import_seed_files([write_seeds(tmp_path / "warm", 1, 1)], workers=0)  # first-import work out of the way
+def test_import_queries_do_not_grow_with_the_merged_names_files_give(superuser, tmp_path):
+    """Each file names merged names of its own, so that a look-up per name (rather than the
+    batched aliased_topic_ids and aliased_provider_ids) makes 40 files cost more than 10."""
+    kept, wire = make_topic(name="Kept"), make_provider(name="Wire", domain="wire.example")
+    old_topics = [make_topic(name=f"Old {n}") for n in range(60)]
+    old_providers = [make_provider(name=f"Old wire {n}", domain=f"old{n}.example") for n in range(60)]
+    merge_topics(keep=kept.pk, ids=[kept.pk, *(t.pk for t in old_topics)], user=superuser)
+    merge_providers(keep=wire.pk, ids=[wire.pk, *(p.pk for p in old_providers)], user=superuser)
+    topics, providers = Topic.objects.count(), Provider.objects.count()
 
     def queries(first, count):
-        folder = write_seeds(tmp_path / f"in{first}", first, count)
+        folder = tmp_path / f"in{first}"
+        folder.mkdir()
+        for n in range(first, first + count):
+            values = valid_front_matter(
+                n,
+                webUrl=f"https://seed.example/alias/{n}",
+                topics=[f"Old {n % 60}"],
+                provider={"name": f"Old wire {n % 60}", "domain": f"old{n % 60}.example"},
+            )
+            (folder / f"{n}.txt").write_text(seed_text(body=f"Body {n}.\n", **values), encoding="utf-8")
         with CaptureQueriesContext(connection) as captured:
             import_seed_files([folder], workers=0, stories=False, rules=False)
         return len(captured)
 
-    assert queries(100, 10) == queries(200, 40)
+    queries(100, 1)  # first-import work out of the way
+    assert queries(110, 10) == queries(120, 40)
+    assert (Topic.objects.count(), Provider.objects.count()) == (topics, providers)  # nothing created again
+    assert set(Article.topics.through.objects.values_list("topic_id", flat=True)) == {kept.pk}
+    assert set(Article.objects.values_list("provider_id", flat=True)) == {wire.pk}
 
 
 def test_deleting_an_alias_frees_the_name_for_the_next_import(merged, superuser, tmp_path):

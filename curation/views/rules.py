@@ -138,7 +138,9 @@ def rule_form(request, pk=None):
                         form.add_error(exc.field, str(exc))
                         status = 409 if exc.conflict else 400
                     else:
-                        messages.success(request, f"Rule “{saved.name}” saved (version {saved.version}).")
+                        messages.success(
+                            request, " ".join([f"Rule “{saved.name}” saved (version {saved.version}).", *form.renamed])
+                        )
                         return redirect("curation:rule-list")
         else:
             status = 400

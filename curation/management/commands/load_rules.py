@@ -44,5 +44,7 @@ class Command(CurationCommand):
             raise CommandError(f"{display_path(name)}: nothing loaded: {exc}") from None
         parts = [f"{len(summary[key])} {key}" for key in ("created", "changed", "unchanged", "deleted")]
         self.stdout.write(self.style.SUCCESS("Rules loaded: " + ", ".join(parts) + "."))
+        for note in summary["renamed"]:
+            self.stdout.write(f"note: {note}")
         for rule in summary["matches_everything"]:
             self.stderr.write(f"warning: rule “{rule}” has no conditions: it matches every item in the queue")

@@ -328,7 +328,7 @@ class SeedWriter:
             to_create = missing - self.topics.keys()
             if not to_create:
                 return
-            slugs = {name: Topic.slug_for(name, disambiguate=disambiguate) for name in to_create}
+            slugs = taxonomy.new_topic_slugs(to_create, disambiguate=disambiguate)  # not a merged topic's
             taken = set(Topic.objects.filter(slug__in=slugs.values()).values_list("slug", flat=True))
             topics = []
             for name in sorted(to_create):
