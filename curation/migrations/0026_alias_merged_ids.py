@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('curation', '0024_merge_aliases'),
+        ('curation', '0025_import_run_heartbeat'),
     ]
 
     operations = [
