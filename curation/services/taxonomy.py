@@ -23,6 +23,8 @@ same way (`find_topic`, `find_providers`), and says so (`Named.notice`).
 
 from dataclasses import dataclass
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Q
 
 from curation.models import Provider, ProviderAlias, Topic, TopicAlias
@@ -107,21 +109,56 @@ class Named:
         return ""
 
 
+# The ids of rows merged away (their aliases' `merged_id`), so that a filter by a live row's
+# id, the queue's topic and provider links, costs no query of its own (the queue's budget);
+# only an id in this set is looked up, as an alias. Kept in the shared cache (Redis in
+# production, as the queue's counts are), forgotten when a merge or an alias deletion
+# commits, and never older than this in any case.
+MERGED_IDS_SECONDS = 300
+
+
+def _merged_ids_key(alias_model):
+    return f"taxonomy:merged-ids:{alias_model._meta.model_name}"
+
+
+def merged_ids(alias_model):
+    """The old ids of the topics (alias_model=TopicAlias) or providers merged away."""
+    key = _merged_ids_key(alias_model)
+    ids = cache.get(key)
+    if ids is None:
+        ids = frozenset(alias_model.objects.exclude(merged_id=None).values_list("merged_id", flat=True))
+        cache.set(key, ids, MERGED_IDS_SECONDS)
+    return ids
+
+
+def forget_merged_ids(*, at_once=False):
+    """Called by the merge and the alias deletion: once they commit (or `at_once`), the
+    next filter reads the merged ids again."""
+    keys = [_merged_ids_key(alias_model) for alias_model in (TopicAlias, ProviderAlias)]
+    if at_once:
+        cache.delete_many(keys)
+    else:
+        transaction.on_commit(lambda: cache.delete_many(keys))
+
+
 def find_topic(*, pk=None, text="", names=True):
     """The topic a filter names: by id (`pk`, parsed by the caller), else `text` as a slug or
     (`names`) a name in any case. A live topic first; else one merged away, by the old id,
-    slug or name its alias keeps, followed to the topic it was merged into. Two queries at
-    most, the second only for a value no live topic answers."""
+    slug or name its alias keeps, followed to the topic it was merged into. An id is taken as
+    it is (no query: an id no row has matches nothing) unless a merged topic had it; by text,
+    two queries at most, the second only for a value no live topic answers."""
     text = visible_name(text or "")
     if pk is not None:
-        condition, text = Q(pk=pk), f"#{pk}"
-        merged = Q(merged_id=pk)
+        if pk not in merged_ids(TopicAlias):
+            return Named("topic", f"#{pk}", (pk,))
+        # A merged topic's id: ids are never given again, so no live topic has it.
+        text, merged = f"#{pk}", Q(merged_id=pk)
     elif text:
         condition = merged = Q(slug=text) | Q(name__iexact=text) if names else Q(slug=text)
+        if (found := Topic.objects.filter(condition).order_by("pk").values_list("pk", flat=True).first()) is not None:
+            return Named("topic", text, (found,))
     else:
         return Named("topic", text)
-    if (found := Topic.objects.filter(condition).order_by("pk").values_list("pk", flat=True).first()) is not None:
-        return Named("topic", text, (found,))
     alias = TopicAlias.objects.filter(merged).select_related("topic").order_by("pk").first()
     return Named("topic", text, (alias.topic_id,), alias) if alias else Named("topic", text)
 
@@ -129,21 +166,23 @@ def find_topic(*, pk=None, text="", names=True):
 def find_providers(*, pk=None, text="", names=True):
     """The providers a filter names: by id (`pk`), else `text` as the type-ahead labels one
     ("Name (domain)"), a domain or (`names`) a name, in any case; all that share it, up to
-    MAX_NAMED. Live providers first; else merged ones, followed as find_topic does."""
+    MAX_NAMED. Live providers first; else merged ones, followed as find_topic does (an id
+    without a query, unless a merged provider had it)."""
     text = visible_name(text or "")
     if pk is not None:
-        condition, text = Q(pk=pk), f"#{pk}"
-        merged = Q(merged_id=pk)
+        if pk not in merged_ids(ProviderAlias):
+            return Named("provider", f"#{pk}", (pk,))
+        text, merged = f"#{pk}", Q(merged_id=pk)  # a merged provider's id: no live one has it
     elif text:
         condition = Q(domain__iexact=text) | Q(name__iexact=text) if names else Q(domain__iexact=text)
         if names and text.endswith(")") and " (" in text:
             name, _, domain = text[:-1].rpartition(" (")
             condition |= Q(name=name, domain=domain)
+        if found := tuple(Provider.objects.filter(condition).order_by("pk").values_list("pk", flat=True)[:MAX_NAMED]):
+            return Named("provider", text, found)
         merged = condition
     else:
         return Named("provider", text)
-    if found := tuple(Provider.objects.filter(condition).order_by("pk").values_list("pk", flat=True)[:MAX_NAMED]):
-        return Named("provider", text, found)
     aliases = list(ProviderAlias.objects.filter(merged).select_related("provider").order_by("pk")[:MAX_NAMED])
     if not aliases:
         return Named("provider", text)

@@ -31,6 +31,7 @@ from django.db import transaction
 from django.db.models import Count, ProtectedError, Q
 
 from curation.models import Article, Provider, ProviderAlias, RelatedCoverage, Rule, Topic, TopicAlias
+from curation.services import taxonomy
 from curation.services.rules import save_rule
 
 # More than this many at once is almost surely a "select all" by mistake, and past what the
@@ -251,6 +252,7 @@ def _merge(model, *, keep, ids, user, via):
             result = (_move_topic_references if model is Topic else _move_provider_references)(kept, merged)
             result.rules_updated = _rewrite_rules(model, kept, merged, user)
             _record_aliases(model, kept, merged)
+            taxonomy.forget_merged_ids()
             _log(model, kept, merged, result, user, via)
             model.objects.filter(pk__in=[row.pk for row in merged]).delete()
     except ProtectedError:
@@ -334,6 +336,7 @@ def delete_aliases(*, model, ids, user, via="admin"):
                 change_message=f"Alias {', '.join(names)} deleted: the name is free again (via {via}).",
             )
         alias_model.objects.filter(pk__in=[alias.pk for alias in aliases]).delete()
+        taxonomy.forget_merged_ids()
     return len(aliases)
 
 

@@ -76,8 +76,11 @@ def empty_response_cache(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _fresh_query_plans():
-    """Plan facts (a topic's size, a search's match count) are remembered per process;
-    test databases reuse ids and texts, so every test starts without them."""
+    """Plan facts (a topic's size, a search's match count) are remembered per process, and
+    the ids merged topics and providers had in the cache; test databases reuse ids and texts
+    (and a rolled-back merge never forgets its ids), so every test starts without them."""
     from curation.db import plans
+    from curation.services import taxonomy
 
     plans.forget()
+    taxonomy.forget_merged_ids(at_once=True)
