@@ -131,11 +131,12 @@ def patterns_over_budget(enabled_patterns):
     patterns in all (its own included), or "" when it can."""
     if enabled_patterns <= MAX_ENABLED_PATTERNS:
         return ""
+    # In the words of the rule form, which editors read it in (rules files too); the memory
+    # figures behind the limit are in this module's constants and the README.
     return (
-        f"the enabled rules would hold {enabled_patterns:,} regular expressions "
-        f"(title_matches, text_matches); at most {MAX_ENABLED_PATTERNS:,} may be enabled at once "
-        f"({RE2_MAX_MEM >> 10} KiB each, {REGEX_MEMORY_BUDGET >> 20} MiB in all): "
-        "disable a rule that has one, or leave this rule disabled"
+        f"the enabled rules would hold {enabled_patterns:,} patterns (title or excerpt and body "
+        f"patterns); at most {MAX_ENABLED_PATTERNS:,} may be enabled at once, so that matching "
+        "them keeps within its memory: disable a rule that has one, or leave this rule disabled"
     )
 
 

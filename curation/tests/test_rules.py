@@ -403,12 +403,12 @@ def test_the_enabled_rules_hold_at_most_2048_patterns_and_the_refusal_names_the_
     make_rule("one more", {"title_matches": "(?i)wind"}, action="flag", note="n")  # 2,047
     with pytest.raises(
         rules.RuleSaveError,
-        match="Rule “two more” cannot be enabled: the enabled rules would hold 2,049 regular expressions",
+        match="Rule “two more” cannot be enabled: the enabled rules would hold 2,049 patterns",
     ):
         make_rule("two more", TWO_PATTERNS, action="flag", note="n")
     assert not Rule.objects.filter(name="two more").exists()
     disabled = make_rule("two more", TWO_PATTERNS, action="flag", note="n", enabled=False)  # disabled: fine
-    with pytest.raises(rules.RuleSaveError, match="2,049 regular expressions .*; at most 2,048 may be enabled at once"):
+    with pytest.raises(rules.RuleSaveError, match="2,049 patterns .*; at most 2,048 may be enabled at once"):
         rules.set_enabled(disabled, True)
     make_rule("no pattern", {"quality_min": 5}, action="flag", note="n")  # fine: holds none
     # A rule already enabled may be saved again with as many patterns as it had.
@@ -444,7 +444,7 @@ def test_a_run_leaves_out_the_enabled_rules_past_the_budget_and_says_which():
     loaded, errors = rules.load_compiled()
     assert len(loaded) == 1024 and loaded[-1].name == "old 1023"
     assert errors == [
-        "rule “old 1024” v1 left out: the enabled rules would hold 2,050 regular expressions (title_matches, "
-        "text_matches); at most 2,048 may be enabled at once (128 KiB each, 256 MiB in all): disable a rule "
-        "that has one, or leave this rule disabled"
+        "rule “old 1024” v1 left out: the enabled rules would hold 2,050 patterns (title or excerpt and body "
+        "patterns); at most 2,048 may be enabled at once, so that matching them keeps within its memory: "
+        "disable a rule that has one, or leave this rule disabled"
     ]
