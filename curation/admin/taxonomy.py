@@ -77,7 +77,7 @@ class TopicForm(visible_names_form(Topic, "name")):
         if slug is None:  # the view-only page: every field is read-only, none is on the form
             return
         slug.required = False
-        slug.help_text = "The topic page's address, /topics/<slug>/. Leave it empty to make it from the name."
+        slug.help_text = "The end of the topic page's address (/topics/ then the slug). Leave it empty to make it from the name."
 
     def clean_slug(self):
         slug, name = self.cleaned_data.get("slug"), self.cleaned_data.get("name")

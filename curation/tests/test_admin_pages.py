@@ -328,6 +328,8 @@ def test_provider_and_topic_admins_search_and_link_to_their_articles(superuser_a
     assert "Lighthouses" in html and f"?topic={topic.pk}" in html
     html = superuser_admin.get(reverse("admin:curation_topic_add")).content.decode()
     assert 'name="slug"' in html
+    # The admin shows help texts as HTML: "/topics/<slug>/" read as "/topics//".
+    assert "address (/topics/ then the slug)" in html and "<slug>" not in html
 
 
 def test_a_new_topic_whose_slug_is_taken_gets_the_disambiguated_one(superuser_admin):
