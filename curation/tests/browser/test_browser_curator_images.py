@@ -47,3 +47,24 @@ def test_an_image_that_does_not_load_is_named_for_the_editor(open_page, javascri
     check(page.get_by_role("button", name="Publish").first).to_be_visible()
     save_screenshot(page, f"curator-broken-image-{'js' if javascript else 'no-js'}.png")
     watch.assert_clean(allow=("404",))
+
+
+@pytest.mark.parametrize("javascript", MODES)
+def test_a_related_items_thumbnail_that_does_not_load_is_dropped(open_page, javascript):
+    """Related coverage shows the other outlet's thumbnails as decoration (no text of their
+    own): one whose server does not answer leaves the list, not a broken-image icon."""
+    related = {"title": "Bridge open again", "web_url": "https://other.example/bridge", "images": [{"url": GONE}, {"url": FINE}]}
+    article = make_article(title="Harbour bridge reopens after repairs", related=[related])
+    page, watch = open_page(user=make_user(role="editor"), java_script_enabled=javascript)
+    page.route(GONE, lambda route: route.fulfill(status=404, body="gone"))
+    page.goto(f"/curate/articles/{article.pk}/", wait_until="domcontentloaded")
+    thumbnails = page.locator(".related-images img")
+    page.locator(".related-images").scroll_into_view_if_needed()  # they load lazily
+    check = expect()
+    if javascript:
+        check(thumbnails).to_have_count(1)
+        check(thumbnails).to_have_attribute("src", FINE)
+    else:
+        check(thumbnails).to_have_count(2)
+    check(page.get_by_role("link", name="Bridge open again")).to_be_visible()
+    watch.assert_clean(allow=("404",))
