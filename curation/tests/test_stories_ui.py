@@ -417,3 +417,40 @@ def test_an_item_in_no_story_points_to_the_coverage_its_source_lists(editor_clie
     assert "No other imported item covers this event; the 2 reports from other outlets that its source lists are under Related coverage, below." in page
     page = editor_client.get(reverse("curation:article-detail", args=[lone.pk])).content.decode()
     assert "No other imported item covers this event." in page
+
+
+def _story_form(html, story):
+    """The fields a story row's form posts (the row's own hidden inputs), and its action."""
+    row = re.search(rf'<tr class="queue-row story-row[^"]*"[^>]*data-story-id="{story.pk}".*?</tr>', html, re.S).group(0)
+    form = re.search(r'<form method="post" action="([^"]+)" class="story-publish">(.*?)</form>', row, re.S)
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form.group(2)))
+    fields.pop("csrfmiddlewaretoken", None)
+    return form.group(1), {name: value.replace("&amp;", "&") for name, value in fields.items()}
+
+
+def test_a_story_rows_plain_post_lands_on_the_row_that_took_its_place(editor_client, three_stories):
+    """Without JavaScript the story's publication is a page load: it comes back at the queue
+    as the editor had it, at the row now in the published story's place, not at the top."""
+    page = QUEUE + "?size=20&sort=-quality"
+    html = by_story(editor_client).get(page).content.decode()
+    row_ids = re.findall(r'<tr class="queue-row[^"]*"[^>]*id="(item-\d+)"', html)
+    story = Story.objects.get(size=4)
+    action, fields = _story_form(html, story)
+    place = row_ids.index(re.search(rf'id="(item-\d+)" data-story-id="{story.pk}"', html).group(1))
+    response = editor_client.post(action, {**fields, "rest": "reject"})
+    assert response.status_code == 302
+    following = row_ids[place + 1] if place + 1 < len(row_ids) else row_ids[place - 1]
+    assert response["Location"] == f"{page}#{following}"
+    # And that row is where the queue now lists the published story's place.
+    assert f'id="{following}"' in editor_client.get(page).content.decode()
+
+
+def test_a_refused_story_publication_also_comes_back_to_its_row(editor_client, three_stories):
+    html = by_story(editor_client).get(QUEUE).content.decode()
+    story = Story.objects.get(size=4)
+    action, fields = _story_form(html, story)
+    Article.objects.filter(pk=story.lead_id).update(version=int(fields["expected_version"]) + 1)  # another editor was first
+    response = editor_client.post(action, {**fields, "rest": "reject"})
+    assert response.status_code == 302
+    assert response["Location"] == f"{QUEUE}#item-{fields['row']}"  # the story is still listed
+    assert not Article.objects.filter(story=story, state=ArticleState.PUBLISHED).exists()

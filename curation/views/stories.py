@@ -33,6 +33,7 @@ from curation.views.common import (
     short,
     wants_json,
 )
+from curation.views.landing import at_queue_row
 from curation.views.queue import QueueView
 
 
@@ -91,7 +92,11 @@ def story_publish(request, pk):
             expected_version=data["expected_version"], expected_new=data["new_count"],
         )
     except EditorialError as exc:
-        return fail(request, exc, fallback)
+        if wants_json(request):
+            return fail(request, exc, fallback)
+        # Refused (another editor was first, say): back at the row all the same, message on top.
+        messages.error(request, str(exc))
+        return redirect(_at_story_row(request, fallback, data["row"], story.lead_id))
     selectors_queue.forget_match_counts()  # the queue's count must not show the items as still waiting
     lead = f"“{short(result.lead.title)}”"
     rejected = f"{len(result.rejected)} duplicate{'s' if len(result.rejected) != 1 else ''}"
@@ -119,7 +124,17 @@ def story_publish(request, pk):
             f"“{short(titles.get(pk) or '(untitled)')}”: {message}" for pk, message in result.failed
         )
     (messages.warning if result.failed else messages.success)(request, text, extra_tags="bulk-result")
-    return redirect(safe_next(request, fallback))
+    # A plain post (no JavaScript) goes back to that row, or the next story's.
+    return redirect(_at_story_row(request, fallback, data["row"], result.lead.pk))
+
+
+def _at_story_row(request, fallback, row_id, lead_id):
+    """The queue address the form came from, at the story's row (the item it stood on) if the
+    queue still lists it, else at the row that now has its place (views/landing.py)."""
+    found = Article.objects.in_bulk([pk for pk in (row_id, lead_id) if pk])
+    article = found.get(row_id) or found.get(lead_id)
+    url = safe_next(request, fallback)
+    return at_queue_row(request, url, article) if article is not None else url
 
 
 def _other_article(text):

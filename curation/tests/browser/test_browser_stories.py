@@ -96,6 +96,9 @@ def test_the_queue_by_story_with_the_mouse(open_page, editor, stories_db, javasc
     states = dict(Article.objects.filter(story=stories_db).values_list("pk", "state"))
     assert states.pop(lead.pk) == ArticleState.PUBLISHED and set(states.values()) == {ArticleState.REJECTED}
     assert EditorialAction.objects.filter(reason_code="duplicate").count() == 3
+    # Back at the queue where the story's row was (the row now in its place), not at its top.
+    landing = page.url.partition("#")[2]
+    assert landing == "queue-results" or page.locator(f"tr.queue-row#{landing}").count() == 1, page.url
     # The result offers Undo, as a bulk decision's does: every item back as it was.
     click(page, page.locator("ul.messages").get_by_role("button", name="Undo"), javascript)
     check(page.locator("ul.messages")).to_contain_text("Undone: 4 items are as before")
