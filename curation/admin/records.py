@@ -20,7 +20,7 @@ def _article_link(article_id, text):
 class ImportRunAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "started_at", "state", "created", "updated", "unchanged", "failed", "ledger_link"]
     fields = [
-        "started_at", "state", "finished_at", "heartbeat_at", "host", "pid",
+        "started_at", "state", "finished_at", "heartbeat_at", "stopped_at", "stop_reason", "host", "pid",
         "created", "updated", "unchanged", "failed", "paths", "ledger_link",
     ]  # fmt: skip
     readonly_fields = fields

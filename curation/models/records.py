@@ -20,6 +20,10 @@ class ImportRun(models.Model):
     host = models.CharField(max_length=255, blank=True, default="")
     pid = models.PositiveIntegerField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # A run stopped before its end by Ctrl-C or SIGTERM: when, and which. Every host then
+    # shows it interrupted at once; a kill -9 leaves these empty, and the heartbeat tells.
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    stop_reason = models.CharField(max_length=200, blank=True, default="")
 
     class Meta:
         ordering = ["-started_at"]

@@ -286,15 +286,22 @@ def test_coverage_links_are_completed_after_the_run_when_another_import_overlapp
         (-120, None, True),  # still running (or killed: counted, to be safe)
         (-120, 30, True),  # finished while this one ran
         (2, 5, True),  # started and finished while this one ran
+        (-120, "stopped -60", False),  # stopped by Ctrl-C or SIGTERM before this one started
+        (-120, "stopped 5", True),  # stopped while this one ran
     ],
 )
 def test_an_import_knows_whether_another_ran_alongside(other_started, other_finished, overlapped):
     now = timezone.now()
     run = ImportRun.objects.create(started_at=now - timedelta(seconds=10))
     if other_started is not None:
+        stopped = isinstance(other_finished, str)
+        ended = None if other_finished is None else run.started_at + timedelta(
+            seconds=int(other_finished.split()[1]) if stopped else other_finished
+        )
         ImportRun.objects.create(
             started_at=run.started_at + timedelta(seconds=other_started),
-            finished_at=None if other_finished is None else run.started_at + timedelta(seconds=other_finished),
+            finished_at=None if stopped else ended,
+            stopped_at=ended if stopped else None,
         )
     assert import_service._ran_alongside_another_import(run) is overlapped
 

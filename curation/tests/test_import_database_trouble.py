@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 
 from curation.models import Article, ImportLedgerEntry, ImportRun
+from curation.services.importing import runs as import_runs
 from curation.services.importing import service as import_service
 from curation.tests.test_import import run_import
 
@@ -85,5 +86,9 @@ def test_ctrl_c_midway_says_what_was_written_not_a_traceback(six_seed_files, mon
     assert code == 130 and "Traceback" not in err
     assert err.startswith("the import stopped (Ctrl-C). 2 of 6 files were done before it"), err
     assert ImportRun.objects.get().created == 2 and Article.objects.count() == 2
+    # The run says so itself: every host shows it interrupted at once, with when and why.
+    run = ImportRun.objects.get()
+    assert run.finished_at is None and run.stopped_at is not None and run.stop_reason == "Ctrl-C"
+    assert import_runs.describe(run, host="another-host") == f"interrupted (Ctrl-C at {run.stopped_at:%Y-%m-%d %H:%M:%S})"
     code, out, _ = run_import(six_seed_files)
     assert code == 0 and "4 created, 0 updated, 2 unchanged" in out

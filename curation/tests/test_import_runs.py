@@ -88,6 +88,16 @@ def test_a_pid_taken_by_a_later_process_does_not_keep_a_dead_run_running():
     assert runs.run_state(run) == runs.INTERRUPTED
 
 
+def test_a_run_stopped_by_a_signal_is_interrupted_everywhere_at_once():
+    """Its own process may still be alive (tidying up) and its heartbeat fresh: another
+    server must not show it running until the heartbeat goes stale."""
+    stopped = NOW - dt.timedelta(seconds=3)
+    here = run_row(host=HERE, pid=os.getpid(), started_at=NOW, heartbeat_at=NOW, stopped_at=stopped, stop_reason="SIGTERM")
+    there = run_row(host="importer-2", pid=1, heartbeat_at=NOW, stopped_at=stopped, stop_reason="SIGTERM")
+    assert runs.run_state(here) == runs.run_state(there, now=NOW, alive=pytest.fail) == runs.INTERRUPTED
+    assert runs.describe(there, now=NOW) == f"interrupted (SIGTERM at {stopped:%Y-%m-%d %H:%M:%S})"
+
+
 def test_from_another_host_a_run_is_running_while_its_heartbeat_is_recent(settings):
     settings.IMPORT_STALE_AFTER_MINUTES = 15
     fresh = run_row(host="importer-2", pid=1, heartbeat_at=NOW - dt.timedelta(minutes=14))

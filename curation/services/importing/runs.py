@@ -10,19 +10,25 @@ committed batch, and the state is read from them:
   pid taken again by a later process does not count), interrupted once it is gone, whatever
   the heartbeat says (a long step between two commits, the end of a large import's
   clustering, is still running);
+- a run stopped by Ctrl-C or SIGTERM records it, and is interrupted everywhere at once,
+  with when and why;
 - from any other host, only the heartbeat can tell: running while it is more recent than
   IMPORT_STALE_AFTER_MINUTES, interrupted after (a run killed a moment ago shows as running
   until then; its last batch's time is shown, so an operator can judge).
 """
 
 import datetime as dt
+import logging
 import os
 import socket
 
 from django.conf import settings
+from django.db import Error as DatabaseLibraryError
 from django.utils import timezone
 
 from curation.models import ImportRun
+
+logger = logging.getLogger(__name__)
 
 FINISHED, RUNNING, INTERRUPTED = "finished", "running", "interrupted"
 # A process that took a dead importer's pid started after the run did. The run's row is
@@ -46,11 +52,27 @@ def beat(run):
     ImportRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now())
 
 
+def stop(run_id, reason):
+    """Record that run `run_id` was stopped before its end by a signal (`reason`: "Ctrl-C",
+    "SIGTERM"); its counts are those of its committed batches already. Best effort: the
+    operator's message of what stays written must not become a traceback for this. (A
+    database that refused the import's writes is not asked again: it would refuse this too,
+    after the same wait.)"""
+    try:
+        ImportRun.objects.filter(pk=run_id, finished_at__isnull=True).update(
+            stopped_at=timezone.now(), stop_reason=reason[:200]
+        )
+    except DatabaseLibraryError as exc:  # DatabaseError, or a connection the interrupt left unusable
+        logger.warning("import run %s: could not record that it stopped (%s): %s", run_id, reason, exc)
+
+
 def run_state(run, *, now=None, host=None, alive=None):
     """FINISHED, RUNNING or INTERRUPTED (see the module's docstring). `now`, `host` and
     `alive(pid, started_at)` are this moment, this host and the process check, for tests."""
     if run.finished_at is not None:
         return FINISHED
+    if run.stopped_at is not None:
+        return INTERRUPTED
     if run.heartbeat_at is None or not run.host:
         return INTERRUPTED  # a run from before heartbeats were recorded
     if run.host == (host if host is not None else this_host()):
@@ -69,6 +91,8 @@ def describe(run, **state_options):
         return f"{run.finished_at:%Y-%m-%d %H:%M:%S}"
     if state == RUNNING:
         return f"running (on {run.host}, pid {run.pid}, last batch {run.heartbeat_at:%Y-%m-%d %H:%M:%S})"
+    if run.stopped_at is not None:
+        return f"{INTERRUPTED} ({run.stop_reason or 'stopped'} at {run.stopped_at:%Y-%m-%d %H:%M:%S})"
     return INTERRUPTED
 
 

@@ -181,6 +181,8 @@ def import_seed_files(
     except KeyboardInterrupt as exc:
         # Ctrl-C or SIGTERM (stopping.py): the batch being written is rolled back with its
         # transaction, the parse workers are ended below; say what stays.
+        if report.run_id is not None:
+            runs.stop(report.run_id, stopping.signal_name(exc))
         message = _stopped(None, report, len(files), signal=stopping.signal_name(exc))
         raise ImportInterrupted(message, exit_status=stopping.exit_status(exc)) from None
     finally:
@@ -257,12 +259,15 @@ def no_query_log():
 
 
 def _ran_alongside_another_import(run):
-    """Did another import run at any moment during this one? (A killed run never finished,
-    so it counts forever: the cost is one extra pass, never a missed link.)"""
+    """Did another import run at any moment during this one? (A run killed with -9 never
+    finished, so it counts forever: the cost is one extra pass, never a missed link. One
+    that recorded its stop counts until then, as a finished one does.)"""
+    ended = Q(finished_at__gte=run.started_at) | Q(stopped_at__gte=run.started_at)
+    never_ended = Q(finished_at__isnull=True, stopped_at__isnull=True)
     return (
         ImportRun.objects.exclude(pk=run.pk)
         .filter(started_at__lte=timezone.now())
-        .filter(Q(finished_at__isnull=True) | Q(finished_at__gte=run.started_at))
+        .filter(never_ended | ended)
         .exists()
     )
 
