@@ -19,9 +19,6 @@ class StoryPublishForm(forms.Form):
     expected_version = forms.IntegerField(min_value=0, max_value=2**63 - 1)
     # The story's new items as the row showed them (services.story_publication.publish_story).
     new_count = forms.IntegerField(min_value=0, max_value=2**63 - 1, required=False)
-    # The item whose queue row the form is on (the row's id), to land there or at the next
-    # row after a plain post; absent or gone: the lead's place.
-    row = forms.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
 
 
 class StoryActForm(forms.Form):

@@ -54,7 +54,7 @@ def test_the_toggle_and_the_queue_by_story(story_desk, pairs, query):
 
 
 @fuzz_settings
-@given(pairs=form_data(set(StoryPublishForm.base_fields) | EXTRA), in_place=st.booleans())
+@given(pairs=form_data(set(StoryPublishForm.base_fields) | {"row"} | EXTRA), in_place=st.booleans())
 def test_story_publish_posts(story_desk, pairs, in_place):
     post_below_500(client_for(story_desk), f"/curate/stories/{story_desk['story'].pk}/publish/", pairs, in_place=in_place)
     audit_matches_versions()

@@ -445,6 +445,17 @@ def test_a_story_rows_plain_post_lands_on_the_row_that_took_its_place(editor_cli
     assert f'id="{following}"' in editor_client.get(page).content.decode()
 
 
+@pytest.mark.parametrize("row", ["junk", "0", "99999999", "²"])
+def test_a_bad_row_hint_still_publishes_and_lands_at_the_leads_place(editor_client, three_stories, row):
+    """`row` only says where to come back to: a tampered or stale one never refuses the act."""
+    html = by_story(editor_client).get(QUEUE).content.decode()
+    story = Story.objects.get(size=4)
+    action, fields = _story_form(html, story)
+    response = editor_client.post(action, {**fields, "row": row, "rest": "reject"})
+    assert response.status_code == 302 and "#item-" in response["Location"], response["Location"]
+    assert Article.objects.get(pk=story.lead_id).state == ArticleState.PUBLISHED
+
+
 def test_a_refused_story_publication_also_comes_back_to_its_row(editor_client, three_stories):
     html = by_story(editor_client).get(QUEUE).content.decode()
     story = Story.objects.get(size=4)

@@ -96,7 +96,7 @@ def story_publish(request, pk):
             return fail(request, exc, fallback)
         # Refused (another editor was first, say): back at the row all the same, message on top.
         messages.error(request, str(exc))
-        return redirect(_at_story_row(request, fallback, data["row"], story.lead_id))
+        return redirect(_at_story_row(request, fallback, story.lead_id))
     selectors_queue.forget_match_counts()  # the queue's count must not show the items as still waiting
     lead = f"“{short(result.lead.title)}”"
     rejected = f"{len(result.rejected)} duplicate{'s' if len(result.rejected) != 1 else ''}"
@@ -125,12 +125,15 @@ def story_publish(request, pk):
         )
     (messages.warning if result.failed else messages.success)(request, text, extra_tags="bulk-result")
     # A plain post (no JavaScript) goes back to that row, or the next story's.
-    return redirect(_at_story_row(request, fallback, data["row"], result.lead.pk))
+    return redirect(_at_story_row(request, fallback, result.lead.pk))
 
 
-def _at_story_row(request, fallback, row_id, lead_id):
-    """The queue address the form came from, at the story's row (the item it stood on) if the
-    queue still lists it, else at the row that now has its place (views/landing.py)."""
+def _at_story_row(request, fallback, lead_id):
+    """The queue address the form came from, at the story's row if the queue still lists it,
+    else at the row that now has its place (views/landing.py). The row is the item it stood
+    on (the form's `row`, a landing hint only: missing, junk or gone, the lead's place is
+    used, and the decision itself never depends on it)."""
+    row_id = parse_id(request.POST.get("row"))
     found = Article.objects.in_bulk([pk for pk in (row_id, lead_id) if pk])
     article = found.get(row_id) or found.get(lead_id)
     url = safe_next(request, fallback)

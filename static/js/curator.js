@@ -450,7 +450,15 @@
     var place = /^row:(\d+)$/.exec(carried || "");
     // A refused bulk decision's field has the focus (autofocus): a carried row must not take it.
     if (document.querySelector("#bulk-form [autofocus]")) { carried = null; place = null; }
-    if (place && pageRows.length) { select(pageRows[Math.min(parseInt(place[1], 10), pageRows.length - 1)]); }
+    if (place && pageRows.length) {
+      var placed = pageRows[Math.min(parseInt(place[1], 10), pageRows.length - 1)];
+      select(placed);
+      // The server's redirect may carry a row's fragment too (for a plain post: views/landing.py);
+      // the browser's move to it at load takes the focus off the link: give it back.
+      window.addEventListener("load", function () {
+        if (!placed.contains(document.activeElement)) { select(placed); }
+      }, { once: true });
+    }
     else if (carried && pageRows.length) { select(carried === "last" ? pageRows[pageRows.length - 1] : pageRows[0]); }
   }
 

@@ -24,6 +24,7 @@ import socket
 
 from django.conf import settings
 from django.db import Error as DatabaseLibraryError
+from django.db import connection
 from django.utils import timezone
 
 from curation.models import ImportRun
@@ -59,6 +60,11 @@ def stop(run_id, reason):
     database that refused the import's writes is not asked again: it would refuse this too,
     after the same wait.)"""
     try:
+        if not connection.in_atomic_block and not connection.get_autocommit():
+            # The signal landed inside a transaction's rollback, before autocommit came back:
+            # an update now would sit in a transaction nobody commits.
+            connection.rollback()
+            connection.set_autocommit(True)
         ImportRun.objects.filter(pk=run_id, finished_at__isnull=True).update(
             stopped_at=timezone.now(), stop_reason=reason[:200]
         )
