@@ -146,8 +146,15 @@ def find_topic(*, pk=None, text="", names=True):
     (`names`) a name in any case. A live topic first; else one merged away, by the old id,
     slug or name its alias keeps, followed to the topic it was merged into. An id is taken as
     it is (no query: an id no row has matches nothing) unless a merged topic had it; by text,
-    two queries at most, the second only for a value no live topic answers."""
+    two queries at most, the second only for a value no live topic answers.
+
+    A bare number is also what a topic may be called ("2020", slug "2020"): a live topic with
+    that slug or name comes first, then the id (one query); "#2020" is always the id."""
     text = visible_name(text or "")
+    if pk is not None and names and text and not text.startswith("#"):
+        named = Topic.objects.filter(Q(slug=text) | Q(name__iexact=text)).order_by("pk").values_list("pk", flat=True)
+        if (found := named.first()) is not None:
+            return Named("topic", text, (found,))
     if pk is not None:
         if pk not in merged_ids(TopicAlias):
             return Named("topic", f"#{pk}", (pk,))

@@ -63,6 +63,20 @@ def test_topic_filter_takes_an_id_a_slug_or_a_name(editor_client, outlets):
     assert ids_on(editor_client.get(QUEUE, {"topic": "No such topic"})) == []
 
 
+def test_a_topic_called_by_a_number_is_found_by_it_and_hash_number_is_the_id(editor_client, outlets, superuser):
+    """A topic named "2020" has the slug "2020": typed, or followed from its admin page's
+    "view" link (?topic=<slug>), the number names it, not the topic with that id."""
+    science = outlets["science"]
+    called_by_number = make_topic(name=str(science.pk))
+    on_it = make_article(topics=[called_by_number])
+    assert called_by_number.slug == str(science.pk)
+    assert ids_on(editor_client.get(QUEUE, {"topic": str(science.pk)})) == [on_it.pk]
+    assert ids_on(editor_client.get(QUEUE, {"topic": f"#{science.pk}"})) == [outlets["planet"].pk]
+    assert ids_on(editor_client.get(QUEUE, {"topic": f" {called_by_number.pk} "})) == [on_it.pk]  # its own id too
+    link = called_by_number.seen_at(superuser)
+    assert ids_on(editor_client.get(link.url)) == [on_it.pk]
+
+
 def test_the_queue_page_lists_no_providers(editor_client):
     for n in range(30):
         make_provider(name=f"Outlet {n}", domain=f"outlet{n}.example")
