@@ -84,7 +84,9 @@ def corpus(tmp_path_factory):
 
 def subprocess_env(database_url):
     env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
-    env.update(DJANGO_SETTINGS_MODULE="newsroom.settings", DATABASE_URL=database_url, DJANGO_LOG_LEVEL="ERROR")
+    # FAULTS_LOG_LEVEL=WARNING shows the commands' warnings in a failing test's stderr.
+    level = os.environ.get("FAULTS_LOG_LEVEL", "ERROR")
+    env.update(DJANGO_SETTINGS_MODULE="newsroom.settings", DATABASE_URL=database_url, DJANGO_LOG_LEVEL=level)
     return env
 
 

@@ -283,7 +283,10 @@ def test_coverage_links_are_completed_after_the_run_when_another_import_overlapp
     [
         (None, None, False),  # no other run at all
         (-120, -60, False),  # finished before this one started
-        (-120, None, True),  # still running (or killed: counted, to be safe)
+        (-120, None, True),  # still running, or killed a moment ago: counted, to be safe
+        (-3600, "beat -1000", False),  # killed with -9: its last batch long before this one started
+        (-3600, "beat -800", True),  # silent less than IMPORT_STALE_AFTER_MINUTES (15) before: counted
+        (-3600, "beat 5", True),  # its last batch during this one
         (-120, 30, True),  # finished while this one ran
         (2, 5, True),  # started and finished while this one ran
         (-120, "stopped -60", False),  # stopped by Ctrl-C or SIGTERM before this one started
@@ -293,7 +296,10 @@ def test_coverage_links_are_completed_after_the_run_when_another_import_overlapp
 def test_an_import_knows_whether_another_ran_alongside(other_started, other_finished, overlapped):
     now = timezone.now()
     run = ImportRun.objects.create(started_at=now - timedelta(seconds=10))
-    if other_started is not None:
+    if other_started is not None and str(other_finished).startswith("beat"):
+        beat = run.started_at + timedelta(seconds=int(other_finished.split()[1]))
+        ImportRun.objects.create(started_at=run.started_at + timedelta(seconds=other_started), heartbeat_at=beat)
+    elif other_started is not None:
         stopped = isinstance(other_finished, str)
         ended = None if other_finished is None else run.started_at + timedelta(
             seconds=int(other_finished.split()[1]) if stopped else other_finished

@@ -27,7 +27,7 @@ from django.db import Error as DatabaseLibraryError
 from django.db import connection
 from django.utils import timezone
 
-from curation.models import ImportRun
+from curation.models import ImportRun, ImportStatus
 
 logger = logging.getLogger(__name__)
 
@@ -60,16 +60,45 @@ def stop(run_id, reason):
     database that refused the import's writes is not asked again: it would refuse this too,
     after the same wait.)"""
     try:
-        if not connection.in_atomic_block and not connection.get_autocommit():
-            # The signal landed inside a transaction's rollback, before autocommit came back:
-            # an update now would sit in a transaction nobody commits.
-            connection.rollback()
-            connection.set_autocommit(True)
-        ImportRun.objects.filter(pk=run_id, finished_at__isnull=True).update(
-            stopped_at=timezone.now(), stop_reason=reason[:200]
+        _after_interrupt(
+            lambda: ImportRun.objects.filter(pk=run_id, finished_at__isnull=True).update(
+                stopped_at=timezone.now(), stop_reason=reason[:200]
+            )
         )
-    except DatabaseLibraryError as exc:  # DatabaseError, or a connection the interrupt left unusable
+    except DatabaseLibraryError as exc:
         logger.warning("import run %s: could not record that it stopped (%s): %s", run_id, reason, exc)
+
+
+def committed_counts(run_id):
+    """{status: files} of run `run_id` as its committed batches tallied them, or None if
+    the database cannot tell. After a signal this, not what the importer counted, is what
+    stays written: a signal that lands while a batch's COMMIT is under way (psycopg waits
+    for it, and cancels nothing once the server has it) is raised after the commit, so that
+    batch stays without its results reaching the importer's report."""
+    try:
+        row = _after_interrupt(lambda: ImportRun.objects.filter(pk=run_id).values(*ImportStatus.values).first())
+    except DatabaseLibraryError as exc:
+        logger.warning("import run %s: could not read what it wrote: %s", run_id, exc)
+        return None
+    return None if row is None else {status: row[status] or 0 for status in ImportStatus.values}
+
+
+def _after_interrupt(query):
+    """Run `query` on a connection an interrupt may have left mid-way: inside a rollback
+    before autocommit came back (an update would then sit in a transaction nobody
+    commits), or mid-statement (psycopg refuses the next one). Once more on a new
+    connection if the first try fails, unless a caller's transaction holds this one (a
+    test's: closing it would lose that)."""
+    for attempt in range(2):
+        try:
+            if not connection.in_atomic_block and not connection.get_autocommit():
+                connection.rollback()
+                connection.set_autocommit(True)
+            return query()
+        except DatabaseLibraryError:
+            if attempt or connection.in_atomic_block:
+                raise
+            connection.close()
 
 
 def run_state(run, *, now=None, host=None, alive=None):

@@ -11,6 +11,7 @@
    seam (writer.py).
 """
 
+import datetime as dt
 import logging
 import os
 from collections.abc import Callable
@@ -181,9 +182,11 @@ def import_seed_files(
     except KeyboardInterrupt as exc:
         # Ctrl-C or SIGTERM (stopping.py): the batch being written is rolled back with its
         # transaction, the parse workers are ended below; say what stays.
+        committed = None
         if report.run_id is not None:
             runs.stop(report.run_id, stopping.signal_name(exc))
-        message = _stopped(None, report, len(files), signal=stopping.signal_name(exc))
+            committed = runs.committed_counts(report.run_id)
+        message = _stopped(None, report, len(files), signal=stopping.signal_name(exc), committed=committed)
         raise ImportInterrupted(message, exit_status=stopping.exit_status(exc)) from None
     finally:
         parser.close()
@@ -205,15 +208,16 @@ class ImportStoppedError(RuntimeError):
     was written before (the batches committed stay, the one being written is rolled back)."""
 
 
-def _stopped(reason, report, total, *, signal=None):
+def _stopped(reason, report, total, *, signal=None, committed=None):
     """One sentence: why the import stopped (`reason`, or the `signal` that stopped it) and
-    what stays written."""
+    what stays written: `committed` ({status: files}, runs.committed_counts) where the
+    database could tell, else what the report holds."""
     stopped = f"the import stopped ({signal})" if signal else f"the import stopped: {reason}"
     if report.run_id is None:
         if signal:
             return f"{stopped} before writing anything"
         return f"the import stopped before writing anything: {reason}"
-    counts = report.counts
+    counts = report.counts if committed is None else {"files": sum(committed.values()), **committed}
     if not counts["files"]:
         return f"{stopped}. No file was written (run {report.run_id}); run the import again"
     done = ", ".join(f"{counts[status]} {status}" for status in ImportStatus.values if counts[status])
@@ -259,11 +263,19 @@ def no_query_log():
 
 
 def _ran_alongside_another_import(run):
-    """Did another import run at any moment during this one? (A run killed with -9 never
-    finished, so it counts forever: the cost is one extra pass, never a missed link. One
-    that recorded its stop counts until then, as a finished one does.)"""
+    """Did another import write articles at any moment during this one? A finished run
+    counts until its finish, one that recorded its stop until then. One that never ended
+    (still at work, or killed with -9) counts while its last committed batch (its
+    heartbeat) is more recent than IMPORT_STALE_AFTER_MINUTES before this run's start: a
+    batch is committed just after its heartbeat is taken, and a run silent longer than that
+    wrote nothing during this one (if it lives and writes again, its own end sees this run).
+    A run killed long ago used to count forever: one needless linking pass for every later
+    import."""
     ended = Q(finished_at__gte=run.started_at) | Q(stopped_at__gte=run.started_at)
-    never_ended = Q(finished_at__isnull=True, stopped_at__isnull=True)
+    recent = run.started_at - dt.timedelta(minutes=settings.IMPORT_STALE_AFTER_MINUTES)
+    never_ended = Q(finished_at__isnull=True, stopped_at__isnull=True) & (
+        Q(heartbeat_at__gte=recent) | Q(heartbeat_at__isnull=True, started_at__gte=recent)
+    )
     return (
         ImportRun.objects.exclude(pk=run.pk)
         .filter(started_at__lte=timezone.now())
