@@ -52,7 +52,7 @@ def main():
     import django
 
     django.setup()
-    from django.core.cache import cache
+    from django.core.cache import caches
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -92,7 +92,10 @@ def main():
         every = url + ("?all=1" if "feeds" in url else "")
 
         def fetch(target):
-            cache.clear()
+            # Every cache: the rendered responses live in their own ("public"); clearing the
+            # default alone measured cache hits after that move (1 query, under 1 ms).
+            for store in caches.all():
+                store.clear()
             response = client.get(target)
             assert response.status_code == 200, (target, response.status_code)
 

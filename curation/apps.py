@@ -14,11 +14,14 @@ class CurationConfig(AppConfig):
 
         rarity.keep_tables_in(settings.NEWSROOM_CACHE_DIR)
 
-        # SQLite drops the full-text triggers whenever a migration rebuilds the article table.
-        post_migrate.connect(repair_search_index_after_migrate, sender=self, dispatch_uid="curation_search_repair")
+        # SQLite drops the full-text triggers and the indexes made with raw SQL whenever a
+        # migration rebuilds the article table.
+        post_migrate.connect(repair_after_migrate, sender=self, dispatch_uid="curation_search_repair")
 
 
-def repair_search_index_after_migrate(sender, using="default", **kwargs):
+def repair_after_migrate(sender, using="default", **kwargs):
     from curation.db import backend
 
-    backend(using).repair_search_index()
+    database = backend(using)
+    database.repair_search_index()
+    database.repair_indexes()

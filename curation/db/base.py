@@ -146,6 +146,11 @@ class DatabaseBackend:
         Returns True when it had to."""
         return False
 
+    def repair_indexes(self):
+        """Put back the indexes migrations made with their own SQL, if a migration removed
+        them; returns their names."""
+        return []
+
     # --- sizes --------------------------------------------------------------------------
 
     def estimated_rows(self, model):
