@@ -72,7 +72,7 @@ def test_preview_then_save_with_the_mouse(open_page, rule_editor, decided, scrip
         save_screenshot(page, "rules-preview-dark.png")
         page.emulate_media(color_scheme="light")
     page.get_by_label("Enabled", exact=True).check()
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     page.wait_for_url(re.compile(r"/curate/rules/$"))
     check(page.locator(".messages")).to_contain_text("Rule “Strong go live” saved (version 1)")
     rule = Rule.objects.get()
@@ -85,6 +85,33 @@ def test_preview_then_save_with_the_mouse(open_page, rule_editor, decided, scrip
     watch.assert_clean(allow=["favicon"])
 
 
+@pytest.mark.parametrize("how", ["mouse-js", "mouse-no-js", "keyboard"])
+def test_the_preview_ends_with_save_so_its_answer_is_saved_where_it_is_read(open_page, rule_editor, decided, how):
+    """The preview opens at its answer, below the form: "Save this rule" follows it, so
+    neither the mouse nor the keyboard has to go back up to the form's buttons."""
+    page, watch = open_page(user=rule_editor, java_script_enabled=how != "mouse-no-js")
+    check = expect()
+    page.goto("/curate/rules/new/")
+    page.get_by_label("Name", exact=True).fill("Strong items flagged")
+    page.get_by_label("Action", exact=True).select_option("flag")
+    page.get_by_label("Note (for Flag)").fill("strong")
+    page.get_by_label("Quality at least").fill("70")
+    page.get_by_role("button", name="Preview").click()
+    check(page.locator("#decides-now")).to_contain_text("It would act on 3")
+    page.wait_for_load_state("load")
+    save_here = page.locator("#preview").get_by_role("button", name="Save this rule")
+    if how == "keyboard":
+        save_here.focus()
+        page.keyboard.press("Enter")
+    else:
+        save_here.click()
+    page.wait_for_url(re.compile(r"/curate/rules/$"))
+    check(page.locator(".messages")).to_contain_text("Rule “Strong items flagged” saved (version 1)")
+    rule = Rule.objects.get()
+    assert rule.definition == {"when": {"quality_min": 70}, "action": "flag", "note": "strong"}
+    watch.assert_clean(allow=["favicon"])
+
+
 @pytest.mark.parametrize("scripts", [True, False], ids=["js", "no-js"])
 def test_a_rule_matching_everything_asks_for_confirmation(open_page, rule_editor, decided, scripts):
     page, watch = open_page(user=rule_editor, java_script_enabled=scripts)
@@ -93,14 +120,14 @@ def test_a_rule_matching_everything_asks_for_confirmation(open_page, rule_editor
     page.get_by_label("Name", exact=True).fill("Flag everything")
     page.get_by_label("Action", exact=True).select_option("flag")
     page.get_by_label("Note (for Flag)").fill("look at all of it")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     check(page.locator("#matches-everything")).to_be_visible()
     assert not Rule.objects.exists()
     assert not scripts or axe_violations(page) == []  # axe needs JavaScript
     if scripts:
         save_screenshot(page, "rules-confirm-everything.png")
     page.get_by_label("Yes, this rule matches every item").check()
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     page.wait_for_url(re.compile(r"/curate/rules/$"))
     assert Rule.objects.get().name == "Flag everything"
     watch.assert_clean(allow=["favicon", "400 (Bad Request)"])
@@ -154,7 +181,7 @@ def test_everything_from_the_keyboard(open_page, rule_editor, decided):
     # The preview opens at #preview: the browser's move to it at load may come after a focus
     # given as soon as the text shows (the full suite once lost the Save button's focus so).
     page.wait_for_load_state("load")
-    page.get_by_role("button", name="Save").focus()
+    page.get_by_role("button", name="Save", exact=True).focus()
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/curate/rules/$"))
     assert Rule.objects.get(name="Keyboard rule").enabled
@@ -214,7 +241,7 @@ def test_the_preview_opens_in_sight_and_names_the_action_as_the_form_does(open_p
     check(page.locator("#backtest tbody th")).to_have_text("Publish")
     # The form kept what was typed, and saving from there still works.
     check(page.get_by_label("Quality at least")).to_have_value("70")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     page.wait_for_url(re.compile(r"/curate/rules/$"))
     assert Rule.objects.get().definition == {"when": {"quality_min": 70}, "action": "publish"}
     watch.assert_clean(allow=["favicon"])
