@@ -112,6 +112,37 @@ def test_the_preview_ends_with_save_so_its_answer_is_saved_where_it_is_read(open
     watch.assert_clean(allow=["favicon"])
 
 
+@pytest.mark.parametrize("how", ["mouse-js", "mouse-no-js", "keyboard"])
+def test_change_the_conditions_goes_back_up_to_the_form(open_page, rule_editor, decided, how):
+    """The preview's other way on: back to the form, whose fields keep what was previewed;
+    from the keyboard the next Tab is the form's first field, not the link after the preview."""
+    page, watch = open_page(user=rule_editor, java_script_enabled=how != "mouse-no-js")
+    check = expect()
+    page.goto("/curate/rules/new/")
+    page.get_by_label("Name", exact=True).fill("Strong items")
+    page.get_by_label("Quality at least").fill("70")
+    page.get_by_role("button", name="Preview").click()
+    check(page.locator("#decides-now")).to_contain_text("It would act on 3")
+    page.wait_for_load_state("load")
+    name = page.get_by_label("Name", exact=True)
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    check(name).not_to_be_in_viewport()
+    back = page.locator("#preview").get_by_role("link", name="Change the conditions")
+    if how == "keyboard":
+        back.focus()
+        page.keyboard.press("Enter")
+    else:
+        back.click()
+    page.wait_for_url(re.compile(r"/curate/rules/new/#rule-form$"))
+    check(name).to_be_in_viewport()
+    check(name).to_have_value("Strong items")
+    if how == "keyboard":
+        page.keyboard.press("Tab")
+        check(name).to_be_focused()
+    assert not Rule.objects.exists()
+    watch.assert_clean(allow=["favicon"])
+
+
 @pytest.mark.parametrize("scripts", [True, False], ids=["js", "no-js"])
 def test_a_rule_matching_everything_asks_for_confirmation(open_page, rule_editor, decided, scripts):
     page, watch = open_page(user=rule_editor, java_script_enabled=scripts)
