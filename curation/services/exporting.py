@@ -150,14 +150,17 @@ def _write_all(outdir, queryset, report):
             continue
         target = outdir / export_file_name(article, used)
         entry = (article.pk, str(target))
-        handle, temp_path = _new_hidden_file(outdir)
+        chosen = []  # the temporary file's name, known from before the file exists
         try:
+            handle = _new_hidden_file(outdir, chosen)
+            temp_path = chosen[-1]
             with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as temp_file:
                 temp_file.write(text)
             os.replace(temp_path, target)
             report.written.append(entry)
         except OSError as exc:
-            Path(temp_path).unlink(missing_ok=True)
+            for path in chosen:
+                Path(path).unlink(missing_ok=True)
             if exc.errno not in _TARGET_OCCUPIED:
                 raise  # a full disk, a read-only folder: every file would fail alike
             report.failed.append((article.pk, f"cannot write {target}: {exc.strerror}"))
@@ -165,9 +168,10 @@ def _write_all(outdir, queryset, report):
         except BaseException:
             # An interrupt: no half-written file left behind. One that lands just after the
             # rename finds the file whole and in place: it is counted, so the stop message
-            # names every file that stays (it said 213 with 214 in the folder).
-            if os.path.lexists(temp_path):
-                Path(temp_path).unlink(missing_ok=True)
+            # names every file that stays (it said 213 with 214 in the folder). One that
+            # lands just after the temporary file is made finds its name in `chosen`.
+            if chosen and os.path.lexists(chosen[-1]):
+                Path(chosen[-1]).unlink(missing_ok=True)
             elif report.written[-1:] != [entry]:
                 report.written.append(entry)
             raise
@@ -198,15 +202,17 @@ def import_folders_holding(outdir, *, runs=1000):
 _TARGET_OCCUPIED = {errno.EISDIR, errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR, errno.EBUSY}
 
 
-def _new_hidden_file(outdir):
+def _new_hidden_file(outdir, chosen):
     """A new file for writing, hidden (an import of the folder skips it until it is renamed),
     with the mode any new file gets, 0666 less the umask, as `cp` or a shell redirection
     gives: mkstemp's 0600 made every exported file unreadable to the web server or the
-    static-site user the export is for."""
+    static-site user the export is for. Its name is put in `chosen` before it is made: a
+    SIGTERM that landed between the file's creation and this function's return left a
+    `.export-*.tmp` behind (seen once in the full suite), its name known to nobody."""
     for _ in range(100):
-        path = outdir / f".export-{secrets.token_hex(8)}.tmp"
+        chosen.append(outdir / f".export-{secrets.token_hex(8)}.tmp")
         try:
-            return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666), path
+            return os.open(chosen[-1], os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
         except FileExistsError:
-            continue
+            chosen.pop()  # another's file: never removed here
     raise FileExistsError(errno.EEXIST, "no free temporary name", str(outdir))

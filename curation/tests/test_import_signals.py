@@ -248,6 +248,30 @@ def test_sigterm_during_export_names_what_was_written(tmp_path, monkeypatch, sto
     assert len(os.listdir(tmp_path)) == stop_at - 1
 
 
+@pytest.mark.django_db
+def test_an_interrupt_just_after_the_temporary_file_is_made_leaves_no_file(tmp_path, monkeypatch):
+    """The signal lands once the hidden file exists, before its name reaches the writer (the
+    full suite's subprocess test once found a `.export-*.tmp` left so): it is removed."""
+    for n in range(3):
+        make_article(title=f"Article {n}")
+    real_open, opened = os.open, []
+
+    def made_then_interrupted(path, *args, **kwargs):
+        descriptor = real_open(path, *args, **kwargs)
+        opened.append(descriptor)
+        if len(opened) == 2:
+            raise KeyboardInterrupt
+        return descriptor
+
+    monkeypatch.setattr(exporting.os, "open", made_then_interrupted)
+    with pytest.raises(exporting.ExportInterrupted) as stopped:
+        exporting.export_seeds(tmp_path)
+    monkeypatch.undo()
+    os.close(opened[-1])
+    assert len(stopped.value.report.written) == 1
+    assert sorted(os.listdir(tmp_path)) == [os.path.basename(stopped.value.report.written[0][1])]
+
+
 def _raise_keyboard_interrupt():
     raise KeyboardInterrupt
 
