@@ -126,18 +126,23 @@ SeedYAMLLoader.add_constructor(INT_TAG, SeedYAMLLoader.construct_yaml_int)
 SeedYAMLLoader.add_constructor(FLOAT_TAG, SeedYAMLLoader.construct_yaml_float)
 
 
-def load(text, *, max_depth=DEFAULT_MAX_DEPTH, max_nodes=DEFAULT_MAX_NODES, line_offset=0, unique_keys=False):
+def load(
+    text, *, max_depth=DEFAULT_MAX_DEPTH, max_nodes=DEFAULT_MAX_NODES, line_offset=0, unique_keys=False, spans=None
+):
     """The document in `text`, checked as above. Raises yaml.YAMLError (RefusedYAML and
     UnreadableValue included) for a bad document. `unique_keys`: a mapping that names one
-    key twice is refused (PyYAML keeps the last silently), for files people write."""
+    key twice is refused (PyYAML keeps the last silently), for files people write. `spans`:
+    a dict filled with where the top-level entries of a mapping stand (`entry_spans`)."""
     loader = SeedYAMLLoader(text, max_depth=max_depth, max_nodes=max_nodes, line_offset=line_offset)
-    if unique_keys:
+    if unique_keys or spans is not None:
         get_single_node = loader.get_single_node
 
         def checked_node():
             node = get_single_node()
-            if node is not None:
+            if node is not None and unique_keys:
                 refuse_duplicate_keys(node, line_offset)
+            if node is not None and spans is not None:
+                spans.update(entry_spans(node))
             return node
 
         loader.get_single_node = checked_node
@@ -145,6 +150,22 @@ def load(text, *, max_depth=DEFAULT_MAX_DEPTH, max_nodes=DEFAULT_MAX_NODES, line
         return loader.get_single_data()
     finally:
         loader.dispose()
+
+
+def entry_spans(root):
+    """{key: (where the key starts, where its value ends, where the next key starts or
+    None)} for the scalar keys of a mapping document, as indexes into its text (libyaml's
+    marks count characters, as Python does; its lines do not: it breaks lines at U+2028,
+    U+2029 and NEL too). A key named twice keeps its first entry."""
+    if not isinstance(root, MappingNode):
+        return {}
+    spans = {}
+    entries = root.value
+    for position, (key, value) in enumerate(entries):
+        if isinstance(key, ScalarNode):
+            following = entries[position + 1][0].start_mark.index if position + 1 < len(entries) else None
+            spans.setdefault(key.value, (key.start_mark.index, value.end_mark.index, following))
+    return spans
 
 
 def refuse_duplicate_keys(root, line_offset=0):

@@ -38,7 +38,8 @@ def parse_seed(data, limits=None):
             body=body,
         )
 
-    mapping = load_front_matter(front_matter, limits)
+    spans = {}
+    mapping = load_front_matter(front_matter, limits, spans=spans)
     notes = []
     raw_url = mapping.get("webUrl")
     if raw_url is None or raw_url == "":
@@ -52,7 +53,7 @@ def parse_seed(data, limits=None):
 
     return ParsedSeed(
         source_key=url_key(web_url),
-        content_sha256=content_hash(front_matter, mapping, body),
+        content_sha256=content_hash(front_matter, mapping, body, secured_span=spans.get("secured")),
         body_sha256=body_sha256,
         has_front_matter=True,
         front_matter_raw=front_matter,

@@ -103,21 +103,45 @@ _SECURED_KEY = re.compile(r"secured[ \t]*:")
 _NEXT_TOP_LEVEL_LINE = re.compile(r"\n(?=[^ \t\n])")
 
 
-def content_hash(front_matter, mapping, body):
+def content_hash(front_matter, mapping, body, *, secured_span=None):
     """Hash of what the source said, ignoring `secured` (it changes on every export).
 
     The usual file writes `secured:` as a top-level key whose value runs until the next
     line that starts in column 0; cutting that span out of the text is much cheaper than
-    serialising the parsed mapping. Any other layout falls back to the mapping.
+    serialising the parsed mapping. `secured_span` is where the parser found the entry
+    (safeyaml.entry_spans): the cut is made only where it covers that entry and nothing
+    else, since a span found in the text alone took in a line of a quoted value that starts
+    with `secured:`, or a key that follows a line separator (libyaml breaks lines there),
+    and a change there was reported unchanged and never imported. Any other layout falls
+    back to the mapping.
     """
     if "secured" in mapping:
-        key = _match_at_line_start(front_matter, _SECURED_KEY, ("secured",))
-        if key is None:
+        cut = _secured_cut(front_matter, secured_span)
+        if cut is None:
             front_matter = stable_json({k: v for k, v in mapping.items() if k != "secured"})
         else:
-            end = _NEXT_TOP_LEVEL_LINE.search(front_matter, key.end())
-            front_matter = front_matter[: key.start()] + (front_matter[end.end() :] if end else "")
+            front_matter = front_matter[: cut[0]] + front_matter[cut[1] :]
     return hashlib.sha256(f"{front_matter}\x00{body}".encode()).hexdigest()
+
+
+def _secured_cut(front_matter, span):
+    """(start, end) of the text to leave out of the hash: from the `secured` key at the start
+    of a line to the next line that starts in column 0, as before the parser's span was
+    checked (so a usual file keeps its stored hash), or None unless that is exactly the
+    entry: it must hold the whole value and end at the latest where the next key starts."""
+    if span is None:
+        return None
+    start, value_end, next_key = span
+    if start and front_matter[start - 1] != "\n":
+        return None
+    key = _SECURED_KEY.match(front_matter, start)
+    if key is None:
+        return None
+    end = _NEXT_TOP_LEVEL_LINE.search(front_matter, key.end())
+    end = end.end() if end else len(front_matter)
+    if end < value_end or (next_key is not None and end > next_key):
+        return None
+    return start, end
 
 
 def stable_json(value):
