@@ -221,3 +221,33 @@ def test_the_walk_finds_what_os_walk_found_in_the_same_order(tmp_path_factory, t
             if not name.startswith(".") and os.path.splitext(name)[1] in (".txt", ".md")
         ]
     assert [found.path for found in discover_seed_files([folder])] == expected
+
+
+def test_a_folder_named_twice_lists_each_file_once_failures_too(tmp_path, outside):
+    """The same folder given twice (`seeds seeds/`, a shell glob, a cron line edited) read
+    each good file once but listed every refused link and unreadable entry once per path:
+    "4 of 5 files failed" for two bad files, and two ledger rows for each."""
+    seeds = tmp_path / "seeds"
+    write(seeds, "good.txt", seed_text(**valid_front_matter(1)))
+    os.symlink(outside / "secret.txt", seeds / "passwd.txt")
+    os.symlink(seeds / "gone.txt", seeds / "dangling.txt")
+
+    code, out, err = run_import(seeds, f"{seeds}/", json=True)
+
+    assert code == 1
+    assert json.loads(out)["counts"] == {"files": 3, "created": 1, "updated": 0, "unchanged": 0, "failed": 2}
+    assert err.count("passwd.txt: is a link to") == 1 and err.count("dangling.txt: cannot be read") == 1
+    assert ImportLedgerEntry.objects.failed().count() == 2
+
+
+def test_a_link_inside_the_outer_of_two_nested_folders_is_not_refused(tmp_path):
+    """`import_seeds seeds seeds/2024`: a link in 2024/ to a file of seeds/ stays inside the
+    folder seeds, which was given; it imported, and was also failed as leading out of 2024."""
+    seeds = tmp_path / "seeds"
+    write(seeds, "story.txt", seed_text(**valid_front_matter(1)))
+    os.symlink(seeds / "story.txt", write(seeds, "2024/.keep", "").parent / "latest.txt")
+
+    for paths in ([seeds, seeds / "2024"], [seeds / "2024", seeds]):
+        code, out, err = run_import(*paths)
+        assert code == 0 and "1 file:" in out, err
+    assert Article.objects.count() == 1 and not ImportLedgerEntry.objects.failed().exists()

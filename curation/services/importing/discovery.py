@@ -78,8 +78,13 @@ def discover_seed_files(paths, *, follow_links=False):
         raise MissingPathError(f"no such file or folder: {', '.join(missing)}")
     found = []
     seen_files = set()
+    taken_entries = set()  # the entries (links included, as themselves) taken under some path
 
     def add(path, root):
+        entry = _entry_identity(path)
+        if entry in taken_entries:
+            return
+        taken_entries.add(entry)
         try:
             info = os.stat(path)
         except OSError:
@@ -131,7 +136,36 @@ def discover_seed_files(paths, *, follow_links=False):
                     found.append(refused)
                 else:
                     add(path, None if follow_links else root)
-    return found
+    return _listed_once(found, taken_entries)
+
+
+def _entry_identity(path):
+    """The directory entry itself (a link, not what it leads to; lstat), or its path when
+    even that cannot be looked at."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return os.path.abspath(path)
+    return (info.st_dev, info.st_ino)
+
+
+def _listed_once(found, taken_entries):
+    """The refusals, each listed once, and none for an entry taken under another path.
+
+    The same folder given twice (`seeds seeds/`) listed each refused link and each folder
+    that cannot be read once per path, each one a failure of its own in the counts and the
+    ledger; and with nested folders given together (`seeds seeds/2024`), a link in the inner
+    one to a file of the outer one was taken under the outer and also refused as leading
+    out of the inner. (`add` lists every other entry once.)"""
+    listed, refused = [], set()
+    for found_file in found:
+        if found_file.error is not None:
+            entry = _entry_identity(found_file.path)
+            if entry in taken_entries or entry in refused:
+                continue
+            refused.add(entry)
+        listed.append(found_file)
+    return listed
 
 
 def _walk(top, onerror):
