@@ -1,8 +1,12 @@
 """The base of the project's management commands."""
 
 import argparse
+import codecs
+import io
+import json
 import os
 import sys
+from contextlib import contextmanager
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
@@ -24,7 +28,11 @@ class CurationCommand(BaseCommand):
     transaction it was in is rolled back, and one line says so, with `stopped_leaves`, what
     stays and what running it again does; exit status 130 or 143, as a shell reports for a
     process the signal ended. A command whose service says more (the import's counts) raises
-    its own CommandError with that status (`stopping.exit_status`)."""
+    its own CommandError with that status (`stopping.exit_status`).
+
+    An output that is not UTF-8 (a server's locale in ISO-8859-1, PYTHONIOENCODING=latin-1)
+    gets what it cannot encode as Python's escapes (`\\u65e5`), and JSON in JSON's own, not a
+    UnicodeEncodeError after the work is done (`write_json`)."""
 
     # What a stopped run leaves and what a rerun does: each command that writes says its own.
     stopped_leaves = "it writes nothing"
@@ -44,7 +52,7 @@ class CurationCommand(BaseCommand):
         return parser
 
     def execute(self, *args, **options):
-        with stopping.sigterm_raises():
+        with stopping.sigterm_raises(), _escaping_what_cannot_be_encoded(options):
             try:
                 return super().execute(*args, **options)
             except BrokenPipeError:
@@ -60,5 +68,34 @@ class CurationCommand(BaseCommand):
                 message = f"{self._name()} stopped ({stopping.signal_name(exc)}): {self.stopped_leaves}"
                 raise CommandError(message, returncode=stopping.exit_status(exc)) from None
 
+    def write_json(self, value):
+        """One JSON object on stdout: non-ASCII text as itself where the output takes UTF-8,
+        as JSON escapes elsewhere (a Python escape there, `\\xe9`, would not be JSON)."""
+        self.stdout.write(json.dumps(value, ensure_ascii=not _takes_unicode(self.stdout._out)))
+
     def _name(self):
         return self.__module__.rsplit(".", 1)[-1]
+
+
+def _takes_unicode(stream):
+    encoding = getattr(stream, "encoding", None)
+    return encoding is None or codecs.lookup(encoding).name.startswith("utf")
+
+
+@contextmanager
+def _escaping_what_cannot_be_encoded(options):
+    """stdout and stderr as stderr already is by Python's default: a character the
+    encoding lacks is written as its escape. A file name, a title or a reason may hold any
+    character; the report is what the operator has left of a run."""
+    streams = {id(s): s for s in (options.get("stdout") or sys.stdout, options.get("stderr") or sys.stderr)}
+    strict = [s for s in streams.values() if isinstance(s, io.TextIOWrapper) and s.errors == "strict"]
+    for stream in strict:
+        stream.reconfigure(errors="backslashreplace")
+    try:
+        yield
+    finally:
+        for stream in strict:
+            try:
+                stream.reconfigure(errors="strict")
+            except (OSError, ValueError):  # closed, or its reader gone: nothing more is written
+                pass

@@ -1,6 +1,8 @@
 """The operator's commands against a database that takes no writes, and option values no
 operator means: one line with the reason and an exit status, never a traceback."""
 
+import io
+import json
 import os
 import subprocess
 import sys
@@ -12,8 +14,9 @@ from django.core.management import CommandError, call_command
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from curation.models import ImportRun, StoryFeatures
-from curation.tests.factories import make_article
+from curation.models import Article, ImportRun, StoryFeatures
+from curation.tests.factories import make_article, seed_text, valid_front_matter
+from curation.tests.test_import import write
 from curation.tests.test_import_database_trouble import read_only
 
 RULES = "- name: Flag everything\n  enabled: true\n  when: {quality_min: 0}\n  action: flag\n  note: look\n"
@@ -87,3 +90,43 @@ def test_a_reader_that_goes_away_ends_a_command_quietly(tmp_path):
     errors = reader_gone.stderr.read().decode()
     assert reader_gone.wait(timeout=120) == 141
     assert "Traceback" not in errors and "BrokenPipe" not in errors
+
+
+def latin1_terminal():
+    """What a command's output goes to on a server whose locale is not UTF-8 (LANG=
+    de_DE.ISO-8859-1, or PYTHONIOENCODING=latin-1): Python's stdout there refuses, with a
+    UnicodeEncodeError, any character the encoding lacks."""
+    return io.TextIOWrapper(io.BytesIO(), encoding="latin-1", errors="strict", newline="\n")
+
+
+def printed(stream):
+    stream.flush()
+    return stream.buffer.getvalue().decode("latin-1")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
+def test_a_terminal_that_is_not_utf8_gets_the_report_not_a_traceback(tmp_path, as_json):
+    """A seed named in Japanese, a title with an emoji: the import wrote its files, then
+    ended in a UnicodeEncodeError traceback, the report (and the JSON a script reads) lost."""
+    write(tmp_path, "日本.txt", seed_text(**valid_front_matter(1, title="Séisme 😀 地震")))
+    write(tmp_path, "bäd 😀.txt", "---\ntitle: [\n---\n")
+    out, err = latin1_terminal(), latin1_terminal()
+
+    with pytest.raises(CommandError) as stopped:
+        call_command("import_seeds", str(tmp_path), "-v", "2", json=as_json, stdout=out, stderr=err)
+
+    assert stopped.value.returncode == 1  # the bad file; the good one is imported
+    assert Article.objects.get().title == "Séisme 😀 地震"
+    assert "b\xe4d \\U0001f600.txt: front matter is not valid YAML" in printed(err)
+    if as_json:
+        files = json.loads(printed(out))["files"]  # JSON's own escapes: the same text
+        assert [(entry["path"][len(str(tmp_path)) :], entry["status"]) for entry in files] == [
+            ("/bäd 😀.txt", "failed"),
+            ("/日本.txt", "created"),
+        ]
+    else:
+        assert "/\\u65e5\\u672c.txt: created" in printed(out)
+    listing = latin1_terminal()
+    call_command("cluster_stories", "--rebuild", "--json", stdout=listing)
+    assert json.loads(printed(listing))["counts"]["items"] == 1

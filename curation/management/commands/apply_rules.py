@@ -2,7 +2,6 @@
 on. Stops after RULES_MAX_DECISIONS actions (--max-decisions) and says so.
 """
 
-import json
 
 from django.core.management.base import CommandError
 
@@ -34,7 +33,7 @@ class Command(CurationCommand):
             raise CommandError("--max-decisions must be at least 1", returncode=2)
         result = rules.run_on_queue(rule_names=names, cap=cap, dry_run=options["dry_run"])
         if options["json"]:
-            self.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False))
+            self.write_json(result.as_dict())
         else:
             if result.disabled:
                 self.stdout.write(self.style.WARNING(f"No rule ran: {result.disabled}."))

@@ -4,7 +4,6 @@ imported in that time; --rebuild recomputes every story, keeping every editor's 
 """
 
 import datetime as dt
-import json
 
 from django.core.management.base import CommandError
 from django.db import transaction
@@ -51,7 +50,7 @@ class Command(CurationCommand):
         counts = {**run.as_dict(), "dry_run": options["dry_run"]}
         if options["json"]:
             counts["stories"] = len(listing)
-            self.stdout.write(json.dumps({"stories": listing, "counts": counts}, ensure_ascii=False))
+            self.write_json({"stories": listing, "counts": counts})
             return
         if options["verbosity"] >= 1:
             prefix = "Dry run, nothing written. " if options["dry_run"] else ""

@@ -5,7 +5,6 @@ took no more writes, 2 usage error, 130 interrupted (Ctrl-C), 143 stopped by SIG
 interrupted import is finished by running it again.
 """
 
-import json
 import sys
 import time
 
@@ -159,18 +158,15 @@ class Command(CurationCommand):
         for error in report.errors:
             self.stderr.write(f"import: {escape_controls(error)}")
         if options["json"]:
-            self.stdout.write(
-                json.dumps(
-                    {
-                        "files": [result.as_dict() for result in report.results],
-                        "counts": counts,
-                        "dry_run": report.dry_run,
-                        "stories": report.stories,
-                        "rules": report.rules,
-                        "errors": report.errors,
-                    },
-                    ensure_ascii=False,
-                )
+            self.write_json(
+                {
+                    "files": [result.as_dict() for result in report.results],
+                    "counts": counts,
+                    "dry_run": report.dry_run,
+                    "stories": report.stories,
+                    "rules": report.rules,
+                    "errors": report.errors,
+                }
             )
         else:
             self._report(report, options["verbosity"])
