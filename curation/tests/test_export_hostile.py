@@ -116,3 +116,14 @@ def test_exported_files_have_the_mode_new_files_get(tmp_path):
         os.umask(previous)
     (path,) = (tmp_path / "out").iterdir()
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+def test_an_empty_outdir_is_refused_not_taken_for_the_working_folder(tmp_path, monkeypatch):
+    """`export_seeds "$OUTDIR"` with the variable unset wrote every article into whatever
+    folder the command ran in (a checkout, a home folder), as `Path("")` is `.`."""
+    make_article()
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(CommandError) as refused:
+        export("")
+    assert refused.value.returncode == 2 and "OUTDIR is empty" in str(refused.value)
+    assert os.listdir(tmp_path) == []

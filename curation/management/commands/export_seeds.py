@@ -22,6 +22,9 @@ class Command(CurationCommand):
         parser.add_argument("--published-only", action="store_true", help="export only what readers can see now (live: not scheduled for later, expired or under embargo)")
 
     def handle(self, *args, **options):
+        if not options["outdir"]:
+            # An unset shell variable ("$OUTDIR"): Path("") is the working folder, which got every file.
+            raise CommandError("OUTDIR is empty: name the folder to write to", returncode=2)
         queryset = Article.objects.live() if options["published_only"] else Article.objects.all()
         for folder, run_id in import_folders_holding(options["outdir"])[:1]:
             self.stderr.write(
