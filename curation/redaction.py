@@ -11,8 +11,9 @@ nothing is shown: hiding the front matter is better than risking the blob.
 import json
 
 import yaml
+from django.conf import settings
 
-from curation.seedformat import SeedError, load_front_matter
+from curation.seedformat import SeedError, SeedLimits, load_front_matter
 
 
 def displayable_front_matter(article):
@@ -23,7 +24,8 @@ def displayable_front_matter(article):
         return ""
     try:
         # The import's own loader: the same refusals (aliases, depth, size) on the way out.
-        original = load_front_matter(raw)
+        limits = SeedLimits.configured(settings)  # those it was imported under
+        original = load_front_matter(raw, limits)
     except (SeedError, RecursionError, MemoryError):
         return None
     if "secured" not in original:
@@ -34,7 +36,7 @@ def displayable_front_matter(article):
     secret = article.secured.strip()
     if replaced is not None and not (secret and secret in replaced):
         try:
-            if load_front_matter(replaced) == expected:
+            if load_front_matter(replaced, limits) == expected:
                 return replaced
         except (SeedError, RecursionError):
             pass

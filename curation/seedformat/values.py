@@ -23,6 +23,24 @@ class SeedLimits:
     max_depth: int = safeyaml.DEFAULT_MAX_DEPTH
     max_yaml_nodes: int = safeyaml.DEFAULT_MAX_NODES
 
+    @classmethod
+    def configured(cls, settings):
+        """The limits `settings` (Django's, or anything with the same names) configure."""
+        return cls(**{field: getattr(settings, name) for field, name in LIMIT_SETTINGS.items()})
+
+
+# Each SeedLimits field and the setting that configures it (README, "Configuration").
+LIMIT_SETTINGS = {
+    "max_title": "SEED_MAX_TITLE_CHARS",
+    "max_excerpt": "SEED_MAX_EXCERPT_CHARS",
+    "max_body": "SEED_MAX_BODY_CHARS",
+    "max_topics": "SEED_MAX_TOPICS",
+    "max_related": "SEED_MAX_RELATED",
+    "max_images": "SEED_MAX_IMAGES",
+    "max_depth": "SEED_MAX_DEPTH",
+    "max_yaml_nodes": "SEED_MAX_YAML_NODES",
+}
+
 
 class SeedError(ValueError):
     """The file cannot be imported; the message says why (and which field, if any)."""

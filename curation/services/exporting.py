@@ -17,9 +17,10 @@ import yaml
 from django.db.models import BooleanField, ExpressionWrapper
 from django.utils import timezone
 
+from curation import safeyaml
 from curation.models import Article, ArticleState, ImportRun, live_condition
-from curation.seedformat import SafeLoader
 from curation.seedformat.text import BOM, opens_front_matter
+from curation.services.importing import seed_limits
 from curation.services.importing.discovery import SEED_SUFFIXES
 
 try:
@@ -62,7 +63,10 @@ def front_matter_mapping(article):
     `article.readers_see` is annotated by `export_seeds` (`live_condition`)."""
     mapping = {}
     if article.front_matter_raw:
-        mapping = yaml.load(article.front_matter_raw, Loader=SafeLoader) or {}
+        limits = seed_limits()
+        mapping = (
+            safeyaml.load(article.front_matter_raw, max_depth=limits.max_depth, max_nodes=limits.max_yaml_nodes) or {}
+        )
     edited = set(article.edited_fields or ())
     for field_name, key in EDITED_FIELD_KEYS.items():
         if field_name in edited:

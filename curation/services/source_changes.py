@@ -15,11 +15,12 @@ Both check the permission and the version and write an audit row, like every edi
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from curation.models import Article
-from curation.seedformat import SeedError, parse_seed
+from curation.seedformat import SeedError, SeedLimits, parse_seed
 from curation.services import editorial, taxonomy
 from curation.services.editorial import EDIT_PERMISSION, Action, EditorialError, InvalidTransition
 from curation.services.taxonomy import TaxonomyError
@@ -75,7 +76,7 @@ def source_values(article):
     if not article.front_matter_raw:
         return {}
     try:
-        parsed = parse_seed(f"---\n{article.front_matter_raw.rstrip(chr(10))}\n---\n".encode())
+        parsed = parse_seed(f"---\n{article.front_matter_raw.rstrip(chr(10))}\n---\n".encode(), SeedLimits.configured(settings))
     except (SeedError, RecursionError, MemoryError):
         return {}
     provider = parsed.provider

@@ -55,22 +55,11 @@ DEFAULT_BATCH_SIZE = 400
 MIN_FILES_FOR_WORKERS = 200
 
 
-# Each SeedLimits field and the setting that configures it (README, "Configuration").
-LIMIT_SETTINGS = {
-    "max_title": "SEED_MAX_TITLE_CHARS",
-    "max_excerpt": "SEED_MAX_EXCERPT_CHARS",
-    "max_body": "SEED_MAX_BODY_CHARS",
-    "max_topics": "SEED_MAX_TOPICS",
-    "max_related": "SEED_MAX_RELATED",
-    "max_images": "SEED_MAX_IMAGES",
-    "max_depth": "SEED_MAX_DEPTH",
-    "max_yaml_nodes": "SEED_MAX_YAML_NODES",
-}
-
-
 def seed_limits():
-    """The configured limits on what one seed file may hold."""
-    return SeedLimits(**{field: getattr(settings, name) for field, name in LIMIT_SETTINGS.items()})
+    """The configured limits on what one seed file may hold: the import's, and those of
+    every reader of stored front matter (the export, source changes, the article page), so
+    that what an import took under raised limits is read back under them."""
+    return SeedLimits.configured(settings)
 
 
 def import_seed_files(
