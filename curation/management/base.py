@@ -53,12 +53,28 @@ class CurationCommand(BaseCommand):
 
     def execute(self, *args, **options):
         with stopping.sigterm_raises(), _escaping_what_cannot_be_encoded(options):
+            options["stdout"] = output = _Output(options.get("stdout") or sys.stdout)
             try:
-                return super().execute(*args, **options)
+                try:
+                    return super().execute(*args, **options)
+                finally:
+                    output.flush()  # what is still buffered meets a full disk here, not at exit
             except BrokenPipeError:
                 # Python would try again to flush stdout at exit, and print a second error.
-                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                _silence_stdout()
                 sys.exit(141)
+            except OutputLost as exc:
+                if output.stream is sys.stdout:
+                    _silence_stdout()
+                # A refusal the command was ending with (the flush above ran as it left)
+                # keeps its exit status.
+                stopped = exc.__context__
+                while stopped is not None and not isinstance(stopped, CommandError):
+                    stopped = stopped.__context__
+                returncode = stopped.returncode if stopped is not None else 1
+                raise CommandError(
+                    f"the report could not be written to standard output: {exc.reason}", returncode=returncode
+                ) from None
             except DatabaseError as exc:
                 reason = transactions.cannot_write(exc)
                 if reason is None:
@@ -75,6 +91,48 @@ class CurationCommand(BaseCommand):
 
     def _name(self):
         return self.__module__.rsplit(".", 1)[-1]
+
+
+class OutputLost(Exception):  # noqa: N818 - named for what happened, as KeyboardInterrupt is
+    """stdout refused a write: a full disk under `> report.json`, a terminal gone. Not an
+    OSError, so that no command's own `except OSError` (the export's) takes it for its own."""
+
+    def __init__(self, error):
+        super().__init__(error)
+        self.reason = error.strerror or str(error)
+
+
+class _Output:
+    """A command's stdout, whose refused writes raise OutputLost: the work was done (an
+    import's files written) and the one thing left to say is that its report was lost,
+    which an OSError traceback said badly. A reader gone (BrokenPipeError) is left as it is."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text):
+        return self._do(self.stream.write, text)
+
+    def flush(self):
+        return self._do(self.stream.flush)
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+    @staticmethod
+    def _do(action, *args):
+        try:
+            return action(*args)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OutputLost(exc) from None
+
+
+def _silence_stdout():
+    """What stdout still holds is dropped: Python would try again to flush it at exit,
+    and print a second error."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _takes_unicode(stream):

@@ -130,3 +130,26 @@ def test_a_terminal_that_is_not_utf8_gets_the_report_not_a_traceback(tmp_path, a
     listing = latin1_terminal()
     call_command("cluster_stories", "--rebuild", "--json", stdout=listing)
     assert json.loads(printed(listing))["counts"]["items"] == 1
+
+
+class FullDisk(io.StringIO):
+    """stdout redirected to a file on a full disk (`import_seeds --json > /var/log/x.json`)."""
+
+    def write(self, text):
+        raise OSError(28, "No space left on device")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("command", [["import_seeds", "SEEDS", "--json"], ["import_ledger"], ["cluster_stories"]])
+def test_an_output_that_cannot_be_written_is_one_line_not_a_traceback(tmp_path, command):
+    """The import wrote its files, then its report met a full disk: an OSError traceback."""
+    write(tmp_path, "story.txt", seed_text(**valid_front_matter(1)))
+    call_command("import_seeds", str(tmp_path), stdout=StringIO())
+    command = [str(tmp_path) if part == "SEEDS" else part for part in command]
+
+    with pytest.raises(CommandError) as stopped:
+        call_command(*command, stdout=FullDisk(), stderr=StringIO())
+
+    assert stopped.value.returncode == 1
+    assert str(stopped.value) == "the report could not be written to standard output: No space left on device"
+    assert Article.objects.count() == 1
