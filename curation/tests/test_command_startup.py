@@ -1,9 +1,11 @@
 """What an operator's command loads before it starts: not the web side."""
 
+import importlib.util
 import os
 import subprocess
 import sys
 
+import django.core.management
 import pytest
 from django.conf import settings
 
@@ -45,3 +47,26 @@ def test_an_import_run_from_cron_does_not_load_the_web_side(tmp_path):
         cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=120,
     )
     assert skipping.returncode == 0, skipping.stderr
+
+
+def test_ctrl_c_while_a_command_is_loading_is_one_line_not_a_traceback(monkeypatch, capsys):
+    """Ctrl-C in the seconds Django takes to load (pressed at once, a folder mistyped)
+    printed a KeyboardInterrupt traceback through the imports under way."""
+    spec = importlib.util.spec_from_file_location("manage", settings.BASE_DIR / "manage.py")
+    manage = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(manage)
+
+    def interrupted(argv):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(django.core.management, "execute_from_command_line", interrupted)
+    monkeypatch.setattr(sys, "argv", ["manage.py", "import_seeds", "/seeds"])
+    try:
+        manage.main()
+    except KeyboardInterrupt:  # caught here: left to pytest, it would end the whole run
+        pytest.fail("Ctrl-C while loading left manage.py as a traceback")
+    except SystemExit as stopped:
+        assert stopped.code == 130
+    else:
+        pytest.fail("manage.py went on after Ctrl-C")
+    assert capsys.readouterr().err == "import_seeds stopped (Ctrl-C)\n"
