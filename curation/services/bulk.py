@@ -14,6 +14,7 @@ audited as `EditorialAction.Action.UNDO`; an item changed by anyone since (its v
 on) is skipped and named.
 """
 
+import contextlib
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -40,6 +41,9 @@ from curation.services.transactions import retry_transient
 
 MAX_MATCHING = 10_000
 RUN_TTL = 60 * 60
+# How long a run stays claimed by a request that died holding it (a chunk takes seconds;
+# the claim is given back as soon as the chunk or the undo ends).
+CLAIM_TTL = 10 * 60
 REMEMBERED = ("state", "rejection_code", "rejection_reason", "live_from", "live_until")
 
 
@@ -149,48 +153,71 @@ def load_run(token, user):
     return run
 
 
+@contextlib.contextmanager
+def _claimed(run):
+    """The run as the cache holds it now, for one request at a time. Continue or Undo sent
+    twice at once (a double click without JavaScript, two tabs) each read the run, did
+    their work and stored it back, the last one winning: a chunk that found its items
+    already decided stored "0 changed" over the record of the request that decided them,
+    and Undo then left those items as they were. The second request is refused instead,
+    and whoever holds the claim works from the run as last stored, never a stale copy."""
+    claim = f"{_key(run.token)}:claim"
+    if not cache.add(claim, True, CLAIM_TTL):
+        raise EditorialError("That bulk action is already being applied (a second click?); the queue shows how far it got.")
+    try:
+        current = cache.get(_key(run.token))
+        if current is None:
+            raise EditorialError("That bulk action is no longer remembered (they are kept for an hour).")
+        yield current
+    finally:
+        cache.delete(claim)
+
+
 def run_chunk(run, *, user):
-    """Process the next MAX_BULK_ITEMS ids of `run` and remember the outcome."""
-    if run.undone:
-        raise EditorialError("That bulk action was undone.")
-    chunk = run.ids[run.position : run.position + MAX_BULK_ITEMS]
-    if not chunk:
+    """Process the next MAX_BULK_ITEMS ids of `run` and remember the outcome; returns the
+    run as it now stands."""
+    with _claimed(run) as run:
+        if run.undone:
+            raise EditorialError("That bulk action was undone.")
+        chunk = run.ids[run.position : run.position + MAX_BULK_ITEMS]
+        if not chunk:
+            return run
+        before = remembered(chunk)
+        result = editorial.bulk_transition(
+            action=run.action, article_ids=chunk, user=user, reason=run.reason, reason_code=run.reason_code
+        )
+        for article in result.succeeded:
+            previous = before.get(article.pk)
+            if previous is not None:
+                run.changed.append((article.pk, article.version, {name: previous[name] for name in REMEMBERED}))
+        run.failed.extend(result.failed)
+        run.position += len(chunk)
+        _store(run)
         return run
-    before = remembered(chunk)
-    result = editorial.bulk_transition(
-        action=run.action, article_ids=chunk, user=user, reason=run.reason, reason_code=run.reason_code
-    )
-    for article in result.succeeded:
-        previous = before.get(article.pk)
-        if previous is not None:
-            run.changed.append((article.pk, article.version, {name: previous[name] for name in REMEMBERED}))
-    run.failed.extend(result.failed)
-    run.position += len(chunk)
-    _store(run)
-    return run
 
 
 def undo_run(run, *, user):
     """Put every item `run` changed back as it was, unless it changed again since."""
     _require(user, TRANSITIONS[run.action].permission)
-    if run.undone:
-        raise EditorialError("That bulk action was already undone.")
-    result = UndoResult()
-    titles = dict(Article.objects.filter(pk__in=[pk for pk, _, _ in run.changed]).values_list("pk", "title"))
-    for pk, version, previous in run.changed:
-        if pk not in titles:
-            result.skipped.append((pk, f"#{pk}", "deleted since"))
-            continue
-        try:
-            _undo_one(pk, version, previous, user=user, label=run.label)
-            result.restored.append(pk)
-        except ConflictError:
-            result.skipped.append((pk, titles[pk], "changed since"))
-        except EditorialError as exc:
-            result.skipped.append((pk, titles[pk], str(exc)))
-    run.undone = True
-    _store(run)
-    return result
+    with _claimed(run) as run:
+        if run.undone:
+            raise EditorialError("That bulk action was already undone.")
+        result = UndoResult()
+        titles = dict(Article.objects.filter(pk__in=[pk for pk, _, _ in run.changed]).values_list("pk", "title"))
+        for pk, version, previous in run.changed:
+            if pk not in titles:
+                result.skipped.append((pk, f"#{pk}", "deleted since"))
+                continue
+            try:
+                _undo_one(pk, version, previous, user=user, label=run.label)
+                result.restored.append(pk)
+            except ConflictError:
+                result.skipped.append((pk, titles[pk], "changed since"))
+            except EditorialError as exc:
+                result.skipped.append((pk, titles[pk], str(exc)))
+        run.undone = True
+        _store(run)
+        return result
 
 
 @retry_transient

@@ -102,7 +102,7 @@ def bulk_action(request):
             reason=data["reason"],
             reason_code=data["reason_code"],
         )
-        bulk.run_chunk(run, user=request.user)
+        run = bulk.run_chunk(run, user=request.user)
     except InvalidEdit as exc:  # about one of the bar's fields: a missing note, an unknown reason
         return _refuse(request, "Nothing changed. " + " ".join(exc.errors.values()), errors=exc.errors)
     except EditorialError as exc:

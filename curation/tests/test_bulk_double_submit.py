@@ -1,0 +1,63 @@
+"""A bulk run's Continue (or Undo) sent twice at once: a double click on the button without
+JavaScript, two tabs, a retrying proxy. Each request read the run from the cache, did its
+chunk and stored the run back, and the last to store won: the request that found the
+chunk's items already decided (all "failed") wrote its copy over the one that had decided
+them, so Undo no longer knew those items and left them published."""
+
+import re
+import time
+
+import pytest
+from django.test import Client
+
+from curation.models import Article, ArticleState
+from curation.services import bulk, editorial
+from curation.tests.concurrency import requires_postgresql, run_at_once
+from curation.tests.factories import make_article
+
+BULK = "/curate/bulk/"
+JSON = {"Accept": "application/json"}
+
+
+@pytest.fixture
+def overlapping_chunks(monkeypatch):
+    """Chunks of two, each taking a moment, so that two requests sent together both read
+    the run before either stores it; a chunk that found its items already decided stores
+    last (the order that lost the other's record; the reverse order hid it)."""
+    monkeypatch.setattr(bulk, "MAX_BULK_ITEMS", 2)
+    real = editorial.bulk_transition
+
+    def slow_transition(**kwargs):
+        time.sleep(0.3)
+        result = real(**kwargs)
+        if result.failed:
+            time.sleep(0.5)
+        return result
+
+    monkeypatch.setattr(editorial, "bulk_transition", slow_transition)
+
+
+@requires_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_continue_sent_twice_at_once_leaves_every_item_undoable(editor_client, overlapping_chunks):
+    items = [make_article(title=f"Item {n}", quality=70) for n in range(4)]
+    answer = editor_client.post(BULK, {"scope": "matching", "query": "quality_min=50", "action": "publish"}, headers=JSON)
+    assert (answer.json()["done"], answer.json()["total"]) == (2, 4)
+    continue_url = answer.json()["continue_url"]
+    token = re.search(r"/bulk/([^/]+)/continue/", continue_url).group(1)
+
+    def click():
+        client = Client()
+        client.cookies = editor_client.cookies
+        return client.post(continue_url, headers=JSON)
+
+    first, second = run_at_once(click, click)
+    answers = sorted([first, second], key=lambda response: response.status_code)
+    assert [response.status_code for response in answers] == [200, 400]
+    assert answers[0].json()["finished"] is True
+    assert "already being applied" in answers[1].json()["error"]
+    assert set(Article.objects.values_list("state", flat=True)) == {ArticleState.PUBLISHED}
+
+    response = editor_client.post(f"/curate/bulk/{token}/undo/", follow=True)
+    assert [str(m) for m in response.context["messages"]][-1] == "Undone: 4 items are as before."
+    assert [Article.objects.get(pk=item.pk).state for item in items] == [ArticleState.NEW] * 4
