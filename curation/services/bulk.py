@@ -106,9 +106,25 @@ def _store(run):
     cache.set(_key(run.token), run, RUN_TTL)
 
 
-def start_run(*, user, action, article_ids, reason="", reason_code=""):
+class AlreadySent(EditorialError):
+    """The same bulk bar (its `submission` key) was sent again: the decision runs once."""
+
+
+def new_submission_key():
+    """A key for one rendering of the bulk bar, sent back with its decision (`start_run`)."""
+    return secrets.token_urlsafe(16)
+
+
+def start_run(*, user, action, article_ids, reason="", reason_code="", submission=""):
     """A new run of `action` over `article_ids` (nothing is changed yet: see `run_chunk`).
-    The permission and a rejection's reason are checked here, before anything is done."""
+    The permission and a rejection's reason are checked here, before anything is done.
+
+    `submission`: the key the bulk bar was drawn with. Its decision sent twice (a double
+    click on "Apply decision" without JavaScript) started two runs over the same items:
+    the second found them decided and "failed" on each, or the two shared the items
+    between them, and the queue's Undo, which knows one run, left the other's items as
+    they were. A key already used starts nothing (AlreadySent); a refused decision (a
+    missing note) does not use it, so the same bar can be fixed and sent again."""
     if action not in TRANSITIONS:
         raise EditorialError("Pick a decision to apply.")
     _require(user, TRANSITIONS[action].permission)
@@ -119,6 +135,9 @@ def start_run(*, user, action, article_ids, reason="", reason_code=""):
         raise EditorialError("Select at least one item.")
     if len(ids) > MAX_MATCHING:
         raise EditorialError(f"At most {MAX_MATCHING:,} items at once (narrow the list with the filters).")
+    if submission and _TOKEN.fullmatch(submission):
+        if not cache.add(f"curation:bulk-sent:{user.pk}:{submission}", True, RUN_TTL):
+            raise AlreadySent("That decision was already sent (a second click?): it is applied once.")
     run = BulkRun(secrets.token_urlsafe(16), user.pk, action, ids, reason=reason, reason_code=reason_code)
     _store(run)
     return run
