@@ -123,6 +123,8 @@ class BulkActionForm(forms.Form):
     )
     reason_code = forms.CharField(required=False, max_length=40)
     reason = forms.CharField(required=False, max_length=2000)
+    # The key the bar was drawn with (services.bulk.start_run): a second click sends it again.
+    submission = forms.CharField(required=False, max_length=64)
 
     MAX_ITEMS = MAX_BULK_ITEMS
 

@@ -14,6 +14,7 @@ audited as `EditorialAction.Action.UNDO`; an item changed by anyone since (its v
 on) is skipped and named.
 """
 
+import contextlib
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -40,6 +41,9 @@ from curation.services.transactions import retry_transient
 
 MAX_MATCHING = 10_000
 RUN_TTL = 60 * 60
+# How long a run stays claimed by a request that died holding it (a chunk takes seconds;
+# the claim is given back as soon as the chunk or the undo ends).
+CLAIM_TTL = 10 * 60
 REMEMBERED = ("state", "rejection_code", "rejection_reason", "live_from", "live_until")
 
 
@@ -102,9 +106,25 @@ def _store(run):
     cache.set(_key(run.token), run, RUN_TTL)
 
 
-def start_run(*, user, action, article_ids, reason="", reason_code=""):
+class AlreadySent(EditorialError):
+    """The same bulk bar (its `submission` key) was sent again: the decision runs once."""
+
+
+def new_submission_key():
+    """A key for one rendering of the bulk bar, sent back with its decision (`start_run`)."""
+    return secrets.token_urlsafe(16)
+
+
+def start_run(*, user, action, article_ids, reason="", reason_code="", submission=""):
     """A new run of `action` over `article_ids` (nothing is changed yet: see `run_chunk`).
-    The permission and a rejection's reason are checked here, before anything is done."""
+    The permission and a rejection's reason are checked here, before anything is done.
+
+    `submission`: the key the bulk bar was drawn with. Its decision sent twice (a double
+    click on "Apply decision" without JavaScript) started two runs over the same items:
+    the second found them decided and "failed" on each, or the two shared the items
+    between them, and the queue's Undo, which knows one run, left the other's items as
+    they were. A key already used starts nothing (AlreadySent); a refused decision (a
+    missing note) does not use it, so the same bar can be fixed and sent again."""
     if action not in TRANSITIONS:
         raise EditorialError("Pick a decision to apply.")
     _require(user, TRANSITIONS[action].permission)
@@ -115,6 +135,9 @@ def start_run(*, user, action, article_ids, reason="", reason_code=""):
         raise EditorialError("Select at least one item.")
     if len(ids) > MAX_MATCHING:
         raise EditorialError(f"At most {MAX_MATCHING:,} items at once (narrow the list with the filters).")
+    if submission and _TOKEN.fullmatch(submission):
+        if not cache.add(f"curation:bulk-sent:{user.pk}:{submission}", True, RUN_TTL):
+            raise AlreadySent("That decision was already sent (a second click?): it is applied once.")
     run = BulkRun(secrets.token_urlsafe(16), user.pk, action, ids, reason=reason, reason_code=reason_code)
     _store(run)
     return run
@@ -149,48 +172,71 @@ def load_run(token, user):
     return run
 
 
+@contextlib.contextmanager
+def _claimed(run):
+    """The run as the cache holds it now, for one request at a time. Continue or Undo sent
+    twice at once (a double click without JavaScript, two tabs) each read the run, did
+    their work and stored it back, the last one winning: a chunk that found its items
+    already decided stored "0 changed" over the record of the request that decided them,
+    and Undo then left those items as they were. The second request is refused instead,
+    and whoever holds the claim works from the run as last stored, never a stale copy."""
+    claim = f"{_key(run.token)}:claim"
+    if not cache.add(claim, True, CLAIM_TTL):
+        raise EditorialError("That bulk action is already being applied (a second click?); the queue shows how far it got.")
+    try:
+        current = cache.get(_key(run.token))
+        if current is None:
+            raise EditorialError("That bulk action is no longer remembered (they are kept for an hour).")
+        yield current
+    finally:
+        cache.delete(claim)
+
+
 def run_chunk(run, *, user):
-    """Process the next MAX_BULK_ITEMS ids of `run` and remember the outcome."""
-    if run.undone:
-        raise EditorialError("That bulk action was undone.")
-    chunk = run.ids[run.position : run.position + MAX_BULK_ITEMS]
-    if not chunk:
+    """Process the next MAX_BULK_ITEMS ids of `run` and remember the outcome; returns the
+    run as it now stands."""
+    with _claimed(run) as run:
+        if run.undone:
+            raise EditorialError("That bulk action was undone.")
+        chunk = run.ids[run.position : run.position + MAX_BULK_ITEMS]
+        if not chunk:
+            return run
+        before = remembered(chunk)
+        result = editorial.bulk_transition(
+            action=run.action, article_ids=chunk, user=user, reason=run.reason, reason_code=run.reason_code
+        )
+        for article in result.succeeded:
+            previous = before.get(article.pk)
+            if previous is not None:
+                run.changed.append((article.pk, article.version, {name: previous[name] for name in REMEMBERED}))
+        run.failed.extend(result.failed)
+        run.position += len(chunk)
+        _store(run)
         return run
-    before = remembered(chunk)
-    result = editorial.bulk_transition(
-        action=run.action, article_ids=chunk, user=user, reason=run.reason, reason_code=run.reason_code
-    )
-    for article in result.succeeded:
-        previous = before.get(article.pk)
-        if previous is not None:
-            run.changed.append((article.pk, article.version, {name: previous[name] for name in REMEMBERED}))
-    run.failed.extend(result.failed)
-    run.position += len(chunk)
-    _store(run)
-    return run
 
 
 def undo_run(run, *, user):
     """Put every item `run` changed back as it was, unless it changed again since."""
     _require(user, TRANSITIONS[run.action].permission)
-    if run.undone:
-        raise EditorialError("That bulk action was already undone.")
-    result = UndoResult()
-    titles = dict(Article.objects.filter(pk__in=[pk for pk, _, _ in run.changed]).values_list("pk", "title"))
-    for pk, version, previous in run.changed:
-        if pk not in titles:
-            result.skipped.append((pk, f"#{pk}", "deleted since"))
-            continue
-        try:
-            _undo_one(pk, version, previous, user=user, label=run.label)
-            result.restored.append(pk)
-        except ConflictError:
-            result.skipped.append((pk, titles[pk], "changed since"))
-        except EditorialError as exc:
-            result.skipped.append((pk, titles[pk], str(exc)))
-    run.undone = True
-    _store(run)
-    return result
+    with _claimed(run) as run:
+        if run.undone:
+            raise EditorialError("That bulk action was already undone.")
+        result = UndoResult()
+        titles = dict(Article.objects.filter(pk__in=[pk for pk, _, _ in run.changed]).values_list("pk", "title"))
+        for pk, version, previous in run.changed:
+            if pk not in titles:
+                result.skipped.append((pk, f"#{pk}", "deleted since"))
+                continue
+            try:
+                _undo_one(pk, version, previous, user=user, label=run.label)
+                result.restored.append(pk)
+            except ConflictError:
+                result.skipped.append((pk, titles[pk], "changed since"))
+            except EditorialError as exc:
+                result.skipped.append((pk, titles[pk], str(exc)))
+        run.undone = True
+        _store(run)
+        return result
 
 
 @retry_transient

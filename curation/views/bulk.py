@@ -28,7 +28,7 @@ from curation.views.common import keep_ticked, refused_field, safe_next, wants_j
 SESSION_KEY = "curation_bulk_run"
 
 
-def _refuse(request, text, status=400, errors=None):
+def _refuse(request, text, status=400, errors=None, keep=True):
     """A refused bulk POST: JSON for curator.js, else the message and back to the queue,
     which ticks the same rows again. `errors` ({field: message}, from the service or the
     form) names the bar's field the refusal is about: the queue focuses it, and curator.js
@@ -41,7 +41,8 @@ def _refuse(request, text, status=400, errors=None):
         return JsonResponse(data, status=status)
     # The tag lets the page link the message to the field (base.html).
     messages.error(request, text, extra_tags="bulk-refusal")
-    keep_ticked(request, errors)
+    if keep:
+        keep_ticked(request, errors)
     return redirect(safe_next(request, reverse("curation:queue")))
 
 
@@ -101,8 +102,13 @@ def bulk_action(request):
             article_ids=ids,
             reason=data["reason"],
             reason_code=data["reason_code"],
+            submission=data["submission"],
         )
-        bulk.run_chunk(run, user=request.user)
+        run = bulk.run_chunk(run, user=request.user)
+    except bulk.AlreadySent as exc:
+        # Nothing kept in the session: this request's copy of it, saved last, would take the
+        # run the first click started (and its Undo) off the queue.
+        return _refuse(request, str(exc), status=409, keep=False)
     except InvalidEdit as exc:  # about one of the bar's fields: a missing note, an unknown reason
         return _refuse(request, "Nothing changed. " + " ".join(exc.errors.values()), errors=exc.errors)
     except EditorialError as exc:

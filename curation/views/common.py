@@ -159,6 +159,11 @@ def safe_next(request, fallback):
     if (
         target.startswith("/")
         and not target.startswith("//")
+        # Browsers drop tabs and line breaks from a link before reading it, so "/<LF>//evil.example"
+        # is "///evil.example", another site; Django reads it as a path on this one (it strips
+        # them too, then sees no host in three slashes). The edit page's Back and Cancel links
+        # print `next` as it is. No address of this site holds a control character.
+        and not any(ord(char) < 0x20 or ord(char) == 0x7F for char in target)
         and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure())
     ):
         return target

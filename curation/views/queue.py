@@ -14,7 +14,7 @@ from django_filters.views import FilterView
 from curation import selectors, selectors_queue, selectors_reasons
 from curation.filters import ArticleFilterSet
 from curation.models import Article
-from curation.services.bulk import MAX_MATCHING
+from curation.services.bulk import MAX_MATCHING, new_submission_key
 from curation.services.editorial import ACTION_LABELS, Action
 from curation.views.bulk import run_to_show
 from curation.views.common import (
@@ -144,6 +144,7 @@ class QueueView(CuratorAccessMixin, FilterView):
                 self.request, self.build_rows(page, builder), this_url=this_url, ticked=kept.get("ids", frozenset()), **table
             ),
             kept_bulk=kept,
+            bulk_submission=new_submission_key() if allowed else "",
             by_story=self.by_story,
             queue_query=query,
             this_url=this_url,
