@@ -13,7 +13,7 @@ from django.utils.functional import SimpleLazyObject
 from curation.localtime import describe
 from curation.models import ArticleState, ScheduleStatus
 from curation.schedule_forms import BulkScheduleForm, EmbargoForm, ScheduleForm, editor_zone
-from curation.services.scheduling import can_embargo, can_schedule
+from curation.services.scheduling import COMPLETE_FIRST, SCHEDULE_FORM, can_embargo, can_schedule, schedule_offer
 from curation.views.common import BULK_SCHEDULE_FIELDS
 
 register = template.Library()
@@ -49,6 +49,7 @@ def schedule_panel(context, article):
         initial={**EmbargoForm.initial_for(zone), "expected_version": article.version}, auto_id="embargo_%s"
     )
     status_key, status_label = article.status(now)
+    offer = schedule_offer(article=article, user=user)
     return {
         "request": request,
         "csrf_token": context.get("csrf_token"),
@@ -62,7 +63,9 @@ def schedule_panel(context, article):
         "is_published": article.state == ArticleState.PUBLISHED,
         "under_embargo": article.is_under_embargo(now),
         "held_until": article.goes_live_at if status == ScheduleStatus.SCHEDULED else None,
-        "can_schedule": can_schedule(user) and article.state != ArticleState.MERGED,
+        "can_schedule": offer is not None,
+        "schedule_form_offered": offer == SCHEDULE_FORM,
+        "complete_first": offer == COMPLETE_FIRST,
         "can_embargo": can_embargo(user) and article.state != ArticleState.MERGED,
         "schedule_form": schedule_form,
         "embargo_form": embargo_form,

@@ -1,0 +1,48 @@
+"""A new editor's first day, in Chromium: what a first walk through the curator met that
+confused or failed, each worked with the mouse (JavaScript on and off) and the keyboard."""
+
+import re
+
+import pytest
+
+from curation.models import ArticleState
+from curation.tests.browser_support import arrive, axe_violations, expect, operate
+from curation.tests.factories import make_body_only
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+HOWS = ["mouse-javascript", "mouse-no-javascript", "keyboard"]
+
+
+@pytest.mark.parametrize("how", HOWS)
+def test_an_item_without_metadata_is_not_offered_a_schedule_it_would_refuse(open_page, editor, how):
+    """The schedule panel offered Go live / Schedule on a body-only item: the time typed was
+    refused ("needs its metadata completed ... before publishing") and lost. It now says
+    to complete the metadata first, links there, and offers the form once that is done."""
+    item = make_body_only(title="By staff reporter", body="By staff reporter\n\nThe council met.", source_key="f" * 64)
+    page, watch = open_page(user=editor, java_script_enabled=how != "mouse-no-javascript")
+    check = expect()
+    page.goto(f"/curate/articles/{item.pk}/")
+    panel = page.locator("#schedule")
+    check(panel).to_contain_text("Scheduling publishes the item")
+    check(panel.locator("#schedule_go_live_at")).to_have_count(0)
+    check(panel.get_by_role("button", name="Schedule", exact=True)).to_have_count(0)
+    if how != "mouse-no-javascript":
+        assert axe_violations(page) == []
+
+    operate(page, panel.get_by_role("link", name="complete its metadata"), how, loads_page=False)
+    check(page).to_have_url(re.compile(r"#body-only-heading$"))
+    check(page.locator("#body-only-heading")).to_be_in_viewport()
+    if how == "keyboard":
+        page.keyboard.press("Tab")  # the focus goes on from the form's heading: its first field
+        check(page.locator(".complete-form input[name=title]")).to_be_focused()
+
+    form = page.locator(".complete-form")
+    form.locator("input[name=provider_name]").fill("Harbour Gazette")
+    form.locator("input[name=published_at]").fill("2026-03-02T09:30")
+    operate(page, form.get_by_role("button", name="Complete metadata"), how, loads_page=True)
+    arrive(page, re.compile(rf"/curate/articles/{item.pk}/"))
+    check(page.locator("#schedule_go_live_at")).to_be_visible()
+    check(page.locator("#schedule")).not_to_contain_text("Scheduling publishes the item")
+    item.refresh_from_db()
+    assert item.state == ArticleState.NEW and item.provider is not None
+    watch.assert_clean(allow=["favicon"])
