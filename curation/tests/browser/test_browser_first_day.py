@@ -7,7 +7,7 @@ import pytest
 
 from curation.models import ArticleState
 from curation.tests.browser_support import arrive, axe_violations, expect, operate
-from curation.tests.factories import make_body_only
+from curation.tests.factories import make_article, make_body_only
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 HOWS = ["mouse-javascript", "mouse-no-javascript", "keyboard"]
@@ -45,4 +45,26 @@ def test_an_item_without_metadata_is_not_offered_a_schedule_it_would_refuse(open
     check(page.locator("#schedule")).not_to_contain_text("Scheduling publishes the item")
     item.refresh_from_db()
     assert item.state == ArticleState.NEW and item.provider is not None
+    watch.assert_clean(allow=["favicon"])
+
+
+@pytest.mark.parametrize("how", HOWS)
+def test_a_search_for_a_published_headline_says_where_it_looked_and_looks_wider(open_page, editor, how):
+    """The queue searches New by default: a search for a published item said "Nothing
+    matches these filters", as if it did not exist. It now names the state and links to
+    the same search over every state."""
+    make_article(title="Drought forces farmers to rethink crops", state=ArticleState.PUBLISHED)
+    make_article(title="Council approves night buses")
+    page, watch = open_page(user=editor, java_script_enabled=how != "mouse-no-javascript")
+    check = expect()
+    page.goto("/curate/?q=drought")
+    check(page.locator("#queue-empty")).to_contain_text("Nothing in the state “New (the queue)” matches these filters.")
+    if how != "mouse-no-javascript":
+        assert axe_violations(page) == []
+    operate(page, page.get_by_role("link", name="Look in every state"), how, loads_page=True)
+    arrive(page, re.compile(r"/curate/\?q=drought&state=all$"))
+    check(page.locator("#queue-table tbody tr")).to_have_count(1)
+    check(page.locator("#queue-table")).to_contain_text("Drought forces farmers")
+    check(page.locator("#id_state")).to_have_value("all")
+    check(page.locator("#id_q")).to_have_value("drought")
     watch.assert_clean(allow=["favicon"])
