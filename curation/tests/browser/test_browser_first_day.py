@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the stats fixture is imported from test_browser_stats and requested by name
 """A new editor's first day, in Chromium: what a first walk through the curator met that
 confused or failed, each worked with the mouse (JavaScript on and off) and the keyboard."""
 
@@ -6,11 +7,34 @@ import re
 import pytest
 
 from curation.models import ArticleState
+from curation.tests.browser.test_browser_stats import newsroom  # noqa: F401 - a fixture
 from curation.tests.browser_support import arrive, axe_violations, expect, operate
 from curation.tests.factories import make_article, make_body_only
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 HOWS = ["mouse-javascript", "mouse-no-javascript", "keyboard"]
+PHONE = {"width": 390, "height": 844}
+
+
+def sideways(page):
+    """How far the page scrolls sideways (0: not at all)."""
+    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
+def tab_stops_out_of_sight(page, most=80):
+    """Tab through the page: the controls the focus lands on that lie beyond the screen's
+    sides (a phone user would not see where they are)."""
+    width = page.viewport_size["width"]
+    out = []
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        box = page.evaluate(
+            "() => { const e = document.activeElement; if (!e || e === document.body) return null;"
+            " const r = e.getBoundingClientRect(); return [e.outerHTML.slice(0, 80), r.left, r.right]; }"
+        )
+        if box and (box[1] < -1 or box[2] > width + 1):
+            out.append(box)
+    return out
 
 
 @pytest.mark.parametrize("how", HOWS)
@@ -67,4 +91,33 @@ def test_a_search_for_a_published_headline_says_where_it_looked_and_looks_wider(
     check(page.locator("#queue-table")).to_contain_text("Drought forces farmers")
     check(page.locator("#id_state")).to_have_value("all")
     check(page.locator("#id_q")).to_have_value("drought")
+    watch.assert_clean(allow=["favicon"])
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_on_a_phone_the_statistics_fit_the_screen_with_their_numbers(open_page, newsroom, javascript):
+    """At 390 px the figures kept a 36rem minimum (the page scrolled sideways to 595 px) and
+    each Numbers table the queue's 62rem (its figures hidden off to the right)."""
+    page, watch = open_page(user=newsroom[0], viewport=PHONE, java_script_enabled=javascript)
+    check = expect()
+    page.goto("/curate/stats/")
+    if javascript:
+        page.wait_for_selector("#stats[data-drawn]", state="attached")
+    assert sideways(page) == 0
+    figure = page.locator("#figure-editors")
+    figure.locator("details").evaluate("d => d.open = true")
+    last_header = figure.locator("thead th").last
+    check(last_header).to_have_text("Merged")
+    box, frame = last_header.bounding_box(), figure.bounding_box()
+    assert box["x"] + box["width"] <= frame["x"] + frame["width"], (box, frame)
+    if javascript:
+        assert axe_violations(page) == []
+    watch.assert_clean(allow=["favicon"])
+
+
+def test_on_a_phone_every_statistics_control_tabbed_to_is_in_sight(open_page, newsroom):
+    page, watch = open_page(user=newsroom[0], viewport=PHONE)
+    page.goto("/curate/stats/")
+    page.wait_for_selector("#stats[data-drawn]", state="attached")
+    assert tab_stops_out_of_sight(page) == []
     watch.assert_clean(allow=["favicon"])
