@@ -1,4 +1,4 @@
-# ruff: noqa: F811 - the stats fixture is imported from test_browser_stats and requested by name
+# ruff: noqa: F811 - fixtures are imported from the stats and rules tests and requested by name
 """A new editor's first day, in Chromium: what a first walk through the curator met that
 confused or failed, each worked with the mouse (JavaScript on and off) and the keyboard."""
 
@@ -6,7 +6,10 @@ import re
 
 import pytest
 
-from curation.models import ArticleState
+from curation.models import ArticleState, Rule
+from curation.services import rules
+from curation.services.rule_conditions import validate_definition
+from curation.tests.browser.test_browser_rules import rule_editor  # noqa: F401 - a fixture
 from curation.tests.browser.test_browser_stats import newsroom  # noqa: F401 - a fixture
 from curation.tests.browser_support import arrive, axe_violations, expect, operate
 from curation.tests.factories import make_article, make_body_only
@@ -120,4 +123,53 @@ def test_on_a_phone_every_statistics_control_tabbed_to_is_in_sight(open_page, ne
     page.goto("/curate/stats/")
     page.wait_for_selector("#stats[data-drawn]", state="attached")
     assert tab_stops_out_of_sight(page) == []
+    watch.assert_clean(allow=["favicon"])
+
+
+LONG_RULE = "Quality 70 or more goes live (the aggregator's own rule)"
+
+
+def long_named_rules():
+    for name in (LONG_RULE, "Second rule"):
+        rules.save_rule(
+            name=name,
+            definition=validate_definition({"when": {"quality_min": 70}, "action": "publish"}),
+            enabled=False,
+        )
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_the_rules_list_shows_a_rules_name_whole_and_fits_a_phone(open_page, rule_editor, javascript):
+    """The list borrowed the queue's fixed one-line cells: a rule's name was cut ("Quality
+    70 or more goes liv…") beside a wide Order column at 1280 px, and at 390 px the page
+    scrolled sideways to 1011 px."""
+    long_named_rules()
+    page, watch = open_page(user=rule_editor, java_script_enabled=javascript)
+    check = expect()
+    page.goto("/curate/rules/")
+    name_cell = page.locator(".rule-row").first.locator("td").nth(1)
+    check(name_cell).to_contain_text(LONG_RULE)
+    assert name_cell.evaluate("td => td.scrollWidth <= td.clientWidth"), "the rule's name is cut"
+    if javascript:
+        assert axe_violations(page) == []
+
+    page.set_viewport_size(PHONE)
+    assert sideways(page) == 0
+    page.get_by_role("button", name=f"Down “{LONG_RULE}”").click()  # in its box, in reach
+    check(page.locator(".messages")).to_contain_text("moved down")
+    assert list(Rule.objects.in_order().values_list("name", flat=True)) == ["Second rule", LONG_RULE]
+    assert sideways(page) == 0
+    watch.assert_clean(allow=["favicon"])
+
+
+def test_on_a_phone_every_rules_control_tabbed_to_is_in_sight_and_works(open_page, rule_editor):
+    long_named_rules()
+    page, watch = open_page(user=rule_editor, viewport=PHONE)
+    check = expect()
+    page.goto("/curate/rules/")
+    assert tab_stops_out_of_sight(page, most=20) == []
+    page.get_by_role("button", name="Up “Second rule”").focus()
+    page.keyboard.press("Enter")
+    check(page.locator(".messages")).to_contain_text("moved up")
+    assert list(Rule.objects.in_order().values_list("name", flat=True)) == ["Second rule", LONG_RULE]
     watch.assert_clean(allow=["favicon"])
