@@ -173,3 +173,46 @@ def test_on_a_phone_every_rules_control_tabbed_to_is_in_sight_and_works(open_pag
     check(page.locator(".messages")).to_contain_text("moved up")
     assert list(Rule.objects.in_order().values_list("name", flat=True)) == ["Second rule", LONG_RULE]
     watch.assert_clean(allow=["favicon"])
+
+
+def inside_the_list_box(page, selector):
+    """Whether the control lies whole inside the queue's box, the box not scrolled sideways."""
+    return page.evaluate(
+        """(selector) => { const box = document.querySelector('#queue-results');
+             const r = document.querySelector(selector).getBoundingClientRect(), b = box.getBoundingClientRect();
+             return box.scrollLeft === 0 && r.left >= b.left && r.right <= b.right + 0.5; }""",
+        selector,
+    )
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_on_a_phone_the_rows_menu_is_whole_and_works_with_the_mouse(open_page, editor, javascript):
+    """At 390 px the toolbar did not wrap: the Rows menu went 9 px past the list's box, its
+    arrow cut off (and, without JavaScript, Apply further still)."""
+    for n in range(3):
+        make_article(title=f"Harbour report {n}")
+    page, watch = open_page(user=editor, viewport=PHONE, java_script_enabled=javascript)
+    page.goto("/curate/")
+    assert inside_the_list_box(page, "#id_size")
+    if not javascript:
+        assert inside_the_list_box(page, ".queue-toolbar .apply-button")
+    page.locator("#id_size").select_option("20")
+    if not javascript:
+        page.locator(".queue-toolbar").get_by_role("button", name="Apply").click()
+    arrive(page, re.compile(r"size=20"))
+    expect()(page.locator("#id_size")).to_have_value("20")
+    watch.assert_clean(allow=["favicon"])
+
+
+def test_on_a_phone_the_rows_menu_taken_from_the_keyboard_shifts_nothing(open_page, editor):
+    for n in range(3):
+        make_article(title=f"Harbour report {n}")
+    page, watch = open_page(user=editor, viewport=PHONE)
+    page.goto("/curate/")
+    page.locator("#toolbar-sort").focus()
+    page.keyboard.press("Tab")  # the Rows menu
+    expect()(page.locator("#id_size")).to_be_focused()
+    assert inside_the_list_box(page, "#id_size")  # the focus did not scroll the list sideways
+    page.keyboard.press("ArrowUp")  # 50 -> 20, applied as it changes
+    arrive(page, re.compile(r"size=20"))
+    watch.assert_clean(allow=["favicon"])
