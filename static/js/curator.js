@@ -110,6 +110,11 @@
       lineHolder.innerHTML = data.state_change_html || ""; // server-rendered, escaped template output
       if (lineHolder.firstElementChild) { line.replaceWith(lineHolder.firstElementChild); }
     });
+    document.querySelectorAll('[data-rejection-for="' + data.id + '"]').forEach(function (notice) {
+      var noticeHolder = document.createElement("div");
+      noticeHolder.innerHTML = data.rejection_html || ""; // server-rendered, escaped template output
+      if (noticeHolder.firstElementChild) { notice.replaceWith(noticeHolder.firstElementChild); }
+    });
     var story = document.querySelector("section.same-story");
     if (story && data.story_html) {
       var storyHolder = document.createElement("div");

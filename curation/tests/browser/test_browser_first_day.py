@@ -216,3 +216,30 @@ def test_on_a_phone_the_rows_menu_taken_from_the_keyboard_shifts_nothing(open_pa
     page.keyboard.press("ArrowUp")  # 50 -> 20, applied as it changes
     arrive(page, re.compile(r"size=20"))
     watch.assert_clean(allow=["favicon"])
+
+
+@pytest.mark.parametrize("how", HOWS)
+def test_the_rejection_notice_follows_a_decision_made_on_the_article_page(open_page, editor, how):
+    """With JavaScript, a Restore left "Rejected because: Off-topic" under a "New" badge, and
+    a Reject with a reason showed no reason until the page was reloaded."""
+    from curation.tests.browser.test_browser_queue import reasons_as_migrated
+
+    reasons_as_migrated()
+    item = make_article(title="Heatwave pushes power demand to record")
+    page, watch = open_page(user=editor, java_script_enabled=how != "mouse-no-javascript")
+    check = expect()
+    page.goto(f"/curate/articles/{item.pk}/")
+    notice = page.locator(f'[data-rejection-for="{item.pk}"]')
+    bar = page.locator(".actions-bar")
+    bar.get_by_label("Reason").select_option(label="Off-topic")
+    operate(page, bar.get_by_role("button", name="Reject", exact=True), how)
+    check(page.locator(".article-header .state-badge")).to_have_text("Rejected")
+    check(notice).to_have_text("Rejected because: Off-topic")
+
+    operate(page, bar.get_by_role("button", name="Restore", exact=True), how)
+    check(page.locator(".article-header .state-badge")).to_have_text("New")
+    check(notice).to_have_text("")
+    check(page.get_by_text("Rejected because")).to_have_count(0)
+    item.refresh_from_db()
+    assert item.state == ArticleState.NEW and item.rejection_code == ""
+    watch.assert_clean(allow=["favicon"])
