@@ -43,8 +43,12 @@ def schedule_panel(context, article):
             auto_id="schedule_%s",
         )
     if article.state != ArticleState.PUBLISHED:
-        # Not published yet: an empty go-live time is refused (Publish is for "now").
-        schedule_form.fields["go_live_at"].help_text = "When readers first see it. Seconds are accepted."
+        # Not published yet: an empty go-live time is refused (Publish is for "now"). A refused
+        # form's bound field was made before and keeps its own copy of the words: it said
+        # "Leave empty to go live now" above the refusal of an empty time.
+        not_yet = "When readers first see it. Seconds are accepted."
+        schedule_form.fields["go_live_at"].help_text = not_yet
+        schedule_form["go_live_at"].help_text = not_yet
     embargo_form = context.get("embargo_form") or EmbargoForm(
         initial={**EmbargoForm.initial_for(zone), "expected_version": article.version}, auto_id="embargo_%s"
     )

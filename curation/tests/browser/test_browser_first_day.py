@@ -243,3 +243,28 @@ def test_the_rejection_notice_follows_a_decision_made_on_the_article_page(open_p
     item.refresh_from_db()
     assert item.state == ArticleState.NEW and item.rejection_code == ""
     watch.assert_clean(allow=["favicon"])
+
+
+@pytest.mark.parametrize("how", HOWS)
+def test_a_refused_schedule_does_not_say_an_empty_time_means_now(open_page, editor, how):
+    """On an item not yet published an empty go-live time is refused ("Enter a go-live time
+    ... or use Publish"); the form shown again with a refusal said beside it "Leave empty to
+    go live now" (the published item's words), contradicting the refusal under it."""
+    from curation.tests.browser.test_browser_schedule import tomorrow_at
+
+    item = make_article(title="Morning briefing")
+    page, watch = open_page(user=editor, java_script_enabled=how != "mouse-no-javascript", timezone_id="Europe/Berlin")
+    check = expect()
+    page.goto(f"/curate/articles/{item.pk}/")
+    go_live, expire = page.locator("#schedule_go_live_at"), page.locator("#schedule_expire_at")
+    help_text = page.locator("#schedule_go_live_at_helptext")
+    check(help_text).to_have_text("When readers first see it. Seconds are accepted.")
+    page.locator("#schedule_time_zone").select_option("Europe/Berlin")
+    go_live.fill(tomorrow_at(9)[0])
+    expire.fill(tomorrow_at(8)[0])
+    submit = page.locator("#schedule").get_by_role("button", name="Schedule", exact=True)
+    # A page load either way (the refusal answers 400, which expect_navigation takes for a failure).
+    expire.press("Enter") if how == "keyboard" else submit.click()  # Enter submits from the field
+    check(page.locator(".schedule-form .error")).to_contain_text("The expiry must come after the go-live time.")
+    check(help_text).to_have_text("When readers first see it. Seconds are accepted.")
+    watch.assert_clean(allow=["favicon", "400 (Bad Request)"])  # the refused times answered 400
