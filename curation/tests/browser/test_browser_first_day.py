@@ -268,3 +268,39 @@ def test_a_refused_schedule_does_not_say_an_empty_time_means_now(open_page, edit
     check(page.locator(".schedule-form .error")).to_contain_text("The expiry must come after the go-live time.")
     check(help_text).to_have_text("When readers first see it. Seconds are accepted.")
     watch.assert_clean(allow=["favicon", "400 (Bad Request)"])  # the refused times answered 400
+
+
+@pytest.mark.parametrize("how", HOWS)
+def test_after_a_refused_form_the_next_act_lands_on_the_article_page(open_page, editor, how):
+    """A refused form shows the article page again from its POST (.../schedule/,
+    .../complete/), and the page's forms came back to that address: the next Schedule or
+    Reject worked but landed the editor on "HTTP ERROR 405"."""
+    from curation.tests.browser.test_browser_schedule import tomorrow_at
+
+    item = make_article(title="Morning briefing")
+    page, watch = open_page(user=editor, java_script_enabled=how != "mouse-no-javascript")
+    check = expect()
+    page.goto(f"/curate/articles/{item.pk}/")
+    go_live, expire = page.locator("#schedule_go_live_at"), page.locator("#schedule_expire_at")
+    submit = page.locator("#schedule").get_by_role("button", name="Schedule", exact=True)
+    go_live.fill(tomorrow_at(9)[0])
+    expire.fill(tomorrow_at(8)[0])
+    expire.press("Enter") if how == "keyboard" else submit.click()  # a page load, answered 400
+    check(page.locator(".schedule-form .error")).to_contain_text("The expiry must come after the go-live time.")
+    go_live.fill(tomorrow_at(7)[0])
+    go_live.press("Enter") if how == "keyboard" else submit.click()
+    check(page.locator(".messages")).to_contain_text("Scheduled “Morning briefing” to go live at")
+    arrive(page, re.compile(rf"/curate/articles/{item.pk}/$"))
+
+    body_only = make_body_only(title="By staff reporter", body="By staff reporter\n\nThe council met.", source_key="e" * 64)
+    page.goto(f"/curate/articles/{body_only.pk}/")
+    form = page.locator(".complete-form")
+    form.locator("input[name=title]").fill("\u200b")  # shows nothing: the service refuses it
+    operate(page, form.get_by_role("button", name="Complete metadata"), how, loads_page=False)
+    check(page.locator(".complete-form")).to_contain_text("A title is required.")
+    operate(page, page.locator(".actions-bar").get_by_role("button", name="Reject", exact=True), how)
+    check(page.locator(".messages")).to_contain_text("Rejected “By staff reporter”")
+    check(page.locator(".article-header .state-badge")).to_have_text("Rejected")
+    body_only.refresh_from_db()
+    assert body_only.state == ArticleState.REJECTED
+    watch.assert_clean(allow=["favicon", "400 (Bad Request)"])  # the refused forms answered 400
