@@ -304,3 +304,29 @@ def test_after_a_refused_form_the_next_act_lands_on_the_article_page(open_page, 
     body_only.refresh_from_db()
     assert body_only.state == ArticleState.REJECTED
     watch.assert_clean(allow=["favicon", "400 (Bad Request)"])  # the refused forms answered 400
+
+
+@pytest.mark.parametrize("how", HOWS)
+def test_the_navigations_new_count_follows_decisions_made_in_place(open_page, editor, how):
+    """With JavaScript a decision in place left the navigation at "Queue 3" beside "2 items
+    match"; it now moves with the item, out of the queue and back into it."""
+    items = [make_article(title=f"Harbour report {n}") for n in range(3)]
+    page, watch = open_page(user=editor, java_script_enabled=how != "mouse-no-javascript")
+    check = expect()
+    page.goto("/curate/")
+    count = page.locator(".nav-count")
+    check(count).to_have_text("3 new")
+    first = page.locator(f"#item-{items[2].pk}")
+    operate(page, first.get_by_role("button", name="Publish", exact=True), how)
+    check(page.locator("#match-count")).to_contain_text("2 items match")
+    check(count).to_have_text("2 new")
+
+    page.goto(f"/curate/articles/{items[1].pk}/")
+    bar = page.locator(".actions-bar")
+    operate(page, bar.get_by_role("button", name="Reject", exact=True), how)
+    check(page.locator(".article-header .state-badge")).to_have_text("Rejected")
+    check(count).to_have_text("1 new")
+    operate(page, bar.get_by_role("button", name="Restore", exact=True), how)
+    check(page.locator(".article-header .state-badge")).to_have_text("New")
+    check(count).to_have_text("2 new")
+    watch.assert_clean(allow=["favicon"])
