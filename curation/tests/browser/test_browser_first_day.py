@@ -194,6 +194,8 @@ def test_on_a_phone_the_rows_menu_is_whole_and_works_with_the_mouse(open_page, e
     page, watch = open_page(user=editor, viewport=PHONE, java_script_enabled=javascript)
     page.goto("/curate/")
     assert inside_the_list_box(page, "#id_size")
+    label, menu = page.locator("label[for=id_size]").bounding_box(), page.locator("#id_size").bounding_box()
+    assert abs((label["y"] + label["height"] / 2) - (menu["y"] + menu["height"] / 2)) < 4, "Rows on another line"
     if not javascript:
         assert inside_the_list_box(page, ".queue-toolbar .apply-button")
     page.locator("#id_size").select_option("20")
