@@ -51,11 +51,13 @@ def _match_count_cache_key(key):
 
 
 def forget_match_counts():
-    """Every remembered filter count is out of date (items were decided or put back)."""
+    """Every remembered filter count is out of date (items were decided or put back), and
+    so is the navigation's new count: the article page said "Queue 3" after a Reject left 2."""
     try:
         cache.incr(GENERATION_KEY)
     except ValueError:
         cache.set(GENERATION_KEY, 1, None)
+    cache.delete(NEW_COUNT_KEY)
 
 
 def remembered_match_count(key):

@@ -40,6 +40,7 @@ from curation.services.editorial import (
     _short,
     check_transition,
     failures_sentence,
+    needs_completing,
 )
 
 EMBARGO_PERMISSION = "curation.embargo_article"
@@ -56,6 +57,23 @@ def can_schedule(user):
 
 def can_embargo(user):
     return user.has_perm(EMBARGO_PERMISSION)
+
+
+# What the article page's schedule panel offers (schedule_offer).
+SCHEDULE_FORM = "form"
+COMPLETE_FIRST = "complete-first"
+
+
+def schedule_offer(*, article, user):
+    """What the schedule panel offers `user` for `article`: the form (SCHEDULE_FORM), a
+    word that the metadata comes first (COMPLETE_FIRST: scheduling publishes, and an item
+    that lacks what publishing needs would only be refused, the time typed lost), or
+    nothing (None: no permission, or a body attached to another article)."""
+    if not can_schedule(user) or article.state == ArticleState.MERGED:
+        return None
+    if article.state != ArticleState.PUBLISHED and needs_completing(article):
+        return COMPLETE_FIRST
+    return SCHEDULE_FORM
 
 
 def _check_time(value, name, now):

@@ -13,7 +13,7 @@ from django.utils.functional import SimpleLazyObject
 from curation.localtime import describe
 from curation.models import ArticleState, ScheduleStatus
 from curation.schedule_forms import BulkScheduleForm, EmbargoForm, ScheduleForm, editor_zone
-from curation.services.scheduling import can_embargo, can_schedule
+from curation.services.scheduling import COMPLETE_FIRST, SCHEDULE_FORM, can_embargo, can_schedule, schedule_offer
 from curation.views.common import BULK_SCHEDULE_FIELDS
 
 register = template.Library()
@@ -43,12 +43,17 @@ def schedule_panel(context, article):
             auto_id="schedule_%s",
         )
     if article.state != ArticleState.PUBLISHED:
-        # Not published yet: an empty go-live time is refused (Publish is for "now").
-        schedule_form.fields["go_live_at"].help_text = "When readers first see it. Seconds are accepted."
+        # Not published yet: an empty go-live time is refused (Publish is for "now"). A refused
+        # form's bound field was made before and keeps its own copy of the words: it said
+        # "Leave empty to go live now" above the refusal of an empty time.
+        not_yet = "When readers first see it. Seconds are accepted."
+        schedule_form.fields["go_live_at"].help_text = not_yet
+        schedule_form["go_live_at"].help_text = not_yet
     embargo_form = context.get("embargo_form") or EmbargoForm(
         initial={**EmbargoForm.initial_for(zone), "expected_version": article.version}, auto_id="embargo_%s"
     )
     status_key, status_label = article.status(now)
+    offer = schedule_offer(article=article, user=user)
     return {
         "request": request,
         "csrf_token": context.get("csrf_token"),
@@ -62,7 +67,9 @@ def schedule_panel(context, article):
         "is_published": article.state == ArticleState.PUBLISHED,
         "under_embargo": article.is_under_embargo(now),
         "held_until": article.goes_live_at if status == ScheduleStatus.SCHEDULED else None,
-        "can_schedule": can_schedule(user) and article.state != ArticleState.MERGED,
+        "can_schedule": offer is not None,
+        "schedule_form_offered": offer == SCHEDULE_FORM,
+        "complete_first": offer == COMPLETE_FIRST,
         "can_embargo": can_embargo(user) and article.state != ArticleState.MERGED,
         "schedule_form": schedule_form,
         "embargo_form": embargo_form,

@@ -76,7 +76,7 @@ def inplace_payload(request, article, message):
             "next_url": safe_next(request, ""),
         }
         actions = render_to_string("curation/_article_actions.html", context, request=request)
-    history = story = state_change = None
+    history = story = state_change = rejection = None
     if not compact:
         # The article page lists the editorial history; the action just taken belongs in it.
         article.recent_actions = list(
@@ -92,6 +92,7 @@ def inplace_payload(request, article, message):
             "curation/_same_story_fresh.html", {"article": article, "this_url": this_url}, request=request
         )
         state_change = render_to_string("curation/_state_change.html", {"article": article}, request=request)
+        rejection = render_to_string("curation/_rejection_notice.html", {"article": article}, request=request)
     state_key, state_label = article.status()
     return {
         "ok": True,
@@ -104,4 +105,5 @@ def inplace_payload(request, article, message):
         "history_html": history,
         "story_html": story,
         "state_change_html": state_change,
+        "rejection_html": rejection,
     }

@@ -58,7 +58,7 @@ def article_page_context(request, article, **forms):
         "back_url": reverse("curation:queue") + (f"?{back_query}" if back_query else ""),
         "previous_article": previous,
         "next_article": following,
-        "this_url": request.get_full_path(),
+        "this_url": page_url(request, article),
         "offers": ActionUrls().offers(article, allowed),
         "reasons": selectors_reasons.offered_reasons(),
         "can_edit": editorial.can_perform(request.user, Action.EDIT),
@@ -79,6 +79,16 @@ def article_page_context(request, article, **forms):
             context["attach_search"] = request.GET.get("attach_q", "")
             context["attach_candidates"] = selectors.attach_candidates(article, search=context["attach_search"])
     return context
+
+
+def page_url(request, article):
+    """Where the page's forms come back to. A refused form shows the page again from its
+    POST (.../schedule/, .../complete/): its forms came back to that address, and the next
+    Schedule, Publish or Reject, which worked, landed on "405 Method Not Allowed". They go
+    back to the page the editor came from instead."""
+    if request.method == "GET":
+        return request.get_full_path()
+    return safe_next(request, detail_url(article.pk))
 
 
 def _complete_initial(article):

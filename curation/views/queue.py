@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 
 from curation import selectors, selectors_queue, selectors_reasons
-from curation.filters import ArticleFilterSet
+from curation.filters import STATE_ALL, STATE_CHOICES, ArticleFilterSet
 from curation.models import Article
 from curation.services.bulk import MAX_MATCHING, new_submission_key
 from curation.services.editorial import ACTION_LABELS, Action
@@ -151,6 +151,8 @@ class QueueView(CuratorAccessMixin, FilterView):
             **self.count_context(page),
             **acting_context(allowed),
         )
+        if not page.articles and page.is_first:
+            context["empty"] = empty_queue(self.filterset, self.request.GET)
         return context
 
     def page_arguments(self):
@@ -190,6 +192,31 @@ class QueueView(CuratorAccessMixin, FilterView):
             "count_url": f"{reverse('curation:match-count')}?{count_key}",
             "count_link": "?" + urlencode([*self.request.GET.items(), ("count", "1")]),
         }
+
+
+@dataclass(frozen=True)
+class EmptyQueue:
+    """What an empty first page says, and where to look wider."""
+
+    text: str
+    wider_url: str = ""
+    wider_label: str = ""
+
+
+def empty_queue(filterset, params):
+    """The plain queue that is empty is done; a filtered one that finds nothing in one state
+    (the queue's New, by default: a search for a published headline found "nothing") says
+    which state it looked in and links to the same filters over every state."""
+    if not filterset.is_valid():
+        return EmptyQueue("Nothing is listed until the filters are fixed.")
+    if filterset.is_default:
+        return EmptyQueue("The queue is empty: every new item has been decided. New items come with the next import.")
+    state = filterset.form.cleaned_data.get("state")
+    if state and state != STATE_ALL:
+        label = dict(STATE_CHOICES).get(state, state)
+        wider = queue_querystring(params, drop=("state",), state=STATE_ALL)
+        return EmptyQueue(f"Nothing in the state “{label}” matches these filters.", f"?{wider}", "Look in every state")
+    return EmptyQueue("Nothing matches these filters.")
 
 
 def acting_context(allowed):

@@ -72,6 +72,16 @@
   document.querySelectorAll("#flash li.message").forEach(dismissable);
 
   // --- in-place actions -----------------------------------------------------------------
+  // The navigation's "Queue 33": an item decided in place left it at 33 beside "32 items
+  // match" (a page load counts again). Only an exact count is moved ("10,000+" is left).
+  function countNew(delta) {
+    var badge = document.querySelector(".nav-count");
+    var text = badge && badge.firstChild && badge.firstChild.nodeType === 3 ? badge.firstChild.nodeValue : "";
+    var digits = text.trim().replace(/,/g, "");
+    if (!delta || !/^\d+$/.test(digits)) { return; }
+    badge.firstChild.nodeValue = Math.max(0, parseInt(digits, 10) + delta).toLocaleString("en-US");
+  }
+
   function updateArticle(data, container, hadFocus) {
     var holder = document.createElement("div");
     holder.innerHTML = data.actions_html; // server-rendered, escaped template output
@@ -85,10 +95,13 @@
         fresh.focus({ preventScroll: true });
       }
     }
+    var before = document.querySelector('[data-state-for="' + data.id + '"]');
+    var wasNew = before ? /\bstate-new\b/.test(before.className) : null;
     document.querySelectorAll('[data-state-for="' + data.id + '"]').forEach(function (badge) {
       badge.textContent = data.state_label;
       badge.className = "state-badge state-" + data.state;
     });
+    if (wasNew !== null) { countNew((data.state === "new" ? 1 : 0) - (wasNew ? 1 : 0)); }
     document.querySelectorAll('[data-version-for="' + data.id + '"]').forEach(function (el) {
       el.textContent = data.version;
     });
@@ -109,6 +122,11 @@
       var lineHolder = document.createElement("div");
       lineHolder.innerHTML = data.state_change_html || ""; // server-rendered, escaped template output
       if (lineHolder.firstElementChild) { line.replaceWith(lineHolder.firstElementChild); }
+    });
+    document.querySelectorAll('[data-rejection-for="' + data.id + '"]').forEach(function (notice) {
+      var noticeHolder = document.createElement("div");
+      noticeHolder.innerHTML = data.rejection_html || ""; // server-rendered, escaped template output
+      if (noticeHolder.firstElementChild) { notice.replaceWith(noticeHolder.firstElementChild); }
     });
     var story = document.querySelector("section.same-story");
     if (story && data.story_html) {
