@@ -78,13 +78,16 @@ def discover_seed_files(paths, *, follow_links=False):
         raise MissingPathError(f"no such file or folder: {', '.join(missing)}")
     found = []
     seen_files = set()
-    taken_entries = set()  # the entries (links included, as themselves) taken under some path
+    # The links taken under some path, as themselves (a file's own entry is its identity in
+    # `seen_files` already: keeping it twice cost the memory of that set again).
+    taken_entries = set()
 
     def add(path, root):
-        entry = _entry_identity(path)
-        if entry in taken_entries:
+        entry, is_link = _entry_identity(path)
+        if entry in taken_entries or entry in seen_files:
             return
-        taken_entries.add(entry)
+        if is_link:
+            taken_entries.add(entry)
         try:
             info = os.stat(path)
         except OSError:
@@ -140,13 +143,13 @@ def discover_seed_files(paths, *, follow_links=False):
 
 
 def _entry_identity(path):
-    """The directory entry itself (a link, not what it leads to; lstat), or its path when
-    even that cannot be looked at."""
+    """(the directory entry itself: a link, not what it leads to, by lstat, or its path when
+    even that cannot be looked at; whether it is a link, or cannot be looked at)."""
     try:
         info = os.lstat(path)
     except OSError:
-        return os.path.abspath(path)
-    return (info.st_dev, info.st_ino)
+        return os.path.abspath(path), True
+    return (info.st_dev, info.st_ino), stat.S_ISLNK(info.st_mode)
 
 
 def _listed_once(found, taken_entries):
@@ -160,7 +163,7 @@ def _listed_once(found, taken_entries):
     listed, refused = [], set()
     for found_file in found:
         if found_file.error is not None:
-            entry = _entry_identity(found_file.path)
+            entry, _is_link = _entry_identity(found_file.path)
             if entry in taken_entries or entry in refused:
                 continue
             refused.add(entry)
