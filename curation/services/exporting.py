@@ -155,11 +155,13 @@ def _write_all(outdir, queryset, report):
         target = outdir / export_file_name(article, used)
         entry = (article.pk, str(target))
         chosen = []  # the temporary file's name, known from before the file exists
+        renaming = False
         try:
             handle = _new_hidden_file(outdir, chosen)
             temp_path = chosen[-1]
             with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as temp_file:
                 temp_file.write(text)
+            renaming = True  # set before the rename: an interrupt after it finds the file in place
             os.replace(temp_path, target)
             report.written.append(entry)
         except OSError as exc:
@@ -174,9 +176,11 @@ def _write_all(outdir, queryset, report):
             # rename finds the file whole and in place: it is counted, so the stop message
             # names every file that stays (it said 213 with 214 in the folder). One that
             # lands just after the temporary file is made finds its name in `chosen`.
+            # One that lands before the temporary file exists finds no file and no rename:
+            # counting it then named one file more than the folder held.
             if chosen and os.path.lexists(chosen[-1]):
                 Path(chosen[-1]).unlink(missing_ok=True)
-            elif report.written[-1:] != [entry]:
+            elif renaming and report.written[-1:] != [entry]:
                 report.written.append(entry)
             raise
 

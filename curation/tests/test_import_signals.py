@@ -272,6 +272,29 @@ def test_an_interrupt_just_after_the_temporary_file_is_made_leaves_no_file(tmp_p
     assert sorted(os.listdir(tmp_path)) == [os.path.basename(stopped.value.report.written[0][1])]
 
 
+@pytest.mark.django_db
+def test_an_interrupt_before_the_temporary_file_is_made_counts_no_file(tmp_path, monkeypatch):
+    """The signal lands once the hidden file's name is chosen, before the file exists (the
+    full suite's subprocess test once said "205 articles written" beside 204 files): the
+    article being written is not counted."""
+    for n in range(3):
+        make_article(title=f"Article {n}")
+    real_open, calls = os.open, []
+
+    def interrupted_before_making(path, *args, **kwargs):
+        calls.append(path)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(exporting.os, "open", interrupted_before_making)
+    with pytest.raises(exporting.ExportInterrupted) as stopped:
+        exporting.export_seeds(tmp_path)
+    monkeypatch.undo()
+    assert len(stopped.value.report.written) == 1
+    assert sorted(os.listdir(tmp_path)) == [os.path.basename(stopped.value.report.written[0][1])]
+
+
 def _raise_keyboard_interrupt():
     raise KeyboardInterrupt
 
