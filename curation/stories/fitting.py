@@ -50,7 +50,7 @@ def examples(labelled, config=DEFAULT_CONFIG):
     features = [item_features(entry.item) for entry in labelled]
     story = {entry.item.key: entry.story for entry in labelled}
     rows, labels = [], []
-    decided = replace(config, coefficients=(0.0,) * (len(SIGNALS) + 1), join_probability=0.0)
+    decided = replace(config, coefficients=(0.0,) * (len(SIGNALS) + 1), join_probability=0.0, body_join_probability=0.0)
     for a, b in itertools.combinations(features, 2):
         if (
             a.published is not None

@@ -49,8 +49,11 @@ TEXT_SCALE = 0.9
 # Two headlines must share a word at least this rare ("data" is 1.2, "rates" 1.6, a name 6.5).
 TITLE_WORD_WEIGHT = 1.5
 # An item without a headline (a body-only item) must share a word at least this rare: a
-# name, a figure, a word few texts use (its common words may be a template's boilerplate).
+# name, a figure, a word few texts use (its common words may be a template's boilerplate);
+# or several words each at least fairly rare (a judge's common name, the court, the law).
 ANCHOR_WEIGHT = 3.5
+ANCHOR_SEVERAL_WEIGHT = 2.5
+ANCHOR_SEVERAL_TERMS = 3
 
 # Names, figures and kinds: two items in two languages share little text but the event's
 # names and figures ("Kestova recalls 140,000 SUVs" / "Kestova ruft 140.000 SUV zurück") and
@@ -119,7 +122,7 @@ SIGNALS = (
     "title_names_only_hours",
 )
 # Fitted by scripts/fit_story_scorer.py on every part of the corpus (the last is the intercept).
-COEFFICIENTS = (0.79, 1.71, 1.09, 1.38, 1.74, 0.93, -0.42, -2.23, -3.8, -2.2, 1.09, 1.5, 1.54, -2.49, -1.18)
+COEFFICIENTS = (0.77, 1.73, 1.11, 1.41, 1.79, 0.89, -0.42, -2.26, -3.78, -2.21, 1.02, 1.47, 1.55, -2.5, -1.18)
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,9 @@ class ScoringConfig:
     # a time (scripts/story_lopo.py --grid): precision first.
     join_probability: float = 0.75
     coefficients: tuple = COEFFICIENTS
+    # A body-only item has no headline, so every headline signal is zero for its pairs and
+    # the model's probability runs low for them: they join from this one, chosen the same way.
+    body_join_probability: float = 0.65
 
 
 @dataclass(frozen=True)
@@ -299,6 +305,14 @@ def _telling_shared(a, b):
     return len(shared - _NAME_SUFFIXES)
 
 
+def _anchored_by_several(a, b):
+    """The two share ANCHOR_SEVERAL_TERMS terms, each at least ANCHOR_SEVERAL_WEIGHT rare."""
+    shared = (a.title_terms | a.lede_terms) & (b.title_terms | b.lede_terms)
+    a_weights, b_weights = a.weights, b.weights
+    fairly_rare = [term for term in shared if min(a_weights[term], b_weights[term]) >= ANCHOR_SEVERAL_WEIGHT]
+    return len(fairly_rare) >= ANCHOR_SEVERAL_TERMS
+
+
 def _names_and_figures(a, b):
     """Within ANCHOR_HOURS, headlines whose figures do not disagree, and a shared rare name
     with a specific figure one headline states, or one kind of event named in both headlines
@@ -387,10 +401,13 @@ def _score_pair(a, b, config, explain):
         # its text is mostly about ("What we know so far" over the quake's own lede).
         return NOTHING
     values = signals(a, b, near_copy)
-    if values is None or (a.kind == "body" or b.kind == "body") and values[5] * 6.5 < ANCHOR_WEIGHT:
+    if values is None:
+        return NOTHING
+    body_only = a.body_only or b.body_only
+    if body_only and values[5] * 6.5 < ANCHOR_WEIGHT and not _anchored_by_several(a, b):
         return NOTHING
     p = probability(values, config.coefficients)
-    if p < config.join_probability:
+    if p < (config.body_join_probability if body_only else config.join_probability):
         return NOTHING
     if not copied and _telling_shared(a, b) < 2:
         # One shared word, however rare (a company's name), is not one event: the same

@@ -27,11 +27,14 @@ FLOORS = {
     # Blind when first scored (0.978 / 0.669); its errors were then read (the CJK figures of
     # terms.cjk_figures came from it). Never fitted on.
     "heldout7": (0.95, 0.66, 0.03),
+    # Blind when first scored (1.000 / 0.729, the same before and after the body-only join
+    # probability); never fitted on.
+    "heldout8": (0.97, 0.71, 0.02),
 }
 # The same, pooled over the eight parts, leaving one part out at a time (the scorer fitted on
 # the seven others, the eighth scored: curation/stories/fitting.py): the estimate for unseen
 # text, which a change that only fits the corpus better does not raise.
-LEAVE_ONE_OUT_FLOOR = (0.97, 0.88, 0.025)
+LEAVE_ONE_OUT_FLOOR = (0.97, 0.895, 0.025)
 
 
 def _cluster(labelled, chunks=1):
@@ -102,6 +105,14 @@ def test_a_body_only_item_finds_the_related_entry_it_is_the_body_of():
     index = StoryIndex()
     index.add(item_features(item) for item in (fast_company, tribune, body_only))
     assert index.story_of("R00h").members == {"fc", "ct", "R00h"}
+
+
+def test_a_body_only_item_that_retells_the_story_in_other_words_joins_it():
+    # Without a headline every headline signal of its pairs is zero: at the articles' join
+    # probability this retelling of the quake (its magnitude, the town, the 30 hurt, the
+    # church) stayed out (p 0.65-0.75 against the reports).
+    labelled = [entry for entry in load_corpus("tune3") if entry.story == "A05"]
+    assert _cluster(labelled).story_of("A05d").members == {"A05a", "A05b", "A05c", "A05d"}
 
 
 def _item(key, title, hours=0, **extra):
