@@ -127,14 +127,23 @@ SeedYAMLLoader.add_constructor(FLOAT_TAG, SeedYAMLLoader.construct_yaml_float)
 
 
 def load(
-    text, *, max_depth=DEFAULT_MAX_DEPTH, max_nodes=DEFAULT_MAX_NODES, line_offset=0, unique_keys=False, spans=None
+    text,
+    *,
+    max_depth=DEFAULT_MAX_DEPTH,
+    max_nodes=DEFAULT_MAX_NODES,
+    line_offset=0,
+    unique_keys=False,
+    spans=None,
+    repeated=None,
 ):
     """The document in `text`, checked as above. Raises yaml.YAMLError (RefusedYAML and
     UnreadableValue included) for a bad document. `unique_keys`: a mapping that names one
     key twice is refused (PyYAML keeps the last silently), for files people write. `spans`:
-    a dict filled with where the top-level entries of a mapping stand (`entry_spans`)."""
+    a dict filled with where the top-level entries of a mapping stand (`entry_spans`).
+    `repeated`: a list filled with the top-level keys named more than once, as (key, line
+    of the first, line of the one kept), for files whose writers cannot be made to fix them."""
     loader = SeedYAMLLoader(text, max_depth=max_depth, max_nodes=max_nodes, line_offset=line_offset)
-    if unique_keys or spans is not None:
+    if unique_keys or spans is not None or repeated is not None:
         get_single_node = loader.get_single_node
 
         def checked_node():
@@ -143,6 +152,8 @@ def load(
                 refuse_duplicate_keys(node, line_offset)
             if node is not None and spans is not None:
                 spans.update(entry_spans(node))
+            if node is not None and repeated is not None:
+                repeated.extend(repeated_keys(node, line_offset))
             return node
 
         loader.get_single_node = checked_node
@@ -166,6 +177,22 @@ def entry_spans(root):
             following = entries[position + 1][0].start_mark.index if position + 1 < len(entries) else None
             spans.setdefault(key.value, (key.start_mark.index, value.end_mark.index, following))
     return spans
+
+
+def repeated_keys(root, line_offset=0):
+    """[(key, line of its first entry, line of its last)] for the scalar keys a mapping
+    document names more than once at its top level (PyYAML keeps the last value)."""
+    if not isinstance(root, MappingNode):
+        return []
+    first, last = {}, {}
+    for key, _value in root.value:
+        if isinstance(key, ScalarNode):
+            line = key.start_mark.line + 1 + line_offset
+            if key.value in first:
+                last[key.value] = line
+            else:
+                first[key.value] = line
+    return [(name, first[name], line) for name, line in last.items()]
 
 
 def refuse_duplicate_keys(root, line_offset=0):

@@ -13,14 +13,19 @@ SafeLoader = safeyaml.SeedYAMLLoader
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def load_front_matter(front_matter, limits=None, *, spans=None):
-    """The front matter's mapping; `spans`, if given, is filled with where its top-level
-    entries stand in the text (safeyaml.entry_spans)."""
+def load_front_matter(front_matter, limits=None, *, spans=None, repeated=None):
+    """The front matter's mapping; `spans` and `repeated`, if given, are filled as
+    safeyaml.load describes."""
     limits = limits or SeedLimits()
     try:
         # line_offset 1: the front matter starts on line 2 of the file, below the opening '---'.
         mapping = safeyaml.load(
-            front_matter, max_depth=limits.max_depth, max_nodes=limits.max_yaml_nodes, line_offset=1, spans=spans
+            front_matter,
+            max_depth=limits.max_depth,
+            max_nodes=limits.max_yaml_nodes,
+            line_offset=1,
+            spans=spans,
+            repeated=repeated,
         )
     except safeyaml.RefusedYAML as exc:
         raise SeedError(str(exc)) from None

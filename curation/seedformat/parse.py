@@ -38,9 +38,14 @@ def parse_seed(data, limits=None):
             body=body,
         )
 
-    spans = {}
-    mapping = load_front_matter(front_matter, limits, spans=spans)
-    notes = []
+    spans, repeated = {}, []
+    mapping = load_front_matter(front_matter, limits, spans=spans, repeated=repeated)
+    # A key given twice is kept as YAML readers do (the last wins), but never silently: the
+    # first value is what the writer may have meant.
+    notes = [
+        f"{shown(name, 40)} is given twice (lines {first} and {kept}); the value on line {kept} was kept"
+        for name, first, kept in repeated
+    ]
     raw_url = mapping.get("webUrl")
     if raw_url is None or raw_url == "":
         raise SeedError("is missing; it identifies the article", field="webUrl")

@@ -105,3 +105,17 @@ def test_the_service_refuses_a_seed_max_bytes_past_1_gib_whoever_calls_it(tmp_pa
     assert code == 2
     assert err == "SEED_MAX_BYTES must be from 1 to 1,073,741,824 bytes (1 GiB), not 1,000,000,000,000,000,000"
     assert not ImportLedgerEntry.objects.exists() and not Article.objects.exists()
+
+
+def test_a_key_given_twice_keeps_the_last_value_and_says_so(tmp_path):
+    # PyYAML keeps the last of two entries silently: the first title the writer may have
+    # meant was lost without a word in the report or the ledger.
+    text = "---\ntitle: The first title\nwebUrl: https://news.example/twice\ntitle: The second title\n---\nBody.\n"
+    write(tmp_path, "twice.txt", text)
+
+    code, out, _ = run_import(tmp_path, verbosity=1)
+
+    assert code == 0 and Article.objects.get().title == "The second title"
+    note = "'title' is given twice (lines 2 and 4); the value on line 4 was kept"
+    assert note in ImportLedgerEntry.objects.get().notes
+    assert f"note: {note}" in out
