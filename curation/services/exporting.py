@@ -154,6 +154,9 @@ def _write_all(outdir, queryset, report):
             continue
         target = outdir / export_file_name(article, used)
         entry = (article.pk, str(target))
+        if _is_its_source(target, article.source_path):
+            report.failed.append((article.pk, f"{target} is the file it was imported from: not replaced ({IN_PLACE_HINT})"))
+            continue
         chosen = []  # the temporary file's name, known from before the file exists
         renaming = False
         try:
@@ -183,6 +186,23 @@ def _write_all(outdir, queryset, report):
             elif renaming and report.written[-1:] != [entry]:
                 report.written.append(entry)
             raise
+
+
+IN_PLACE_HINT = "export into a folder of its own"
+
+
+def _is_its_source(target, source_path):
+    """Whether `target` is the article's own source file: an export into the folder the
+    article was imported from names each file after its source, and replacing it lost the
+    file as the source had it (the next import then read the export as a changed source).
+    A relative source path is taken from the working folder, as the import took it; one
+    that no longer resolves (moved, renamed, escaped in the ledger) is not the target."""
+    if not source_path:
+        return False
+    try:
+        return os.path.samefile(target, source_path)
+    except (OSError, ValueError):
+        return False
 
 
 def import_folders_holding(outdir, *, runs=1000):

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from curation.models import Article
 from curation.services import exporting
-from curation.tests.factories import make_article
-from curation.tests.test_import import run_import
+from curation.tests.factories import make_article, seed_text, valid_front_matter
+from curation.tests.test_import import run_import, write
 
 pytestmark = pytest.mark.django_db
 
@@ -127,3 +127,24 @@ def test_an_empty_outdir_is_refused_not_taken_for_the_working_folder(tmp_path, m
         export("")
     assert refused.value.returncode == 2 and "OUTDIR is empty" in str(refused.value)
     assert os.listdir(tmp_path) == []
+
+
+def test_an_export_into_the_folder_imported_leaves_every_source_file_as_it_was(tmp_path):
+    # The export names each file after its source: into the source folder it replaced every
+    # source with the export (published flag and editors' values written in, the layout
+    # lost), and the next import read each as a changed source.
+    sources = tmp_path / "seeds"
+    write(sources, "a.txt", seed_text(**valid_front_matter(1)))
+    write(sources, "b.txt", seed_text(**valid_front_matter(2)))
+    before = {path.name: path.read_bytes() for path in sources.iterdir()}
+    run_import(sources)
+    err = StringIO()
+
+    with pytest.raises(CommandError) as stopped:
+        call_command("export_seeds", str(sources), stdout=StringIO(), stderr=err)
+
+    assert stopped.value.returncode == 1
+    assert {path.name: path.read_bytes() for path in sources.iterdir()} == before
+    assert f"{sources / 'a.txt'} is the file it was imported from: not replaced (export into a folder of its own)" in err.getvalue()
+    call_command("export_seeds", str(tmp_path / "out"), stdout=StringIO())
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["a.txt", "b.txt"]
