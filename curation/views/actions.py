@@ -13,7 +13,17 @@ from curation.forms import TransitionForm
 from curation.models import Article
 from curation.services import editorial
 from curation.services.editorial import Action, EditorialError
-from curation.views.common import ActionUrls, article_light, detail_url, fail, safe_next, short, wants_json
+from curation.views.common import (
+    ActionUrls,
+    article_light,
+    detail_url,
+    fail,
+    params_of,
+    queue_querystring,
+    safe_next,
+    short,
+    wants_json,
+)
 from curation.views.landing import at_queue_row
 from curation.views.rows import action_notes, render_row_actions
 
@@ -66,7 +76,11 @@ def inplace_payload(request, article, message):
     offers = ActionUrls().offers(article, editorial.allowed_actions(request.user))
     notes = action_notes(article, editorial.needs_completing(article))
     if compact:
-        actions = render_row_actions(article, offers, notes, detail_url(article.pk))
+        # The row's link to the item's page (a reason given with a note) carries the queue's
+        # filters, as the row drawn with the page does (views.rows.QueueRows.row).
+        query = queue_querystring(params_of(safe_next(request, "")))
+        page = f"{detail_url(article.pk)}?{query}" if query else detail_url(article.pk)
+        actions = render_row_actions(article, offers, notes, page)
     else:
         context = {
             "article": article,

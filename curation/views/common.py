@@ -13,12 +13,13 @@ static/js/curator.js does; every action is also a plain HTML form that works wit
 """
 
 from functools import wraps
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, JsonResponse
+from django.http import Http404, JsonResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -55,6 +56,12 @@ def queue_querystring(params, drop=(), **extra):
     ]
     pairs.extend((key, value) for key, value in extra.items() if value)
     return urlencode(pairs)
+
+
+def params_of(url):
+    """The parameters in `url`'s querystring, as a request's GET holds them: a page drawn for
+    a POST reads the queue's filters from the address it came from (its `next`)."""
+    return QueryDict(urlsplit(url).query)
 
 
 def wants_json(request):
