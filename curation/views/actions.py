@@ -1,5 +1,5 @@
 """The decisions on one article (publish, unpublish, reject, restore), from a button on the
-article page or a queue row, in place (JSON for curator.js) or as a plain form post."""
+article page or a queue row, in place (JSON for curator-actions.js) or as a plain form post."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -69,7 +69,7 @@ def article_action(request, pk, action):
 
 
 def inplace_payload(request, article, message):
-    """What curator.js puts in place after a write: the article's buttons as they are now
+    """What curator-actions.js puts in place after a write: the article's buttons as they are now
     (a queue row's, or the article page's with its history), its state and version."""
     article = Article.objects.select_related("provider", "state_changed_by").get(pk=article.pk)
     compact = request.POST.get("compact") == "1"  # a queue row's buttons, not the article page's forms

@@ -9,7 +9,7 @@ audit row. The views translate its exceptions into what the editor sees:
 - InvalidTransition / InvalidEdit / EditorialError -> 400 in place, else a message.
 
 An in-place request is one that asks for JSON (`Accept: application/json`), as
-static/js/curator.js does; every action is also a plain HTML form that works without it.
+static/js/curator-actions.js does; every action is also a plain HTML form that works without it.
 """
 
 from functools import wraps
@@ -179,7 +179,7 @@ def safe_next(request, fallback):
 
 def back_at_control(url, control_id):
     """`url` at the control the editor just pressed (a toggle that reloads the page): without
-    JavaScript the next Tab goes on from there, with it curator.js focuses it; a page load
+    JavaScript the next Tab goes on from there, with it curator-keys.js focuses it; a page load
     otherwise starts the keyboard over at the top, past the navigation and every filter."""
     return url.split("#")[0] + "#" + control_id
 
