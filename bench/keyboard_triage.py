@@ -14,7 +14,7 @@ The queue shows `?needs_metadata=no` (every row offers Publish) at its default p
 so the run crosses pages as an editor's would: the last row's decision opens the next page
 with its first row selected. For each keypress the clock runs from just before Playwright
 sends the key until, in the page, the focus is on another row's link, that row is the
-current one, and the decided row shows its new state (curator.js marks it only once the
+current one, and the decided row shows its new state (curator-actions.js marks it only once the
 server answered, so the decision is stored). The same is measured for "j" (move to the next
 row, nothing sent) in the same run: the baseline the decision's figures are compared with
 (the machine is shared and noisy). After the run the database must hold N publish actions by

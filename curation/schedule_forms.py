@@ -123,6 +123,8 @@ class BulkIdsField(forms.TypedMultipleChoiceField):
 
 class BulkUnscheduleForm(forms.Form):
     ids = BulkIdsField()
+    # The key the bar was drawn with (services.bulk.use_submission): a second click sends it again.
+    submission = forms.CharField(required=False, max_length=64)
 
     def clean_ids(self):
         ids = list(dict.fromkeys(self.cleaned_data["ids"]))

@@ -115,6 +115,17 @@ def new_submission_key():
     return secrets.token_urlsafe(16)
 
 
+def use_submission(user, submission):
+    """Use the bulk bar's key (`new_submission_key`) once, or refuse with AlreadySent: the
+    bar's decisions (`start_run`) and its schedule (`scheduling.bulk_schedule`, `bulk_unschedule`)
+    call it after their own checks, so a refused send leaves the key for the fixed one. One
+    key a rendering of the bar, whichever of them it sends. No key (a script, the admin):
+    nothing is checked."""
+    if submission and _TOKEN.fullmatch(submission):
+        if not cache.add(f"curation:bulk-sent:{user.pk}:{submission}", True, RUN_TTL):
+            raise AlreadySent("That decision was already sent (a second click?): it is applied once.")
+
+
 def start_run(*, user, action, article_ids, reason="", reason_code="", submission=""):
     """A new run of `action` over `article_ids` (nothing is changed yet: see `run_chunk`).
     The permission and a rejection's reason are checked here, before anything is done.
@@ -135,9 +146,7 @@ def start_run(*, user, action, article_ids, reason="", reason_code="", submissio
         raise EditorialError("Select at least one item.")
     if len(ids) > MAX_MATCHING:
         raise EditorialError(f"At most {MAX_MATCHING:,} items at once (narrow the list with the filters).")
-    if submission and _TOKEN.fullmatch(submission):
-        if not cache.add(f"curation:bulk-sent:{user.pk}:{submission}", True, RUN_TTL):
-            raise AlreadySent("That decision was already sent (a second click?): it is applied once.")
+    use_submission(user, submission)
     run = BulkRun(secrets.token_urlsafe(16), user.pk, action, ids, reason=reason, reason_code=reason_code)
     _store(run)
     return run

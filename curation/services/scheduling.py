@@ -26,6 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from curation.models import Article, ArticleState, EditorialAction, ScheduleStatus
+from curation.services.bulk import use_submission
 from curation.services.editorial import (
     MAX_BULK_ITEMS,
     PUBLISH_PERMISSION,
@@ -229,10 +230,14 @@ class BulkScheduleResult:
         return text
 
 
-def _bulk(article_ids, user, write):
+def _bulk(article_ids, user, write, submission):
     _require(user, PUBLISH_PERMISSION)
     if len(article_ids) > MAX_BULK_ITEMS:
         raise EditorialError(f"Select at most {MAX_BULK_ITEMS} items at a time (narrow the list with the filters).")
+    # The queue's bar sent twice (a double click without JavaScript, two tabs) ran twice:
+    # the second's "0 items scheduled" or "N failed: not scheduled" replaced the first's
+    # result. Its key is used once, as for the bar's decisions (AlreadySent, a 409).
+    use_submission(user, submission)
     result = BulkScheduleResult()
     titles = dict(Article.objects.filter(pk__in=article_ids).values_list("pk", "title"))
     for position, article_id in enumerate(article_ids):
@@ -248,10 +253,11 @@ def _bulk(article_ids, user, write):
     return result
 
 
-def bulk_schedule(*, article_ids, user, start, interval=dt.timedelta(0), expire_at=None, via="bulk"):
+def bulk_schedule(*, article_ids, user, start, interval=dt.timedelta(0), expire_at=None, via="bulk", submission=""):
     """Schedule the items in the order given: the first at `start`, each next one
     `interval` later (twenty items from 07:00, five minutes apart). One transaction per item;
-    a failure affects only that item. `expire_at` applies to every item."""
+    a failure affects only that item. `expire_at` applies to every item. `submission`: the
+    queue bar's one-time key (bulk.use_submission)."""
     if start is None:
         raise InvalidEdit({"go_live_at": "Give the time the first item goes live."})
     _check_time(start, "go_live_at", timezone.now())
@@ -263,11 +269,14 @@ def bulk_schedule(*, article_ids, user, start, interval=dt.timedelta(0), expire_
             article=article_id, user=user, go_live_at=start + position * interval, expire_at=expire_at, via=via
         )
 
-    return _bulk(article_ids, user, write)
+    return _bulk(article_ids, user, write, submission)
 
 
-def bulk_unschedule(*, article_ids, user, via="bulk"):
-    result = _bulk(article_ids, user, lambda _, article_id: unschedule_article(article=article_id, user=user, via=via))
+def bulk_unschedule(*, article_ids, user, via="bulk", submission=""):
+    def write(_position, article_id):
+        return unschedule_article(article=article_id, user=user, via=via)
+
+    result = _bulk(article_ids, user, write, submission)
     result.unscheduled = True
     return result
 

@@ -160,7 +160,7 @@ def expect():
 
 def arrive(page, url_pattern):
     """Wait until the browser is at `url_pattern` and the page has loaded, so that the rows
-    are all there and curator.js (a deferred script) has attached its key handlers."""
+    are all there and the curator scripts (deferred) have attached its key handlers."""
     expect()(page).to_have_url(url_pattern)
     page.wait_for_load_state()
 

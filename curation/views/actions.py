@@ -1,5 +1,5 @@
 """The decisions on one article (publish, unpublish, reject, restore), from a button on the
-article page or a queue row, in place (JSON for curator.js) or as a plain form post."""
+article page or a queue row, in place (JSON for curator-actions.js) or as a plain form post."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,7 +13,17 @@ from curation.forms import TransitionForm
 from curation.models import Article
 from curation.services import editorial
 from curation.services.editorial import Action, EditorialError
-from curation.views.common import ActionUrls, article_light, detail_url, fail, safe_next, short, wants_json
+from curation.views.common import (
+    ActionUrls,
+    article_light,
+    detail_url,
+    fail,
+    params_of,
+    queue_querystring,
+    safe_next,
+    short,
+    wants_json,
+)
 from curation.views.landing import at_queue_row
 from curation.views.rows import action_notes, render_row_actions
 
@@ -59,14 +69,18 @@ def article_action(request, pk, action):
 
 
 def inplace_payload(request, article, message):
-    """What curator.js puts in place after a write: the article's buttons as they are now
+    """What curator-actions.js puts in place after a write: the article's buttons as they are now
     (a queue row's, or the article page's with its history), its state and version."""
     article = Article.objects.select_related("provider", "state_changed_by").get(pk=article.pk)
     compact = request.POST.get("compact") == "1"  # a queue row's buttons, not the article page's forms
     offers = ActionUrls().offers(article, editorial.allowed_actions(request.user))
     notes = action_notes(article, editorial.needs_completing(article))
     if compact:
-        actions = render_row_actions(article, offers, notes, detail_url(article.pk))
+        # The row's link to the item's page (a reason given with a note) carries the queue's
+        # filters, as the row drawn with the page does (views.rows.QueueRows.row).
+        query = queue_querystring(params_of(safe_next(request, "")))
+        page = f"{detail_url(article.pk)}?{query}" if query else detail_url(article.pk)
+        actions = render_row_actions(article, offers, notes, page)
     else:
         context = {
             "article": article,

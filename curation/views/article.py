@@ -25,6 +25,7 @@ from curation.views.common import (
     detail_url,
     fail,
     form_errors_json,
+    params_of,
     queue_querystring,
     require_edit_permission,
     safe_next,
@@ -36,8 +37,9 @@ from curation.views.rows import action_notes
 
 
 def article_page_context(request, article, **forms):
-    filterset = ArticleFilterSet(request.GET, queryset=Article.objects.all(), request=request)
-    query = queue_querystring(request.GET)
+    params = queue_params(request, article)
+    filterset = ArticleFilterSet(params, queryset=Article.objects.all(), request=request)
+    query = queue_querystring(params)
     previous = following = None
     if filterset.is_valid():
         queryset = filterset.qs  # evaluating the filters tells whether to sort by index
@@ -49,7 +51,7 @@ def article_page_context(request, article, **forms):
         # Back to the queue page that starts at this article.
         sort = selectors.SORTS.get(filterset.sort_key) or selectors.SORTS[selectors.DEFAULT_SORT]
         after = selectors.Cursor.of(previous, sort).encode()
-    back_query = queue_querystring(request.GET, after=after)
+    back_query = queue_querystring(params, after=after)
     allowed = editorial.allowed_actions(request.user)
     context = {
         "article": article,
@@ -76,7 +78,7 @@ def article_page_context(request, article, **forms):
         context["missing_fields"] = [label for name, label in editorial.PUBLICATION_LABELS.items() if name in problems]
         if article.is_body_only and article.state == ArticleState.NEW:
             context["attach_form"] = forms.get("attach_form") or AttachForm(initial={"expected_version": article.version})
-            context["attach_search"] = request.GET.get("attach_q", "")
+            context["attach_search"] = params.get("attach_q", "")
             context["attach_candidates"] = selectors.attach_candidates(article, search=context["attach_search"])
     return context
 
@@ -89,6 +91,16 @@ def page_url(request, article):
     if request.method == "GET":
         return request.get_full_path()
     return safe_next(request, detail_url(article.pk))
+
+
+def queue_params(request, article):
+    """The queue's filters, sort and size the page was opened with (the queue's row link
+    carries them). A page drawn again for a refused form is the answer to its POST, whose
+    address has none: they are read from the page the form came from, so that "Back to the
+    queue", Previous and Next still walk the editor's filtered queue."""
+    if request.method == "GET":
+        return request.GET
+    return params_of(page_url(request, article))
 
 
 def _complete_initial(article):

@@ -3,7 +3,7 @@ matches (in chunks, with progress), and undoing the last run. Thin: the run, its
 its undo are `curation.services.bulk`; the decisions are the editorial service's.
 
 Without JavaScript a run over many items does its first chunk and the queue shows how far
-it got with a "Continue" button; with it, curator.js asks for the chunks one after the other
+it got with a "Continue" button; with it, curator-bulk.js asks for the chunks one after the other
 (JSON) and shows a progress bar. Either way the queue then shows the result once, with Undo.
 """
 
@@ -29,9 +29,9 @@ SESSION_KEY = "curation_bulk_run"
 
 
 def _refuse(request, text, status=400, errors=None, keep=True):
-    """A refused bulk POST: JSON for curator.js, else the message and back to the queue,
+    """A refused bulk POST: JSON for curator-bulk.js, else the message and back to the queue,
     which ticks the same rows again. `errors` ({field: message}, from the service or the
-    form) names the bar's field the refusal is about: the queue focuses it, and curator.js
+    form) names the bar's field the refusal is about: the queue focuses it, and curator-bulk.js
     gets it under "errors" as a refused form's fields are (common.form_errors_json)."""
     if wants_json(request):
         data = {"ok": False, "error": text}
@@ -55,7 +55,7 @@ def matching_ids(query, limit):
 
 
 def _progress(request, run):
-    """Where a run stands, as JSON (curator.js) or by sending the editor back to the queue,
+    """Where a run stands, as JSON (curator-bulk.js) or by sending the editor back to the queue,
     which shows it (a Continue button, or the result with Undo)."""
     request.session[SESSION_KEY] = run.token
     selectors_queue.forget_match_counts()

@@ -9,16 +9,17 @@ audit row. The views translate its exceptions into what the editor sees:
 - InvalidTransition / InvalidEdit / EditorialError -> 400 in place, else a message.
 
 An in-place request is one that asks for JSON (`Accept: application/json`), as
-static/js/curator.js does; every action is also a plain HTML form that works without it.
+static/js/curator-actions.js does; every action is also a plain HTML form that works without it.
 """
 
 from functools import wraps
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, JsonResponse
+from django.http import Http404, JsonResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -55,6 +56,12 @@ def queue_querystring(params, drop=(), **extra):
     ]
     pairs.extend((key, value) for key, value in extra.items() if value)
     return urlencode(pairs)
+
+
+def params_of(url):
+    """The parameters in `url`'s querystring, as a request's GET holds them: a page drawn for
+    a POST reads the queue's filters from the address it came from (its `next`)."""
+    return QueryDict(urlsplit(url).query)
 
 
 def wants_json(request):
@@ -172,7 +179,7 @@ def safe_next(request, fallback):
 
 def back_at_control(url, control_id):
     """`url` at the control the editor just pressed (a toggle that reloads the page): without
-    JavaScript the next Tab goes on from there, with it curator.js focuses it; a page load
+    JavaScript the next Tab goes on from there, with it curator-keys.js focuses it; a page load
     otherwise starts the keyboard over at the top, past the navigation and every filter."""
     return url.split("#")[0] + "#" + control_id
 

@@ -2,7 +2,7 @@
 the edit and complete forms' topics.
 
 Signed-in curators only; at most a dozen results; labels go out as JSON strings and
-curator.js puts them in <option> values (never HTML), so a hostile name stays text."""
+curator-filters.js puts them in <option> values (never HTML), so a hostile name stays text."""
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import JsonResponse

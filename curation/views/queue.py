@@ -167,7 +167,7 @@ class QueueView(CuratorAccessMixin, FilterView):
     def get_page(self):
         # The plain queue counts its matches in its own row query (cheap: the state index).
         # A filter may match sparse rows that only a long scan finds, so its count is asked
-        # for separately (curator.js, /curate/count/) or on request (?count=1, no JS), and
+        # for separately (curator-filters.js, /curate/count/) or on request (?count=1, no JS), and
         # remembered a minute; the page itself never waits for it.
         counting = self.filterset.is_default or self.request.GET.get("count") == "1"
         page = selectors.queue_page(
@@ -241,7 +241,7 @@ def set_density(request):
 
 @login_required
 def match_count(request):
-    """How many items the filters in the querystring match (JSON, for curator.js): exact up
+    """How many items the filters in the querystring match (JSON, for curator-filters.js): exact up
     to COUNT_CAP, then "10,000+"; remembered a minute under the filters."""
     if not request.user.has_perm(READ_PERMISSION):
         raise PermissionDenied("You do not have permission to read the queue.")

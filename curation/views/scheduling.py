@@ -25,6 +25,7 @@ from curation.schedule_forms import (
     remember_zone,
 )
 from curation.services import scheduling
+from curation.services.bulk import AlreadySent
 from curation.services.editorial import ConflictError, EditorialError, InvalidEdit
 from curation.views.article import article_page_context
 from curation.views.common import article_for_page_or_404, article_form_post, keep_ticked, safe_next, short, wants_json
@@ -219,7 +220,7 @@ def bulk_schedule_action(request):
     data = form.cleaned_data
     try:
         if unscheduling:
-            result = scheduling.bulk_unschedule(article_ids=data["ids"], user=request.user)
+            result = scheduling.bulk_unschedule(article_ids=data["ids"], user=request.user, submission=data["submission"])
         else:
             remember_zone(request, data["time_zone"])
             result = scheduling.bulk_schedule(
@@ -228,7 +229,12 @@ def bulk_schedule_action(request):
                 start=data["go_live_at"],
                 interval=data["interval_minutes"],
                 expire_at=data["expire_at"],
+                submission=data["submission"],
             )
+    except AlreadySent as exc:
+        # As a decision sent twice (views.bulk): nothing kept for the queue, which shows the
+        # first send's result.
+        return _answer(request, ok=False, message=str(exc), status=409)
     except InvalidEdit as exc:
         add_refusal_errors(form, exc)
         return _form_errors(request, form)
