@@ -90,6 +90,7 @@ def story_publish(request, pk):
         result = story_publication.publish_story(
             story=story, user=request.user, rest=data["rest"], expected_lead=data["lead"],
             expected_version=data["expected_version"], expected_new=data["new_count"],
+            expected_new_members=data["new_seen"] or None,
         )
     except EditorialError as exc:
         if wants_json(request):

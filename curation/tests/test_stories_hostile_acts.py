@@ -1,0 +1,55 @@
+# ruff: noqa: F811 - the three_stories fixture is imported from test_stories_reads and requested by name
+"""Story acts driven by a second editor meanwhile (a second hostile pass): what the queue's
+story row and the article page's "Same story" panel showed is no longer so when the form
+arrives. Nothing is changed unseen, and the editor is told why."""
+
+import html
+import re
+
+import pytest
+from django.urls import reverse
+
+from curation.models import Article, ArticleState, EditorialAction, Story
+from curation.services import stories
+from curation.tests.factories import make_article
+from curation.tests.test_stories_reads import three_stories, topic_seeds  # noqa: F401 - fixture
+from curation.tests.test_stories_ui import QUEUE, by_story
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_response_cache")]
+
+
+def story_form(client, story):
+    """The hidden fields of the story's publish form, as the queue by story drew it."""
+    html = by_story(client).get(QUEUE).content.decode()
+    form = re.search(rf'<form method="post" action="/curate/stories/{story.pk}/publish/" class="story-publish">(.*?)</form>', html, re.S)
+    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form.group(1)))
+
+
+def messages_of(response):
+    return html.unescape(" ".join(re.findall(r"<li class=\"message[^\"]*\"[^>]*>\s*(.*?)\s*</li>", response.content.decode(), re.S)))
+
+
+def test_rejecting_the_rest_refuses_when_one_item_left_the_story_and_another_joined(editor_client, editor, three_stories):
+    """The row said "reject 3 duplicates"; meanwhile a colleague split one of them out and
+    merged an unrelated item in. The count of new items was the same, so the unrelated item
+    was rejected as a duplicate of a story the editor never saw it in."""
+    story = Story.objects.get(size=4)
+    stories.set_lead(article=story.lead_id, user=editor)  # an editor's lead: it stays through both acts
+    data = story_form(editor_client, story)
+    assert data["new_count"] == "4"
+    leaving = Article.objects.filter(story=story).exclude(pk=story.lead_id).order_by("pk").first()
+    stories.split_out(article=leaving, user=editor)
+    stranger = make_article(title="Harbour ferry timetable changes for the winter")
+    stories.merge(article=stranger, other=story.lead_id, user=editor)
+    assert Article.objects.filter(story=story, state=ArticleState.NEW).count() == 4  # the same count
+
+    response = editor_client.post(f"/curate/stories/{story.pk}/publish/", {**data, "rest": "reject"}, follow=True)
+    assert "new items changed since the page was drawn" in messages_of(response)
+    assert "nothing was rejected" in messages_of(response)
+    assert Article.objects.get(pk=stranger.pk).state == ArticleState.NEW
+    assert set(Article.objects.filter(story=story).values_list("state", flat=True)) == {ArticleState.NEW}
+    assert not EditorialAction.objects.filter(action__in=["publish", "reject"]).exists()
+    # Drawn again, the row carries the story as it is: the same act goes through.
+    response = editor_client.post(f"/curate/stories/{story.pk}/publish/", {**story_form(editor_client, story), "rest": "reject"}, follow=True)
+    assert "and rejected 3 duplicates" in messages_of(response)
+    assert Article.objects.get(pk=stranger.pk).state == ArticleState.REJECTED  # seen this time
