@@ -69,7 +69,10 @@ def _publish_story(story_id, user, rest, via, expected_lead, expected_version, e
     with transaction.atomic():
         story = Story.objects.select_for_update().filter(pk=story_id).first()
         if story is None or story.lead_id is None:
-            raise EditorialError("This story no longer exists.")
+            raise ConflictError(
+                "This story no longer exists: its items were split apart or merged into another story "
+                "since the page was drawn. Nothing was changed; the queue shows them as they are now."
+            )
         if expected_lead is not None and story.lead_id != expected_lead:
             raise ConflictError("This story's lead changed since you opened the page. Reload to see the current lead.")
         new_ids = (

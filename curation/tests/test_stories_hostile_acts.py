@@ -53,3 +53,25 @@ def test_rejecting_the_rest_refuses_when_one_item_left_the_story_and_another_joi
     response = editor_client.post(f"/curate/stories/{story.pk}/publish/", {**story_form(editor_client, story), "rest": "reject"}, follow=True)
     assert "and rejected 3 duplicates" in messages_of(response)
     assert Article.objects.get(pk=stranger.pk).state == ArticleState.REJECTED  # seen this time
+
+
+def test_publishing_a_story_that_no_longer_exists_says_so_on_the_queue(editor_client, editor, three_stories):
+    """Another editor split the story apart after the row was drawn: the button gave the
+    generic "Page not found ... it may be mistyped" page, as if the editor had typed an address."""
+    story = Story.objects.get(size=3)
+    data = story_form(editor_client, story)
+    members = list(Article.objects.filter(story=story).exclude(pk=story.lead_id).values_list("pk", flat=True))
+    stories.split_out(article=story.lead_id, user=editor)
+    stories.split_out(article=members[0], user=editor)
+    assert not Story.objects.filter(pk=story.pk).exists()
+
+    response = editor_client.post(f"/curate/stories/{story.pk}/publish/", {**data, "rest": "reject"})
+    assert response.status_code == 302 and response["Location"].startswith(QUEUE)
+    said = messages_of(editor_client.get(response["Location"]))
+    assert "This story no longer exists" in said and "Nothing was changed" in said
+    assert set(Article.objects.filter(pk__in=[story.lead_id, *members]).values_list("state", flat=True)) == {ArticleState.NEW}
+    # In place (curator.js, or a script), a conflict with the same reason.
+    response = editor_client.post(
+        f"/curate/stories/{story.pk}/publish/", {**data, "rest": "leave"}, headers={"accept": "application/json"}
+    )
+    assert response.status_code == 409 and "This story no longer exists" in response.json()["error"]
