@@ -7,7 +7,6 @@ import html
 import re
 
 import pytest
-from django.urls import reverse
 
 from curation.models import Article, ArticleState, EditorialAction, Story
 from curation.services import stories

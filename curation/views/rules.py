@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from curation.models import Rule
-from curation.rule_forms import LABELS, RuleForm
+from curation.rule_forms import LABELS, RuleForm, names_text
 from curation.selectors_rules import preview as preview_rule
 from curation.services import rule_actions, rules
 from curation.services.editorial import EditorialError
@@ -47,7 +47,7 @@ def describe(definition):
     parts = []
     for key, value in definition.get("when", {}).items():
         shown = (
-            ", ".join(value)
+            names_text(value)
             if isinstance(value, list)
             else ("yes" if value is True else "no" if value is False else value)
         )
