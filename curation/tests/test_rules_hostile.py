@@ -101,3 +101,48 @@ names = st.lists(
 @given(names=names)
 def test_any_names_read_back_as_the_field_shows_them(names):
     assert names_from_text(names_text(names)) == names
+
+
+# --- the list's Up and Down ----------------------------------------------------------------
+
+
+def order():
+    return list(Rule.objects.in_order().values_list("name", flat=True))
+
+
+def move_form(page, rule, direction):
+    """The fields of a rule's Up or Down form as the list page drew it."""
+    action = reverse("curation:rule-move", args=[rule.pk, direction])
+    form = re.search(rf'<form method="post" action="{re.escape(action)}">(.*?)</form>', page, re.S).group(1)
+    return action, dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form))
+
+
+@pytest.fixture
+def three_rules(db):
+    rule_files.load("".join(
+        f"- name: {name}\n  when: {{quality_min: {10 + number}}}\n  action: flag\n  note: x\n"
+        for number, name in enumerate("ABC")
+    ))
+    return {rule.name: rule for rule in Rule.objects.all()}
+
+
+def test_up_pressed_twice_moves_the_rule_one_place(client, three_rules):
+    """A double click on "Up" (or the same list in two tabs) moved the rule up two places:
+    above a rule the admin never meant it to pass, which then no longer decided first."""
+    assert order() == ["A", "B", "C"]
+    action, data = move_form(client.get(reverse("curation:rule-list")).content.decode(), three_rules["C"], "up")
+    client.post(action, data)
+    response = client.post(action, data, follow=True)
+    assert order() == ["A", "C", "B"]
+    assert "moved up" in html.unescape(response.content.decode())
+
+
+def test_a_move_on_a_list_reordered_since_is_refused(client, three_rules):
+    page = client.get(reverse("curation:rule-list")).content.decode()
+    action, data = move_form(page, three_rules["B"], "down")  # B below C, as the page shows
+    other_action, other_data = move_form(page, three_rules["A"], "down")
+    client.post(other_action, other_data)  # another admin: A below B, so B is now first
+    assert order() == ["B", "A", "C"]
+    response = client.post(action, data, follow=True)
+    assert order() == ["B", "A", "C"]
+    assert "The list changed since the page was drawn" in html.unescape(response.content.decode())
