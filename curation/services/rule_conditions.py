@@ -158,7 +158,18 @@ def _text(field, value, limit=MAX_TEXT, required=True, strip=True):
         raise RuleDefinitionError(field, "must not be empty")
     if len(value) > limit or "\x00" in value:
         raise RuleDefinitionError(field, f"at most {limit} characters, no NUL")
+    if not _is_unicode(value):
+        # A lone UTF-16 surrogate (JSON's "\ud800"): no database stores it, no page shows it.
+        raise RuleDefinitionError(field, "holds text that is not valid Unicode (a lone surrogate such as \\ud800)")
     return value
+
+
+def _is_unicode(text):
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _names(field, value):

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from curation.models import Rule
 from curation.rule_forms import names_from_text, names_text
 from curation.services import rule_files
-from curation.services.rule_conditions import validate_definition
+from curation.services.rule_conditions import RuleDefinitionError, validate_definition
 from curation.tests.factories import make_article, make_topic
 from curation.tests.hostile_input import fuzz_settings
 from curation.tests.test_rules_views import client, rule_editor, setup  # noqa: F401 - fixtures
@@ -146,3 +146,81 @@ def test_a_move_on_a_list_reordered_since_is_refused(client, three_rules):
     response = client.post(action, data, follow=True)
     assert order() == ["B", "A", "C"]
     assert "The list changed since the page was drawn" in html.unescape(response.content.decode())
+
+
+# --- the admin's rule form: the definition as JSON -------------------------------------------
+
+UNREADABLE = "This JSON cannot be read"
+HOSTILE_DEFINITIONS = {
+    # A lone surrogate escape: json.loads takes it; the page showing the form again could not
+    # be encoded (UnicodeEncodeError), and a topic name reached the database with it.
+    "a note": ('{"when": {"quality_min": 5}, "action": "flag", "note": "x\\ud800"}', UNREADABLE),
+    "a pattern": ('{"when": {"title_matches": "a\\ud800"}, "action": "flag", "note": "x"}', UNREADABLE),
+    "a topic": ('{"when": {"topic": ["\\udc00"]}, "action": "flag", "note": "x"}', UNREADABLE),
+    "a key": ('{"when": {"\\ud800": 1}, "action": "flag", "note": "x"}', UNREADABLE),
+    # RecursionError in json.loads, and int()'s 4,300-digit limit: both were 500s.
+    "deep nesting": ("[" * 5000 + "]" * 5000, UNREADABLE),
+    "a long number": ('{"when": {"quality_min": ' + "9" * 5000 + '}, "action": "flag", "note": "x"}', UNREADABLE),
+    "not JSON": ("{when: 1}", "Enter a valid JSON."),
+}
+
+
+def post_admin_rule(client, definition):
+    return client.post(
+        reverse("admin:curation_rule_add"),
+        {"name": "Adm", "enabled": "", "position": "1", "definition": definition,
+         "versions-TOTAL_FORMS": "0", "versions-INITIAL_FORMS": "0"},
+    )
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_DEFINITIONS))
+def test_the_admins_rule_form_refuses_unreadable_json_with_a_reason(superuser_admin, case):
+    definition, reason = HOSTILE_DEFINITIONS[case]
+    response = post_admin_rule(superuser_admin, definition)
+    assert response.status_code == 200 and not Rule.objects.filter(name="Adm").exists()
+    assert reason in html.unescape(response.content.decode())
+
+
+@pytest.mark.parametrize(
+    "definition, field",
+    [
+        ({"when": {"quality_min": 5}, "action": "flag", "note": "x\ud800"}, "note"),
+        ({"when": {"title_matches": "a\udfff"}, "action": "flag", "note": "x"}, "when.title_matches"),
+        ({"when": {"provider": ["ok", "\ud800"]}, "action": "flag", "note": "x"}, "when.provider"),
+        ({"when": {"quality_min": 5}, "action": "add_topic", "topic": "T\ud800"}, "topic"),
+    ],
+)
+def test_a_lone_surrogate_in_any_text_of_a_rule_is_refused_naming_its_field(definition, field):
+    """Whichever door a definition comes through (a script, the admin), the service refuses
+    it: a pattern's refusal said "check its brackets and backslashes"."""
+    with pytest.raises(RuleDefinitionError) as refused:
+        validate_definition(definition, reasons=set())
+    assert refused.value.field == field and "not valid Unicode" in refused.value.message
+
+
+json_texts = st.recursive(
+    st.one_of(
+        st.integers(min_value=-(10**6), max_value=10**6).map(str),
+        st.sampled_from(['"\\ud800"', '"\\udc00x"', '"ok"', "9" * 4400, "1e999", "NaN", "null", "true", '"\\u0000"']),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3).map(lambda items: "[" + ", ".join(items) + "]"),
+        st.lists(st.tuples(st.sampled_from(['"when"', '"action"', '"note"', '"quality_min"', '"topic"', '"\\ud800"']), inner), max_size=3).map(
+            lambda pairs: "{" + ", ".join(f"{key}: {value}" for key, value in pairs) + "}"
+        ),
+        st.integers(min_value=1, max_value=3000).map(lambda depth: "[" * depth + "]" * depth),
+    ),
+    max_leaves=8,
+)
+
+
+@fuzz_settings
+@given(text=json_texts)
+def test_any_definition_text_gives_the_admin_a_page_never_a_500(superuser, text):
+    from django.test import Client
+
+    client = Client(raise_request_exception=False)
+    client.force_login(superuser)
+    response = post_admin_rule(client, text)
+    assert response.status_code in (200, 302)
+    Rule.objects.filter(name="Adm").delete()
