@@ -224,3 +224,45 @@ def test_any_definition_text_gives_the_admin_a_page_never_a_500(superuser, text)
     response = post_admin_rule(client, text)
     assert response.status_code in (200, 302)
     Rule.objects.filter(name="Adm").delete()
+
+
+# --- the curator's rule form with anything typed ----------------------------------------------
+
+patterns = st.one_of(
+    st.sampled_from([
+        "(?i)\\p{L}+", "\\C+", "(a|aa)*b", "((a{100}){100}){100}", "(x+x+)+y", "\\pN{1000}", "(?P<n>a)(?P=n)",
+        "(?<=a)b", "\\1", "[z-a]", "(", "a{1001}", "(?s).*", "|", "^$", "\\Q.*\\E", "[[:word:]]", "\\x{110000}",
+        "(?i)" + "|".join(f"word{n}" for n in range(120)), "\\p{Greek}" * 14, " ", "\t", "\ufeff",
+    ]),
+    st.text(alphabet=st.sampled_from("ab()[]{}|*+?.^$\\1pPLN,-: "), max_size=30),
+)
+rule_fields = st.fixed_dictionaries(
+    {
+        "name": st.one_of(st.just("Fuzzed"), st.just("Fuzzed"), st.text(max_size=20)),
+        "action": st.sampled_from(["flag", "flag", "flag", "publish", "reject", "add_topic", "x"]),
+        "note": st.one_of(st.just("look"), st.text(max_size=30)),
+    },
+    optional={
+        "reason": st.sampled_from(["duplicate", "off-topic", "x", ""]),
+        "topic_to_add": st.text(max_size=20), "title_matches": patterns, "text_matches": patterns,
+        "topic": st.text(alphabet=st.sampled_from('ab ,"'), max_size=12), "quality_min": st.sampled_from(["5", "-1e9", "9" * 30, ""]),
+        "age_max_hours": st.sampled_from(["0", "1000000000", "-1", "²"]), "heat_unknown": st.sampled_from(["yes", "no", "maybe"]),
+        "save": st.just("1"), "confirm_everything": st.just("on"),
+    },
+)
+
+
+@fuzz_settings
+@given(fields=rule_fields)
+def test_any_rule_form_gives_a_page_and_a_saved_rule_reads_back_as_saved(client, fields):
+    make_article(title="Canvas and ferry and harbour") if not Rule.objects.exists() else None
+    response = client.post(reverse("curation:rule-new"), {**fields, "preview": "1"} if "save" not in fields else fields)
+    assert response.status_code in (200, 302, 400, 409)
+    for rule in Rule.objects.all():
+        # What was saved is what a rules file gives back, and what the form shows again.
+        assert rule_files.parse(rule_files.dump([rule]))[0][2] == rule.definition
+        page = client.get(reverse("curation:rule-edit", args=[rule.pk])).content.decode()
+        again = client.post(reverse("curation:rule-edit", args=[rule.pk]), {**form_fields(page), "save": "1", "confirm_everything": "on"})
+        assert again.status_code == 302, again.context["form"].errors
+        assert Rule.objects.get(pk=rule.pk).definition == rule.definition
+        rule.delete()
