@@ -3,14 +3,17 @@
 story row and the article page's "Same story" panel showed is no longer so when the form
 arrives. Nothing is changed unseen, and the editor is told why."""
 
+import datetime as dt
 import html
 import re
 
 import pytest
+from django.utils import timezone
 
 from curation.models import Article, ArticleState, EditorialAction, Story
-from curation.services import stories
-from curation.tests.factories import make_article
+from curation.services import scheduling, stories
+from curation.services.editorial import publish_article
+from curation.tests.factories import clear_caches, make_article, make_user
 from curation.tests.test_stories_reads import three_stories, topic_seeds  # noqa: F401 - fixture
 from curation.tests.test_stories_ui import QUEUE, by_story
 
@@ -74,3 +77,35 @@ def test_publishing_a_story_that_no_longer_exists_says_so_on_the_queue(editor_cl
         f"/curate/stories/{story.pk}/publish/", {**data, "rest": "leave"}, headers={"accept": "application/json"}
     )
     assert response.status_code == 409 and "This story no longer exists" in response.json()["error"]
+
+
+# --- a story whose lead readers cannot see -----------------------------------------------------
+
+
+@pytest.mark.parametrize("held", ["embargo", "scheduled", "expired"])
+@pytest.mark.parametrize("url", ["/feeds/rss/", "/feeds/json/"])
+def test_a_story_stays_in_the_feeds_when_its_published_lead_is_held_back(client, editor, three_stories, held, url):
+    """The lead published but not live (under embargo, scheduled for tomorrow, expired) hid
+    the whole story from the feeds: a live member was left out as "not the lead", and the
+    lead was left out as not live."""
+    boss = make_user(role="editor", username="boss", is_superuser=True)
+    story = Story.objects.get(size=4)
+    lead = Article.objects.get(pk=story.lead_id)
+    member = Article.objects.filter(story=story).exclude(pk=lead.pk).order_by("pk").first()
+    publish_article(article=member, user=editor)
+    now = timezone.now()
+    if held == "embargo":
+        publish_article(article=lead, user=editor)
+        scheduling.set_embargo(article=lead.pk, user=boss, until=now + dt.timedelta(days=1))
+    elif held == "scheduled":
+        scheduling.schedule_article(article=lead.pk, user=boss, go_live_at=now + dt.timedelta(days=1))
+    else:
+        publish_article(article=lead, user=editor)
+        Article.objects.filter(pk=lead.pk).update(live_until=now - dt.timedelta(minutes=1))
+    body = client.get(url).content.decode()
+    assert f"/articles/{member.pk}/" in body and f"/articles/{lead.pk}/" not in body
+    # Once readers can see the lead, it is the story's one entry again.
+    Article.objects.filter(pk=lead.pk).update(live_from=None, live_until=None, embargo_until=None)
+    clear_caches()
+    body = client.get(url).content.decode()
+    assert f"/articles/{lead.pk}/" in body and f"/articles/{member.pk}/" not in body
