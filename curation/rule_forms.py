@@ -47,7 +47,8 @@ def names_from_text(text):
         (parts,) = csv.reader([text], skipinitialspace=True, strict=True) if text.strip() else ([],)
     except (csv.Error, ValueError):
         raise forms.ValidationError(
-            'Names are separated by commas; a name with a comma goes in double quotes, which must be closed.'
+            'Names are separated by commas; a name with a comma goes in double quotes ("Arts, culture"): '
+            "close the quote, and end the name there."
         ) from None
     return [part.strip() for part in parts if part.strip()]
 

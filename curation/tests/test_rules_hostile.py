@@ -67,7 +67,11 @@ def test_a_topic_with_a_comma_survives_editing_the_rule_in_the_curator(client):
 def test_a_quote_left_open_in_a_list_condition_is_refused_next_to_its_field(client):
     response = client.post(reverse("curation:rule-new"), {"name": "Open", "action": "flag", "note": "x", "topic": '"Arts, culture'})
     assert response.status_code == 400 and not Rule.objects.exists()
-    assert "a name with a comma goes in double quotes, which must be closed" in html.unescape(response.content.decode())
+    assert "a name with a comma goes in double quotes" in html.unescape(response.content.decode())
+    assert "close the quote" in html.unescape(response.content.decode())
+    # Text after the closing quote is refused the same way, not read as part of a name.
+    response = client.post(reverse("curation:rule-new"), {"name": "Open", "action": "flag", "note": "x", "topic": '"Arts" culture, AI'})
+    assert response.status_code == 400 and "close the quote" in html.unescape(response.content.decode())
 
 
 def test_a_patterns_spaces_are_part_of_it(client):
