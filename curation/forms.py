@@ -1,9 +1,63 @@
 """Forms for the curator's writes. They only parse input; the services decide and record."""
 
+import json
+
 from django import forms
 
 from curation.params import BIGINT_MAX, parse_id
 from curation.services.editorial import ACTION_LABELS, MAX_BULK_ITEMS
+
+
+class StrictJSONField(forms.JSONField):
+    """forms.JSONField for untrusted text: JSON nested past Python's recursion limit, a
+    number of thousands of digits (past int()'s limit) or a lone surrogate escape ("\\ud800",
+    which no page can show again and no database stores) is a form error, not a 500. Such
+    input is shown back as typed."""
+
+    default_error_messages = {
+        "unreadable": "This JSON cannot be read: it nests too deeply, holds a number too long, "
+        "or a \\u escape that is not a whole character (a lone surrogate).",
+    }
+
+    def _load(self, text):
+        """(value, problem): problem None, "json" (Django's own message says it), or "unreadable"."""
+        try:
+            value = json.loads(text, cls=self.decoder)
+        except json.JSONDecodeError:
+            return None, "json"
+        except (RecursionError, ValueError):
+            return None, "unreadable"
+        return value, None if _only_unicode(value) else "unreadable"
+
+    def to_python(self, value):
+        if not self.disabled and isinstance(value, str) and not isinstance(value, forms.fields.InvalidJSONInput):
+            if value not in self.empty_values and self._load(value)[1] == "unreadable":
+                raise forms.ValidationError(self.error_messages["unreadable"], code="unreadable")
+        return super().to_python(value)
+
+    def bound_data(self, data, initial):
+        if not self.disabled and isinstance(data, str) and not isinstance(data, forms.fields.InvalidJSONInput):
+            if self._load(data)[1] == "unreadable":
+                return forms.fields.InvalidJSONInput(data)
+        return super().bound_data(data, initial)
+
+
+def _only_unicode(value):
+    """Whether every string in a loaded JSON value (keys too) is valid Unicode."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True
 
 
 def split_topics(text):

@@ -1,6 +1,8 @@
 """The curator's rule form: one field per condition, turned into a definition checked by
 rule_conditions.validate_definition (the same check as the YAML files)."""
 
+import csv
+
 from django import forms
 
 from curation.models import Rule
@@ -26,6 +28,31 @@ PATTERN_HELP = (
     "For example ferry|harbour: either word, anywhere in the text (capitals count). A pattern "
     "that looks ahead or behind, or repeats an earlier part such as \\1, is refused."
 )
+# A list condition's names in one text field, comma-separated; a name holding a comma
+# ("Arts, culture and entertainment") is written in double quotes, as the form shows it.
+NAMES_HELP = 'A name with a comma in it goes in double quotes: "Arts, culture and entertainment".'
+
+
+def names_text(names):
+    """A list condition's names as its field shows them (names_from_text reads them back)."""
+    return ", ".join(
+        f'"{name.replace(chr(34), chr(34) * 2)}"' if "," in name or name.startswith('"') else name for name in names
+    )
+
+
+def names_from_text(text):
+    """The names typed in a list condition's field: comma-separated, quoted where a name
+    holds a comma. Raises forms.ValidationError for text that cannot be read so."""
+    try:
+        (parts,) = csv.reader([text], skipinitialspace=True, strict=True) if text.strip() else ([],)
+    except (csv.Error, ValueError):
+        raise forms.ValidationError(
+            'Names are separated by commas; a name with a comma goes in double quotes ("Arts, culture"): '
+            "close the quote, and end the name there."
+        ) from None
+    return [part.strip() for part in parts if part.strip()]
+
+
 LABELS = {
     "quality_min": "Quality at least",
     "quality_max": "Quality at most",
@@ -73,9 +100,11 @@ class RuleForm(forms.Form):
             elif key in BOOL_CONDITIONS:
                 field = forms.ChoiceField(required=False, label=label, choices=YES_NO)
             elif key in LIST_CONDITIONS:
-                field = forms.CharField(required=False, label=label, max_length=5000)
-            else:  # the two patterns
-                field = forms.CharField(required=False, label=label, max_length=1000, help_text=PATTERN_HELP)
+                field = forms.CharField(required=False, label=label, max_length=5000, help_text=NAMES_HELP)
+            else:  # the two patterns: kept as typed (" vs " is not "vs", which matches "canvas")
+                field = forms.CharField(
+                    required=False, label=label, max_length=1000, help_text=PATTERN_HELP, strip=False
+                )
             self.fields[key] = field
         self.definition = None
         self.renamed = []  # sentences: merged names the definition names the kept ones by instead
@@ -95,7 +124,7 @@ class RuleForm(forms.Form):
             if key in BOOL_CONDITIONS:
                 initial[key] = "yes" if value else "no"
             elif key in LIST_CONDITIONS:
-                initial[key] = ", ".join(value)
+                initial[key] = names_text(value)
             else:
                 initial[key] = value
         return initial
@@ -129,13 +158,21 @@ class RuleForm(forms.Form):
             if key in BOOL_CONDITIONS:
                 when[key] = value == "yes"
             elif key in LIST_CONDITIONS:
-                names = [part.strip() for part in value.split(",") if part.strip()]
+                try:
+                    names = names_from_text(value)
+                except forms.ValidationError as exc:
+                    self.add_error(key, exc)
+                    continue
                 if names:
                     when[key] = names
             elif key in REGEX_CONDITIONS:
+                if not value.strip():
+                    continue  # only spaces: no condition, as an empty field
                 when[key] = value
             else:
                 when[key] = value
+        if self.errors:  # a list condition that could not be read
+            return data
         raw = {"when": when, "action": data.get("action")}
         extra = {"reject": "reason", "flag": "note", "add_topic": "topic"}.get(data.get("action"))
         if extra:

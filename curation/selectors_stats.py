@@ -107,10 +107,12 @@ def _parse_date(name, values):
     value = values[0].strip()
     if len(value) != 10 or not value.isascii():
         raise StatsRangeError(f"“{name}” must be a date written YYYY-MM-DD.")
+    if not (value[:4].isdigit() and value[4] == value[7] == "-" and value[5:7].isdigit() and value[8:].isdigit()):
+        raise StatsRangeError(f"“{name}” must be a date written YYYY-MM-DD.")
     try:
         day = dt.date.fromisoformat(value)
-    except ValueError:
-        raise StatsRangeError(f"“{name}” must be a date written YYYY-MM-DD.") from None
+    except ValueError:  # written so, but no such day (2026-02-29, 2026-13-01)
+        raise StatsRangeError(f"“{name}”: {value} is not a day of the calendar.") from None
     if not EARLIEST <= day <= LATEST:
         raise StatsRangeError(f"“{name}” must be between {EARLIEST} and {LATEST}.")
     return day
@@ -125,6 +127,8 @@ def parse_range(params, *, now_day=None):
     end = _parse_date("to", values["to"]) if values["to"] else now_day
     start = _parse_date("from", values["from"]) if values["from"] else end - dt.timedelta(days=DEFAULT_DAYS - 1)
     if start > end:
+        if not values["to"]:  # "to" defaults to today: a "from" still ahead has no day to show
+            raise StatsRangeError(f"“from” is after today ({now_day}): the figures end today; choose an earlier day.")
         raise StatsRangeError("The range starts after it ends: “from” must be on or before “to”.")
     if (end - start).days + 1 > MAX_DAYS:
         raise StatsRangeError("The range is longer than 20 years; choose a shorter one.")

@@ -24,6 +24,7 @@ from curation.db.story_queries import first_of_story_condition
 from curation.models import Article, ArticleState, RelatedCoverage, Story
 from curation.selectors import DEFAULT_SORT, SORTS, queue_page
 from curation.services import story_candidates, story_index
+from curation.services.story_publication import new_members_token
 from curation.stories import score_pair
 from curation.stories import text as textmod
 from curation.stories.features import BODY
@@ -72,6 +73,9 @@ class StorySummary:
     more_outlets: int = 0
     lead: "StoryLead | None" = None  # the lead's publication fields (what the service needs to offer acts)
     members: list = field(default_factory=list)  # [StoryMember]: the first few, lead first then newest
+    # Its new members as the row is drawn (story_publication.new_members_token): the row's
+    # "reject the rest" is refused if they are not the same when it is pressed.
+    new_token: str = ""
 
 
 @dataclass
@@ -142,8 +146,12 @@ def _summary(story_id, text, as_datetime=None):
                     published_at=as_datetime(member.get("published_at")))
         for member in members if isinstance(member, dict) and member.get("id")
     ]
+    new_ids = data.get("new_ids") or []
+    if isinstance(new_ids, str):
+        new_ids = json.loads(new_ids)
+    new_ids = [entry["id"] for entry in new_ids if isinstance(entry, dict) and entry.get("id")]
     return StorySummary(
-        lead=lead, members=members,
+        lead=lead, members=members, new_token=new_members_token(new_ids),
         id=story_id, size=size, lead_id=data.get("lead_id"), lead_title=data.get("lead_title") or "",
         sources=max(0, size - 1) + int(data.get("unlinked") or 0), outlets=names[:OUTLETS_SHOWN],
         best_quality=data.get("best_quality"), best_heat=data.get("best_heat"),

@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.utils import timezone
 
+from curation.forms import StrictJSONField
 from curation.models import ArticleFlag, Rule, RulesSwitch, RuleVersion
 from curation.services import rules
 from curation.services.rule_conditions import RuleDefinitionError, validate_definition
@@ -16,6 +17,7 @@ class RuleAdminForm(forms.ModelForm):
     class Meta:
         model = Rule
         fields = ["name", "enabled", "position", "definition"]
+        field_classes = {"definition": StrictJSONField}
         help_texts = {
             "definition": 'JSON: {"when": {"quality_min": 70}, "action": "publish"}; see the README, “Triage rules”.'
         }

@@ -63,7 +63,6 @@ class ScheduleAdminMixin:
             "ids": ids,
             "order": {pk: position for position, pk in enumerate(ids)},
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "select_across": request.POST.get("select_across", "0"),
             "too_many": len(ids) > MAX_BULK_ITEMS,
             "max_items": MAX_BULK_ITEMS,
         }

@@ -281,6 +281,11 @@ def story_summary_sql(using="default", outlets=6, members=8):
         f"ORDER BY not_lead, mm.published_at DESC, mm.id DESC "
         f"LIMIT {int(members)}) x",
     )
+    # Every new member's id (the story's row sends them back as a token: rejecting "the rest"
+    # never reaches an item that joined the story after the row was drawn, whatever left it).
+    new_list = database.json_array_sql(
+        [("id", "n.id")], f"FROM {article} n WHERE n.story_id = s.id AND n.state = '{ArticleState.NEW}'"
+    )
     summary = database.json_object_sql(
         [
             ("size", "COUNT(*)"),
@@ -302,6 +307,7 @@ def story_summary_sql(using="default", outlets=6, members=8):
                          f"ON ra.id = r.article_id WHERE ra.story_id = s.id AND r.linked_article_id IS NULL)"),
             ("outlets", database.json_column_sql(outlet_list)),
             ("members", database.json_column_sql(member_list)),
+            ("new_ids", database.json_column_sql(new_list)),
         ]
     )
     return (

@@ -218,7 +218,9 @@ def _related(row):
 def latest_articles(*, topic=None, limit=FEED_SIZE, every_item=False):
     """The newest `limit` published items (for feeds), in one query: one entry per story
     (its lead, or its first published member) unless `every_item`."""
-    queryset = published_articles() if every_item else one_entry_per_story(published_articles())
+    now = reading_time()
+    queryset = published_articles(now=now)
+    queryset = queryset if every_item else one_entry_per_story(queryset, now)
     if topic is not None:
         queryset = with_topic(queryset, topic.pk).queryset
     return attach_relations(queryset[:limit])

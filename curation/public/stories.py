@@ -12,9 +12,12 @@ from django.db.models.functions import Coalesce
 from curation.models import Article
 
 
-def one_entry_per_story(queryset):
-    """`queryset` (published articles) keeping, of each story, only its entry."""
-    published = Article.objects.published().order_by()
+def one_entry_per_story(queryset, now):
+    """`queryset` (articles readers may see at `now`) keeping, of each story, only its entry.
+    The lead and the members seen earlier count only while readers may see them too: a lead
+    published but held back (scheduled, under embargo, expired) used to hide its whole story
+    from the feeds, its live members with it."""
+    published = Article.objects.live(now).order_by()
     lead_published = Exists(published.filter(pk=OuterRef("story__lead_id")).values("pk"))
     since = Coalesce(F("state_changed_at"), F("imported_at"))
     outer_since = Coalesce(OuterRef("state_changed_at"), OuterRef("imported_at"))

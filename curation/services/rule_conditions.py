@@ -148,15 +148,28 @@ def _int(field, value):
     return value
 
 
-def _text(field, value, limit=MAX_TEXT, required=True):
+def _text(field, value, limit=MAX_TEXT, required=True, strip=True):
+    """`strip`: False for a pattern, whose spaces are part of it (" vs " is not "vs")."""
     if not isinstance(value, str):
         raise RuleDefinitionError(field, "must be text")
-    value = value.strip()
+    if strip or not value.strip():
+        value = value.strip()
     if required and not value:
         raise RuleDefinitionError(field, "must not be empty")
     if len(value) > limit or "\x00" in value:
         raise RuleDefinitionError(field, f"at most {limit} characters, no NUL")
+    if not _is_unicode(value):
+        # A lone UTF-16 surrogate (JSON's "\ud800"): no database stores it, no page shows it.
+        raise RuleDefinitionError(field, "holds text that is not valid Unicode (a lone surrogate such as \\ud800)")
     return value
+
+
+def _is_unicode(text):
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _names(field, value):
@@ -194,7 +207,7 @@ def validate_definition(data, *, reasons=None):
         elif key in LIST_CONDITIONS:
             clean[key] = _names(key, value)
         else:
-            clean[key] = _text(f"when.{key}", value, limit=MAX_PATTERN)
+            clean[key] = _text(f"when.{key}", value, limit=MAX_PATTERN, strip=False)
             compile_pattern(clean[key], key)
     for low, high in (("quality_min", "quality_max"), ("heat_min", "heat_max")):
         if low in clean and high in clean and clean[low] > clean[high]:

@@ -159,17 +159,32 @@ def set_enabled(rule, enabled, user=None):
 
 
 @transaction.atomic
-def move_rule(rule, offset):
-    """Move a rule up (-1) or down (+1) the list; renumbers positions 1..n."""
+def move_rule(rule, offset, *, past=None):
+    """Move a rule up (-1) or down (+1) the list; renumbers positions 1..n. `past`: the id of
+    the rule it moves past as the list showed it (above it for up, below it for down). The
+    order decides which rule decides an item, so a move is made only on the list as shown:
+    a second press of the same button (a double click, two tabs) finds the move made and
+    moves nothing more; a list another admin reordered since is a conflict."""
     rules = list(Rule.objects.select_for_update().in_order())
     index = next((i for i, r in enumerate(rules) if r.pk == rule.pk), None)
     if index is None:
         raise RuleSaveError("This rule was deleted meanwhile.", conflict=True)
+    if past is not None:
+        ids = [item.pk for item in rules]
+        if 0 <= index - offset < len(ids) and ids[index - offset] == past:
+            return False  # already moved past it
+        if not 0 <= index + offset < len(ids) or ids[index + offset] != past:
+            raise RuleSaveError(
+                "The list changed since the page was drawn (another admin moved, added or deleted a rule): "
+                "nothing was moved. Here it is as it is now.",
+                conflict=True,
+            )
     target = max(0, min(len(rules) - 1, index + offset))
     rules.insert(target, rules.pop(index))
     for position, item in enumerate(rules, start=1):
         if item.position != position:
             Rule.objects.filter(pk=item.pk).update(position=position)
+    return target != index
 
 
 def compiled(rule):

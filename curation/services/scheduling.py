@@ -292,6 +292,16 @@ def _embargo_write(article_id, *, user, until, action, expected_version, via):
             raise InvalidTransition(f"“{_short(article.title)}” was merged into another article.")
         if until is None and not article.is_under_embargo(now):
             raise InvalidTransition(f"“{_short(article.title)}” is not under embargo.")
+        if until is not None and article.live_until is not None and now < article.live_until <= until:
+            # schedule_article's refusal, the other way round: held until after it expires,
+            # no reader would ever see it.
+            raise InvalidEdit(
+                {
+                    "embargo_until": f"It is scheduled to expire at {article.live_until:%Y-%m-%d %H:%M:%S} UTC; "
+                    "an embargo until then or later means no reader ever sees it. End the embargo earlier, "
+                    "or change the expiry first."
+                }
+            )
         planned = Article(
             state=article.state, live_from=article.live_from, live_until=article.live_until, embargo_until=until
         )

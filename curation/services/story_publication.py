@@ -1,6 +1,7 @@
 """Publishing a story in one act: its lead published and, as the editor picks, its other new
 items rejected as duplicates or left in the queue (the queue's story rows and their Undo)."""
 
+import hashlib
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -22,6 +23,12 @@ from curation.services.transactions import retry_transient
 DUPLICATE_REASON = "duplicate"
 
 
+def new_members_token(ids):
+    """A story's new members (their ids) as a row showed them: sent back with its publish
+    form, so that "reject the rest" rejects only items the editor saw in the story."""
+    return hashlib.sha256(",".join(map(str, sorted(ids))).encode()).hexdigest()[:16]
+
+
 @dataclass
 class StoryPublication:
     lead: Article
@@ -33,14 +40,17 @@ class StoryPublication:
 
 
 def publish_story(
-    *, story, user, rest="reject", via="curator", expected_lead=None, expected_version=None, expected_new=None
+    *, story, user, rest="reject", via="curator", expected_lead=None, expected_version=None, expected_new=None,
+    expected_new_members=None,
 ):
     """Publish the story's lead and, in the same act, reject its other new articles as
     duplicates (`rest="reject"`) or leave them in the queue (`rest="leave"`). Each article
     gets its own audit row; one that cannot be changed (a colleague got there first) is
     reported and the others go on. `expected_lead` / `expected_version`: the lead and its
     version the editor saw (a story whose lead changed since is a conflict); `expected_new`:
-    the new items the row showed (rejecting the rest, one that joined since is a conflict).
+    the new items the row showed (rejecting the rest, one that joined since is a conflict);
+    `expected_new_members`: their `new_members_token`, which tells the same when one item
+    left and another joined (the count alone does not).
 
     One transaction: if the database gives up part-way (a deadlock it broke, a lost
     connection), nothing of the act is kept, so the "nothing was saved" the editor is then
@@ -51,24 +61,34 @@ def publish_story(
     if rest == "reject":
         _require(user, REJECT_PERMISSION)
     story_id = story.pk if isinstance(story, Story) else story
-    return _publish_story(story_id, user, rest, via, expected_lead, expected_version, expected_new)
+    return _publish_story(story_id, user, rest, via, expected_lead, expected_version, expected_new, expected_new_members)
 
 
 @retry_transient
-def _publish_story(story_id, user, rest, via, expected_lead, expected_version, expected_new):
+def _publish_story(story_id, user, rest, via, expected_lead, expected_version, expected_new, expected_new_members):
     with transaction.atomic():
         story = Story.objects.select_for_update().filter(pk=story_id).first()
         if story is None or story.lead_id is None:
-            raise EditorialError("This story no longer exists.")
+            raise ConflictError(
+                "This story no longer exists: its items were split apart or merged into another story "
+                "since the page was drawn. Nothing was changed; the queue shows them as they are now."
+            )
         if expected_lead is not None and story.lead_id != expected_lead:
             raise ConflictError("This story's lead changed since you opened the page. Reload to see the current lead.")
-        now_new = (
-            Article.objects.filter(story_id=story.pk, state=ArticleState.NEW).count() if rest == "reject" else None
+        new_ids = (
+            list(Article.objects.filter(story_id=story.pk, state=ArticleState.NEW).values_list("pk", flat=True))
+            if rest == "reject"
+            else None
         )
-        if expected_new is not None and now_new is not None and now_new != expected_new:
+        if new_ids is not None and expected_new is not None and len(new_ids) != expected_new:
             raise ConflictError(
-                f"This story has {now_new} new items now, not the {expected_new} shown: nothing was rejected. "
+                f"This story has {len(new_ids)} new items now, not the {expected_new} shown: nothing was rejected. "
                 "Reload to see them before rejecting any as duplicates."
+            )
+        if new_ids is not None and expected_new_members and new_members_token(new_ids) != expected_new_members:
+            raise ConflictError(
+                "This story's new items changed since the page was drawn (an item joined it, another left or "
+                "was decided): nothing was rejected. Reload to see them before rejecting any as duplicates."
             )
         lead = Article.objects.get(pk=story.lead_id)
         before = bulk.remembered(Article.objects.filter(story_id=story.pk).values("pk"))

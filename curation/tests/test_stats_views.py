@@ -89,7 +89,12 @@ def test_a_deleted_editor_s_decisions_stay_under_deleted_users(editor_client, de
 @pytest.mark.parametrize(
     "query, message",
     [
-        ({"from": "2026-02-30"}, "YYYY-MM-DD"),
+        # Written as asked, no such day: saying "must be written YYYY-MM-DD" misled.
+        ({"from": "2026-02-30"}, "2026-02-30 is not a day of the calendar"),
+        ({"to": "2026-13-01"}, "2026-13-01 is not a day of the calendar"),
+        ({"from": "2026-W01-1"}, "YYYY-MM-DD"),  # an ISO week date: fromisoformat took it
+        # No "to" given, a "from" ahead of today: "from must be on or before to" named a field left empty.
+        ({"from": "2199-01-01"}, "“from” is after today"),
         ({"from": "2026-05-02", "to": "2026-05-01"}, "starts after it ends"),
         ({"from": "1990-01-01", "to": "2200-01-01"}, "longer than 20 years"),
         ({"to": "0001-01-01"}, "between"),

@@ -16,7 +16,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from curation.models import Rule
-from curation.rule_forms import LABELS, RuleForm
+from curation.params import parse_id
+from curation.rule_forms import LABELS, RuleForm, names_text
 from curation.selectors_rules import preview as preview_rule
 from curation.services import rule_actions, rules
 from curation.services.editorial import EditorialError
@@ -47,7 +48,7 @@ def describe(definition):
     parts = []
     for key, value in definition.get("when", {}).items():
         shown = (
-            ", ".join(value)
+            names_text(value)
             if isinstance(value, list)
             else ("yes" if value is True else "no" if value is False else value)
         )
@@ -63,9 +64,17 @@ def action_text(definition):
 
 @rules_permission
 def rule_list(request):
+    ordered = list(Rule.objects.in_order())
     items = [
-        {"rule": rule, "conditions": describe(rule.definition), "action": action_text(rule.definition)}
-        for rule in Rule.objects.in_order()
+        {
+            "rule": rule,
+            "conditions": describe(rule.definition),
+            "action": action_text(rule.definition),
+            # The rules its Up and Down move it past, as this page shows them (rules.move_rule).
+            "above": ordered[index - 1].pk if index else "",
+            "below": ordered[index + 1].pk if index + 1 < len(ordered) else "",
+        }
+        for index, rule in enumerate(ordered)
     ]
     return render(
         request, "curation/rules/rule_list.html", {"items": items, "disabled_reason": rules.disabled_reason()}
@@ -79,7 +88,7 @@ def rule_move(request, pk, direction):
         raise Http404("No such move.")
     rule = get_object_or_404(Rule, pk=pk)
     try:
-        rules.move_rule(rule, -1 if direction == "up" else 1)
+        rules.move_rule(rule, -1 if direction == "up" else 1, past=parse_id(request.POST.get("past")))
     except rules.RuleSaveError as exc:
         messages.error(request, str(exc))
     else:

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from curation import selectors_queue
-from curation.models import Article, Story
+from curation.models import Article
 from curation.params import parse_id
 from curation.selectors_stories import article_by_url, story_queue_page
 from curation.services import bulk, editorial, stories, story_publication
@@ -82,21 +82,21 @@ def story_publish(request, pk):
     form = StoryPublishForm(request.POST)
     if not form.is_valid():
         return fail(request, EditorialError("The form was incomplete; reload the page and try again."), fallback)
-    story = Story.objects.filter(pk=pk).first()
-    if story is None:
-        raise Http404("No such story.")
     data = form.cleaned_data
     try:
+        # A story gone since the row was drawn (split apart, merged into another) is the
+        # service's refusal, said on the queue: it was a real story a moment ago, not a bad address.
         result = story_publication.publish_story(
-            story=story, user=request.user, rest=data["rest"], expected_lead=data["lead"],
+            story=pk, user=request.user, rest=data["rest"], expected_lead=data["lead"],
             expected_version=data["expected_version"], expected_new=data["new_count"],
+            expected_new_members=data["new_seen"] or None,
         )
     except EditorialError as exc:
         if wants_json(request):
             return fail(request, exc, fallback)
         # Refused (another editor was first, say): back at the row all the same, message on top.
         messages.error(request, str(exc))
-        return redirect(_at_story_row(request, fallback, story.lead_id))
+        return redirect(_at_story_row(request, fallback, data["lead"]))
     selectors_queue.forget_match_counts()  # the queue's count must not show the items as still waiting
     lead = f"“{short(result.lead.title)}”"
     rejected = f"{len(result.rejected)} duplicate{'s' if len(result.rejected) != 1 else ''}"
