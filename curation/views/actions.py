@@ -18,6 +18,7 @@ from curation.views.common import (
     article_light,
     detail_url,
     fail,
+    held_back_note,
     params_of,
     queue_querystring,
     safe_next,
@@ -61,6 +62,8 @@ def article_action(request, pk, action):
         return redirect(at_queue_row(request, safe_next(request, detail_url(pk)), article))
     selectors_queue.forget_match_counts()
     message = SUCCESS_MESSAGES[action].format(short(article.title))
+    if action == Action.PUBLISH:
+        message += held_back_note(article)
     if wants_json(request):
         return JsonResponse(inplace_payload(request, article, message))
     messages.success(request, message)

@@ -22,12 +22,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
 from curation import selectors
 from curation.filters import ArticleFilterSet
-from curation.models import Article
+from curation.models import Article, ScheduleStatus
 from curation.services import editorial
 from curation.services.editorial import Action, ConflictError
 
@@ -201,6 +202,16 @@ def form_errors_json(form):
         for name, messages in errors.items()
     )
     return JsonResponse({"ok": False, "error": summary or "The form was refused.", "errors": errors}, status=400)
+
+
+def held_back_note(article):
+    """For a publish message: when readers will see an item published but held back (under
+    embargo), in the editor's zone; "" when they see it now. "Published" alone read as live."""
+    if article.schedule_status() != ScheduleStatus.SCHEDULED:
+        return ""
+    at = timezone.localtime(article.goes_live_at).strftime("%Y-%m-%d %H:%M %Z")
+    why = "when its embargo ends" if article.embargo_until == article.goes_live_at else "at its go-live time"
+    return f" Readers see it from {at}, {why}."
 
 
 def short(text, length=80):

@@ -28,6 +28,7 @@ from curation.views.common import (
     back_at_control,
     detail_url,
     fail,
+    held_back_note,
     keep_refused_merge,
     safe_next,
     short,
@@ -113,6 +114,8 @@ def story_publish(request, pk):
             others = f"{len(result.left)} other item{'s' if len(result.left) != 1 else ''}"
             text += f"; left the story's {others} as {'it was' if len(result.left) == 1 else 'they were'}"
         text += "."
+    if result.published_lead:
+        text += held_back_note(result.lead)
     if result.changed:
         # The result carries Undo, as a bulk decision's does (the queue shows it: curation/_undo.html).
         run = bulk.record_run(user=request.user, action=Action.PUBLISH, changed=result.changed, what="story publication")
