@@ -49,6 +49,12 @@ STORY_CAP = 200
 REBUILD_CHUNK = 2000
 
 
+class AlreadyDone(EditorialError):
+    """The act asked for holds already (the same form sent twice, a double click without
+    JavaScript, or a colleague who did the same): nothing more is changed, and the editor
+    is told so rather than that the story changed under them."""
+
+
 @dataclass
 class StoryRun:
     """What a clustering run did, for the import report, the command and the log."""
@@ -262,13 +268,13 @@ def _audit(article, user, action, via, before, after):
     )
 
 
-def _pair_for_act(article, other, expected_story, same):
+def _pair_for_act(article, other, expected_story, same, done):
     """The two articles of an act on a pair (merge, keep apart) as they are now, under the
     stories' lock; refused when they are one article (`same`: why) or when `article`'s story
-    changed since the page showed it."""
+    changed since the page showed it (`done(article, other)`: see _check_seen)."""
     _lock()
     article, other = _article(article), _article(other)
-    _check_seen(article, expected_story)
+    _check_seen(article, expected_story, lambda: done(article, other))
     if article.pk == other.pk:
         raise InvalidTransition(same)
     return article, other
@@ -302,19 +308,42 @@ def seen_token(story_id, lead_id, member_ids):
     return f"{story_id}.{lead_id or 0}.{digest}"
 
 
-def _check_seen(article, expected_story):
+def _check_seen(article, expected_story, done=None):
     """Refuse an act on a story changed since the page was drawn (a lead chosen, a member
     split out or merged in): made on the story as it is now, it would silently undo another
-    editor's decision. Under the stories' lock (`_lock`); None: nothing shown to compare."""
+    editor's decision. Under the stories' lock (`_lock`); None: nothing shown to compare.
+    `done`: what to tell the editor when what the act asks for holds already (AlreadyDone),
+    or None when it does not (the change since was another)."""
     if expected_story is None:
         return
     story = Story.objects.filter(pk=article.story_id).values_list("pk", "lead_id").first() if article.story_id else None
     now = seen_token(story[0], story[1], _members(story[0])) if story else "-"
     if now != expected_story:
+        if done is not None and (message := done()) is not None:
+            raise AlreadyDone(message)
         raise ConflictError(
             "This story changed since you opened the page (another editor chose a lead, split an item "
             "out or merged one in). Nothing was changed: here it is as it is now."
         )
+
+
+def _lead_already(article):
+    if article.story_id and Story.objects.filter(pk=article.story_id, lead=article, lead_by_editor=True).exists():
+        return "It is the story's lead already."
+    return None
+
+
+def _together_already(article, other):
+    if article.story_id and article.story_id == other.story_id:
+        return "They are in one story already."
+    return None
+
+
+def _apart_already(article, other):
+    a, b = sorted((article.pk, other.pk))
+    if StoryDecision.objects.filter(a_id=a, b_id=b, kind=StoryDecision.Kind.APART).exists():
+        return "They are marked as different stories already."
+    return None
 
 
 def split_out(*, article, user, via="curator", expected_story=None):
@@ -325,7 +354,7 @@ def split_out(*, article, user, via="curator", expected_story=None):
     with transaction.atomic():
         _lock()
         article = _article(article)
-        _check_seen(article, expected_story)
+        _check_seen(article, expected_story, lambda: None if article.story_id else "It is out of its story already.")
         members = [pk for pk in _members(article.story_id) if pk != article.pk]
         if not members:
             raise InvalidTransition("This article is not part of a story.")
@@ -343,7 +372,9 @@ def merge(*, article, other, user, via="curator", expected_story=None):
     `expected_story`: `article`'s story as the editor saw it."""
     _require(user, EDIT_PERMISSION)
     with transaction.atomic():
-        article, other = _pair_for_act(article, other, expected_story, "An article cannot be merged with itself.")
+        article, other = _pair_for_act(
+            article, other, expected_story, "An article cannot be merged with itself.", _together_already
+        )
         left = _members(article.story_id) or [article.pk]
         right = _members(other.story_id) or [other.pk]
         StoryDecision.objects.filter(kind=StoryDecision.Kind.APART).filter(
@@ -361,7 +392,9 @@ def keep_apart(*, article, other, user, via="curator", expected_story=None):
     third item. `expected_story`: `article`'s story as the editor saw it."""
     _require(user, EDIT_PERMISSION)
     with transaction.atomic():
-        article, other = _pair_for_act(article, other, expected_story, "An article is always in its own story.")
+        article, other = _pair_for_act(
+            article, other, expected_story, "An article is always in its own story.", _apart_already
+        )
         _decide(article.pk, other.pk, StoryDecision.Kind.APART, user)
         _audit_both(article, other, user, Action.STORY_APART, via, "apart_from")
         run = StoryRun()
@@ -377,7 +410,7 @@ def set_lead(*, article, user, via="curator", expected_story=None):
     with transaction.atomic():
         _lock()
         article = _article(article)
-        _check_seen(article, expected_story)
+        _check_seen(article, expected_story, lambda: _lead_already(article))
         if not article.story_id:
             raise InvalidTransition("This article is not part of a story.")
         if (refusal := story_acts.lead_refusal(article)) is not None:

@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from curation.models import Article, ArticleState, EditorialAction, Story
 from curation.services import scheduling, stories
-from curation.services.editorial import publish_article
+from curation.services.editorial import Action, publish_article
 from curation.tests.factories import clear_caches, make_article, make_user
 from curation.tests.test_stories_reads import three_stories, topic_seeds  # noqa: F401 - fixture
-from curation.tests.test_stories_ui import QUEUE, by_story
+from curation.tests.test_stories_ui import QUEUE, by_story, panel_form
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_response_cache")]
 
@@ -109,3 +109,39 @@ def test_a_story_stays_in_the_feeds_when_its_published_lead_is_held_back(client,
     clear_caches()
     body = client.get(url).content.decode()
     assert f"/articles/{lead.pk}/" in body and f"/articles/{member.pk}/" not in body
+
+
+# --- the same act sent twice --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("act", ["lead", "split", "apart", "merge"])
+def test_a_story_act_sent_twice_says_it_is_done_already_not_that_the_story_changed(editor_client, three_stories, act):
+    """A double click without JavaScript sent the form twice: the first did the act, and the
+    second said "This story changed since you opened the page … Nothing was changed" over its
+    success, as if a colleague had been first."""
+    story = Story.objects.get(size=4)
+    page_article, *members = Article.objects.filter(story=story).exclude(pk=story.lead_id).order_by("pk")
+    html = editor_client.get(f"/curate/articles/{page_article.pk}/").content.decode()
+    if act == "merge":
+        stranger = Article.objects.filter(story__size=3).order_by("pk").first()
+        form = re.search(r'<form method="post" action="([^"]*)" class="merge-form">(.*?)</form>', html, re.S)
+        action, data = form.group(1), dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form.group(2)))
+        data["other"] = f"#{stranger.pk}"
+        subject, audited = page_article, Action.STORY_MERGE
+    else:
+        action, data = panel_form(html, members[0].pk, act)
+        subject = members[0]
+        audited = {"lead": Action.STORY_LEAD, "split": Action.STORY_SPLIT, "apart": Action.STORY_APART}[act]
+
+    first = messages_of(editor_client.post(action, data, follow=True))
+    second = messages_of(editor_client.post(action, data, follow=True))
+
+    assert "changed since" not in first and "Nothing more was changed" not in first
+    already = {
+        "lead": "It is the story's lead already.",
+        "split": "It is out of its story already.",
+        "apart": "They are marked as different stories already.",
+        "merge": "They are in one story already.",
+    }[act]
+    assert second == f"{already} Nothing more was changed."
+    assert EditorialAction.objects.filter(article=subject, action=audited).count() == 1

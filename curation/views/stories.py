@@ -191,6 +191,9 @@ def story_act(request, pk, act):
         else:
             stories.merge(article=article, other=other, user=request.user, **seen)
             text = f"“{short(article.title)}” and “{short(other.title or '(untitled)')}” are in one story now."
+    except stories.AlreadyDone as exc:
+        # The same form sent twice (a double click without JavaScript): the first did it.
+        text = f"{exc} Nothing more was changed."
     except EditorialError as exc:
         return _refuse(request, act, pk, exc, fallback, typed)
     messages.success(request, text)
