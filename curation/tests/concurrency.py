@@ -2,9 +2,11 @@
 database connection, released together by a barrier."""
 
 import threading
+import time
 
 import pytest
 from django.db import connection, connections
+from django.test import Client
 
 requires_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -34,3 +36,27 @@ def run_at_once(*functions, timeout=30):
         thread.join(timeout)
         assert not thread.is_alive(), "a thread did not finish: a lock wait that never ended?"
     return results
+
+
+def slowed(monkeypatch, module, name, seconds):
+    """`module.name` made to wait `seconds` before it runs: both racing requests get past
+    their own checks before either writes."""
+    real = getattr(module, name)
+
+    def slow(**kwargs):
+        time.sleep(seconds)
+        return real(**kwargs)
+
+    monkeypatch.setattr(module, name, slow)
+
+
+def posted_at_once(signed_in, url, data=None, **extra):
+    """The same POST sent twice at the same moment by `signed_in`'s browser (its cookies):
+    a double click, two tabs, a retrying proxy. Returns both responses."""
+
+    def click():
+        client = Client()
+        client.cookies = signed_in.cookies
+        return client.post(url, data, **extra)
+
+    return run_at_once(click, click)

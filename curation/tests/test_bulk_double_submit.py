@@ -8,11 +8,10 @@ import re
 import time
 
 import pytest
-from django.test import Client
 
 from curation.models import Article, ArticleState
 from curation.services import bulk, editorial
-from curation.tests.concurrency import requires_postgresql, run_at_once
+from curation.tests.concurrency import posted_at_once, requires_postgresql, slowed
 from curation.tests.factories import client_for, make_article, make_user
 
 BULK = "/curate/bulk/"
@@ -53,14 +52,9 @@ def test_continue_sent_twice_at_once_leaves_every_item_undoable(desk, overlappin
     continue_url = answer.json()["continue_url"]
     token = re.search(r"/bulk/([^/]+)/continue/", continue_url).group(1)
 
-    def click():
-        client = Client()
-        client.cookies = desk.cookies
-        return client.post(continue_url, headers=JSON)
-
     # One decides the chunk; the other is refused, or (if it came once the first was done)
     # finds the run finished. Neither says an item failed.
-    answers = [response.json() for response in run_at_once(click, click)]
+    answers = [response.json() for response in posted_at_once(desk, continue_url, headers=JSON)]
     assert any(answer.get("finished") for answer in answers)
     for answer in answers:
         assert answer.get("message") == "4 items published." or "already being applied" in answer.get("error", "")
@@ -76,20 +70,10 @@ def test_continue_sent_twice_at_once_leaves_every_item_undoable(desk, overlappin
 def test_the_bars_decision_sent_twice_at_once_is_applied_once_and_undone_whole(desk, monkeypatch):
     items = [make_article(title=f"Item {n}") for n in range(4)]
     submission = desk.get("/curate/").context["bulk_submission"]
-    real = editorial.bulk_transition
+    slowed(monkeypatch, editorial, "bulk_transition", 1)
 
-    def slow_transition(**kwargs):  # both requests past their checks before either decides
-        time.sleep(1)
-        return real(**kwargs)
-
-    monkeypatch.setattr(editorial, "bulk_transition", slow_transition)
-
-    def click():
-        client = Client()
-        client.cookies = desk.cookies
-        return client.post(BULK, {"action": "publish", "ids": [item.pk for item in items], "submission": submission})
-
-    assert [response.status_code for response in run_at_once(click, click)] == [302, 302]
+    bar = {"action": "publish", "ids": [item.pk for item in items], "submission": submission}
+    assert [response.status_code for response in posted_at_once(desk, BULK, bar)] == [302, 302]
     run = desk.get("/curate/").context["bulk_run"]
     assert run.message == "4 items published."
     response = desk.post(f"/curate/bulk/{run.token}/undo/", follow=True)

@@ -6,16 +6,14 @@ scheduled") took the place of the first's. It is refused now, like a decision se
 HTTP 409 in place, a message without JavaScript, nothing written. A refused schedule (no
 time) does not use the key, so the same bar can be fixed and sent."""
 
-import time
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from curation.models import Article, EditorialAction
 from curation.services import scheduling
-from curation.tests.concurrency import requires_postgresql, run_at_once
+from curation.tests.concurrency import posted_at_once, requires_postgresql, slowed
 from curation.tests.factories import client_for, make_article, make_user
 
 BULK = "/curate/bulk/"
@@ -88,20 +86,9 @@ def test_an_unschedule_sent_twice_is_applied_once(desk):
 def test_a_schedule_sent_twice_at_once_is_applied_once(desk, monkeypatch):
     items = [make_article(title=f"Item {n}") for n in range(4)]
     bar = schedule_bar(desk, items)
-    real = scheduling.schedule_article
+    slowed(monkeypatch, scheduling, "schedule_article", 0.5)
 
-    def slow_schedule(**kwargs):  # both requests past their checks before either writes
-        time.sleep(0.5)
-        return real(**kwargs)
-
-    monkeypatch.setattr(scheduling, "schedule_article", slow_schedule)
-
-    def click():
-        client = Client()
-        client.cookies = desk.cookies
-        return client.post(BULK, bar, **JSON)
-
-    answers = run_at_once(click, click)
+    answers = posted_at_once(desk, BULK, bar, **JSON)
     assert sorted(answer.status_code for answer in answers) == [200, 409]
     done = next(answer.json() for answer in answers if answer.status_code == 200)
     assert done["message"] == "4 items scheduled."

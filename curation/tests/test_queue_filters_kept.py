@@ -34,7 +34,12 @@ JSON = {"HTTP_ACCEPT": "application/json"}
 
 @pytest.fixture
 def harbour():
-    """30 matching items (quality 0-29) and two that the filters leave out."""
+    return harbour_desk()
+
+
+def harbour_desk():
+    """30 matching items (quality 0-29) and two that the filters leave out (the browser
+    tests use the same desk)."""
     RejectionReason.objects.update_or_create(code="other", defaults={"label": "Other", "needs_note": True, "active": True})
     gazette = make_provider(name="Harbour Gazette", domain="gazette.example")
     now = timezone.now()

@@ -10,15 +10,13 @@ only until then. The queue's own refusals come back to the filtered page (client
 test_queue_filters_kept.py)."""
 
 import re
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
-from curation.models import Article, ArticleState, RejectionReason
+from curation.models import Article, ArticleState
 from curation.tests.browser.test_browser_stories import editor  # noqa: F401 - fixture
 from curation.tests.browser_support import arrive, axe_violations, expect, save_screenshot
-from curation.tests.factories import make_article, make_provider
+from curation.tests.test_queue_filters_kept import harbour_desk
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -29,17 +27,8 @@ FILTERED = re.compile(r"[?&]q=Harbour&provider=gazette\.example&sort=-quality&si
 
 @pytest.fixture
 def harbour(transactional_db):
-    """Matching items (quality 0-29, listed highest first) and two the filters leave out."""
-    RejectionReason.objects.update_or_create(code="other", defaults={"label": "Other", "needs_note": True, "active": True})
-    gazette = make_provider(name="Harbour Gazette", domain="gazette.example")
-    now = timezone.now()
-    items = [
-        make_article(title=f"Harbour report {n:02d}", provider=gazette, quality=n, published_at=now - timedelta(minutes=n))
-        for n in range(30)
-    ]
-    make_article(title="Harbour elsewhere", quality=99)
-    make_article(title="Weather at sea", provider=gazette, quality=98)
-    return sorted(items, key=lambda item: -item.quality)
+    """Matching items (quality 0-29), listed highest first, and two the filters leave out."""
+    return sorted(harbour_desk(), key=lambda item: -item.quality)
 
 
 def assert_filtered_queue(page, first):
