@@ -3,7 +3,9 @@
     .venv/bin/python bench/fuzz_seeds.py [--documents 100000] [--batch 1000] [--workers 2]
 
 On a busy shared machine, run slices side by side and merge them (batch N has seed N, so
-four slices of 25 batches are the same documents as one run of 100):
+four slices of 25 batches are the same documents as one run of 100). The documents also
+depend on the folder the checkout is in (Hypothesis labels its strategies by their code,
+file name included): compare runs made from the same folder, never two worktrees':
 
     .venv/bin/python bench/fuzz_seeds.py --documents 25000 --first-batch 25 --results /tmp/f1.json
     .venv/bin/python bench/fuzz_seeds.py --merge /tmp/f0.json /tmp/f1.json ... [--results out.json]
