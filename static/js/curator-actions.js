@@ -174,12 +174,15 @@
   });
 
   // An item decided in place leaves a queue filtered by state: the count says so at once
-  // (the server recounts a few seconds later).
+  // (the server recounts a few seconds later). A filtered queue's count arrives after the
+  // page (curator-filters.js): while it is on its way there is nothing to lower, and the
+  // decision that came first threw here, so triage did not move on to the next row.
   function countLeft() {
     var counter = document.getElementById("match-count");
     var state = new URLSearchParams(window.location.search).get("state") || "new";
-    if (!counter || counter.dataset.more || state === "all") { return; }
-    var left = Math.max(0, parseInt(counter.dataset.count, 10) - 1);
+    var shown = parseInt(counter ? counter.dataset.count : "", 10);
+    if (!counter || counter.dataset.more || state === "all" || isNaN(shown) || !counter.querySelector(".count")) { return; }
+    var left = Math.max(0, shown - 1);
     counter.dataset.count = String(left);
     counter.querySelector(".count").textContent = left.toLocaleString("en-US");
     counter.querySelector(".noun").textContent = left === 1 ? "item matches" : "items match";

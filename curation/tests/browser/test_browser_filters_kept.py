@@ -123,3 +123,33 @@ def test_a_row_decided_in_place_still_opens_its_page_with_the_filters(open_page,
     page.wait_for_load_state()
     assert_filtered_queue(page, harbour[1])  # the published item left the new queue
     watch.assert_clean()
+
+
+@pytest.mark.parametrize("how", ["mouse", "keyboard"])
+def test_a_decision_made_before_the_filtered_queues_count_arrives_moves_triage_on(open_page, editor, harbour, how):
+    """A filtered queue's count arrives after the page ("Counting…"). A row decided in place
+    before it came threw "Cannot set properties of null" (the count lowered by one had no
+    number to lower yet), so from the keyboard triage stayed on the decided row. Found by
+    the full suite on a loaded machine, where the count came late."""
+    page, watch = open_page(user=editor)
+    held = []
+    page.route(re.compile(r"/curate/count/\?"), lambda route: held.append(route))  # the count, held back until the end
+    page.goto(QUEUE)
+    check = expect()
+    check(page.locator("#match-count")).to_have_text("Counting…")
+    item, following = harbour[0], harbour[1]
+    row = page.locator(f"#item-{item.pk}")
+    if how == "mouse":
+        row.get_by_role("button", name="Publish", exact=True).click()
+    else:
+        page.keyboard.press("j")
+        check(row).to_have_class(re.compile(r"\bcurrent\b"))
+        page.keyboard.press("p")
+    check(row.locator(".state-badge")).to_have_text("Published")
+    if how == "keyboard":
+        check(page.locator(f"#item-{following.pk}")).to_have_class(re.compile(r"\bcurrent\b"))
+    assert held, "the count was asked for"
+    for route in held:
+        route.continue_()
+    check(page.locator("#match-count")).to_have_text("29 items match")  # counted after the decision
+    watch.assert_clean()
