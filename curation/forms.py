@@ -6,6 +6,7 @@ from django import forms
 
 from curation.params import BIGINT_MAX, parse_id
 from curation.services.editorial import ACTION_LABELS, MAX_BULK_ITEMS
+from curation.validation import has_lone_surrogate
 
 
 class StrictJSONField(forms.JSONField):
@@ -27,7 +28,7 @@ class StrictJSONField(forms.JSONField):
             return None, "json"
         except (RecursionError, ValueError):
             return None, "unreadable"
-        return value, None if _only_unicode(value) else "unreadable"
+        return value, "unreadable" if _any_lone_surrogate(value) else None
 
     def to_python(self, value):
         if not self.disabled and isinstance(value, str) and not isinstance(value, forms.fields.InvalidJSONInput):
@@ -42,22 +43,20 @@ class StrictJSONField(forms.JSONField):
         return super().bound_data(data, initial)
 
 
-def _only_unicode(value):
-    """Whether every string in a loaded JSON value (keys too) is valid Unicode."""
+def _any_lone_surrogate(value):
+    """Whether any string in a loaded JSON value (keys too) holds a lone surrogate."""
     stack = [value]
     while stack:
         item = stack.pop()
         if isinstance(item, str):
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError:
-                return False
+            if has_lone_surrogate(item):
+                return True
         elif isinstance(item, dict):
             stack.extend(item.keys())
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
-    return True
+    return False
 
 
 def split_topics(text):

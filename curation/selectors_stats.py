@@ -105,9 +105,8 @@ def _parse_date(name, values):
     if len(values) > 1:
         raise StatsRangeError(f"Give “{name}” once.")
     value = values[0].strip()
-    if len(value) != 10 or not value.isascii():
-        raise StatsRangeError(f"“{name}” must be a date written YYYY-MM-DD.")
-    if not (value[:4].isdigit() and value[4] == value[7] == "-" and value[5:7].isdigit() and value[8:].isdigit()):
+    digits = value[:4] + value[5:7] + value[8:]
+    if len(value) != 10 or not (value.isascii() and digits.isdigit() and value[4] == value[7] == "-"):
         raise StatsRangeError(f"“{name}” must be a date written YYYY-MM-DD.")
     try:
         day = dt.date.fromisoformat(value)

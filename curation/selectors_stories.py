@@ -24,7 +24,7 @@ from curation.db.story_queries import first_of_story_condition
 from curation.models import Article, ArticleState, RelatedCoverage, Story
 from curation.selectors import DEFAULT_SORT, SORTS, queue_page
 from curation.services import story_candidates, story_index
-from curation.services.story_publication import new_members_token
+from curation.services.story_acts import members_token
 from curation.stories import score_pair
 from curation.stories import text as textmod
 from curation.stories.features import BODY
@@ -73,7 +73,7 @@ class StorySummary:
     more_outlets: int = 0
     lead: "StoryLead | None" = None  # the lead's publication fields (what the service needs to offer acts)
     members: list = field(default_factory=list)  # [StoryMember]: the first few, lead first then newest
-    # Its new members as the row is drawn (story_publication.new_members_token): the row's
+    # Its new members as the row is drawn (story_acts.members_token): the row's
     # "reject the rest" is refused if they are not the same when it is pressed.
     new_token: str = ""
 
@@ -117,6 +117,12 @@ def with_story_summary(rows):
     return rows.annotate(story_json=RawSQL(story_summary_sql(), ()))
 
 
+def _json_list(data, key):
+    """A list inside the summary, parsed again where a database handed it over as JSON text."""
+    value = data.get(key) or []
+    return json.loads(value) if isinstance(value, str) else value
+
+
 def _summary(story_id, text, as_datetime=None):
     if not story_id or not text:
         return None
@@ -124,10 +130,7 @@ def _summary(story_id, text, as_datetime=None):
         data = json.loads(text)
     except ValueError:
         return None
-    outlets = data.get("outlets") or []
-    if isinstance(outlets, str):
-        outlets = json.loads(outlets)
-    names = [outlet.get("name") for outlet in outlets if isinstance(outlet, dict) and outlet.get("name")]
+    names = [outlet.get("name") for outlet in _json_list(data, "outlets") if isinstance(outlet, dict) and outlet.get("name")]
     size = int(data.get("size") or 0)
     as_datetime = as_datetime or backend().datetime_from_db
     lead = None
@@ -137,21 +140,15 @@ def _summary(story_id, text, as_datetime=None):
             version=int(data.get("lead_version") or 0), provider_id=data.get("lead_provider_id"),
             published_at=as_datetime(data.get("lead_published_at")), needs_metadata=bool(data.get("lead_needs_metadata")),
         )
-    members = data.get("members") or []
-    if isinstance(members, str):
-        members = json.loads(members)
     members = [
         StoryMember(pk=member["id"], title=member.get("title") or "", state=member.get("state") or "",
                     provider=member.get("provider") or "", quality=member.get("quality"),
                     published_at=as_datetime(member.get("published_at")))
-        for member in members if isinstance(member, dict) and member.get("id")
+        for member in _json_list(data, "members") if isinstance(member, dict) and member.get("id")
     ]
-    new_ids = data.get("new_ids") or []
-    if isinstance(new_ids, str):
-        new_ids = json.loads(new_ids)
-    new_ids = [entry["id"] for entry in new_ids if isinstance(entry, dict) and entry.get("id")]
+    new_ids = [entry["id"] for entry in _json_list(data, "new_ids") if isinstance(entry, dict) and entry.get("id")]
     return StorySummary(
-        lead=lead, members=members, new_token=new_members_token(new_ids),
+        lead=lead, members=members, new_token=members_token(new_ids),
         id=story_id, size=size, lead_id=data.get("lead_id"), lead_title=data.get("lead_title") or "",
         sources=max(0, size - 1) + int(data.get("unlinked") or 0), outlets=names[:OUTLETS_SHOWN],
         best_quality=data.get("best_quality"), best_heat=data.get("best_heat"),

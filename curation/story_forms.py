@@ -19,7 +19,7 @@ class StoryPublishForm(forms.Form):
     expected_version = forms.IntegerField(min_value=0, max_value=2**63 - 1)
     # The story's new items as the row showed them (services.story_publication.publish_story).
     new_count = forms.IntegerField(min_value=0, max_value=2**63 - 1, required=False)
-    # Which they were (story_publication.new_members_token); empty: not compared.
+    # Which they were (story_acts.members_token); empty: not compared.
     new_seen = forms.CharField(required=False, max_length=64, strip=True)
 
 

@@ -122,6 +122,16 @@ def _authority_is_sound(url):
     return True
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def has_lone_surrogate(text):
+    """Whether `text` holds a UTF-16 surrogate on its own (what an escape such as JSON's or
+    YAML's "\\ud800" makes): not Unicode text, so no database stores it and no page shows it.
+    One test for the seed import, the rules and the admin's JSON."""
+    return _LONE_SURROGATE.search(text) is not None
+
+
 # What shows nothing: controls, format characters (zero-width space and joiners, the byte
 # order mark, bidirectional controls, tag characters), separators, lone surrogates, and the
 # letters and symbols that render as a blank (Hangul fillers, the blank braille pattern).

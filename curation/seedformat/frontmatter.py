@@ -1,16 +1,15 @@
 """The front matter as YAML: PyYAML's C loader with the structural checks of safeyaml, and
 the strings no database stores alike refused."""
 
-import re
 
 import yaml
 
 from curation import safeyaml
 from curation.seedformat.values import SeedError, SeedLimits
+from curation.validation import has_lone_surrogate
 
 # The loader every reader of seed front matter uses (the export reads stored front matter too).
 SafeLoader = safeyaml.SeedYAMLLoader
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def load_front_matter(front_matter, limits=None, *, spans=None, repeated=None):
@@ -67,7 +66,7 @@ def _check_escaped_text(mapping):
 def _check_text(text, path):
     if "\x00" in text:
         raise SeedError("contains a NUL character (an escaped \\0)", field=path)
-    if _SURROGATE.search(text):
+    if has_lone_surrogate(text):
         raise SeedError("contains an unpaired UTF-16 surrogate escape, which is not text", field=path)
 
 

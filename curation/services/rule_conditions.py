@@ -23,7 +23,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from curation.models import HEAT_UNKNOWN, HEAT_UNKNOWN_Q, Article, Topic
-from curation.validation import stored_moment_before, visible_name
+from curation.validation import has_lone_surrogate, stored_moment_before, visible_name
 
 ACTIONS = ("publish", "reject", "flag", "add_topic")
 DECIDING_ACTIONS = ("publish", "reject")
@@ -158,18 +158,9 @@ def _text(field, value, limit=MAX_TEXT, required=True, strip=True):
         raise RuleDefinitionError(field, "must not be empty")
     if len(value) > limit or "\x00" in value:
         raise RuleDefinitionError(field, f"at most {limit} characters, no NUL")
-    if not _is_unicode(value):
-        # A lone UTF-16 surrogate (JSON's "\ud800"): no database stores it, no page shows it.
+    if has_lone_surrogate(value):
         raise RuleDefinitionError(field, "holds text that is not valid Unicode (a lone surrogate such as \\ud800)")
     return value
-
-
-def _is_unicode(text):
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _names(field, value):

@@ -14,7 +14,6 @@ Clustering work follows the new items: their candidates come from the index tabl
 (story_index.py), and only the articles connected to them are re-clustered.
 """
 
-import hashlib
 import time
 from dataclasses import dataclass, field, replace
 
@@ -304,8 +303,7 @@ def seen_token(story_id, lead_id, member_ids):
     """A story as a page showed it (id, lead, members), sent back with its acts; "-": none."""
     if not story_id:
         return "-"
-    digest = hashlib.sha256(",".join(map(str, sorted(member_ids))).encode()).hexdigest()[:16]
-    return f"{story_id}.{lead_id or 0}.{digest}"
+    return f"{story_id}.{lead_id or 0}.{story_acts.members_token(member_ids)}"
 
 
 def _check_seen(article, expected_story, done=None):

@@ -10,8 +10,11 @@ everything again).
     can_edit_stories(user)                     split, lead, apart and merge need the edit permission
     lead_refusal(article)                      why an item cannot be a story's lead (the
                                                panel's offer and set_lead's check)
+    members_token(ids)                         some members as a page showed them, sent back
+                                               with an act so that it is made on what was seen
 """
 
+import hashlib
 from dataclasses import dataclass
 
 from curation.models import ArticleState
@@ -52,6 +55,11 @@ def lead_refusal(article):
     if editorial.needs_completing(article):
         return "This item cannot lead its story until its metadata is complete (title, outlet and date)."
     return None
+
+
+def members_token(ids):
+    """Article ids as a short token that tells one set from another (order ignored)."""
+    return hashlib.sha256(",".join(map(str, sorted(ids))).encode()).hexdigest()[:16]
 
 
 def can_edit_stories(user):

@@ -1,7 +1,6 @@
 """Publishing a story in one act: its lead published and, as the editor picks, its other new
 items rejected as duplicates or left in the queue (the queue's story rows and their Undo)."""
 
-import hashlib
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -17,16 +16,11 @@ from curation.services.editorial import (
     _require,
     transition_article,
 )
+from curation.services.story_acts import members_token
 from curation.services.transactions import retry_transient
 
 # The reason code a story's other items are rejected with.
 DUPLICATE_REASON = "duplicate"
-
-
-def new_members_token(ids):
-    """A story's new members (their ids) as a row showed them: sent back with its publish
-    form, so that "reject the rest" rejects only items the editor saw in the story."""
-    return hashlib.sha256(",".join(map(str, sorted(ids))).encode()).hexdigest()[:16]
 
 
 @dataclass
@@ -49,7 +43,7 @@ def publish_story(
     reported and the others go on. `expected_lead` / `expected_version`: the lead and its
     version the editor saw (a story whose lead changed since is a conflict); `expected_new`:
     the new items the row showed (rejecting the rest, one that joined since is a conflict);
-    `expected_new_members`: their `new_members_token`, which tells the same when one item
+    `expected_new_members`: their `story_acts.members_token`, which tells the same when one item
     left and another joined (the count alone does not).
 
     One transaction: if the database gives up part-way (a deadlock it broke, a lost
@@ -85,7 +79,7 @@ def _publish_story(story_id, user, rest, via, expected_lead, expected_version, e
                 f"This story has {len(new_ids)} new items now, not the {expected_new} shown: nothing was rejected. "
                 "Reload to see them before rejecting any as duplicates."
             )
-        if new_ids is not None and expected_new_members and new_members_token(new_ids) != expected_new_members:
+        if new_ids is not None and expected_new_members and members_token(new_ids) != expected_new_members:
             raise ConflictError(
                 "This story's new items changed since the page was drawn (an item joined it, another left or "
                 "was decided): nothing was rejected. Reload to see them before rejecting any as duplicates."
