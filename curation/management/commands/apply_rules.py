@@ -9,6 +9,7 @@ from curation.management.base import CurationCommand
 from curation.management.options import add_report_options
 from curation.models import Rule
 from curation.services import rules
+from curation.services.importing import escape_controls
 
 
 class Command(CurationCommand):
@@ -38,15 +39,15 @@ class Command(CurationCommand):
             if result.disabled:
                 self.stdout.write(self.style.WARNING(f"No rule ran: {result.disabled}."))
             for decision in result.decisions if options["verbosity"] >= 2 else ():
-                self.stdout.write(f"article {decision['article']}: {decision['action']} by “{decision['rule']}”")
+                self.stdout.write(f"article {decision['article']}: {decision['action']} by “{escape_controls(decision['rule'])}”")
             verb = "would act" if result.dry_run else "acted"
             for name, counts in result.counts.items():
-                self.stdout.write(f"“{name}” {verb}: " + ", ".join(f"{n} {action}" for action, n in counts.items()))
+                self.stdout.write(f"“{escape_controls(name)}” {verb}: " + ", ".join(f"{n} {action}" for action, n in counts.items()))
             if not result.counts and not result.disabled:
                 self.stdout.write("No item matched.")
             if result.skipped:
                 self.stdout.write(f"{len(result.skipped)} skipped (an editor acted meanwhile, or the item no longer allows it).")
         for error in result.errors:
-            self.stderr.write(error)
+            self.stderr.write(escape_controls(error))
         if result.stopped:
-            self.stderr.write(result.stopped)
+            self.stderr.write(escape_controls(result.stopped))

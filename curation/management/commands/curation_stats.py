@@ -13,6 +13,7 @@ from curation import selectors_stats as stats
 from curation.management.base import CurationCommand
 from curation.management.options import add_report_options
 from curation.services import stats_rollup
+from curation.services.importing import escape_controls
 
 
 class Command(CurationCommand):
@@ -67,7 +68,10 @@ def _json(r, figures):
 
 
 def _text_table(columns, rows):
-    cells = [[str(c) for c in columns]] + [["–" if v is None else str(v) for v in row] for row in rows]
+    # Labels are stored names (a rule's, an editor's, a rejection reason's): one line of
+    # printable text each, so that none can break the table or drive the terminal.
+    cells = [[escape_controls(str(c)) for c in columns]]
+    cells += [["–" if v is None else escape_controls(str(v)) for v in row] for row in rows]
     widths = [max(len(row[n]) for row in cells) for n in range(len(columns))]
     lines = [
         "  ".join(

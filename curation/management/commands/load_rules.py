@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 
 from curation.management.base import CurationCommand
 from curation.services import rule_files
-from curation.services.importing import display_path
+from curation.services.importing import display_path, escape_controls
 
 
 class Command(CurationCommand):
@@ -45,6 +45,6 @@ class Command(CurationCommand):
         parts = [f"{len(summary[key])} {key}" for key in ("created", "changed", "unchanged", "deleted")]
         self.stdout.write(self.style.SUCCESS("Rules loaded: " + ", ".join(parts) + "."))
         for note in summary["renamed"]:
-            self.stdout.write(f"note: {note}")
+            self.stdout.write(f"note: {escape_controls(note)}")
         for rule in summary["matches_everything"]:
-            self.stderr.write(f"warning: rule “{rule}” has no conditions: it matches every item in the queue")
+            self.stderr.write(f"warning: rule “{escape_controls(rule)}” has no conditions: it matches every item in the queue")

@@ -10,6 +10,7 @@ and exits 0, silently (-v 2 says so).
 from curation.db import backend
 from curation.management.base import CurationCommand
 from curation.management.options import add_report_options
+from curation.services.importing import escape_controls
 from curation.services.scheduling import due_boundaries, record_due_boundaries
 
 LOCK_NAME = "publish_scheduled"
@@ -52,4 +53,7 @@ class Command(CurationCommand):
     @staticmethod
     def _line(boundary, verb):
         label = "went live" if boundary.kind == "went_live" else "expired"
-        return f"{verb}: #{boundary.article_id} {label} at {boundary.at:%Y-%m-%d %H:%M:%S} UTC: {boundary.title[:80]}"
+        # The title as one line of printable text: an imported title may hold a newline or a
+        # terminal's escape sequence, and this line goes to a terminal or to cron's mail.
+        title = escape_controls(boundary.title[:80])
+        return f"{verb}: #{boundary.article_id} {label} at {boundary.at:%Y-%m-%d %H:%M:%S} UTC: {title}"
