@@ -123,13 +123,30 @@ class ChangeStamps:
     last_action: dt.datetime | None  # the latest editorial action (every editorial write leaves one)
     last_import: dt.datetime | None  # the latest import ledger row or story change (imports leave both)
     newest_id: int | None
-    last_boundary: dt.datetime | None  # the latest go-live, expiry or embargo end that has passed
+    last_boundary: dt.datetime | None  # the latest go-live, expiry or embargo end of a published item that has passed
     next_boundary: dt.datetime | None  # the next one to come
     topic: tuple | None = None  # (id, name, slug) when a slug was given
 
 
 # The schedule columns whose times change what readers see; each has a partial index.
 _BOUNDARY_COLUMNS = ("live_from", "live_until", "embargo_until")
+
+
+def _flips_visibility(name, column):
+    """SQL: this row's `name` time is one at which readers' view of it changes: the row is
+    published, and the time is its start (the later of go-live and embargo end) or its
+    expiry after that start. An embargo or a schedule kept on an item readers cannot see (in
+    the queue, rejected) changes nothing they see: counted, it moved the public max-age down
+    to its time and Last-Modified up to it, which told anyone when an embargo ends."""
+    from curation.models import ArticleState
+
+    live_from, live_until, embargo = (column("live_from"), column("live_until"), column("embargo_until"))
+    published = f"{column('state')} = '{ArticleState.PUBLISHED}'"
+    if name == "live_from":
+        return f"{published} AND ({embargo} IS NULL OR {embargo} <= {live_from}) AND ({live_until} IS NULL OR {live_until} > {live_from})"
+    if name == "embargo_until":
+        return f"{published} AND ({live_from} IS NULL OR {live_from} <= {embargo}) AND ({live_until} IS NULL OR {live_until} > {embargo})"
+    return f"{published} AND ({live_from} IS NULL OR {live_from} < {live_until}) AND ({embargo} IS NULL OR {embargo} < {live_until})"
 
 
 def latest_change_stamps(*, now, topic_slug=None, using="default"):
@@ -146,10 +163,13 @@ def latest_change_stamps(*, now, topic_slug=None, using="default"):
     quote = connections[using].ops.quote_name
     article = quote(Article._meta.db_table)
     passed, coming = [], []
+    def column_of(name):
+        return quote(Article._meta.get_field(name).column)
+
     for name in _BOUNDARY_COLUMNS:
-        column = quote(Article._meta.get_field(name).column)
-        passed.append(f"(SELECT {column} FROM {article} WHERE {column} <= %s ORDER BY {column} DESC LIMIT 1)")
-        coming.append(f"(SELECT {column} FROM {article} WHERE {column} > %s ORDER BY {column} LIMIT 1)")
+        column, flips = column_of(name), _flips_visibility(name, column_of)
+        passed.append(f"(SELECT {column} FROM {article} WHERE {column} <= %s AND {flips} ORDER BY {column} DESC LIMIT 1)")
+        coming.append(f"(SELECT {column} FROM {article} WHERE {column} > %s AND {flips} ORDER BY {column} LIMIT 1)")
     stamps = ", ".join(
         [
             f"(SELECT MAX(created_at) FROM {quote(EditorialAction._meta.db_table)})",

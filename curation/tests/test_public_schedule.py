@@ -8,7 +8,10 @@ import feedparser
 import pytest
 from django.core.management import call_command
 from django.utils.http import http_date
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from curation.db.queries import latest_change_stamps
 from curation.models import Article
 from curation.services import editorial, scheduling
 from curation.tests.factories import make_article
@@ -152,3 +155,68 @@ def test_export_for_a_static_site_leaves_out_what_readers_cannot_see(tmp_path, c
     assert "published: false" in by_url[f"webUrl: {briefing.web_url}"]
     assert "published: false" in by_url[f"webUrl: {embargoed.web_url}"]
     assert "published: true" in by_url[f"webUrl: {always.web_url}"]
+
+
+# --- only what readers could see moves the validators ----------------------------------------
+
+
+def test_an_embargo_on_an_item_readers_cannot_see_leaks_nothing_through_the_cache_headers(client, clock, editor, embargo_editor):
+    """A rejected or queued item's embargo ending at 07:00 changes nothing readers see: the
+    max-age used to count down to it (telling anyone when an embargo ends) and Last-Modified
+    and the ETag to move at 07:00."""
+    make_article(title="Always there", state="published", published_at=SIX - dt.timedelta(days=1))
+    queued = make_article(title="In the queue")
+    scheduling.set_embargo(article=queued, user=embargo_editor, until=SEVEN)
+    rejected = make_article(title="Rejected after the embargo was set")
+    scheduling.set_embargo(article=rejected, user=embargo_editor, until=SEVEN + dt.timedelta(minutes=1))
+    editorial.reject_article(article=Article.objects.get(pk=rejected.pk), user=editor)
+
+    clock.move_to(SEVEN - dt.timedelta(seconds=20))
+    before = client.get("/api/articles/")
+    assert "max-age=60" in before["Cache-Control"]
+    clock.move_to(SEVEN + dt.timedelta(minutes=2))
+    after = client.get("/api/articles/", HTTP_IF_NONE_MATCH=before["ETag"])
+    assert after["Last-Modified"] == before["Last-Modified"]
+
+
+def test_a_go_live_time_inside_an_embargo_is_not_a_change_the_embargos_end_is(client, clock, editor, embargo_editor):
+    article = make_article(title="Scheduled for seven, embargoed until eight")
+    scheduling.set_embargo(article=article, user=embargo_editor, until=EIGHT)
+    scheduling.schedule_article(article=Article.objects.get(pk=article.pk), user=editor, go_live_at=SEVEN)
+
+    clock.move_to(SEVEN - dt.timedelta(seconds=20))
+    assert "max-age=60" in client.get("/feeds/rss/")["Cache-Control"]
+    clock.move_to(EIGHT - dt.timedelta(seconds=20))
+    assert "max-age=20" in client.get("/feeds/rss/")["Cache-Control"]
+    clock.move_to(EIGHT + dt.timedelta(seconds=5))
+    assert client.get("/feeds/rss/")["Last-Modified"] == http_date(EIGHT.timestamp())
+
+
+GRID = [SIX + dt.timedelta(minutes=30 * step) for step in range(-3, 6)]
+schedules = st.lists(
+    st.tuples(
+        st.sampled_from(["published", "new", "rejected"]),
+        *[st.none() | st.sampled_from(GRID)] * 3,  # go-live, expiry, embargo end
+    ),
+    max_size=6,
+)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=schedules, now=st.sampled_from(GRID))
+def test_the_validators_boundaries_are_exactly_the_times_readers_view_changes(rows, now):
+    """Any stored schedule (the services refuse some of these; the validators must hold for
+    every row all the same): the next boundary is the first time after `now` at which the
+    set of items readers see changes, the last one the latest such time that has passed."""
+    Article.objects.all().delete()
+    for state, live_from, live_until, embargo_until in rows:
+        article = make_article(state=state)
+        Article.objects.filter(pk=article.pk).update(live_from=live_from, live_until=live_until, embargo_until=embargo_until)
+
+    def seen(at):
+        return set(Article.objects.live(at).values_list("pk", flat=True))
+
+    changes = sorted(at for at in GRID if seen(at) != seen(at - dt.timedelta(microseconds=1)))
+    stamps = latest_change_stamps(now=now)
+    assert stamps.next_boundary == min((at for at in changes if at > now), default=None)
+    assert stamps.last_boundary == max((at for at in changes if at <= now), default=None)
