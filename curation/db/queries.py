@@ -151,14 +151,14 @@ def _flips_visibility(name, column):
 
 def latest_change_stamps(*, now, topic_slug=None, using="default"):
     """ChangeStamps at `now`, and the topic row when a slug is given: one query of nine
-    index reads. None when the slug names no topic.
+    index reads. None when the slug names no topic that a live article carries.
 
     The schedule's times are read as "the latest at or before now" and "the first after
     now" (one row from each end of an index range): an item going live at 07:00 changes no
     other stamp, so without them a conditional GET at 07:00:01 would be answered 304 with
     the list from before.
     """
-    from curation.models import Article, EditorialAction, ImportLedgerEntry, Story, Topic
+    from curation.models import Article, EditorialAction, ImportLedgerEntry, Story, Topic, live_condition
 
     quote = connections[using].ops.quote_name
     article = quote(Article._meta.db_table)
@@ -188,9 +188,17 @@ def latest_change_stamps(*, now, topic_slug=None, using="default"):
             cursor.execute(f"SELECT {stamps}", params)
             row, topic = cursor.fetchone(), None
         else:
+            # A topic that no live article carries is no topic to readers: its page and feeds
+            # are 404s, and answering a conditional GET for it with 304 (If-None-Match: *, or
+            # the site's Last-Modified) told anyone that some hidden item (in the queue, under
+            # embargo) carries a topic of that name.
+            through = quote(Article.topics.through._meta.db_table)
+            live, live_params = condition_sql(Article, live_condition(now), "a", using=using)
             cursor.execute(
-                f"SELECT t.id, t.name, t.slug, {stamps} FROM {quote(Topic._meta.db_table)} t WHERE t.slug = %s",
-                [*params, topic_slug],
+                f"SELECT t.id, t.name, t.slug, {stamps} FROM {quote(Topic._meta.db_table)} t WHERE t.slug = %s "
+                f"AND EXISTS (SELECT 1 FROM {through} at JOIN {article} a ON a.id = at.article_id "
+                f"WHERE at.topic_id = t.id AND {live})",
+                [*params, topic_slug, *live_params],
             )
             found = cursor.fetchone()
             if found is None:

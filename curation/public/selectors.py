@@ -25,7 +25,7 @@ import json
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -299,8 +299,13 @@ class Validators:
 
 
 def kept_topic_slug(alias_slug):
-    """The slug of the topic that a merged topic's slug now stands for (TopicAlias), or None."""
-    return TopicAlias.objects.filter(slug=alias_slug).values_list("topic__slug", flat=True).first()
+    """The slug of the topic that a merged topic's slug now stands for (TopicAlias), or None;
+    None too while no live article carries the kept topic (its page is a 404, and the
+    redirect would name a topic only hidden items carry)."""
+    carried = Article.objects.live(reading_time()).filter(topics=OuterRef("topic_id")).order_by()
+    return (
+        TopicAlias.objects.filter(Exists(carried), slug=alias_slug).values_list("topic__slug", flat=True).first()
+    )
 
 
 def public_validators(*, topic_slug=None, now=None):
