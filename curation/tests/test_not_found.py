@@ -4,9 +4,9 @@ whatever hides the item, so a 404 tells a stranger nothing."""
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from django.utils import timezone
 
 from curation.models import ArticleState
 from curation.services import editorial
