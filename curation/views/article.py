@@ -218,6 +218,10 @@ def article_attach(request, article, form):
             except EditorialError as exc:
                 messages.error(request, str(exc))
                 return redirect(detail_url(article.pk))
-            messages.success(request, f"Attached the body to “{short(target.title)}”.")
+            replaced = target.replaced_body.strip()
+            note = (
+                f" The text it had ({len(replaced):,} characters) was replaced; its history keeps it." if replaced else ""
+            )
+            messages.success(request, f"Attached the body to “{short(target.title)}”.{note}")
             return redirect(detail_url(target.pk))
     return _form_refused(request, article, attach_form=form)

@@ -168,9 +168,11 @@ def complete_article(
 
 @retry_transient
 def attach_body(*, item, target, user, expected_version=None, via="curator"):
-    """Give `target` the body text of the body-only `item`; the item leaves the queue as merged.
+    """Give `target` (an article: one with metadata) the body text of the body-only `item`;
+    the item leaves the queue as merged.
 
-    One audit row, on the target, records both sides.
+    One audit row, on the target, records both sides, with the body the target had (the
+    returned target's `replaced_body`, for the editor's message).
     """
     _require(user, EDIT_PERMISSION)
     item_id = item.pk if isinstance(item, Article) else item
@@ -189,6 +191,13 @@ def attach_body(*, item, target, user, expected_version=None, via="curator"):
             raise InvalidTransition(f"“{_short(item.title)}” is {item.get_state_display().lower()}.")
         if target.state == ArticleState.MERGED:
             raise InvalidTransition(f"“{_short(target.title)}” was itself merged into another article.")
+        if not target.has_front_matter:
+            # The panel offers only articles; an id typed or posted could name another
+            # body-only item, whose own text the attach replaced (and lost).
+            raise InvalidTransition(
+                f"“{_short(target.title)}” is a body-only item too: a body is attached to an article "
+                "(one with metadata). Complete one of the two instead."
+            )
         updated = Article.objects.filter(pk=item.pk, version=item.version).update(
             state=ArticleState.MERGED,
             merged_into=target,
@@ -200,16 +209,20 @@ def attach_body(*, item, target, user, expected_version=None, via="curator"):
             raise ConflictError(
                 f"“{_short(item.title)}” was changed by someone else at the same moment. Reload to see the current version."
             )
+        replaced = target.body
         target = _save(
             target,
             changes={"body": item.body, "edited_fields": sorted(set(target.edited_fields or ()) | {"body"})},
             user=user,
             action=Action.ATTACH,
             via=via,
-            before={"body_chars": len(target.body), "item": item.pk, "item_state": item.state},
+            # The body it had stays in the audit row whole: the attach replaces it, and an
+            # article's own text is never lost (its history shows the start of it).
+            before={"body": target.body, "body_chars": len(target.body), "item": item.pk, "item_state": item.state},
             after={"body_chars": len(item.body), "item": item.pk, "item_state": ArticleState.MERGED},
         )
         from curation.services import stories  # stories imports this module
 
         stories.attached(item=item.pk, target=target.pk)  # the item is part of the target's story now
+        target.replaced_body = replaced if replaced != item.body else ""
         return target
