@@ -148,3 +148,16 @@ def test_an_export_into_the_folder_imported_leaves_every_source_file_as_it_was(t
     assert f"{sources / 'a.txt'} is the file it was imported from: not replaced (export into a folder of its own)" in err.getvalue()
     call_command("export_seeds", str(tmp_path / "out"), stdout=StringIO())
     assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["a.txt", "b.txt"]
+
+
+@pytest.mark.parametrize("below", ["", "sub", "sub/deeper"])
+def test_an_outdir_that_is_a_file_is_refused_in_those_words(tmp_path, below):
+    """`export_seeds /dev/null` or a file's name said 'cannot write to ...: File exists'."""
+    make_article()
+    taken = tmp_path / "report.txt"
+    taken.write_text("kept")
+    with pytest.raises(CommandError) as refused:
+        export(taken / below if below else taken)
+    assert refused.value.returncode == 2
+    assert "it, or a folder above it, is a file, not a folder" in str(refused.value)
+    assert taken.read_text() == "kept"

@@ -34,6 +34,11 @@ class Command(CurationCommand):
             )
         try:
             report = export_seeds(options["outdir"], queryset=queryset)
+        except (FileExistsError, NotADirectoryError):
+            # mkdir's own words were "File exists" for `export_seeds /dev/null` or a file's name.
+            raise CommandError(
+                f"cannot write to {options['outdir']}: it, or a folder above it, is a file, not a folder", returncode=2
+            ) from None
         except OSError as exc:
             raise CommandError(f"cannot write to {options['outdir']}: {exc.strerror or exc}", returncode=2) from None
         except ExportInterrupted as exc:
