@@ -82,6 +82,22 @@ def test_apply_rules_and_load_rules_show_a_hostile_rule_name_escaped(tmp_path, r
     assert "warning: rule “Every\\nthing\\x1b[2J” has no conditions" in err
 
 
+def test_import_seeds_names_a_hostile_rule_escaped_in_its_rules_line(tmp_path, reasons):
+    from curation.models import RulesSwitch
+    from curation.tests.factories import seed_text, valid_front_matter
+    from curation.tests.test_import import run_import, write
+
+    RulesSwitch.objects.update_or_create(pk=1, defaults={"enabled": True})
+    name = "Strong\nRules: fake line\x1b[2J"
+    definition = validate_definition({"when": {"quality_min": 70}, "action": "publish"})
+    rules.save_rule(name=name, definition=definition, enabled=True)
+    write(tmp_path, "one.md", seed_text(**valid_front_matter(1, quality=80)))
+    code, out, err = run_import(tmp_path, no_progress=True, workers=0)
+    assert code == 0, err
+    assert_plain_lines(out + err)
+    assert "Rules: Strong\\nRules: fake line\\x1b[2J: 1 publish." in out
+
+
 def test_curation_stats_table_shows_stored_labels_on_one_line_each():
     table = _text_table(["Rule", "Decided"], [["Strong\nFake row  999", 3], ["\x1b[31mRed", None]])
     lines = table.splitlines()

@@ -38,17 +38,18 @@ def story_summary(stories):
 def rule_summary(rules):
     if rules["disabled"]:
         return f"Rules: none ran ({rules['disabled']})."
+    # A rule's name is stored text (a rules file may put a newline or an escape in it).
     acted = "; ".join(
-        f"{name}: " + ", ".join(f"{count} {action}" for action, count in actions.items())
+        f"{escape_controls(name)}: " + ", ".join(f"{count} {action}" for action, count in actions.items())
         for name, actions in rules["counts"].items()
     )
     text = f"Rules: {acted or 'no item matched'}"
     if rules["source_changed_flags"]:
         text += f"; {rules['source_changed_flags']} items a rule decided were changed by the source and flagged"
     if rules["stopped"]:
-        text += f"; {rules['stopped']}"
+        text += f"; {escape_controls(rules['stopped'])}"
     for error in rules["errors"]:
-        text += f"; {error}"
+        text += f"; {escape_controls(error)}"
     return text + "."
 
 
