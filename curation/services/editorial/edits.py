@@ -2,10 +2,11 @@
 to an article."""
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from curation.models import Article, ArticleState
+from curation.seedformat import url_key
 from curation.services import taxonomy
 from curation.services.editorial.core import EDIT_PERMISSION, Action, _lock, _require, _save, _short
 from curation.services.editorial.errors import ConflictError, InvalidEdit, InvalidTransition
@@ -131,6 +132,17 @@ def complete_article(
         article = _lock(article_id, expected_version)
         if not needs_completing(article):
             raise InvalidTransition(f"“{_short(article.title)}” already has what publishing needs.")
+        if web_url and web_url != article.web_url and (holder := _article_at(web_url, besides=article.pk)):
+            # An article is its webUrl: a second one at it is taken for the first by the
+            # next import of an export (the item's file updated that article, its own title
+            # and text gone), and readers would see one source twice.
+            raise InvalidEdit(
+                {
+                    "web_url": f"Article #{holder.pk} (“{_short(holder.title)}”) already has this address. "
+                    "If this text is that article's, attach it there instead; otherwise give the address "
+                    "this text was published at."
+                }
+            )
         try:
             provider = taxonomy.ensure_provider(provider_name, provider_domain)
         except TaxonomyError as exc:
@@ -164,6 +176,18 @@ def complete_article(
         changes["needs_metadata"] = False
         changes["edited_fields"] = sorted(set(article.edited_fields or ()) | (set(after) - {"needs_metadata"}))
         return _save(article, changes=changes, user=user, action=Action.COMPLETE, via=via, before=before, after=after)
+
+
+def _article_at(web_url, *, besides):
+    """Another article whose address is `web_url`: its own (the import's identity) or one an
+    editor gave it."""
+    return (
+        Article.objects.filter(Q(web_url=web_url) | Q(source_key=url_key(web_url)))
+        .exclude(pk=besides)
+        .only("pk", "title")
+        .order_by("pk")
+        .first()
+    )
 
 
 @retry_transient
