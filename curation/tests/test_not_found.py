@@ -131,3 +131,27 @@ def test_any_conditional_request_answers_a_hidden_topic_as_a_missing_one(client,
     hidden = answer(client, pattern.format(hidden_topic), **headers)
     assert hidden[0] < 500
     assert hidden == answer(client, pattern.format("no-such-topic"), **headers)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    pattern=st.sampled_from(["/articles/{}/", "/articles/{}/some-title/", "/api/articles/{}/"]),
+    hidden_kind=st.sampled_from(["rejected", "embargoed", "later"]),
+    headers=st.dictionaries(st.sampled_from(["HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE"]), header_text),
+)
+def test_any_conditional_request_answers_a_hidden_article_as_a_missing_one(client, editor, pattern, hidden_kind, headers):
+    future = timezone.now() + dt.timedelta(days=1)
+    fields = {
+        "rejected": {"state": ArticleState.REJECTED},
+        "embargoed": {"state": ArticleState.PUBLISHED, "embargo_until": future},
+        "later": {"state": ArticleState.PUBLISHED, "live_from": future},
+    }[hidden_kind]
+    hidden = make_article(**fields)
+
+    def without_etag(found):  # the ETag is made from the address, which the client chose
+        status, shown, content = found
+        return status, {name: value for name, value in shown.items() if name != "ETag"}, content
+
+    answered = without_etag(answer(client, pattern.format(hidden.pk), **headers))
+    assert answered[0] < 500
+    assert answered == without_etag(answer(client, pattern.format(hidden.pk + 100000), **headers))
