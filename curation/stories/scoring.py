@@ -48,6 +48,12 @@ HOUR = 3600.0
 TEXT_SCALE = 0.9
 # Two headlines must share a word at least this rare ("data" is 1.2, "rates" 1.6, a name 6.5).
 TITLE_WORD_WEIGHT = 1.5
+# Two headlines that share no such word may still be one event when their texts say so
+# strongly (ScoringConfig.veto_yield_probability): headlines in two languages, or a
+# tabloid's and a business paper's titles for one takeover. Their texts must then share at
+# least this many terms this rare (names, figures, uncommon words).
+VETO_YIELD_WEIGHT = 2.5
+VETO_YIELD_TERMS = 2
 # An item without a headline (a body-only item) must share a word at least this rare: a
 # name, a figure, a word few texts use (its common words may be a template's boilerplate);
 # or several words each at least fairly rare (a judge's common name, the court, the law).
@@ -135,6 +141,9 @@ class ScoringConfig:
     # A body-only item has no headline, so every headline signal is zero for its pairs and
     # the model's probability runs low for them: they join from this one, chosen the same way.
     body_join_probability: float = 0.65
+    # Two headlines that share no telling word join only from this one (and on shared rare
+    # terms, VETO_YIELD_*), chosen the same way.
+    veto_yield_probability: float = 0.9
 
 
 @dataclass(frozen=True)
@@ -305,12 +314,15 @@ def _telling_shared(a, b):
     return len(shared - _NAME_SUFFIXES)
 
 
+def _rare_shared_count(a, b, weight):
+    """How many terms the two share that are at least this rare in both."""
+    a_weights, b_weights = a.weights, b.weights  # every term of the title and the lede
+    return sum([a_weights[term] >= weight and b_weights[term] >= weight for term in a_weights.keys() & b_weights.keys()])
+
+
 def _anchored_by_several(a, b):
     """The two share ANCHOR_SEVERAL_TERMS terms, each at least ANCHOR_SEVERAL_WEIGHT rare."""
-    shared = (a.title_terms | a.lede_terms) & (b.title_terms | b.lede_terms)
-    a_weights, b_weights = a.weights, b.weights
-    fairly_rare = [term for term in shared if min(a_weights[term], b_weights[term]) >= ANCHOR_SEVERAL_WEIGHT]
-    return len(fairly_rare) >= ANCHOR_SEVERAL_TERMS
+    return _rare_shared_count(a, b, ANCHOR_SEVERAL_WEIGHT) >= ANCHOR_SEVERAL_TERMS
 
 
 def _names_and_figures(a, b):
@@ -388,11 +400,13 @@ def _score_pair(a, b, config, explain):
     )
     near_copy = _lede_jaccard(a, b)
     copied = near_copy >= 0.5 and not (a.excerpt_key == b.excerpt_key and a.excerpt_names_nothing)
-    if vetoed and not copied:
+    vetoed = vetoed and not copied
+    if vetoed and _rare_shared_count(a, b, VETO_YIELD_WEIGHT) < VETO_YIELD_TERMS:
         # Two headlines that name something and share no telling word: an outlet's own
-        # summary of the event says they are different events, whatever text they share (a
-        # template's boilerplate paragraphs, an agency's standard lines), unless one lede
-        # is a copy of the other (a wire story under a rewritten headline).
+        # summary of the event says they are different events, whatever common text they
+        # share (a template's boilerplate paragraphs, an agency's standard lines), unless
+        # one lede is a copy of the other (a wire story under a rewritten headline) or the
+        # texts share rare names and figures and the model is sure (below).
         return NOTHING
     formatted = [item for item in (a, b) if item.generic_title and item.title_key]
     if formatted and near_copy < 0.5 and not (len(formatted) == 1 and _about_one_event(formatted[0], b if formatted[0] is a else a)):
@@ -408,6 +422,8 @@ def _score_pair(a, b, config, explain):
         return NOTHING
     p = probability(values, config.coefficients)
     if p < (config.body_join_probability if body_only else config.join_probability):
+        return NOTHING
+    if vetoed and p < config.veto_yield_probability:
         return NOTHING
     if not copied and _telling_shared(a, b) < 2:
         # One shared word, however rare (a company's name), is not one event: the same

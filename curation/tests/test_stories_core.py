@@ -29,7 +29,16 @@ FLOORS = {
     "heldout7": (0.95, 0.66, 0.03),
     # Blind when first scored (1.000 / 0.729, the same before and after the body-only join
     # probability); never fitted on.
-    "heldout8": (0.97, 0.71, 0.02),
+    # Blind when first scored (1.000 / 0.729, the same before and after the body-only join
+    # probability; 0.750 since the headline veto yields to sure text); never fitted on.
+    "heldout8": (0.97, 0.73, 0.02),
+    # Blind when first scored (1.000 / 0.429); its errors were then read (the headline veto's
+    # yield came from reading every part's): 0.486 since. Never fitted on.
+    "heldout9": (0.97, 0.46, 0.02),
+    # Blind when first scored, with main and with the veto's yield, chosen before (0.928 /
+    # 0.403 and 0.938 / 0.478, 5 of 144 hard-negative pairs joined both times: a dated
+    # markets newsletter naming the day's crypto collapse). Never fitted on.
+    "heldout10": (0.92, 0.45, 0.04),
 }
 # The same, pooled over the eight parts, leaving one part out at a time (the scorer fitted on
 # the seven others, the eighth scored: curation/stories/fitting.py): the estimate for unseen
@@ -285,6 +294,34 @@ def test_a_near_copy_under_another_headline_joins():
     a = item_features(StoryItem("a", title="US adds 272,000 jobs in May, unemployment rises to 4.0%", excerpt=excerpt, provider="reuters.com", published=_at(0)))
     b = item_features(StoryItem("b", title="Payrolls blow past estimates in May; jobless rate ticks up", excerpt=excerpt, provider="cnbc.com", published=_at(1)))
     assert score_pair(a, b).joins
+
+
+BREVARD_WITHDRAWS = ("cyclingnews.com", 0, "Team Brevard stands down its Danish star",
+                     "Team Brevard withdrew Mikkel Sorvang from the Tour of Oltenia on Tuesday. The team said it would wait "
+                     "for the analysis of his second sample before deciding on his contract, and that its other riders would "
+                     "start as planned.")
+SORVANG_SUSPENDED = ("apnews.com", 3, "Sorvang provisionally suspended after positive EPO test",
+                     "Cycling's governing body provisionally suspended the Brevard rider Mikkel Sorvang after a sample taken "
+                     "in March showed traces of EPO. The Dane, a two-time stage winner at the Tour of Oltenia, denies any wrongdoing.")
+BREVARD_SIGNS = ("velonews.example", 5, "Brevard signs a sprinter for next season",
+                 "Team Brevard has signed the Italian sprinter Luca Menotti on a two-year contract from next season, the "
+                 "team said, as it rebuilds a squad that finished last at the Tour of Oltenia.")
+
+
+def _report(key, outlet_hour_title_excerpt):
+    provider, hour, title, excerpt = outlet_hour_title_excerpt
+    return item_features(StoryItem(key, title=title, excerpt=excerpt, provider=provider, published=_at(hour)))
+
+
+def test_headlines_without_a_shared_word_join_when_their_texts_name_the_same_rare_things():
+    # Two outlets' own headlines for one event share no word (neither is a copy of the
+    # other), but both texts name the rider, his team and the race: the model is sure.
+    assert score_pair(_report("a", BREVARD_WITHDRAWS), _report("b", SORVANG_SUSPENDED)).joins
+
+
+def test_headlines_without_a_shared_word_stay_apart_when_the_texts_share_only_a_name_or_two():
+    # The team's other news of the week names the team and the race too, but little else.
+    assert not score_pair(_report("b", SORVANG_SUSPENDED), _report("c", BREVARD_SIGNS)).joins
 
 
 ORRIN_TRIAL = ("reuters.com", 0, "Orrin Pharma's obesity pill cuts weight by 14% in late-stage trial",
