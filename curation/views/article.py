@@ -18,6 +18,7 @@ from curation.services import editorial, source_changes
 from curation.services.editorial import Action, ConflictError, EditorialError, InvalidEdit
 from curation.views.actions import inplace_payload
 from curation.views.common import (
+    SAME_STORY_MESSAGE,
     ActionUrls,
     CuratorAccessMixin,
     article_for_page_or_404,
@@ -70,6 +71,8 @@ def article_page_context(request, article, **forms):
         "publish_blocked": editorial.needs_completing(article),
         "source_differences": source_changes.source_differences(article) if article.source_changed_at else [],
         "merge_refusal": take_refused_merge(request, article.pk),
+        # base.html leaves these out of the page's top: the panel says them (_same_story.html).
+        "messages_in_panel": SAME_STORY_MESSAGE,
     }
     context["notes"] = action_notes(article, context["publish_blocked"])
     if context["publish_blocked"] and article.state in (ArticleState.NEW, ArticleState.REJECTED):
