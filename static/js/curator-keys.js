@@ -86,6 +86,14 @@
       }, { once: true });
     }
     else if (carried && pageRows.length) { select(carried === "last" ? pageRows[pageRows.length - 1] : pageRows[0]); }
+    else if (target && target.matches("tr.queue-row")) {
+      // A page reached at a row (Undo: views/landing.at_put_back_row): that row is the
+      // current one, and j, k and the decision keys go on from it, not from the top.
+      select(target);
+      window.addEventListener("load", function () {
+        if (!target.contains(document.activeElement)) { select(target); }
+      }, { once: true });
+    }
   }
 
   function submitAction(scope, action) {
