@@ -15,6 +15,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from curation import selectors_reasons
 from curation.models import Rule
 from curation.params import parse_id
 from curation.rule_forms import LABELS, RuleForm, names_text
@@ -57,8 +58,12 @@ def describe(definition):
 
 
 def action_text(definition):
+    """The action in words: a rejection's reason by its label, as editors pick it ("Reject
+    (Low quality)"; the list said "Reject (low-quality)", the reason's code)."""
     action = definition.get("action", "")
-    extra = definition.get("reason") or definition.get("note") or definition.get("topic") or ""
+    reason = definition.get("reason")
+    extra = selectors_reasons.reason_labels().get(reason, reason) if reason else ""
+    extra = extra or definition.get("note") or definition.get("topic") or ""
     return f"{ACTION_LABELS.get(action, action)}{f' ({extra})' if extra else ''}"
 
 
