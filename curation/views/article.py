@@ -1,5 +1,7 @@
 """The article page, and the forms that change what an article says: edit, complete, attach."""
 
+from urllib.parse import parse_qsl
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
@@ -82,6 +84,9 @@ def article_page_context(request, article, **forms):
         if article.is_body_only and article.state == ArticleState.NEW:
             context["attach_form"] = forms.get("attach_form") or AttachForm(initial={"expected_version": article.version})
             context["attach_search"] = params.get("attach_q", "")
+            # The search is a GET of this page: it carries the queue's filters on (Back to the
+            # queue, Previous and Next walked the plain queue after a search).
+            context["attach_search_keeps"] = parse_qsl(query)
             context["attach_candidates"] = selectors.attach_candidates(article, search=context["attach_search"])
     return context
 
