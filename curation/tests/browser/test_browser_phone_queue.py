@@ -76,3 +76,30 @@ def test_a_rows_decisions_are_in_sight_and_work(open_page, queue, how, width):
     check(page.locator("#flash .message").last).to_contain_text(re.compile("Rejected"))
     assert Article.objects.get(pk=other.pk).state == ArticleState.REJECTED
     watch.assert_clean()
+
+
+@pytest.mark.parametrize("how", HOWS)
+def test_the_article_pages_queue_links_stay_whole_on_a_phone(open_page, queue, how):
+    """At 390 px "‹ Previous" and "Next ›" broke in two ("‹" above "Previous", "›" under
+    "Next"), each a two-line link beside the others."""
+    editor = make_user(role="editor", password=PASSWORD)
+    page, watch = open_page(
+        user=editor, java_script_enabled=how != "mouse-no-javascript", viewport={"width": 390, "height": 844}
+    )
+    page.goto(f"/curate/articles/{queue[5].pk}/")
+    page.wait_for_load_state()
+    nav = page.get_by_role("navigation", name="Queue navigation")
+    for name in ("Back to the queue", "Previous", "Next"):
+        link = nav.get_by_role("link", name=re.compile(name))
+        lines = link.evaluate(
+            "(a) => { const range = document.createRange(); range.selectNodeContents(a);"
+            " return new Set([...range.getClientRects()].map((r) => Math.round(r.bottom))).size; }"
+        )
+        assert lines == 1, f"“{name}” is broken over {lines} lines"
+        assert in_sight(page, link)
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    following = nav.get_by_role("link", name=re.compile("Next"))
+    href = following.get_attribute("href")
+    operate(page, following, how, loads_page=True)
+    expect()(page).to_have_url(re.compile(re.escape(href) + "$"))
+    watch.assert_clean()
