@@ -13,7 +13,7 @@ from django.views.generic import DetailView
 
 from curation import selectors, selectors_reasons
 from curation.filters import ArticleFilterSet
-from curation.forms import AttachForm, CompleteForm, EditForm, add_refusal_errors
+from curation.forms import AttachForm, CompleteForm, EditForm, add_refusal_errors, open_at
 from curation.models import Article, ArticleState
 from curation.redaction import displayable_front_matter
 from curation.services import editorial, source_changes
@@ -190,7 +190,7 @@ def article_edit(request, pk):
 def _edit_context(request, article, form):
     return {
         "article": article,
-        "form": form,
+        "form": open_at(form, "title"),
         "next_url": safe_next(request, ""),
     }
 
