@@ -1,4 +1,4 @@
-"""The edit page opens in its form, in Chromium.
+"""The edit page and the rule form open in their form, in Chromium.
 
 `e` on an article (or its Edit button) opened the edit page with the focus nowhere: a
 keyboard editor Tabbed past "Skip to content", the site's five links and "Back to the
@@ -6,11 +6,13 @@ article" to reach the title, and after a refused save (an empty title) again, to
 field the error was about. The page now opens in the title, or in the field refused.
 Worked with the mouse with JavaScript on and off and from the keyboard."""
 
+# ruff: noqa: F811 - the rules' fixture is imported from their browser tests and requested by name
 import re
 
 import pytest
 
 from curation.models import Article
+from curation.tests.browser.test_browser_rules import rule_editor  # noqa: F401 - a fixture
 from curation.tests.browser_support import PASSWORD, arrive, axe_violations, expect, operate
 from curation.tests.factories import make_article, make_user
 
@@ -56,3 +58,27 @@ def test_the_edit_page_opens_in_the_title_and_after_a_refusal_in_the_field_refus
     assert Article.objects.get(pk=item.pk).title == "Tram line opens on time"
     watch.assert_clean(allow=["status of 400"])  # the refused save's answer
 
+
+@pytest.mark.parametrize("how", HOWS)
+def test_a_refused_rule_comes_back_in_the_field_refused(open_page, rule_editor, how):
+    """A rule refused on Save (a pattern RE2 cannot read) came back at the page's top: the
+    error was by its field far below, nothing in sight said anything, and the focus was
+    nowhere, as if Save had done nothing."""
+    page, watch = open_page(user=rule_editor, java_script_enabled=how != "mouse-no-javascript")
+    check = expect()
+    page.goto("/curate/rules/new/")
+    page.wait_for_load_state()
+    check(page.get_by_label("Name", exact=True)).to_be_focused()
+    page.keyboard.type("Ferries")
+    pattern = page.get_by_label("Title matches this pattern (regular expression)")
+    pattern.fill("(ferry")
+    operate(page, page.get_by_role("button", name="Save", exact=True), how, loads_page=True)
+    check(pattern).to_be_focused()
+    check(pattern).to_be_in_viewport()
+    check(page.locator("#id_title_matches-error")).to_contain_text("never closed")
+    if how != "mouse-no-javascript":
+        assert axe_violations(page) == []
+    pattern.fill("ferry")
+    operate(page, page.get_by_role("button", name="Save", exact=True), how, loads_page=True)
+    check(page.locator("#flash .message")).to_contain_text("Rule “Ferries” saved")
+    watch.assert_clean(allow=["status of 400"])
