@@ -66,6 +66,9 @@ def article_page_context(request, article, **forms):
         "this_url": page_url(request, article),
         "offers": ActionUrls().offers(article, allowed),
         "reasons": selectors_reasons.offered_reasons(),
+        # A queue row's "Other…" (a reason that needs a note) opens the page to give it: the
+        # reason chosen, the note's field focused. It opened at the top with neither.
+        "reject_with": _reason_asked(params),
         "can_edit": editorial.can_perform(request.user, Action.EDIT),
         "front_matter": displayable_front_matter(article),
         "history_rows": selectors.HISTORY_ROWS,
@@ -91,13 +94,23 @@ def article_page_context(request, article, **forms):
     return context
 
 
+def _reason_asked(params):
+    """The offered reason a queue row's menu sent the editor here to reject with, or ""."""
+    code = params.get("reject_with", "")
+    return code if any(code == offered for offered, _label, _note in selectors_reasons.offered_reasons()) else ""
+
+
 def page_url(request, article):
     """Where the page's forms come back to. A refused form shows the page again from its
     POST (.../schedule/, .../complete/): its forms came back to that address, and the next
     Schedule, Publish or Reject, which worked, landed on "405 Method Not Allowed". They go
     back to the page the editor came from instead."""
     if request.method == "GET":
-        return request.get_full_path()
+        if "reject_with" not in request.GET:
+            return request.get_full_path()
+        kept = request.GET.copy()
+        kept.pop("reject_with")  # asked once: the page the forms come back to does not ask again
+        return f"{request.path}?{kept.urlencode()}" if kept else request.path
     return safe_next(request, detail_url(article.pk))
 
 
