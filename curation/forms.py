@@ -112,6 +112,15 @@ class TopicsMixin(forms.Form):
         self.fields["create_topics"].choices = [(name, f"Create the topic “{name}”") for name in names]
 
 
+def open_at(form, default):
+    """Give the first field the form refused, else `default`, the page's focus (autofocus):
+    on a page that is only the form, a keyboard editor Tabbed past the site's links to it,
+    and after a refusal again, to find the field the error is about."""
+    name = next((name for name in form.fields if name in form.errors), default)
+    form.fields[name].widget.attrs["autofocus"] = True
+    return form
+
+
 class EditForm(TopicsMixin, VersionedForm):
     title = forms.CharField(max_length=2000, widget=forms.TextInput(attrs={"class": "wide"}))
     excerpt = forms.CharField(

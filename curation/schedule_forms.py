@@ -124,7 +124,9 @@ class BulkIdsField(forms.TypedMultipleChoiceField):
 class BulkUnscheduleForm(forms.Form):
     ids = BulkIdsField()
     # The key the bar was drawn with (services.bulk.use_submission): a second click sends it again.
-    submission = forms.CharField(required=False, max_length=64)
+    # Hidden: the bar carries it (article_filter.html). As a visible field the schedule options
+    # drew a text box "Submission", and the bar sent the key twice, the box's "" last.
+    submission = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     def clean_ids(self):
         ids = list(dict.fromkeys(self.cleaned_data["ids"]))

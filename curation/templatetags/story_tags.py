@@ -51,6 +51,9 @@ def same_story_panel(context, article):
         "this_url": context.get("this_url") or request.get_full_path(),
         # A refused merge (views.common.take_refused_merge): what was typed and why.
         "refusal": context.get("merge_refusal"),
+        # The story act's own message, said in the panel (views.common.SAME_STORY_MESSAGE).
+        "messages": context.get("messages"),
+        "messages_in_panel": context.get("messages_in_panel"),
     }
 
 

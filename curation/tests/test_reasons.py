@@ -135,7 +135,7 @@ def test_every_queue_row_offers_the_reasons_in_its_reject_menu(editor_client, by
     # A reason that needs a note is a link to the item's page; every other one is a button.
     buttons = [code for code, needs_note in offered if not needs_note]
     assert len(buttons) >= 3 and all(f'data-reason="{code}"' in menu for code in buttons)
-    assert "No reason given" in menu and ("#reject" in menu) == any(needs for _, needs in offered)
+    assert "No reason given" in menu and ("reject_with=" in menu) == any(needs for _, needs in offered)
 
 
 def test_admins_reword_reorder_and_retire_reasons_but_never_delete_one(client):

@@ -189,3 +189,12 @@ def test_an_add_topic_rule_with_a_topic_condition_keeps_the_two_apart(client):
     assert Rule.objects.get().definition == {"when": {"topic": ["AI", "ML"]}, "action": "add_topic", "topic": "Machine learning"}
     page = client.get(reverse("curation:rule-edit", args=[Rule.objects.get().pk])).content.decode()
     assert 'value="Machine learning"' in page and 'value="AI, ML"' in page
+
+
+def test_the_list_names_a_rejection_reason_as_editors_pick_it(client):
+    """The list said "Reject (low-quality)": the reason's code, a word no editor picks."""
+    definition = validate_definition({"action": "reject", "reason": "low-quality", "when": {"quality_max": 20}})
+    rules.save_rule(name="Weak out", definition=definition, enabled=False)
+    page = client.get(reverse("curation:rule-list")).content.decode()
+    assert "Reject (Low quality)" in page
+    assert "low-quality" not in page

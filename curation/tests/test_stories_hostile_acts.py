@@ -28,7 +28,7 @@ def story_form(client, story):
 
 
 def messages_of(response):
-    return html.unescape(" ".join(re.findall(r"<li class=\"message[^\"]*\"[^>]*>\s*(.*?)\s*</li>", response.content.decode(), re.S)))
+    return html.unescape(" ".join(re.findall(r"<(?:li|p) class=\"message[^\"]*\"[^>]*>\s*(.*?)\s*</(?:li|p)>", response.content.decode(), re.S)))
 
 
 def test_rejecting_the_rest_refuses_when_one_item_left_the_story_and_another_joined(editor_client, editor, three_stories):

@@ -1,5 +1,7 @@
 """The article page, and the forms that change what an article says: edit, complete, attach."""
 
+from urllib.parse import parse_qsl
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
@@ -11,13 +13,14 @@ from django.views.generic import DetailView
 
 from curation import selectors, selectors_reasons
 from curation.filters import ArticleFilterSet
-from curation.forms import AttachForm, CompleteForm, EditForm, add_refusal_errors
+from curation.forms import AttachForm, CompleteForm, EditForm, add_refusal_errors, open_at
 from curation.models import Article, ArticleState
 from curation.redaction import displayable_front_matter
 from curation.services import editorial, source_changes
 from curation.services.editorial import Action, ConflictError, EditorialError, InvalidEdit
 from curation.views.actions import inplace_payload
 from curation.views.common import (
+    SAME_STORY_MESSAGE,
     ActionUrls,
     CuratorAccessMixin,
     article_for_page_or_404,
@@ -63,6 +66,9 @@ def article_page_context(request, article, **forms):
         "this_url": page_url(request, article),
         "offers": ActionUrls().offers(article, allowed),
         "reasons": selectors_reasons.offered_reasons(),
+        # A queue row's "Other…" (a reason that needs a note) opens the page to give it: the
+        # reason chosen, the note's field focused. It opened at the top with neither.
+        "reject_with": _reason_asked(params),
         "can_edit": editorial.can_perform(request.user, Action.EDIT),
         "front_matter": displayable_front_matter(article),
         "history_rows": selectors.HISTORY_ROWS,
@@ -70,6 +76,8 @@ def article_page_context(request, article, **forms):
         "publish_blocked": editorial.needs_completing(article),
         "source_differences": source_changes.source_differences(article) if article.source_changed_at else [],
         "merge_refusal": take_refused_merge(request, article.pk),
+        # base.html leaves these out of the page's top: the panel says them (_same_story.html).
+        "messages_in_panel": SAME_STORY_MESSAGE,
     }
     context["notes"] = action_notes(article, context["publish_blocked"])
     if context["publish_blocked"] and article.state in (ArticleState.NEW, ArticleState.REJECTED):
@@ -79,8 +87,17 @@ def article_page_context(request, article, **forms):
         if article.is_body_only and article.state == ArticleState.NEW:
             context["attach_form"] = forms.get("attach_form") or AttachForm(initial={"expected_version": article.version})
             context["attach_search"] = params.get("attach_q", "")
+            # The search is a GET of this page: it carries the queue's filters on (Back to the
+            # queue, Previous and Next walked the plain queue after a search).
+            context["attach_search_keeps"] = parse_qsl(query)
             context["attach_candidates"] = selectors.attach_candidates(article, search=context["attach_search"])
     return context
+
+
+def _reason_asked(params):
+    """The offered reason a queue row's menu sent the editor here to reject with, or ""."""
+    code = params.get("reject_with", "")
+    return code if any(code == offered for offered, _label, _note in selectors_reasons.offered_reasons()) else ""
 
 
 def page_url(request, article):
@@ -89,7 +106,11 @@ def page_url(request, article):
     Schedule, Publish or Reject, which worked, landed on "405 Method Not Allowed". They go
     back to the page the editor came from instead."""
     if request.method == "GET":
-        return request.get_full_path()
+        if "reject_with" not in request.GET:
+            return request.get_full_path()
+        kept = request.GET.copy()
+        kept.pop("reject_with")  # asked once: the page the forms come back to does not ask again
+        return f"{request.path}?{kept.urlencode()}" if kept else request.path
     return safe_next(request, detail_url(article.pk))
 
 
@@ -182,7 +203,7 @@ def article_edit(request, pk):
 def _edit_context(request, article, form):
     return {
         "article": article,
-        "form": form,
+        "form": open_at(form, "title"),
         "next_url": safe_next(request, ""),
     }
 

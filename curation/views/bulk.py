@@ -24,6 +24,7 @@ from curation.models import Article
 from curation.services import bulk, editorial
 from curation.services.editorial import EditorialError, InvalidEdit
 from curation.views.common import keep_ticked, refused_field, safe_next, wants_json
+from curation.views.landing import at_put_back_row
 
 SESSION_KEY = "curation_bulk_run"
 
@@ -144,7 +145,7 @@ def bulk_undo(request, run):
     result = bulk.undo_run(run, user=request.user)
     selectors_queue.forget_match_counts()
     (messages.warning if result.skipped else messages.success)(request, result.message)
-    return redirect(safe_next(request, reverse("curation:queue")))
+    return redirect(at_put_back_row(request, safe_next(request, reverse("curation:queue")), result.restored))
 
 
 def run_to_show(request):

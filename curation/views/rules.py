@@ -15,6 +15,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from curation import selectors_reasons
+from curation.forms import open_at
 from curation.models import Rule
 from curation.params import parse_id
 from curation.rule_forms import LABELS, RuleForm, names_text
@@ -57,8 +59,12 @@ def describe(definition):
 
 
 def action_text(definition):
+    """The action in words: a rejection's reason by its label, as editors pick it ("Reject
+    (Low quality)"; the list said "Reject (low-quality)", the reason's code)."""
     action = definition.get("action", "")
-    extra = definition.get("reason") or definition.get("note") or definition.get("topic") or ""
+    reason = definition.get("reason")
+    extra = selectors_reasons.reason_labels().get(reason, reason) if reason else ""
+    extra = extra or definition.get("note") or definition.get("topic") or ""
     return f"{ACTION_LABELS.get(action, action)}{f' ({extra})' if extra else ''}"
 
 
@@ -155,6 +161,10 @@ def rule_form(request, pk=None):
             status = 400
     else:
         form = RuleForm(initial=RuleForm.initial_for(rule) if rule else {"enabled": False}, rule=rule)
+    if request.method == "GET" or form.errors:
+        # A refused save came back at the page's top, the field the error is about (a
+        # pattern, say) below the fold and nothing said in sight: it has the focus now.
+        open_at(form, "name")
     return render(
         request,
         "curation/rules/rule_form.html",

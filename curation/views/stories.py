@@ -24,6 +24,7 @@ from curation.services.story_acts import REST_REJECT, can_edit_stories, story_ro
 from curation.story_forms import QUEUE_BY_SESSION, CompleteFromEntryForm, QueueModeForm, StoryActForm, StoryPublishForm
 from curation.views.bulk import SESSION_KEY as BULK_SESSION_KEY
 from curation.views.common import (
+    SAME_STORY_MESSAGE,
     article_light,
     back_at_control,
     detail_url,
@@ -196,7 +197,9 @@ def story_act(request, pk, act):
         text = f"{exc} Nothing more was changed."
     except EditorialError as exc:
         return _refuse(request, act, pk, exc, fallback, typed)
-    messages.success(request, text)
+    # Said in the panel (base.html leaves it out of the page's top): the page comes back
+    # scrolled to the panel, and a message up there was out of sight.
+    messages.success(request, text, extra_tags=SAME_STORY_MESSAGE)
     # Back at the panel the act came from (a page load would start at the top, the panel
     # below the fold and the keyboard's next Tab at the page's first link): the change shows
     # where the editor was, and a few splits in a row need no scrolling back each time.

@@ -86,6 +86,14 @@
       }, { once: true });
     }
     else if (carried && pageRows.length) { select(carried === "last" ? pageRows[pageRows.length - 1] : pageRows[0]); }
+    else if (target && target.matches("tr.queue-row")) {
+      // A page reached at a row (Undo: views/landing.at_put_back_row): that row is the
+      // current one, and j, k and the decision keys go on from it, not from the top.
+      select(target);
+      window.addEventListener("load", function () {
+        if (!target.contains(document.activeElement)) { select(target); }
+      }, { once: true });
+    }
   }
 
   function submitAction(scope, action) {
@@ -104,6 +112,32 @@
   }
 
   var ACTIONS = { p: "publish", r: "reject", u: "unpublish" };
+  var KEY_LABELS = { p: "Publish", r: "Reject", u: "Unpublish" };
+
+  // A decision key the item does not offer (p on an item that needs its metadata, r on a
+  // story's row, u on a new item) did nothing at all: the editor could not tell a key not
+  // heard from a decision not offered. It says so, with the note that says why, if the item
+  // has one, and what the item offers instead (its own buttons: the service's offers).
+  function sayNotOffered(scope, key, title) {
+    if (!scope) { return; }
+    var words = function (node) {
+      var copy = node.cloneNode(true);
+      copy.querySelectorAll(".visually-hidden").forEach(function (hidden) { hidden.remove(); });
+      return copy.textContent.replace(/\s+/g, " ").trim();
+    };
+    var offered = [];
+    scope.querySelectorAll("button.btn, summary.btn").forEach(function (control) {
+      var text = words(control);
+      if (text && offered.indexOf(text) === -1) { offered.push(text); }
+    });
+    var notes = [];
+    scope.querySelectorAll(":scope > .hint, :scope > .article-actions > .hint").forEach(function (note) { if (words(note)) { notes.push(words(note)); } });
+    if (!offered.length && !notes.length) { return; }  // a reader's page: nothing is offered anywhere
+    var text = KEY_LABELS[key] + " (" + key + ") is not offered for " + (title ? "“" + title + "”" : "this item") + ".";
+    if (notes.length) { text += " " + notes.join(" ").replace(/([^.])$/, "$1."); }
+    if (offered.length) { text += " It offers: " + offered.join("; ") + "."; }
+    C.flash(text, "info");
+  }
 
   // A queue row's Reject is a menu of reasons: r opens it, a digit picks the reason at
   // that place (0: none given), Escape closes it.
@@ -160,13 +194,19 @@
       }
       else if (ACTIONS[key] && row) {
         if (submitAction(row, ACTIONS[key])) { event.preventDefault(); }
+        else {
+          var link = row.querySelector("a.row-link");
+          sayNotOffered(row.querySelector("td.actions-col"), key, link && link.textContent.trim());
+        }
       }
     } else if (C.isArticle) {
       if (key === "j") { event.preventDefault(); follow("#next-item"); }
       else if (key === "k") { event.preventDefault(); follow("#previous-item"); }
       else if (key === "e") { event.preventDefault(); follow("#edit-link"); }
       else if (ACTIONS[key]) {
-        if (submitAction(document.querySelector(".actions-bar"), ACTIONS[key])) { event.preventDefault(); }
+        var bar = document.querySelector(".actions-bar");
+        if (submitAction(bar, ACTIONS[key])) { event.preventDefault(); }
+        else { sayNotOffered(bar, key, null); }
       }
     }
   });

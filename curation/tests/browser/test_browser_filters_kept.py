@@ -117,7 +117,7 @@ def test_a_row_decided_in_place_still_opens_its_page_with_the_filters(open_page,
         expect()(row).to_have_class(re.compile(r"\bcurrent\b"))
         page.keyboard.press("r")
         page.keyboard.press(other.get_attribute("data-digit"))
-    arrive(page, re.compile(rf"/curate/articles/{item.pk}/\?.*q=Harbour.*#reject$"))
+    arrive(page, re.compile(rf"/curate/articles/{item.pk}/\?.*q=Harbour.*reject_with=other$"))
     assert axe_violations(page) == []
     page.locator("a.back").click()
     page.wait_for_load_state()

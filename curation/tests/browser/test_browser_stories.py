@@ -55,6 +55,11 @@ def editor(transactional_db):
     return make_user(role="editor", username="edna", password=PASSWORD)
 
 
+def panel_message(page):
+    """What a story act did, said in the "Same story" panel, where the page comes back to."""
+    return page.locator("section.same-story .panel-result")
+
+
 def click(page, locator, javascript):
     """A mouse click on a control that submits a plain form (a page load either way)."""
     with page.expect_navigation():
@@ -160,26 +165,26 @@ def test_the_same_story_panel_with_the_mouse(open_page, editor, stories_db, java
         panel.locator(f'li[data-member-id="{not_lead.pk}"]').get_by_role("button", name=re.compile("^Make lead")),
         javascript,
     )
-    check(page.locator("ul.messages")).to_contain_text("is the story's lead now")
+    check(panel_message(page)).to_contain_text("is the story's lead now")
     assert Story.objects.get(pk=stories_db.pk).lead_id == not_lead.pk
     click(
         page,
         panel.locator(f'li[data-member-id="{d.pk}"]').get_by_role("button", name=re.compile("^Split out")),
         javascript,
     )
-    check(page.locator("ul.messages")).to_contain_text("out of its story")
+    check(panel_message(page)).to_contain_text("out of its story")
     assert Article.objects.get(pk=d.pk).story_id != stories_db.pk
     click(
         page,
         panel.locator(f'li[data-member-id="{c.pk}"]').get_by_role("button", name=re.compile("^Not the same story")),
         javascript,
     )
-    check(page.locator("ul.messages")).to_contain_text("different stories")
+    check(panel_message(page)).to_contain_text("different stories")
     assert Article.objects.get(pk=c.pk).story_id != Article.objects.get(pk=a.pk).story_id
     # Merge back by pasting d's URL in another spelling.
     page.locator("#merge-other").fill(d.web_url.replace("https://", "http://www.") + "?utm_medium=email")
     click(page, panel.get_by_role("button", name="Merge"), javascript)
-    check(page.locator("ul.messages")).to_contain_text("in one story now")
+    check(panel_message(page)).to_contain_text("in one story now")
     assert Article.objects.get(pk=d.pk).story_id == Article.objects.get(pk=a.pk).story_id
     if javascript:
         assert axe_problems(page) == []
@@ -197,12 +202,12 @@ def test_the_same_story_panel_from_the_keyboard(open_page, editor, stories_db):
         panel.locator(f'li[data-member-id="{b.pk}"]').get_by_role("button", name=re.compile("^Split out")),
         "Enter",
     )
-    check(page.locator("ul.messages")).to_contain_text("out of its story")
+    check(panel_message(page)).to_contain_text("out of its story")
     page.locator("#merge-other").focus()
     page.keyboard.type(f"#{b.pk}")
     with page.expect_navigation():
         page.keyboard.press("Enter")  # submits the merge form from its field
-    check(page.locator("ul.messages")).to_contain_text("in one story now")
+    check(panel_message(page)).to_contain_text("in one story now")
     assert Article.objects.get(pk=b.pk).story_id == Article.objects.get(pk=a.pk).story_id
     watch.assert_clean()
 
@@ -237,7 +242,9 @@ def test_a_body_only_item_is_completed_from_the_entry_it_is_the_text_of(open_pag
 @pytest.mark.parametrize("how", ["mouse-javascript", "mouse-no-javascript", "keyboard"])
 def test_a_same_story_act_comes_back_to_the_panel(open_page, editor, stories_db, how):
     """An act is a page load: it used to start at the page's top, the panel out of sight on
-    a phone and the keyboard's next Tab at the site's first link."""
+    a phone and the keyboard's next Tab at the site's first link. Then it came back to the
+    panel, and its message ("Took … out of its story.") stayed at the page's top, out of
+    sight: the editor saw no word of what had happened. It is said in the panel now."""
     page, watch = open_page(
         user=editor, java_script_enabled=how != "mouse-no-javascript", viewport={"width": 390, "height": 844}
     )
@@ -247,12 +254,22 @@ def test_a_same_story_act_comes_back_to_the_panel(open_page, editor, stories_db,
     panel = page.locator("section.same-story")
     button = panel.locator(f'li[data-member-id="{b.pk}"]').get_by_role("button", name=re.compile("^Split out"))
     operate(page, button, how, loads_page=True)
-    check(page.locator("ul.messages")).to_contain_text("out of its story")
     check(panel.locator(f'li[data-member-id="{b.pk}"]')).to_have_count(0)
     assert abs(panel.evaluate("(section) => section.getBoundingClientRect().top")) < 2, "not back at the panel"
+    # What the act did is said where the editor is: at the page's top it was out of sight.
+    said = page.get_by_text(f"Took “{b.title}” out of its story.")
+    check(said).to_have_count(1)
+    check(said).to_be_in_viewport()
     if how == "keyboard":
         page.keyboard.press("Tab")
         assert page.evaluate("() => !!document.activeElement.closest('section.same-story')")
+    button = panel.locator(f'li[data-member-id="{c.pk}"]').get_by_role("button", name=re.compile("^Make lead"))
+    operate(page, button, how, loads_page=True)
+    said = page.get_by_text(f"“{c.title}” is the story's lead now.")
+    check(said).to_have_count(1)
+    check(said).to_be_in_viewport()
+    if how != "mouse-no-javascript":
+        assert axe_problems(page) == []
     watch.assert_clean()
 
 
@@ -273,7 +290,7 @@ def test_a_member_that_cannot_be_published_is_not_offered_as_the_lead(open_page,
         check(member.get_by_role("button", name=re.compile("^Split out"))).to_be_visible()
         check(member.get_by_role("button", name=re.compile("^Make lead"))).to_have_count(0)
     click(page, member.get_by_role("button", name=re.compile("^Split out")), javascript)
-    check(page.locator("ul.messages")).to_contain_text("out of its story")
+    check(panel_message(page)).to_contain_text("out of its story")
     watch.assert_clean()
 
 
@@ -333,7 +350,7 @@ def test_a_decision_on_the_article_page_shows_in_its_same_story_panel(open_page,
     other = Article.objects.filter(story=stories_db).exclude(pk=a.pk).order_by("pk").first()
     split = panel.locator(f'li[data-member-id="{other.pk}"]').get_by_role("button", name=re.compile("^Split out"))
     click(page, split, True)
-    check(page.locator("ul.messages")).to_contain_text("out of its story")
+    check(panel_message(page)).to_contain_text("out of its story")
     watch.assert_clean()
 
 
@@ -348,7 +365,7 @@ def test_a_story_act_names_the_other_item_by_its_title(open_page, editor, storie
     panel = page.locator("section.same-story")
     button = panel.locator(f'li[data-member-id="{c.pk}"]').get_by_role("button", name=re.compile("^Not the same story"))
     operate(page, button, how, loads_page=True)
-    message = page.locator("ul.messages .message").last
+    message = panel_message(page)
     check(message).to_contain_text(f"“{c.title}” and “{a.title}” are marked as different stories.")
     page.locator("#merge-other").fill(f"#{c.pk}")
     if how == "keyboard":
@@ -358,8 +375,8 @@ def test_a_story_act_names_the_other_item_by_its_title(open_page, editor, storie
     else:
         click(page, panel.get_by_role("button", name="Merge"), how == "mouse-javascript")
     merged = f"“{a.title}” and “{c.title}” are in one story now."
-    check(page.locator("ul.messages .message").last).to_contain_text(merged)
-    assert "#" not in page.locator("ul.messages").inner_text()
+    check(panel_message(page)).to_contain_text(merged)
+    assert "#" not in panel_message(page).inner_text()
     watch.assert_clean()
 
 
@@ -396,7 +413,7 @@ def test_a_refused_merge_lands_on_its_field_with_what_was_typed(open_page, edito
     field.fill(f"#{other}")
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    check(page.locator("ul.messages")).to_contain_text("in one story now")
+    check(panel_message(page)).to_contain_text("in one story now")
     check(page.locator("#merge-refusal")).to_have_count(0)
     watch.assert_clean()
 
