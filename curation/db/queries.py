@@ -132,7 +132,7 @@ class ChangeStamps:
 _BOUNDARY_COLUMNS = ("live_from", "live_until", "embargo_until")
 
 
-def _flips_visibility(name, column):
+def _flips_visibility(name, column_of):
     """SQL: this row's `name` time is one at which readers' view of it changes: the row is
     published, and the time is its start (the later of go-live and embargo end) or its
     expiry after that start. An embargo or a schedule kept on an item readers cannot see (in
@@ -140,8 +140,8 @@ def _flips_visibility(name, column):
     to its time and Last-Modified up to it, which told anyone when an embargo ends."""
     from curation.models import ArticleState
 
-    live_from, live_until, embargo = (column("live_from"), column("live_until"), column("embargo_until"))
-    published = f"{column('state')} = '{ArticleState.PUBLISHED}'"
+    live_from, live_until, embargo = (column_of("live_from"), column_of("live_until"), column_of("embargo_until"))
+    published = f"{column_of('state')} = '{ArticleState.PUBLISHED}'"
     if name == "live_from":
         return f"{published} AND ({embargo} IS NULL OR {embargo} <= {live_from}) AND ({live_until} IS NULL OR {live_until} > {live_from})"
     if name == "embargo_until":
@@ -163,6 +163,7 @@ def latest_change_stamps(*, now, topic_slug=None, using="default"):
     quote = connections[using].ops.quote_name
     article = quote(Article._meta.db_table)
     passed, coming = [], []
+
     def column_of(name):
         return quote(Article._meta.get_field(name).column)
 

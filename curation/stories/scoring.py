@@ -21,7 +21,8 @@ one: "Axios AM — June 4, 2024") stays apart; so do two headlines of two kinds 
 trading day or more apart (a recall and a launch, or a share move and the event it names:
 one company's news of the week); a format title ("What we know so far") joins only a
 near-copy or a headline its text is mostly about; two headlines that share no telling word are
-two events unless one lede copies the other (a wire story under a rewritten headline); and
+two events unless one lede copies the other (a wire story under a rewritten headline) or their
+texts share rare terms and the model is sure (`ScoringConfig.veto_yield_probability`); and
 text joins only on two shared terms or more, a company's name with its kind ("Lumora Bio")
 counting once, since one name is shared by all of that company's news. A pair the text does
 not join may still join weakly on what survives translation: a rare name with a figure, or

@@ -142,13 +142,13 @@ def take_ticked(request):
     }
 
 
-# A refused merge on an article page ("Same story"'s form: no article at that id or URL, or the
-# service's refusal): what the editor typed and why, kept for the page it goes back to, which
-# focuses the field with the reason beside it instead of an emptied field below the fold.
 # The tag of a story act's message: the article page shows it in its "Same story" panel,
 # where the act's page load lands (#same-story), not at the page's top, out of sight.
 SAME_STORY_MESSAGE = "same-story"
 
+# A refused merge on an article page ("Same story"'s form: no article at that id or URL, or the
+# service's refusal): what the editor typed and why, kept for the page it goes back to, which
+# focuses the field with the reason beside it instead of an emptied field below the fold.
 REFUSED_MERGE_SESSION_KEY = "curation_refused_merge"
 
 
