@@ -21,6 +21,30 @@ class Terminated(KeyboardInterrupt):
     signum = signal.SIGTERM
 
 
+def interrupt_behind(exc):
+    """The Ctrl-C or SIGTERM that `exc` was raised while handling, or None.
+
+    A library's clean-up that runs as the interrupt passes can raise its own error in the
+    interrupt's place: on PostgreSQL, a signal landing just after psycopg sent a COMMIT
+    leaves that statement in progress, and Django's transaction end, resetting autocommit,
+    then fails with "connection in transaction status ACTIVE". Taken for a database error,
+    the import retried the batch file by file on that connection and stopped as if the
+    database were gone (exit status 1). Handlers of database errors ask this first."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ if exc.__cause__ is not None else exc.__context__
+    return None
+
+
+def raise_interrupt_behind(exc):
+    """Raise the interrupt behind `exc` (see interrupt_behind), if there is one."""
+    if (interrupt := interrupt_behind(exc)) is not None:
+        raise interrupt from None
+
+
 def signal_name(exc):
     """How the run was stopped, as the operator knows it: 'Ctrl-C' or 'SIGTERM'."""
     return "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C"

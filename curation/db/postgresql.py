@@ -9,7 +9,7 @@ import hashlib
 import json
 from contextlib import contextmanager
 
-from django.db import OperationalError
+from django.db import DatabaseError, OperationalError
 
 from curation.db import base
 from curation.db.base import DatabaseBackend, Narrowing, RowCondition
@@ -172,8 +172,14 @@ class PostgreSQLBackend(DatabaseBackend):
         try:
             yield True
         finally:
-            with self.connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+            try:
+                with self.connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+            except DatabaseError:
+                # A signal can leave the connection mid-statement (stopping.interrupt_behind),
+                # where it takes no other: ending the session releases the lock all the same.
+                self.connection.close()
+                raise
 
     # --- reading raw values -------------------------------------------------------------
 

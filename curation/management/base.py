@@ -76,13 +76,18 @@ class CurationCommand(BaseCommand):
                     f"the report could not be written to standard output: {exc.reason}", returncode=returncode
                 ) from None
             except DatabaseError as exc:
+                if (interrupt := stopping.interrupt_behind(exc)) is not None:
+                    raise self._stopped_by(interrupt) from None
                 reason = transactions.cannot_write(exc)
                 if reason is None:
                     raise
                 raise CommandError(f"stopped: {reason}", returncode=1) from None
             except KeyboardInterrupt as exc:
-                message = f"{self._name()} stopped ({stopping.signal_name(exc)}): {self.stopped_leaves}"
-                raise CommandError(message, returncode=stopping.exit_status(exc)) from None
+                raise self._stopped_by(exc) from None
+
+    def _stopped_by(self, interrupt):
+        message = f"{self._name()} stopped ({stopping.signal_name(interrupt)}): {self.stopped_leaves}"
+        return CommandError(message, returncode=stopping.exit_status(interrupt))
 
     def write_json(self, value):
         """One JSON object on stdout: non-ASCII text as itself where the output takes UTF-8,

@@ -8,6 +8,7 @@ The first tests run the real `manage.py` in subprocesses (the corpus and the dat
 test_faults.py) and send the signal from outside; the others send it to this process from
 inside a command, at a chosen moment."""
 
+import datetime as dt
 import json
 import os
 import re
@@ -19,8 +20,10 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.utils import timezone
 
-from curation.models import Article, ImportRun, StoryFeatures
+from curation.models import Article, ArticleState, EditorialAction, ImportRun, StoryFeatures
 from curation.services import exporting, stories
 from curation.services.importing import service as import_service
 from curation.tests.factories import make_article
@@ -353,3 +356,79 @@ def test_the_other_long_commands_say_what_a_sigterm_leaves(monkeypatch, command,
     # The lock publish_scheduled held is released with the block: the next run takes it.
     monkeypatch.undo()
     call_command(command, stdout=StringIO())
+
+
+# --- the signal just after psycopg sent a statement (PostgreSQL) ---------------------------
+
+requires_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="psycopg's window between sending a statement and its answer"
+)
+
+
+def _sigterm_once_sent(monkeypatch, statement, *, nth=1):
+    """SIGTERM at the moment psycopg has sent `statement` (bytes) for the `nth` time and
+    not yet read its answer: the window a signal from outside hits now and then (the full
+    suite's subprocess test, once in CI, at a batch's COMMIT). The handler raises inside
+    psycopg's generator, which cannot then read the answer: the connection is left with the
+    statement in progress, as it was there."""
+    from psycopg._connection_base import BaseConnection
+
+    send, sent = BaseConnection._exec_command, []
+
+    def exec_command(self, command, *args, **kwargs):
+        if command == statement:
+            sent.append(1)
+            if len(sent) == nth:
+                self.pgconn.send_query(command)
+                _sigterm()
+        return (yield from send(self, command, *args, **kwargs))
+
+    monkeypatch.setattr(BaseConnection, "_exec_command", exec_command)
+    return sent
+
+
+@requires_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_sigterm_once_a_batchs_commit_is_sent_stops_the_import_as_any_sigterm_does(six_seed_files, monkeypatch):
+    """It was taken for a database error: Django's end of the transaction, resetting
+    autocommit on the connection psycopg had left mid-COMMIT, failed ("can't change
+    'autocommit' now"), the import retried the batch file by file on that connection and
+    ended "stopped: the database cannot be reached", exit status 1."""
+    sent = _sigterm_once_sent(monkeypatch, b"COMMIT", nth=2)
+    code, _, err = run_import(six_seed_files, batch_size=2, workers=0)
+    monkeypatch.undo()
+
+    assert len(sent) == 2, "the second batch's COMMIT was never sent"
+    assert code == 143 and "Traceback" not in err, err
+    match = re.match(r"the import stopped \(SIGTERM\)\. (\d) of 6 files were done before it and stay written", err)
+    assert match, err
+    # The server may or may not have committed the batch before the cancel: the sentence
+    # says what it holds, and a rerun agrees.
+    kept = int(match.group(1))
+    assert kept in (2, 4) and Article.objects.count() == kept
+    code, out, _ = run_import(six_seed_files, workers=0)
+    assert code == 0 and f"6 files: {6 - kept} created, 0 updated, {kept} unchanged, 0 failed." in out, out
+
+
+@requires_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_sigterm_once_a_commit_is_sent_stops_a_job_with_143_and_frees_its_lock():
+    """The same window in any other command ended it as a database error (exit status 1),
+    and the job's lock could not be released on that connection."""
+    now = timezone.now()
+    for n in range(2):
+        article = make_article(title=f"Scheduled {n}")
+        Article.objects.filter(pk=article.pk).update(
+            state=ArticleState.PUBLISHED, live_from=now - dt.timedelta(minutes=5), boundary_due_at=now - dt.timedelta(minutes=5)
+        )
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _sigterm_once_sent(monkeypatch, b"COMMIT", nth=1)
+        with pytest.raises(CommandError) as stopped:
+            call_command("publish_scheduled", stdout=StringIO())
+    assert stopped.value.returncode == 143
+    assert str(stopped.value) == (
+        "publish_scheduled stopped (SIGTERM): the boundaries recorded before it stay; the next run records the rest"
+    )
+    out = StringIO()
+    call_command("publish_scheduled", stdout=out)  # takes the lock: it was not left held
+    assert EditorialAction.objects.filter(action="went_live").count() == 2

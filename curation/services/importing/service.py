@@ -165,21 +165,27 @@ def import_seed_files(
                     failed=counts["failed"],
                 )
     except DatabaseError as exc:
+        if (interrupt := stopping.interrupt_behind(exc)) is not None:
+            raise _interrupted(interrupt, report, len(files)) from None
         if (reason := transactions.cannot_write(exc)) is None:
             raise
         raise ImportStoppedError(_stopped(reason, report, len(files))) from exc
     except KeyboardInterrupt as exc:
-        # Ctrl-C or SIGTERM (stopping.py): the batch being written is rolled back with its
-        # transaction, the parse workers are ended below; say what stays.
-        committed = None
-        if report.run_id is not None:
-            runs.stop(report.run_id, stopping.signal_name(exc))
-            committed = runs.committed_counts(report.run_id)
-        message = _stopped(None, report, len(files), signal=stopping.signal_name(exc), committed=committed)
-        raise ImportInterrupted(message, exit_status=stopping.exit_status(exc)) from None
+        raise _interrupted(exc, report, len(files)) from None
     finally:
         parser.close()
     return report
+
+
+def _interrupted(interrupt, report, total):
+    """Ctrl-C or SIGTERM (stopping.py): the batch being written was rolled back with its
+    transaction, the parse workers are ended as the import leaves; say what stays."""
+    committed = None
+    if report.run_id is not None:
+        runs.stop(report.run_id, stopping.signal_name(interrupt))
+        committed = runs.committed_counts(report.run_id)
+    message = _stopped(None, report, total, signal=stopping.signal_name(interrupt), committed=committed)
+    return ImportInterrupted(message, exit_status=stopping.exit_status(interrupt))
 
 
 class ImportInterrupted(KeyboardInterrupt):
@@ -225,6 +231,7 @@ def _after_files(report, failure, step, *args):
     try:
         return step(*args)
     except Exception as exc:  # noqa: BLE001 - the files' report must reach the operator
+        stopping.raise_interrupt_behind(exc)
         logger.exception("import: %s", failure)
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         report.errors.append(f"{failure}: {type(exc).__name__}" + (f": {reason[:200]}" if reason else ""))

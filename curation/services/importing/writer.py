@@ -12,6 +12,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Subquery
 from django.utils import timezone
 
+from curation import stopping
 from curation.db import backend
 from curation.models import (
     Article,
@@ -97,6 +98,7 @@ class SeedWriter:
                 self.pump()
             return results + decided
         except Exception as exc:  # noqa: BLE001 - whatever it was, the per-file pass below names the file
+            stopping.raise_interrupt_behind(exc)
             if transactions.cannot_write(exc):
                 # No file is to blame and every one would fail the same way (a held lock
                 # making each wait its 30 s): the import stops (service.py says what it wrote).
@@ -118,15 +120,18 @@ class SeedWriter:
                     self._record(results)
                 return results[0]
             except IntegrityError as exc:
+                stopping.raise_interrupt_behind(exc)
                 # Most likely another import created the same article a moment ago: one
                 # more try sees its row and updates it, or finds it unchanged.
                 if attempt:
                     return self._database_failure(item, exc)
             except DatabaseError as exc:
+                stopping.raise_interrupt_behind(exc)
                 if transactions.cannot_write(exc):
                     raise  # as above: the database, not this file
                 return self._database_failure(item, exc)
             except Exception as exc:  # noqa: BLE001 - a bug must cost one file, not the import
+                stopping.raise_interrupt_behind(exc)
                 logger.exception("unexpected error importing %s", item[0].path)
                 return self._database_failure(item, exc, prefix="unexpected error (details in the log)")
 
