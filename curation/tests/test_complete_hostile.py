@@ -9,6 +9,7 @@ article that has it.
 """
 
 import datetime as dt
+import time
 
 import pytest
 from django.urls import reverse
@@ -17,7 +18,9 @@ from hypothesis import strategies as st
 
 from curation.models import Article, EditorialAction
 from curation.services import editorial
-from curation.tests.factories import make_article, make_body_only
+from curation.services.editorial import edits
+from curation.tests.concurrency import requires_postgresql, run_at_once
+from curation.tests.factories import make_article, make_body_only, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +94,29 @@ def test_no_sequence_of_completions_leaves_two_articles_at_one_address(editor, c
             assert "already has this address" in exc.errors["web_url"]
     addresses = [url for url in Article.objects.values_list("web_url", flat=True) if url]
     assert len(addresses) == len(set(addresses))
+
+
+@requires_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_two_editors_giving_two_items_one_address_at_once_are_not_both_let_through(monkeypatch):
+    """Each found the address free before the other's row was committed: two articles at one
+    address. (SQLite takes its write lock as the transaction starts, so there one waits anyway.)"""
+    editors = [make_user(role="editor"), make_user(role="editor")]
+    first, second = body_only("First loose text"), body_only("Second loose text")
+    look_up = edits._article_at
+
+    def looked_up_slowly(*args, **kwargs):
+        holder = look_up(*args, **kwargs)
+        time.sleep(0.3)  # both get past the look-up before either writes
+        return holder
+
+    monkeypatch.setattr(edits, "_article_at", looked_up_slowly)
+    results = run_at_once(
+        lambda: complete(editors[0], first, "https://news.example/same"),
+        lambda: complete(editors[1], second, "https://news.example/same"),
+    )
+
+    refused = [result for result in results if isinstance(result, editorial.InvalidEdit)]
+    assert len(refused) == 1, results
+    assert "already has this address" in refused[0].errors["web_url"]
+    assert Article.objects.filter(web_url="https://news.example/same").count() == 1

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from curation.db import backend
 from curation.models import Article, ArticleState
 from curation.seedformat import url_key
 from curation.services import taxonomy
@@ -132,6 +133,10 @@ def complete_article(
         article = _lock(article_id, expected_version)
         if not needs_completing(article):
             raise InvalidTransition(f"“{_short(article.title)}” already has what publishing needs.")
+        if web_url and web_url != article.web_url:
+            # Two editors completing two items with one address at once each found it free:
+            # one waits here for the other's transaction, then sees its row.
+            backend().lock_for_transaction(f"curation.address:{url_key(web_url)}")
         if web_url and web_url != article.web_url and (holder := _article_at(web_url, besides=article.pk)):
             # An article is its webUrl: a second one at it is taken for the first by the
             # next import of an export (the item's file updated that article, its own title
