@@ -72,11 +72,12 @@ def our_clusters(labelled):
     return [story.members for story in index.stories()]
 
 
-PARTS = ("tune", "tune2", "tune3", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10")
+PARTS = ("tune", "tune2", "tune3", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11")
 PART_NAMES = {
     "tune": "tuning", "tune2": "tuning 2", "tune3": "tuning 3", "heldout": "held-out", "heldout2": "held-out 2",
     "heldout3": "held-out 3", "heldout4": "held-out 4", "heldout5": "held-out 5", "heldout6": "held-out 6 (blind)", "heldout7": "held-out 7 (blind)",
     "heldout8": "held-out 8 (blind)", "heldout9": "held-out 9 (blind)", "heldout10": "held-out 10 (blind)",
+    "heldout11": "held-out 11 (blind)",
 }
 
 
