@@ -3,16 +3,18 @@ shape (other states, repeated, beyond 64 bits, not numbers), a scope and a filte
 any text, any decision, reason and schedule. Whatever is sent, the answer is a page or a
 refusal that says why (JSON when asked for), and no item outside what was sent changes."""
 
+import datetime as dt
 from urllib.parse import urlencode
 
 import pytest
+from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
 from curation.models import Article, ArticleState
 from curation.services.editorial import publish_article, reject_article
 from curation.services.scheduling import schedule_article
-from curation.tests.factories import make_article, make_body_only, make_user
+from curation.tests.factories import client_for, make_article, make_body_only
 from curation.tests.hostile_input import fuzz_settings, ids, values
 
 pytestmark = pytest.mark.django_db
@@ -21,12 +23,13 @@ BULK = "/curate/bulk/"
 
 
 @pytest.fixture
+def client(editor):
+    return client_for(editor)
+
+
+@pytest.fixture
 def desk(db, editor):
     """An item in each state a bulk decision meets, and one that no POST names."""
-    import datetime as dt
-
-    from django.utils import timezone
-
     new = make_article(title="New item")
     published = make_article(title="Published item")
     publish_article(article=published, user=editor)
@@ -77,13 +80,6 @@ def test_any_bulk_post_is_answered_and_changes_nothing_it_did_not_name(client, d
         assert snapshot(desk["untouched"].pk) == before
 
 
-@pytest.fixture
-def client(editor):
-    from curation.tests.factories import client_for
-
-    return client_for(editor)
-
-
 def test_ids_of_other_states_and_repeats_are_reported_not_applied_twice(client, desk):
     new, published, rejected, scheduled, body_only = desk["items"]
     response = client.post(
@@ -102,6 +98,3 @@ def test_a_huge_list_of_ids_is_refused_whole(client, desk):
     response = client.post(BULK, {"action": "publish", "ids": many}, headers={"Accept": "application/json"})
     assert response.status_code == 400 and "At most" in response.json()["error"]
     assert Article.objects.get(pk=desk["items"][0].pk).state == ArticleState.NEW
-
-
-unused = make_user  # noqa: F841 - kept for the fixtures' imports
