@@ -3,9 +3,10 @@ whichever app registered it (ours, django.contrib.auth, django-axes).
 
 An admin action's POST names the rows it acts on (`_selected_action`), and Django's admin
 passes them straight to `filter(pk__in=...)`: "abc" or "²" raise ValueError and an id
-beyond 64 bits OverflowError on SQLite, a server error before the action runs. Here the
-whole selection is checked first; one value no primary key can hold refuses the action
-with a message, and nothing is done.
+beyond 64 bits OverflowError on SQLite, a server error before the action runs, while "٣"
+is read as 3. Here the whole selection is checked first; one value no primary key can hold,
+or an id not written as the list writes ids, refuses the action with a message, and nothing
+is done.
 
 Its changelist gets the same guard over the query string: Django's date hierarchy turns
 `?<field>__year=` into a `datetime` and lets OverflowError through for a year of 30 digits
@@ -33,6 +34,10 @@ def _holds(field, value):
     if isinstance(python, str):
         return "\x00" not in python
     if isinstance(python, int):
+        # Written as the list writes an id: int() also reads "٣", "３", "1_0" and " 3" as 3, so
+        # a forged selection of "٣" acted on (or deleted) row 3, which it does not name.
+        if value != str(python):
+            return False
         low, high = connection.ops.integer_field_range(field.get_internal_type())
         return (low is None or python >= low) and (high is None or python <= high)
     return python is not None

@@ -21,6 +21,9 @@ def display_zone():
     return zoneinfo.ZoneInfo(settings.STATS_TIME_ZONE)
 
 
+KEY_MAX_LENGTH = 240
+
+
 class StatsCount(models.Model):
     """How many of something (`metric`, `key`) happened on a day in the display time zone,
     or (period MONTH, `day` the month's first) in a whole month: a range of years reads its
@@ -31,7 +34,10 @@ class StatsCount(models.Model):
     metric = models.CharField(max_length=24)
     period = models.CharField(max_length=1, default=DAY)
     day = models.DateField()
-    key = models.CharField(max_length=120)
+    # The longest key is a rule's: its name (Rule.name, 200 characters) and ":disagree". A key
+    # cut to fit lost its suffix (the page then failed reading it) and could become another
+    # rule's (two such rows for one day broke the unique constraint and every refresh after).
+    key = models.CharField(max_length=KEY_MAX_LENGTH)
     value = models.BigIntegerField(default=0)
 
     class Meta:

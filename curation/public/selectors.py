@@ -220,7 +220,7 @@ def latest_articles(*, topic=None, limit=FEED_SIZE, every_item=False):
     (its lead, or its first published member) unless `every_item`."""
     now = reading_time()
     queryset = published_articles(now=now)
-    queryset = queryset if every_item else one_entry_per_story(queryset, now)
+    queryset = queryset if every_item else one_entry_per_story(queryset, now, topic_id=topic.pk if topic is not None else None)
     if topic is not None:
         queryset = with_topic(queryset, topic.pk).queryset
     return attach_relations(queryset[:limit])

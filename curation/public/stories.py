@@ -12,12 +12,19 @@ from django.db.models.functions import Coalesce
 from curation.models import Article
 
 
-def one_entry_per_story(queryset, now):
+def one_entry_per_story(queryset, now, *, topic_id=None):
     """`queryset` (articles readers may see at `now`) keeping, of each story, only its entry.
     The lead and the members seen earlier count only while readers may see them too: a lead
     published but held back (scheduled, under embargo, expired) used to hide its whole story
-    from the feeds, its live members with it."""
+    from the feeds, its live members with it.
+
+    `topic_id`: for a topic's feed, the entry among the story's items that carry the topic.
+    A story's members come from several outlets with topics of their own: a member about
+    "Shipping" whose lead is about "Weather" was left out of the Shipping feed (a 404 when
+    it was the topic's only item) while the topic's page listed it."""
     published = Article.objects.live(now).order_by()
+    if topic_id is not None:
+        published = published.filter(topics=topic_id)
     lead_published = Exists(published.filter(pk=OuterRef("story__lead_id")).values("pk"))
     since = Coalesce(F("state_changed_at"), F("imported_at"))
     outer_since = Coalesce(OuterRef("state_changed_at"), OuterRef("imported_at"))

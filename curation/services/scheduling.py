@@ -29,6 +29,7 @@ from curation.models import Article, ArticleState, EditorialAction, ScheduleStat
 from curation.services.bulk import use_submission
 from curation.services.editorial import (
     MAX_BULK_ITEMS,
+    NOT_REJECTED,
     PUBLISH_PERMISSION,
     Action,
     ConflictError,
@@ -150,9 +151,7 @@ def schedule_article(*, article, user, go_live_at=None, expire_at=None, expected
         before = _schedule_snapshot(article)
         changes = {"live_from": live_from, "live_until": expire_at}
         if article.state != ArticleState.PUBLISHED:
-            changes.update(
-                state=ArticleState.PUBLISHED, state_changed_at=now, state_changed_by=user, rejection_reason=""
-            )
+            changes.update(state=ArticleState.PUBLISHED, state_changed_at=now, state_changed_by=user, **NOT_REJECTED)
         if all(getattr(article, name) == value for name, value in changes.items()):
             return Scheduled(article, changed=False)
         planned = Article(

@@ -170,9 +170,9 @@ def _add_rows(period, deltas):
             existing[(row.metric, row.day, row.key)] = row
     changed, created = [], []
     for (metric, day, key), n in deltas.items():
-        row = existing.get((metric, day, key[:120]))
+        row = existing.get((metric, day, key))
         if row is None:
-            created.append(StatsCount(metric=metric, period=period, day=day, key=key[:120], value=n))
+            created.append(StatsCount(metric=metric, period=period, day=day, key=key, value=n))
         else:
             row.value += n
             changed.append(row)

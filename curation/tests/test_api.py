@@ -4,6 +4,7 @@ import json
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from curation.models import Article, ArticleState, RelatedCoverage
@@ -242,3 +243,17 @@ def test_query_count_is_bounded_whatever_the_page_holds(client):
     with CaptureQueriesContext(connection) as captured:
         assert client.get(f"/api/articles/{article.pk}/").status_code == 200
     assert len(captured) <= 2
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete", "options"])
+def test_a_method_the_api_does_not_take_is_a_405_in_its_own_json(method):
+    """Django's require_safe answered an empty HTML 405 (a browser's CORS preflight), and a
+    script's POST met the CSRF check first: an HTML page saying the form expired. Neither
+    said what the API takes."""
+    client = Client(enforce_csrf_checks=True)
+    for path in ("/api/articles/", "/api/articles/1/"):
+        response = getattr(client, method)(path)
+        assert response.status_code == 405
+        assert response["Allow"] == "GET, HEAD"
+        assert response["Content-Type"].startswith("application/json")
+        assert "read-only" in response.json()["error"]

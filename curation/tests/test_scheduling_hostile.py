@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from curation.models import Article, EditorialAction
-from curation.services import scheduling
+from curation.services import editorial, scheduling
 from curation.tests.factories import make_article
 from curation.tests.test_scheduling_views import NOW, clock_start, embargo_client  # noqa: F401 - fixtures
 
@@ -83,3 +83,18 @@ def test_the_admins_schedule_acts_on_the_articles_its_page_listed(editor_admin):
     assert "3 items scheduled" in done.content.decode()
     assert Article.objects.get(pk=arrived.pk).state == "new" and Article.objects.get(pk=arrived.pk).live_from is None
     assert set(EditorialAction.objects.values_list("article_id", flat=True)) == {a.pk for a in listed}
+
+
+def test_scheduling_a_rejected_item_forgets_its_rejection_reason_as_publishing_does(editor_client, editor, article):
+    """Scheduling a rejected item cleared the note of its rejection but kept the reason's
+    code: a published (then scheduled, then unscheduled) item still came up under the
+    queue's "Rejection reason: Duplicate" filter, and in a rule's preview as rejected so."""
+    editorial.reject_article(article=article, user=editor, reason_code="duplicate", reason="seen it")
+    article.refresh_from_db()
+    url = reverse("curation:article-schedule", args=[article.pk])
+    data = {"go_live_at": "2026-03-21T10:00", "time_zone": "UTC", "expected_version": article.version}
+    assert editor_client.post(url, data).status_code == 302
+    scheduled = Article.objects.get(pk=article.pk)
+    assert (scheduled.state, scheduled.rejection_code, scheduled.rejection_reason) == ("published", "", "")
+    listed = editor_client.get(reverse("curation:queue"), {"state": "all", "reason": "duplicate"})
+    assert listed.status_code == 200 and f'id="item-{article.pk}"'.encode() not in listed.content

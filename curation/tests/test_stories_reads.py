@@ -275,6 +275,31 @@ def test_feeds_carry_one_entry_per_story_unless_asked_for_every_item(client, pub
     assert all(f"/articles/{member.pk}/" in every for member in members[:3])
 
 
+@pytest.mark.parametrize("feed", ["rss", "atom", "json"])
+def test_a_topics_feed_carries_a_story_member_about_it_whose_lead_is_about_another_topic(client, editor, feed):
+    """Two outlets' reports of one storm, one about Weather (the lead), one about Shipping:
+    /topics/shipping/ listed the port's report, and /feeds/<feed>/topics/shipping/ was a
+    404, the story's entry (the lead) not being about Shipping."""
+    lead = make_article(title="Storm hits the coast", topics=["Weather"], quality=90)
+    port = make_article(title="Storm closes the port", topics=["Shipping"], quality=10)
+    also_port = make_article(title="Ferries stay in port", topics=["Shipping", "Weather"], quality=5)
+    now = timezone.now()
+    story = Story.objects.create(lead=lead, size=3, created_at=now, updated_at=now)
+    Article.objects.filter(pk__in=[lead.pk, port.pk, also_port.pk]).update(story=story)
+    for article in (lead, port, also_port):
+        publish_article(article=article, user=editor)
+    assert b"Storm closes the port" in client.get("/topics/shipping/").content
+    shipping = client.get(f"/feeds/{feed}/topics/shipping/")
+    assert shipping.status_code == 200
+    # One entry for the story in each feed: the first of its items about the topic.
+    body = shipping.content.decode()
+    assert f"/articles/{port.pk}/" in body and f"/articles/{also_port.pk}/" not in body
+    weather = client.get(f"/feeds/{feed}/topics/weather/").content.decode()
+    assert f"/articles/{lead.pk}/" in weather and f"/articles/{also_port.pk}/" not in weather
+    everything = client.get(f"/feeds/{feed}/").content.decode()
+    assert [pk for pk in (lead.pk, port.pk, also_port.pk) if f"/articles/{pk}/" in everything] == [lead.pk]
+
+
 def test_a_feeds_story_entry_is_the_first_published_member_when_the_lead_is_not_published(client, three_stories, editor):
     story = Story.objects.get(size=4)
     others = list(Article.objects.filter(story=story).exclude(pk=story.lead_id).order_by("pk"))

@@ -41,6 +41,7 @@ from curation.services.editorial.errors import (  # noqa: F401
     InvalidTransition,
 )
 from curation.services.editorial.transitions import (  # noqa: F401
+    NOT_REJECTED,
     BulkResult,
     bulk_transition,
     check_transition,

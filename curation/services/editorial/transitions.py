@@ -56,6 +56,12 @@ def rejection_reason(code, note=""):
     return code, note
 
 
+# What an item leaving the rejected state forgets: why it was rejected (its history keeps it).
+# Both, always: scheduling a rejected item cleared the note alone, and the published item
+# still came up under the queue's filter for the reason's code.
+NOT_REJECTED = {"rejection_code": "", "rejection_reason": ""}
+
+
 @retry_transient
 def decision_changes(article, transition, *, user, reason_code="", reason=""):
     """The fields a decision made now changes, and the schedule fields it ends (their values
@@ -65,7 +71,7 @@ def decision_changes(article, transition, *, user, reason_code="", reason=""):
     if transition.to_state == ArticleState.REJECTED:
         changes.update(rejection_code=reason_code, rejection_reason=reason)
     elif article.state == ArticleState.REJECTED:
-        changes.update(rejection_code="", rejection_reason="")
+        changes.update(NOT_REJECTED)
     # A decision made now ends any schedule (see Article.schedule_after_decision).
     schedule_changes, schedule_before = article.schedule_after_decision(transition.to_state, now)
     changes.update(schedule_changes)
