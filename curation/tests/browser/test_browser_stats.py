@@ -206,3 +206,49 @@ def test_no_chart_label_overlaps_and_no_table_cuts_a_word(open_page, newsroom, j
         assert page.evaluate(OVERLAPPING_TICKS) == []
         page.locator("#figure-heat").screenshot(path=str(ARTIFACTS_DIR / "stats-heat-labels.png"))
     watch.assert_clean(allow=["favicon"])
+
+
+# Each word of a table's header cells that the browser broke across two lines ("Publi|shed").
+BROKEN_WORDS = """() => Array.from(document.querySelectorAll('.stats-table th')).flatMap(cell => {
+  const broken = [], walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (const match of node.data.matchAll(/[^\\s\\u2013-]+/g)) {
+      const range = document.createRange();
+      range.setStart(node, match.index);
+      range.setEnd(node, match.index + match[0].length);
+      const tops = new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top)));
+      if (tops.size > 1) broken.push(match[0]);
+    }
+  }
+  return broken;
+})"""
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_on_a_phone_the_tables_keep_their_words_whole(open_page, newsroom, javascript):
+    """At 390 px the tables broke words anywhere to fit: "Publi shed", "Rejec ted", "R ul e",
+    "Unk now n". The calibration tables fit whole; a wider one scrolls in its own box."""
+    page, watch = open_page(
+        user=newsroom[0], java_script_enabled=javascript, viewport={"width": 390, "height": 844}
+    )
+    page.goto("/curate/stats/")
+    closed = page.locator("details.stats-table:not([open]) summary")
+    for _ in range(closed.count()):
+        closed.first.click()
+    assert page.evaluate(BROKEN_WORDS) == []
+    for fid in ("quality", "heat"):
+        box = page.locator(f"#figure-{fid} .table-scroll")
+        assert box.evaluate("b => b.scrollWidth <= b.clientWidth"), fid
+        if javascript:
+            box.screenshot(path=str(ARTIFACTS_DIR / f"stats-phone-table-{fid}.png"))
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390  # no page-wide sideways scroll
+    if javascript:
+        wait_drawn(page)
+        assert axe_violations(page, impacts=None) == []
+        # The per-day decisions, a column per reason, scroll sideways: from the keyboard too.
+        wide = page.locator("#figure-decisions .table-scroll")
+        assert wide.evaluate("b => b.scrollWidth > b.clientWidth")
+        wide.focus()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("() => document.querySelector('#figure-decisions .table-scroll').scrollLeft > 0")
+    watch.assert_clean(allow=["favicon"])
