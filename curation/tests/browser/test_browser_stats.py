@@ -167,18 +167,23 @@ def test_the_date_picker_from_the_keyboard(open_page, newsroom):
 
 # Every line of a tick's label, measured in the font the chart draws it with, against the room
 # between its neighbours: a chart whose labels stand upright (no rotation) overlaps where two
-# neighbours' halves take more than the distance between their ticks.
+# neighbours' halves take more than the distance between their ticks; a chart whose bars lie
+# down (a phone), where two neighbours' lines take more than the height between them.
 OVERLAPPING_TICKS = """() => Array.from(document.querySelectorAll('canvas[id^=chart-]')).flatMap(c => {
-  const chart = Chart.getChart(c), scale = chart.scales.x;
-  if (scale.labelRotation !== 0) return [];
+  const chart = Chart.getChart(c), lying = chart.options.indexAxis === 'y';
+  const scale = lying ? chart.scales.y : chart.scales.x;
+  if (!lying && scale.labelRotation !== 0) return [];
+  const font = Chart.helpers.toFont(scale.options.ticks.font);
   chart.ctx.save();
-  chart.ctx.font = Chart.helpers.toFont(scale.options.ticks.font).string;
-  const widths = scale.ticks.map(t => Math.max(...[].concat(t.label).map(l => chart.ctx.measureText(String(l)).width)));
+  chart.ctx.font = font.string;
+  const sizes = scale.ticks.map(t => lying
+    ? [].concat(t.label).length * font.lineHeight
+    : Math.max(...[].concat(t.label).map(l => chart.ctx.measureText(String(l)).width)));
   chart.ctx.restore();
   const clashes = [];
-  for (let i = 1; i < widths.length; i++) {
-    const room = scale.getPixelForTick(i) - scale.getPixelForTick(i - 1);
-    if ((widths[i - 1] + widths[i]) / 2 > room) clashes.push([c.id, scale.ticks[i - 1].label, scale.ticks[i].label]);
+  for (let i = 1; i < sizes.length; i++) {
+    const room = Math.abs(scale.getPixelForTick(i) - scale.getPixelForTick(i - 1));
+    if ((sizes[i - 1] + sizes[i]) / 2 > room) clashes.push([c.id, scale.ticks[i - 1].label, scale.ticks[i].label]);
   }
   return clashes;
 })"""
@@ -244,6 +249,10 @@ def test_on_a_phone_the_tables_keep_their_words_whole(open_page, newsroom, javas
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390  # no page-wide sideways scroll
     if javascript:
         wait_drawn(page)
+        # The bands' labels were drawn over each other ("Hot (60–79)Very hot"): the bars lie down.
+        assert page.evaluate(OVERLAPPING_TICKS) == []
+        assert page.evaluate("() => Chart.getChart(document.getElementById('chart-heat')).options.indexAxis") == "y"
+        page.locator("#figure-heat").screenshot(path=str(ARTIFACTS_DIR / "stats-phone-heat-chart.png"))
         assert axe_violations(page, impacts=None) == []
         # The per-day decisions, a column per reason, scroll sideways: from the keyboard too.
         wide = page.locator("#figure-decisions .table-scroll")
