@@ -2,6 +2,7 @@
 rule_conditions.validate_definition (the same check as the YAML files)."""
 
 import csv
+import re
 
 from django import forms
 
@@ -70,6 +71,18 @@ LABELS = {
     "story_size_min": "Story size at least (articles)",
     "age_max_hours": "Published at most this many hours ago",
 }
+
+
+# The definition's checks speak of conditions by their keys, as a rules file names them
+# ("is above quality_max"); the form has no such words, only its labels. Longest first, so
+# that "heat_min" inside "heat_min/heat_max" is read whole.
+CONDITION_KEYS = re.compile(r"\b(" + "|".join(sorted(LABELS, key=len, reverse=True)) + r")\b")
+
+
+def in_form_words(message):
+    """A definition error as the form says it: each condition key as its field's label
+    ("is above “Quality at most”"), without the label's aside in brackets."""
+    return CONDITION_KEYS.sub(lambda key: f"“{LABELS[key.group(1)].split(' (')[0]}”", message)
 
 
 class RuleForm(forms.Form):
@@ -182,5 +195,8 @@ class RuleForm(forms.Form):
             self.definition, self.renamed = with_kept_names(validate_definition(raw))
         except RuleDefinitionError as exc:
             name = "topic_to_add" if exc.field == "topic" else exc.field.removeprefix("when.")
-            self.add_error(name if name in self.fields else None, exc.message)
+            # Only the numbers' and yes/no conditions' messages name other conditions; a
+            # pattern's or a reason's may quote what was typed, which is left as it is.
+            message = in_form_words(exc.message) if name in INT_CONDITIONS + BOOL_CONDITIONS else exc.message
+            self.add_error(name if name in self.fields else None, message)
         return data

@@ -140,11 +140,17 @@ def patterns_over_budget(enabled_patterns):
     )
 
 
+# A story has one article at least, and an age under an hour is no age: below these, a
+# condition would match every item (story size -3) or none (age -2 hours) without a word.
+INT_LEAST = {"story_size_min": 1, "age_max_hours": 1}
+
+
 def _int(field, value):
     if isinstance(value, bool) or not isinstance(value, int):
         raise RuleDefinitionError(f"when.{field}", "must be a whole number")
-    if not -MAX_INT <= value <= MAX_INT:
-        raise RuleDefinitionError(f"when.{field}", f"must be between {-MAX_INT} and {MAX_INT}")
+    least = INT_LEAST.get(field, -MAX_INT)
+    if not least <= value <= MAX_INT:
+        raise RuleDefinitionError(f"when.{field}", f"must be between {least} and {MAX_INT}")
     return value
 
 

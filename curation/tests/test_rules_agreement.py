@@ -33,9 +33,9 @@ when = st.fixed_dictionaries(
         "type": st.sampled_from(["article", "video"]),
         "has_images": st.booleans(),
         "source_published": st.booleans(),
-        "story_size_min": st.integers(0, 4),
+        "story_size_min": st.integers(1, 4),
         # Up to the largest a rule may hold (10**9 hours, before any stored date).
-        "age_max_hours": st.integers(0, 100) | st.integers(10**6, 10**9),
+        "age_max_hours": st.integers(1, 100) | st.integers(10**6, 10**9),
         "title_matches": st.sampled_from(["(?i)storm", "^Story", "\\d+$", "[é]"]),
     },
 )

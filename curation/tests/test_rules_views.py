@@ -1,6 +1,7 @@
 """The curator's rules pages, the preview and backtest, the flag in the queue and history."""
 
 import importlib
+import re
 
 import pytest
 from django.apps import apps
@@ -198,3 +199,57 @@ def test_the_list_names_a_rejection_reason_as_editors_pick_it(client):
     page = client.get(reverse("curation:rule-list")).content.decode()
     assert "Reject (Low quality)" in page
     assert "low-quality" not in page
+
+
+@pytest.mark.parametrize(
+    "typed, field, words",
+    [
+        ({"quality_min": "80", "quality_max": "20"}, "quality_min", "is above “Quality at most”: the rule could never match"),
+        ({"quality_min": "", "heat_min": "50", "heat_max": "10"}, "heat_min", "is above “Heat at most”"),
+        (
+            {"heat_unknown": "yes", "heat_min": "10"},
+            "heat_unknown",
+            "“Heat at least”/“Heat at most” apply to known heat only",
+        ),
+    ],
+)
+def test_a_refusal_names_the_other_condition_by_its_label_not_its_key(client, typed, field, words):
+    """The form said "is above quality_max" and "heat_min/heat_max apply to known heat only":
+    a rules file's keys, which no field of the form shows."""
+    response = client.post(reverse("curation:rule-new"), form_data(preview="1", **typed))
+    assert response.status_code == 400
+    said = " ".join(response.context["form"].errors[field])
+    assert words in said
+    assert not re.search(r"\b(quality|heat)_(min|max)\b", said), said
+    assert words in response.content.decode()  # on the page, beside the field
+    assert response.context["form"][field].field.widget.attrs.get("autofocus")  # the refused field
+
+
+def test_a_patterns_refusal_quotes_what_was_typed_as_typed(client):
+    response = client.post(reverse("curation:rule-new"), form_data(preview="1", title_matches="type{2,100000}"))
+    assert "{2,100000}" in " ".join(response.context["form"].errors["title_matches"])
+
+
+@pytest.mark.parametrize(
+    "field, value, least",
+    [("story_size_min", "-3", 1), ("story_size_min", "0", 1), ("age_max_hours", "0", 1), ("age_max_hours", "-2", 1)],
+)
+def test_a_story_size_or_an_age_below_one_is_refused_at_its_field(client, field, value, least):
+    """Story size at least -3 was saved without a word (it matches every item, as 1 does); an
+    age of 0 or -2 hours matches no item at all."""
+    response = client.post(reverse("curation:rule-new"), form_data(save="1", **{field: value}))
+    assert response.status_code == 400 and not Rule.objects.exists()
+    assert " ".join(response.context["form"].errors[field]) == f"must be between {least} and 1000000000"
+
+
+def test_a_stored_rule_with_a_story_size_below_one_keeps_running_as_one():
+    """Migration 0029: such rules meant what 1 means; stored as 1, they are not left out."""
+    migration = importlib.import_module("curation.migrations.0029_rule_story_size_at_least_one")
+    now = timezone.now()
+    rule = Rule.objects.create(created_at=now, updated_at=now, name="Any story", definition={"when": {"story_size_min": -3}, "action": "flag", "note": "x"})
+    kept = Rule.objects.create(created_at=now, updated_at=now, name="Big story", definition={"when": {"story_size_min": 4}, "action": "flag", "note": "x"})
+    assert rules.load_compiled(names=["Any story"])[1]  # refused as it was stored
+    migration.story_size_at_least_one(apps, None)
+    rule.refresh_from_db(), kept.refresh_from_db()
+    assert rule.definition["when"]["story_size_min"] == 1 and kept.definition["when"]["story_size_min"] == 4
+    assert rules.load_compiled(names=["Any story", "Big story"])[1] == []

@@ -13,7 +13,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from curation.forms import VersionedForm, add_refusal_errors
+from curation.forms import VersionedForm, add_refusal_errors, open_at
 from curation.localtime import describe
 from curation.models import ArticleState
 from curation.schedule_forms import (
@@ -52,12 +52,18 @@ def _answer(request, *, ok, message, article=None, status=200, errors=None):
 
 def _invalid_form(request, article, form, name):
     """Form errors: the article page again with the form as typed (or JSON 400)."""
+    # The zone picked is the editor's choice even when a time is refused. Not remembered, the
+    # page came back marked "no zone chosen", schedule.js put the browser's zone in the select,
+    # and the corrected time was read in another zone than the one the error spoke of.
+    remember_zone(request, getattr(form, "cleaned_data", {}).get("time_zone"))
     if wants_json(request):
         errors = {field: [str(e) for e in field_errors] for field, field_errors in form.errors.items()}
         return JsonResponse({"ok": False, "error": "Check the times you entered.", "errors": errors}, status=400)
     page = article_for_page_or_404(article.pk)
     context = article_page_context(request, page)
-    context[name] = form
+    # The panel sits low on the page (below the text on a phone): without the focus on the
+    # refused field, the page came back at its top with no sign of the refusal.
+    context[name] = open_at(form, form.visible_fields()[0].name)
     return render(request, "curation/article_detail.html", context, status=400)
 
 

@@ -11,6 +11,10 @@
 
   // A label as lines of at most LINE_CHARS characters, broken between words.
   var LINE_CHARS = 11;
+  // Below this many pixels a category, labels that stand upright do not fit side by side.
+  var MIN_UPRIGHT_ROOM = 80;
+  // A lying chart's height: per line of a category's label, and for its axes and title.
+  var LINE_ROOM = 17, AXIS_ROOM = 90;
   function lines(label) {
     var out = [];
     String(label).split(/\s+/).forEach(function (word) {
@@ -44,13 +48,22 @@
     var labels = counts ? figure.labels.map(function (label, n) { return lines(label).concat(["n = " + counts.data[n]]); }) : figure.labels;
     var x = axis(figure.x_label, figure.stacked);
     if (counts) { x.ticks.maxRotation = 0; x.ticks.autoSkip = false; }
-    canvas.parentElement.hidden = false;
+    var box = canvas.parentElement;
+    box.hidden = false;
+    // On a phone there is no room for such labels side by side ("Hot (60–79)" was drawn over
+    // "Very hot"): the bars lie down, one under the other, each label on its own lines at
+    // their left, and the box grows to give each its height.
+    var lying = counts && figure.kind === "bar" && box.clientWidth / labels.length < MIN_UPRIGHT_ROOM;
+    if (lying) {
+      box.style.height = (AXIS_ROOM + labels.length * Math.max.apply(null, labels.map(function (l) { return l.length; })) * LINE_ROOM) + "px";
+    }
     new Chart(canvas, {
       type: figure.kind,
       data: { labels: labels, datasets: datasets },
       options: {
+        indexAxis: lying ? "y" : "x",
         responsive: true, maintainAspectRatio: false, animation: false,
-        scales: { x: x, y: y },
+        scales: lying ? { x: y, y: x } : { x: x, y: y },
         plugins: { legend: { display: datasets.length > 1, labels: { color: fg } } }
       }
     });

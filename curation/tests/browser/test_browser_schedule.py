@@ -212,3 +212,59 @@ def test_the_public_site_shows_a_scheduled_item_only_from_its_time(open_page, ed
     page.goto("/")
     assert "Not before its time" not in page.content()
     assert page.goto(f"/articles/{article.pk}/").status == 404
+
+
+def next_years_spring_forward():
+    """Europe/Berlin's clock change next year: the last Sunday of March, when 02:00 to 03:00
+    does not exist (always ahead of the live server's real clock)."""
+    year = timezone.now().year + 1
+    day = dt.date(year, 3, 31)
+    return day - dt.timedelta(days=(day.weekday() + 1) % 7)
+
+
+@pytest.mark.parametrize("how", ["mouse-javascript", "mouse-no-javascript", "keyboard"])
+def test_a_refused_time_on_a_phone_comes_back_in_sight_in_the_zone_the_editor_chose(open_page, editor, how):
+    """A time refused (here one the clocks jump over) came back at the top of the article page,
+    the panel 1,700 px further down on a phone, with no sign of the refusal; and with
+    JavaScript the zone select went back to the browser's own (New York), under an error that
+    spoke of Berlin: the corrected time was then read six hours off."""
+    article = make_article(title="Clock change morning")
+    page, watch = open_page(
+        user=editor,
+        viewport={"width": 390, "height": 844},
+        timezone_id="America/New_York",
+        java_script_enabled=how != "mouse-no-javascript",
+    )
+    check = expect()
+    page.goto(f"/curate/articles/{article.pk}/")
+    page.wait_for_load_state()
+    day = next_years_spring_forward().isoformat()
+    page.locator("#schedule_time_zone").select_option("Europe/Berlin")
+    page.locator("#schedule_go_live_at").fill(f"{day}T02:30:00")
+    schedule = page.get_by_role("button", name="Schedule", exact=True)
+    with page.expect_navigation():
+        if how == "keyboard":
+            schedule.focus()
+            page.keyboard.press("Enter")
+        else:
+            schedule.click()
+    field = page.locator("#schedule_go_live_at")
+    check(field).to_be_focused()
+    check(field).to_be_in_viewport()
+    check(page.locator(".schedule-form .error")).to_contain_text("does not exist in Europe/Berlin")
+    check(page.locator("#schedule_time_zone")).to_have_value("Europe/Berlin")
+    if how != "mouse-no-javascript":
+        assert axe_violations(page, impacts=None) == []
+    save_screenshot(page, f"schedule-refused-phone-{how}.png", full_page=False)
+
+    # Corrected to 03:30, it is read in Berlin, the zone the editor chose: 01:30 UTC.
+    field.fill(f"{day}T03:30:00")
+    with page.expect_navigation():
+        if how == "keyboard":
+            field.press("Enter")
+        else:
+            page.get_by_role("button", name="Schedule", exact=True).click()
+    check(page.locator(".messages")).to_contain_text("to go live at")
+    article.refresh_from_db()
+    assert article.live_from == dt.datetime.fromisoformat(f"{day}T01:30:00+00:00")
+    watch.assert_clean(allow=["favicon", "400 (Bad Request)"])

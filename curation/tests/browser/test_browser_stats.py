@@ -167,18 +167,23 @@ def test_the_date_picker_from_the_keyboard(open_page, newsroom):
 
 # Every line of a tick's label, measured in the font the chart draws it with, against the room
 # between its neighbours: a chart whose labels stand upright (no rotation) overlaps where two
-# neighbours' halves take more than the distance between their ticks.
+# neighbours' halves take more than the distance between their ticks; a chart whose bars lie
+# down (a phone), where two neighbours' lines take more than the height between them.
 OVERLAPPING_TICKS = """() => Array.from(document.querySelectorAll('canvas[id^=chart-]')).flatMap(c => {
-  const chart = Chart.getChart(c), scale = chart.scales.x;
-  if (scale.labelRotation !== 0) return [];
+  const chart = Chart.getChart(c), lying = chart.options.indexAxis === 'y';
+  const scale = lying ? chart.scales.y : chart.scales.x;
+  if (!lying && scale.labelRotation !== 0) return [];
+  const font = Chart.helpers.toFont(scale.options.ticks.font);
   chart.ctx.save();
-  chart.ctx.font = Chart.helpers.toFont(scale.options.ticks.font).string;
-  const widths = scale.ticks.map(t => Math.max(...[].concat(t.label).map(l => chart.ctx.measureText(String(l)).width)));
+  chart.ctx.font = font.string;
+  const sizes = scale.ticks.map(t => lying
+    ? [].concat(t.label).length * font.lineHeight
+    : Math.max(...[].concat(t.label).map(l => chart.ctx.measureText(String(l)).width)));
   chart.ctx.restore();
   const clashes = [];
-  for (let i = 1; i < widths.length; i++) {
-    const room = scale.getPixelForTick(i) - scale.getPixelForTick(i - 1);
-    if ((widths[i - 1] + widths[i]) / 2 > room) clashes.push([c.id, scale.ticks[i - 1].label, scale.ticks[i].label]);
+  for (let i = 1; i < sizes.length; i++) {
+    const room = Math.abs(scale.getPixelForTick(i) - scale.getPixelForTick(i - 1));
+    if ((sizes[i - 1] + sizes[i]) / 2 > room) clashes.push([c.id, scale.ticks[i - 1].label, scale.ticks[i].label]);
   }
   return clashes;
 })"""
@@ -205,4 +210,54 @@ def test_no_chart_label_overlaps_and_no_table_cuts_a_word(open_page, newsroom, j
         wait_drawn(page)
         assert page.evaluate(OVERLAPPING_TICKS) == []
         page.locator("#figure-heat").screenshot(path=str(ARTIFACTS_DIR / "stats-heat-labels.png"))
+    watch.assert_clean(allow=["favicon"])
+
+
+# Each word of a table's header cells that the browser broke across two lines ("Publi|shed").
+BROKEN_WORDS = """() => Array.from(document.querySelectorAll('.stats-table th')).flatMap(cell => {
+  const broken = [], walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (const match of node.data.matchAll(/[^\\s\\u2013-]+/g)) {
+      const range = document.createRange();
+      range.setStart(node, match.index);
+      range.setEnd(node, match.index + match[0].length);
+      const tops = new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top)));
+      if (tops.size > 1) broken.push(match[0]);
+    }
+  }
+  return broken;
+})"""
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_on_a_phone_the_tables_keep_their_words_whole(open_page, newsroom, javascript):
+    """At 390 px the tables broke words anywhere to fit: "Publi shed", "Rejec ted", "R ul e",
+    "Unk now n". The calibration tables fit whole; a wider one scrolls in its own box."""
+    page, watch = open_page(
+        user=newsroom[0], java_script_enabled=javascript, viewport={"width": 390, "height": 844}
+    )
+    page.goto("/curate/stats/")
+    closed = page.locator("details.stats-table:not([open]) summary")
+    for _ in range(closed.count()):
+        closed.first.click()
+    assert page.evaluate(BROKEN_WORDS) == []
+    for fid in ("quality", "heat"):
+        box = page.locator(f"#figure-{fid} .table-scroll")
+        assert box.evaluate("b => b.scrollWidth <= b.clientWidth"), fid
+        if javascript:
+            box.screenshot(path=str(ARTIFACTS_DIR / f"stats-phone-table-{fid}.png"))
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390  # no page-wide sideways scroll
+    if javascript:
+        wait_drawn(page)
+        # The bands' labels were drawn over each other ("Hot (60–79)Very hot"): the bars lie down.
+        assert page.evaluate(OVERLAPPING_TICKS) == []
+        assert page.evaluate("() => Chart.getChart(document.getElementById('chart-heat')).options.indexAxis") == "y"
+        page.locator("#figure-heat").screenshot(path=str(ARTIFACTS_DIR / "stats-phone-heat-chart.png"))
+        assert axe_violations(page, impacts=None) == []
+        # The per-day decisions, a column per reason, scroll sideways: from the keyboard too.
+        wide = page.locator("#figure-decisions .table-scroll")
+        assert wide.evaluate("b => b.scrollWidth > b.clientWidth")
+        wide.focus()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("() => document.querySelector('#figure-decisions .table-scroll').scrollLeft > 0")
     watch.assert_clean(allow=["favicon"])
