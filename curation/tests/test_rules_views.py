@@ -243,8 +243,8 @@ def test_a_story_size_or_an_age_below_one_is_refused_at_its_field(client, field,
 
 
 def test_a_stored_rule_with_a_story_size_below_one_keeps_running_as_one():
-    """Migration 0029: such rules meant what 1 means; stored as 1, they are not left out."""
-    migration = importlib.import_module("curation.migrations.0029_rule_story_size_at_least_one")
+    """Migration 0030: such rules meant what 1 means; stored as 1, they are not left out."""
+    migration = importlib.import_module("curation.migrations.0030_rule_story_size_at_least_one")
     now = timezone.now()
     rule = Rule.objects.create(created_at=now, updated_at=now, name="Any story", definition={"when": {"story_size_min": -3}, "action": "flag", "note": "x"})
     kept = Rule.objects.create(created_at=now, updated_at=now, name="Big story", definition={"when": {"story_size_min": 4}, "action": "flag", "note": "x"})

@@ -13,6 +13,6 @@ def story_size_at_least_one(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("curation", "0028_public_change_stamp_indexes")]
+    dependencies = [("curation", "0029_stats_key_holds_rule_names")]
 
     operations = [migrations.RunPython(story_size_at_least_one, migrations.RunPython.noop)]
