@@ -3,6 +3,7 @@
 which no reader would ever see the item is refused with the reason, whichever is set last."""
 
 import datetime as dt
+import importlib
 import re
 from html import unescape
 
@@ -98,3 +99,17 @@ def test_scheduling_a_rejected_item_forgets_its_rejection_reason_as_publishing_d
     assert (scheduled.state, scheduled.rejection_code, scheduled.rejection_reason) == ("published", "", "")
     listed = editor_client.get(reverse("curation:queue"), {"state": "all", "reason": "duplicate"})
     assert listed.status_code == 200 and f'id="item-{article.pk}"'.encode() not in listed.content
+
+
+def test_items_scheduled_before_the_fix_forget_their_stale_reason_code(editor):
+    """Migration 0031: what the fix above prevents, done before it, is undone; a rejected
+    item keeps its reason."""
+    from django.apps import apps
+
+    migration = importlib.import_module("curation.migrations.0031_forget_stale_rejection_codes")
+    stale, rejected = make_article(), make_article()
+    Article.objects.filter(pk=stale.pk).update(state="published", rejection_code="duplicate")
+    editorial.reject_article(article=rejected, user=editor, reason_code="duplicate", reason="seen it")
+    migration.forget_stale_rejection_codes(apps, None)
+    assert Article.objects.get(pk=stale.pk).rejection_code == ""
+    assert Article.objects.get(pk=rejected.pk).rejection_code == "duplicate"
