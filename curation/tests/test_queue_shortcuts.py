@@ -1,0 +1,28 @@
+"""What the queue page does once instead of per row or per request must not change what a row
+shows: rows loaded with deferred columns (Article.from_db)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from curation.models import Article
+from curation.selectors import LISTING_FIELDS
+from curation.tests.factories import make_article
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_row_loaded_with_some_columns_has_each_value_in_its_own_field_and_loads_the_rest():
+    made = make_article(title="Columns in place", quality=73, heat=12, excerpt="The excerpt", related_count=4)
+    article = Article.objects.select_related("provider").only(*LISTING_FIELDS).get(pk=made.pk)
+    assert (article.pk, article.title, article.quality, article.heat, article.related_count, article.state) == (
+        made.pk, "Columns in place", 73, 12, 4, "new",
+    )  # fmt: skip
+    assert article.published_at == made.published_at and article.provider.name == made.provider.name
+    assert {"excerpt", "body", "web_url"} <= article.get_deferred_fields()
+    assert "title" not in article.get_deferred_fields() and not article._state.adding
+    with CaptureQueriesContext(connection) as queries:
+        assert article.excerpt == "The excerpt"
+    assert len(queries) == 1
+    # Every column read whole: as Django builds it.
+    assert Article.objects.get(pk=made.pk).get_deferred_fields() == set()
