@@ -1,13 +1,17 @@
 """What the queue page does once instead of per row or per request must not change what a row
-shows: rows loaded with deferred columns (Article.from_db)."""
+shows: rows loaded with deferred columns (Article.from_db), URL templates kept per process
+(views.common.UrlTemplate)."""
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import get_script_prefix, set_script_prefix
 
 from curation.models import Article
 from curation.selectors import LISTING_FIELDS
 from curation.tests.factories import make_article
+from curation.views.common import UrlTemplate
+from curation.views.rows import QueueRows
 
 pytestmark = pytest.mark.django_db
 
@@ -26,3 +30,18 @@ def test_a_row_loaded_with_some_columns_has_each_value_in_its_own_field_and_load
     assert len(queries) == 1
     # Every column read whole: as Django builds it.
     assert Article.objects.get(pk=made.pk).get_deferred_fields() == set()
+
+
+def test_row_addresses_follow_the_script_prefix_the_site_is_served_under(editor):
+    article = make_article()
+    before = get_script_prefix()
+    try:
+        plain = QueueRows(editor).row(article)
+        set_script_prefix("/desk/")
+        prefixed = QueueRows(editor).row(article)
+        assert UrlTemplate("curation:article-detail")(article.pk) == f"/desk/curate/articles/{article.pk}/"
+    finally:
+        set_script_prefix(before)
+    assert plain.detail_url == f"/curate/articles/{article.pk}/"
+    assert prefixed.detail_url == f"/desk/curate/articles/{article.pk}/"
+    assert all(url.startswith("/desk/curate/") for _, url in prefixed.offers) and prefixed.offers
