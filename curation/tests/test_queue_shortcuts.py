@@ -5,7 +5,7 @@ shows: rows loaded with deferred columns (Article.from_db), URL templates kept p
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import get_script_prefix, set_script_prefix
+from django.urls import get_script_prefix, reverse, set_script_prefix
 
 from curation.models import Article
 from curation.selectors import LISTING_FIELDS
@@ -45,3 +45,30 @@ def test_row_addresses_follow_the_script_prefix_the_site_is_served_under(editor)
     assert plain.detail_url == f"/curate/articles/{article.pk}/"
     assert prefixed.detail_url == f"/desk/curate/articles/{article.pk}/"
     assert all(url.startswith("/desk/curate/") for _, url in prefixed.offers) and prefixed.offers
+
+
+def test_a_full_page_read_by_ids_shows_each_rows_own_topics_and_images(editor_client):
+    """A page of fifty rows on a sort that may be missing (published) is read by ids, its
+    topics and images in one more statement, the ids bound as one parameter on PostgreSQL
+    (psycopg keeps a statement's parsed form only up to 50 parameters)."""
+    articles = [
+        make_article(title=f"Row {n}", topics=[f"Topic {n}", f"Also {n}"], images=[f"https://img.example/{n}/a.jpg"])
+        for n in range(55)
+    ]
+    editor_client.post(reverse("curation:density"), {"density": "comfortable"})
+    counts = []
+
+    def count_parameters(execute, sql, params, many, context):
+        counts.append(len(params or ()))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count_parameters):
+        page = editor_client.get("/curate/", {"state": "new", "sort": "-published"}).content.decode()
+    shown = [article for article in articles if f'data-article-id="{article.pk}"' in page]
+    assert len(shown) == 50
+    for article in shown:
+        row = page[page.index(f'data-article-id="{article.pk}"') :].split("</tr>")[0]
+        n = article.title.removeprefix("Row ")
+        assert f"Also {n}, Topic {n}</span>" in row and f'src="https://img.example/{n}/a.jpg"' in row
+    if connection.vendor == "postgresql":
+        assert max(counts) <= 50, counts
