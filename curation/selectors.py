@@ -304,7 +304,7 @@ def queue_page(
 
     def fetch(ids, walk):
         # The walk's own query when it is one index range, else the candidates by id.
-        rows = listing_rows(walk) if ids is None else listing_rows(Article.objects.filter(pk__in=ids))
+        rows = listing_rows(walk) if ids is None else listing_rows(backend(queryset.db).with_ids(Article.objects.all(), ids))
         if count_cap is not None:
             rows = rows.annotate(match_count=capped_count(queryset, count_cap))
         return rows_with(rows) if rows_with is not None else rows

@@ -406,6 +406,11 @@ class DatabaseBackend:
             return "1 = 0", []
         return f"{lhs_sql} IN ({', '.join(['%s'] * len(values))})", values
 
+    def with_ids(self, queryset, ids):
+        """`queryset` narrowed to the rows of these ids (a queue page's rows, a few hundred at
+        most): one parameter each, as SQLite binds them."""
+        return queryset.filter(pk__in=ids)
+
 
 # How a database error is answered (see curation.services.transactions and the middleware).
 CONFLICT, BUSY, UNAVAILABLE = "conflict", "busy", "unavailable"

@@ -213,6 +213,12 @@ class PostgreSQLBackend(DatabaseBackend):
         # psycopg sends a list of ints as one bigint[] parameter.
         return f"{lhs_sql} = ANY(%s::bigint[])", [[int(value) for value in values]]
 
+    def with_ids(self, queryset, ids):
+        # One array parameter: psycopg keeps a statement's parsed form only up to 50
+        # parameters, and parsed a page's fifty-one ids anew on every page.
+        sql, params = self.in_integers_sql("{pk}", ids)
+        return queryset.filter(RowCondition(sql, params))
+
     def in_array_sql(self, lhs_sql, lhs_params, values):
         # One JSON text the server unpacks into the array, rather than a Python list, which
         # psycopg would quote element by element.

@@ -268,15 +268,18 @@ def topic_names_and_images(article_ids, *, using="default"):
     from curation.models import Article, ArticleImage, Topic
 
     quote = connections[using].ops.quote_name
-    marks = ", ".join(["%s"] * len(article_ids))
+    # The ids as one parameter where the database unpacks one: 2 x 50 of them made psycopg
+    # parse the statement anew on every page (it keeps parsed statements of up to 50).
+    linked, linked_params = backend(using).in_integers_sql("at.article_id", article_ids)
+    shown, shown_params = backend(using).in_integers_sql("i.article_id", article_ids)
     sql = (
         f"SELECT at.article_id, t.name, -1 FROM {quote(Article.topics.through._meta.db_table)} at "
-        f"INNER JOIN {quote(Topic._meta.db_table)} t ON t.id = at.topic_id WHERE at.article_id IN ({marks}) "
+        f"INNER JOIN {quote(Topic._meta.db_table)} t ON t.id = at.topic_id WHERE {linked} "
         f"UNION ALL SELECT i.article_id, i.url, i.position FROM {quote(ArticleImage._meta.db_table)} i "
-        f"WHERE i.article_id IN ({marks})"
+        f"WHERE {shown}"
     )
     with connections[using].cursor() as cursor:
-        cursor.execute(sql, [*article_ids, *article_ids])
+        cursor.execute(sql, [*linked_params, *shown_params])
         return cursor.fetchall()
 
 

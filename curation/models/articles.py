@@ -16,6 +16,7 @@ import hashlib
 from django.conf import settings
 from django.db import models
 from django.db.models import Q, Value
+from django.db.models.base import DEFERRED
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import Exact
 from django.urls import reverse
@@ -318,6 +319,17 @@ class Article(models.Model):
 
     def get_absolute_url(self):
         return reverse("curation:article-detail", args=[self.pk])
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        # Rows loaded with some columns deferred (a queue page's, selectors.LISTING_FIELDS):
+        # Django places each value by looking every one of the model's columns up in the
+        # list of loaded names, a list scan per column and row. The same placement by set.
+        fields = cls._meta.concrete_fields
+        if len(values) != len(fields):
+            loaded, given = frozenset(field_names), iter(values)
+            values = [next(given) if field.attname in loaded else DEFERRED for field in fields]
+        return super().from_db(db, field_names, values)
 
     def seen_at(self, user, now=None):
         """Where `user` can see this article now (SeenAt), or None: its public page while

@@ -138,6 +138,45 @@ def test_every_queue_row_offers_the_reasons_in_its_reject_menu(editor_client, by
     assert "No reason given" in menu and ("reject_with=" in menu) == any(needs for _, needs in offered)
 
 
+@pytest.mark.parametrize("by", ["item", "story"])
+def test_each_rows_reject_menu_carries_its_own_address_and_version(editor_client, by, settings):
+    """The menu is drawn once a page and each row's values put in (views.rows.ReasonMenu):
+    every row's buttons still post to its own item with the version it shows, its link with
+    a note to its own page with the queue's filters, and a label with markup is text."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    RejectionReason.objects.create(code="says-no", label='Says "no" <b>&\' twice', position=98)
+    first, second = make_article(title="First"), make_article(title="Second")
+    Article.objects.filter(pk=second.pk).update(version=7)
+    editor_client.post(reverse("curation:queue-mode"), {"by": by})
+    page = editor_client.get("/curate/", {"state": "new", "sort": "-imported"}).content.decode()
+    for article, version in ((first, 1), (second, 7)):
+        menu = page[page.index(f'data-actions-for="{article.pk}"') :].split("</details>")[0]
+        reject = reverse("curation:article-action", args=[article.pk, "reject"])
+        assert f'formaction="{reject}" name="expected_version" value="{version}"' in menu
+        assert f'formaction="{reject}?reason_code=says-no" name="expected_version" value="{version}"' in menu
+        assert 'data-reason="says-no"><kbd>7</kbd> Says &#34;no&#34; &lt;b&gt;&amp;&#39; twice</button>' in menu
+        page_of = reverse("curation:article-detail", args=[article.pk])
+        assert f'href="{page_of}?state=new&amp;sort=-imported&amp;reject_with=other"' in menu
+        buttons = RejectionReason.objects.offered().filter(needs_note=False).count()
+        assert menu.count(f'value="{version}" class="menu-item"') == 1 + buttons
+
+
+def test_the_reject_menu_filled_in_is_the_menu_drawn_for_the_row():
+    from curation.views.rows import ReasonMenu
+
+    reasons = [(1, "a&b", "?reason_code=a%26b", 'Quote " and \' <i>', False), (2, "other", "?reason_code=other", "Other", True)]
+    for detail_url in ("/curate/articles/5/", "/curate/articles/5/?q=%22x%22&state=all"):
+        for url, version in (("/curate/articles/5/reject/", 3), ('/x/"<&>\'/', None)):
+            menu = ReasonMenu(reasons)
+            note_url = f"{detail_url}{'&' if '?' in detail_url else '?'}reject_with="
+            assert menu.for_row(url, version, detail_url) == menu.draw(url, version, note_url, reasons)
+    # Text holding a marker's character is drawn for each row, not filled in.
+    odd = [(1, "odd", "?reason_code=odd", "Odd \x00a\x00 label", False)]
+    menu = ReasonMenu(odd)
+    assert menu.stencil is None
+    assert menu.for_row("/r/", 2, "/d/") == menu.draw("/r/", 2, "/d/?reject_with=", odd)
+
+
 def test_admins_reword_reorder_and_retire_reasons_but_never_delete_one(client):
     from curation.tests.factories import make_user
 
