@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from curation.models import Article, EditorialAction
 from curation.services import scheduling
-from curation.tests.browser_support import arrive, axe_violations, expect, save_screenshot
+from curation.tests.browser_support import arrive, axe_violations, expect, operate, save_screenshot
 from curation.tests.factories import make_article, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -241,13 +241,7 @@ def test_a_refused_time_on_a_phone_comes_back_in_sight_in_the_zone_the_editor_ch
     day = next_years_spring_forward().isoformat()
     page.locator("#schedule_time_zone").select_option("Europe/Berlin")
     page.locator("#schedule_go_live_at").fill(f"{day}T02:30:00")
-    schedule = page.get_by_role("button", name="Schedule", exact=True)
-    with page.expect_navigation():
-        if how == "keyboard":
-            schedule.focus()
-            page.keyboard.press("Enter")
-        else:
-            schedule.click()
+    operate(page, page.get_by_role("button", name="Schedule", exact=True), how, loads_page=True)
     field = page.locator("#schedule_go_live_at")
     check(field).to_be_focused()
     check(field).to_be_in_viewport()
