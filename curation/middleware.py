@@ -38,7 +38,9 @@ MESSAGES = {
 
 
 def wants_json(request):
-    return request.path.startswith(API_PREFIX) or "application/json" in request.headers.get("Accept", "")
+    # A path ending in .json (the statistics' data) answers JSON whatever the client accepts.
+    path = request.path
+    return path.startswith(API_PREFIX) or path.endswith(".json") or "application/json" in request.headers.get("Accept", "")
 
 
 def problem_response(request, status, message, *, retry_after=None):

@@ -110,6 +110,12 @@ def test_a_bad_range_is_a_400_with_a_message(editor_client, query, message):
     assert editor_client.get(EXPORT, query).status_code == 400
 
 
+def test_a_nul_in_the_datas_range_is_refused_in_json(editor_client):
+    # The NUL guard answers before the view, and chose HTML for any path outside the API.
+    response = editor_client.get(f"{DATA}?from=%00")
+    assert response.status_code == 400 and "NUL" in response.json()["error"]
+
+
 def test_a_range_given_twice_is_refused(editor_client):
     response = editor_client.get(f"{STATS}?from=2026-01-01&from=2026-01-02")
     assert response.status_code == 400 and "once" in response.content.decode()
