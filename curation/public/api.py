@@ -19,6 +19,7 @@ from functools import wraps
 
 from django.views.decorators.csrf import csrf_exempt
 
+from curation.params import parse_id
 from curation.public.filters import PublicArticleFilterSet
 from curation.public.http import PublicLinks, json_response, public_cache
 from curation.public.selectors import (
@@ -118,10 +119,8 @@ def _page_size(request):
     raw = request.GET.get("page_size")
     if raw in (None, ""):
         return PAGE_SIZE
-    try:
-        size = int(raw)
-    except ValueError:
-        size = 0
+    # Written in ASCII digits, as ids and cursors are (int() also took "５", " 5", "+5", "1_0").
+    size = parse_id(raw) or 0
     if not 1 <= size <= MAX_PAGE_SIZE:
         raise ValueError(f"page_size must be a whole number from 1 to {MAX_PAGE_SIZE}.")
     return size

@@ -130,7 +130,12 @@ def test_filters_by_topic_provider_quality_and_date(client):
 
 
 @pytest.mark.parametrize(
-    "query", ["quality_min=lots", "published_after=yesterday", "cursor=garbage", "page_size=0", "page_size=1000"]
+    "query",
+    [
+        "quality_min=lots", "published_after=yesterday", "cursor=garbage", "page_size=0", "page_size=1000",
+        # Not written in ASCII digits, as no id or cursor is: int() read them as 5 and 50.
+        "page_size=%EF%BC%95", "page_size=%2B5", "page_size=%205", "page_size=5_0",
+    ],
 )
 def test_bad_parameters_are_a_400_with_a_reason(client, query):
     published()
