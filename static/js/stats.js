@@ -30,6 +30,15 @@
     if (!canvas) return;
     var fg = cssVar("--fg"), grid = cssVar("--grid");
     var drawn = figure.series.filter(function (s) { return s.chart; });
+    // Empty axes said nothing at all: a figure with nothing to show says so in words.
+    var anything = drawn.some(function (s) { return s.data.some(function (v) { return v; }); });
+    if (!anything) {
+      var said = document.createElement("p");
+      said.className = "hint nothing-to-chart";
+      said.textContent = "Nothing to chart in this range.";
+      canvas.parentElement.insertAdjacentElement("afterend", said);
+      return;
+    }
     var datasets = drawn.map(function (s, n) {
       var colour = cssVar("--series-" + ((n % 8) + 1));
       return { label: s.label, data: s.data, backgroundColor: colour, borderColor: colour, borderWidth: 1 };

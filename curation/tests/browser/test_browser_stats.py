@@ -120,20 +120,18 @@ def test_the_date_picker_with_the_mouse(open_page, newsroom, javascript):
     page.goto("/curate/")
     page.get_by_role("link", name="Statistics").click()
     arrive(page, re.compile(r"/curate/stats/$"))
+    # Three days of the newsroom's two weeks (a range with nothing in it draws no chart).
+    days = [(timezone.localdate() - dt.timedelta(days=n)).isoformat() for n in (5, 4, 3)]
     page.locator("#stats-from").click()
-    page.locator("#stats-from").fill("2026-01-01")
+    page.locator("#stats-from").fill(days[0])
     page.locator("#stats-to").click()
-    page.locator("#stats-to").fill("2026-01-03")
+    page.locator("#stats-to").fill(days[-1])
     page.get_by_role("button", name="Show").click()
-    arrive(page, re.compile(r"from=2026-01-01&to=2026-01-03"))
-    check(page.locator("#figure-inflow tbody th")).to_have_text(["2026-01-01", "2026-01-02", "2026-01-03"])
+    arrive(page, re.compile(rf"from={days[0]}&to={days[-1]}"))
+    check(page.locator("#figure-inflow tbody th")).to_have_text(days)
     if javascript:
         wait_drawn(page)
-        assert page.evaluate("() => Chart.getChart(document.getElementById('chart-inflow')).data.labels") == [
-            "2026-01-01",
-            "2026-01-02",
-            "2026-01-03",
-        ]
+        assert page.evaluate("() => Chart.getChart(document.getElementById('chart-inflow')).data.labels") == days
     else:
         check(page.locator("#chart-inflow")).to_be_hidden()  # no script: the tables carry the numbers
     page.get_by_role("link", name="Last 7 days").click()
@@ -260,4 +258,21 @@ def test_on_a_phone_the_tables_keep_their_words_whole(open_page, newsroom, javas
         wide.focus()
         page.keyboard.press("ArrowRight")
         page.wait_for_function("() => document.querySelector('#figure-decisions .table-scroll').scrollLeft > 0")
+    watch.assert_clean(allow=["favicon"])
+
+
+def test_a_figure_with_nothing_in_the_range_says_so_instead_of_drawing_empty_axes(open_page, newsroom):
+    """A range without rule decisions (or without anything) drew each chart's bare axes."""
+    page, watch = open_page(user=newsroom[0])
+    page.goto("/curate/stats/?from=2001-01-01&to=2001-01-31")
+    wait_drawn(page)
+    check = expect()
+    for fid in ("rules", "editors", "inflow"):
+        check(page.locator(f"#figure-{fid} .chart-box")).to_be_hidden()
+        check(page.locator(f"#figure-{fid} .nothing-to-chart")).to_have_text("Nothing to chart in this range.")
+    assert axe_violations(page, impacts=None) == []
+    page.goto("/curate/stats/")
+    wait_drawn(page)
+    check(page.locator("#figure-inflow .chart-box")).to_be_visible()
+    check(page.locator("#figure-inflow .nothing-to-chart")).to_have_count(0)
     watch.assert_clean(allow=["favicon"])
