@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from curation.models import Article, EditorialAction
 from curation.services import editorial
 from curation.services.editorial import edits
+from curation.tests.browser_support import ensure_editorial_groups
 from curation.tests.concurrency import requires_postgresql, run_at_once
 from curation.tests.factories import make_article, make_body_only, make_user
 
@@ -101,6 +102,7 @@ def test_no_sequence_of_completions_leaves_two_articles_at_one_address(editor, c
 def test_two_editors_giving_two_items_one_address_at_once_are_not_both_let_through(monkeypatch):
     """Each found the address free before the other's row was committed: two articles at one
     address. (SQLite takes its write lock as the transaction starts, so there one waits anyway.)"""
+    ensure_editorial_groups()  # a transactional test starts from an emptied database
     editors = [make_user(role="editor"), make_user(role="editor")]
     first, second = body_only("First loose text"), body_only("Second loose text")
     look_up = edits._article_at
